@@ -1,0 +1,562 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 Marlin authors
+"""Multi-process tests of the NTB class over the software NTB (ntb_shm).
+
+Each host is a real process (mp_host) with its own EAL file prefix, pinned
+to core 0 or 1 in turn, on a fabric of its own under a fresh directory in
+/dev/shm. The harness talks to the hosts over stdin/stdout (see mp_host.c).
+
+    mp_test.py --host PATH [--fabric-tool PATH] TEST
+    mp_test.py --skip REASON TEST        (exits 77: the test cannot run)
+
+TEST is one of: two_hosts, four_hosts, kill, cut.
+Every wait is bounded; whatever happens, all host processes are killed and
+the fabric and EAL runtime directories are removed before exit.
+"""
+
+import argparse
+import os
+import queue
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PROTO = ("READY", "OK", "ERR", "WATCHING", "FATAL", "BYE")
+START_TIMEOUT = 60.0      # EAL start under ASan on a busy 2-core machine
+CMD_TIMEOUT = 20.0
+LINK_TIMEOUT_MS = 10000
+# ntb_shm promises that a dead or cut peer is seen down within 100 ms by a
+# host that polls at least every 10 ms (mp_host polls every 1 ms).
+DOWN_LIMIT_MS = 100.0
+
+
+class Fail(Exception):
+    """A test assertion that failed, with the reason."""
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+class Host:
+    """One mp_host process."""
+
+    def __init__(self, t, hid, restart=0):
+        self.t = t
+        self.hid = hid
+        self.prefix = "mp%d_%s_h%d_%d" % (os.getpid(), t.name, hid, restart)
+        t.prefixes.append(self.prefix)
+        core = hid % 2
+        devargs = "ntb_shm0,fabric=%s,host=%d,hosts=%d,dir=%s" % (
+            t.fabric, hid, t.hosts, t.parent)
+        args = [t.host_bin, "-l", str(core), "--no-pci", "--no-huge",
+                "-m", "128", "--no-telemetry", "--file-prefix", self.prefix,
+                "--log-level", "lib.eal:warning", "--vdev", devargs]
+        self.cmdline = " ".join(args)
+        self.lines = queue.Queue()
+        self.out = []      # every stdout line, for diagnostics
+        self.err = []      # every stderr line
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, bufsize=1)
+        t.procs.append(self.proc)
+        threading.Thread(target=self._read_out, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+        self.port = None
+
+    def _read_out(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.out.append(line)
+            word = line.split(" ", 1)[0] if line else ""
+            if word in PROTO:
+                self.lines.put(line)
+        self.lines.put(None)
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.err.append(line.rstrip("\n"))
+
+    def name(self):
+        return "host%d" % self.hid
+
+    def expect(self, kinds, timeout):
+        """Next protocol line whose first word is in kinds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Fail("%s: no %s line within %.0f s" %
+                           (self.name(), "/".join(kinds), timeout))
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                self.proc.wait(timeout=10)
+                raise Fail("%s exited (status %s) while we waited for %s" %
+                           (self.name(), self.proc.returncode,
+                            "/".join(kinds)))
+            word = line.split(" ", 1)[0]
+            if word in kinds:
+                return line
+            raise Fail("%s: unexpected line '%s' (wanted %s)" %
+                       (self.name(), line, "/".join(kinds)))
+
+    def wait_ready(self):
+        line = self.expect(("READY",), START_TIMEOUT)
+        self.port = int(kv(line)["port"])
+        if self.port != self.hid:
+            raise Fail("%s: port number %d, expected the host id %d" %
+                       (self.name(), self.port, self.hid))
+
+    def send(self, line):
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as e:
+            raise Fail("%s: cannot send '%s': %s" % (self.name(), line, e))
+
+    def try_cmd(self, line, timeout=CMD_TIMEOUT):
+        """Send a command; return (ok, answer line)."""
+        self.send(line)
+        ans = self.expect(("OK", "ERR"), timeout)
+        return ans.startswith("OK"), ans
+
+    def cmd(self, line, timeout=CMD_TIMEOUT):
+        """Send a command that must succeed; return its key=value fields."""
+        ok, ans = self.try_cmd(line, timeout)
+        if not ok:
+            raise Fail("%s: '%s' failed: %s" % (self.name(), line, ans))
+        return kv(ans)
+
+    def quit(self):
+        self.send("quit")
+        self.expect(("BYE",), CMD_TIMEOUT)
+        try:
+            rc = self.proc.wait(timeout=CMD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Fail("%s did not exit after quit" % self.name())
+        if rc != 0:
+            raise Fail("%s exited with status %d after quit" %
+                       (self.name(), rc))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def kv(line):
+    """key=value fields of an answer line."""
+    out = {}
+    for tok in line.split()[1:]:
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            out[k] = v
+    return out
+
+
+def seed(a, b, r=0):
+    return 0x5eed0000 + (r << 12) + (a << 6) + b
+
+
+def runtime_dirs(prefix):
+    dirs = ["/var/run/dpdk/" + prefix]
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        dirs.append(os.path.join(xdg, "dpdk", prefix))
+    dirs.append("/tmp/dpdk/" + prefix)
+    return dirs
+
+
+class Test:
+    """State of one test: its fabric, directory and processes."""
+
+    def __init__(self, name, hosts, args):
+        self.name = name
+        self.hosts = hosts
+        self.host_bin = args.host
+        self.fabric_tool = args.fabric_tool
+        self.fabric = "mp%d-%s" % (os.getpid(), name.replace("_", ""))
+        self.parent = tempfile.mkdtemp(prefix="marlin-mp-", dir="/dev/shm")
+        self.procs = []
+        self.prefixes = []
+        self.all = []
+
+    def start(self, hid, restart=0):
+        h = Host(self, hid, restart)
+        self.all.append(h)
+        return h
+
+    def ctl(self, *words):
+        """Cut or restore a link through the driver API (mp_host --ctl)."""
+        args = [self.host_bin, "--ctl"] + [str(w) for w in words]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise Fail("'%s' failed (%d): %s" %
+                       (" ".join(args), r.returncode, r.stderr.strip()))
+        return r.stdout.strip()
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                log("warning: pid %d did not die" % p.pid)
+        for pre in self.prefixes:
+            for d in runtime_dirs(pre):
+                shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(self.parent, ignore_errors=True)
+
+    def dump(self):
+        for h in self.all:
+            log("---- %s (%s), status %s" %
+                (h.name(), h.cmdline, h.proc.returncode))
+            for line in h.out[-25:]:
+                log("  out| " + line)
+            for line in h.err[-40:]:
+                log("  err| " + line)
+
+
+def bring_up(hosts):
+    """Enable every host, then wait until each sees all its peers."""
+    for h in hosts:
+        h.wait_ready()
+    for h in hosts:
+        h.cmd("enable")
+    epochs = {}
+    for h in hosts:
+        for p in hosts:
+            if p is h:
+                continue
+            r = h.cmd("wait_up %d %d" % (p.hid, LINK_TIMEOUT_MS),
+                      timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
+            if int(r["epoch"], 16) == 0:
+                raise Fail("%s: link with host%d up but peer epoch 0" %
+                           (h.name(), p.hid))
+            epochs[(h.hid, p.hid)] = r["epoch"]
+    # Everyone sees one epoch per host.
+    for p in hosts:
+        seen = {epochs[(h.hid, p.hid)] for h in hosts if h is not p}
+        if len(seen) != 1:
+            raise Fail("hosts disagree on host%d's epoch: %s" % (p.hid, seen))
+    return epochs
+
+
+def check_info(h, n):
+    r = h.cmd("info")
+    want = ",".join(str(i) for i in range(n) if i != h.hid)
+    if int(r["peers"]) != n - 1 or r["ports"] != want:
+        raise Fail("%s: peers=%s ports=%s, expected %d peers, ports %s" %
+                   (h.name(), r["peers"], r["ports"], n - 1, want))
+    if int(r["mw"]) < 1 or int(r["peer_mw"]) < 1:
+        raise Fail("%s: no memory windows (%s)" % (h.name(), r))
+    return r
+
+
+def exchange(src, dst, r=0, spads=0):
+    """Window write, doorbell and scratchpads from src to dst, verified."""
+    s = seed(src.hid, dst.hid, r)
+    src.cmd("write %d %d" % (dst.hid, s))
+    dst.cmd("verify %d %d" % (src.hid, s))
+    bit = 1 << src.hid
+    src.cmd("db %d %d" % (dst.hid, bit))
+    dst.cmd("db_wait %d 5000" % bit)
+    if spads > 0:
+        vals = [(0xa5000000 | (r << 16) | (src.hid << 8) | dst.hid) ^ i
+                for i in (0, spads - 1)]
+        for sidx, v in zip((0, spads - 1), vals):
+            src.cmd("spad_w %d %d %d" % (dst.hid, sidx, v))
+        for sidx, v in zip((0, spads - 1), vals):
+            got = int(dst.cmd("spad_r %d %d" % (src.hid, sidx))["val"], 16)
+            if got != v:
+                raise Fail("%s: scratchpad %d of host%d's bank reads 0x%x, "
+                           "host%d wrote 0x%x" %
+                           (dst.name(), sidx, src.hid, got, src.hid, v))
+
+
+def test_two_hosts(t):
+    h = [t.start(0), t.start(1)]
+    bring_up(h)
+    info = check_info(h[0], 2)
+    check_info(h[1], 2)
+    spads = int(info["spads"])
+    # Nothing rang yet: a doorbell must not appear on its own.
+    for x in h:
+        bits = int(x.cmd("db_read")["bits"], 16)
+        if bits:
+            raise Fail("%s: doorbell bits 0x%x pending before any ring" %
+                       (x.name(), bits))
+    exchange(h[0], h[1], spads=spads)
+    exchange(h[1], h[0], spads=spads)
+    # A second pattern replaces the first, in both directions.
+    exchange(h[0], h[1], r=1)
+    exchange(h[1], h[0], r=1)
+    # Cleared doorbells stay cleared.
+    for x in h:
+        bits = int(x.cmd("db_read")["bits"], 16)
+        if bits:
+            raise Fail("%s: doorbell bits 0x%x still set after db_clear" %
+                       (x.name(), bits))
+    for x in h:
+        x.quit()
+    log("two hosts: windows, doorbells and %d scratchpads both ways" % spads)
+
+
+def test_four_hosts(t):
+    n = 4
+    h = [t.start(i) for i in range(n)]
+    bring_up(h)
+    spads = int(check_info(h[0], n)["spads"])
+    for x in h[1:]:
+        check_info(x, n)
+    pairs = [(a, b) for a in h for b in h if a is not b]
+    # All writes first, then all checks: a slice that overlaps another
+    # host's slice would be overwritten and caught here.
+    for a, b in pairs:
+        a.cmd("write %d %d" % (b.hid, seed(a.hid, b.hid)))
+    for a, b in pairs:
+        b.cmd("verify %d %d" % (a.hid, seed(a.hid, b.hid)))
+    # Doorbells: each sender rings its own bit; every host waits for the
+    # bits of all three peers.
+    for a, b in pairs:
+        a.cmd("db %d %d" % (b.hid, 1 << a.hid))
+    for b in h:
+        want = sum(1 << a.hid for a in h if a is not b)
+        got = int(b.cmd("db_wait %d 5000" % want)["bits"], 16)
+        if got != want:
+            raise Fail("%s: doorbell bits 0x%x, expected exactly 0x%x" %
+                       (b.name(), got, want))
+    # Scratchpads: one bank per peer, so no pair disturbs another.
+    if spads > 0:
+        for a, b in pairs:
+            a.cmd("spad_w %d 0 %d" % (b.hid, 0xb0000000 | a.hid << 8 | b.hid))
+        for a, b in pairs:
+            got = int(b.cmd("spad_r %d 0" % a.hid)["val"], 16)
+            want = 0xb0000000 | a.hid << 8 | b.hid
+            if got != want:
+                raise Fail("%s: scratchpad 0 of host%d's bank reads 0x%x, "
+                           "expected 0x%x" % (b.name(), a.hid, got, want))
+    for x in h:
+        x.quit()
+    log("four hosts: %d directed pairs exchanged windows, doorbells, "
+        "scratchpads" % len(pairs))
+
+
+def test_kill(t):
+    h0 = t.start(0)
+    h1 = t.start(1)
+    epochs = bring_up([h0, h1])
+    spads = int(check_info(h0, 2)["spads"])
+    exchange(h0, h1, spads=spads)
+    exchange(h1, h0, spads=spads)
+    seen_epochs = [epochs[(0, 1)]]
+    delays = []
+    # Three kill/restart rounds. The detection delay is taken from the
+    # harness's kill() to the survivor's CLOCK_MONOTONIC stamp of the poll
+    # that saw the link down; on a loaded 2-core machine one round can be
+    # delayed by scheduling alone, so the limit applies to the median.
+    for r in range(1, 4):
+        h0.send("wait_down 1 3000")
+        h0.expect(("WATCHING",), CMD_TIMEOUT)
+        t_kill = time.monotonic_ns()
+        os.kill(h1.proc.pid, signal.SIGKILL)
+        line = h0.expect(("OK", "ERR"), CMD_TIMEOUT)
+        if line.startswith("ERR"):
+            raise Fail("round %d: host0 never saw the link go down after "
+                       "SIGKILL of host1: %s" % (r, line))
+        res = kv(line)
+        if res["up"] != "0":
+            raise Fail("round %d: host0 answered %s" % (r, line))
+        ms = (int(res["t_ns"]) - t_kill) / 1e6
+        delays.append(ms)
+        log("round %d: host0 saw host1 down %.1f ms after SIGKILL" % (r, ms))
+        h1.kill()
+        # Down means down: our stores towards the dead host go nowhere
+        # and doorbells are refused or dropped; nothing may crash.
+        h0.cmd("write 1 %d" % seed(0, 1, 50 + r))
+        h0.try_cmd("db 1 1")
+        h1 = t.start(1, restart=r)
+        h1.wait_ready()
+        h1.cmd("enable")
+        e = h0.cmd("wait_up 1 %d" % LINK_TIMEOUT_MS,
+                   timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)["epoch"]
+        h1.cmd("wait_up 0 %d" % LINK_TIMEOUT_MS,
+               timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
+        if e in seen_epochs:
+            raise Fail("round %d: restarted host1 has epoch %s, seen before "
+                       "(%s)" % (r, e, seen_epochs))
+        seen_epochs.append(e)
+        # The new incarnation starts clean: no stale doorbells from the
+        # ring above, and data flows both ways again.
+        bits = int(h1.cmd("db_read")["bits"], 16)
+        if bits:
+            raise Fail("round %d: restarted host1 has doorbell bits 0x%x "
+                       "before anyone rang" % (r, bits))
+        exchange(h0, h1, r=r, spads=spads)
+        exchange(h1, h0, r=r, spads=spads)
+    med = statistics.median(delays)
+    log("link-down detection after SIGKILL: %s ms, median %.1f ms "
+        "(limit %.0f ms); epochs %s" %
+        (", ".join("%.1f" % d for d in delays), med, DOWN_LIMIT_MS,
+         " -> ".join(seen_epochs)))
+    if med > DOWN_LIMIT_MS:
+        raise Fail("median detection delay %.1f ms > %.0f ms" %
+                   (med, DOWN_LIMIT_MS))
+    h0.quit()
+    h1.quit()
+
+
+def cut_round(t, h0, h1, how, r, spads):
+    """Cut the link 0-1 (how: 'api' or 'tool'), check, restore, check."""
+    def run(op):
+        if how == "api":
+            t.ctl(op, t.fabric, t.parent, 0, 1)
+        else:
+            args = [t.fabric_tool, "--dir", t.parent, t.fabric, op, "0", "1"]
+            p = subprocess.run(args, capture_output=True, text=True,
+                               timeout=30)
+            if p.returncode != 0:
+                raise Fail("'%s' failed (%d): %s %s" %
+                           (" ".join(args), p.returncode, p.stdout.strip(),
+                            p.stderr.strip()))
+
+    before = h0.cmd("link 1")
+    if before["up"] != "1":
+        raise Fail("[%s] link not up before the cut" % how)
+    s_old = seed(0, 1, r)
+    h0.cmd("write 1 %d" % s_old)
+    h1.cmd("verify 0 %d" % s_old)
+    if spads > 0:
+        h0.cmd("spad_w 1 0 %d" % 0x11110000)
+
+    t_cut = time.monotonic_ns()
+    run("cut")
+    down = []
+    for a, b in ((h0, 1), (h1, 0)):
+        line = a.cmd("wait_down %d 2000" % b, timeout=CMD_TIMEOUT)
+        down.append((int(line["t_ns"]) - t_cut) / 1e6)
+    log("[%s] cut: host0 down after %.1f ms, host1 after %.1f ms" %
+        (how, down[0], down[1]))
+    if h0.cmd("link 1")["up"] != "0" or h1.cmd("link 0")["up"] != "0":
+        raise Fail("[%s] link came back up while cut" % how)
+
+    # Stores while cut: the mapping stays valid, the data must not land.
+    s_cut = seed(0, 1, r + 100)
+    h0.cmd("write 1 %d" % s_cut)
+    h1.cmd("absent 0 %d" % s_cut)
+    h1.cmd("verify 0 %d" % s_old)
+    h0.try_cmd("db 1 %d" % (1 << 7))
+    if spads > 0:
+        h0.try_cmd("spad_w 1 0 %d" % 0x22220000)
+    time.sleep(0.05)
+    bits = int(h1.cmd("db_read")["bits"], 16)
+    if bits & (1 << 7):
+        raise Fail("[%s] doorbell rung during the cut reached host1" % how)
+
+    t_restore = time.monotonic_ns()
+    run("restore")
+    for a, b in ((h0, 1), (h1, 0)):
+        r_up = a.cmd("wait_up %d %d" % (b, LINK_TIMEOUT_MS),
+                     timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
+        if a is h0 and r_up["epoch"] != before["epoch"]:
+            raise Fail("[%s] peer epoch changed across a cut (%s -> %s): "
+                       "the peer did not restart" %
+                       (how, before["epoch"], r_up["epoch"]))
+    log("[%s] restored: both up again %.1f ms after restore" %
+        (how, (time.monotonic_ns() - t_restore) / 1e6))
+
+    # Nothing sent during the cut shows up afterwards either.
+    h1.cmd("absent 0 %d" % s_cut)
+    h1.cmd("verify 0 %d" % s_old)
+    bits = int(h1.cmd("db_read")["bits"], 16)
+    if bits & (1 << 7):
+        raise Fail("[%s] doorbell rung during the cut arrived after restore"
+                   % how)
+    if spads > 0:
+        got = int(h1.cmd("spad_r 0 0")["val"], 16)
+        if got == 0x22220000:
+            raise Fail("[%s] scratchpad written during the cut landed" % how)
+    exchange(h0, h1, r=r + 1, spads=spads)
+    exchange(h1, h0, r=r + 1, spads=spads)
+
+
+def test_cut(t):
+    h0 = t.start(0)
+    h1 = t.start(1)
+    bring_up([h0, h1])
+    spads = int(check_info(h0, 2)["spads"])
+    exchange(h0, h1, spads=spads)
+    exchange(h1, h0, spads=spads)
+    cut_round(t, h0, h1, "api", 1, spads)
+    if t.fabric_tool and os.access(t.fabric_tool, os.X_OK):
+        cut_round(t, h0, h1, "tool", 3, spads)
+    else:
+        log("marlin-fabric not built: cut/restore checked through the "
+            "driver API only")
+    h0.quit()
+    h1.quit()
+
+
+TESTS = {
+    "two_hosts": (test_two_hosts, 2),
+    "four_hosts": (test_four_hosts, 4),
+    "kill": (test_kill, 2),
+    "cut": (test_cut, 2),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--host", help="mp_host executable")
+    ap.add_argument("--fabric-tool", help="marlin-fabric executable")
+    ap.add_argument("--skip", help="exit 77 with this reason")
+    ap.add_argument("test", choices=sorted(TESTS))
+    args = ap.parse_args()
+    if args.skip:
+        print("SKIP %s: %s" % (args.test, args.skip))
+        return 77
+    if not args.host:
+        ap.error("--host is required")
+    if not os.path.isdir("/dev/shm"):
+        print("SKIP %s: no /dev/shm" % args.test)
+        return 77
+    fn, hosts = TESTS[args.test]
+    t = Test(args.test, hosts, args)
+    start = time.monotonic()
+    ok = False
+    try:
+        fn(t)
+        ok = True
+    except Fail as e:
+        log("FAIL %s: %s" % (args.test, e))
+        t.dump()
+    except Exception:
+        import traceback
+        log("FAIL %s: harness error" % args.test)
+        traceback.print_exc()
+        t.dump()
+    finally:
+        t.cleanup()
+    left = [d for pre in t.prefixes for d in runtime_dirs(pre)
+            if os.path.exists(d)]
+    if left or os.path.exists(t.parent):
+        log("FAIL %s: left behind: %s" % (args.test, left + [t.parent]))
+        ok = False
+    log("%s %s (%.1f s)" % ("PASS" if ok else "FAIL", args.test,
+                            time.monotonic() - start))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
