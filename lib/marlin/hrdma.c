@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * HRDMA control path: channel creation, window layout, the scratchpad
+ * handshake, link and peer-restart tracking.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_random.h>
+
+#include "rte_marlin_ntb.h"
+#include "rte_marlin_hrdma.h"
+#include "hrdma_private.h"
+
+RTE_LOG_REGISTER_SUFFIX(marlin_hrdma_logtype, hrdma, NOTICE);
+
+/* One channel per (device, peer) in this process. */
+static struct rte_marlin_hrdma_channel *
+	channels[RTE_MARLIN_NTB_MAX_DEVS][RTE_MARLIN_NTB_MAX_PEERS];
+
+static int
+log2_exact(uint32_t v)
+{
+	return rte_is_power_of_2(v) ? (int)rte_log2_u32(v) : -1;
+}
+
+static int
+conf_fill(struct rte_marlin_hrdma_conf *c, const struct rte_marlin_hrdma_conf *in)
+{
+	if (in != NULL)
+		*c = *in;
+	else {
+		memset(c, 0, sizeof(*c));
+		c->dma_dev_id = -1;
+	}
+	if (c->nb_qp == 0)
+		c->nb_qp = 1;
+	if (c->depth == 0)
+		c->depth = 256;
+	if (c->msg_size == 0)
+		c->msg_size = 2048;
+	if (c->cpu_threshold == 0)
+		c->cpu_threshold = 4096;
+	if (c->nb_qp > RTE_MARLIN_HRDMA_MAX_QP) {
+		HRDMA_LOG(ERR, "nb_qp %u: at most %d queue pairs", c->nb_qp,
+			RTE_MARLIN_HRDMA_MAX_QP);
+		return -EINVAL;
+	}
+	if (log2_exact(c->depth) < 6 || c->depth > 4096) {
+		HRDMA_LOG(ERR, "depth %u: must be a power of two in 64..4096", c->depth);
+		return -EINVAL;
+	}
+	if (log2_exact(c->msg_size) < 6 || c->msg_size > 65536) {
+		HRDMA_LOG(ERR, "msg_size %u: must be a power of two in 64..65536",
+			c->msg_size);
+		return -EINVAL;
+	}
+	if (c->widx < 0) {
+		HRDMA_LOG(ERR, "widx %d: must be >= 0", c->widx);
+		return -EINVAL;
+	}
+	if (c->dma_dev_id != -1) {
+		HRDMA_LOG(ERR, "dma_dev_id %d: DMA engines are not wired into HRDMA queue pairs yet; use -1 (CPU copies)",
+			c->dma_dev_id);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static uint32_t
+geom_word(const struct rte_marlin_hrdma_conf *c)
+{
+	return c->nb_qp | (uint32_t)log2_exact(c->depth) << 8 |
+		(uint32_t)log2_exact(c->msg_size) << 16;
+}
+
+/* Lay out one queue pair's pointers; the slices are fixed for the channel. */
+static void
+qp_layout(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
+{
+	size_t off = (size_t)qp->qid * ch->qp_area_len;
+	uint8_t *l = ch->local_slice + off;
+	uint8_t *r = ch->remote_slice + off;
+	size_t descs = (size_t)ch->conf.depth * sizeof(struct hrdma_wire_desc);
+
+	qp->depth = ch->conf.depth;
+	qp->msg_size = ch->conf.msg_size;
+	/* our slice on the peer: our credits for its ring, our descs & slots */
+	qp->rx_credit = (struct hrdma_wire_credit *)r;
+	qp->tx_desc = (struct hrdma_wire_desc *)(r + 128);
+	qp->tx_slots = r + 128 + descs;
+	/* the peer's slice here: its credits for our ring, its descs & slots */
+	qp->tx_credit = (const struct hrdma_wire_credit *)l;
+	qp->rx_desc = (const struct hrdma_wire_desc *)(l + 128);
+	qp->rx_slots = l + 128 + descs;
+	qp->local_region = ch->local_region;
+	qp->remote_region = ch->remote_slice + ch->rings_len;
+}
+
+/* Reset a queue pair for a new bring-up; the data path is quiet. */
+static void
+qp_reset(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
+{
+	qp->tx_n = 0;
+	qp->tx_consumed = 0;
+	qp->rx_n = 0;
+	qp->rx_released = 0;
+	qp->epoch = ch->epoch;
+	qp->peer_epoch = 0;
+	qp->remote_region_len = 0;
+	qp->lim.epoch = ch->epoch;
+	qp->lim.depth = ch->conf.depth;
+	qp->lim.msg_size = ch->conf.msg_size;
+	qp->lim.region_len = ch->local_region_len;
+	__atomic_store_n(&qp->peer_error, 0, __ATOMIC_RELAXED);
+	qp->peer_error_why = NULL;
+}
+
+static void
+set_state(struct rte_marlin_hrdma_channel *ch, int st)
+{
+	__atomic_store_n(&ch->state, st, __ATOMIC_SEQ_CST);
+}
+
+/* Wait until no data-path call runs on any queue pair (bounded). */
+static void
+quiesce(struct rte_marlin_hrdma_channel *ch)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
+	uint16_t q;
+
+	for (q = 0; q < ch->conf.nb_qp; q++) {
+		while (__atomic_load_n(&ch->qp[q]->busy, __ATOMIC_SEQ_CST)) {
+			if (rte_get_timer_cycles() > deadline) {
+				HRDMA_LOG(WARNING, "queue pair %u still busy after 100 ms; its thread must stop before the channel resets",
+					q);
+				return;
+			}
+			rte_pause();
+		}
+	}
+}
+
+static void
+go_down(struct rte_marlin_hrdma_channel *ch, const char *why)
+{
+	int st = __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+
+	if (st == RTE_MARLIN_HRDMA_STATE_UP)
+		HRDMA_LOG(NOTICE, "ntb %u peer %d: channel down (%s)", ch->ntb_id,
+			ch->pidx, why);
+	set_state(ch, RTE_MARLIN_HRDMA_STATE_DOWN);
+	quiesce(ch);
+	/* Withdraw our handshake so the peer cannot take stale values. */
+	rte_marlin_ntb_peer_spad_write(ch->ntb_id, ch->pidx, HRDMA_SPAD_MAGIC, 0);
+}
+
+static void
+go_error(struct rte_marlin_hrdma_channel *ch, const char *why)
+{
+	set_state(ch, RTE_MARLIN_HRDMA_STATE_ERROR);
+	quiesce(ch);
+	ch->error = why;
+	ch->peer_errors++;
+	if (!ch->error_logged) {
+		HRDMA_LOG(ERR, "ntb %u peer %d: channel stopped: %s", ch->ntb_id,
+			ch->pidx, why);
+		ch->error_logged = 1;
+	}
+}
+
+static int
+spad_put(struct rte_marlin_hrdma_channel *ch, int sidx, uint32_t v)
+{
+	return rte_marlin_ntb_peer_spad_write(ch->ntb_id, ch->pidx, sidx, v);
+}
+
+static uint32_t
+spad_get(struct rte_marlin_hrdma_channel *ch, int sidx)
+{
+	uint32_t v = 0;
+
+	if (rte_marlin_ntb_spad_read(ch->ntb_id, ch->pidx, sidx, &v) != 0)
+		return 0;
+	return v;
+}
+
+static void
+bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
+{
+	uint16_t q;
+
+	quiesce(ch);
+	do {
+		ch->epoch = (uint32_t)rte_rand();
+	} while (ch->epoch == 0 || ch->epoch == ch->peer_epoch);
+	ch->peer_epoch = 0;
+	ch->ntb_peer_epoch = ntb_peer_epoch;
+	ch->remote_region_len = 0;
+	ch->error = NULL;
+	ch->error_logged = 0;
+	/* Nothing of an earlier bring-up may be taken for new data. */
+	memset(ch->local_slice, 0, ch->rings_len);
+	for (q = 0; q < ch->conf.nb_qp; q++)
+		qp_reset(ch, ch->qp[q]);
+
+	spad_put(ch, HRDMA_SPAD_MAGIC, 0);
+	spad_put(ch, HRDMA_SPAD_EPOCH, ch->epoch);
+	spad_put(ch, HRDMA_SPAD_GEOM, geom_word(&ch->conf));
+	spad_put(ch, HRDMA_SPAD_SLICE, (uint32_t)(ch->slice_len / HRDMA_PAGE));
+	spad_put(ch, HRDMA_SPAD_REGION,
+		 (uint32_t)(ch->local_region_len / HRDMA_PAGE));
+	spad_put(ch, HRDMA_SPAD_ACK, 0);
+	spad_put(ch, HRDMA_SPAD_MAGIC, HRDMA_MAGIC | RTE_MARLIN_HRDMA_VERSION);
+	set_state(ch, RTE_MARLIN_HRDMA_STATE_NEGOTIATING);
+}
+
+/* One step of the handshake. The peer's values are checked before use. */
+static void
+negotiate(struct rte_marlin_hrdma_channel *ch)
+{
+	uint32_t magic = spad_get(ch, HRDMA_SPAD_MAGIC);
+	uint32_t epoch, geom, slice, region, ack;
+	uint16_t q;
+
+	if (magic == 0)
+		return;                          /* peer not there yet */
+	if ((magic & HRDMA_MAGIC_MASK) != HRDMA_MAGIC) {
+		go_error(ch, "peer's handshake has a bad magic number");
+		return;
+	}
+	if ((magic & 0xff) != RTE_MARLIN_HRDMA_VERSION) {
+		HRDMA_LOG(ERR, "peer speaks HRDMA version %u, this host %u",
+			magic & 0xff, RTE_MARLIN_HRDMA_VERSION);
+		go_error(ch, "HRDMA version mismatch");
+		return;
+	}
+	epoch = spad_get(ch, HRDMA_SPAD_EPOCH);
+	geom = spad_get(ch, HRDMA_SPAD_GEOM);
+	slice = spad_get(ch, HRDMA_SPAD_SLICE);
+	region = spad_get(ch, HRDMA_SPAD_REGION);
+	ack = spad_get(ch, HRDMA_SPAD_ACK);
+	if (epoch == 0)
+		return;
+	if (geom != geom_word(&ch->conf)) {
+		HRDMA_LOG(ERR, "peer uses nb_qp=%u depth=%u msg_size=%u; this host nb_qp=%u depth=%u msg_size=%u: configure both ends alike",
+			geom & 0xff, 1u << ((geom >> 8) & 0x1f),
+			1u << ((geom >> 16) & 0x1f), ch->conf.nb_qp,
+			ch->conf.depth, ch->conf.msg_size);
+		go_error(ch, "queue geometry mismatch");
+		return;
+	}
+	if ((uint64_t)slice * HRDMA_PAGE != ch->slice_len) {
+		HRDMA_LOG(ERR, "peer's window slice is %" PRIu64 " bytes, ours %zu: give both hosts the same window size and host count",
+			(uint64_t)slice * HRDMA_PAGE, ch->slice_len);
+		go_error(ch, "window size mismatch");
+		return;
+	}
+	if ((uint64_t)region * HRDMA_PAGE > ch->slice_len - ch->rings_len) {
+		go_error(ch, "peer announces a region larger than its slice");
+		return;
+	}
+	if (epoch != ch->peer_epoch) {
+		/* A new bring-up of the peer: accept it. */
+		ch->peer_epoch = epoch;
+		ch->remote_region_len = (size_t)region * HRDMA_PAGE;
+		spad_put(ch, HRDMA_SPAD_ACK, epoch);
+	}
+	if (ack != ch->epoch)
+		return;                          /* peer has not seen ours yet */
+
+	for (q = 0; q < ch->conf.nb_qp; q++) {
+		struct rte_marlin_hrdma_qp *qp = ch->qp[q];
+
+		qp->peer_epoch = ch->peer_epoch;
+		qp->remote_region_len = ch->remote_region_len;
+	}
+	ch->link_ups++;
+	set_state(ch, RTE_MARLIN_HRDMA_STATE_UP);
+	HRDMA_LOG(INFO, "ntb %u peer %d: channel up (epoch %08x, peer %08x)",
+		ch->ntb_id, ch->pidx, ch->epoch, ch->peer_epoch);
+}
+
+int
+rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
+{
+	struct rte_marlin_ntb_link link;
+	uint16_t q;
+	int st;
+
+	if (ch == NULL)
+		return -EINVAL;
+	rte_marlin_ntb_poll(ch->ntb_id);
+	memset(&link, 0, sizeof(link));
+	if (rte_marlin_ntb_link_get(ch->ntb_id, ch->pidx, &link) != 0 || !link.up) {
+		if (__atomic_load_n(&ch->state, __ATOMIC_RELAXED) !=
+				RTE_MARLIN_HRDMA_STATE_DOWN)
+			go_down(ch, "link down");
+		return RTE_MARLIN_HRDMA_STATE_DOWN;
+	}
+
+	st = __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+	if (st != RTE_MARLIN_HRDMA_STATE_DOWN && link.peer_epoch != 0 &&
+			link.peer_epoch != ch->ntb_peer_epoch) {
+		go_down(ch, "peer restarted");
+		st = RTE_MARLIN_HRDMA_STATE_DOWN;
+	}
+	if (st == RTE_MARLIN_HRDMA_STATE_UP || st == RTE_MARLIN_HRDMA_STATE_ERROR) {
+		/* The peer started a new bring-up (its own flap or an error). */
+		uint32_t e = spad_get(ch, HRDMA_SPAD_EPOCH);
+		uint32_t magic = spad_get(ch, HRDMA_SPAD_MAGIC);
+
+		if (magic != 0 && e != 0 && e != ch->peer_epoch) {
+			go_down(ch, "peer renegotiating");
+			st = RTE_MARLIN_HRDMA_STATE_DOWN;
+		}
+	}
+	if (st == RTE_MARLIN_HRDMA_STATE_UP) {
+		for (q = 0; q < ch->conf.nb_qp; q++) {
+			if (__atomic_load_n(&ch->qp[q]->peer_error, __ATOMIC_ACQUIRE)) {
+				go_error(ch, ch->qp[q]->peer_error_why ?
+					 ch->qp[q]->peer_error_why :
+					 "peer wrote a malformed entry");
+				break;
+			}
+		}
+	}
+	st = __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+	if (st == RTE_MARLIN_HRDMA_STATE_DOWN)
+		bring_up(ch, link.peer_epoch);
+	if (__atomic_load_n(&ch->state, __ATOMIC_RELAXED) ==
+			RTE_MARLIN_HRDMA_STATE_NEGOTIATING)
+		negotiate(ch);
+	return __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+}
+
+int
+rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
+		unsigned int timeout_ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 200 * 1000 };
+	uint64_t deadline;
+	int st;
+
+	if (ch == NULL)
+		return -EINVAL;
+	deadline = rte_get_timer_cycles() +
+		(uint64_t)timeout_ms * rte_get_timer_hz() / 1000;
+	for (;;) {
+		st = rte_marlin_hrdma_channel_poll(ch);
+		if (st == RTE_MARLIN_HRDMA_STATE_UP)
+			return 0;
+		if (rte_get_timer_cycles() >= deadline)
+			return st == RTE_MARLIN_HRDMA_STATE_ERROR ? -EPROTO : -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+}
+
+struct rte_marlin_hrdma_channel *
+rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
+		const struct rte_marlin_hrdma_conf *conf)
+{
+	struct rte_marlin_hrdma_channel *ch = NULL;
+	struct rte_marlin_ntb_info info;
+	size_t need, slices;
+	void *addr = NULL;
+	size_t len = 0;
+	uint16_t q;
+	int rc;
+
+	rc = rte_marlin_ntb_info_get(ntb_id, &info);
+	if (rc != 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	if (pidx < 0 || pidx >= info.peer_count ||
+			pidx >= RTE_MARLIN_NTB_MAX_PEERS) {
+		HRDMA_LOG(ERR, "%s: peer index %d out of range (0..%d)", info.name,
+			pidx, info.peer_count - 1);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (channels[ntb_id][pidx] != NULL) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	if (info.spad_count < HRDMA_SPAD_COUNT) {
+		HRDMA_LOG(ERR, "%s: HRDMA needs %d scratchpads, the device has %d",
+			info.name, HRDMA_SPAD_COUNT, info.spad_count);
+		rte_errno = ENOTSUP;
+		return NULL;
+	}
+
+	ch = rte_zmalloc("hrdma_channel", sizeof(*ch), RTE_CACHE_LINE_SIZE);
+	if (ch == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	rc = conf_fill(&ch->conf, conf);
+	if (rc != 0)
+		goto fail_rc;
+	if (ch->conf.widx >= info.mw_count || ch->conf.widx >= info.peer_mw_count) {
+		HRDMA_LOG(ERR, "%s: window %d does not exist (%d windows)", info.name,
+			ch->conf.widx, info.mw_count);
+		rc = -EINVAL;
+		goto fail_rc;
+	}
+	ch->ntb_id = ntb_id;
+	ch->pidx = pidx;
+	ch->local_port = info.port;
+	ch->peer_port = rte_marlin_ntb_peer_port_number(ntb_id, pidx);
+
+	rc = rte_marlin_ntb_mw_alloc(ntb_id, pidx, ch->conf.widx, 0, &addr, &len);
+	if (rc != 0) {
+		HRDMA_LOG(ERR, "%s: cannot set up inbound window %d: %s", info.name,
+			ch->conf.widx, strerror(-rc));
+		goto fail_rc;
+	}
+	ch->local_win = addr;
+	ch->local_win_len = len;
+
+	/* Shared windows are split by port number among every possible host. */
+	slices = info.mw_shared ? (size_t)info.peer_count + 1 : 1;
+	ch->slice_len = RTE_ALIGN_FLOOR(len / slices, HRDMA_PAGE);
+	ch->qp_area_len = RTE_ALIGN_CEIL(
+		hrdma_qp_area_len(ch->conf.depth, ch->conf.msg_size), 64);
+	ch->rings_len = RTE_ALIGN_CEIL(ch->qp_area_len * ch->conf.nb_qp,
+				       HRDMA_PAGE);
+	need = ch->rings_len + HRDMA_PAGE;
+	if (ch->slice_len < need) {
+		HRDMA_LOG(ERR, "%s: %d queue pairs of %u x %u bytes need %zu bytes per peer; the window gives %zu (%zu bytes shared by %zu hosts): use a larger window, fewer hosts or smaller rings",
+			info.name, ch->conf.nb_qp, ch->conf.depth, ch->conf.msg_size,
+			need, ch->slice_len, len, slices);
+		rc = -ENOSPC;
+		goto fail_rc;
+	}
+	ch->local_slice = ch->local_win +
+		(info.mw_shared ? (size_t)ch->peer_port * ch->slice_len : 0);
+	ch->local_region = ch->local_slice + ch->rings_len;
+	ch->local_region_len = ch->slice_len - ch->rings_len;
+
+	rc = rte_marlin_ntb_peer_mw_get_addr(ntb_id, pidx, ch->conf.widx, &addr, &len);
+	if (rc != 0) {
+		HRDMA_LOG(ERR, "%s: cannot map the peer's window %d: %s", info.name,
+			ch->conf.widx, strerror(-rc));
+		goto fail_rc;
+	}
+	if (len != ch->local_win_len) {
+		HRDMA_LOG(ERR, "%s: the peer's window is %zu bytes, ours %zu: both hosts need the same window size",
+			info.name, len, ch->local_win_len);
+		rc = -EINVAL;
+		goto fail_rc;
+	}
+	ch->peer_win = addr;
+	ch->peer_win_len = len;
+	ch->remote_slice = ch->peer_win +
+		(info.mw_shared ? (size_t)ch->local_port * ch->slice_len : 0);
+
+	for (q = 0; q < ch->conf.nb_qp; q++) {
+		struct rte_marlin_hrdma_qp *qp;
+
+		qp = rte_zmalloc("hrdma_qp", sizeof(*qp), RTE_CACHE_LINE_SIZE);
+		if (qp == NULL) {
+			rc = -ENOMEM;
+			goto fail_rc;
+		}
+		ch->qp[q] = qp;
+		qp->qid = q;
+		qp->state = &ch->state;
+		qp->cq_size = ch->conf.depth;
+		qp->cq = rte_zmalloc("hrdma_cq", sizeof(*qp->cq) * qp->cq_size,
+				     RTE_CACHE_LINE_SIZE);
+		if (qp->cq == NULL) {
+			rc = -ENOMEM;
+			goto fail_rc;
+		}
+		qp_layout(ch, qp);
+	}
+	ch->state = RTE_MARLIN_HRDMA_STATE_DOWN;
+	channels[ntb_id][pidx] = ch;
+	rte_marlin_hrdma_channel_poll(ch);
+	return ch;
+
+fail_rc:
+	for (q = 0; q < RTE_MARLIN_HRDMA_MAX_QP; q++) {
+		if (ch->qp[q] != NULL) {
+			rte_free(ch->qp[q]->cq);
+			rte_free(ch->qp[q]);
+		}
+	}
+	rte_free(ch);
+	rte_errno = -rc;
+	return NULL;
+}
+
+int
+rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch)
+{
+	uint16_t q;
+
+	if (ch == NULL)
+		return 0;
+	go_down(ch, "channel destroyed");
+	if (channels[ch->ntb_id][ch->pidx] == ch)
+		channels[ch->ntb_id][ch->pidx] = NULL;
+	for (q = 0; q < ch->conf.nb_qp; q++) {
+		rte_free(ch->qp[q]->cq);
+		rte_free(ch->qp[q]);
+	}
+	rte_free(ch);
+	return 0;
+}
+
+int
+rte_marlin_hrdma_channel_info(struct rte_marlin_hrdma_channel *ch,
+		struct rte_marlin_hrdma_info *info)
+{
+	if (ch == NULL || info == NULL)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->state = __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+	info->nb_qp = ch->conf.nb_qp;
+	info->depth = ch->conf.depth;
+	info->msg_size = ch->conf.msg_size;
+	info->local_region = ch->local_region;
+	info->local_region_len = ch->local_region_len;
+	info->remote_region_len =
+		info->state == RTE_MARLIN_HRDMA_STATE_UP ? ch->remote_region_len : 0;
+	info->local_epoch = ch->epoch;
+	info->peer_epoch = ch->peer_epoch;
+	info->link_ups = ch->link_ups;
+	info->peer_errors = ch->peer_errors;
+	info->error = ch->error;
+	return 0;
+}
+
+struct rte_marlin_hrdma_qp *
+rte_marlin_hrdma_qp_get(struct rte_marlin_hrdma_channel *ch, uint16_t qid)
+{
+	if (ch == NULL || qid >= ch->conf.nb_qp) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	return ch->qp[qid];
+}
+
+void *
+rte_marlin_hrdma_local_region(struct rte_marlin_hrdma_channel *ch, size_t *len)
+{
+	if (ch == NULL || len == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	*len = ch->local_region_len;
+	return ch->local_region;
+}

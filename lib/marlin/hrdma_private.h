@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef HRDMA_PRIVATE_H
+#define HRDMA_PRIVATE_H
+
+/* HRDMA internals shared by the control path, the data path and the tests. */
+
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "rte_marlin_hrdma.h"
+#include "hrdma_wire.h"
+
+extern int marlin_hrdma_logtype;
+
+#define HRDMA_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, marlin_hrdma_logtype, \
+		"marlin.hrdma: " fmt "\n", ##__VA_ARGS__)
+
+/* ---- receive-side checks (pure: fuzzed by tests/fuzz) ------------------- */
+
+enum hrdma_rx_verdict {
+	HRDMA_RX_BAD = -1,   /* peer wrote something impossible */
+	HRDMA_RX_EMPTY = 0,  /* nothing new in this slot yet */
+	HRDMA_RX_READY = 1,  /* *out holds a checked descriptor */
+};
+
+/* What a peer's descriptors must stay within. */
+struct hrdma_rx_limits {
+	uint32_t epoch;       /* our epoch for this bring-up */
+	uint32_t depth;       /* ring entries, power of two */
+	uint32_t msg_size;    /* slot size */
+	uint64_t region_len;  /* our exported region */
+};
+
+/*
+ * Look at receive slot @slot, expected to hold descriptor number @n (1-based,
+ * modulo 2^32). The descriptor is copied once into @out and only the copy is
+ * checked and used afterwards, so a peer rewriting the slot meanwhile cannot
+ * change what was checked.
+ */
+static inline enum hrdma_rx_verdict
+hrdma_rx_parse(const struct hrdma_wire_desc *slot, uint32_t n,
+		const struct hrdma_rx_limits *lim, struct hrdma_wire_desc *out,
+		const char **why)
+{
+	uint64_t seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+
+	if (seq != hrdma_seq_word(lim->epoch, n)) {
+		/* another bring-up's entry, a fresh zero, or last lap: not yet */
+		if ((uint32_t)(seq >> 32) != lim->epoch ||
+				(uint32_t)seq == (uint32_t)(n - lim->depth))
+			return HRDMA_RX_EMPTY;
+		*why = "descriptor sequence number out of order";
+		return HRDMA_RX_BAD;
+	}
+	memcpy(out, slot, sizeof(*out));
+	out->seq = seq;
+
+	if (out->flags & ~(uint16_t)HRDMA_WIRE_F_INLINE) {
+		*why = "unknown descriptor flags";
+		return HRDMA_RX_BAD;
+	}
+	if ((out->flags & HRDMA_WIRE_F_INLINE) && out->len > HRDMA_INLINE_MAX) {
+		*why = "inline payload longer than a descriptor holds";
+		return HRDMA_RX_BAD;
+	}
+	switch (out->opcode) {
+	case HRDMA_WIRE_SEND:
+		if (out->len > lim->msg_size) {
+			*why = "message longer than the slot";
+			return HRDMA_RX_BAD;
+		}
+		break;
+	case HRDMA_WIRE_NOTIFY:
+		if (out->len > lim->region_len ||
+				out->offset > lim->region_len - out->len) {
+			*why = "notification outside the exported region";
+			return HRDMA_RX_BAD;
+		}
+		break;
+	default:
+		*why = "unknown descriptor opcode";
+		return HRDMA_RX_BAD;
+	}
+	return HRDMA_RX_READY;
+}
+
+/*
+ * Check a credit word written by the peer: it must carry our epoch and may
+ * not run ahead of what we sent nor back from what it said before.
+ * Returns the consumed count, or -1 for garbage; a word from another
+ * bring-up counts as "nothing consumed yet".
+ */
+static inline int64_t
+hrdma_credit_parse(uint64_t word, uint32_t epoch, uint32_t sent,
+		uint32_t last_consumed)
+{
+	uint32_t consumed = (uint32_t)word;
+
+	if ((uint32_t)(word >> 32) != epoch)
+		return last_consumed;
+	if ((uint32_t)(sent - consumed) > (uint32_t)(sent - last_consumed))
+		return -1;  /* behind what it said before, or ahead of us */
+	return consumed;
+}
+
+/* ---- objects ------------------------------------------------------------ */
+
+struct hrdma_pending;
+
+struct rte_marlin_hrdma_qp {
+	/* transmit: written by this host into the peer's slice */
+	struct hrdma_wire_desc *tx_desc;        /* peer's window */
+	uint8_t *tx_slots;                      /* peer's window */
+	const struct hrdma_wire_credit *tx_credit; /* ours: peer writes */
+	uint8_t *remote_region;                 /* peer's window */
+	uint64_t remote_region_len;
+	uint32_t tx_n;          /* descriptors sent this bring-up */
+	uint32_t tx_consumed;   /* peer's last credit */
+	uint32_t depth;
+	uint32_t msg_size;
+	uint32_t epoch;         /* ours */
+	uint32_t peer_epoch;
+
+	/* receive: written by the peer into our slice */
+	const struct hrdma_wire_desc *rx_desc;  /* ours */
+	uint8_t *rx_slots;                      /* ours */
+	struct hrdma_wire_credit *rx_credit;    /* peer's window: we write */
+	uint8_t *local_region;
+	uint32_t rx_n;          /* descriptors received */
+	uint32_t rx_released;   /* descriptors released (credits given) */
+	struct hrdma_rx_limits lim;
+
+	/* completions, local */
+	struct rte_marlin_hrdma_cqe *cq;
+	uint32_t cq_size;       /* power of two */
+	uint32_t cq_head;       /* next to hand out */
+	uint32_t cq_tail;       /* next to fill */
+
+	/* state shared with the control thread */
+	int *state;             /* &channel->state */
+	int busy;               /* data-path call in progress */
+	int peer_error;         /* set by the data path: garbage seen */
+	const char *peer_error_why;
+	uint16_t qid;
+
+	struct rte_marlin_hrdma_qp_stats stats;
+} __rte_cache_aligned;
+
+struct rte_marlin_hrdma_channel {
+	uint16_t ntb_id;
+	int pidx;
+	struct rte_marlin_hrdma_conf conf;
+	int state;                      /* enum rte_marlin_hrdma_state */
+	int local_port;
+	int peer_port;
+
+	uint8_t *local_win;             /* our inbound window */
+	size_t local_win_len;
+	uint8_t *peer_win;              /* the peer's window, mapped */
+	size_t peer_win_len;
+	size_t slice_len;
+	size_t qp_area_len;             /* one qp */
+	size_t rings_len;               /* all qps, 4 KiB aligned */
+	uint8_t *local_slice;           /* written by the peer */
+	uint8_t *remote_slice;          /* written by us */
+	uint8_t *local_region;
+	size_t local_region_len;
+	size_t remote_region_len;
+
+	uint32_t epoch;                 /* ours, this bring-up */
+	uint32_t peer_epoch;            /* the peer's, accepted */
+	uint64_t ntb_peer_epoch;        /* device-level epoch of the peer */
+	uint64_t link_ups;
+	uint64_t peer_errors;
+	const char *error;
+	int error_logged;
+
+	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
+};
+
+#endif /* HRDMA_PRIVATE_H */

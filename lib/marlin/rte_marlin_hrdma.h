@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef RTE_MARLIN_HRDMA_H
+#define RTE_MARLIN_HRDMA_H
+
+/**
+ * @file
+ * HRDMA: remote DMA between hosts through an NTB, in poll mode.
+ *
+ * Model
+ * -----
+ * A channel joins this host to one peer over one NTB device. It has
+ * @c nb_qp queue pairs; each queue pair is owned by one polling thread
+ * (lcore) and carries:
+ * - one-sided operations on the peer's exported region: WRITE (local buffer
+ *   -> offset in the peer's region), READ (peer's region -> local buffer;
+ *   a non-posted read across PCIe, slow: keep it off fast paths),
+ *   WRITE_NOTIFY (a WRITE followed by a 64-bit immediate that the peer
+ *   receives after the data);
+ * - two-sided messages: SEND copies up to @c msg_size bytes into the peer's
+ *   receive ring; the peer gets them from rte_marlin_hrdma_recv().
+ *
+ * Memory. Each host's inbound window is split per peer. The part a peer owns
+ * in our window holds, written only by that peer: the queue pairs' ring
+ * headers, descriptor rings and message slots, then the exported region its
+ * one-sided operations target. rte_marlin_hrdma_local_region() gives the
+ * address of the region peers write into on this host.
+ *
+ * Rings that cross the bridge are written only by the remote sender and read
+ * only locally; the receiver returns credits (its consumer index) the same
+ * way, into the sender's memory. Producer and consumer indices sit on
+ * separate cache lines. The order of stores is payload, descriptor, write
+ * barrier, index. Every value a peer writes (indices, sequence numbers,
+ * lengths, offsets, handshake values) is checked before use; a peer that
+ * writes garbage puts the channel in RTE_MARLIN_HRDMA_STATE_ERROR (with a
+ * counter and one log line) and stops its own traffic, nothing more.
+ *
+ * Bring-up. rte_marlin_hrdma_channel_poll() runs a versioned handshake over
+ * the NTB scratchpads (version, queue count, ring size, message size, region
+ * sizes, a fresh epoch per bring-up). A mismatch is refused with a log line
+ * naming both values. A link flap or a peer restart resets both sides and
+ * negotiates again; operations outstanding at a link loss complete with
+ * status -ENOLINK.
+ *
+ * Completions. Every posted operation gets a completion (struct
+ * rte_marlin_hrdma_cqe) from rte_marlin_hrdma_poll_cq() if it asked for one
+ * with RTE_MARLIN_HRDMA_F_SIGNALED, or if it failed. Like perftest's -Q,
+ * signalling one operation in N keeps completion work low.
+ *
+ * Threads. Channel calls (create, poll, destroy, info) are control path: one
+ * thread. The data-path calls (post, poll_cq, recv, recv_release) on one
+ * queue pair must come from one thread at a time, the owner of that queue
+ * pair; different queue pairs may be driven by different threads.
+ *
+ * Back-pressure is always -ENOSPC (or a short count), and never logs.
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include <rte_common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Protocol version carried in the handshake. */
+#define RTE_MARLIN_HRDMA_VERSION 1
+/** Most queue pairs per channel. */
+#define RTE_MARLIN_HRDMA_MAX_QP 16
+
+struct rte_marlin_hrdma_channel;
+struct rte_marlin_hrdma_qp;
+
+/** Channel configuration; both ends must agree on nb_qp, depth, msg_size. */
+struct rte_marlin_hrdma_conf {
+	uint16_t nb_qp;        /**< queue pairs, 1..16 (0: 1) */
+	uint16_t depth;        /**< ring entries per queue pair, power of two,
+				    64..4096 (0: 256) */
+	uint32_t msg_size;     /**< bytes per message slot, power of two,
+				    64..65536 (0: 2048) */
+	int widx;              /**< NTB window used (default 0) */
+	int dma_dev_id;        /**< Marlin DMA engine for large copies, or -1
+				    for copies by the polling core (default) */
+	uint32_t cpu_threshold;/**< with an engine: copies below this many
+				    bytes stay on the CPU (0: 4096) */
+	uint64_t reserved[4];  /**< zero */
+};
+
+/** Channel states. */
+enum rte_marlin_hrdma_state {
+	RTE_MARLIN_HRDMA_STATE_DOWN = 0,    /**< link down */
+	RTE_MARLIN_HRDMA_STATE_NEGOTIATING, /**< link up, handshake running */
+	RTE_MARLIN_HRDMA_STATE_UP,          /**< traffic allowed */
+	RTE_MARLIN_HRDMA_STATE_ERROR,       /**< refused peer or peer error;
+					       cleared by the next link flap or
+					       peer restart */
+};
+
+/** Channel description. */
+struct rte_marlin_hrdma_info {
+	enum rte_marlin_hrdma_state state;
+	uint16_t nb_qp;
+	uint16_t depth;
+	uint32_t msg_size;
+	void *local_region;        /**< where peers' one-sided ops land */
+	size_t local_region_len;
+	size_t remote_region_len;  /**< the peer's exported region (0 if not up) */
+	uint32_t local_epoch;      /**< this bring-up */
+	uint32_t peer_epoch;
+	uint64_t link_ups;         /**< times the channel reached UP */
+	uint64_t peer_errors;      /**< times the peer was caught writing garbage */
+	const char *error;         /**< last error, static text; NULL if none */
+	uint64_t reserved[4];
+};
+
+/** Operation codes. */
+enum rte_marlin_hrdma_opcode {
+	RTE_MARLIN_HRDMA_OP_WRITE = 1,
+	RTE_MARLIN_HRDMA_OP_READ = 2,
+	RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY = 3,
+	RTE_MARLIN_HRDMA_OP_SEND = 4,
+	RTE_MARLIN_HRDMA_OP_RECV = 5,        /**< cqe only: a SEND arrived */
+	RTE_MARLIN_HRDMA_OP_RECV_NOTIFY = 6, /**< cqe only: a WRITE_NOTIFY arrived */
+};
+
+/** Ask for a completion. */
+#define RTE_MARLIN_HRDMA_F_SIGNALED (1u << 0)
+/** Start only after every earlier operation of the queue pair is complete. */
+#define RTE_MARLIN_HRDMA_F_FENCE    (1u << 1)
+
+/** One operation to post. */
+struct rte_marlin_hrdma_op {
+	uint8_t opcode;       /**< enum rte_marlin_hrdma_opcode */
+	uint8_t flags;        /**< RTE_MARLIN_HRDMA_F_* */
+	uint16_t reserved;
+	uint32_t len;         /**< bytes */
+	void *local;          /**< source (WRITE, WRITE_NOTIFY, SEND) or
+				   destination (READ) */
+	uint64_t remote_off;  /**< offset in the peer's region (not SEND) */
+	uint64_t imm;         /**< immediate (WRITE_NOTIFY, SEND) */
+	uint64_t cookie;      /**< returned in the completion */
+};
+
+/** A completion, or a received message / notification. */
+struct rte_marlin_hrdma_cqe {
+	uint64_t cookie;   /**< post: the op's cookie; recv: sequence number */
+	int32_t status;    /**< 0, or a negative errno: -ENOLINK (link lost),
+			        -ERANGE (outside the peer's region or slot),
+			        -EINVAL (bad opcode), -EIO (engine error) */
+	uint8_t opcode;    /**< enum rte_marlin_hrdma_opcode */
+	uint8_t qid;
+	uint16_t reserved;
+	uint32_t len;      /**< bytes moved / received */
+	uint64_t imm;      /**< RECV, RECV_NOTIFY: the sender's immediate */
+	uint64_t offset;   /**< RECV_NOTIFY: offset written in our region */
+	void *data;        /**< RECV: the message in the receive ring, valid
+			        until rte_marlin_hrdma_recv_release() */
+};
+
+/** Per-queue-pair counters. */
+struct rte_marlin_hrdma_qp_stats {
+	uint64_t posted;       /**< operations accepted */
+	uint64_t completed;    /**< operations completed (signalled or not) */
+	uint64_t errors;       /**< operations completed with an error */
+	uint64_t tx_bytes;     /**< bytes written or sent */
+	uint64_t rx_bytes;     /**< bytes read or received as messages */
+	uint64_t rx_msgs;      /**< RECV + RECV_NOTIFY delivered */
+	uint64_t ring_full;    /**< posts refused for lack of ring space */
+	uint64_t flushed;      /**< operations failed by a link loss */
+	uint64_t malformed;    /**< peer-written entries refused */
+	uint64_t reserved[7];
+};
+
+/**
+ * Create a channel to peer @p pidx of NTB device @p ntb_id.
+ *
+ * Sets up the local window (rte_marlin_ntb_mw_alloc()) if nobody did, maps
+ * the peer's window and starts negotiating as soon as the link is up. The
+ * channel must be driven with rte_marlin_hrdma_channel_poll().
+ *
+ * @param ntb_id NTB device id.
+ * @param pidx   Peer index.
+ * @param conf   Configuration, or NULL for defaults.
+ * @return The channel; NULL with rte_errno: ENODEV, EINVAL (conf; the log
+ *         says which field), EEXIST (a channel to that peer exists), ENOMEM,
+ *         ENOSPC (the window is too small for the rings; the log says how
+ *         much is needed), ENOTSUP (the device lacks scratchpads).
+ */
+struct rte_marlin_hrdma_channel *
+rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
+		const struct rte_marlin_hrdma_conf *conf);
+
+/**
+ * Destroy a channel. Outstanding operations are dropped; the peer sees the
+ * channel go down. Data-path threads must have stopped using its queue pairs.
+ *
+ * @param ch Channel (NULL is ignored).
+ * @return 0.
+ */
+int rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch);
+
+/**
+ * Drive the channel: poll the NTB device, follow the link, run the
+ * handshake, notice peer restarts. Call it regularly (every few ms) from
+ * the control thread; it does not touch data-path state except to flag a
+ * link loss that the queue pairs act on.
+ *
+ * @param ch Channel.
+ * @return The state (enum rte_marlin_hrdma_state); -EINVAL.
+ */
+int rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch);
+
+/**
+ * Poll until the channel is UP.
+ *
+ * @param ch         Channel.
+ * @param timeout_ms Give up after this long.
+ * @return 0; -EINVAL, -ETIMEDOUT, -EPROTO (the peer was refused: see log).
+ */
+int rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
+		unsigned int timeout_ms);
+
+/**
+ * Describe a channel.
+ *
+ * @param ch   Channel.
+ * @param info Filled on success.
+ * @return 0; -EINVAL.
+ */
+int rte_marlin_hrdma_channel_info(struct rte_marlin_hrdma_channel *ch,
+		struct rte_marlin_hrdma_info *info);
+
+/**
+ * Queue pair @p qid of a channel.
+ *
+ * @param ch  Channel.
+ * @param qid 0 .. nb_qp-1.
+ * @return The queue pair; NULL with rte_errno EINVAL.
+ */
+struct rte_marlin_hrdma_qp *
+rte_marlin_hrdma_qp_get(struct rte_marlin_hrdma_channel *ch, uint16_t qid);
+
+/**
+ * Post operations. Owner thread of @p qp only.
+ *
+ * Copies by the CPU happen inside this call; copies by a DMA engine are
+ * started here and finished by rte_marlin_hrdma_poll_cq(). An operation that
+ * cannot be carried out (outside the peer's region, message too long, bad
+ * opcode) is still taken and completes with an error status.
+ *
+ * @param qp  Queue pair.
+ * @param ops Operations.
+ * @param n   How many.
+ * @return Number taken (0..n; fewer when the ring or completion queue is
+ *         full: retry after rte_marlin_hrdma_poll_cq()); -ENOSPC when none
+ *         fit; -ENOLINK when the channel is not UP.
+ */
+int rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
+		const struct rte_marlin_hrdma_op *ops, uint16_t n);
+
+/**
+ * Collect completions of posted operations. Owner thread only.
+ *
+ * @param qp   Queue pair.
+ * @param cqe  Array to fill.
+ * @param n    Its size.
+ * @return Number filled (>= 0). After a link loss every outstanding
+ *         operation completes here with -ENOLINK.
+ */
+int rte_marlin_hrdma_poll_cq(struct rte_marlin_hrdma_qp *qp,
+		struct rte_marlin_hrdma_cqe *cqe, uint16_t n);
+
+/**
+ * Receive messages (RECV) and notifications (RECV_NOTIFY) in arrival order.
+ * Owner thread only. Each entry returned holds a ring slot until released
+ * with rte_marlin_hrdma_recv_release(); RECV data is read in place.
+ *
+ * @param qp   Queue pair.
+ * @param cqe  Array to fill.
+ * @param n    Its size.
+ * @return Number filled (>= 0); -ENOLINK when the channel is not UP,
+ *         -EPROTO when the peer wrote garbage (channel now in ERROR).
+ */
+int rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
+		struct rte_marlin_hrdma_cqe *cqe, uint16_t n);
+
+/**
+ * Release the @p n oldest entries returned by rte_marlin_hrdma_recv(),
+ * giving their slots back to the sender. Owner thread only.
+ *
+ * @param qp Queue pair.
+ * @param n  Entries to release (at most the number held).
+ * @return 0; -EINVAL (more than held).
+ */
+int rte_marlin_hrdma_recv_release(struct rte_marlin_hrdma_qp *qp, uint16_t n);
+
+/**
+ * Free ring entries for posting right now (operations that carry a
+ * descriptor: SEND, WRITE_NOTIFY). Owner thread only.
+ *
+ * @param qp Queue pair.
+ * @return Count (>= 0).
+ */
+int rte_marlin_hrdma_send_capacity(struct rte_marlin_hrdma_qp *qp);
+
+/**
+ * Read a queue pair's counters (any thread; values may be slightly stale).
+ *
+ * @param qp    Queue pair.
+ * @param stats Filled.
+ * @return 0; -EINVAL.
+ */
+int rte_marlin_hrdma_qp_stats_get(struct rte_marlin_hrdma_qp *qp,
+		struct rte_marlin_hrdma_qp_stats *stats);
+
+/**
+ * Address and size of this host's region that the peer's one-sided
+ * operations write into and read from.
+ *
+ * @param ch  Channel.
+ * @param[out] len Region size.
+ * @return The region; NULL with rte_errno EINVAL.
+ */
+void *rte_marlin_hrdma_local_region(struct rte_marlin_hrdma_channel *ch,
+		size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_MARLIN_HRDMA_H */
