@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * marlin-fabric: look at and manage an ntb_shm software fabric from outside
+ * its hosts. Needs no EAL: it works on the fabric directory through the
+ * rte_pmd_ntb_shm_* calls.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_pmd_ntb_shm.h>
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+static const char *prog = "marlin-fabric";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [--dir PATH] FABRIC COMMAND [ARGS]\n"
+"\n"
+"Look at and manage an ntb_shm software fabric from outside its hosts.\n"
+"\n"
+"Commands:\n"
+"  status        table of the hosts: id, alive, pid, epoch, link enabled,\n"
+"                cut links\n"
+"  cut A B       cut the link between hosts A and B, as if pulling the cable;\n"
+"                the cut survives restarts of either host until restored\n"
+"  restore A B   reconnect hosts A and B\n"
+"  clean         remove the files of hosts that died without cleaning up;\n"
+"                the fabric directory goes too once no host is left\n"
+"\n"
+"Options:\n"
+"  --dir PATH    parent directory of the fabric directory, as the hosts'\n"
+"                dir= devarg; default: look on hugetlbfs mounts, then in\n"
+"                /dev/shm\n"
+"  -h, --help    show this text\n"
+"\n"
+"Exit status: 0 done, 1 the operation failed, 2 bad command line.\n"
+"\n"
+"Examples:\n"
+"  %s rack0 status\n"
+"  %s --dir /tmp/fab rack0 cut 0 1\n"
+"  %s --dir /tmp/fab rack0 restore 0 1\n"
+"  %s rack0 clean\n",
+		prog, prog, prog, prog, prog);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	return EXIT_USAGE;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Where the hosts would look; printed when the fabric is not found. */
+static void
+print_searched(const char *fabric, const char *dir)
+{
+	struct mntent ent, *m;
+	char buf[4096];
+	FILE *f;
+
+	fprintf(stderr, "%s: fabric '%s' not found; looked for:\n", prog, fabric);
+	if (dir != NULL) {
+		fprintf(stderr, "  %s/marlin-fabric-%s\n", dir, fabric);
+		return;
+	}
+	f = setmntent("/proc/mounts", "r");
+	if (f != NULL) {
+		while ((m = getmntent_r(f, &ent, buf, sizeof(buf))) != NULL)
+			if (strcmp(m->mnt_type, "hugetlbfs") == 0)
+				fprintf(stderr, "  %s/marlin-fabric-%s\n",
+					m->mnt_dir, fabric);
+		endmntent(f);
+	}
+	fprintf(stderr, "  /dev/shm/marlin-fabric-%s\n", fabric);
+	fprintf(stderr, "Is a host running with fabric=%s? Pass --dir if the hosts use dir=.\n",
+		fabric);
+}
+
+static int
+parse_host(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
+			v >= RTE_PMD_NTB_SHM_MAX_HOSTS)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static void
+fmt_mask(uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int h;
+
+	buf[0] = '\0';
+	for (h = 0; h < 64 && off < len; h++) {
+		if (!(mask & (UINT64_C(1) << h)))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%d", off ? "," : "", h);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
+static void
+fmt_size(uint64_t v, char *buf, size_t len)
+{
+	if (v != 0 && v % (UINT64_C(1) << 30) == 0)
+		snprintf(buf, len, "%" PRIu64 "G", v >> 30);
+	else if (v != 0 && v % (UINT64_C(1) << 20) == 0)
+		snprintf(buf, len, "%" PRIu64 "M", v >> 20);
+	else if (v != 0 && v % (UINT64_C(1) << 10) == 0)
+		snprintf(buf, len, "%" PRIu64 "K", v >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+static int
+cmd_status(const char *fabric, const char *path)
+{
+	struct rte_pmd_ntb_shm_host_state st;
+	char cuts[256], size[32];
+	struct dirent *de;
+	int h, rc, shown = 0, failed = 0;
+	DIR *d;
+
+	printf("fabric %s: %s\n", fabric, path);
+	for (h = 0; h < RTE_PMD_NTB_SHM_MAX_HOSTS; h++) {
+		rc = rte_pmd_ntb_shm_host_state(path, h, &st);
+		if (rc == -ENOENT)
+			continue;
+		if (shown++ == 0)
+			printf("%-4s  %-5s  %-8s  %-20s  %-8s  %-8s  %s\n", "host",
+				"alive", "pid", "epoch", "link", "windows",
+				"cut from");
+		if (rc != 0) {
+			printf("%-4d  %s\n", h, rc == -EPROTO ?
+				"(register page not valid: starting, or left by an old version)" :
+				strerror(-rc));
+			if (rc != -EPROTO)
+				failed = 1;
+			continue;
+		}
+		fmt_mask(st.cut_mask, cuts, sizeof(cuts));
+		fmt_size(st.mw_size, size, sizeof(size));
+		printf("%-4d  %-5s  %-8d  %-20" PRIu64 "  %-8s  %dx%-6s  %s\n",
+			h, st.alive ? "yes" : "no", st.pid, st.epoch,
+			st.link_enabled ? "enabled" : "disabled", st.mw_count,
+			size, cuts);
+	}
+	if (shown == 0)
+		printf("no host has a register page here\n");
+
+	/* Cut records also cover hosts that are not running. */
+	d = opendir(path);
+	if (d != NULL) {
+		int first = 1;
+
+		while ((de = readdir(d)) != NULL) {
+			int a, b;
+
+			if (sscanf(de->d_name, "cut-%d-%d", &a, &b) != 2)
+				continue;
+			printf("%s%d-%d", first ? "cut links: " : " ", a, b);
+			first = 0;
+		}
+		if (!first)
+			printf("\n");
+		closedir(d);
+	}
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+static int
+cmd_cut(const char *fabric, const char *path, int argc, char **argv, int cut)
+{
+	int a, b, rc;
+
+	if (argc != 2)
+		return usage_error("'%s' takes two host ids", cut ? "cut" : "restore");
+	if (parse_host(argv[0], &a) != 0)
+		return usage_error("'%s' is not a host id (0..63)", argv[0]);
+	if (parse_host(argv[1], &b) != 0)
+		return usage_error("'%s' is not a host id (0..63)", argv[1]);
+	if (a == b)
+		return usage_error("a link joins two different hosts, got %s twice",
+			argv[0]);
+	rc = rte_pmd_ntb_shm_link_cut(path, a, b, cut);
+	if (rc != 0) {
+		fprintf(stderr, "%s: cannot %s link %d-%d of fabric %s: %s\n",
+			prog, cut ? "cut" : "restore", a, b, fabric,
+			strerror(-rc));
+		return EXIT_FAIL;
+	}
+	printf("link %d-%d of fabric %s %s\n", a, b, fabric,
+		cut ? "cut" : "restored");
+	return EXIT_OK;
+}
+
+static int
+cmd_clean(const char *fabric, const char *path)
+{
+	int n = rte_pmd_ntb_shm_fabric_clean(path, 1);
+
+	if (n < 0) {
+		fprintf(stderr, "%s: cannot clean fabric %s (%s): %s\n", prog,
+			fabric, path, strerror(-n));
+		return EXIT_FAIL;
+	}
+	printf("removed the files of %d dead host%s\n", n, n == 1 ? "" : "s");
+	if (!is_dir(path))
+		printf("fabric directory %s removed (no host left)\n", path);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = NULL, *fabric, *cmd;
+	char path[PATH_MAX];
+	int i = 1, rc;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--dir") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a path", "--dir");
+			dir = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
+			dir = argv[i] + 6;
+			i++;
+		} else {
+			return usage_error("unknown option '%s'", argv[i]);
+		}
+	}
+	if (argc - i < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	fabric = argv[i];
+	cmd = argv[i + 1];
+	i += 2;
+
+	rc = rte_pmd_ntb_shm_fabric_path(fabric, dir, path, sizeof(path));
+	if (rc == -EINVAL)
+		return usage_error("'%s' is not a fabric name (1..32 of [A-Za-z0-9_.-])",
+			fabric);
+	if (rc != 0) {
+		fprintf(stderr, "%s: fabric %s: %s\n", prog, fabric, strerror(-rc));
+		return EXIT_FAIL;
+	}
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "cut") != 0 &&
+			strcmp(cmd, "restore") != 0 && strcmp(cmd, "clean") != 0)
+		return usage_error("unknown command '%s' (status, cut, restore, clean)",
+			cmd);
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "clean") == 0) && i != argc)
+		return usage_error("'%s' takes no arguments", cmd);
+	if (!is_dir(path)) {
+		print_searched(fabric, dir);
+		return EXIT_FAIL;
+	}
+
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(fabric, path);
+	if (strcmp(cmd, "clean") == 0)
+		return cmd_clean(fabric, path);
+	return cmd_cut(fabric, path, argc - i, argv + i, strcmp(cmd, "cut") == 0);
+}

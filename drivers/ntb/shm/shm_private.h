@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef SHM_PRIVATE_H
+#define SHM_PRIVATE_H
+
+/* Internal to librte_ntb_shm; never installed. */
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rte_log.h>
+
+#include "rte_pmd_ntb_shm.h"
+#include "shm_wire.h"
+
+#define SHM_DRIVER_NAME "ntb_shm"
+
+extern int shm_logtype;
+
+#define SHM_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, shm_logtype, \
+		"ntb_shm: " fmt "\n", ##__VA_ARGS__)
+
+/** Longest fabric name. */
+#define SHM_FABRIC_NAME_MAX 32
+/** Fabric directory name prefix. */
+#define SHM_FABRIC_PREFIX "marlin-fabric-"
+
+#define SHM_DEFAULT_HOSTS 8
+#define SHM_DEFAULT_MW 2
+#define SHM_DEFAULT_MW_SIZE (UINT64_C(4) << 20)
+#define SHM_DEFAULT_SPADS 16
+#define SHM_MIN_MW_SIZE (UINT64_C(4) << 10)
+#define SHM_MAX_MW_SIZE (UINT64_C(16) << 30)
+#define SHM_SMALL_PAGE 4096
+
+/* Devargs after parsing. */
+struct shm_params {
+	char fabric[SHM_FABRIC_NAME_MAX + 1];
+	char dir[PATH_MAX];  /* parent directory; "" = default search */
+	int host;
+	int hosts;
+	int mw_count;
+	uint64_t mw_size;
+	int spad_count;
+};
+
+/* What this host knows about one peer. */
+struct shm_peer {
+	int host_id;
+	/* The peer's register page, at a fixed address for the life of the
+	 * device: the peer's file while it exists, else an anonymous sink. */
+	struct shm_wire_page *regs;
+	int regs_mapped;        /* regs shows the peer's file */
+	dev_t regs_dev;
+	ino_t regs_ino;
+	uint64_t epoch;         /* epoch of the mapped page; 0: none or invalid */
+	uint64_t dead_epoch;    /* an epoch whose owner was found dead */
+	uint64_t refused_epoch; /* epoch whose incompatibility was logged */
+	uint64_t failed_epoch;  /* epoch whose window mapping failure was logged */
+	int geometry_ok;        /* page compatible with ours */
+	int alive;              /* lock held at the last liveness check */
+	int link_up;            /* atomic: read by any thread */
+	/* Outbound windows: NULL until first asked for, then fixed. */
+	void *mw[SHM_WIRE_MAX_MW];
+	uint64_t mw_epoch[SHM_WIRE_MAX_MW]; /* epoch mapped; 0 = sink */
+};
+
+/* One host of a fabric: the files it owns and its view of the peers. */
+struct shm_host {
+	struct shm_params p;
+	char name[64];               /* for log lines */
+	char path[PATH_MAX];         /* fabric directory */
+	int dir_fd;
+	int lock_fd;
+	int hugetlb;                 /* fabric on hugetlbfs */
+	size_t page_size;            /* 4 KiB, or the hugepage size */
+	size_t regs_size;            /* register file size */
+	struct shm_wire_page *regs;  /* own register page */
+	void *mw[SHM_WIRE_MAX_MW];   /* own inbound windows */
+	uint64_t epoch;
+	int link_enabled;
+	uint64_t db_mask;
+	int npeers;
+	struct shm_peer peers[SHM_WIRE_MAX_HOSTS - 1];
+};
+
+/* Device private data (dev->priv). */
+struct shm_dev {
+	struct shm_host host;
+	int opened;
+	uint64_t next_fast;   /* timer cycles of the next page check */
+	uint64_t next_slow;   /* ... of the next file and liveness check */
+};
+
+static inline int
+shm_pidx_to_host(const struct shm_host *h, int pidx)
+{
+	return pidx < h->p.host ? pidx : pidx + 1;
+}
+
+static inline int
+shm_host_to_pidx(const struct shm_host *h, int host)
+{
+	return host < h->p.host ? host : host - 1;
+}
+
+/* shm_fabric.c */
+int shm_fabric_name_valid(const char *name);
+int shm_host_open(struct shm_host *h, const struct shm_params *p,
+		const char *devname);
+void shm_host_close(struct shm_host *h);
+void shm_host_refresh(struct shm_host *h, int slow);
+void shm_host_link_set(struct shm_host *h, int enable);
+void shm_host_heartbeat(struct shm_host *h);
+void *shm_peer_mw_get(struct shm_host *h, int pidx, int widx);
+const char *shm_fmt_size(uint64_t v, char *buf, size_t len);
+
+/* shm_ops.c */
+struct rte_marlin_ntb_ops;
+extern const struct rte_marlin_ntb_ops shm_ops;
+
+#endif /* SHM_PRIVATE_H */
