@@ -326,8 +326,8 @@ int rte_marlin_dma_dump(uint16_t dev_id, FILE *f);
  * Thread: the one driving queue @p qid.
  * @param dev_id Engine id (started).
  * @param qid    Queue.
- * @param src    Source.
- * @param dst    Destination; must not overlap @p src.
+ * @param src    Source (not NULL, even for a zero length).
+ * @param dst    Destination (not NULL); must not overlap @p src.
  * @param len    Bytes, 0 .. info.max_copy_len.
  * @param flags  RTE_MARLIN_DMA_OP_FLAG_*.
  * @return Ring index (0 .. 65535); -ENOSPC when the ring is full (never
@@ -348,7 +348,7 @@ rte_marlin_dma_copy(uint16_t dev_id, uint16_t qid, const void *src, void *dst,
 	obj = &rte_marlin_dma_fp_objs[dev_id];
 #ifdef RTE_MARLIN_DEBUG
 	if (obj->started && (qid >= obj->nb_queues || len > obj->max_copy_len ||
-			(src == NULL && len > 0) || (dst == NULL && len > 0) ||
+			src == NULL || dst == NULL ||
 			!(obj->capa & RTE_MARLIN_DMA_CAPA_VA)))
 		return -EINVAL;
 #endif
@@ -391,7 +391,7 @@ rte_marlin_dma_copy_iova(uint16_t dev_id, uint16_t qid, const void *src,
 	if (obj->started && (obj->capa & RTE_MARLIN_DMA_CAPA_NEEDS_IOVA) &&
 			(src_iova == RTE_BAD_IOVA || dst_iova == RTE_BAD_IOVA))
 		return -EINVAL;
-	if (obj->started && (obj->capa & RTE_MARLIN_DMA_CAPA_VA) && len > 0 &&
+	if (obj->started && (obj->capa & RTE_MARLIN_DMA_CAPA_VA) &&
 			(src == NULL || dst == NULL))
 		return -EINVAL;
 #endif
