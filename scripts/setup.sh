@@ -5,6 +5,7 @@
 # only checks and rebuilds what changed.
 #
 #   scripts/setup.sh [--build-dir DIR] [--sanitize] [--no-build] [--hugepages N]
+#                    [-Dmeson_option=value ...]
 #
 # 1. installs Debian packages that are missing (needs root, or sudo);
 # 2. puts DPDK's driver SDK headers (which libdpdk-dev leaves out) for the
@@ -20,9 +21,10 @@ build_dir="$top/build"
 sanitize=0
 do_build=1
 want_pages=${MARLIN_HUGEPAGES:-512}
+extra_opts=()
 
 usage() {
-	sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--sanitize) sanitize=1; shift ;;
 	--no-build) do_build=0; shift ;;
 	--hugepages) want_pages=$2; shift 2 ;;
+	-D*) extra_opts+=("$1"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "setup: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -46,7 +49,8 @@ fi
 
 # ---- 1. packages ---------------------------------------------------------
 pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
-      meson ninja-build pkg-config gcc python3 util-linux)
+      meson ninja-build pkg-config gcc python3 util-linux dpkg-dev
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -144,7 +148,7 @@ fi
 
 # ---- 4. build ------------------------------------------------------------
 if [ "$do_build" -eq 1 ]; then
-	opts=()
+	opts=("${extra_opts[@]}")
 	if [ "$sanitize" -eq 1 ]; then
 		opts+=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=1)
 	fi

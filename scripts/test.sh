@@ -28,17 +28,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-setup_args=(--build-dir "$build_dir")
+setup_args=(--build-dir "$build_dir" -Dfuzz=$([ "$fuzz" -eq 1 ] && echo true || echo false))
 [ "$sanitize" -eq 1 ] && setup_args+=(--sanitize)
 if ! bash "$top/scripts/setup.sh" "${setup_args[@]}"; then
 	echo "setup or build failed"
 	echo "0 passed, 1 failed"
 	exit 1
-fi
-
-# Fuzz smoke runs need clang's libFuzzer; they are their own build.
-if [ "$fuzz" -eq 1 ] && [ -f "$top/tests/fuzz/meson.build" ]; then
-	meson configure "$build_dir" -Dfuzz=true >/dev/null 2>&1 || true
 fi
 
 echo "[test] running tests in $build_dir"
