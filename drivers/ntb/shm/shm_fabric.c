@@ -249,6 +249,8 @@ fabric_search(const char *fabric, const struct shm_params *p, char *buf,
 	long avail, need;
 	int n, i, r;
 
+	if (buf == NULL || len == 0)
+		return -EINVAL;
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	n = hugetlbfs_mounts(mounts, SHM_MAX_HUGETLBFS);
@@ -913,7 +915,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 {
 	char why[PATH_MAX + 64], a[32], b[32];
 	struct statfs sf;
-	int created = 0, rc, i, w;
+	int rc, i, w;
 
 	memset(h, 0, sizeof(*h));
 	h->dir_fd = -1;
@@ -943,7 +945,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	if (rc != 0)
 		return rc;
 
-	rc = fabric_dir_lock(h->path, &created);
+	rc = fabric_dir_lock(h->path, &h->created_dir);
 	if (rc < 0) {
 		SHM_LOG(ERR, "%s: cannot create or open fabric directory %s: %s%s",
 			h->name, h->path, strerror(-rc), rc == -EACCES ?
@@ -1006,6 +1008,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	if (rc != 0)
 		goto fail;
 	flock(h->dir_fd, LOCK_UN);
+	h->opened = 1;
 	SHM_LOG(INFO, "%s: host %d of %d on %s, epoch %" PRIu64 ", %d x %s windows",
 		h->name, p->host, p->hosts, h->path, h->epoch, p->mw_count,
 		shm_fmt_size(p->mw_size, a, sizeof(a)));
@@ -1057,10 +1060,13 @@ shm_host_close(struct shm_host *h)
 		close(h->lock_fd);
 	h->lock_fd = -1;
 	if (h->dir_fd >= 0) {
-		/* Last one out removes the directory; fails while not empty. */
-		rmdir(h->path);
+		/* Last one out removes the directory (fails while not empty);
+		 * a failed start only removes one it made itself. */
+		if (h->opened || h->created_dir)
+			rmdir(h->path);
 		close(h->dir_fd);
 	}
+	h->opened = 0;
 	h->dir_fd = -1;
 }
 

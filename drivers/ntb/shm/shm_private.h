@@ -77,6 +77,8 @@ struct shm_host {
 	char path[PATH_MAX];         /* fabric directory */
 	int dir_fd;
 	int lock_fd;
+	int created_dir;             /* this open made the fabric directory */
+	int opened;                  /* open completed */
 	int hugetlb;                 /* fabric on hugetlbfs */
 	size_t page_size;            /* 4 KiB, or the hugepage size */
 	size_t regs_size;            /* register file size */
