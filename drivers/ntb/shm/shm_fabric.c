@@ -404,16 +404,14 @@ fabric_dir_open(const char *path, int lock)
  * Is host @host alive? Tries a shared lock on a fresh open of its lock file
  * (flock belongs to the open file description, so this works inside the
  * owner's process too): it fails while the owner holds its exclusive lock.
- * With @expect_pid, the lock must also be held by that pid (from the
- * register page): a different holder means the page is a dead owner's.
+ * The lock file stays empty: hugetlbfs files cannot be written with write().
  *
  * @return 1 alive, 0 not, -errno when it cannot tell.
  */
 static int
-lock_probe(int dir_fd, int host, uint32_t expect_pid)
+lock_probe(int dir_fd, int host)
 {
-	char name[SHM_FILE_NAME], buf[24];
-	ssize_t n;
+	char name[SHM_FILE_NAME];
 	int fd, rc;
 
 	host_file(name, sizeof(name), host, "lock");
@@ -424,18 +422,7 @@ lock_probe(int dir_fd, int host, uint32_t expect_pid)
 		close(fd);
 		return 0;
 	}
-	if (errno != EWOULDBLOCK) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	rc = 1;
-	if (expect_pid != 0) {
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		if (strtoul(buf, NULL, 10) != expect_pid)
-			rc = 0;
-	}
+	rc = errno == EWOULDBLOCK ? 1 : -errno;
 	close(fd);
 	return rc;
 }
@@ -616,7 +603,7 @@ rte_pmd_ntb_shm_host_state(const char *fabric_path, int host_id,
 		memset(st, 0, sizeof(*st));
 		st->host_id = host_id;
 		st->present = 1;
-		st->alive = lock_probe(dir_fd, host_id, hd.pid) == 1;
+		st->alive = lock_probe(dir_fd, host_id) == 1;
 		st->link_enabled = hd.link_enable != 0;
 		st->pid = (int)hd.pid;
 		st->epoch = hd.epoch;
@@ -659,7 +646,7 @@ rte_pmd_ntb_shm_fabric_clean(const char *fabric_path, int remove_dir)
 	for (h = 0; h < RTE_PMD_NTB_SHM_MAX_HOSTS; h++) {
 		if (!host_has_files(dir_fd, h))
 			continue;
-		rc = lock_probe(dir_fd, h, 0);
+		rc = lock_probe(dir_fd, h);
 		if (rc != 0) {
 			/* Alive, or cannot tell: leave it. */
 			left++;
@@ -686,10 +673,9 @@ rte_pmd_ntb_shm_fabric_clean(const char *fabric_path, int remove_dir)
 static int
 host_claim(struct shm_host *h)
 {
-	char name[SHM_FILE_NAME], buf[24];
+	char name[SHM_FILE_NAME];
 	struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000 * 1000 };
-	int fd, i, created = 0, rc;
-	ssize_t n;
+	int fd, i, created = 0, rc = 0;
 
 	host_file(name, sizeof(name), h->p.host, "lock");
 	fd = openat(h->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
@@ -722,15 +708,18 @@ host_claim(struct shm_host *h)
 	}
 	if (rc != 0) {
 		if (rc == -EWOULDBLOCK) {
-			unsigned long pid;
+			struct shm_wire_hdr hd;
+			char who[48] = "an unknown process";
 
-			n = pread(fd, buf, sizeof(buf) - 1, 0);
-			buf[n > 0 ? n : 0] = '\0';
-			pid = strtoul(buf, NULL, 10);
-			SHM_LOG(ERR, "%s: host=%d of fabric %s is already taken by pid %lu%s (it holds %s/%s): choose another host= or stop that process",
-				h->name, h->p.host, h->p.fabric, pid,
-				pid == (unsigned long)getpid() ? " (this process)" : "",
-				h->path, name);
+			/* The holder published its page under the directory
+			 * lock we hold now. */
+			if (page_read(h->dir_fd, h->p.host, &hd, NULL) == 0)
+				snprintf(who, sizeof(who), "pid %u%s", hd.pid,
+					hd.pid == (uint32_t)getpid() ?
+					" (this process)" : "");
+			SHM_LOG(ERR, "%s: host=%d of fabric %s is already taken by %s (it holds %s/%s): choose another host= or stop that process",
+				h->name, h->p.host, h->p.fabric, who, h->path,
+				name);
 			rc = -EBUSY;
 		} else {
 			SHM_LOG(ERR, "%s: cannot lock %s/%s: %s", h->name,
@@ -738,15 +727,6 @@ host_claim(struct shm_host *h)
 		}
 		if (created)
 			unlinkat(h->dir_fd, name, 0);
-		close(fd);
-		return rc;
-	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, n, 0) != n) {
-		rc = -errno;
-		SHM_LOG(ERR, "%s: cannot write %s/%s: %s", h->name, h->path,
-			name, strerror(-rc));
-		unlinkat(h->dir_fd, name, 0);
 		close(fd);
 		return rc;
 	}
@@ -829,7 +809,7 @@ fabric_check_hosts(struct shm_host *h)
 	for (o = 0; o < SHM_WIRE_MAX_HOSTS; o++) {
 		if (o == h->p.host || page_read(h->dir_fd, o, &hd, NULL) != 0)
 			continue;
-		if (lock_probe(h->dir_fd, o, hd.pid) != 1)
+		if (lock_probe(h->dir_fd, o) != 1)
 			continue;
 		if (hd.hosts != (uint32_t)h->p.hosts)
 			snprintf(what, sizeof(what), "hosts=%u but %s asks for hosts=%d",
@@ -850,17 +830,19 @@ fabric_check_hosts(struct shm_host *h)
 	return 0;
 }
 
-static int
-host_files_create(struct shm_host *h)
+/*
+ * What a previous incarnation of this host left: remember its epoch, then
+ * remove its files at once, so that no peer takes its page for ours while
+ * we hold the lock.
+ */
+static uint64_t
+host_stale_remove(struct shm_host *h)
 {
 	char name[SHM_FILE_NAME];
 	struct shm_wire_hdr old;
-	struct shm_wire_hdr *hd;
-	uint64_t prev = 0, cut = 0;
-	void *va;
-	int o, w, rc;
+	uint64_t prev = 0;
+	int w;
 
-	/* What a previous incarnation left: its epoch, then its files. */
 	if (page_read(h->dir_fd, h->p.host, &old, NULL) == 0)
 		prev = old.epoch;
 	host_file(name, sizeof(name), h->p.host, "regs");
@@ -869,6 +851,18 @@ host_files_create(struct shm_host *h)
 		mw_file(name, sizeof(name), h->p.host, w);
 		unlinkat(h->dir_fd, name, 0);
 	}
+	return prev;
+}
+
+static int
+host_files_create(struct shm_host *h, uint64_t prev)
+{
+	char name[SHM_FILE_NAME];
+	struct shm_wire_hdr *hd;
+	uint64_t cut = 0;
+	void *va;
+	int o, w, rc;
+
 	/* Cuts recorded while we were away. */
 	for (o = 0; o < SHM_WIRE_MAX_HOSTS; o++) {
 		if (o == h->p.host)
@@ -915,6 +909,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 {
 	char why[PATH_MAX + 64], a[32], b[32];
 	struct statfs sf;
+	uint64_t prev;
 	int rc, i, w;
 
 	memset(h, 0, sizeof(*h));
@@ -983,6 +978,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	rc = host_claim(h);
 	if (rc != 0)
 		goto fail;
+	prev = host_stale_remove(h);
 	rc = fabric_check_hosts(h);
 	if (rc != 0)
 		goto fail;
@@ -1004,7 +1000,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 			pr->mw[w] = NULL;
 	}
 
-	rc = host_files_create(h);
+	rc = host_files_create(h, prev);
 	if (rc != 0)
 		goto fail;
 	flock(h->dir_fd, LOCK_UN);
@@ -1160,8 +1156,7 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 		pr->alive = 0;
 		return;
 	}
-	rc = lock_probe(h->dir_fd, pr->host_id,
-		LOAD_RLX(&pr->regs->hdr.pid));
+	rc = lock_probe(h->dir_fd, pr->host_id);
 	pr->alive = rc == 1;
 	if (rc == 0)
 		pr->dead_epoch = epoch;

@@ -1196,6 +1196,122 @@ test_fabric_calls(void **state)
 	assert_int_equal(count_entries(fpath), -1);
 }
 
+/* First hugetlbfs mount with at least @pages free 2 MiB pages, or "". */
+static void
+hugetlbfs_with_pages(long pages, char *mnt, size_t len)
+{
+	char line[1024], dev[256], dir[512], type[64];
+	long nfree = -1, resv = 0;
+	FILE *f;
+
+	mnt[0] = '\0';
+	f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &nfree) != 1)
+			nfree = -1;
+		fclose(f);
+	}
+	f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &resv) != 1)
+			resv = 0;
+		fclose(f);
+	}
+	if (nfree - resv < pages)
+		return;
+	f = fopen("/proc/mounts", "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%255s %511s %63s", dev, dir, type) == 3 &&
+				strcmp(type, "hugetlbfs") == 0 &&
+				strstr(line, "pagesize=2M") != NULL) {
+			snprintf(mnt, len, "%s", dir);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void
+test_hugetlbfs(void **state)
+{
+	struct rte_marlin_ntb_mw_align al;
+	char mnt[512], fabric[64], args[PATH_MAX], want[PATH_MAX], got[PATH_MAX];
+	void *in, *out;
+	volatile uint64_t *o;
+	size_t len, size;
+	const char *log;
+	int d0, d1, rc;
+
+	(void)state;
+	/* Two hosts: a 2 MiB register page and two 4 MiB windows each. */
+	hugetlbfs_with_pages(10, mnt, sizeof(mnt));
+	if (mnt[0] == '\0') {
+		fprintf(stderr, "no 2 MiB hugetlbfs mount with 10 free pages: hugetlbfs case not run\n");
+		skip();
+	}
+	/* No dir=: the default search must pick the hugetlbfs mount. */
+	snprintf(fabric, sizeof(fabric), "ut-huge-%d", (int)getpid());
+	snprintf(want, sizeof(want), "%s/marlin-fabric-%s", mnt, fabric);
+	snprintf(args, sizeof(args), "fabric=%s,host=0,hosts=2", fabric);
+	cap_begin();
+	rc = rte_vdev_init("ntb_shm0", args);
+	log = cap_end();
+	assert_int_equal(rc, 0);
+	assert_null(strstr(log, "/dev/shm"));
+	assert_int_equal(count_entries(want), 4);
+	assert_int_equal(rte_pmd_ntb_shm_fabric_path(fabric, NULL, got,
+		sizeof(got)), 0);
+	assert_string_equal(got, want);
+	snprintf(args, sizeof(args), "fabric=%s,host=1,hosts=2", fabric);
+	assert_int_equal(rte_vdev_init("ntb_shm1", args), 0);
+	d0 = dev_id("ntb_shm0");
+	d1 = dev_id("ntb_shm1");
+	assert_int_equal(rte_marlin_ntb_mw_get_align(d0, 0, 0, &al), 0);
+	assert_true(al.addr_align == (UINT64_C(2) << 20));
+	assert_true(al.size_align == (UINT64_C(2) << 20));
+	assert_int_equal(rte_marlin_ntb_link_enable(d0, RTE_MARLIN_NTB_SPEED_AUTO,
+		RTE_MARLIN_NTB_WIDTH_AUTO), 0);
+	assert_int_equal(rte_marlin_ntb_link_enable(d1, RTE_MARLIN_NTB_SPEED_AUTO,
+		RTE_MARLIN_NTB_WIDTH_AUTO), 0);
+	assert_int_equal(wait_link(d0, 0, 1), 0);
+	assert_int_equal(wait_link(d1, 0, 1), 0);
+
+	assert_int_equal(rte_marlin_ntb_mw_alloc(d1, 0, 0, 0, &in, &len), 0);
+	assert_true(((uintptr_t)in & ((UINT64_C(2) << 20) - 1)) == 0);
+	assert_int_equal(rte_marlin_ntb_peer_mw_get_addr(d0, 0, 0, &out, &size), 0);
+	assert_true(((uintptr_t)out & ((UINT64_C(2) << 20) - 1)) == 0);
+	o = out;
+	o[0] = 11;
+	o[MW_4M / 8 - 1] = 12;
+	assert_true(((uint64_t *)in)[0] == 11);
+	assert_true(((uint64_t *)in)[MW_4M / 8 - 1] == 12);
+
+	/* Cut: the hugetlb mapping gives way to a sink, and comes back. */
+	assert_int_equal(rte_pmd_ntb_shm_link_cut(want, 0, 1, 1), 0);
+	assert_int_equal(wait_link(d0, 0, 0), 0);
+	o[0] = 13;
+	assert_true(((uint64_t *)in)[0] == 11);
+	assert_int_equal(rte_pmd_ntb_shm_link_cut(want, 0, 1, 0), 0);
+	assert_int_equal(wait_link(d0, 0, 1), 0);
+	assert_true(o[0] == 11);
+
+	assert_int_equal(rte_vdev_uninit("ntb_shm0"), 0);
+	assert_int_equal(rte_vdev_uninit("ntb_shm1"), 0);
+	assert_int_equal(count_entries(want), -1);
+
+	/* A fabric on hugetlbfs refuses windows that are not whole pages. */
+	snprintf(args, sizeof(args), "fabric=%s,host=0,hosts=2,mw_size=64K,dir=%s",
+		fabric, mnt);
+	cap_begin();
+	rc = rte_vdev_init("ntb_shm0", args);
+	log = cap_end();
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(log, "not a multiple of the 2M hugepage size"));
+	assert_int_equal(count_entries(want), -1);
+}
+
 /* Run the marlin-fabric tool; returns its exit status, output in @out. */
 static int
 run_tool(const char *tool, const char *args, char *out, size_t len)
@@ -1300,6 +1416,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_mw_size_suffixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_not_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fabric_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hugetlbfs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marlin_fabric_tool, setup, teardown),
 	};
 	char prefix[64], runtime[PATH_MAX];
