@@ -89,6 +89,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <rte_bitops.h>
 #include <rte_common.h>
 #include <rte_memory.h>
 

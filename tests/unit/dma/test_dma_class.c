@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "dma_test.h"
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 
@@ -763,7 +765,7 @@ int
 main(int argc, char **argv)
 {
 	char *eal_args[] = {
-		argv[0], "--no-pci", "--no-huge", "-m", "64", "--no-shconf",
+		argv[0], "--no-pci", "--no-huge", "-m", "64", "--no-shconf", "--no-telemetry",
 #ifdef RTE_MARLIN_DEBUG
 		"--file-prefix=ut_dma_class_dbg",
 #else
@@ -795,6 +797,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	dma_test_eal_cleanup();
 	return rc;
 }

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "dma_test.h"
+
 #include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -507,7 +509,7 @@ int
 main(int argc, char **argv)
 {
 	char *eal_args[] = {
-		argv[0], "--no-pci", "--no-huge", "-m", "64", "--no-shconf",
+		argv[0], "--no-pci", "--no-huge", "-m", "64", "--no-shconf", "--no-telemetry",
 		"--file-prefix=ut_dma_cpu", "--log-level=lib.marlin.*:critical",
 		"--log-level=pmd.dma.cpu:critical", "-l", "0",
 	};
@@ -528,6 +530,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
+	dma_test_eal_cleanup();
 	return rc;
 }
