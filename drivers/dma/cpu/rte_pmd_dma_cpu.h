@@ -11,8 +11,9 @@
  *
  * Each rte_marlin_dma_copy() runs the copy at once, on the thread that
  * calls it: libc memcpy below the non-temporal threshold, streaming stores
- * (AVX-512F, AVX2 or SSE2, chosen at run time) from the threshold up, unless
- * the operation carries RTE_MARLIN_DMA_OP_FLAG_LLC. Submitting (the SUBMIT
+ * (AVX2, else SSE2, chosen at run time; AVX-512F with nt_isa=avx512) from
+ * the threshold up, unless the operation carries
+ * RTE_MARLIN_DMA_OP_FLAG_LLC. Submitting (the SUBMIT
  * flag or rte_marlin_dma_submit()) issues the store fence that orders the
  * streaming stores, so a submitted operation is complete and visible: the
  * engine reports RTE_MARLIN_DMA_CAPA_SYNC and accepts
@@ -21,9 +22,9 @@
  *
  * Create it with EAL's --vdev:
  *
- *   --vdev dma_cpu0[,nt_threshold=BYTES]
+ *   --vdev dma_cpu0[,nt_threshold=BYTES][,nt_isa=auto|none|sse2|avx2|avx512]
  *
- * (BYTES takes a K or M suffix for KiB/MiB; 0 turns streaming stores off),
+ * (BYTES takes a K, M or G suffix; 0 turns streaming stores off),
  * or, without EAL arguments, with rte_marlin_dma_cpu_create().
  */
 
