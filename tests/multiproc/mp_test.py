@@ -136,6 +136,18 @@ class Host:
             raise Fail("%s: '%s' failed: %s" % (self.name(), line, ans))
         return kv(ans)
 
+    def wait_down(self, peer, ms):
+        """Start watching the link with peer; return once polling."""
+        self.send("wait_down %d %d" % (peer, ms))
+        self.expect(("WATCHING",), CMD_TIMEOUT)
+
+    def result(self, what, timeout=CMD_TIMEOUT):
+        """The OK answer to a command sent earlier."""
+        ans = self.expect(("OK", "ERR"), timeout)
+        if not ans.startswith("OK"):
+            raise Fail("%s: %s failed: %s" % (self.name(), what, ans))
+        return kv(ans)
+
     def quit(self):
         self.send("quit")
         self.expect(("BYE",), CMD_TIMEOUT)
@@ -367,8 +379,7 @@ def test_kill(t):
     # that saw the link down; on a loaded 2-core machine one round can be
     # delayed by scheduling alone, so the limit applies to the median.
     for r in range(1, 4):
-        h0.send("wait_down 1 3000")
-        h0.expect(("WATCHING",), CMD_TIMEOUT)
+        h0.wait_down(1, 3000)
         t_kill = time.monotonic_ns()
         os.kill(h1.proc.pid, signal.SIGKILL)
         line = h0.expect(("OK", "ERR"), CMD_TIMEOUT)
@@ -444,8 +455,9 @@ def cut_round(t, h0, h1, how, r, spads):
     run("cut")
     down = []
     for a, b in ((h0, 1), (h1, 0)):
-        line = a.cmd("wait_down %d 2000" % b, timeout=CMD_TIMEOUT)
-        down.append((int(line["t_ns"]) - t_cut) / 1e6)
+        a.wait_down(b, 2000)
+        res = a.result("waiting for the link to go down after the cut")
+        down.append((int(res["t_ns"]) - t_cut) / 1e6)
     log("[%s] cut: host0 down after %.1f ms, host1 after %.1f ms" %
         (how, down[0], down[1]))
     if h0.cmd("link 1")["up"] != "0" or h1.cmd("link 0")["up"] != "0":
