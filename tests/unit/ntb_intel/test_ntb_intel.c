@@ -25,6 +25,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include <rte_marlin_hrdma.h>
 #include <rte_marlin_ntb.h>
 #include <rte_marlin_ntb_driver.h>
 
@@ -1009,6 +1010,124 @@ test_e2e_gen1(void **state)
 	e2e(1, NTB_INTEL_ID_B2B_IVT, 0);
 }
 
+/* ---- end to end: the real HRDMA library over two model ports ---- */
+
+static struct rte_marlin_hrdma_channel *hch[2];
+
+static int
+hrdma_close(void **state)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		rte_marlin_hrdma_channel_destroy(hch[i]);
+		hch[i] = NULL;
+	}
+	return pair_close(state);
+}
+
+/* Drive both channels, the bridge delivering posted writes in between. */
+static void
+hrdma_drive(int *s0, int *s1)
+{
+	*s0 = rte_marlin_hrdma_channel_poll(hch[0]);
+	ntb_intel_model_flush(P.m);
+	*s1 = rte_marlin_hrdma_channel_poll(hch[1]);
+	ntb_intel_model_flush(P.m);
+}
+
+static void
+hrdma_e2e(int gen, uint16_t devid, uint8_t rev)
+{
+	struct rte_marlin_hrdma_conf conf;
+	struct rte_marlin_hrdma_info info[2];
+	struct rte_marlin_hrdma_op op;
+	struct rte_marlin_hrdma_cqe cqe[4];
+	struct rte_marlin_hrdma_qp *q0, *q1;
+	static char msg[] = "hello over the model bridge";
+	int s0 = 0, s1 = 0, i, n = 0;
+
+	assert_int_equal(pair_open(gen, devid, rev, BAR_SIZE, 0), 0);
+	memset(&conf, 0, sizeof(conf));
+	conf.nb_qp = 1;
+	conf.depth = 64;
+	conf.msg_size = 256;
+	conf.dma_dev_id = -1;
+	for (i = 0; i < 2; i++) {
+		hch[i] = rte_marlin_hrdma_channel_create(P.id[i], 0, &conf);
+		assert_non_null(hch[i]);
+	}
+	link_up_both();
+	for (i = 0; i < 1000 && !(s0 == RTE_MARLIN_HRDMA_STATE_UP &&
+			s1 == RTE_MARLIN_HRDMA_STATE_UP); i++)
+		hrdma_drive(&s0, &s1);
+	assert_int_equal(s0, RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(s1, RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(rte_marlin_hrdma_channel_info(hch[0], &info[0]), 0);
+	assert_int_equal(rte_marlin_hrdma_channel_info(hch[1], &info[1]), 0);
+	assert_int_equal(info[0].peer_epoch, info[1].local_epoch);
+	assert_int_equal(info[1].peer_epoch, info[0].local_epoch);
+
+	/* A SEND from host 0 arrives in host 1's receive ring. */
+	q0 = rte_marlin_hrdma_qp_get(hch[0], 0);
+	q1 = rte_marlin_hrdma_qp_get(hch[1], 0);
+	assert_non_null(q0);
+	assert_non_null(q1);
+	memset(&op, 0, sizeof(op));
+	op.opcode = RTE_MARLIN_HRDMA_OP_SEND;
+	op.flags = RTE_MARLIN_HRDMA_F_SIGNALED;
+	op.len = sizeof(msg);
+	op.local = msg;
+	op.imm = 77;
+	op.cookie = 5;
+	assert_int_equal(rte_marlin_hrdma_post(q0, &op, 1), 1);
+	for (i = 0; i < 100 && n == 0; i++) {
+		hrdma_drive(&s0, &s1);
+		n = rte_marlin_hrdma_recv(q1, cqe, 4);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(cqe[0].opcode, RTE_MARLIN_HRDMA_OP_RECV);
+	assert_int_equal(cqe[0].len, sizeof(msg));
+	assert_int_equal(cqe[0].imm, 77);
+	assert_memory_equal(cqe[0].data, msg, sizeof(msg));
+	assert_int_equal(rte_marlin_hrdma_recv_release(q1, 1), 0);
+	n = 0;
+	for (i = 0; i < 100 && n == 0; i++) {
+		hrdma_drive(&s0, &s1);
+		n = rte_marlin_hrdma_poll_cq(q0, cqe, 4);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(cqe[0].status, 0);
+	assert_int_equal(cqe[0].cookie, 5);
+
+	/* Cable pulled: both channels leave UP; re-plugged: UP again with
+	 * fresh epochs. */
+	ntb_intel_model_cable(P.m, 0);
+	hrdma_drive(&s0, &s1);
+	assert_int_not_equal(s0, RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_not_equal(s1, RTE_MARLIN_HRDMA_STATE_UP);
+	ntb_intel_model_cable(P.m, 1);
+	for (i = 0; i < 1000 && !(s0 == RTE_MARLIN_HRDMA_STATE_UP &&
+			s1 == RTE_MARLIN_HRDMA_STATE_UP); i++)
+		hrdma_drive(&s0, &s1);
+	assert_int_equal(s0, RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(s1, RTE_MARLIN_HRDMA_STATE_UP);
+}
+
+static void
+test_hrdma_gen3(void **state)
+{
+	(void)state;
+	hrdma_e2e(3, NTB_INTEL_ID_B2B_SKX, 0);
+}
+
+static void
+test_hrdma_gen4(void **state)
+{
+	(void)state;
+	hrdma_e2e(4, NTB_INTEL_ID_B2B_ICX, 0x20);
+}
+
 static void
 test_not_ours(void **state)
 {
@@ -1029,7 +1148,8 @@ main(int argc, char **argv)
 	char *eal_args[] = {
 		argv[0], "--no-pci", "--no-huge", "-m", "256", "--iova-mode=va",
 		"--file-prefix=ntb_intel_unit", "--log-level=pmd.ntb.intel:critical",
-		"--log-level=lib.eal:error", "-l", "0", NULL,
+		"--log-level=lib.eal:error", "--log-level=lib.marlin.*:error",
+		"-l", "0", NULL,
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
@@ -1057,6 +1177,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_e2e_gen3, pair_close),
 		cmocka_unit_test_teardown(test_e2e_gen4, pair_close),
 		cmocka_unit_test_teardown(test_e2e_gen1, pair_close),
+		cmocka_unit_test_teardown(test_hrdma_gen3, hrdma_close),
+		cmocka_unit_test_teardown(test_hrdma_gen4, hrdma_close),
 		cmocka_unit_test_teardown(test_not_ours, pair_close),
 	};
 	int rc;
