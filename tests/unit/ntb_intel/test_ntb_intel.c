@@ -317,6 +317,18 @@ test_gen3_link(void **state)
 }
 
 static void
+test_gen3_link_locked(void **state)
+{
+	(void)state;
+	assert_int_equal(pair_open(3, NTB_INTEL_ID_B2B_SKX, 0, BAR_SIZE, 0), 0);
+	/* NTB control locked (reset value: disabled + locked). */
+	ntb_intel_model_stick(P.m, 0, 0x0);
+	assert_int_equal(rte_marlin_ntb_link_enable(P.id[0],
+		RTE_MARLIN_NTB_SPEED_AUTO, RTE_MARLIN_NTB_WIDTH_AUTO), -EIO);
+	assert_false(ntb_intel_model_link_up(P.m));
+}
+
+static void
 check_doorbells(uint64_t valid, uint64_t top_bit)
 {
 	struct rte_pmd_ntb_intel_stats st;
@@ -1157,6 +1169,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_non_b2b_gen1_id, pair_close),
 		cmocka_unit_test_teardown(test_gen3_init, pair_close),
 		cmocka_unit_test_teardown(test_gen3_link, pair_close),
+		cmocka_unit_test_teardown(test_gen3_link_locked, pair_close),
 		cmocka_unit_test_teardown(test_gen3_doorbells, pair_close),
 		cmocka_unit_test_teardown(test_gen3_spads, pair_close),
 		cmocka_unit_test_teardown(test_gen3_windows, pair_close),
