@@ -20,6 +20,7 @@
 #include <rte_random.h>
 
 #include "rte_marlin_ntb.h"
+#include "rte_marlin_dma.h"
 #include "rte_marlin_hrdma.h"
 #include "hrdma_private.h"
 
@@ -71,10 +72,49 @@ conf_fill(struct rte_marlin_hrdma_conf *c, const struct rte_marlin_hrdma_conf *i
 		return -EINVAL;
 	}
 	if (c->dma_dev_id != -1) {
-		HRDMA_LOG(ERR, "dma_dev_id %d: DMA engines are not wired into HRDMA queue pairs yet; use -1 (CPU copies)",
-			c->dma_dev_id);
+		struct rte_marlin_dma_info di;
+
+		if (c->dma_dev_id < 0 ||
+				rte_marlin_dma_info_get(c->dma_dev_id, &di) != 0) {
+			HRDMA_LOG(ERR, "dma_dev_id %d: no such DMA engine (-1 for copies by the polling core)",
+				c->dma_dev_id);
+			return -EINVAL;
+		}
+		if (!di.started || di.nb_queues < c->nb_qp) {
+			HRDMA_LOG(ERR, "DMA engine %s: configure it with at least %u queues (queue q serves queue pair q) and start it before creating the channel",
+				di.name, c->nb_qp);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Engine addressing for a queue pair; refuses memory the engine can't reach. */
+static int
+qp_dma_setup(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
+{
+	struct rte_marlin_dma_info di;
+	rte_iova_t win_iova = 0;
+	int rc;
+
+	qp->dma_id = ch->conf.dma_dev_id;
+	qp->cpu_threshold = ch->conf.cpu_threshold;
+	if (qp->dma_id < 0)
+		return 0;
+	qp->dma_q = qp->qid;
+	rte_marlin_dma_info_get(qp->dma_id, &di);
+	qp->need_iova = !!(di.capa & RTE_MARLIN_DMA_CAPA_NEEDS_IOVA);
+	if (!qp->need_iova)
+		return 0;
+	rc = rte_marlin_dma_mem_iova(qp->dma_id, ch->peer_win, ch->peer_win_len,
+				     &win_iova);
+	if (rc != 0) {
+		HRDMA_LOG(ERR, "DMA engine %s needs IO addresses and the peer's window has none it can use (%s); software NTB windows are plain files: use copies by the polling core (dma_dev_id -1) or an engine that takes virtual addresses",
+			di.name, strerror(-rc));
 		return -ENOTSUP;
 	}
+	qp->remote_region_iova = win_iova + (size_t)(qp->remote_region - ch->peer_win);
+	qp->tx_slots_iova = win_iova + (size_t)(qp->tx_slots - ch->peer_win);
 	return 0;
 }
 
@@ -152,6 +192,29 @@ quiesce(struct rte_marlin_hrdma_channel *ch)
 	}
 }
 
+/*
+ * Engine copies started in an earlier bring-up must land before the rings
+ * are reset, or they could overwrite new data. Only the owner thread
+ * collects them (rte_marlin_hrdma_poll_cq), so wait a bounded time.
+ */
+static void
+drain_engine(struct rte_marlin_hrdma_channel *ch)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
+	uint16_t q;
+
+	for (q = 0; q < ch->conf.nb_qp; q++) {
+		while (__atomic_load_n(&ch->qp[q]->dma_inflight, __ATOMIC_ACQUIRE)) {
+			if (rte_get_timer_cycles() > deadline) {
+				HRDMA_LOG(WARNING, "queue pair %u: engine copies still outstanding after 100 ms; poll its completions before the link comes back",
+					q);
+				return;
+			}
+			rte_pause();
+		}
+	}
+}
+
 static void
 go_down(struct rte_marlin_hrdma_channel *ch, const char *why)
 {
@@ -202,6 +265,7 @@ bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
 	uint16_t q;
 
 	quiesce(ch);
+	drain_engine(ch);
 	do {
 		ch->epoch = (uint32_t)rte_rand();
 	} while (ch->epoch == 0 || ch->epoch == ch->peer_epoch);
@@ -478,14 +542,24 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		ch->qp[q] = qp;
 		qp->qid = q;
 		qp->state = &ch->state;
-		qp->cq_size = ch->conf.depth;
+		/* queued engine copies may hold one entry each: room for both */
+		qp->cq_size = 2u * ch->conf.depth;
 		qp->cq = rte_zmalloc("hrdma_cq", sizeof(*qp->cq) * qp->cq_size,
 				     RTE_CACHE_LINE_SIZE);
 		if (qp->cq == NULL) {
 			rc = -ENOMEM;
 			goto fail_rc;
 		}
+		qp->pend = rte_zmalloc("hrdma_pend", sizeof(*qp->pend) * ch->conf.depth,
+				       RTE_CACHE_LINE_SIZE);
+		if (qp->pend == NULL) {
+			rc = -ENOMEM;
+			goto fail_rc;
+		}
 		qp_layout(ch, qp);
+		rc = qp_dma_setup(ch, qp);
+		if (rc != 0)
+			goto fail_rc;
 	}
 	ch->state = RTE_MARLIN_HRDMA_STATE_DOWN;
 	channels[ntb_id][pidx] = ch;
@@ -495,6 +569,7 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 fail_rc:
 	for (q = 0; q < RTE_MARLIN_HRDMA_MAX_QP; q++) {
 		if (ch->qp[q] != NULL) {
+			rte_free(ch->qp[q]->pend);
 			rte_free(ch->qp[q]->cq);
 			rte_free(ch->qp[q]);
 		}
@@ -515,6 +590,7 @@ rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch)
 	if (channels[ch->ntb_id][ch->pidx] == ch)
 		channels[ch->ntb_id][ch->pidx] = NULL;
 	for (q = 0; q < ch->conf.nb_qp; q++) {
+		rte_free(ch->qp[q]->pend);
 		rte_free(ch->qp[q]->cq);
 		rte_free(ch->qp[q]);
 	}

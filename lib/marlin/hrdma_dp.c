@@ -14,6 +14,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 
+#include "rte_marlin_dma.h"
 #include "rte_marlin_hrdma.h"
 #include "hrdma_private.h"
 
@@ -101,35 +102,155 @@ seq_flush(struct seq_batch *b)
 	b->n = 0;
 }
 
+/* Fill a descriptor body (payload already in place unless inline). */
 static inline void
-post_desc(struct rte_marlin_hrdma_qp *qp, struct seq_batch *b,
-		const struct rte_marlin_hrdma_op *op, uint16_t wire_op)
+desc_fill(struct rte_marlin_hrdma_qp *qp, struct seq_batch *b, uint32_t desc_n,
+		uint16_t wire_op, const void *inl, uint32_t len, uint64_t off,
+		uint64_t imm)
 {
-	uint32_t slot = qp->tx_n & (qp->depth - 1);
-	struct hrdma_wire_desc *d = &qp->tx_desc[slot];
+	struct hrdma_wire_desc *d = &qp->tx_desc[(desc_n - 1) & (qp->depth - 1)];
 	uint16_t flags = 0;
 
-	if (op->len <= HRDMA_INLINE_MAX) {
-		/* Small payloads ride in the descriptor: one line crosses. */
+	if (inl != NULL) {
 		flags = HRDMA_WIRE_F_INLINE;
-		memcpy(d->inl, op->local, op->len);
-	} else if (wire_op == HRDMA_WIRE_SEND) {
-		memcpy(qp->tx_slots + (size_t)slot * qp->msg_size, op->local,
-		       op->len);
-	} else {
-		memcpy(qp->remote_region + op->remote_off, op->local, op->len);
+		memcpy(d->inl, inl, len);
 	}
-	d->imm = op->imm;
-	d->offset = wire_op == HRDMA_WIRE_NOTIFY ? op->remote_off : 0;
-	d->len = op->len;
+	d->imm = imm;
+	d->offset = wire_op == HRDMA_WIRE_NOTIFY ? off : 0;
+	d->len = len;
 	d->opcode = wire_op;
 	d->flags = flags;
-	qp->tx_n++;
 	if (b->n == SEQ_BATCH)
 		seq_flush(b);
 	b->d[b->n] = d;
-	b->w[b->n] = hrdma_seq_word(qp->peer_epoch, qp->tx_n);
+	b->w[b->n] = hrdma_seq_word(qp->peer_epoch, desc_n);
 	b->n++;
+}
+
+/* Where the payload of a descriptor-carrying op goes on the peer. */
+static inline void *
+payload_dst(struct rte_marlin_hrdma_qp *qp, const struct rte_marlin_hrdma_op *op,
+		uint16_t wire_op, uint32_t desc_n, rte_iova_t *iova)
+{
+	if (wire_op == HRDMA_WIRE_SEND) {
+		size_t off = (size_t)((desc_n - 1) & (qp->depth - 1)) * qp->msg_size;
+
+		*iova = qp->tx_slots_iova + off;
+		return qp->tx_slots + off;
+	}
+	*iova = qp->remote_region_iova + op->remote_off;
+	return qp->remote_region + op->remote_off;
+}
+
+static inline void
+cqe_put(struct rte_marlin_hrdma_qp *qp, uint64_t cookie, int status,
+		uint8_t opcode, uint32_t len, uint64_t off)
+{
+	struct rte_marlin_hrdma_cqe *c = &qp->cq[qp->cq_tail & (qp->cq_size - 1)];
+
+	c->cookie = cookie;
+	c->status = status;
+	c->opcode = opcode;
+	c->qid = (uint8_t)qp->qid;
+	c->reserved = 0;
+	c->len = status == 0 ? len : 0;
+	c->imm = 0;
+	c->offset = off;
+	c->data = NULL;
+	qp->cq_tail++;
+}
+
+static inline uint16_t
+wire_op_of(uint8_t opcode)
+{
+	return opcode == RTE_MARLIN_HRDMA_OP_SEND ? HRDMA_WIRE_SEND :
+	       opcode == RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY ? HRDMA_WIRE_NOTIFY : 0;
+}
+
+/*
+ * Queue an operation behind earlier engine copies: its copy is started (by
+ * the engine, or done now by the CPU) and its descriptor and completion wait
+ * for rte_marlin_hrdma_poll_cq(). Returns 0, or -ENOSPC when the engine is
+ * full (nothing was changed).
+ */
+static inline int
+post_deferred(struct rte_marlin_hrdma_qp *qp, const struct rte_marlin_hrdma_op *op,
+		int status, uint16_t wire_op, int engine, uint16_t *dma_cap)
+{
+	struct hrdma_pend *e = &qp->pend[qp->pend_tail & (qp->depth - 1)];
+	uint32_t desc_n = 0;
+
+	if (engine && status == 0) {
+		rte_iova_t src_iova = op->local_iova, dst_iova = 0;
+		const void *src = op->local;
+		void *dst;
+		int rc;
+
+		if (*dma_cap == 0)
+			return -ENOSPC;
+		if (src_iova == 0 && qp->need_iova)
+			src_iova = rte_mem_virt2iova(op->local);
+		if (qp->need_iova && src_iova == RTE_BAD_IOVA) {
+			status = -EFAULT;
+			goto queue;
+		}
+		if (op->opcode == RTE_MARLIN_HRDMA_OP_READ) {
+			dst = op->local;
+			dst_iova = src_iova;
+			src = qp->remote_region + op->remote_off;
+			src_iova = qp->remote_region_iova + op->remote_off;
+		} else {
+			if (wire_op != 0)
+				desc_n = qp->tx_n + 1;
+			dst = payload_dst(qp, op, wire_op, desc_n, &dst_iova);
+		}
+		rc = rte_marlin_dma_copy_iova(qp->dma_id, qp->dma_q, src, src_iova,
+					      dst, dst_iova, op->len, 0);
+		if (rc < 0)
+			return -ENOSPC;
+		(*dma_cap)--;
+		__atomic_fetch_add(&qp->dma_inflight, 1, __ATOMIC_RELAXED);
+		e->dma = 1;
+		e->done = 0;
+		e->inl_len = 0;
+	} else {
+		e->dma = 0;
+		e->done = 1;
+		e->inl_len = 0;
+		if (status == 0) {
+			if (wire_op != 0)
+				desc_n = qp->tx_n + 1;
+			if (wire_op != 0 && op->len <= HRDMA_INLINE_MAX) {
+				memcpy(e->inl, op->local, op->len);
+				e->inl_len = (uint8_t)op->len;
+			} else if (op->opcode == RTE_MARLIN_HRDMA_OP_READ) {
+				memcpy(op->local, qp->remote_region + op->remote_off,
+				       op->len);
+			} else {
+				rte_iova_t unused;
+
+				memcpy(payload_dst(qp, op, wire_op, desc_n, &unused),
+				       op->local, op->len);
+			}
+		}
+	}
+queue:
+	if (desc_n != 0)
+		qp->tx_n = desc_n;
+	e->desc_n = status == 0 ? desc_n : 0;
+	e->cookie = op->cookie;
+	e->imm = op->imm;
+	e->off = op->remote_off;
+	e->len = op->len;
+	e->epoch = qp->epoch;
+	e->status = status;
+	e->opcode = op->opcode;
+	e->wire_op = (uint8_t)wire_op;
+	e->cqe = (op->flags & RTE_MARLIN_HRDMA_F_SIGNALED) || status != 0;
+	if (e->dma == 0 && status != 0)
+		e->done = 1;
+	qp->pend_tail++;
+	return 0;
 }
 
 int
@@ -138,6 +259,7 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 {
 	struct seq_batch batch;
 	uint32_t desc_free, cq_free;
+	uint16_t dma_cap = 0, dma_used = 0;
 	uint16_t i;
 
 	if (unlikely(dp_enter(qp) != RTE_MARLIN_HRDMA_STATE_UP)) {
@@ -150,21 +272,42 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	}
 	batch.n = 0;
 	desc_free = qp->depth - (qp->tx_n - qp->tx_consumed);
-	cq_free = qp->cq_size - (qp->cq_tail - qp->cq_head);
+	/* Every queued operation may still need a completion entry. */
+	cq_free = qp->cq_size - (qp->cq_tail - qp->cq_head) -
+		  (qp->pend_tail - qp->pend_head);
+	if (qp->dma_id >= 0)
+		dma_cap = rte_marlin_dma_burst_capacity(qp->dma_id, qp->dma_q);
 
 	for (i = 0; i < n; i++) {
 		const struct rte_marlin_hrdma_op *op = &ops[i];
 		int status = op_check(qp, op);
 		int cqe = (op->flags & RTE_MARLIN_HRDMA_F_SIGNALED) || status != 0;
-		int desc = op->opcode == RTE_MARLIN_HRDMA_OP_SEND ||
-			   op->opcode == RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY;
+		uint16_t wire_op = wire_op_of(op->opcode);
+		int engine = qp->dma_id >= 0 && op->len >= qp->cpu_threshold &&
+			     !(wire_op != 0 && op->len <= HRDMA_INLINE_MAX);
 
-		if (cqe && cq_free == 0)
-			break;
-		if (status == 0 && desc && desc_free == 0) {
+		if (status == 0 && wire_op != 0 && desc_free == 0) {
 			qp->stats.ring_full++;
 			break;
 		}
+		if (engine || qp->pend_head != qp->pend_tail) {
+			/* Behind (or on) the engine: publish in order later. */
+			if (cq_free == 0 ||
+					qp->pend_tail - qp->pend_head == qp->depth)
+				break;
+			if (post_deferred(qp, op, status, wire_op, engine,
+					  &dma_cap) != 0)
+				break;
+			dma_used += engine && status == 0;
+			cq_free--;
+			if (status == 0 && wire_op != 0)
+				desc_free--;
+			if (status == 0)
+				qp->stats.tx_bytes += op->len;
+			continue;
+		}
+		if (cqe && cq_free == 0)
+			break;
 		if (likely(status == 0)) {
 			switch (op->opcode) {
 			case RTE_MARLIN_HRDMA_OP_WRITE:
@@ -177,53 +320,118 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 				       qp->remote_region + op->remote_off, op->len);
 				qp->stats.rx_bytes += op->len;
 				break;
-			case RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY:
-				post_desc(qp, &batch, op, HRDMA_WIRE_NOTIFY);
+			default: { /* WRITE_NOTIFY, SEND */
+				uint32_t desc_n = qp->tx_n + 1;
+				const void *inl = NULL;
+
+				if (op->len <= HRDMA_INLINE_MAX) {
+					/* one line crosses the bridge */
+					inl = op->local;
+				} else {
+					rte_iova_t unused;
+
+					memcpy(payload_dst(qp, op, wire_op, desc_n,
+							   &unused),
+					       op->local, op->len);
+				}
+				desc_fill(qp, &batch, desc_n, wire_op, inl,
+					  op->len, op->remote_off, op->imm);
+				qp->tx_n = desc_n;
 				desc_free--;
 				qp->stats.tx_bytes += op->len;
 				break;
-			default: /* SEND */
-				post_desc(qp, &batch, op, HRDMA_WIRE_SEND);
-				desc_free--;
-				qp->stats.tx_bytes += op->len;
-				break;
+			}
 			}
 		} else {
 			qp->stats.errors++;
 		}
 		if (cqe) {
-			struct rte_marlin_hrdma_cqe *c =
-				&qp->cq[qp->cq_tail & (qp->cq_size - 1)];
-
-			c->cookie = op->cookie;
-			c->status = status;
-			c->opcode = op->opcode;
-			c->qid = (uint8_t)qp->qid;
-			c->len = status == 0 ? op->len : 0;
-			c->imm = 0;
-			c->offset = op->remote_off;
-			c->data = NULL;
-			qp->cq_tail++;
+			cqe_put(qp, op->cookie, status, op->opcode, op->len,
+				op->remote_off);
 			cq_free--;
 		}
 		qp->stats.completed++;
 	}
 	seq_flush(&batch);
+	if (dma_used)
+		rte_marlin_dma_submit(qp->dma_id, qp->dma_q);
 	qp->stats.posted += i;
 	dp_leave(qp);
-	if (i == 0 && n != 0) {
+	if (i == 0 && n != 0)
 		return -ENOSPC;
-	}
 	return i;
+}
+
+/*
+ * Take the engine's statuses, then publish queued operations in order up to
+ * the first one whose copy is still running. Owner thread, inside dp_enter.
+ */
+static void
+pend_progress(struct rte_marlin_hrdma_qp *qp, int up)
+{
+	const uint32_t mask = qp->depth - 1;
+	struct seq_batch batch;
+	int st[64];
+	uint16_t got, k;
+
+	if (qp->dma_id >= 0 &&
+			__atomic_load_n(&qp->dma_inflight, __ATOMIC_RELAXED) != 0) {
+		got = rte_marlin_dma_completed_status(qp->dma_id, qp->dma_q,
+						      RTE_DIM(st), NULL, st);
+		for (k = 0; k < got && qp->pend_dma != qp->pend_tail; ) {
+			struct hrdma_pend *e = &qp->pend[qp->pend_dma & mask];
+
+			if (e->dma && !e->done) {
+				e->done = 1;
+				if (st[k] != 0 && e->status == 0)
+					e->status = -EIO;
+				k++;
+			}
+			qp->pend_dma++;
+		}
+		__atomic_fetch_sub(&qp->dma_inflight, got, __ATOMIC_RELEASE);
+	}
+
+	batch.n = 0;
+	while (qp->pend_head != qp->pend_tail) {
+		struct hrdma_pend *e = &qp->pend[qp->pend_head & mask];
+
+		if (!e->done)
+			break;
+		if (e->status == 0 && (!up || e->epoch != qp->epoch)) {
+			e->status = -ENOLINK;       /* lost with the link */
+			qp->stats.flushed++;
+		}
+		if (e->status == 0 && e->desc_n != 0)
+			desc_fill(qp, &batch, e->desc_n, e->wire_op,
+				  e->inl_len || e->len == 0 ? e->inl : NULL,
+				  e->len, e->off, e->imm);
+		if (e->status != 0)
+			qp->stats.errors++;
+		if (e->cqe || e->status != 0)
+			cqe_put(qp, e->cookie, e->status, e->opcode, e->len, e->off);
+		qp->stats.completed++;
+		qp->pend_head++;
+	}
+	if ((int32_t)(qp->pend_dma - qp->pend_head) < 0)
+		qp->pend_dma = qp->pend_head;
+	seq_flush(&batch);
 }
 
 int
 rte_marlin_hrdma_poll_cq(struct rte_marlin_hrdma_qp *qp,
 		struct rte_marlin_hrdma_cqe *cqe, uint16_t n)
 {
-	uint32_t avail = qp->cq_tail - qp->cq_head;
+	uint32_t avail;
 	uint16_t i;
 
+	if (qp->pend_head != qp->pend_tail) {
+		int up = dp_enter(qp) == RTE_MARLIN_HRDMA_STATE_UP;
+
+		pend_progress(qp, up);
+		dp_leave(qp);
+	}
+	avail = qp->cq_tail - qp->cq_head;
 	if (n > avail)
 		n = (uint16_t)avail;
 	for (i = 0; i < n; i++)

@@ -12,6 +12,7 @@
 
 #include <rte_common.h>
 #include <rte_log.h>
+#include <rte_memory.h>
 
 #include "rte_marlin_hrdma.h"
 #include "hrdma_wire.h"
@@ -112,7 +113,27 @@ hrdma_credit_parse(uint64_t word, uint32_t epoch, uint32_t sent,
 
 /* ---- objects ------------------------------------------------------------ */
 
-struct hrdma_pending;
+/*
+ * An operation waiting for its turn to be published: with a DMA engine,
+ * copies finish out of the caller's sight, and descriptors and completions
+ * must still appear in posting order.
+ */
+struct hrdma_pend {
+	uint64_t cookie;
+	uint64_t imm;
+	uint64_t off;
+	uint32_t len;
+	uint32_t desc_n;        /* descriptor number (tx_n after it), 0: none */
+	uint32_t epoch;         /* qp epoch when posted */
+	int32_t status;
+	uint8_t opcode;         /* enum rte_marlin_hrdma_opcode */
+	uint8_t wire_op;        /* enum hrdma_wire_op, 0: no descriptor */
+	uint8_t dma;            /* copy by the engine */
+	uint8_t done;           /* engine reported it */
+	uint8_t cqe;            /* completion wanted */
+	uint8_t inl_len;        /* bytes in inl (inline payload) */
+	uint8_t inl[HRDMA_INLINE_MAX];
+};
 
 struct rte_marlin_hrdma_qp {
 	/* transmit: written by this host into the peer's slice */
@@ -136,6 +157,19 @@ struct rte_marlin_hrdma_qp {
 	uint32_t rx_n;          /* descriptors received */
 	uint32_t rx_released;   /* descriptors released (credits given) */
 	struct hrdma_rx_limits lim;
+
+	/* DMA engine (dma_id < 0: the polling core copies everything) */
+	int dma_id;
+	uint16_t dma_q;
+	uint8_t need_iova;
+	uint32_t cpu_threshold;
+	rte_iova_t remote_region_iova;
+	rte_iova_t tx_slots_iova;
+	struct hrdma_pend *pend;  /* depth entries */
+	uint32_t pend_head;       /* next to publish */
+	uint32_t pend_tail;       /* next to fill */
+	uint32_t pend_dma;        /* next waiting for an engine status */
+	uint32_t dma_inflight;    /* engine copies not collected (atomic) */
 
 	/* completions, local */
 	struct rte_marlin_hrdma_cqe *cq;

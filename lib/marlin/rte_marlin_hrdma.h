@@ -61,6 +61,7 @@
 #include <stddef.h>
 
 #include <rte_common.h>
+#include <rte_memory.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -142,6 +143,9 @@ struct rte_marlin_hrdma_op {
 	uint64_t remote_off;  /**< offset in the peer's region (not SEND) */
 	uint64_t imm;         /**< immediate (WRITE_NOTIFY, SEND) */
 	uint64_t cookie;      /**< returned in the completion */
+	rte_iova_t local_iova;/**< IOVA of @c local, for DMA engines that need
+				   one; 0: looked up (slow; register memory
+				   once and pass it) */
 };
 
 /** A completion, or a received message / notification. */
@@ -247,7 +251,11 @@ rte_marlin_hrdma_qp_get(struct rte_marlin_hrdma_channel *ch, uint16_t qid);
  * Post operations. Owner thread of @p qp only.
  *
  * Copies by the CPU happen inside this call; copies by a DMA engine are
- * started here and finished by rte_marlin_hrdma_poll_cq(). An operation that
+ * started here and finished by rte_marlin_hrdma_poll_cq(), which also
+ * publishes their descriptors to the peer, in posting order: a later
+ * operation never becomes visible to the peer before an earlier one. Local
+ * buffers of engine copies must stay untouched until their operation
+ * completes (a SIGNALED one, or any later one). An operation that
  * cannot be carried out (outside the peer's region, message too long, bad
  * opcode) is still taken and completes with an error status.
  *
@@ -267,6 +275,9 @@ int rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
  * @param qp   Queue pair.
  * @param cqe  Array to fill.
  * @param n    Its size.
+ * With a DMA engine this call also collects the engine's completions and
+ * publishes descriptors; call it regularly while operations are outstanding.
+ *
  * @return Number filled (>= 0). After a link loss every outstanding
  *         operation completes here with -ENOLINK.
  */

@@ -20,12 +20,15 @@
 
 #include <cmocka.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 
 #include "rte_marlin_ntb.h"
 #include "rte_marlin_ntb_driver.h"
+#include "rte_marlin_dma.h"
 #include "rte_marlin_hrdma.h"
+#include "rte_pmd_dma_dmadev.h"
 #include "hrdma_private.h"
 
 #define WIN_LEN (4u << 20)
@@ -424,13 +427,13 @@ static void
 test_cq_backpressure(void **state)
 {
 	struct fixture *f = *state;
-	struct rte_marlin_hrdma_op ops[100];
-	struct rte_marlin_hrdma_cqe cqe[100];
+	struct rte_marlin_hrdma_op ops[200];
+	struct rte_marlin_hrdma_cqe cqe[200];
 	uint8_t b[8] = { 0 };
 	int i;
 
 	bring_up(f);
-	for (i = 0; i < 100; i++)
+	for (i = 0; i < 200; i++)
 		ops[i] = (struct rte_marlin_hrdma_op){
 			.opcode = RTE_MARLIN_HRDMA_OP_WRITE, .len = 8, .local = b,
 			.remote_off = 0, .cookie = i,
@@ -439,11 +442,12 @@ test_cq_backpressure(void **state)
 	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 100), 100);
 	assert_int_equal(rte_marlin_hrdma_poll_cq(f->qp[0], cqe, 100), 10);
 	assert_true(cqe[9].cookie == 99);
-	for (i = 0; i < 100; i++)
+	/* the completion queue holds 2 x depth entries */
+	for (i = 0; i < 200; i++)
 		ops[i].flags = RTE_MARLIN_HRDMA_F_SIGNALED;
-	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 100), 64);
+	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 200), 128);
 	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 1), -ENOSPC);
-	assert_int_equal(rte_marlin_hrdma_poll_cq(f->qp[0], cqe, 100), 64);
+	assert_int_equal(rte_marlin_hrdma_poll_cq(f->qp[0], cqe, 200), 128);
 }
 
 static void
@@ -668,6 +672,127 @@ test_bad_conf(void **state)
 	teardown(state);
 }
 
+/* ---- with a DMA engine (DPDK's dma_skeleton behind the dmadev engine) --- */
+
+static int engine_id = -1;
+
+static int
+setup_engine(void **state)
+{
+	struct rte_marlin_hrdma_conf c = conf_default();
+
+	if (engine_id < 0) {
+		print_message("no dma_skeleton engine: %s\n", "see main()");
+		return -1;
+	}
+	c.nb_qp = 1;
+	c.dma_dev_id = engine_id;
+	c.cpu_threshold = 256;
+	return setup_with(state, &c, &c);
+}
+
+/* Poll completions until @want arrived or a bounded time passed. */
+static int
+cq_collect(struct rte_marlin_hrdma_qp *qp, struct rte_marlin_hrdma_cqe *cqe,
+		int want)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 5;
+	int got = 0;
+
+	while (got < want && rte_get_timer_cycles() < deadline)
+		got += rte_marlin_hrdma_poll_cq(qp, cqe + got, (uint16_t)(want - got));
+	return got;
+}
+
+/* Engine and CPU copies mixed: the peer sees everything in posting order. */
+static void
+test_engine_order(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_op ops[6];
+	struct rte_marlin_hrdma_cqe cqe[8], rx[8];
+	static uint8_t big[3][8192];
+	uint8_t small[16];
+	size_t rlen;
+	uint8_t *region = rte_marlin_hrdma_local_region(f->ch[1], &rlen);
+	int i;
+
+	bring_up(f);
+	for (i = 0; i < 3; i++)
+		memset(big[i], 0x10 + i, sizeof(big[i]));
+	memset(small, 0x77, sizeof(small));
+	ops[0] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_WRITE,
+		.local = big[0], .len = 8192, .remote_off = 0, .cookie = 0 };
+	ops[1] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY,
+		.local = small, .len = 16, .remote_off = 8192, .imm = 1, .cookie = 1 };
+	ops[2] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_SEND,
+		.local = big[1], .len = 256, .imm = 2, .cookie = 2 };
+	ops[3] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_SEND,
+		.local = small, .len = 8, .imm = 3, .cookie = 3 };
+	ops[4] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY,
+		.local = big[2], .len = 4096, .remote_off = 16384, .imm = 4, .cookie = 4,
+		.flags = RTE_MARLIN_HRDMA_F_SIGNALED };
+	ops[5] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_WRITE,
+		.local = big[0], .len = 8192, .remote_off = rlen - 100, .cookie = 5 };
+	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 6), 6);
+	/* last op: out of range, completes with an error, in order */
+	assert_int_equal(cq_collect(f->qp[0], cqe, 2), 2);
+	assert_true(cqe[0].cookie == 4 && cqe[0].status == 0);
+	assert_true(cqe[1].cookie == 5 && cqe[1].status == -ERANGE);
+
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], rx, 8), 4);
+	assert_true(rx[0].imm == 1 && rx[0].opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY);
+	/* the notification comes after the engine's earlier WRITE landed */
+	assert_memory_equal(region, big[0], 8192);
+	assert_memory_equal(region + 8192, small, 16);
+	assert_true(rx[1].imm == 2);
+	assert_memory_equal(rx[1].data, big[1], 256);
+	assert_true(rx[2].imm == 3);
+	assert_memory_equal(rx[2].data, small, 8);
+	assert_true(rx[3].imm == 4);
+	assert_memory_equal(region + 16384, big[2], 4096);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 4), 0);
+}
+
+/* A link lost with engine copies outstanding: each completes with -ENOLINK. */
+static void
+test_engine_link_loss(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_op ops[16];
+	struct rte_marlin_hrdma_cqe cqe[32], rx[16];
+	struct rte_marlin_hrdma_qp_stats st;
+	static uint8_t big[8192];
+	int i, n;
+
+	bring_up(f);
+	for (i = 0; i < 16; i++)
+		ops[i] = (struct rte_marlin_hrdma_op){
+			.opcode = i % 2 ? RTE_MARLIN_HRDMA_OP_SEND : RTE_MARLIN_HRDMA_OP_WRITE,
+			.local = big, .len = i % 2 ? 256 : 8192,
+			.remote_off = (uint64_t)i * 8192, .cookie = i };
+	n = rte_marlin_hrdma_post(f->qp[0], ops, 16);
+	assert_true(n > 0);
+	cable_cut = 1;
+	poll_both(f, 1);
+	assert_int_equal(cq_collect(f->qp[0], cqe, n), n);
+	for (i = 0; i < n; i++) {
+		assert_true(cqe[i].cookie == (uint64_t)i);
+		assert_int_equal(cqe[i].status, -ENOLINK);
+	}
+	assert_int_equal(rte_marlin_hrdma_poll_cq(f->qp[0], cqe, 32), 0);
+	assert_int_equal(rte_marlin_hrdma_qp_stats_get(f->qp[0], &st), 0);
+	assert_true(st.flushed == (uint64_t)n);
+	/* back up: fresh rings, nothing stale delivered, traffic flows */
+	cable_cut = 0;
+	bring_up(f);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], rx, 16), 0);
+	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], &ops[1], 1), 1);
+	assert_int_equal(cq_collect(f->qp[0], cqe, 1), 0);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], rx, 16), 1);
+	assert_memory_equal(rx[0].data, big, 256);
+}
+
 /* The receive parser on its own: every verdict. */
 static void
 test_rx_parse(void **state)
@@ -718,7 +843,8 @@ main(int argc, char **argv)
 	char *eal_args[] = {
 		argv[0], "--no-pci", "--no-huge", "-m", "64", "--no-shconf",
 		"--file-prefix=ut_hrdma", "--log-level=lib.marlin.*:critical",
-		"-l", "0",
+		"-l", "0", "-d", RTE_EAL_PMD_PATH "/librte_dma_skeleton.so",
+		"--vdev", "dma_skeleton0",
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rx_parse),
@@ -733,6 +859,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hostile_credit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_handshake, setup, teardown),
 		cmocka_unit_test(test_geometry_mismatch),
+		cmocka_unit_test_setup_teardown(test_engine_order, setup_engine, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_link_loss, setup_engine, teardown),
 		cmocka_unit_test(test_bad_conf),
 	};
 	int rc;
@@ -742,7 +870,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	engine_id = rte_marlin_dma_dmadev_create("hrdma_eng", "dma_skeleton0", NULL);
+	if (engine_id >= 0) {
+		struct rte_marlin_dma_conf dc = { .nb_queues = 1, .nb_desc = 256 };
+
+		if (rte_marlin_dma_configure(engine_id, &dc) != 0 ||
+				rte_marlin_dma_start(engine_id) != 0)
+			engine_id = -1;
+	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (engine_id >= 0)
+		rte_marlin_dma_close(engine_id);
 	rte_eal_cleanup();
 	return rc;
 }
