@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef MARLIN_PERF_H
+#define MARLIN_PERF_H
+
+/*
+ * marlin-perf: bandwidth and latency of HRDMA between two hosts, in the
+ * manner of perftest's ib_write_bw / ib_write_lat.
+ *
+ * Files: main.c (options, EAL arguments, local two-host mode), run.c
+ * (channel, control messages, the test loops), report.c (statistics, table,
+ * JSON), probe.c (placement probe).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PERF_MAX_SIZES 32
+#define PERF_MAX_QP 16
+#define PERF_MAX_CORES 16
+#define PERF_NAME_LEN 64
+
+/* One-way cache-line latency below this many ns: "near" placement. */
+#define PERF_NEAR_NS 80.0
+
+enum perf_test {
+	PERF_WRITE_BW = 0,
+	PERF_READ_BW,
+	PERF_SEND_BW,
+	PERF_WRITE_LAT,
+	PERF_SEND_LAT,
+	PERF_NB_TESTS,
+};
+
+enum perf_role {
+	PERF_ROLE_AUTO = 0,
+	PERF_ROLE_SERVER,
+	PERF_ROLE_CLIENT,
+};
+
+/* Everything the command line says. */
+struct perf_opts {
+	enum perf_test test;
+	enum perf_role role;
+	bool local;              /* start both hosts here (default) */
+	bool probe_only;         /* --probe */
+	bool json;
+	bool check;
+	bool consume;
+	bool sweep;              /* -a */
+	bool verbose;
+	uint64_t size;           /* -s */
+	uint64_t iters;          /* -n (0: default for the test) */
+	double duration_s;       /* -D (0: use iterations) */
+	uint32_t tx_depth;       /* -t */
+	uint32_t nb_qp;          /* -q */
+	uint32_t cq_mod;         /* -Q */
+	uint32_t slots;          /* --slots (consume) */
+	uint32_t notify_every;   /* --notify-every (consume; 0: auto) */
+	uint32_t ring_depth;     /* --ring-depth (0: auto) */
+	uint32_t msg_size;       /* --msg-size (0: auto) */
+	uint32_t warmup;         /* --warmup (0: auto) */
+	unsigned int timeout_s;  /* --timeout */
+	char engine[PERF_NAME_LEN];   /* "cpu", "dmadev[:NAME]", ... */
+	/* ntb_shm mode */
+	char fabric[PERF_NAME_LEN];
+	int host;                /* -1: unset */
+	int peer;                /* -1: the other host / first peer */
+	int cores[PERF_MAX_CORES];
+	int nb_cores;            /* 0: default (server 0, client 1) */
+	int peer_core;           /* -1: unknown (learned from the peer) */
+	char mw_size[32];        /* --mw-size, empty: computed */
+	char huge[16];           /* --huge auto|yes|no */
+	char dir[256];           /* --dir: fabric parent directory */
+	/* real hardware */
+	char ntb_dev[PERF_NAME_LEN];
+	/* probe */
+	int probe_cores[2];      /* --probe-cores A,B */
+	uint32_t probe_rounds;   /* round trips per batch */
+	uint32_t probe_batches;
+	/* extra EAL arguments (after --) */
+	int eal_argc;
+	char **eal_argv;
+};
+
+/* Sizes a run covers. */
+struct perf_sizes {
+	uint64_t size[PERF_MAX_SIZES];
+	int n;
+};
+
+/* One measured row. */
+struct perf_result {
+	uint64_t size;
+	uint64_t iters;          /* measured operations (all queue pairs) */
+	double seconds;
+	/* bandwidth tests, GB/s = 1e9 B/s */
+	double bw_peak;
+	double bw_avg;
+	double mpps;
+	/* latency tests, one-way ns */
+	double t_min, t_median, t_avg, t_p99, t_p999, t_max;
+	/* receiver side (from the server) */
+	uint64_t rx_bytes;       /* bytes the receiver read or received */
+	uint64_t check_errors;   /* words that did not match (both sides) */
+	bool skipped;            /* size not possible (e.g. > msg_size) */
+};
+
+/* Placement probe result. */
+struct perf_probe {
+	int cores[2];
+	double ns;               /* median one-way ns; < 0 when not measured */
+	double batch_ns[16];
+	int nb_batches;
+	const char *why;         /* when not measured */
+};
+
+/* Header facts shared by the table and the JSON. */
+struct perf_header {
+	const char *test;
+	const char *role;
+	const char *device;
+	const char *engine;
+	const char *memory;      /* "hugepages" or "no-huge" */
+	int nb_qp;
+	uint32_t tx_depth;
+	uint32_t cq_mod;
+	uint32_t ring_depth;
+	uint32_t msg_size;
+	uint32_t slots;
+	uint32_t notify_every;
+	bool consume;
+	bool check;
+	int cores[PERF_MAX_CORES];
+	int nb_cores;
+	int peer_core;
+	uint64_t region_len;
+	struct perf_probe probe_before;
+	struct perf_probe probe_after;
+};
+
+/* probe.c */
+int perf_probe_run(int core_a, int core_b, uint32_t rounds, uint32_t batches,
+		struct perf_probe *res);
+const char *perf_placement(double ns);
+const char *perf_placement_pair(const struct perf_probe *a,
+		const struct perf_probe *b);
+
+/* report.c */
+const char *perf_test_name(enum perf_test t);
+int perf_test_by_name(const char *name);
+bool perf_test_is_lat(enum perf_test t);
+int perf_stats_lat(uint64_t *ns_rtt, uint64_t n, struct perf_result *r);
+void perf_print_table(FILE *f, const struct perf_header *h,
+		const struct perf_result *r, int n);
+void perf_print_json(FILE *f, const struct perf_header *h,
+		const struct perf_result *r, int n);
+void perf_print_probe_json(FILE *f, const struct perf_probe *p);
+
+/* run.c */
+int perf_run(const struct perf_opts *o, const struct perf_sizes *sz,
+		const char *memory_kind);
+uint64_t perf_region_needed(const struct perf_opts *o,
+		const struct perf_sizes *sz);
+uint32_t perf_ring_depth(const struct perf_opts *o);
+uint32_t perf_msg_size(const struct perf_opts *o, const struct perf_sizes *sz);
+
+#endif /* MARLIN_PERF_H */
