@@ -20,6 +20,7 @@
 #include <rte_random.h>
 
 #include "rte_marlin_ntb.h"
+#include "rte_marlin_copy.h"
 #include "rte_marlin_dma.h"
 #include "rte_marlin_hrdma.h"
 #include "hrdma_private.h"
@@ -97,6 +98,11 @@ qp_dma_setup(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp
 	rte_iova_t win_iova = 0;
 	int rc;
 
+	qp->nt_copy = rte_marlin_copy_nt_fn(rte_marlin_copy_isa_default());
+	qp->nt_threshold = ch->conf.nt_threshold != 0 && qp->nt_copy != NULL ?
+		ch->conf.nt_threshold : UINT32_MAX;
+	if (qp->nt_copy == NULL)
+		qp->nt_copy = rte_marlin_copy_memcpy;
 	qp->dma_id = ch->conf.dma_dev_id;
 	qp->cpu_threshold = ch->conf.cpu_threshold;
 	if (qp->dma_id < 0)

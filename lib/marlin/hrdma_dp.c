@@ -79,6 +79,19 @@ op_check(const struct rte_marlin_hrdma_qp *qp, const struct rte_marlin_hrdma_op 
 	}
 }
 
+/* A CPU copy into the peer's window: streaming stores for large ones. */
+static inline void
+copy_out(struct rte_marlin_hrdma_qp *qp, void *dst, const void *src,
+		uint32_t len, int *nt_used)
+{
+	if (len >= qp->nt_threshold) {
+		qp->nt_copy(dst, src, len);
+		*nt_used = 1;
+	} else {
+		memcpy(dst, src, len);
+	}
+}
+
 /* Descriptors written in this burst whose sequence word is still due. */
 #define SEQ_BATCH 32
 
@@ -260,6 +273,7 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	struct seq_batch batch;
 	uint32_t desc_free, cq_free;
 	uint16_t dma_cap = 0, dma_used = 0;
+	int nt_used = 0;
 	uint16_t i;
 
 	if (unlikely(dp_enter(qp) != RTE_MARLIN_HRDMA_STATE_UP)) {
@@ -311,8 +325,8 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		if (likely(status == 0)) {
 			switch (op->opcode) {
 			case RTE_MARLIN_HRDMA_OP_WRITE:
-				memcpy(qp->remote_region + op->remote_off,
-				       op->local, op->len);
+				copy_out(qp, qp->remote_region + op->remote_off,
+					 op->local, op->len, &nt_used);
 				qp->stats.tx_bytes += op->len;
 				break;
 			case RTE_MARLIN_HRDMA_OP_READ:
@@ -330,9 +344,9 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 				} else {
 					rte_iova_t unused;
 
-					memcpy(payload_dst(qp, op, wire_op, desc_n,
-							   &unused),
-					       op->local, op->len);
+					copy_out(qp, payload_dst(qp, op, wire_op,
+								 desc_n, &unused),
+						 op->local, op->len, &nt_used);
 				}
 				desc_fill(qp, &batch, desc_n, wire_op, inl,
 					  op->len, op->remote_off, op->imm);
@@ -352,6 +366,8 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		}
 		qp->stats.completed++;
 	}
+	if (nt_used && batch.n == 0)
+		rte_wmb();   /* streaming stores before anything later */
 	seq_flush(&batch);
 	if (dma_used)
 		rte_marlin_dma_submit(qp->dma_id, qp->dma_q);
@@ -487,7 +503,14 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 		} else {
 			uint8_t *dst = qp->local_region + d.offset;
 
-			if (d.flags & HRDMA_WIRE_F_INLINE)
+			/* The upper layer may refuse it before any byte of it
+			 * is applied here (inline payloads). */
+			if (qp->notify_check != NULL)
+				c->status = qp->notify_check(qp->notify_check_arg,
+						d.offset, d.len, d.imm);
+			if (c->status != 0)
+				dst = NULL;
+			else if (d.flags & HRDMA_WIRE_F_INLINE)
 				memcpy(dst, d.inl, d.len);
 			c->opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
 			c->offset = d.offset;
@@ -501,6 +524,17 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 	if (i == 0 && why != NULL)
 		return -EPROTO;
 	return i;
+}
+
+int
+rte_marlin_hrdma_qp_notify_check(struct rte_marlin_hrdma_qp *qp,
+		rte_marlin_hrdma_notify_check_t fn, void *arg)
+{
+	if (qp == NULL)
+		return -EINVAL;
+	qp->notify_check_arg = arg;
+	qp->notify_check = fn;
+	return 0;
 }
 
 int

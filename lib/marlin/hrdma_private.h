@@ -158,6 +158,10 @@ struct rte_marlin_hrdma_qp {
 	uint32_t rx_released;   /* descriptors released (credits given) */
 	struct hrdma_rx_limits lim;
 
+	/* CPU copies into the peer's window */
+	uint32_t nt_threshold;    /* UINT32_MAX: never streaming stores */
+	void (*nt_copy)(void *dst, const void *src, size_t len);
+
 	/* DMA engine (dma_id < 0: the polling core copies everything) */
 	int dma_id;
 	uint16_t dma_q;
@@ -183,6 +187,10 @@ struct rte_marlin_hrdma_qp {
 	int peer_error;         /* set by the data path: garbage seen */
 	const char *peer_error_why;
 	uint16_t qid;
+
+	/* optional check of received notifications (owner thread sets it) */
+	rte_marlin_hrdma_notify_check_t notify_check;
+	void *notify_check_arg;
 
 	struct rte_marlin_hrdma_qp_stats stats;
 } __rte_cache_aligned;

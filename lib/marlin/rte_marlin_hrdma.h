@@ -87,6 +87,9 @@ struct rte_marlin_hrdma_conf {
 				    for copies by the polling core (default) */
 	uint32_t cpu_threshold;/**< with an engine: copies below this many
 				    bytes stay on the CPU (0: 4096) */
+	uint32_t nt_threshold; /**< CPU copies into the peer's window of at
+				    least this many bytes use non-temporal
+				    (streaming) stores; 0: never */
 	uint64_t reserved[4];  /**< zero */
 };
 
@@ -153,7 +156,9 @@ struct rte_marlin_hrdma_cqe {
 	uint64_t cookie;   /**< post: the op's cookie; recv: sequence number */
 	int32_t status;    /**< 0, or a negative errno: -ENOLINK (link lost),
 			        -ERANGE (outside the peer's region or slot),
-			        -EINVAL (bad opcode), -EIO (engine error) */
+			        -EINVAL (bad opcode), -EIO (engine error);
+			        RECV_NOTIFY: what a notify check refused it
+			        with (rte_marlin_hrdma_qp_notify_check()) */
 	uint8_t opcode;    /**< enum rte_marlin_hrdma_opcode */
 	uint8_t qid;
 	uint16_t reserved;
@@ -297,6 +302,37 @@ int rte_marlin_hrdma_poll_cq(struct rte_marlin_hrdma_qp *qp,
  */
 int rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 		struct rte_marlin_hrdma_cqe *cqe, uint16_t n);
+
+/**
+ * Check of a received notification, run by rte_marlin_hrdma_recv() before
+ * anything of it is applied (an inline payload is written into the region
+ * only if the check accepts it).
+ *
+ * @param arg    As given to rte_marlin_hrdma_qp_notify_check().
+ * @param offset Offset in this host's region that the peer names (already
+ *               checked to lie, with @p len, inside the region).
+ * @param len    Bytes the peer says it wrote.
+ * @param imm    The peer's immediate.
+ * @return 0 to accept; a negative errno to refuse.
+ */
+typedef int (*rte_marlin_hrdma_notify_check_t)(void *arg, uint64_t offset,
+		uint32_t len, uint64_t imm);
+
+/**
+ * Install (or with @p fn NULL remove) a check that rte_marlin_hrdma_recv()
+ * runs on every notification of @p qp, so that an upper layer can refuse
+ * notifications that name memory it did not open to the peer. A refused
+ * notification is still returned, with @c status set to the check's return
+ * value and @c data NULL, and its slot must be released like any other.
+ * Owner thread of @p qp, outside rte_marlin_hrdma_recv().
+ *
+ * @param qp  Queue pair.
+ * @param fn  Check, or NULL.
+ * @param arg Passed to @p fn.
+ * @return 0; -EINVAL.
+ */
+int rte_marlin_hrdma_qp_notify_check(struct rte_marlin_hrdma_qp *qp,
+		rte_marlin_hrdma_notify_check_t fn, void *arg);
 
 /**
  * Release the @p n oldest entries returned by rte_marlin_hrdma_recv(),

@@ -32,11 +32,11 @@
 
 #include <rte_memcpy.h>
 
-#include "cpu_copy.h"
+#include "rte_marlin_copy.h"
 
 struct method {
 	const char *name;
-	dma_cpu_copy_fn fn;
+	rte_marlin_copy_fn fn;
 	int fence;
 };
 
@@ -127,14 +127,14 @@ main(int argc, char **argv)
 		}
 	}
 
-	methods[nm++] = (struct method){ "memcpy", dma_cpu_copy_memcpy, 0 };
+	methods[nm++] = (struct method){ "memcpy", rte_marlin_copy_memcpy, 0 };
 	methods[nm++] = (struct method){ "rte_memcpy", bench_rte_memcpy, 0 };
 #ifdef RTE_ARCH_X86_64
-	methods[nm++] = (struct method){ "nt_sse2", dma_cpu_copy_nt_sse2, 1 };
-	if (dma_cpu_nt_isa_supported(DMA_CPU_NT_AVX2))
-		methods[nm++] = (struct method){ "nt_avx2", dma_cpu_copy_nt_avx2, 1 };
-	if (dma_cpu_nt_isa_supported(DMA_CPU_NT_AVX512))
-		methods[nm++] = (struct method){ "nt_avx512", dma_cpu_copy_nt_avx512, 1 };
+	methods[nm++] = (struct method){ "nt_sse2", rte_marlin_copy_nt_sse2, 1 };
+	if (rte_marlin_copy_isa_supported(RTE_MARLIN_COPY_NT_AVX2))
+		methods[nm++] = (struct method){ "nt_avx2", rte_marlin_copy_nt_avx2, 1 };
+	if (rte_marlin_copy_isa_supported(RTE_MARLIN_COPY_NT_AVX512))
+		methods[nm++] = (struct method){ "nt_avx512", rte_marlin_copy_nt_avx512, 1 };
 #endif
 
 	src = aligned_alloc(4096, max_kib << 10);
@@ -163,7 +163,7 @@ main(int argc, char **argv)
 			/* warm up and check the routine once */
 			memset(dst, 0, fp);
 			methods[m].fn(dst, src, fp);
-			dma_cpu_copy_fence();
+			rte_marlin_copy_fence();
 			if (memcmp(dst, src, fp) != 0) {
 				fprintf(stderr, "%s: copy of %zu bytes is wrong\n",
 					methods[m].name, fp);
@@ -179,7 +179,7 @@ main(int argc, char **argv)
 				for (i = 0; i < iters; i++) {
 					methods[m].fn(dst, src, fp);
 					if (methods[m].fence)
-						dma_cpu_copy_fence();
+						rte_marlin_copy_fence();
 				}
 				t1 = now_s();
 				samples[m * reps + r] = (double)fp * iters / (t1 - t0) / 1e9;

@@ -30,7 +30,7 @@
 #include "rte_marlin_dma.h"
 #include "rte_marlin_dma_driver.h"
 #include "rte_pmd_dma_cpu.h"
-#include "cpu_copy.h"
+#include "rte_marlin_copy.h"
 
 RTE_LOG_REGISTER_DEFAULT(dma_cpu_logtype, NOTICE);
 
@@ -51,7 +51,7 @@ struct cpu_queue {
 	uint8_t nt_dirty;       /* streaming stores not fenced yet */
 	uint8_t silent;
 	uint64_t nt_threshold;  /* UINT64_MAX: never */
-	dma_cpu_copy_fn nt_copy;
+	rte_marlin_copy_fn nt_copy;
 	uint64_t pending_bytes; /* enqueued, not submitted */
 	uint64_t submitted;
 	uint64_t completed;
@@ -61,8 +61,8 @@ struct cpu_queue {
 struct cpu_priv {
 	struct cpu_queue q[RTE_MARLIN_DMA_MAX_QUEUES];
 	uint64_t nt_threshold;
-	enum dma_cpu_nt_isa isa;
-	dma_cpu_copy_fn nt_copy;
+	enum rte_marlin_copy_isa isa;
+	rte_marlin_copy_fn nt_copy;
 	uint16_t nb_queues;
 };
 
@@ -74,7 +74,7 @@ cpu_queue_submit(struct cpu_queue *q)
 	uint16_t n = q->enq - q->sub;
 
 	if (q->nt_dirty) {
-		dma_cpu_copy_fence();
+		rte_marlin_copy_fence();
 		q->nt_dirty = 0;
 	}
 	q->submitted += n;
@@ -99,7 +99,7 @@ cpu_copy(void *p, uint16_t qid, const void *src, rte_iova_t src_iova,
 	if (unlikely((uint16_t)(q->enq - q->done) >= q->nb_desc))
 		return -ENOSPC;
 	if ((flags & RTE_MARLIN_DMA_OP_FLAG_FENCE) && q->nt_dirty) {
-		dma_cpu_copy_fence();
+		rte_marlin_copy_fence();
 		q->nt_dirty = 0;
 	}
 	if (len >= q->nt_threshold && !(flags & RTE_MARLIN_DMA_OP_FLAG_LLC)) {
@@ -176,7 +176,7 @@ cpu_info_get(struct rte_marlin_dma_dev *dev, struct rte_marlin_dma_info *info)
 
 	info->capa = RTE_MARLIN_DMA_CAPA_VA | RTE_MARLIN_DMA_CAPA_SYNC |
 		RTE_MARLIN_DMA_CAPA_SILENT;
-	if (c->nt_threshold != UINT64_MAX && c->isa != DMA_CPU_NT_NONE)
+	if (c->nt_threshold != UINT64_MAX && c->isa != RTE_MARLIN_COPY_NT_NONE)
 		info->capa |= RTE_MARLIN_DMA_CAPA_NT_STORES;
 	info->max_queues = RTE_MARLIN_DMA_MAX_QUEUES;
 	info->min_desc = 1;
@@ -227,7 +227,7 @@ cpu_stop(struct rte_marlin_dma_dev *dev)
 {
 	RTE_SET_USED(dev);
 	/* Copies ran at enqueue; order whatever streaming stores are left. */
-	dma_cpu_copy_fence();
+	rte_marlin_copy_fence();
 	return 0;
 }
 
@@ -277,7 +277,7 @@ cpu_dump(struct rte_marlin_dma_dev *dev, FILE *f)
 		fprintf(f, "  streaming stores: off\n");
 	else
 		fprintf(f, "  streaming stores: %s from %" PRIu64 " bytes\n",
-			dma_cpu_nt_isa_name(c->isa), c->nt_threshold);
+			rte_marlin_copy_isa_name(c->isa), c->nt_threshold);
 	for (i = 0; i < c->nb_queues; i++)
 		fprintf(f, "  queue %u: enq %u sub %u done %u / %u%s\n", i,
 			c->q[i].enq, c->q[i].sub, c->q[i].done, c->q[i].nb_desc,
@@ -297,7 +297,7 @@ static const struct rte_marlin_dma_ops cpu_ops = {
 };
 
 static int
-cpu_create(const char *name, uint64_t nt_threshold, enum dma_cpu_nt_isa isa,
+cpu_create(const char *name, uint64_t nt_threshold, enum rte_marlin_copy_isa isa,
 		struct rte_device *device)
 {
 	struct rte_marlin_dma_dev *dev;
@@ -309,12 +309,12 @@ cpu_create(const char *name, uint64_t nt_threshold, enum dma_cpu_nt_isa isa,
 		return -rte_errno;
 	c = dev->priv;
 	c->isa = isa;
-	c->nt_copy = dma_cpu_nt_copy_fn(isa);
-	c->nt_threshold = (nt_threshold == 0 || isa == DMA_CPU_NT_NONE) ?
+	c->nt_copy = rte_marlin_copy_nt_fn(isa);
+	c->nt_threshold = (nt_threshold == 0 || isa == RTE_MARLIN_COPY_NT_NONE) ?
 		UINT64_MAX : nt_threshold;
 	dev->device = device;
 	CPU_LOG(DEBUG, "%s: streaming stores %s from %" PRIu64 " bytes", name,
-		dma_cpu_nt_isa_name(isa), nt_threshold);
+		rte_marlin_copy_isa_name(isa), nt_threshold);
 	return dev->dev_id;
 }
 
@@ -322,7 +322,7 @@ int
 rte_marlin_dma_cpu_create(const char *name,
 		const struct rte_marlin_dma_cpu_conf *conf)
 {
-	uint64_t nt = RTE_MARLIN_DMA_CPU_NT_DEFAULT;
+	uint64_t nt = RTE_MARLIN_RTE_MARLIN_COPY_NT_DEFAULT;
 
 	if (conf != NULL) {
 		if (conf->reserved0 != 0 || conf->reserved[0] != 0 ||
@@ -333,7 +333,7 @@ rte_marlin_dma_cpu_create(const char *name,
 		}
 		nt = conf->nt_threshold;
 	}
-	return cpu_create(name, nt, dma_cpu_nt_isa_default(), NULL);
+	return cpu_create(name, nt, rte_marlin_copy_isa_default(), NULL);
 }
 
 /* ---- vdev glue ---- */
@@ -369,21 +369,21 @@ bad:
 static int
 parse_isa(const char *key, const char *value, void *opaque)
 {
-	enum dma_cpu_nt_isa *out = opaque;
-	static const enum dma_cpu_nt_isa all[] = {
-		DMA_CPU_NT_NONE, DMA_CPU_NT_SSE2, DMA_CPU_NT_AVX2,
-		DMA_CPU_NT_AVX512,
+	enum rte_marlin_copy_isa *out = opaque;
+	static const enum rte_marlin_copy_isa all[] = {
+		RTE_MARLIN_COPY_NT_NONE, RTE_MARLIN_COPY_NT_SSE2, RTE_MARLIN_COPY_NT_AVX2,
+		RTE_MARLIN_COPY_NT_AVX512,
 	};
 	unsigned int i;
 
 	if (strcmp(value, "auto") == 0) {
-		*out = dma_cpu_nt_isa_default();
+		*out = rte_marlin_copy_isa_default();
 		return 0;
 	}
 	for (i = 0; i < RTE_DIM(all); i++) {
-		if (strcmp(value, dma_cpu_nt_isa_name(all[i])) != 0)
+		if (strcmp(value, rte_marlin_copy_isa_name(all[i])) != 0)
 			continue;
-		if (!dma_cpu_nt_isa_supported(all[i])) {
+		if (!rte_marlin_copy_isa_supported(all[i])) {
 			CPU_LOG(ERR, "%s=%s: this CPU cannot run it", key, value);
 			return -ENOTSUP;
 		}
@@ -403,8 +403,8 @@ cpu_probe(struct rte_vdev_device *vdev)
 	};
 	const char *name = rte_vdev_device_name(vdev);
 	const char *args = rte_vdev_device_args(vdev);
-	uint64_t nt = RTE_MARLIN_DMA_CPU_NT_DEFAULT;
-	enum dma_cpu_nt_isa isa = dma_cpu_nt_isa_default();
+	uint64_t nt = RTE_MARLIN_RTE_MARLIN_COPY_NT_DEFAULT;
+	enum rte_marlin_copy_isa isa = rte_marlin_copy_isa_default();
 	struct rte_kvargs *kv = NULL;
 	int rc;
 

@@ -40,12 +40,12 @@ extern "C" {
  * libc memcpy is faster while source and destination fit in the caches,
  * streaming stores win once a copy is DRAM-sized.
  */
-#define RTE_MARLIN_DMA_CPU_NT_DEFAULT (2u << 20)
+#define RTE_MARLIN_RTE_MARLIN_COPY_NT_DEFAULT (2u << 20)
 
 /** Options of rte_marlin_dma_cpu_create(). */
 struct rte_marlin_dma_cpu_conf {
 	/** Copies of at least this many bytes use streaming stores; 0: never.
-	 *  Start from RTE_MARLIN_DMA_CPU_NT_DEFAULT. */
+	 *  Start from RTE_MARLIN_RTE_MARLIN_COPY_NT_DEFAULT. */
 	uint32_t nt_threshold;
 	uint32_t reserved0;    /**< zero */
 	uint64_t reserved[3];  /**< zero */

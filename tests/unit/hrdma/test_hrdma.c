@@ -361,6 +361,57 @@ test_notify(void **state)
 			 cqe, 4), 0);
 }
 
+/* Refuses notifications outside [arg's first word, second word). */
+static int
+notify_window(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
+{
+	const uint64_t *w = arg;
+
+	(void)imm;
+	return offset >= w[0] && offset + len <= w[1] ? 0 : -EACCES;
+}
+
+static void
+test_notify_check(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[4];
+	uint64_t window[2] = { 256, 512 };
+	uint8_t small[8] = { 9, 8, 7, 6, 5, 4, 3, 2 }, zero[8] = { 0 };
+	size_t rlen;
+	uint8_t *region = rte_marlin_hrdma_local_region(f->ch[1], &rlen);
+
+	bring_up(f);
+	assert_int_equal(rte_marlin_hrdma_qp_notify_check(NULL, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(rte_marlin_hrdma_qp_notify_check(f->qp[1],
+			 notify_window, window), 0);
+	memset(region, 0, 1024);
+	/* outside the window: returned refused, inline bytes not applied */
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, small,
+			       sizeof(small), 16, 0x31, 0), 1);
+	/* inside: applied */
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, small,
+			       sizeof(small), 256, 0x32, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 2);
+	assert_int_equal(cqe[0].status, -EACCES);
+	assert_null(cqe[0].data);
+	assert_true(cqe[0].imm == 0x31);
+	assert_memory_equal(region + 16, zero, sizeof(zero));
+	assert_int_equal(cqe[1].status, 0);
+	assert_ptr_equal(cqe[1].data, region + 256);
+	assert_memory_equal(region + 256, small, sizeof(small));
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 2), 0);
+	/* removed: everything is applied again */
+	assert_int_equal(rte_marlin_hrdma_qp_notify_check(f->qp[1], NULL, NULL), 0);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, small,
+			       sizeof(small), 16, 0x33, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 1);
+	assert_int_equal(cqe[0].status, 0);
+	assert_memory_equal(region + 16, small, sizeof(small));
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
+}
+
 static void
 test_send_ring_and_credits(void **state)
 {
@@ -672,6 +723,43 @@ test_bad_conf(void **state)
 	teardown(state);
 }
 
+/* Streaming stores for large CPU copies deliver the same bytes. */
+static int
+setup_nt(void **state)
+{
+	struct rte_marlin_hrdma_conf c = conf_default();
+
+	c.nt_threshold = 64;
+	return setup_with(state, &c, &c);
+}
+
+static void
+test_nt_copies(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe rx[4];
+	static uint8_t buf[70000];
+	size_t rlen;
+	uint8_t *region = rte_marlin_hrdma_local_region(f->ch[1], &rlen);
+	unsigned int i;
+
+	bring_up(f);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 5);
+	/* odd lengths and offsets: heads and tails around whole lines */
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_WRITE, buf + 3,
+			       65537, 7, 1, 0), 1);
+	assert_memory_equal(region + 7, buf + 3, 65537);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, buf + 1,
+			       999, 70001, 2, 0), 1);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, buf + 5,
+			       255, 0, 3, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], rx, 4), 2);
+	assert_memory_equal(region + 70001, buf + 1, 999);
+	assert_memory_equal(rx[1].data, buf + 5, 255);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 2), 0);
+}
+
 /* ---- with a DMA engine (DPDK's dma_skeleton behind the dmadev engine) --- */
 
 static int engine_id = -1;
@@ -851,6 +939,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_ring_and_credits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cq_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_loss_and_return, setup, teardown),
@@ -858,6 +947,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hostile_overrun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_credit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nt_copies, setup_nt, teardown),
 		cmocka_unit_test(test_geometry_mismatch),
 		cmocka_unit_test_setup_teardown(test_engine_order, setup_engine, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_link_loss, setup_engine, teardown),

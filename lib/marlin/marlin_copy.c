@@ -12,14 +12,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cpu_copy.h"
+#include "rte_marlin_copy.h"
 
 #ifdef RTE_ARCH_X86_64
 #include <immintrin.h>
 #endif
 
 void
-dma_cpu_copy_memcpy(void *dst, const void *src, size_t len)
+rte_marlin_copy_memcpy(void *dst, const void *src, size_t len)
 {
 	memcpy(dst, src, len);
 }
@@ -45,12 +45,12 @@ nt_head(uint8_t **d, const uint8_t **s, size_t len)
 }
 
 void
-dma_cpu_copy_nt_sse2(void *dst, const void *src, size_t len)
+rte_marlin_copy_nt_sse2(void *dst, const void *src, size_t len)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 
-	if (len < DMA_CPU_NT_MIN_LEN) {
+	if (len < RTE_MARLIN_COPY_NT_MIN_LEN) {
 		memcpy(d, s, len);
 		return;
 	}
@@ -71,12 +71,12 @@ dma_cpu_copy_nt_sse2(void *dst, const void *src, size_t len)
 }
 
 __attribute__((target("avx2"))) void
-dma_cpu_copy_nt_avx2(void *dst, const void *src, size_t len)
+rte_marlin_copy_nt_avx2(void *dst, const void *src, size_t len)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 
-	if (len < DMA_CPU_NT_MIN_LEN) {
+	if (len < RTE_MARLIN_COPY_NT_MIN_LEN) {
 		memcpy(d, s, len);
 		return;
 	}
@@ -109,12 +109,12 @@ dma_cpu_copy_nt_avx2(void *dst, const void *src, size_t len)
 }
 
 __attribute__((target("avx512f"))) void
-dma_cpu_copy_nt_avx512(void *dst, const void *src, size_t len)
+rte_marlin_copy_nt_avx512(void *dst, const void *src, size_t len)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
 
-	if (len < DMA_CPU_NT_MIN_LEN) {
+	if (len < RTE_MARLIN_COPY_NT_MIN_LEN) {
 		memcpy(d, s, len);
 		return;
 	}
@@ -142,18 +142,18 @@ dma_cpu_copy_nt_avx512(void *dst, const void *src, size_t len)
 #endif /* RTE_ARCH_X86_64 */
 
 int
-dma_cpu_nt_isa_supported(enum dma_cpu_nt_isa isa)
+rte_marlin_copy_isa_supported(enum rte_marlin_copy_isa isa)
 {
 	switch (isa) {
-	case DMA_CPU_NT_NONE:
+	case RTE_MARLIN_COPY_NT_NONE:
 		return 1;
 #ifdef RTE_ARCH_X86_64
-	case DMA_CPU_NT_SSE2:
+	case RTE_MARLIN_COPY_NT_SSE2:
 		return 1;
-	case DMA_CPU_NT_AVX2:
+	case RTE_MARLIN_COPY_NT_AVX2:
 		__builtin_cpu_init();
 		return __builtin_cpu_supports("avx2") != 0;
-	case DMA_CPU_NT_AVX512:
+	case RTE_MARLIN_COPY_NT_AVX512:
 		__builtin_cpu_init();
 		return __builtin_cpu_supports("avx512f") != 0;
 #else
@@ -164,21 +164,21 @@ dma_cpu_nt_isa_supported(enum dma_cpu_nt_isa isa)
 	return 0;
 }
 
-dma_cpu_copy_fn
-dma_cpu_nt_copy_fn(enum dma_cpu_nt_isa isa)
+rte_marlin_copy_fn
+rte_marlin_copy_nt_fn(enum rte_marlin_copy_isa isa)
 {
-	if (!dma_cpu_nt_isa_supported(isa))
+	if (!rte_marlin_copy_isa_supported(isa))
 		return NULL;
 	switch (isa) {
-	case DMA_CPU_NT_NONE:
-		return dma_cpu_copy_memcpy;
+	case RTE_MARLIN_COPY_NT_NONE:
+		return rte_marlin_copy_memcpy;
 #ifdef RTE_ARCH_X86_64
-	case DMA_CPU_NT_SSE2:
-		return dma_cpu_copy_nt_sse2;
-	case DMA_CPU_NT_AVX2:
-		return dma_cpu_copy_nt_avx2;
-	case DMA_CPU_NT_AVX512:
-		return dma_cpu_copy_nt_avx512;
+	case RTE_MARLIN_COPY_NT_SSE2:
+		return rte_marlin_copy_nt_sse2;
+	case RTE_MARLIN_COPY_NT_AVX2:
+		return rte_marlin_copy_nt_avx2;
+	case RTE_MARLIN_COPY_NT_AVX512:
+		return rte_marlin_copy_nt_avx512;
 #else
 	default:
 		break;
@@ -187,24 +187,24 @@ dma_cpu_nt_copy_fn(enum dma_cpu_nt_isa isa)
 	return NULL;
 }
 
-enum dma_cpu_nt_isa
-dma_cpu_nt_isa_default(void)
+enum rte_marlin_copy_isa
+rte_marlin_copy_isa_default(void)
 {
-	if (dma_cpu_nt_isa_supported(DMA_CPU_NT_AVX2))
-		return DMA_CPU_NT_AVX2;
-	if (dma_cpu_nt_isa_supported(DMA_CPU_NT_SSE2))
-		return DMA_CPU_NT_SSE2;
-	return DMA_CPU_NT_NONE;
+	if (rte_marlin_copy_isa_supported(RTE_MARLIN_COPY_NT_AVX2))
+		return RTE_MARLIN_COPY_NT_AVX2;
+	if (rte_marlin_copy_isa_supported(RTE_MARLIN_COPY_NT_SSE2))
+		return RTE_MARLIN_COPY_NT_SSE2;
+	return RTE_MARLIN_COPY_NT_NONE;
 }
 
 const char *
-dma_cpu_nt_isa_name(enum dma_cpu_nt_isa isa)
+rte_marlin_copy_isa_name(enum rte_marlin_copy_isa isa)
 {
 	switch (isa) {
-	case DMA_CPU_NT_NONE: return "none";
-	case DMA_CPU_NT_SSE2: return "sse2";
-	case DMA_CPU_NT_AVX2: return "avx2";
-	case DMA_CPU_NT_AVX512: return "avx512";
+	case RTE_MARLIN_COPY_NT_NONE: return "none";
+	case RTE_MARLIN_COPY_NT_SSE2: return "sse2";
+	case RTE_MARLIN_COPY_NT_AVX2: return "avx2";
+	case RTE_MARLIN_COPY_NT_AVX512: return "avx512";
 	}
 	return "?";
 }
