@@ -5,7 +5,7 @@
 /*
  * The cpu DMA engine: the polling core copies at enqueue time. Glue (vdev
  * probe/remove, devargs, rte_marlin_dma_cpu_create()), control ops and the
- * fast path live here; the copy routines in cpu_copy.c.
+ * fast path live here; the copy routines in librte_marlin (marlin_copy.c).
  *
  * Ring bookkeeping per queue, all uint16_t and wrapping like ring indices:
  *   done <= sub <= enq
