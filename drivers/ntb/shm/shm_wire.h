@@ -10,7 +10,8 @@
  * another host owns. Host H of a fabric owns, in the fabric directory:
  *
  *   host-H.lock   held with flock(LOCK_EX) for the life of the process;
- *                 contains the owner's pid as text (for error messages)
+ *                 empty (hugetlbfs files cannot be written with write());
+ *                 the owner's pid is in its register page
  *   host-H.regs   the register page below (struct shm_wire_page)
  *   host-H.mw-W   inbound window W, mw_size bytes of raw memory
  *   cut-A-B       (A < B) present while the link A<->B is cut
