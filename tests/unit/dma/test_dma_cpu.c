@@ -30,7 +30,7 @@
 
 #include "rte_marlin_dma.h"
 #include "rte_pmd_dma_cpu.h"
-#include "cpu_copy.h"
+#include "rte_marlin_copy.h"
 
 #define CANARY 0xa5
 #define GUARD 64
@@ -74,10 +74,10 @@ typedef int (*copy_cb)(void *ctx, void *dst, const void *src, size_t len);
 static int
 routine_cb(void *ctx, void *dst, const void *src, size_t len)
 {
-	dma_cpu_copy_fn fn = (dma_cpu_copy_fn)ctx;
+	rte_marlin_copy_fn fn = (rte_marlin_copy_fn)ctx;
 
 	fn(dst, src, len);
-	dma_cpu_copy_fence();
+	rte_marlin_copy_fence();
 	return 0;
 }
 
@@ -139,29 +139,29 @@ sweep(copy_cb cb, void *ctx, const char *what)
 static void
 test_routines(void **state)
 {
-	static const enum dma_cpu_nt_isa isas[] = {
-		DMA_CPU_NT_NONE, DMA_CPU_NT_SSE2, DMA_CPU_NT_AVX2,
-		DMA_CPU_NT_AVX512,
+	static const enum rte_marlin_copy_isa isas[] = {
+		RTE_MARLIN_COPY_NT_NONE, RTE_MARLIN_COPY_NT_SSE2, RTE_MARLIN_COPY_NT_AVX2,
+		RTE_MARLIN_COPY_NT_AVX512,
 	};
 	unsigned int i, ran = 0;
 
 	(void)state;
 	for (i = 0; i < RTE_DIM(isas); i++) {
-		dma_cpu_copy_fn fn = dma_cpu_nt_copy_fn(isas[i]);
+		rte_marlin_copy_fn fn = rte_marlin_copy_nt_fn(isas[i]);
 
 		if (fn == NULL) {
 			print_message("copy routine %s: not supported by this CPU, not tested\n",
-				dma_cpu_nt_isa_name(isas[i]));
+				rte_marlin_copy_isa_name(isas[i]));
 			continue;
 		}
-		sweep(routine_cb, (void *)fn, dma_cpu_nt_isa_name(isas[i]));
+		sweep(routine_cb, (void *)fn, rte_marlin_copy_isa_name(isas[i]));
 		ran++;
 	}
 #ifdef RTE_ARCH_X86_64
 	assert_true(ran >= 2); /* memcpy and SSE2 at least */
 #endif
-	assert_int_equal(dma_cpu_nt_isa_supported(DMA_CPU_NT_NONE), 1);
-	assert_string_equal(dma_cpu_nt_isa_name(DMA_CPU_NT_AVX2), "avx2");
+	assert_int_equal(rte_marlin_copy_isa_supported(RTE_MARLIN_COPY_NT_NONE), 1);
+	assert_string_equal(rte_marlin_copy_isa_name(RTE_MARLIN_COPY_NT_AVX2), "avx2");
 }
 
 /* ---- the engine --------------------------------------------------------- */
@@ -235,7 +235,7 @@ test_engine_sweep(void **state)
 	assert_int_equal(rte_marlin_dma_get_by_name("dma_cpu_sweep"), -ENODEV);
 
 	/* and with the SSE2 routine forced */
-	if (dma_cpu_nt_isa_supported(DMA_CPU_NT_SSE2)) {
+	if (rte_marlin_copy_isa_supported(RTE_MARLIN_COPY_NT_SSE2)) {
 		rc = rte_vdev_init("dma_cpu_sse2", "nt_threshold=1,nt_isa=sse2");
 		assert_int_equal(rc, 0);
 		memset(&e, 0, sizeof(e));
