@@ -95,10 +95,13 @@ usage(const char *prg)
 "  -q, --qp N           queue pairs (default 1, at most 16)\n"
 "  -Q, --cq-mod N       ask for a completion every N operations (default 100)\n"
 "  --engine E           copy engine: cpu (the polling core, default),\n"
-"                       cpu-nt[:BYTES] (cpu engine with non-temporal stores\n"
-"                       from BYTES on, default 64K), dmadev[:NAME] (a DPDK\n"
-"                       dmadev, default dma_skeleton0), dev:NAME (an engine\n"
-"                       created by EAL arguments)\n"
+"                       cpu-nt[:BYTES] (the cpu DMA engine, non-temporal\n"
+"                       stores from BYTES on, default 64K), dmadev[:NAME]\n"
+"                       (a DPDK dmadev, default a dma_skeleton0 vdev),\n"
+"                       dev:NAME (an engine created by EAL arguments);\n"
+"                       copies below 4 KiB stay on the polling core\n"
+"  --nt BYTES           copies by the polling core of at least BYTES use\n"
+"                       non-temporal stores (default 0: never)\n"
 "  --consume            write_bw: the server reads every byte that arrived;\n"
 "                       the client writes into --slots slots of the server's\n"
 "                       region and sends a WRITE_NOTIFY every --notify-every\n"
@@ -125,7 +128,7 @@ usage(const char *prg)
 "Examples:\n"
 "  %s                                   # write_bw, 64 KiB, local rack\n"
 "  %s write_bw -a -Q 64                 # size sweep\n"
-"  %s write_bw -s 1M --consume          # receiver reads the data\n"
+"  %s write_bw -s 1M --consume --nt 64K # receiver reads the data\n"
 "  %s write_lat -s 8 -n 100000 --json\n"
 "  %s send_bw -s 4K -q 2 -D 2\n"
 "  # two terminals, one software rack:\n"
@@ -221,7 +224,7 @@ enum {
 	OPT_PEER, OPT_NTB_DEV, OPT_CORE, OPT_PEER_CORE, OPT_HUGE, OPT_MW_SIZE,
 	OPT_DIR, OPT_ENGINE, OPT_CONSUME, OPT_SLOTS, OPT_NOTIFY, OPT_CHECK,
 	OPT_RING, OPT_MSG, OPT_WARMUP, OPT_TIMEOUT, OPT_JSON, OPT_PROBE,
-	OPT_PROBE_CORES, OPT_PROBE_ROUNDS, OPT_TEST, OPT_HELP,
+	OPT_PROBE_CORES, OPT_PROBE_ROUNDS, OPT_TEST, OPT_NT, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -246,6 +249,7 @@ static const struct option longopts[] = {
 	{ "cq-mod", required_argument, NULL, 'Q' },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "consume", no_argument, NULL, OPT_CONSUME },
+	{ "nt", required_argument, NULL, OPT_NT },
 	{ "slots", required_argument, NULL, OPT_SLOTS },
 	{ "notify-every", required_argument, NULL, OPT_NOTIFY },
 	{ "check", no_argument, NULL, OPT_CHECK },
@@ -418,6 +422,11 @@ parse_args(int argc, char **argv, struct perf_opts *o)
 			break;
 		case OPT_CONSUME:
 			o->consume = true;
+			break;
+		case OPT_NT:
+			if (parse_u32(optarg, 0, UINT32_MAX,
+					&o->nt_threshold) != 0)
+				return bad("--nt", optarg);
 			break;
 		case OPT_SLOTS:
 			if (parse_u32(optarg, 1, 4096, &o->slots) != 0)
@@ -741,6 +750,16 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 		}
 		snprintf(eng, 512, "--vdev=dma_cpu_perf0,nt_threshold=%llu",
 			 (unsigned long long)thr);
+		rc |= eal_add(a, eng);
+	} else if (strncmp(o->engine, "dmadev", 6) == 0) {
+		/* A software dmadev unless a name is given (then it must
+		 * exist: a PCI device, or a vdev among the EAL arguments). */
+		const char *dd = o->engine[6] == ':' ? o->engine + 7 :
+			"dma_skeleton0";
+
+		if (o->engine[6] != ':')
+			rc |= eal_add(a, "--vdev=dma_skeleton0");
+		snprintf(eng, 512, "--vdev=dma_dmadev_perf0,dmadev=%s", dd);
 		rc |= eal_add(a, eng);
 	}
 	for (i = 0; i < o->eal_argc; i++)

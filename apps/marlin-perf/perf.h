@@ -63,6 +63,7 @@ struct perf_opts {
 	uint32_t ring_depth;     /* --ring-depth (0: auto) */
 	uint32_t msg_size;       /* --msg-size (0: auto) */
 	uint32_t warmup;         /* --warmup (0: auto) */
+	uint32_t nt_threshold;   /* --nt BYTES (0: never) */
 	unsigned int timeout_s;  /* --timeout */
 	char engine[PERF_NAME_LEN];   /* "cpu", "dmadev[:NAME]", ... */
 	/* ntb_shm mode */
@@ -132,6 +133,7 @@ struct perf_header {
 	uint32_t msg_size;
 	uint32_t slots;
 	uint32_t notify_every;
+	uint32_t nt_threshold;
 	bool consume;
 	bool check;
 	int cores[PERF_MAX_CORES];

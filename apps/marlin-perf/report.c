@@ -145,7 +145,12 @@ print_header(FILE *f, const struct perf_header *h, enum perf_test t)
 	if (t == PERF_WRITE_BW && h->consume)
 		fprintf(f, " Consume         : on, %u slots, notify every %u op(s)\n",
 			h->slots, h->notify_every);
-	fprintf(f, " Data check      : %s\n", h->check ? "on" : "off");
+	if (h->nt_threshold != 0)
+		fprintf(f, " Data check      : %-20s NT stores from : %u[B]\n",
+			h->check ? "on" : "off", h->nt_threshold);
+	else
+		fprintf(f, " Data check      : %-20s NT stores      : off\n",
+			h->check ? "on" : "off");
 	print_probe_line(f, "before", &h->probe_before);
 	print_probe_line(f, "after", &h->probe_after);
 	fprintf(f, " Placement       : %s (near < %.0f ns <= far)\n",
@@ -274,11 +279,12 @@ perf_print_json(FILE *f, const struct perf_header *h,
 	json_str(f, h->memory);
 	fprintf(f, ", \"qps\": %d, \"tx_depth\": %u, \"cq_mod\": %u, "
 		"\"ring_depth\": %u, \"msg_size\": %u, \"consume\": %s, "
-		"\"slots\": %u, \"notify_every\": %u, \"check\": %s, "
+		"\"slots\": %u, \"notify_every\": %u, \"nt_threshold\": %u, "
+		"\"check\": %s, "
 		"\"region_len\": %llu, \"cores\": [",
 		h->nb_qp, h->tx_depth, h->cq_mod, h->ring_depth, h->msg_size,
 		h->consume ? "true" : "false", h->slots, h->notify_every,
-		h->check ? "true" : "false",
+		h->nt_threshold, h->check ? "true" : "false",
 		(unsigned long long)h->region_len);
 	for (i = 0; i < h->nb_cores; i++)
 		fprintf(f, "%s%d", i ? ", " : "", h->cores[i]);

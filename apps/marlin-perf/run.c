@@ -151,6 +151,8 @@ struct perf_ctx {
 	bool server;
 	uint16_t ntb_id;
 	int pidx;
+	int dma_id;              /* -1: copies by the polling core */
+	bool dma_started;
 	struct rte_marlin_hrdma_channel *ch;
 	struct rte_marlin_hrdma_qp *qp[PERF_MAX_QP];
 	struct qp_run run[PERF_MAX_QP];
@@ -175,6 +177,8 @@ struct perf_ctx {
 	uint64_t iters;
 	uint64_t duration_cycles;
 	uint64_t warmup;
+	uint32_t lat_release;    /* latency: release received entries in
+				    batches of this many */
 	volatile uint64_t go_tsc;   /* workers start when non-zero */
 	volatile int stop;
 	struct perf_worker workers[PERF_MAX_CORES];
@@ -934,6 +938,7 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 	struct rte_marlin_hrdma_cqe e, cq[PERF_BURST];
 	uint8_t *buf = c->run[0].buf;
 	uint64_t i, n_rec = 0, cap, total, t0, t1, deadline = 0;
+	uint32_t held = 0;
 	int rc = 0;
 
 	cap = c->duration_cycles != 0 ? PERF_LAT_MAX_SAMPLES : c->iters;
@@ -974,7 +979,12 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 		if (rc != 0)
 			break;
 		res->check_errors += lat_check_entry(c, &e, 1, i);
-		rte_marlin_hrdma_recv_release(c->qp[0], 1);
+		/* Credits go back in batches: a credit store per message
+		 * would put one more cache-line transfer on the path. */
+		if (++held >= c->lat_release) {
+			rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
+			held = 0;
+		}
 		if (op.flags != 0)
 			rte_marlin_hrdma_poll_cq(c->qp[0], cq, PERF_BURST);
 		if (i >= c->warmup)
@@ -983,6 +993,8 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 			break;
 	}
 	rte_marlin_hrdma_poll_cq(c->qp[0], cq, PERF_BURST);
+	if (held > 0)
+		rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
 	if (rc != 0)
 		return rc;
 	res->iters = n_rec;
@@ -995,6 +1007,7 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 	struct rte_marlin_hrdma_op op;
 	struct rte_marlin_hrdma_cqe e, cq[PERF_BURST];
 	uint8_t *buf = c->run[0].buf;
+	uint32_t held = 0;
 	uint64_t i;
 	int rc;
 
@@ -1005,8 +1018,12 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 		bool last;
 
 		rc = lat_wait(c, &e);
-		if (rc != 0)
+		if (rc != 0) {
+			if (held > 0)
+				rte_marlin_hrdma_recv_release(c->qp[0],
+						(uint16_t)held);
 			return rc;
+		}
 		res->check_errors += lat_check_entry(c, &e, 0, i);
 		last = (e.imm & PERF_IMM_LAST) != 0;
 		if (c->o->check)
@@ -1015,7 +1032,10 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 		op.flags = (i + 1) % c->cq_mod == 0 ?
 			RTE_MARLIN_HRDMA_F_SIGNALED : 0;
 		rc = lat_post(c, &op);
-		rte_marlin_hrdma_recv_release(c->qp[0], 1);
+		if (++held >= c->lat_release || last) {
+			rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
+			held = 0;
+		}
 		if (rc != 0) {
 			set_err(c, "post failed (%lld)", (long long)rc);
 			return rc;
@@ -1397,7 +1417,7 @@ engine_id(const struct perf_opts *o)
 	else if (strncmp(o->engine, "dev:", 4) == 0)
 		name = o->engine + 4;
 	else if (strncmp(o->engine, "dmadev", 6) == 0)
-		name = o->engine[6] == ':' ? o->engine + 7 : "dma_dmadev0";
+		name = "dma_dmadev_perf0";
 	id = rte_marlin_dma_get_by_name(name);
 	if (id < 0) {
 		fprintf(stderr, "marlin-perf: no DMA engine '%s' (%s); create "
@@ -1406,6 +1426,35 @@ engine_id(const struct perf_opts *o)
 		return -ENODEV - 1000;
 	}
 	return id;
+}
+
+/* Configure (one queue per queue pair) and start an engine HRDMA will use. */
+static int
+engine_start(struct perf_ctx *c, uint16_t id)
+{
+	struct rte_marlin_dma_info di;
+	struct rte_marlin_dma_conf dc;
+	int rc;
+
+	rc = rte_marlin_dma_info_get(id, &di);
+	if (rc != 0)
+		return rc;
+	if (di.started && di.nb_queues >= c->nb_qp)
+		return 0;
+	rte_marlin_dma_stop(id);
+	memset(&dc, 0, sizeof(dc));
+	dc.nb_queues = (uint16_t)c->nb_qp;
+	dc.nb_desc = RTE_MIN(RTE_MAX(2 * c->ring_depth, di.min_desc),
+			     di.max_desc);
+	rc = rte_marlin_dma_configure(id, &dc);
+	if (rc == 0)
+		rc = rte_marlin_dma_start(id);
+	if (rc != 0)
+		fprintf(stderr, "marlin-perf: cannot start DMA engine %s with "
+			"%u queues: %s\n", di.name, c->nb_qp, strerror(-rc));
+	else
+		c->dma_started = true;
+	return rc;
 }
 
 static int
@@ -1423,20 +1472,28 @@ setup(struct perf_ctx *c)
 	eng = engine_id(o);
 	if (eng < -1)
 		return -ENODEV;
+	c->dma_id = eng;
 
 	c->nb_qp = o->nb_qp;
 	c->ring_depth = perf_ring_depth(o);
 	c->msg_size = perf_msg_size(o, c->sz);
 	c->tx_depth = o->check ? 1 : o->tx_depth;
 	c->cq_mod = RTE_MIN(o->check ? 1 : o->cq_mod, c->tx_depth);
+	c->lat_release = RTE_MIN(32u, c->ring_depth / 4);
 	c->max_size = max_size(c->sz);
 	c->stride = c->nb_qp > 0 ? perf_region_needed(o, c->sz) / c->nb_qp : 0;
 
+	if (eng >= 0) {
+		rc = engine_start(c, (uint16_t)eng);
+		if (rc != 0)
+			return rc;
+	}
 	memset(&conf, 0, sizeof(conf));
 	conf.nb_qp = (uint16_t)c->nb_qp;
 	conf.depth = (uint16_t)c->ring_depth;
 	conf.msg_size = c->msg_size;
 	conf.dma_dev_id = eng;
+	conf.nt_threshold = o->nt_threshold;
 	c->ch = rte_marlin_hrdma_channel_create(c->ntb_id, c->pidx, &conf);
 	if (c->ch == NULL) {
 		fprintf(stderr, "marlin-perf: cannot create the HRDMA channel: "
@@ -1506,6 +1563,7 @@ fill_header(struct perf_ctx *c, const char *memory)
 	h->ring_depth = c->ring_depth;
 	h->msg_size = c->msg_size;
 	h->consume = o->consume;
+	h->nt_threshold = o->nt_threshold;
 	h->slots = slots_for(o, c->sz->size[0]);
 	h->notify_every = notify_every(o, c->sz->size[0]);
 	h->check = o->check;
@@ -1724,6 +1782,8 @@ out:
 		}
 		rte_marlin_hrdma_channel_destroy(c->ch);
 	}
+	if (c->dma_started)
+		rte_marlin_dma_stop((uint16_t)c->dma_id);
 	for (q = 0; q < PERF_MAX_QP; q++)
 		rte_free(c->run[q].buf);
 	for (q = 0; q < PERF_MAX_CORES; q++)
