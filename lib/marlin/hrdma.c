@@ -280,10 +280,16 @@ bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
 	ch->remote_region_len = 0;
 	ch->error = NULL;
 	ch->error_logged = 0;
-	/* Nothing of an earlier bring-up may be taken for new data. */
-	memset(ch->local_slice, 0, ch->rings_len);
-	for (q = 0; q < ch->conf.nb_qp; q++)
+	/* Nothing of an earlier bring-up may be taken for new data: clear the
+	 * credit lines and descriptor rings. Message slots are left alone, as
+	 * a receiver may still be reading messages of the last bring-up in
+	 * place (zero-copy users hold them until released); only a valid
+	 * descriptor ever points at a slot. */
+	for (q = 0; q < ch->conf.nb_qp; q++) {
+		memset(ch->local_slice + (size_t)q * ch->qp_area_len, 0,
+		       128 + (size_t)ch->conf.depth * sizeof(struct hrdma_wire_desc));
 		qp_reset(ch, ch->qp[q]);
+	}
 
 	spad_put(ch, HRDMA_SPAD_MAGIC, 0);
 	spad_put(ch, HRDMA_SPAD_EPOCH, ch->epoch);
