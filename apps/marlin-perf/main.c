@@ -102,7 +102,8 @@ usage(const char *prg)
 "                       copies below 4 KiB stay on the polling core\n"
 "  --nt BYTES           copies by the polling core of at least BYTES use\n"
 "                       non-temporal stores (default 0: never)\n"
-"  --consume            write_bw: the server reads every byte that arrived;\n"
+"  --consume            write_bw, send_bw: the server reads every byte that\n"
+"                       arrived. write_bw:\n"
 "                       the client writes into --slots slots of the server's\n"
 "                       region and sends a WRITE_NOTIFY every --notify-every\n"
 "                       writes; a slot is reused only after the server has\n"
@@ -502,8 +503,9 @@ parse_args(int argc, char **argv, struct perf_opts *o)
 		o->size = 8;
 	if (o->iters == 0)
 		o->iters = perf_test_is_lat(o->test) ? 10000 : 5000;
-	if (o->consume && o->test != PERF_WRITE_BW) {
-		fprintf(stderr, "marlin-perf: --consume goes with write_bw\n");
+	if (o->consume && o->test != PERF_WRITE_BW && o->test != PERF_SEND_BW) {
+		fprintf(stderr, "marlin-perf: --consume goes with write_bw or "
+			"send_bw\n");
 		return -EINVAL;
 	}
 	if (o->ntb_dev[0] != '\0' && o->fabric[0] != '\0') {
