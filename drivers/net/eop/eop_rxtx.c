@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * EOP data path: receive and transmit bursts, zero-copy receive buffers.
+ *
+ * Transmit copies each frame once, straight from the mbuf into the peer's
+ * receive slots (HRDMA SEND), and frees the mbuf. Receive hands a frame to
+ * the application either as a copy into an mbuf of the queue's pool (small
+ * frames) or as mbufs attached to the receive slots themselves (zero-copy);
+ * a slot goes back to the sender when its mbuf is freed. HRDMA gives slots
+ * back in ring order, so the queue keeps a "done" flag per slot and returns
+ * the longest run of done slots at each burst.
+ *
+ * Each queue is driven by one lcore. The control thread (the port's alarm)
+ * may reset the channel underneath; it bumps the port generation and waits
+ * until no burst runs (busy flag), and every burst starts by catching up
+ * with the generation.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+
+#include "eop_private.h"
+
+/* ---- frame check (pure) ------------------------------------------------- */
+
+static inline int
+frag_ok(const struct rte_marlin_hrdma_cqe *c, uint64_t first_imm, uint32_t idx)
+{
+	uint64_t imm = c->imm;
+
+	return c->opcode == RTE_MARLIN_HRDMA_OP_RECV && c->status == 0 &&
+		eop_imm_magic_ok(imm) && eop_imm_idx(imm) == idx &&
+		(imm & ~UINT64_C(0xff0000)) == (first_imm & ~UINT64_C(0xff0000));
+}
+
+int
+eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
+		uint32_t slot_size, uint16_t *used, uint32_t *frame_len,
+		uint32_t *pad)
+{
+	uint64_t imm;
+	uint32_t count, len, flags, sum, p, i;
+
+	if (n == 0) {
+		*used = 0;
+		return EOP_FRAME_PARTIAL;
+	}
+	imm = c[0].imm;
+	*used = 1;
+	if (c[0].opcode != RTE_MARLIN_HRDMA_OP_RECV || c[0].status != 0 ||
+			!eop_imm_magic_ok(imm) || eop_imm_idx(imm) != 0)
+		return EOP_FRAME_BAD;
+	count = eop_imm_count(imm);
+	len = eop_imm_len(imm);
+	flags = eop_imm_flags(imm);
+	if (count == 0 || count > EOP_MAX_FRAGS || (flags & ~EOP_IMM_F_KNOWN))
+		return EOP_FRAME_BAD;
+	p = (flags & EOP_IMM_F_PAD) ? EOP_PAD : 0;
+	if (c[0].len < p || c[0].len > slot_size)
+		return EOP_FRAME_BAD;
+	sum = c[0].len - p;
+	for (i = 1; i < count; i++) {
+		if (i >= n)
+			return EOP_FRAME_PARTIAL;
+		if (!frag_ok(&c[i], imm, i) || c[i].len > slot_size) {
+			*used = (uint16_t)i;    /* drop what belonged to it */
+			return EOP_FRAME_BAD;
+		}
+		sum += c[i].len;
+	}
+	*used = (uint16_t)count;
+	if (sum != len || len < RTE_ETHER_HDR_LEN)
+		return EOP_FRAME_BAD;
+	*frame_len = len;
+	*pad = p;
+	return EOP_FRAME_OK;
+}
+
+/* ---- zero-copy blocks --------------------------------------------------- */
+
+void
+eop_zc_free_cb(void *addr, void *opaque)
+{
+	struct eop_zc_slot *s = opaque;
+	struct eop_zc_block *b = s->blk;
+
+	RTE_SET_USED(addr);
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+	if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		rte_free(b);
+}
+
+static struct eop_zc_block *
+zc_block_alloc(uint32_t depth, int socket)
+{
+	struct eop_zc_block *b;
+	uint32_t i;
+
+	b = rte_zmalloc_socket("eop_zc", sizeof(*b) + depth * sizeof(b->slot[0]),
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (b == NULL)
+		return NULL;
+	b->refs = 1;
+	b->depth = depth;
+	for (i = 0; i < depth; i++) {
+		b->slot[i].blk = b;
+		b->slot[i].shinfo.free_cb = eop_zc_free_cb;
+		b->slot[i].shinfo.fcb_opaque = &b->slot[i];
+	}
+	return b;
+}
+
+static void
+zc_block_put(struct eop_zc_block *b)
+{
+	if (b != NULL && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		rte_free(b);
+}
+
+int
+eop_rxq_init(struct eop_rxq *rxq, int socket)
+{
+	uint32_t depth = rxq->mask + 1;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		rxq->blocks[i] = zc_block_alloc(depth, socket);
+		if (rxq->blocks[i] == NULL) {
+			eop_rxq_fini(rxq);
+			return -ENOMEM;
+		}
+	}
+	rxq->blk = rxq->blocks[0];
+	rxq->efd = -1;
+	return 0;
+}
+
+void
+eop_rxq_fini(struct eop_rxq *rxq)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		zc_block_put(rxq->blocks[i]);
+		rxq->blocks[i] = NULL;
+	}
+	rxq->blk = NULL;
+}
+
+uint32_t
+eop_rxq_zc_held(const struct eop_rxq *rxq)
+{
+	uint32_t held = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (rxq->blocks[i] != NULL)
+			held += __atomic_load_n(&rxq->blocks[i]->refs,
+						__ATOMIC_ACQUIRE) - 1;
+	return held;
+}
+
+/* Take a block no mbuf points into, with every flag clear. */
+static void
+rxq_pick_block(struct eop_rxq *rxq)
+{
+	int i;
+
+	rxq->blk = NULL;
+	for (i = 0; i < 2; i++) {
+		struct eop_zc_block *b = rxq->blocks[i];
+		uint32_t s;
+
+		if (b == NULL || __atomic_load_n(&b->refs, __ATOMIC_ACQUIRE) != 1)
+			continue;
+		for (s = 0; s < b->depth; s++)
+			b->slot[s].done = 0;
+		rxq->blk = b;
+		return;
+	}
+}
+
+/* ---- receive ------------------------------------------------------------ */
+
+static inline int
+q_enter(int *busy, const int *started)
+{
+	__atomic_store_n(busy, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(started, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+q_leave(int *busy)
+{
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+}
+
+/* The channel was reset: what HRDMA held for us is gone. */
+static void
+rxq_new_gen(struct eop_rxq *rxq, uint32_t gen)
+{
+	uint16_t i;
+
+	for (i = 0; i < rxq->npend; i++)
+		if (eop_imm_idx(rxq->pend[i].imm) == 0)
+			rxq->lost_link++;
+	rxq->npend = 0;
+	rxq->head = 0;
+	rxq->rel = 0;
+	rxq_pick_block(rxq);
+	rxq->gen = gen;
+}
+
+static inline void
+rxq_sync(struct eop_rxq *rxq)
+{
+	uint32_t gen = __atomic_load_n(&rxq->port->gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(gen != rxq->gen))
+		rxq_new_gen(rxq, gen);
+	else if (unlikely(rxq->blk == NULL) && rxq->head == rxq->rel)
+		rxq_pick_block(rxq);
+}
+
+/* Give back to the sender the slots the application is done with. */
+static inline void
+rxq_release(struct eop_rxq *rxq)
+{
+	uint32_t start = rxq->rel;
+
+	if (rxq->blk == NULL) {
+		rxq->rel = rxq->head - rxq->npend;
+	} else {
+		struct eop_zc_slot *slot = rxq->blk->slot;
+
+		while (rxq->rel != rxq->head) {
+			struct eop_zc_slot *s = &slot[rxq->rel & rxq->mask];
+
+			if (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+				break;
+			s->done = 0;
+			rxq->rel++;
+		}
+	}
+	if (rxq->rel != start)
+		rte_marlin_hrdma_recv_release(rxq->qp, (uint16_t)(rxq->rel - start));
+}
+
+static inline void
+rxq_done(struct eop_rxq *rxq, uint32_t pos, uint16_t n)
+{
+	uint16_t i;
+
+	if (rxq->blk == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		rxq->blk->slot[(pos + i) & rxq->mask].done = 1;
+}
+
+/* Drop frames the port does not accept in its current filter mode. */
+static inline int
+rx_filtered(const struct eop_port *port, const uint8_t *frame)
+{
+	const struct rte_ether_addr *dst = (const struct rte_ether_addr *)frame;
+
+	if (port->promisc)
+		return 0;
+	if (rte_is_multicast_ether_addr(dst))
+		return !(port->allmulti || rte_is_broadcast_ether_addr(dst));
+	return !rte_is_same_ether_addr(dst, &port->mac);
+}
+
+/* Copy a frame into @m (and more mbufs if it does not fit). */
+static int
+rx_copy(struct eop_rxq *rxq, struct rte_mbuf *m,
+		const struct rte_marlin_hrdma_cqe *c, uint16_t k, uint32_t len,
+		uint32_t pad)
+{
+	struct rte_mbuf *seg = m;
+	uint32_t room = rte_pktmbuf_tailroom(m);
+	uint8_t *dst = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t i;
+
+	if (likely(k == 1 && len <= room)) {
+		rte_memcpy(dst, (const uint8_t *)c[0].data + pad, len);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		return 0;
+	}
+	if (len > room && !rxq->scatter)
+		return -EMSGSIZE;
+	for (i = 0; i < k; i++) {
+		const uint8_t *src = (const uint8_t *)c[i].data + (i == 0 ? pad : 0);
+		uint32_t left = c[i].len - (i == 0 ? pad : 0);
+
+		while (left > 0) {
+			uint32_t chunk;
+
+			if (room == 0) {
+				struct rte_mbuf *nx = rte_pktmbuf_alloc(rxq->mp);
+
+				if (nx == NULL)
+					return -ENOMEM;
+				seg->next = nx;
+				seg = nx;
+				m->nb_segs++;
+				room = rte_pktmbuf_tailroom(seg);
+				dst = rte_pktmbuf_mtod(seg, uint8_t *);
+			}
+			chunk = RTE_MIN(room, left);
+			rte_memcpy(dst, src, chunk);
+			seg->data_len = (uint16_t)(seg->data_len + chunk);
+			dst += chunk;
+			src += chunk;
+			room -= chunk;
+			left -= chunk;
+		}
+	}
+	m->pkt_len = len;
+	return 0;
+}
+
+/* Hand the slots themselves to the application: @m heads the chain, the
+ * other k - 1 mbufs are in @more. */
+static void
+rx_attach(struct eop_rxq *rxq, struct rte_mbuf *m, struct rte_mbuf **more,
+		const struct rte_marlin_hrdma_cqe *c, uint16_t k, uint32_t pos,
+		uint32_t len, uint32_t pad)
+{
+	struct rte_mbuf *seg = m, *prev = NULL;
+	uint16_t i;
+
+	for (i = 0; i < k; i++) {
+		struct eop_zc_slot *s = &rxq->blk->slot[(pos + i) & rxq->mask];
+		uint32_t off = i == 0 ? pad : 0;
+		rte_iova_t iova = rxq->iova_va ?
+			(rte_iova_t)(uintptr_t)c[i].data : RTE_BAD_IOVA;
+
+		if (i > 0)
+			seg = more[i - 1];
+		rte_mbuf_ext_refcnt_set(&s->shinfo, 1);
+		rte_pktmbuf_attach_extbuf(seg, c[i].data, iova,
+					  (uint16_t)c[i].len, &s->shinfo);
+		seg->data_off = (uint16_t)off;
+		seg->data_len = (uint16_t)(c[i].len - off);
+		if (prev != NULL)
+			prev->next = seg;
+		prev = seg;
+	}
+	m->nb_segs = k;
+	m->pkt_len = len;
+}
+
+uint16_t
+eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct eop_rxq *rxq = queue;
+	struct eop_port *port = rxq->port;
+	struct rte_mbuf *mb[EOP_RX_PEND];
+	struct rte_mbuf *more[EOP_MAX_FRAGS];
+	struct rte_marlin_hrdma_cqe *pend = rxq->pend;
+	uint16_t out = 0, i = 0, nf = 0, taken = 0, want;
+	uint32_t base, zc_refs = 0;
+	uint64_t bytes = 0;
+	int rc;
+
+	if (unlikely(!q_enter(&rxq->busy, &rxq->started))) {
+		q_leave(&rxq->busy);
+		return 0;
+	}
+	rxq_sync(rxq);
+	rxq_release(rxq);
+
+	want = (uint16_t)RTE_MIN((uint32_t)n, (uint32_t)(EOP_RX_PEND - rxq->npend));
+	if (want > 0) {
+		rc = rte_marlin_hrdma_recv(rxq->qp, pend + rxq->npend, want);
+		if (rc > 0) {
+			rxq->head += (uint32_t)rc;
+			rxq->npend = (uint16_t)(rxq->npend + rc);
+		}
+	}
+	if (rxq->npend == 0)
+		goto out;
+	base = rxq->head - rxq->npend;
+
+	/* One mbuf per frame start, in one go. */
+	for (i = 0; i < rxq->npend; i++)
+		nf = (uint16_t)(nf + (eop_imm_idx(pend[i].imm) == 0));
+	nf = RTE_MIN(nf, n);
+	if (nf > 0 && unlikely(rte_pktmbuf_alloc_bulk(rxq->mp, mb, nf) != 0)) {
+		rxq->nombuf++;
+		nf = 0;
+	}
+
+	i = 0;
+	while (i < rxq->npend) {
+		const struct rte_marlin_hrdma_cqe *c = &pend[i];
+		uint32_t len = 0, pad = 0;
+		uint16_t used;
+		struct rte_mbuf *m;
+		int v;
+
+		v = eop_frame_check(c, (uint16_t)(rxq->npend - i), rxq->slot_size,
+				    &used, &len, &pad);
+		if (v == EOP_FRAME_PARTIAL)
+			break;
+		if (unlikely(v == EOP_FRAME_BAD)) {
+			rxq->malformed++;
+			rxq_done(rxq, base + i, used);
+			i = (uint16_t)(i + used);
+			continue;
+		}
+		if (unlikely(len > rxq->max_frame)) {
+			rxq->too_big++;
+			rxq_done(rxq, base + i, used);
+			i = (uint16_t)(i + used);
+			continue;
+		}
+		if (unlikely(rx_filtered(port, (const uint8_t *)c->data + pad))) {
+			rxq->filtered++;
+			rxq_done(rxq, base + i, used);
+			i = (uint16_t)(i + used);
+			continue;
+		}
+		if (taken == nf)
+			break;                  /* no mbuf left: keep it for later */
+		m = mb[taken++];
+		if (pad != 0 && rxq->blk != NULL && rxq->zc_min != 0 &&
+				len >= rxq->zc_min &&
+				(used == 1 || (rxq->scatter &&
+				 rte_pktmbuf_alloc_bulk(rxq->mp, more, used - 1) == 0))) {
+			rx_attach(rxq, m, more, c, used, base + i, len, pad);
+			zc_refs += used;
+			rxq->zc_frames++;
+		} else {
+			rc = rx_copy(rxq, m, c, used, len, pad);
+			rxq_done(rxq, base + i, used);
+			if (unlikely(rc != 0)) {
+				if (rc == -ENOMEM) {
+					rxq->nombuf++;
+				} else {
+					rxq->too_big++;
+				}
+				rte_pktmbuf_free(m);
+				i = (uint16_t)(i + used);
+				continue;
+			}
+			rxq->copied++;
+		}
+		m->port = rxq->port_id;
+		pkts[out++] = m;
+		bytes += len;
+		i = (uint16_t)(i + used);
+	}
+	if (taken < nf)
+		rte_mempool_put_bulk(rxq->mp, (void **)&mb[taken], nf - taken);
+	if (i > 0) {
+		rxq->npend = (uint16_t)(rxq->npend - i);
+		if (rxq->npend > 0)
+			memmove(pend, pend + i, rxq->npend * sizeof(pend[0]));
+	}
+	if (zc_refs > 0)
+		__atomic_add_fetch(&rxq->blk->refs, zc_refs, __ATOMIC_RELAXED);
+	rxq_release(rxq);
+	rxq->pkts += out;
+	rxq->bytes += bytes;
+out:
+	q_leave(&rxq->busy);
+	return out;
+}
+
+/*
+ * Arm the receive interrupt of a queue: tell the peer's sender to ring a
+ * doorbell, then look once more, so that a frame sent in between is not
+ * missed. Called on the lcore that polls the queue.
+ */
+int
+eop_rxq_intr_arm(struct eop_rxq *rxq)
+{
+	struct rte_marlin_hrdma_op op;
+	int pending = 0, rc;
+
+	__atomic_store_n(&rxq->armed, 1, __ATOMIC_SEQ_CST);
+	if (!q_enter(&rxq->busy, &rxq->started)) {
+		q_leave(&rxq->busy);
+		return 0;
+	}
+	rxq_sync(rxq);
+	rxq->arm_seq++;
+	memset(&op, 0, sizeof(op));
+	op.opcode = RTE_MARLIN_HRDMA_OP_WRITE;
+	op.len = sizeof(rxq->arm_seq);
+	op.local = &rxq->arm_seq;
+	op.remote_off = (uint64_t)rxq->qid * sizeof(struct eop_wire_arm) +
+		offsetof(struct eop_wire_arm, seq);
+	rte_marlin_hrdma_post(rxq->qp, &op, 1);
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rxq->npend > 0) {
+		pending = 1;
+	} else {
+		rc = rte_marlin_hrdma_recv(rxq->qp, rxq->pend, 1);
+		if (rc > 0) {
+			rxq->head += (uint32_t)rc;
+			rxq->npend = (uint16_t)rc;
+			pending = 1;
+		}
+	}
+	q_leave(&rxq->busy);
+	if (pending && rxq->efd >= 0) {
+		uint64_t one = 1;
+
+		if (write(rxq->efd, &one, sizeof(one)) == sizeof(one))
+			rxq->wakeups++;
+	}
+	return 0;
+}
+
+/* ---- transmit ----------------------------------------------------------- */
+
+static void
+txq_new_gen(struct eop_txq *txq, uint32_t gen)
+{
+	txq->lost_link += txq->fl_tail - txq->fl_head;
+	txq->fl_head = 0;
+	txq->fl_tail = 0;
+	txq->inflight = 0;
+	txq->credit = 0;
+	txq->gen = gen;
+}
+
+/* The peer gave slots back: retire the frames that used them. */
+static inline void
+txq_credit(struct eop_txq *txq, uint32_t cap)
+{
+	uint32_t now = txq->depth - cap;
+
+	txq->credit += txq->inflight - now;
+	txq->inflight = now;
+	while (txq->fl_head != txq->fl_tail &&
+			txq->credit >= txq->fl[txq->fl_head & (RTE_DIM(txq->fl) - 1)]) {
+		txq->credit -= txq->fl[txq->fl_head & (RTE_DIM(txq->fl) - 1)];
+		txq->fl_head++;
+	}
+}
+
+/*
+ * Describe one frame as SEND operations, one per slot. Returns the number
+ * of operations, 0 when they do not fit in @room operations or @cap slots,
+ * -1 for a frame that cannot be sent.
+ */
+static inline int
+tx_frame_ops(const struct eop_txq *txq, struct rte_mbuf *m,
+		struct rte_marlin_hrdma_op *ops, uint32_t room, uint32_t cap)
+{
+	uint32_t len = m->pkt_len, slot = txq->slot_size;
+	uint32_t pad = 0, flags = 0, count = 0, idx = 0;
+	const struct rte_mbuf *seg;
+
+	if (unlikely(len < RTE_ETHER_HDR_LEN || len > txq->max_frame))
+		return -1;
+	if (txq->zc_min != 0 && len >= txq->zc_min &&
+			rte_pktmbuf_headroom(m) >= EOP_PAD) {
+		pad = EOP_PAD;
+		flags = EOP_IMM_F_PAD;
+	}
+	if (likely(m->nb_segs == 1 && len + pad <= slot)) {
+		if (room < 1 || cap < 1)
+			return 0;
+		ops[0].opcode = RTE_MARLIN_HRDMA_OP_SEND;
+		ops[0].flags = 0;
+		ops[0].reserved = 0;
+		ops[0].len = len + pad;
+		ops[0].local = rte_pktmbuf_mtod(m, uint8_t *) - pad;
+		ops[0].remote_off = 0;
+		ops[0].imm = eop_imm_make(len, 0, 1, flags);
+		ops[0].cookie = 0;
+		return 1;
+	}
+	/* Count the slots first: every segment is cut at slot size. */
+	for (seg = m; seg != NULL; seg = seg->next) {
+		uint32_t left = seg->data_len, first = (seg == m) ? pad : 0;
+
+		while (left > 0) {
+			uint32_t chunk = RTE_MIN(left, slot - first);
+
+			left -= chunk;
+			first = 0;
+			count++;
+		}
+	}
+	if (unlikely(count == 0 || count > EOP_MAX_FRAGS))
+		return -1;
+	if (count > room || count > cap)
+		return 0;
+	for (seg = m; seg != NULL; seg = seg->next) {
+		uint8_t *src = rte_pktmbuf_mtod(seg, uint8_t *);
+		uint32_t left = seg->data_len, first = (seg == m) ? pad : 0;
+
+		while (left > 0) {
+			uint32_t chunk = RTE_MIN(left, slot - first);
+			struct rte_marlin_hrdma_op *op = &ops[idx];
+
+			op->opcode = RTE_MARLIN_HRDMA_OP_SEND;
+			op->flags = 0;
+			op->reserved = 0;
+			op->len = chunk + first;
+			op->local = src - first;
+			op->remote_off = 0;
+			op->imm = eop_imm_make(len, idx, count, flags);
+			op->cookie = 0;
+			src += chunk;
+			left -= chunk;
+			first = 0;
+			idx++;
+		}
+	}
+	return (int)count;
+}
+
+uint16_t
+eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct eop_txq *txq = queue;
+	struct eop_port *port = txq->port;
+	struct rte_marlin_hrdma_op ops[EOP_TX_OPS];
+	const uint32_t flmask = RTE_DIM(txq->fl) - 1;
+	uint16_t sent = 0, posted = 0;
+	uint32_t gen, cap;
+	int rc;
+
+	if (unlikely(!q_enter(&txq->busy, &txq->started))) {
+		q_leave(&txq->busy);
+		return 0;
+	}
+	gen = __atomic_load_n(&port->gen, __ATOMIC_ACQUIRE);
+	if (unlikely(gen != txq->gen))
+		txq_new_gen(txq, gen);
+	rc = rte_marlin_hrdma_send_capacity(txq->qp);
+	if (unlikely(rc <= 0)) {
+		if (__atomic_load_n(&port->hstate, __ATOMIC_RELAXED) !=
+				RTE_MARLIN_HRDMA_STATE_UP)
+			txq->link_down += n;
+		else
+			txq->ring_full += n;
+		q_leave(&txq->busy);
+		return 0;
+	}
+	cap = (uint32_t)rc;
+	txq_credit(txq, cap);
+
+	while (sent < n && cap > 0) {
+		uint32_t nops = 0, first_tail = txq->fl_tail;
+		uint16_t nfr = 0;
+		uint64_t bytes = 0;
+
+		while (sent + nfr < n) {
+			struct rte_mbuf *m = pkts[sent + nfr];
+			int k = tx_frame_ops(txq, m, ops + nops, EOP_TX_OPS - nops,
+					     cap);
+
+			if (unlikely(k < 0)) {
+				if (nfr > 0)
+					break;  /* send what precedes it first */
+				txq->errors++;
+				rte_pktmbuf_free(m);
+				sent++;
+				continue;
+			}
+			if (k == 0)
+				break;
+			txq->fl[txq->fl_tail++ & flmask] = (uint8_t)k;
+			nops += (uint32_t)k;
+			cap -= (uint32_t)k;
+			bytes += m->pkt_len;
+			nfr++;
+		}
+		if (nops == 0)
+			break;
+		rc = rte_marlin_hrdma_post(txq->qp, ops, (uint16_t)nops);
+		if (unlikely(rc < 0)) {
+			/* Link lost under us: nothing of this batch went. */
+			txq->fl_tail = first_tail;
+			txq->link_down += n - sent;
+			break;
+		}
+		txq->inflight += (uint32_t)rc;
+		if (unlikely((uint32_t)rc != nops)) {
+			/* Not expected (capacity was checked): count the frames
+			 * cut short as errors; they were consumed. */
+			txq->errors++;
+		}
+		rte_pktmbuf_free_bulk(pkts + sent, nfr);
+		txq->pkts += nfr;
+		txq->bytes += bytes;
+		sent = (uint16_t)(sent + nfr);
+		posted = (uint16_t)(posted + nfr);
+		if ((uint32_t)rc != nops)
+			break;
+	}
+	if (sent < n && cap == 0)
+		txq->ring_full += n - sent;
+
+	if (posted > 0) {
+		/* Frames are visible; now see whether the peer sleeps. */
+		uint64_t a;
+
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+		a = __atomic_load_n(&txq->arm->seq, __ATOMIC_ACQUIRE);
+		if (unlikely(a != txq->arm_seen)) {
+			txq->arm_seen = a;
+			if (rte_marlin_ntb_peer_db_set(port->ntb_id, port->pidx,
+						       txq->db_bits) == 0)
+				txq->doorbells++;
+		}
+	}
+	q_leave(&txq->busy);
+	return sent;
+}
