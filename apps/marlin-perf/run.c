@@ -652,6 +652,7 @@ client_bw_worker(void *arg)
 		for (i = 0; i < w->nq; i++) {
 			struct qp_run *r = &c->run[w->qids[i]];
 			uint64_t room;
+			bool done;
 			int j;
 
 			if (deadline != 0 && now >= deadline &&
@@ -701,11 +702,16 @@ client_bw_worker(void *arg)
 				r->last_progress = now;
 			/* Done when all posted ops completed and, for
 			 * descriptor-carrying ops, the peer consumed all. */
-			if (uses_credits(o) && r->posted >= r->total &&
+			/* Done when all ops completed; for descriptor ops,
+			 * when the peer also released (consumed) them all. */
+			if (uses_credits(o))
+				done = r->posted >= r->total &&
 					rte_marlin_hrdma_send_capacity(r->qp) ==
-					(int)c->ring_depth)
-				r->completed = r->posted; /* all consumed */
-			if (r->posted < r->total || r->completed < r->total) {
+					(int)c->ring_depth;
+			else
+				done = r->posted >= r->total &&
+					r->completed >= r->total;
+			if (!done) {
 				left++;
 				if (now - r->last_progress > c->timeout_cycles) {
 					set_err(c, "peer stalled (queue pair "
@@ -725,8 +731,17 @@ client_bw_worker(void *arg)
 	}
 	w->t_end = rte_rdtsc();
 	w->ops = 0;
-	for (i = 0; i < w->nq; i++)
-		w->ops += c->run[w->qids[i]].completed;
+	for (i = 0; i < w->nq; i++) {
+		struct qp_run *r = &c->run[w->qids[i]];
+
+		/* Completions not collected yet must not leak into the
+		 * next run. */
+		while (rte_marlin_hrdma_poll_cq(r->qp, cqe, PERF_BURST) > 0)
+			;
+		if (w->rc == 0)
+			r->completed = r->posted;
+		w->ops += r->completed;
+	}
 	w->bytes = w->ops * c->size;
 	if (w->samples != NULL)
 		sample(w, w->t_end, w->bytes, window);
