@@ -126,6 +126,7 @@ struct perf_header {
 	const char *device;
 	const char *engine;
 	const char *memory;      /* "hugepages" or "no-huge" */
+	char sizes[64];          /* "65536" or "2..8388608 (23 sizes)" */
 	int nb_qp;
 	uint32_t tx_depth;
 	uint32_t cq_mod;

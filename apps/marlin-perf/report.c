@@ -134,6 +134,7 @@ print_header(FILE *f, const struct perf_header *h, enum perf_test t)
 		(unsigned int)t < PERF_NB_TESTS ? test_titles[t] : "?", h->role);
 	fprintf(f, " Device          : %-20s Engine         : %s\n",
 		h->device, h->engine);
+	fprintf(f, " Sizes           : %s[B]\n", h->sizes);
 	fprintf(f, " Number of qps   : %-20d Memory         : %s\n",
 		h->nb_qp, h->memory);
 	fprintf(f, " TX depth        : %-20u CQ moderation  : %u\n",
@@ -142,7 +143,9 @@ print_header(FILE *f, const struct perf_header *h, enum perf_test t)
 		h->ring_depth, h->msg_size);
 	fprintf(f, " Cores           : %-20s Peer region    : %llu[B]\n",
 		cores, (unsigned long long)h->region_len);
-	if (t == PERF_WRITE_BW && h->consume)
+	if (h->consume && t == PERF_SEND_BW)
+		fprintf(f, " Consume         : on (the server reads every message)\n");
+	else if (h->consume)
 		fprintf(f, " Consume         : on, %u slots, notify every %u op(s)\n",
 			h->slots, h->notify_every);
 	if (h->nt_threshold != 0)
@@ -277,6 +280,8 @@ perf_print_json(FILE *f, const struct perf_header *h,
 	json_str(f, h->engine);
 	fputs(", \"memory\": ", f);
 	json_str(f, h->memory);
+	fputs(", \"sizes\": ", f);
+	json_str(f, h->sizes);
 	fprintf(f, ", \"qps\": %d, \"tx_depth\": %u, \"cq_mod\": %u, "
 		"\"ring_depth\": %u, \"msg_size\": %u, \"consume\": %s, "
 		"\"slots\": %u, \"notify_every\": %u, \"nt_threshold\": %u, "

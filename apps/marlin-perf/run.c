@@ -1588,6 +1588,14 @@ fill_header(struct perf_ctx *c, const char *memory)
 	for (i = 0; i < h->nb_cores; i++)
 		h->cores[i] = o->cores[i];
 	h->region_len = c->remote_region_len;
+	if (c->sz->n == 1)
+		snprintf(h->sizes, sizeof(h->sizes), "%llu",
+			 (unsigned long long)c->sz->size[0]);
+	else
+		snprintf(h->sizes, sizeof(h->sizes), "%llu..%llu (%d sizes)",
+			 (unsigned long long)c->sz->size[0],
+			 (unsigned long long)c->sz->size[c->sz->n - 1],
+			 c->sz->n);
 	h->probe_before.ns = -1;
 	h->probe_before.why = "not run";
 	h->probe_after.ns = -1;
