@@ -81,9 +81,9 @@ conf_fill(struct rte_marlin_hrdma_conf *c, const struct rte_marlin_hrdma_conf *i
 				c->dma_dev_id);
 			return -EINVAL;
 		}
-		if (!di.started || di.nb_queues < c->nb_qp) {
-			HRDMA_LOG(ERR, "DMA engine %s: configure it with at least %u queues (queue q serves queue pair q) and start it before creating the channel",
-				di.name, c->nb_qp);
+		if (!di.started || di.nb_queues == 0) {
+			HRDMA_LOG(ERR, "DMA engine %s: configure it (queue q serves queue pair q; queue pairs beyond its queues copy by the CPU) and start it before creating the channel",
+				di.name);
 			return -EINVAL;
 		}
 	}
@@ -109,6 +109,11 @@ qp_dma_setup(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp
 		return 0;
 	qp->dma_q = qp->qid;
 	rte_marlin_dma_info_get(qp->dma_id, &di);
+	if (qp->qid >= di.nb_queues) {
+		/* more queue pairs than engine queues: this one copies by CPU */
+		qp->dma_id = -1;
+		return 0;
+	}
 	qp->need_iova = !!(di.capa & RTE_MARLIN_DMA_CAPA_NEEDS_IOVA);
 	if (!qp->need_iova)
 		return 0;

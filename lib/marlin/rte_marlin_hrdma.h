@@ -84,7 +84,10 @@ struct rte_marlin_hrdma_conf {
 				    64..65536 (0: 2048) */
 	int widx;              /**< NTB window used (default 0) */
 	int dma_dev_id;        /**< Marlin DMA engine for large copies, or -1
-				    for copies by the polling core (default) */
+				    for copies by the polling core (default);
+				    engine queue q serves queue pair q, queue
+				    pairs beyond the engine's queues copy by
+				    the polling core */
 	uint32_t cpu_threshold;/**< with an engine: copies below this many
 				    bytes stay on the CPU (0: 4096) */
 	uint32_t nt_threshold; /**< CPU copies into the peer's window of at
