@@ -1,0 +1,1043 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * CMMC control path: contexts, peers and their key tables, memory, keys,
+ * endpoints.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_pause.h>
+
+#include "rte_cmmc.h"
+#include "cmmc_private.h"
+
+RTE_LOG_REGISTER_DEFAULT(cmmc_logtype, NOTICE);
+
+#define CTL_WRITE_TIMEOUT_MS 1000
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Fill @buf from the kernel's random source; 0 or -EIO. */
+static int
+random_bytes(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+	int fd;
+
+	while (got < len) {
+		ssize_t r = getrandom(p + got, len - got, 0);
+
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (got == len)
+		return 0;
+	/* kernels without getrandom(): the device gives the same bytes */
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -EIO;
+	while (got < len) {
+		ssize_t r = read(fd, p + got, len - got);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			close(fd);
+			return -EIO;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
+static uint64_t
+random_u64_nonzero(int *rc)
+{
+	uint64_t v = 0;
+
+	do {
+		*rc = random_bytes(&v, sizeof(v));
+	} while (*rc == 0 && v == 0);
+	return v;
+}
+
+static struct cmmc_peer *
+peer_by_port(const struct rte_cmmc *c, int port)
+{
+	int i;
+
+	for (i = 0; i < c->nb_peers; i++)
+		if (c->peers[i]->port == port)
+			return c->peers[i];
+	return NULL;
+}
+
+/* Begin / end rewriting one of our private entries (seen by endpoints). */
+static void
+ent_begin(struct cmmc_wire_keyent *e)
+{
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void
+ent_end(struct cmmc_wire_keyent *e)
+{
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* ---- writes into the peer's memory through the control queue pair ------ */
+
+static int
+ctl_write(struct cmmc_peer *p, uint64_t off, const void *src, uint32_t len)
+{
+	struct rte_marlin_hrdma_op op = {
+		.opcode = RTE_MARLIN_HRDMA_OP_WRITE,
+		.flags = RTE_MARLIN_HRDMA_F_SIGNALED | RTE_MARLIN_HRDMA_F_FENCE,
+		.len = len,
+		.local = (void *)(uintptr_t)src,
+		.remote_off = off,
+		.cookie = off,
+	};
+	struct rte_marlin_hrdma_cqe cqe;
+	uint64_t deadline;
+	int rc;
+
+	rc = rte_marlin_hrdma_post(p->ctl_qp, &op, 1);
+	if (rc < 0)
+		return rc;
+	deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * CTL_WRITE_TIMEOUT_MS / 1000;
+	for (;;) {
+		rc = rte_marlin_hrdma_poll_cq(p->ctl_qp, &cqe, 1);
+		if (rc == 1)
+			return cqe.status;
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
+		rte_pause();
+	}
+}
+
+/* Write entry @slot into the peer's copy: odd word, body, even word. */
+static int
+push_entry(struct cmmc_peer *p, unsigned int slot)
+{
+	const struct cmmc_wire_keyent *e = &p->own[slot];
+	uint64_t off = sizeof(struct cmmc_wire_tab_hdr) +
+		(uint64_t)slot * sizeof(*e);
+	uint64_t busy = e->seq | 1;
+	int rc;
+
+	rc = ctl_write(p, off, &busy, sizeof(busy));
+	if (rc == 0)
+		rc = ctl_write(p, off + 8, (const uint8_t *)e + 8, sizeof(*e) - 8);
+	if (rc == 0)
+		rc = ctl_write(p, off, &e->seq, sizeof(e->seq));
+	return rc;
+}
+
+/* Write our whole table for this peer: header cleared, entries, header. */
+static int
+push_table(struct cmmc_peer *p, uint32_t local_hrdma_epoch)
+{
+	static const uint64_t zero;
+	int rc;
+
+	p->own_hdr.magic = CMMC_TAB_MAGIC;
+	p->own_hdr.inst_epoch = p->c->inst_epoch;
+	p->own_hdr.hrdma_epoch = local_hrdma_epoch;
+	p->own_hdr.owner = (uint16_t)p->c->port;
+	p->own_hdr.importer = (uint16_t)p->port;
+	p->own_hdr.nb_slots = CMMC_MAX_KEYS;
+	rc = ctl_write(p, 0, &zero, sizeof(zero));
+	if (rc == 0)
+		rc = ctl_write(p, sizeof(p->own_hdr), p->own, sizeof(p->own));
+	if (rc == 0)
+		rc = ctl_write(p, 8, (const uint8_t *)&p->own_hdr + 8,
+			       sizeof(p->own_hdr) - 8);
+	if (rc == 0)
+		rc = ctl_write(p, 0, &p->own_hdr.magic, sizeof(p->own_hdr.magic));
+	return rc;
+}
+
+/*
+ * Is the peer's table in our memory written for its current bring-up?
+ * @inst_epoch 0: any instance.
+ */
+static int
+mirror_current(const struct cmmc_peer *p, uint32_t peer_hrdma_epoch)
+{
+	const struct cmmc_wire_tab_hdr *h = p->mirror_hdr;
+	uint64_t m1 = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
+	uint32_t he = __atomic_load_n(&h->hrdma_epoch, __ATOMIC_RELAXED);
+	uint16_t owner = __atomic_load_n(&h->owner, __ATOMIC_RELAXED);
+	uint16_t importer = __atomic_load_n(&h->importer, __ATOMIC_RELAXED);
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return m1 == CMMC_TAB_MAGIC &&
+		__atomic_load_n(&h->magic, __ATOMIC_RELAXED) == m1 &&
+		peer_hrdma_epoch != 0 && he == peer_hrdma_epoch &&
+		owner == p->port && importer == p->c->port;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+void
+rte_cmmc_conf_default(struct rte_cmmc_conf *conf)
+{
+	if (conf == NULL)
+		return;
+	memset(conf, 0, sizeof(*conf));
+	conf->nb_ep = 1;
+	conf->dma_dev_id = -1;
+}
+
+static int
+conf_fill(struct rte_cmmc_conf *c, const struct rte_cmmc_conf *in)
+{
+	unsigned int i;
+
+	if (in == NULL)
+		rte_cmmc_conf_default(c);
+	else
+		*c = *in;
+	for (i = 0; i < RTE_DIM(c->reserved); i++) {
+		if (c->reserved[i] != 0) {
+			CMMC_LOG(ERR, "conf.reserved[%u] is not zero", i);
+			return -EINVAL;
+		}
+	}
+	if (c->nb_ep == 0)
+		c->nb_ep = 1;
+	if (c->nb_ep > RTE_CMMC_MAX_EP) {
+		CMMC_LOG(ERR, "nb_ep %u: at most %d endpoints per peer", c->nb_ep,
+			RTE_CMMC_MAX_EP);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- context ------------------------------------------------------------ */
+
+static void
+peer_free(struct cmmc_peer *p)
+{
+	unsigned int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < RTE_CMMC_MAX_EP; i++) {
+		if (p->ep[i] != NULL) {
+			rte_marlin_hrdma_qp_notify_check(p->ep[i]->qp, NULL, NULL);
+			rte_free(p->ep[i]);
+		}
+	}
+	rte_marlin_hrdma_channel_destroy(p->ch);
+	rte_free(p);
+}
+
+static int
+peer_open(struct rte_cmmc *c, int pidx, const struct rte_marlin_hrdma_conf *hc,
+		struct cmmc_peer **out)
+{
+	struct cmmc_peer *p;
+	void *region;
+	size_t len = 0;
+	int port;
+
+	port = rte_marlin_ntb_peer_port_number(c->ntb_id, pidx);
+	if (port < 0)
+		return port;
+	p = rte_zmalloc("cmmc_peer", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL)
+		return -ENOMEM;
+	p->c = c;
+	p->pidx = pidx;
+	p->port = port;
+	p->ch = rte_marlin_hrdma_channel_create(c->ntb_id, pidx, hc);
+	if (p->ch == NULL) {
+		int rc = -rte_errno;
+
+		CMMC_LOG(ERR, "peer %d: cannot create its HRDMA channel: %s", port,
+			strerror(rte_errno));
+		rte_free(p);
+		return rc;
+	}
+	region = rte_marlin_hrdma_local_region(p->ch, &len);
+	if (region == NULL || len < CMMC_KEYTAB_LEN + 4096) {
+		CMMC_LOG(ERR, "peer %d: HRDMA leaves it %zu bytes of this host's window; CMMC needs at least %u (key table + one page): use a larger window (mw_size), fewer hosts or smaller rings",
+			port, len, CMMC_KEYTAB_LEN + 4096);
+		rte_marlin_hrdma_channel_destroy(p->ch);
+		rte_free(p);
+		return -ENOSPC;
+	}
+	p->region = region;
+	p->region_len = len;
+	p->mirror_hdr = (const struct cmmc_wire_tab_hdr *)p->region;
+	p->mirror = (const struct cmmc_wire_keyent *)(p->region +
+		sizeof(struct cmmc_wire_tab_hdr));
+	/* nothing of an earlier instance of either side counts */
+	memset(p->region, 0, CMMC_KEYTAB_LEN);
+	/* the last queue pair: endpoints take the engine's first queues */
+	p->ctl_qp = rte_marlin_hrdma_qp_get(p->ch, c->conf.nb_ep);
+	p->ext[0].off = CMMC_KEYTAB_LEN;
+	p->ext[0].len = len - CMMC_KEYTAB_LEN;
+	p->nb_ext = 1;
+	p->state = RTE_CMMC_PEER_DOWN;
+	*out = p;
+	return 0;
+}
+
+struct rte_cmmc *
+rte_cmmc_open(uint16_t ntb_id, const struct rte_cmmc_conf *conf)
+{
+	struct rte_marlin_hrdma_conf hc;
+	struct rte_marlin_ntb_info info;
+	struct rte_cmmc *c;
+	int pidx, rc;
+
+	rc = rte_marlin_ntb_info_get(ntb_id, &info);
+	if (rc != 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	c = rte_zmalloc("cmmc", sizeof(*c), RTE_CACHE_LINE_SIZE);
+	if (c == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	rte_spinlock_recursive_init(&c->lock);
+	c->ntb_id = ntb_id;
+	c->port = info.port;
+	rc = conf_fill(&c->conf, conf);
+	if (rc != 0)
+		goto fail;
+	c->inst_epoch = random_u64_nonzero(&rc);
+	if (rc != 0) {
+		CMMC_LOG(ERR, "no random source (getrandom, /dev/urandom)");
+		goto fail;
+	}
+
+	memset(&hc, 0, sizeof(hc));
+	hc.nb_qp = (uint16_t)(c->conf.nb_ep + 1);
+	hc.depth = c->conf.depth;
+	hc.msg_size = c->conf.msg_size;
+	hc.widx = c->conf.widx;
+	hc.dma_dev_id = c->conf.dma_dev_id;
+	hc.cpu_threshold = c->conf.cpu_threshold;
+	hc.nt_threshold = c->conf.nt_threshold;
+
+	rc = rte_marlin_ntb_link_enable(ntb_id, RTE_MARLIN_NTB_SPEED_AUTO,
+					RTE_MARLIN_NTB_WIDTH_AUTO);
+	if (rc != 0 && rc != -EALREADY) {
+		CMMC_LOG(ERR, "%s: cannot enable the link: %s", info.name,
+			strerror(-rc));
+		goto fail;
+	}
+	for (pidx = 0; pidx < info.peer_count &&
+			pidx < RTE_MARLIN_NTB_MAX_PEERS; pidx++) {
+		int port = rte_marlin_ntb_peer_port_number(ntb_id, pidx);
+		struct cmmc_peer *p = NULL;
+
+		if (c->conf.peer_mask != 0 &&
+				(port < 0 || port >= 64 ||
+				 !(c->conf.peer_mask & (UINT64_C(1) << port))))
+			continue;
+		rc = peer_open(c, pidx, &hc, &p);
+		if (rc != 0)
+			goto fail;
+		c->peers[c->nb_peers++] = p;
+	}
+	if (c->nb_peers == 0) {
+		CMMC_LOG(ERR, "%s: no peer selected (peer_mask 0x%" PRIx64 ")",
+			info.name, c->conf.peer_mask);
+		rc = -EINVAL;
+		goto fail;
+	}
+	CMMC_LOG(INFO, "%s: port %d, %d peers, %u endpoints each, instance %016" PRIx64,
+		info.name, c->port, c->nb_peers, c->conf.nb_ep, c->inst_epoch);
+	rte_cmmc_poll(c);
+	return c;
+
+fail:
+	while (c->nb_peers > 0)
+		peer_free(c->peers[--c->nb_peers]);
+	rte_free(c);
+	rte_errno = -rc;
+	return NULL;
+}
+
+int
+rte_cmmc_close(struct rte_cmmc *c)
+{
+	struct rte_cmmc_mem *m, *mn;
+	struct rte_cmmc_rkey *rk, *rn;
+	int i;
+
+	if (c == NULL)
+		return 0;
+	rte_spinlock_recursive_lock(&c->lock);
+	for (i = 0; i < c->nb_peers; i++)
+		peer_free(c->peers[i]);
+	for (m = c->mems; m != NULL; m = mn) {
+		mn = m->next;
+		rte_free(m);
+	}
+	for (rk = c->rkeys; rk != NULL; rk = rn) {
+		rn = rk->next;
+		rte_free(rk);
+	}
+	rte_spinlock_recursive_unlock(&c->lock);
+	rte_free(c);
+	return 0;
+}
+
+static void
+peer_poll(struct cmmc_peer *p)
+{
+	struct rte_marlin_hrdma_info info;
+	int st = rte_marlin_hrdma_channel_poll(p->ch);
+
+	if (st != RTE_MARLIN_HRDMA_STATE_UP ||
+			rte_marlin_hrdma_channel_info(p->ch, &info) != 0) {
+		__atomic_store_n(&p->peer_hrdma_epoch, 0, __ATOMIC_RELEASE);
+		p->pushed = 0;
+		p->state = st == RTE_MARLIN_HRDMA_STATE_ERROR ? RTE_CMMC_PEER_ERROR :
+			st == RTE_MARLIN_HRDMA_STATE_NEGOTIATING ?
+			RTE_CMMC_PEER_CONNECTING : RTE_CMMC_PEER_DOWN;
+		return;
+	}
+	if (!p->pushed || info.link_ups != p->pushed_link_ups) {
+		if (info.remote_region_len < CMMC_KEYTAB_LEN + 4096) {
+			if (p->state != RTE_CMMC_PEER_ERROR)
+				CMMC_LOG(ERR, "peer %d exports only %zu bytes to this host; CMMC needs %u",
+					p->port, info.remote_region_len,
+					CMMC_KEYTAB_LEN + 4096);
+			p->state = RTE_CMMC_PEER_ERROR;
+			return;
+		}
+		p->remote_region_len = info.remote_region_len;
+		__atomic_store_n(&p->peer_hrdma_epoch, info.peer_epoch,
+				 __ATOMIC_RELEASE);
+		if (push_table(p, info.local_epoch) != 0) {
+			p->state = RTE_CMMC_PEER_CONNECTING;
+			return;           /* again at the next poll */
+		}
+		p->pushed = 1;
+		p->pushed_link_ups = info.link_ups;
+		CMMC_LOG(INFO, "peer %d: connected, key table sent (%u live slots)",
+			p->port, p->own_hw);
+	}
+	p->state = mirror_current(p, info.peer_epoch) ? RTE_CMMC_PEER_READY :
+		RTE_CMMC_PEER_CONNECTING;
+}
+
+int
+rte_cmmc_poll(struct rte_cmmc *c)
+{
+	int i, ready = 0;
+
+	if (c == NULL)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&c->lock);
+	for (i = 0; i < c->nb_peers; i++) {
+		peer_poll(c->peers[i]);
+		ready += c->peers[i]->state == RTE_CMMC_PEER_READY;
+	}
+	rte_spinlock_recursive_unlock(&c->lock);
+	return ready;
+}
+
+int
+rte_cmmc_peer_state(struct rte_cmmc *c, int port)
+{
+	struct cmmc_peer *p;
+	int st;
+
+	if (c == NULL)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&c->lock);
+	p = peer_by_port(c, port);
+	st = p == NULL ? -ENOENT : p->state;
+	rte_spinlock_recursive_unlock(&c->lock);
+	return st;
+}
+
+int
+rte_cmmc_peer_wait(struct rte_cmmc *c, int port, unsigned int timeout_ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 200 * 1000 };
+	uint64_t deadline;
+	int st;
+
+	if (c == NULL)
+		return -EINVAL;
+	deadline = rte_get_timer_cycles() +
+		(uint64_t)timeout_ms * rte_get_timer_hz() / 1000;
+	for (;;) {
+		rte_cmmc_poll(c);
+		st = rte_cmmc_peer_state(c, port);
+		if (st < 0)
+			return st;
+		if (st == RTE_CMMC_PEER_READY)
+			return 0;
+		if (rte_get_timer_cycles() >= deadline)
+			return st == RTE_CMMC_PEER_ERROR ? -EPROTO : -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
+rte_cmmc_port(struct rte_cmmc *c)
+{
+	return c == NULL ? -EINVAL : c->port;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static int
+lmr_add(struct rte_cmmc *c, void *addr, size_t len)
+{
+	int i;
+
+	for (i = 0; i < CMMC_MAX_LMR; i++) {
+		struct cmmc_lmr *l = &c->lmr[i];
+
+		if (l->end != 0)
+			continue;
+		__atomic_store_n(&l->start, (uintptr_t)addr, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->iova, rte_eal_iova_mode() == RTE_IOVA_VA ?
+				 (rte_iova_t)(uintptr_t)addr : 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->end, (uintptr_t)addr + len, __ATOMIC_RELEASE);
+		return i;
+	}
+	return -ENOSPC;
+}
+
+static void
+lmr_del(struct rte_cmmc *c, int i)
+{
+	__atomic_store_n(&c->lmr[i].end, 0, __ATOMIC_RELEASE);
+}
+
+/* Give [off, off + len) back to the peer's free extents, merging. */
+static void
+ext_free(struct cmmc_peer *p, size_t off, size_t len)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < p->nb_ext && p->ext[i].off < off; i++)
+		;
+	if (i > 0 && p->ext[i - 1].off + p->ext[i - 1].len == off) {
+		p->ext[i - 1].len += len;
+		if (i < p->nb_ext && off + len == p->ext[i].off) {
+			p->ext[i - 1].len += p->ext[i].len;
+			for (j = i; j + 1 < p->nb_ext; j++)
+				p->ext[j] = p->ext[j + 1];
+			p->nb_ext--;
+		}
+		return;
+	}
+	if (i < p->nb_ext && off + len == p->ext[i].off) {
+		p->ext[i].off = off;
+		p->ext[i].len += len;
+		return;
+	}
+	if (p->nb_ext == CMMC_MAX_EXTENTS) {
+		CMMC_LOG(WARNING, "peer %d: free list full, %zu bytes lost until close",
+			p->port, len);
+		return;
+	}
+	for (j = p->nb_ext; j > i; j--)
+		p->ext[j] = p->ext[j - 1];
+	p->ext[i].off = off;
+	p->ext[i].len = len;
+	p->nb_ext++;
+}
+
+struct rte_cmmc_mem *
+rte_cmmc_alloc(struct rte_cmmc *c, int port, size_t len, size_t align)
+{
+	struct rte_cmmc_mem *m;
+	struct cmmc_peer *p;
+	unsigned int i, j;
+	int lmr;
+
+	if (c == NULL || len == 0 || (align != 0 && !rte_is_power_of_2(align))) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (align < RTE_CACHE_LINE_SIZE)
+		align = RTE_CACHE_LINE_SIZE;
+	if (len > SIZE_MAX - align - RTE_CACHE_LINE_SIZE) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	m = rte_zmalloc("cmmc_mem", sizeof(*m), 0);
+	if (m == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	rte_spinlock_recursive_lock(&c->lock);
+	p = peer_by_port(c, port);
+	if (p == NULL) {
+		rte_errno = ENOENT;
+		goto fail;
+	}
+	for (i = 0; i < p->nb_ext; i++) {
+		struct cmmc_extent *e = &p->ext[i];
+		uintptr_t base = (uintptr_t)(p->region + e->off);
+		size_t pad = RTE_ALIGN_CEIL(base, align) - base;
+		size_t take = RTE_ALIGN_CEIL(pad + len, RTE_CACHE_LINE_SIZE);
+
+		if (take > e->len)
+			continue;
+		lmr = lmr_add(c, p->region + e->off + pad, len);
+		if (lmr < 0) {
+			CMMC_LOG(ERR, "too many memory objects (%d)", CMMC_MAX_LMR);
+			rte_errno = ENOSPC;
+			goto fail;
+		}
+		m->c = c;
+		m->peer = p;
+		m->type = CMMC_MEM_ALLOC;
+		m->addr = p->region + e->off + pad;
+		m->len = len;
+		m->region_off = e->off + pad;
+		m->carve_off = e->off;
+		m->carve_len = take;
+		m->lmr = lmr;
+		e->off += take;
+		e->len -= take;
+		if (e->len == 0) {
+			for (j = i; j + 1 < p->nb_ext; j++)
+				p->ext[j] = p->ext[j + 1];
+			p->nb_ext--;
+		}
+		memset(m->addr, 0, len);
+		m->next = c->mems;
+		c->mems = m;
+		rte_spinlock_recursive_unlock(&c->lock);
+		return m;
+	}
+	rte_errno = ENOMEM;
+fail:
+	rte_spinlock_recursive_unlock(&c->lock);
+	rte_free(m);
+	return NULL;
+}
+
+size_t
+rte_cmmc_exportable_len(struct rte_cmmc *c, int port)
+{
+	struct cmmc_peer *p;
+
+	if (c == NULL)
+		return 0;
+	p = peer_by_port(c, port);
+	return p == NULL ? 0 : p->region_len - CMMC_KEYTAB_LEN;
+}
+
+struct rte_cmmc_mem *
+rte_cmmc_mem_register(struct rte_cmmc *c, void *addr, size_t len)
+{
+	const struct rte_memseg_list *msl;
+	struct rte_cmmc_mem *m;
+	int lmr;
+
+	if (c == NULL || addr == NULL || len == 0 ||
+			(uintptr_t)addr + len < (uintptr_t)addr) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	msl = rte_mem_virt2memseg_list(addr);
+	if (msl == NULL ||
+			rte_mem_virt2memseg_list((uint8_t *)addr + len - 1) != msl) {
+		CMMC_LOG(ERR, "register %p+%zu: not DPDK memory (use rte_malloc, a memzone or a mempool)",
+			addr, len);
+		rte_errno = EFAULT;
+		return NULL;
+	}
+	m = rte_zmalloc("cmmc_mem", sizeof(*m), 0);
+	if (m == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	rte_spinlock_recursive_lock(&c->lock);
+	lmr = lmr_add(c, addr, len);
+	if (lmr < 0) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		rte_free(m);
+		CMMC_LOG(ERR, "too many memory objects (%d)", CMMC_MAX_LMR);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	m->c = c;
+	m->type = CMMC_MEM_REG;
+	m->addr = addr;
+	m->len = len;
+	m->lmr = lmr;
+	m->next = c->mems;
+	c->mems = m;
+	rte_spinlock_recursive_unlock(&c->lock);
+	return m;
+}
+
+int
+rte_cmmc_mem_free(struct rte_cmmc_mem *m)
+{
+	struct rte_cmmc *c;
+	struct rte_cmmc_mem **pp;
+
+	if (m == NULL)
+		return 0;
+	c = m->c;
+	rte_spinlock_recursive_lock(&c->lock);
+	if (m->live_keys != 0) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		return -EBUSY;
+	}
+	lmr_del(c, m->lmr);
+	if (m->type == CMMC_MEM_ALLOC)
+		ext_free(m->peer, m->carve_off, m->carve_len);
+	for (pp = &c->mems; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	rte_spinlock_recursive_unlock(&c->lock);
+	rte_free(m);
+	return 0;
+}
+
+void *
+rte_cmmc_mem_addr(const struct rte_cmmc_mem *m, size_t *len)
+{
+	if (m == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (len != NULL)
+		*len = m->len;
+	return m->addr;
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+int
+rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
+		unsigned int access, struct rte_cmmc_key *key)
+{
+	struct cmmc_key_fields f;
+	struct cmmc_wire_keyent *e;
+	struct cmmc_peer *p;
+	struct rte_cmmc *c;
+	uint64_t secret;
+	int slot = -1, i, rc;
+
+	if (m == NULL || key == NULL || m->type != CMMC_MEM_ALLOC || len == 0 ||
+			off > m->len || len > m->len - off || access == 0 ||
+			(access & ~CMMC_ACCESS_MASK) != 0)
+		return -EINVAL;
+	secret = random_u64_nonzero(&rc);
+	if (rc != 0)
+		return -EIO;
+	c = m->c;
+	p = m->peer;
+	rte_spinlock_recursive_lock(&c->lock);
+	/* a never used slot, else the first free one, else a revoked one */
+	if (p->own_hw < CMMC_MAX_KEYS)
+		slot = p->own_hw;
+	for (i = 0; slot < 0 && i < p->own_hw; i++)
+		if (p->own[i].state == CMMC_ENT_FREE)
+			slot = i;
+	for (i = 0; slot < 0 && i < p->own_hw; i++)
+		if (p->own[i].state == CMMC_ENT_REVOKED)
+			slot = i;
+	if (slot < 0) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		return -ENOSPC;
+	}
+	e = &p->own[slot];
+	ent_begin(e);
+	e->secret = secret;
+	e->offset = m->region_off + off;
+	e->len = len;
+	e->gen++;
+	e->access = (uint8_t)access;
+	e->state = CMMC_ENT_LIVE;
+	ent_end(e);
+	if (slot == p->own_hw)
+		__atomic_store_n(&p->own_hw, (uint16_t)(slot + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&p->own_mem[slot], m, __ATOMIC_RELEASE);
+	m->live_keys++;
+	if (p->pushed && push_entry(p, (unsigned int)slot) != 0)
+		p->pushed = 0;   /* the whole table goes at the next bring-up */
+
+	memset(&f, 0, sizeof(f));
+	f.access = (uint8_t)access;
+	f.slot = (uint16_t)slot;
+	f.owner = (uint16_t)c->port;
+	f.importer = (uint16_t)p->port;
+	f.gen = e->gen;
+	f.inst_epoch = c->inst_epoch;
+	f.offset = e->offset;
+	f.len = len;
+	f.secret = secret;
+	cmmc_key_encode(&f, key->bytes);
+	rte_spinlock_recursive_unlock(&c->lock);
+	return 0;
+}
+
+int
+rte_cmmc_key_revoke(struct rte_cmmc *c, const struct rte_cmmc_key *key)
+{
+	struct cmmc_key_fields f;
+	struct cmmc_wire_keyent *e;
+	struct cmmc_peer *p;
+	const char *why = NULL;
+	int rc;
+
+	if (c == NULL || key == NULL)
+		return -EINVAL;
+	rc = cmmc_key_decode(key->bytes, &f, &why);
+	if (rc != 0)
+		return rc;
+	if (f.owner != c->port || f.inst_epoch != c->inst_epoch)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&c->lock);
+	p = peer_by_port(c, f.importer);
+	if (p == NULL) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		return -EINVAL;
+	}
+	e = &p->own[f.slot];
+	if (e->state != CMMC_ENT_LIVE || e->gen != f.gen || e->secret != f.secret) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		return -ENOENT;
+	}
+	ent_begin(e);
+	e->state = CMMC_ENT_REVOKED;
+	ent_end(e);
+	p->own_mem[f.slot]->live_keys--;
+	__atomic_store_n(&p->own_mem[f.slot], NULL, __ATOMIC_RELEASE);
+	if (p->pushed && push_entry(p, f.slot) != 0)
+		p->pushed = 0;
+	rte_spinlock_recursive_unlock(&c->lock);
+	return 0;
+}
+
+int
+rte_cmmc_key_info(const struct rte_cmmc_key *key, struct rte_cmmc_key_info *info)
+{
+	struct cmmc_key_fields f;
+	const char *why = NULL;
+	int rc;
+
+	if (key == NULL || info == NULL)
+		return -EINVAL;
+	rc = cmmc_key_decode(key->bytes, &f, &why);
+	if (rc != 0)
+		return rc;
+	memset(info, 0, sizeof(*info));
+	info->owner = f.owner;
+	info->importer = f.importer;
+	info->access = f.access;
+	info->region_id = f.slot;
+	info->generation = f.gen;
+	info->len = f.len;
+	return 0;
+}
+
+struct rte_cmmc_rkey *
+rte_cmmc_key_import(struct rte_cmmc *c, const struct rte_cmmc_key *key)
+{
+	struct cmmc_wire_keyent s;
+	struct cmmc_key_fields f;
+	struct rte_cmmc_rkey *rk;
+	struct cmmc_peer *p;
+	const char *why = NULL;
+	uint32_t want;
+	uint64_t abs;
+	int rc;
+
+	if (c == NULL || key == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	rc = cmmc_key_decode(key->bytes, &f, &why);
+	if (rc != 0) {
+		CMMC_LOG(ERR, "import refused: %s", why);
+		rte_errno = -rc;
+		return NULL;
+	}
+	if (f.importer != c->port) {
+		CMMC_LOG(ERR, "import refused: key of host %u was made for host %u, this is host %d",
+			f.owner, f.importer, c->port);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	rte_spinlock_recursive_lock(&c->lock);
+	p = peer_by_port(c, f.owner);
+	if (p == NULL) {
+		rc = -ENOENT;
+		goto fail;
+	}
+	want = __atomic_load_n(&p->peer_hrdma_epoch, __ATOMIC_ACQUIRE);
+	if (!mirror_current(p, want)) {
+		rc = -ENOLINK;
+		goto fail;
+	}
+	if (__atomic_load_n(&p->mirror_hdr->inst_epoch, __ATOMIC_RELAXED) !=
+			f.inst_epoch) {
+		rc = -ESTALE;
+		goto fail;
+	}
+	rc = cmmc_ent_snapshot(&p->mirror[f.slot], &s);
+	if (rc == 0)
+		rc = cmmc_ent_check(&s, f.gen, f.secret, 0, 0, 0,
+				    p->remote_region_len, &abs);
+	if (rc == 0 && (s.offset != f.offset || s.len != f.len ||
+			s.access != f.access))
+		rc = -EACCES;
+	if (rc != 0)
+		goto fail;
+	rk = rte_zmalloc("cmmc_rkey", sizeof(*rk), 0);
+	if (rk == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rk->peer = p;
+	rk->inst_epoch = f.inst_epoch;
+	rk->secret = f.secret;
+	rk->len = f.len;
+	rk->gen = f.gen;
+	rk->slot = f.slot;
+	rk->access = f.access;
+	rk->next = c->rkeys;
+	if (c->rkeys != NULL)
+		c->rkeys->prev = rk;
+	c->rkeys = rk;
+	rte_spinlock_recursive_unlock(&c->lock);
+	return rk;
+
+fail:
+	rte_spinlock_recursive_unlock(&c->lock);
+	CMMC_LOG(ERR, "import of key %u.%u from host %u refused: %s", f.slot,
+		f.gen, f.owner, strerror(-rc));
+	rte_errno = -rc;
+	return NULL;
+}
+
+int
+rte_cmmc_rkey_release(struct rte_cmmc_rkey *rk)
+{
+	struct rte_cmmc *c;
+
+	if (rk == NULL)
+		return 0;
+	c = rk->peer->c;
+	rte_spinlock_recursive_lock(&c->lock);
+	if (rk->prev != NULL)
+		rk->prev->next = rk->next;
+	else
+		c->rkeys = rk->next;
+	if (rk->next != NULL)
+		rk->next->prev = rk->prev;
+	rte_spinlock_recursive_unlock(&c->lock);
+	rte_free(rk);
+	return 0;
+}
+
+uint64_t
+rte_cmmc_rkey_len(const struct rte_cmmc_rkey *rk)
+{
+	return rk == NULL ? 0 : rk->len;
+}
+
+/* ---- endpoints ---------------------------------------------------------- */
+
+struct rte_cmmc_ep *
+rte_cmmc_ep_create(struct rte_cmmc *c, int port, uint16_t index)
+{
+	struct rte_cmmc_ep *ep;
+	struct rte_marlin_hrdma_info info;
+	struct cmmc_peer *p;
+
+	if (c == NULL || index >= c->conf.nb_ep) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	rte_spinlock_recursive_lock(&c->lock);
+	p = peer_by_port(c, port);
+	if (p == NULL) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		rte_errno = ENOENT;
+		return NULL;
+	}
+	if (p->ep[index] != NULL) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	ep = rte_zmalloc("cmmc_ep", sizeof(*ep), RTE_CACHE_LINE_SIZE);
+	if (ep == NULL) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ep->c = c;
+	ep->peer = p;
+	ep->index = index;
+	ep->qp = rte_marlin_hrdma_qp_get(p->ch, index);
+	rte_marlin_hrdma_channel_info(p->ch, &info);
+	/* credits go back in batches: a quarter of the ring */
+	ep->release_at = (uint16_t)RTE_MAX(info.depth / 4, 1);
+	ep->msg_size = info.msg_size;
+	ep->own_hint = 0;
+	rte_marlin_hrdma_qp_notify_check(ep->qp, cmmc_notify_check, ep);
+	p->ep[index] = ep;
+	rte_spinlock_recursive_unlock(&c->lock);
+	return ep;
+}
+
+int
+rte_cmmc_ep_destroy(struct rte_cmmc_ep *ep)
+{
+	struct rte_cmmc *c;
+
+	if (ep == NULL)
+		return 0;
+	c = ep->c;
+	rte_spinlock_recursive_lock(&c->lock);
+	if (ep->held != 0)
+		rte_marlin_hrdma_recv_release(ep->qp, ep->held);
+	rte_marlin_hrdma_qp_notify_check(ep->qp, NULL, NULL);
+	ep->peer->ep[ep->index] = NULL;
+	rte_spinlock_recursive_unlock(&c->lock);
+	rte_free(ep);
+	return 0;
+}

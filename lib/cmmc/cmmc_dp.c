@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * CMMC data path: the issuer's key check, translation of operations into
+ * HRDMA operations, completions, the owner's check of notifications, and
+ * receive. One thread per endpoint; nothing here locks or allocates.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+
+#include "rte_cmmc.h"
+#include "cmmc_private.h"
+
+#define CMMC_F_ALL (RTE_CMMC_F_SIGNALED | RTE_CMMC_F_FENCE | RTE_CMMC_F_NOTIFY)
+
+/* Is the peer's table in our memory current, and from the key's owner
+ * instance? */
+static inline int
+hdr_check(const struct cmmc_peer *p, uint64_t inst_epoch)
+{
+	const struct cmmc_wire_tab_hdr *h = p->mirror_hdr;
+	uint32_t want = __atomic_load_n(&p->peer_hrdma_epoch, __ATOMIC_ACQUIRE);
+	uint64_t m1 = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
+	uint64_t ie = __atomic_load_n(&h->inst_epoch, __ATOMIC_RELAXED);
+	uint32_t he = __atomic_load_n(&h->hrdma_epoch, __ATOMIC_RELAXED);
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (unlikely(m1 != CMMC_TAB_MAGIC || want == 0 || he != want ||
+			__atomic_load_n(&h->magic, __ATOMIC_RELAXED) != m1))
+		return -ENOLINK;
+	if (unlikely(ie != inst_epoch))
+		return -ESTALE;
+	return 0;
+}
+
+/* The issuer's check of [off, off + len) of an imported key. */
+static inline int
+rkey_check(const struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
+		unsigned int need, uint64_t off, uint64_t len, uint64_t *abs)
+{
+	const struct cmmc_peer *p = ep->peer;
+	struct cmmc_wire_keyent s;
+	int rc;
+
+	if (unlikely(rk == NULL))
+		return -EINVAL;
+	if (unlikely(rk->peer != p))
+		return -EXDEV;
+	rc = hdr_check(p, rk->inst_epoch);
+	if (unlikely(rc != 0))
+		return rc;
+	rc = cmmc_ent_snapshot(&p->mirror[rk->slot], &s);
+	if (unlikely(rc != 0))
+		return rc;
+	return cmmc_ent_check(&s, rk->gen, rk->secret, need, off, len,
+			      p->remote_region_len, abs);
+}
+
+/* Is [p, p + len) inside registered or allocated memory? */
+static inline int
+local_check(struct rte_cmmc_ep *ep, const void *ptr, uint32_t len,
+		rte_iova_t *iova)
+{
+	const struct cmmc_lmr *l = &ep->c->lmr[ep->lmr_hint];
+	uintptr_t a = (uintptr_t)ptr, start, end;
+	uint32_t i;
+
+	*iova = 0;
+	if (len == 0)
+		return 0;
+	end = __atomic_load_n(&l->end, __ATOMIC_ACQUIRE);
+	start = __atomic_load_n(&l->start, __ATOMIC_RELAXED);
+	if (likely(a >= start && a < end && len <= end - a))
+		goto found;
+	for (i = 0; i < CMMC_MAX_LMR; i++) {
+		l = &ep->c->lmr[i];
+		end = __atomic_load_n(&l->end, __ATOMIC_ACQUIRE);
+		start = __atomic_load_n(&l->start, __ATOMIC_RELAXED);
+		if (a >= start && a < end && len <= end - a) {
+			ep->lmr_hint = i;
+			goto found;
+		}
+	}
+	return -EFAULT;
+found:
+	{
+		rte_iova_t base = __atomic_load_n(&l->iova, __ATOMIC_RELAXED);
+
+		if (base != 0)
+			*iova = base + (a - start);
+	}
+	return 0;
+}
+
+/*
+ * Check one operation and write its HRDMA operations into @h (room for
+ * RTE_CMMC_MAX_IOV). Returns how many (>= 1) or a negative errno.
+ */
+static inline int
+op_translate(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op,
+		struct rte_marlin_hrdma_op *h)
+{
+	const struct rte_cmmc_iov one = { .base = op->local, .len = op->len };
+	const struct rte_cmmc_iov *iov = &one;
+	unsigned int need, k, pieces = 1;
+	uint64_t total, abs;
+	int rc;
+
+	if (unlikely(op->flags & ~CMMC_F_ALL))
+		return -EINVAL;
+	switch (op->opcode) {
+	case RTE_CMMC_OP_WRITE:
+		need = RTE_CMMC_ACCESS_WRITE;
+		break;
+	case RTE_CMMC_OP_READ:
+		if (unlikely(op->flags & RTE_CMMC_F_NOTIFY))
+			return -EINVAL;
+		need = RTE_CMMC_ACCESS_READ;
+		break;
+	default:
+		return -EINVAL;
+	}
+	total = op->len;
+	if (op->nb_iov != 0) {
+		if (unlikely(op->nb_iov > RTE_CMMC_MAX_IOV || op->iov == NULL))
+			return -EINVAL;
+		iov = op->iov;
+		pieces = op->nb_iov;
+		total = 0;
+		for (k = 0; k < pieces; k++)
+			total += iov[k].len;
+	}
+	rc = rkey_check(ep, op->rkey, need, op->remote_off, total, &abs);
+	if (unlikely(rc != 0))
+		return rc;
+	for (k = 0; k < pieces; k++) {
+		struct rte_marlin_hrdma_op *o = &h[k];
+
+		rc = local_check(ep, iov[k].base, iov[k].len, &o->local_iova);
+		if (unlikely(rc != 0))
+			return rc;
+		o->opcode = need == RTE_CMMC_ACCESS_WRITE ?
+			RTE_MARLIN_HRDMA_OP_WRITE : RTE_MARLIN_HRDMA_OP_READ;
+		o->flags = 0;
+		o->reserved = 0;
+		o->len = iov[k].len;
+		o->local = iov[k].base;
+		o->remote_off = abs;
+		o->imm = 0;
+		o->cookie = op->cookie;
+		abs += iov[k].len;
+	}
+	if (op->flags & RTE_CMMC_F_FENCE)
+		h[0].flags |= RTE_MARLIN_HRDMA_F_FENCE;
+	if (op->flags & RTE_CMMC_F_SIGNALED)
+		h[pieces - 1].flags |= RTE_MARLIN_HRDMA_F_SIGNALED;
+	if (op->flags & RTE_CMMC_F_NOTIFY) {
+		h[pieces - 1].opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY;
+		h[pieces - 1].imm = op->imm;
+	}
+	return (int)pieces;
+}
+
+int
+rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops, uint16_t n)
+{
+	struct rte_marlin_hrdma_op h[CMMC_POST_CHUNK];
+	uint16_t end[CMMC_POST_CHUNK];
+	uint16_t done = 0;
+
+	while (done < n) {
+		unsigned int nh = 0, nc = 0, k;
+		int err = 0, rc;
+
+		/* translate as many whole operations as fit in a chunk */
+		while (done + nc < n) {
+			const struct rte_cmmc_op *op = &ops[done + nc];
+			unsigned int pieces = op->nb_iov == 0 ? 1 : op->nb_iov;
+
+			if (nh + RTE_MIN(pieces, (unsigned int)RTE_CMMC_MAX_IOV) >
+					CMMC_POST_CHUNK)
+				break;
+			rc = op_translate(ep, op, &h[nh]);
+			if (unlikely(rc < 0)) {
+				err = rc;
+				ep->stats.refused_ops++;
+				break;
+			}
+			nh += (unsigned int)rc;
+			end[nc++] = (uint16_t)nh;
+		}
+		if (nh > 0) {
+			rc = rte_marlin_hrdma_post(ep->qp, h, (uint16_t)nh);
+			if (rc < 0) {
+				err = rc;
+				rc = 0;
+			}
+			/* whole operations taken */
+			for (k = 0; k < nc && end[k] <= (unsigned int)rc; k++) {
+				const struct rte_cmmc_op *op = &ops[done + k];
+				uint64_t bytes = op->len;
+
+				if (op->nb_iov != 0) {
+					unsigned int j;
+
+					bytes = 0;
+					for (j = 0; j < op->nb_iov; j++)
+						bytes += op->iov[j].len;
+				}
+				if (op->opcode == RTE_CMMC_OP_WRITE)
+					ep->stats.tx_bytes += bytes;
+				else
+					ep->stats.rx_bytes += bytes;
+			}
+			ep->stats.ops += k;
+			done = (uint16_t)(done + k);
+			if (k < nc)
+				return done > 0 ? done : (err != 0 ? err : -ENOSPC);
+		}
+		if (err != 0)
+			return done > 0 ? done : err;
+	}
+	return done;
+}
+
+int
+rte_cmmc_poll_cq(struct rte_cmmc_ep *ep, struct rte_cmmc_cpl *cpl, uint16_t n)
+{
+	struct rte_marlin_hrdma_cqe cqe[32];
+	int got, i;
+
+	if (n > RTE_DIM(cqe))
+		n = RTE_DIM(cqe);
+	got = rte_marlin_hrdma_poll_cq(ep->qp, cqe, n);
+	for (i = 0; i < got; i++) {
+		struct rte_cmmc_cpl *c = &cpl[i];
+
+		c->cookie = cqe[i].cookie;
+		c->status = cqe[i].status;
+		c->opcode = cqe[i].opcode == RTE_MARLIN_HRDMA_OP_READ ?
+			RTE_CMMC_OP_READ :
+			cqe[i].opcode == RTE_MARLIN_HRDMA_OP_SEND ?
+			RTE_CMMC_OP_MSG : RTE_CMMC_OP_WRITE;
+		memset(c->reserved, 0, sizeof(c->reserved));
+		c->len = cqe[i].len;
+		c->reserved2 = 0;
+	}
+	return got;
+}
+
+/*
+ * The owner's check of a notification from the peer, run by HRDMA before
+ * anything of it is applied: its range must lie in a live key with WRITE
+ * rights that we exported to this peer. Our private table decides, never
+ * what the peer wrote.
+ */
+int
+cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
+{
+	struct rte_cmmc_ep *ep = arg;
+	const struct cmmc_peer *p = ep->peer;
+	uint16_t hw = __atomic_load_n(&p->own_hw, __ATOMIC_ACQUIRE);
+	int16_t *rec = &ep->chk_slot[ep->chk_n < CMMC_RECV_BURST ?
+				     ep->chk_n : CMMC_RECV_BURST - 1];
+	int i, slot;
+
+	RTE_SET_USED(imm);
+	if (ep->chk_n < CMMC_RECV_BURST)
+		ep->chk_n++;
+	for (i = -1; i < (int)hw; i++) {
+		struct cmmc_wire_keyent s;
+
+		slot = i < 0 ? ep->own_hint : i;
+		if (slot >= (int)hw || (i >= 0 && slot == ep->own_hint))
+			continue;
+		if (cmmc_ent_snapshot(&p->own[slot], &s) != 0)
+			continue;
+		if (s.state == CMMC_ENT_LIVE && (s.access & RTE_CMMC_ACCESS_WRITE) &&
+				offset >= s.offset && len <= s.len &&
+				offset - s.offset <= s.len - len) {
+			ep->own_hint = slot;
+			*rec = (int16_t)slot;
+			return 0;
+		}
+	}
+	*rec = -1;
+	return -EACCES;
+}
+
+int
+rte_cmmc_recv(struct rte_cmmc_ep *ep, struct rte_cmmc_event *ev, uint16_t n)
+{
+	struct rte_marlin_hrdma_cqe cqe[CMMC_RECV_BURST];
+	const struct cmmc_peer *p = ep->peer;
+	int got, i, k = 0, j = 0;
+
+	if (ep->held >= ep->release_at) {
+		/* -EINVAL: the channel was reset since; nothing to give back */
+		rte_marlin_hrdma_recv_release(ep->qp, ep->held);
+		ep->held = 0;
+	}
+	if (n > CMMC_RECV_BURST)
+		n = CMMC_RECV_BURST;
+	ep->chk_n = 0;
+	got = rte_marlin_hrdma_recv(ep->qp, cqe, n);
+	if (got <= 0) {
+		if (got < 0)
+			ep->held = 0;   /* the channel resets its rings */
+		return got;
+	}
+	if ((uint32_t)cqe[0].cookie != ep->last_seq + 1)
+		ep->held = 0;           /* a new bring-up since the last call */
+	ep->last_seq = (uint32_t)cqe[got - 1].cookie;
+	ep->held = (uint16_t)(ep->held + got);
+	for (i = 0; i < got; i++) {
+		const struct rte_marlin_hrdma_cqe *c = &cqe[i];
+		struct rte_cmmc_event *e = &ev[k];
+
+		if (c->opcode == RTE_MARLIN_HRDMA_OP_RECV) {
+			e->type = RTE_CMMC_EVENT_MSG;
+			memset(e->reserved, 0, sizeof(e->reserved));
+			e->len = c->len;
+			e->imm = c->imm;
+			e->mem = NULL;
+			e->offset = 0;
+			e->data = c->data;
+			ep->stats.msg_rx++;
+			k++;
+			continue;
+		}
+		/* RECV_NOTIFY: its check ran in order, one per notification */
+		{
+			int slot = j < CMMC_RECV_BURST ? ep->chk_slot[j] : -1;
+			struct rte_cmmc_mem *m;
+
+			j++;
+			m = slot >= 0 ? __atomic_load_n(&p->own_mem[slot],
+							__ATOMIC_ACQUIRE) : NULL;
+			/* the key may have been revoked (and its slot given to
+			 * other memory) since the check */
+			if (m != NULL && (c->offset < m->region_off ||
+					c->len > m->len ||
+					c->offset - m->region_off > m->len - c->len))
+				m = NULL;
+			if (c->status != 0 || m == NULL) {
+				ep->stats.refused_notify++;
+				if (!ep->refused_logged) {
+					ep->refused_logged = 1;
+					CMMC_LOG(WARNING, "peer %d endpoint %u: refused a notification of %u bytes at offset %#" PRIx64 " (no live writable key covers it); further ones are only counted",
+						p->port, ep->index, c->len, c->offset);
+				}
+				continue;
+			}
+			e->type = RTE_CMMC_EVENT_NOTIFY;
+			memset(e->reserved, 0, sizeof(e->reserved));
+			e->len = c->len;
+			e->imm = c->imm;
+			e->mem = m;
+			e->offset = c->offset - m->region_off;
+			e->data = c->data;
+			ep->stats.notify_rx++;
+			k++;
+		}
+	}
+	return k;
+}
+
+int
+rte_cmmc_msg_send(struct rte_cmmc_ep *ep, const void *buf, uint32_t len)
+{
+	struct rte_marlin_hrdma_op op = {
+		.opcode = RTE_MARLIN_HRDMA_OP_SEND,
+		.len = len,
+		.local = (void *)(uintptr_t)buf,
+		.cookie = UINT64_MAX,
+	};
+	int rc;
+
+	if (unlikely(len > ep->msg_size))
+		return -EMSGSIZE;
+	rc = rte_marlin_hrdma_post(ep->qp, &op, 1);
+	if (rc == 1) {
+		ep->stats.msg_tx++;
+		return 0;
+	}
+	return rc;
+}
+
+int
+rte_cmmc_ep_stats_get(struct rte_cmmc_ep *ep, struct rte_cmmc_ep_stats *stats)
+{
+	if (ep == NULL || stats == NULL)
+		return -EINVAL;
+	*stats = ep->stats;
+	return 0;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef CMMC_WIRE_H
+#define CMMC_WIRE_H
+
+/*
+ * What CMMC puts where another host can see it.
+ *
+ * 1. The key (struct rte_cmmc_key): 64 bytes an application carries from the
+ *    owner of a region to the one peer allowed to use it, by any means. All
+ *    fields little-endian at fixed offsets:
+ *
+ *      0 u32 magic "CMKY"      4 u8 version     5 u8 access
+ *      6 u16 slot (region id)  8 u16 owner port 10 u16 importer port
+ *     12 u32 generation of the slot
+ *     16 u64 owner's instance epoch (random, new at every rte_cmmc_open())
+ *     24 u64 offset in the owner's exported memory for the importer
+ *     32 u64 length           40 u64 secret (random, from getrandom())
+ *     48 u64 reserved, zero   56 u64 FNV-1a 64 checksum of bytes 0..55
+ *
+ * 2. The key table. Each host's HRDMA region for a peer (the memory that
+ *    peer's one-sided operations reach) starts with CMMC_KEYTAB_LEN bytes
+ *    that only the peer writes: the peer's table of the keys it exported to
+ *    this host. The owner writes it through its control queue pair (the
+ *    channel's last);
+ *    the importer reads it locally, before every operation, so a revocation
+ *    reaches the importer as one posted write and nobody polls across the
+ *    bridge.
+ *
+ *      header (64 bytes): magic word (written last, cleared first while the
+ *        table is rewritten), owner's instance epoch, owner's HRDMA epoch of
+ *        this bring-up, owner and importer ports, slot count
+ *      CMMC_MAX_KEYS entries of 64 bytes, each guarded by a sequence word:
+ *        odd while the owner rewrites the entry (written alone, first), the
+ *        body, then the next even value (written alone, last). An 8-byte
+ *        aligned word is carried by one store of the CPU or of a DMA engine.
+ *
+ * Everything read from the table is a peer's input: it is copied once,
+ * checked, and only the copy is used.
+ */
+
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CMMC_KEY_MAGIC      0x594b4d43u  /* "CMKY" little-endian */
+#define CMMC_KEY_VERSION    1
+#define CMMC_KEY_LEN        64
+
+#define CMMC_TAB_MAGIC      UINT64_C(0x3142544b434d4d43) /* "CMMCKTB1" */
+#define CMMC_MAX_KEYS       255
+#define CMMC_KEYTAB_LEN     (64u * (CMMC_MAX_KEYS + 1))  /* 16 KiB */
+
+#define CMMC_ACCESS_MASK    0x3u  /* RTE_CMMC_ACCESS_READ | _WRITE */
+
+/* Entry states. */
+enum cmmc_ent_state {
+	CMMC_ENT_FREE = 0,
+	CMMC_ENT_LIVE = 1,
+	CMMC_ENT_REVOKED = 2,
+};
+
+struct cmmc_wire_tab_hdr {
+	uint64_t magic;         /* CMMC_TAB_MAGIC when valid; written last */
+	uint64_t inst_epoch;    /* owner's instance */
+	uint32_t hrdma_epoch;   /* owner's HRDMA epoch of this bring-up */
+	uint16_t owner;         /* owner's port */
+	uint16_t importer;      /* port of the host this table is for */
+	uint32_t nb_slots;      /* CMMC_MAX_KEYS */
+	uint32_t pad;
+	uint64_t reserved[4];
+};
+
+struct cmmc_wire_keyent {
+	uint64_t seq;           /* even: stable; odd: being rewritten */
+	uint64_t secret;
+	uint64_t offset;        /* in the owner's region for the importer */
+	uint64_t len;
+	uint32_t gen;           /* bumped each time the slot is given out */
+	uint8_t access;
+	uint8_t state;          /* enum cmmc_ent_state */
+	uint16_t pad;
+	uint64_t reserved[3];
+};
+
+static_assert(sizeof(struct cmmc_wire_tab_hdr) == 64, "header is one line");
+static_assert(sizeof(struct cmmc_wire_keyent) == 64, "entry is one line");
+static_assert(offsetof(struct cmmc_wire_keyent, seq) == 0, "seq first");
+static_assert(CMMC_KEYTAB_LEN == sizeof(struct cmmc_wire_tab_hdr) +
+	      CMMC_MAX_KEYS * sizeof(struct cmmc_wire_keyent), "table size");
+static_assert(CMMC_KEYTAB_LEN % 4096 == 0, "table is whole pages");
+
+/* The decoded fields of a key. */
+struct cmmc_key_fields {
+	uint8_t version;
+	uint8_t access;
+	uint16_t slot;
+	uint16_t owner;
+	uint16_t importer;
+	uint32_t gen;
+	uint64_t inst_epoch;
+	uint64_t offset;
+	uint64_t len;
+	uint64_t secret;
+};
+
+static inline uint64_t
+cmmc_fnv1a64(const uint8_t *p, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static inline void
+cmmc_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void
+cmmc_put32(uint8_t *p, uint32_t v)
+{
+	cmmc_put16(p, (uint16_t)v);
+	cmmc_put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void
+cmmc_put64(uint8_t *p, uint64_t v)
+{
+	cmmc_put32(p, (uint32_t)v);
+	cmmc_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint16_t
+cmmc_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+
+static inline uint32_t
+cmmc_get32(const uint8_t *p)
+{
+	return cmmc_get16(p) | (uint32_t)cmmc_get16(p + 2) << 16;
+}
+
+static inline uint64_t
+cmmc_get64(const uint8_t *p)
+{
+	return cmmc_get32(p) | (uint64_t)cmmc_get32(p + 4) << 32;
+}
+
+/* Serialise @f into the 64 bytes at @out. */
+static inline void
+cmmc_key_encode(const struct cmmc_key_fields *f, uint8_t *out)
+{
+	memset(out, 0, CMMC_KEY_LEN);
+	cmmc_put32(out + 0, CMMC_KEY_MAGIC);
+	out[4] = CMMC_KEY_VERSION;
+	out[5] = f->access;
+	cmmc_put16(out + 6, f->slot);
+	cmmc_put16(out + 8, f->owner);
+	cmmc_put16(out + 10, f->importer);
+	cmmc_put32(out + 12, f->gen);
+	cmmc_put64(out + 16, f->inst_epoch);
+	cmmc_put64(out + 24, f->offset);
+	cmmc_put64(out + 32, f->len);
+	cmmc_put64(out + 40, f->secret);
+	cmmc_put64(out + 56, cmmc_fnv1a64(out, 56));
+}
+
+/*
+ * Parse 64 key bytes. Returns 0; -EBADMSG (not a key, damaged, or a field
+ * out of range: *why says which); -EPROTONOSUPPORT (another key version).
+ */
+static inline int
+cmmc_key_decode(const uint8_t *in, struct cmmc_key_fields *f, const char **why)
+{
+	memset(f, 0, sizeof(*f));
+	if (cmmc_get32(in) != CMMC_KEY_MAGIC) {
+		*why = "not a CMMC key (bad magic)";
+		return -EBADMSG;
+	}
+	if (cmmc_get64(in + 56) != cmmc_fnv1a64(in, 56)) {
+		*why = "key damaged (checksum mismatch)";
+		return -EBADMSG;
+	}
+	if (in[4] != CMMC_KEY_VERSION) {
+		*why = "key of another CMMC version";
+		return -EPROTONOSUPPORT;
+	}
+	f->version = in[4];
+	f->access = in[5];
+	f->slot = cmmc_get16(in + 6);
+	f->owner = cmmc_get16(in + 8);
+	f->importer = cmmc_get16(in + 10);
+	f->gen = cmmc_get32(in + 12);
+	f->inst_epoch = cmmc_get64(in + 16);
+	f->offset = cmmc_get64(in + 24);
+	f->len = cmmc_get64(in + 32);
+	f->secret = cmmc_get64(in + 40);
+	if (cmmc_get64(in + 48) != 0) {
+		*why = "reserved key field is not zero";
+		return -EBADMSG;
+	}
+	if (f->access == 0 || (f->access & ~CMMC_ACCESS_MASK) != 0) {
+		*why = "key has invalid access bits";
+		return -EBADMSG;
+	}
+	if (f->slot >= CMMC_MAX_KEYS) {
+		*why = "key names a region id out of range";
+		return -EBADMSG;
+	}
+	if (f->len == 0 || f->offset + f->len < f->offset) {
+		*why = "key has an empty or wrapping range";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+#endif /* CMMC_WIRE_H */
