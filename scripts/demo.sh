@@ -156,10 +156,10 @@ done
 for i in 0 1; do
 	sed "s/^/[host$i] /" "$tmp/host$i.log"
 done
-result=$(grep -h '^RESULT' "$tmp/host0.log" "$tmp/host1.log" |
-	grep -m1 'role=ping' || true)
+# The pinger's one-line summary (host 0 pings: the lower port).
+result=$(grep -h '^ntb_pingpong: [0-9]* round trips' "$tmp/host0.log" || true)
 if [ "${status[0]}" = 0 ] && [ "${status[1]}" = 0 ] && [ -n "$result" ]; then
-	echo "$result"
+	echo "[host0] $result"
 	exit 0
 fi
 log "FAILED: host0 status ${status[0]}, host1 status ${status[1]}"

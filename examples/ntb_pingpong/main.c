@@ -690,21 +690,24 @@ print_result(struct pp_ctx *c, int rc)
 		printf("}\n");
 		return;
 	}
-	if (c->role == PP_ROLE_PING && c->done > 0) {
-		printf("round trips: %u (after %u warm-up)\n", c->done, c->warmup);
-		printf("one-way latency (RTT/2), ns: min %" PRIu64 "  median %"
+	if (c->role == PP_ROLE_PING && c->done > 0)
+		printf("round trips: %u (+%u warm-up), mode %s, port %d -> port %d\n"
+		       "one-way latency (RTT/2), ns: min %" PRIu64 "  median %"
 		       PRIu64 "  avg %.1f  p99 %" PRIu64 "  max %" PRIu64 "\n",
+		       c->done, c->warmup, mode, c->port, c->peer_port,
 		       s.min, s.median, s.avg, s.p99, s.max);
-	}
+	/* The one-line summary. */
 	if (rc != 0)
-		printf("RESULT FAIL mode=%s role=%s round_trips=%u error=%s\n",
-		       mode, role, c->done, strerror(-rc));
+		printf("ntb_pingpong: FAILED (%s, mode %s) after %u round trips: "
+		       "%s\n", role, mode, c->done, strerror(-rc));
 	else if (c->role == PP_ROLE_PING)
-		printf("RESULT OK mode=%s role=ping round_trips=%u one_way_ns "
-		       "median=%" PRIu64 " avg=%.1f p99=%" PRIu64 "\n",
-		       mode, c->done, s.median, s.avg, s.p99);
+		printf("ntb_pingpong: %u round trips, one-way latency ns: min %"
+		       PRIu64 " median %" PRIu64 " avg %.0f p99 %" PRIu64
+		       " max %" PRIu64 "\n", c->done, s.min, s.median, s.avg,
+		       s.p99, s.max);
 	else
-		printf("RESULT OK mode=%s role=pong answered=%u\n", mode, c->done);
+		printf("ntb_pingpong: answered %u round trips (mode %s)\n",
+		       c->done, mode);
 }
 
 /* Find the windows and doorbells the chosen mode needs. */

@@ -543,6 +543,10 @@ def main():
     if not os.path.isdir("/dev/shm"):
         print("SKIP %s: no /dev/shm" % args.test)
         return 77
+    # meson stops a test that overruns with SIGTERM: clean up all the same.
+    def on_term(signum, frame):
+        raise Fail("stopped by signal %d" % signum)
+    signal.signal(signal.SIGTERM, on_term)
     fn, hosts = TESTS[args.test]
     t = Test(args.test, hosts, args)
     start = time.monotonic()
