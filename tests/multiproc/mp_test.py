@@ -10,7 +10,8 @@ to core 0 or 1 in turn, on a fabric of its own under a fresh directory in
     mp_test.py --host PATH [--fabric-tool PATH] TEST
     mp_test.py --skip REASON TEST        (exits 77: the test cannot run)
 
-TEST is one of: two_hosts, four_hosts, kill, cut.
+TEST is one of: two_hosts, four_hosts, kill, cut (mp_host), pingpong
+(the example program) and demo (scripts/demo.sh).
 Every wait is bounded; whatever happens, all host processes are killed and
 the fabric and EAL runtime directories are removed before exit.
 """
@@ -196,6 +197,7 @@ class Test:
         self.hosts = hosts
         self.host_bin = args.host
         self.fabric_tool = args.fabric_tool
+        self.pingpong_bin = getattr(args, "pingpong", None)
         self.fabric = "mp%d-%s" % (os.getpid(), name.replace("_", ""))
         self.parent = tempfile.mkdtemp(prefix="marlin-mp-", dir="/dev/shm")
         self.procs = []
@@ -520,7 +522,105 @@ def test_cut(t):
     h1.quit()
 
 
+def pingpong_run(t, tag, per_host, expect_rc, timeout=120):
+    """Run marlin-ntb-pingpong hosts; per_host[i] = its extra arguments.
+    Returns the combined output of each host."""
+    procs = []
+    for hid, extra in enumerate(per_host):
+        prefix = "mp%d_pp%s_h%d" % (os.getpid(), tag, hid)
+        t.prefixes.append(prefix)
+        args = [t.pingpong_bin, "-l", str(hid % 2), "--no-pci", "--no-huge",
+                "-m", "128", "--no-telemetry", "--file-prefix", prefix,
+                "--log-level", "lib.eal:warning", "--vdev",
+                "ntb_shm0,fabric=%s%s,host=%d,hosts=2,dir=%s" %
+                (t.fabric, tag, hid, t.parent), "--"] + extra
+        p = subprocess.Popen(args, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        t.procs.append(p)
+        procs.append((args, p))
+    outs = []
+    for hid, (args, p) in enumerate(procs):
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Fail("[%s] host%d still running after %d s" %
+                       (tag, hid, timeout))
+        outs.append(out)
+        if p.returncode != expect_rc[hid]:
+            raise Fail("[%s] host%d exited %d, expected %d; it said:\n%s" %
+                       (tag, hid, p.returncode, expect_rc[hid], out))
+    return outs
+
+
+def json_line(out):
+    import json
+    for line in out.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)
+    raise Fail("no JSON line in:\n" + out)
+
+
+def test_pingpong(t):
+    """The example program: both modes, and its error paths."""
+    if not t.pingpong_bin or not os.access(t.pingpong_bin, os.X_OK):
+        raise Fail("marlin-ntb-pingpong not found at %s" % t.pingpong_bin)
+    n = 3000
+    for mode in ("mem", "db"):
+        common = ["--mode", mode, "--iters", str(n), "--timeout", "30",
+                  "--json"]
+        outs = pingpong_run(t, mode, [common, common], [0, 0])
+        ping, pong = json_line(outs[0]), json_line(outs[1])
+        if ping["role"] != "ping" or pong["role"] != "pong":
+            raise Fail("[%s] roles %s/%s: the lower port should ping" %
+                       (mode, ping["role"], pong["role"]))
+        for j in (ping, pong):
+            if j["status"] != "ok" or j["round_trips"] != n:
+                raise Fail("[%s] %s" % (mode, j))
+        lat = ping["one_way_ns"]
+        if not 0 < lat["min"] <= lat["median"] <= lat["p99"] <= lat["max"]:
+            raise Fail("[%s] latency figures out of order: %s" % (mode, lat))
+        log("pingpong %s: %d round trips, median one-way %d ns" %
+            (mode, n, lat["median"]))
+    # Mismatched parameters are refused on both sides, quickly.
+    outs = pingpong_run(t, "mm", [["--iters", "100", "--timeout", "30"],
+                                  ["--iters", "200", "--timeout", "30"]],
+                        [1, 1])
+    for o in outs:
+        if "runs --iters" not in o:
+            raise Fail("[mismatch] no message about --iters:\n" + o)
+    # A peer that never comes: bounded wait and a hint naming host=1.
+    out = pingpong_run(t, "alone", [["--timeout", "1"]], [1])[0]
+    if "did not come up within 1 s" not in out or "host=1" not in out:
+        raise Fail("[alone] no clear message about the missing peer:\n" +
+                   out)
+    log("pingpong: mismatch and missing peer reported")
+
+
+def test_demo(t):
+    """scripts/demo.sh end to end (without the setup step)."""
+    script = os.path.join(os.environ.get("MARLIN_SOURCE_DIR", ""),
+                          "scripts", "demo.sh")
+    build = os.environ.get("MARLIN_BUILD_DIR", "")
+    args = ["bash", script, "--no-setup", "--build-dir", build,
+            "--iters", "3000", "--fabric", t.fabric, "--timeout", "30"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=150)
+    if p.returncode != 0:
+        raise Fail("demo.sh exited %d:\n%s%s" %
+                   (p.returncode, p.stdout, p.stderr))
+    last = p.stdout.strip().splitlines()[-1]
+    if not last.startswith("[host0] ntb_pingpong: 3000 round trips"):
+        raise Fail("demo.sh's last line is not the result: %s" % last)
+    if "[host1] ntb_pingpong: answered 3000" not in p.stdout:
+        raise Fail("demo.sh did not show host1's output:\n" + p.stdout)
+    for d in ("/dev/shm", "/dev/hugepages"):
+        if os.path.exists(os.path.join(d, "marlin-fabric-" + t.fabric)):
+            raise Fail("demo.sh left its fabric in " + d)
+    log("demo: " + last)
+
+
 TESTS = {
+    "pingpong": (test_pingpong, 2),
+    "demo": (test_demo, 2),
     "two_hosts": (test_two_hosts, 2),
     "four_hosts": (test_four_hosts, 4),
     "kill": (test_kill, 2),
@@ -532,6 +632,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--host", help="mp_host executable")
     ap.add_argument("--fabric-tool", help="marlin-fabric executable")
+    ap.add_argument("--pingpong", help="marlin-ntb-pingpong executable")
     ap.add_argument("--skip", help="exit 77 with this reason")
     ap.add_argument("test", choices=sorted(TESTS))
     args = ap.parse_args()
@@ -540,6 +641,10 @@ def main():
         return 77
     if not args.host:
         ap.error("--host is required")
+    if args.test in ("pingpong", "demo") and not args.pingpong:
+        print("SKIP %s: examples are not built (-Dexamples=false)" %
+              args.test)
+        return 77
     if not os.path.isdir("/dev/shm"):
         print("SKIP %s: no /dev/shm" % args.test)
         return 77
