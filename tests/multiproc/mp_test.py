@@ -316,6 +316,21 @@ def test_two_hosts(t):
     # A second pattern replaces the first, in both directions.
     exchange(h[0], h[1], r=1)
     exchange(h[1], h[0], r=1)
+    # link_disable on one side takes the link down on both; enabling it
+    # again brings it back with the same epochs (nobody restarted).
+    e01 = h[0].cmd("link 1")["epoch"]
+    h[0].cmd("disable")
+    for a, b in ((h[0], 1), (h[1], 0)):
+        a.wait_down(b, 2000)
+        a.result("waiting for the link to go down after link_disable")
+    h[0].cmd("enable")
+    for a, b in ((h[0], 1), (h[1], 0)):
+        a.cmd("wait_up %d %d" % (b, LINK_TIMEOUT_MS),
+              timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
+    if h[0].cmd("link 1")["epoch"] != e01:
+        raise Fail("host1's epoch changed across host0's link_disable")
+    exchange(h[0], h[1], r=2)
+    exchange(h[1], h[0], r=2)
     # Cleared doorbells stay cleared.
     for x in h:
         bits = int(x.cmd("db_read")["bits"], 16)
@@ -361,6 +376,15 @@ def test_four_hosts(t):
             if got != want:
                 raise Fail("%s: scratchpad 0 of host%d's bank reads 0x%x, "
                            "expected 0x%x" % (b.name(), a.hid, got, want))
+    # One host leaves: only its links go down.
+    h[3].cmd("disable")
+    for x in h[:3]:
+        x.wait_down(3, 2000)
+        x.result("waiting for host3's link to go down")
+        for y in h[:3]:
+            if y is not x and x.cmd("link %d" % y.hid)["up"] != "1":
+                raise Fail("%s: link with host%d went down when host3 "
+                           "disabled its link" % (x.name(), y.hid))
     for x in h:
         x.quit()
     log("four hosts: %d directed pairs exchanged windows, doorbells, "
@@ -397,7 +421,8 @@ def test_kill(t):
         h1.kill()
         # Down means down: our stores towards the dead host go nowhere
         # and doorbells are refused or dropped; nothing may crash.
-        h0.cmd("write 1 %d" % seed(0, 1, 50 + r))
+        dead_seed = seed(0, 1, 50 + r)
+        h0.cmd("write 1 %d" % dead_seed)
         h0.try_cmd("db 1 1")
         h1 = t.start(1, restart=r)
         h1.wait_ready()
@@ -416,6 +441,16 @@ def test_kill(t):
         if bits:
             raise Fail("round %d: restarted host1 has doorbell bits 0x%x "
                        "before anyone rang" % (r, bits))
+        h1.cmd("absent 0 %d" % dead_seed)
+        # What the previous incarnation left in its scratchpad bank on
+        # host0 must not pass for a value of the new one.
+        if spads > 0:
+            old = 0xa5000000 | ((r - 1) << 16) | (1 << 8) | 0
+            got = int(h0.cmd("spad_r 1 0")["val"], 16)
+            if got == old:
+                raise Fail("round %d: host0 still reads the dead host1's "
+                           "scratchpad value 0x%x after the restart" %
+                           (r, got))
         exchange(h0, h1, r=r, spads=spads)
         exchange(h1, h0, r=r, spads=spads)
     med = statistics.median(delays)
@@ -505,6 +540,31 @@ def cut_round(t, h0, h1, how, r, spads):
     exchange(h1, h0, r=r + 1, spads=spads)
 
 
+def cut_restart(t, h0, h1, spads):
+    """A cut survives a restart of one end until it is restored."""
+    t.ctl("cut", t.fabric, t.parent, 0, 1)
+    h0.wait_down(1, 2000)
+    h0.result("waiting for the link to go down after the cut")
+    h1.quit()
+    h1 = t.start(1, restart=1)
+    h1.wait_ready()
+    h1.cmd("enable")
+    # Give the new host time to find its peer: it must not.
+    time.sleep(0.3)
+    for a, b in ((h0, 1), (h1, 0)):
+        if a.cmd("link %d" % b)["up"] != "0":
+            raise Fail("%s: link up across a cut after host1 restarted" %
+                       a.name())
+    t.ctl("restore", t.fabric, t.parent, 0, 1)
+    for a, b in ((h0, 1), (h1, 0)):
+        a.cmd("wait_up %d %d" % (b, LINK_TIMEOUT_MS),
+              timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
+    exchange(h0, h1, r=9, spads=spads)
+    exchange(h1, h0, r=9, spads=spads)
+    log("cut held across a restart of host1 until restored")
+    return h1
+
+
 def test_cut(t):
     h0 = t.start(0)
     h1 = t.start(1)
@@ -513,6 +573,7 @@ def test_cut(t):
     exchange(h0, h1, spads=spads)
     exchange(h1, h0, spads=spads)
     cut_round(t, h0, h1, "api", 1, spads)
+    h1 = cut_restart(t, h0, h1, spads)
     if t.fabric_tool and os.access(t.fabric_tool, os.X_OK):
         cut_round(t, h0, h1, "tool", 3, spads)
     else:
