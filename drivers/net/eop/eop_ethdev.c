@@ -45,14 +45,15 @@ RTE_LOG_REGISTER_DEFAULT(eop_logtype, NOTICE);
 #define ARG_SLOT "slot"
 #define ARG_ZC_MIN "zc_min"
 #define ARG_MW "mw"
+#define ARG_PACK_MAX "pack_max"
 #define ARG_MAC "mac"
 
 static const char *const eop_keys[] = {
-	ARG_NTB, ARG_PEER, ARG_QUEUES, ARG_DEPTH, ARG_SLOT, ARG_ZC_MIN, ARG_MW,
-	ARG_MAC, NULL,
+	ARG_NTB, ARG_PEER, ARG_QUEUES, ARG_DEPTH, ARG_SLOT, ARG_ZC_MIN,
+	ARG_PACK_MAX, ARG_MW, ARG_MAC, NULL,
 };
 
-#define EOP_KEYS_TEXT "ntb, peer, queues, depth, slot, zc_min, mw, mac"
+#define EOP_KEYS_TEXT "ntb, peer, queues, depth, slot, zc_min, pack_max, mw, mac"
 
 /* ---- devargs ------------------------------------------------------------ */
 
@@ -119,6 +120,7 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 	p->depth = EOP_DEFAULT_DEPTH;
 	p->slot = EOP_DEFAULT_SLOT;
 	p->zc_min = EOP_DEFAULT_ZC_MIN;
+	p->pack_max = EOP_DEFAULT_PACK_MAX;
 
 	kv = rte_kvargs_parse(args != NULL ? args : "", NULL);
 	if (kv == NULL) {
@@ -197,6 +199,12 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			" (0 turns zero-copy receive off)", &x) != 0)
 		goto out;
 	p->zc_min = (uint32_t)x;
+
+	x = p->pack_max;
+	if (parse_opt(dev, kv, ARG_PACK_MAX, 0, 1024,
+			" (bytes; 0 sends every frame in slots of its own)", &x) != 0)
+		goto out;
+	p->pack_max = (uint32_t)x;
 
 	x = p->mw;
 	if (parse_opt(dev, kv, ARG_MW, 0, 63, " (NTB window index)", &x) != 0)
@@ -650,6 +658,8 @@ eop_dev_close(struct rte_eth_dev *dev)
 	for (q = 0; q < port->p.queues; q++) {
 		/* Zero-copy mbufs still held keep their block alive. */
 		eop_rxq_fini(&port->rxq[q]);
+		rte_free(port->txq[q].stage);
+		port->txq[q].stage = NULL;
 		port->rxq[q].configured = 0;
 		port->txq[q].configured = 0;
 	}
@@ -1126,6 +1136,16 @@ eop_probe(struct rte_vdev_device *vdev)
 		txq->zc_min = p.zc_min;
 		txq->depth = p.depth;
 		txq->max_frame = port->mtu + EOP_L2_OVERHEAD;
+		txq->pack_limit = RTE_MIN(p.slot, (uint32_t)EOP_PACK_BYTES);
+		txq->pack_max = RTE_MIN(p.pack_max, txq->pack_limit -
+					(uint32_t)sizeof(struct eop_wire_rec) - 3);
+		txq->stage_size = EOP_TX_STAGE_PACKS * txq->pack_limit;
+		txq->stage = rte_malloc_socket("eop_stage", txq->stage_size,
+					       RTE_CACHE_LINE_SIZE, socket);
+		if (txq->stage == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
 		port->db_mask |= UINT64_C(1) << eop_db_bit(p.peer, q);
 	}
 
@@ -1168,8 +1188,10 @@ eop_probe(struct rte_vdev_device *vdev)
 	return 0;
 
 fail:
-	for (q = 0; q < p.queues; q++)
+	for (q = 0; q < p.queues; q++) {
 		eop_rxq_fini(&port->rxq[q]);
+		rte_free(port->txq[q].stage);
+	}
 	rte_marlin_hrdma_channel_destroy(ch);
 	rte_eth_dev_release_port(dev);
 	return rc;
@@ -1196,4 +1218,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..65536> zc_min=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..65536> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");

@@ -32,6 +32,7 @@ extern int eop_logtype;
 #define EOP_DEFAULT_DEPTH 256
 #define EOP_DEFAULT_SLOT 2048
 #define EOP_DEFAULT_ZC_MIN 512
+#define EOP_DEFAULT_PACK_MAX 256
 #define EOP_MIN_SLOT 256
 #define EOP_MAX_SLOT 65536
 #define EOP_MAX_MTU 9000
@@ -51,6 +52,8 @@ extern int eop_logtype;
 #define EOP_RX_PEND (EOP_RX_BATCH + EOP_MAX_FRAGS)
 /* Operations per HRDMA post on transmit. */
 #define EOP_TX_OPS 64
+/* Packed messages gathered per post. */
+#define EOP_TX_STAGE_PACKS 4
 
 /* Devargs after parsing. */
 struct eop_params {
@@ -60,6 +63,7 @@ struct eop_params {
 	uint16_t depth;        /* ring slots per queue */
 	uint32_t slot;         /* bytes per slot */
 	uint32_t zc_min;       /* frames this long or longer: zero-copy */
+	uint32_t pack_max;     /* frames this short or shorter: packed */
 	int mw;                /* NTB window index */
 	int mac_set;
 	struct rte_ether_addr mac;
@@ -106,6 +110,8 @@ struct eop_rxq {
 	uint16_t qid;
 	uint16_t port_id;
 	uint16_t npend;
+	uint16_t pk_done;              /* records taken from the front pack */
+	uint32_t pk_off;               /* byte offset in the front pack */
 	uint8_t scatter;
 	uint8_t configured;
 	int busy;                      /* a burst runs */
@@ -143,8 +149,11 @@ struct eop_txq {
 	uint32_t max_frame;
 	uint32_t depth;
 	uint32_t inflight;             /* slots not yet given back by the peer */
-	uint32_t credit;               /* given back, not yet matched to frames */
-	uint32_t fl_head, fl_tail;     /* frames in flight: slots per frame */
+	uint32_t fl_head, fl_tail;     /* slots in flight: frames each ends */
+	uint32_t pack_max;
+	uint32_t pack_limit;           /* bytes per packed message */
+	uint32_t stage_size;
+	uint8_t *stage;                /* packed messages are gathered here */
 	uint16_t qid;
 	uint8_t configured;
 	int busy;
@@ -216,6 +225,9 @@ enum eop_frame_verdict {
 int eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
 		uint32_t slot_size, uint16_t *used, uint32_t *frame_len,
 		uint32_t *pad);
+int eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size);
+const uint8_t *eop_pack_next(const uint8_t *msg, uint32_t msg_len,
+		uint32_t *off, uint32_t *frame_len);
 
 /* eop_ethdev.c helpers exposed for the unit tests */
 int eop_parse_devargs(const char *name, const char *args,

@@ -88,6 +88,38 @@ eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
 	return EOP_FRAME_OK;
 }
 
+int
+eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size)
+{
+	uint64_t imm = c->imm;
+	uint32_t count = eop_imm_count(imm);
+
+	return c->opcode == RTE_MARLIN_HRDMA_OP_RECV && c->status == 0 &&
+		eop_imm_magic_ok(imm) && eop_imm_idx(imm) == 0 &&
+		eop_imm_flags(imm) == EOP_IMM_F_PACK &&
+		count >= 1 && count <= EOP_PACK_FRAMES &&
+		eop_imm_len(imm) == c->len && c->len <= slot_size;
+}
+
+const uint8_t *
+eop_pack_next(const uint8_t *msg, uint32_t msg_len, uint32_t *off,
+		uint32_t *frame_len)
+{
+	struct eop_wire_rec r;
+	uint32_t o = *off;
+
+	if (o > msg_len || msg_len - o < sizeof(r))
+		return NULL;
+	/* One copy of the header: the peer may rewrite the slot meanwhile. */
+	memcpy(&r, msg + o, sizeof(r));
+	if (r.reserved != 0 || r.len < RTE_ETHER_HDR_LEN ||
+			eop_rec_size(r.len) > msg_len - o)
+		return NULL;
+	*off = o + eop_rec_size(r.len);
+	*frame_len = r.len;
+	return msg + o + sizeof(r);
+}
+
 /* ---- zero-copy blocks --------------------------------------------------- */
 
 void
@@ -217,6 +249,8 @@ rxq_new_gen(struct eop_rxq *rxq, uint32_t gen)
 		if (eop_imm_idx(rxq->pend[i].imm) == 0)
 			rxq->lost_link++;
 	rxq->npend = 0;
+	rxq->pk_off = 0;
+	rxq->pk_done = 0;
 	rxq->head = 0;
 	rxq->rel = 0;
 	rxq_pick_block(rxq);
@@ -282,53 +316,69 @@ rx_filtered(const struct eop_port *port, const uint8_t *frame)
 	return !rte_is_same_ether_addr(dst, &port->mac);
 }
 
-/* Copy a frame into @m (and more mbufs if it does not fit). */
+/* Append @len bytes to the chain that @m heads, adding mbufs as needed;
+ * *seg is its last segment. */
+static inline int
+rx_append(struct eop_rxq *rxq, struct rte_mbuf *m, struct rte_mbuf **seg,
+		const uint8_t *src, uint32_t len)
+{
+	struct rte_mbuf *s = *seg;
+
+	while (len > 0) {
+		uint32_t room = rte_pktmbuf_tailroom(s), chunk;
+
+		if (room == 0) {
+			struct rte_mbuf *nx;
+
+			if (!rxq->scatter)
+				return -EMSGSIZE;
+			nx = rte_pktmbuf_alloc(rxq->mp);
+			if (nx == NULL)
+				return -ENOMEM;
+			s->next = nx;
+			s = nx;
+			m->nb_segs++;
+			continue;
+		}
+		chunk = RTE_MIN(room, len);
+		rte_memcpy(rte_pktmbuf_mtod_offset(s, uint8_t *, s->data_len), src,
+			   chunk);
+		s->data_len = (uint16_t)(s->data_len + chunk);
+		m->pkt_len += chunk;
+		src += chunk;
+		len -= chunk;
+	}
+	*seg = s;
+	return 0;
+}
+
+/* Copy a frame of @k fragments into @m (and more mbufs if needed). */
 static int
 rx_copy(struct eop_rxq *rxq, struct rte_mbuf *m,
 		const struct rte_marlin_hrdma_cqe *c, uint16_t k, uint32_t len,
 		uint32_t pad)
 {
 	struct rte_mbuf *seg = m;
-	uint32_t room = rte_pktmbuf_tailroom(m);
-	uint8_t *dst = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t i;
+	int rc;
 
-	if (likely(k == 1 && len <= room)) {
-		rte_memcpy(dst, (const uint8_t *)c[0].data + pad, len);
+	if (likely(k == 1 && len <= rte_pktmbuf_tailroom(m))) {
+		rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *),
+			   (const uint8_t *)c[0].data + pad, len);
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
 		return 0;
 	}
-	if (len > room && !rxq->scatter)
+	if (len > rte_pktmbuf_tailroom(m) && !rxq->scatter)
 		return -EMSGSIZE;
 	for (i = 0; i < k; i++) {
-		const uint8_t *src = (const uint8_t *)c[i].data + (i == 0 ? pad : 0);
-		uint32_t left = c[i].len - (i == 0 ? pad : 0);
+		uint32_t off = i == 0 ? pad : 0;
 
-		while (left > 0) {
-			uint32_t chunk;
-
-			if (room == 0) {
-				struct rte_mbuf *nx = rte_pktmbuf_alloc(rxq->mp);
-
-				if (nx == NULL)
-					return -ENOMEM;
-				seg->next = nx;
-				seg = nx;
-				m->nb_segs++;
-				room = rte_pktmbuf_tailroom(seg);
-				dst = rte_pktmbuf_mtod(seg, uint8_t *);
-			}
-			chunk = RTE_MIN(room, left);
-			rte_memcpy(dst, src, chunk);
-			seg->data_len = (uint16_t)(seg->data_len + chunk);
-			dst += chunk;
-			src += chunk;
-			room -= chunk;
-			left -= chunk;
-		}
+		rc = rx_append(rxq, m, &seg, (const uint8_t *)c[i].data + off,
+			       c[i].len - off);
+		if (rc != 0)
+			return rc;
 	}
-	m->pkt_len = len;
 	return 0;
 }
 
@@ -363,16 +413,31 @@ rx_attach(struct eop_rxq *rxq, struct rte_mbuf *m, struct rte_mbuf **more,
 	m->pkt_len = len;
 }
 
+static inline int
+is_pack(uint64_t imm)
+{
+	return (eop_imm_flags(imm) & EOP_IMM_F_PACK) != 0;
+}
+
+static inline void
+rx_count_drop(struct eop_rxq *rxq, int rc)
+{
+	if (rc == -ENOMEM)
+		rxq->nombuf++;
+	else
+		rxq->too_big++;
+}
+
 uint16_t
 eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct eop_rxq *rxq = queue;
 	struct eop_port *port = rxq->port;
-	struct rte_mbuf *mb[EOP_RX_PEND];
+	struct rte_mbuf *mb[EOP_RX_PEND + EOP_PACK_FRAMES];
 	struct rte_mbuf *more[EOP_MAX_FRAGS];
 	struct rte_marlin_hrdma_cqe *pend = rxq->pend;
 	uint16_t out = 0, i = 0, nf = 0, taken = 0, want;
-	uint32_t base, zc_refs = 0;
+	uint32_t base, zc_refs = 0, cnt = 0;
 	uint64_t bytes = 0;
 	int rc;
 
@@ -395,10 +460,16 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		goto out;
 	base = rxq->head - rxq->npend;
 
-	/* One mbuf per frame start, in one go. */
-	for (i = 0; i < rxq->npend; i++)
-		nf = (uint16_t)(nf + (eop_imm_idx(pend[i].imm) == 0));
-	nf = RTE_MIN(nf, n);
+	/* One mbuf per frame, in one go. */
+	for (i = 0; i < rxq->npend && cnt < n; i++) {
+		uint64_t imm = pend[i].imm;
+
+		if (is_pack(imm))
+			cnt += eop_imm_count(imm);
+		else
+			cnt += eop_imm_idx(imm) == 0;
+	}
+	nf = (uint16_t)RTE_MIN(RTE_MIN(cnt, (uint32_t)n), (uint32_t)RTE_DIM(mb));
 	if (nf > 0 && unlikely(rte_pktmbuf_alloc_bulk(rxq->mp, mb, nf) != 0)) {
 		rxq->nombuf++;
 		nf = 0;
@@ -411,6 +482,60 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		uint16_t used;
 		struct rte_mbuf *m;
 		int v;
+
+		if (is_pack(c->imm)) {
+			uint32_t count = eop_imm_count(c->imm);
+
+			if (unlikely(!eop_pack_check(c, rxq->slot_size))) {
+				rxq->malformed++;
+				goto pack_done;
+			}
+			while (rxq->pk_done < count) {
+				const uint8_t *f;
+
+				if (taken == nf)
+					goto stop;      /* resume here next time */
+				f = eop_pack_next(c->data, c->len, &rxq->pk_off, &len);
+				if (unlikely(f == NULL)) {
+					rxq->malformed++;
+					break;
+				}
+				rxq->pk_done++;
+				if (unlikely(len > rxq->max_frame)) {
+					rxq->too_big++;
+					continue;
+				}
+				if (unlikely(rx_filtered(port, f))) {
+					rxq->filtered++;
+					continue;
+				}
+				m = mb[taken++];
+				if (likely(len <= rte_pktmbuf_tailroom(m))) {
+					rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), f, len);
+					m->data_len = (uint16_t)len;
+					m->pkt_len = len;
+				} else {
+					struct rte_mbuf *seg = m;
+
+					rc = rx_append(rxq, m, &seg, f, len);
+					if (unlikely(rc != 0)) {
+						rx_count_drop(rxq, rc);
+						rte_pktmbuf_free(m);
+						continue;
+					}
+				}
+				rxq->copied++;
+				m->port = rxq->port_id;
+				pkts[out++] = m;
+				bytes += len;
+			}
+pack_done:
+			rxq_done(rxq, base + i, 1);
+			rxq->pk_off = 0;
+			rxq->pk_done = 0;
+			i++;
+			continue;
+		}
 
 		v = eop_frame_check(c, (uint16_t)(rxq->npend - i), rxq->slot_size,
 				    &used, &len, &pad);
@@ -448,11 +573,7 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 			rc = rx_copy(rxq, m, c, used, len, pad);
 			rxq_done(rxq, base + i, used);
 			if (unlikely(rc != 0)) {
-				if (rc == -ENOMEM) {
-					rxq->nombuf++;
-				} else {
-					rxq->too_big++;
-				}
+				rx_count_drop(rxq, rc);
 				rte_pktmbuf_free(m);
 				i = (uint16_t)(i + used);
 				continue;
@@ -464,6 +585,7 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		bytes += len;
 		i = (uint16_t)(i + used);
 	}
+stop:
 	if (taken < nf)
 		rte_mempool_put_bulk(rxq->mp, (void **)&mb[taken], nf - taken);
 	if (i > 0) {
@@ -529,30 +651,30 @@ eop_rxq_intr_arm(struct eop_rxq *rxq)
 
 /* ---- transmit ----------------------------------------------------------- */
 
+#define FL_MASK(txq) (RTE_DIM((txq)->fl) - 1)
+
 static void
 txq_new_gen(struct eop_txq *txq, uint32_t gen)
 {
-	txq->lost_link += txq->fl_tail - txq->fl_head;
+	uint32_t i;
+
+	/* Frames whose slots the peer never gave back were in flight. */
+	for (i = txq->fl_head; i != txq->fl_tail; i++)
+		txq->lost_link += txq->fl[i & FL_MASK(txq)];
 	txq->fl_head = 0;
 	txq->fl_tail = 0;
 	txq->inflight = 0;
-	txq->credit = 0;
 	txq->gen = gen;
 }
 
-/* The peer gave slots back: retire the frames that used them. */
+/* The peer gave slots back: forget them. */
 static inline void
 txq_credit(struct eop_txq *txq, uint32_t cap)
 {
 	uint32_t now = txq->depth - cap;
 
-	txq->credit += txq->inflight - now;
+	txq->fl_head += txq->inflight - now;
 	txq->inflight = now;
-	while (txq->fl_head != txq->fl_tail &&
-			txq->credit >= txq->fl[txq->fl_head & (RTE_DIM(txq->fl) - 1)]) {
-		txq->credit -= txq->fl[txq->fl_head & (RTE_DIM(txq->fl) - 1)];
-		txq->fl_head++;
-	}
 }
 
 /*
@@ -561,15 +683,13 @@ txq_credit(struct eop_txq *txq, uint32_t cap)
  * -1 for a frame that cannot be sent.
  */
 static inline int
-tx_frame_ops(const struct eop_txq *txq, struct rte_mbuf *m,
+tx_frame_ops(struct eop_txq *txq, struct rte_mbuf *m,
 		struct rte_marlin_hrdma_op *ops, uint32_t room, uint32_t cap)
 {
 	uint32_t len = m->pkt_len, slot = txq->slot_size;
 	uint32_t pad = 0, flags = 0, count = 0, idx = 0;
 	const struct rte_mbuf *seg;
 
-	if (unlikely(len < RTE_ETHER_HDR_LEN || len > txq->max_frame))
-		return -1;
 	if (txq->zc_min != 0 && len >= txq->zc_min &&
 			rte_pktmbuf_headroom(m) >= EOP_PAD) {
 		pad = EOP_PAD;
@@ -586,6 +706,7 @@ tx_frame_ops(const struct eop_txq *txq, struct rte_mbuf *m,
 		ops[0].remote_off = 0;
 		ops[0].imm = eop_imm_make(len, 0, 1, flags);
 		ops[0].cookie = 0;
+		txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 1;
 		return 1;
 	}
 	/* Count the slots first: every segment is cut at slot size. */
@@ -624,9 +745,35 @@ tx_frame_ops(const struct eop_txq *txq, struct rte_mbuf *m,
 			left -= chunk;
 			first = 0;
 			idx++;
+			/* the frame completes with its last slot */
+			txq->fl[txq->fl_tail++ & FL_MASK(txq)] = idx == count;
 		}
 	}
 	return (int)count;
+}
+
+/* Gather a small frame into the packed message of @op. */
+static inline void
+tx_pack_add(struct rte_marlin_hrdma_op *op, const struct rte_mbuf *m,
+		uint32_t count)
+{
+	uint8_t *dst = (uint8_t *)op->local + op->len;
+	struct eop_wire_rec r = { .len = (uint16_t)m->pkt_len, .reserved = 0 };
+	const struct rte_mbuf *seg;
+
+	memcpy(dst, &r, sizeof(r));
+	dst += sizeof(r);
+	if (likely(m->nb_segs == 1)) {
+		rte_memcpy(dst, rte_pktmbuf_mtod(m, const uint8_t *), m->pkt_len);
+	} else {
+		for (seg = m; seg != NULL; seg = seg->next) {
+			rte_memcpy(dst, rte_pktmbuf_mtod(seg, const uint8_t *),
+				   seg->data_len);
+			dst += seg->data_len;
+		}
+	}
+	op->len += eop_rec_size(m->pkt_len);
+	op->imm = eop_imm_make(op->len, 0, count, EOP_IMM_F_PACK);
 }
 
 uint16_t
@@ -635,7 +782,6 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	struct eop_txq *txq = queue;
 	struct eop_port *port = txq->port;
 	struct rte_marlin_hrdma_op ops[EOP_TX_OPS];
-	const uint32_t flmask = RTE_DIM(txq->fl) - 1;
 	uint16_t sent = 0, posted = 0;
 	uint32_t gen, cap;
 	int rc;
@@ -661,16 +807,18 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	txq_credit(txq, cap);
 
 	while (sent < n && cap > 0) {
-		uint32_t nops = 0, first_tail = txq->fl_tail;
+		uint32_t nops = 0, first_tail = txq->fl_tail, staged = 0;
+		uint32_t pk_count = 0;
+		int pk = -1;            /* operation of the open packed message */
 		uint16_t nfr = 0;
 		uint64_t bytes = 0;
 
 		while (sent + nfr < n) {
 			struct rte_mbuf *m = pkts[sent + nfr];
-			int k = tx_frame_ops(txq, m, ops + nops, EOP_TX_OPS - nops,
-					     cap);
+			uint32_t len = m->pkt_len;
+			int k;
 
-			if (unlikely(k < 0)) {
+			if (unlikely(len < RTE_ETHER_HDR_LEN || len > txq->max_frame)) {
 				if (nfr > 0)
 					break;  /* send what precedes it first */
 				txq->errors++;
@@ -678,12 +826,49 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 				sent++;
 				continue;
 			}
+			if (len <= txq->pack_max) {
+				if (pk < 0 || pk_count == EOP_PACK_FRAMES ||
+						ops[pk].len + eop_rec_size(len) >
+						txq->pack_limit) {
+					if (nops == EOP_TX_OPS || cap == 0 ||
+							staged + txq->pack_limit >
+							txq->stage_size)
+						break;
+					pk = (int)nops++;
+					cap--;
+					ops[pk].opcode = RTE_MARLIN_HRDMA_OP_SEND;
+					ops[pk].flags = 0;
+					ops[pk].reserved = 0;
+					ops[pk].len = 0;
+					ops[pk].local = txq->stage + staged;
+					ops[pk].remote_off = 0;
+					ops[pk].cookie = 0;
+					staged += txq->pack_limit;
+					pk_count = 0;
+					txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 0;
+				}
+				tx_pack_add(&ops[pk], m, ++pk_count);
+				txq->fl[(txq->fl_tail - 1) & FL_MASK(txq)]++;
+				bytes += len;
+				nfr++;
+				continue;
+			}
+			k = tx_frame_ops(txq, m, ops + nops, EOP_TX_OPS - nops, cap);
+			if (unlikely(k < 0)) {
+				if (nfr > 0)
+					break;
+				txq->errors++;
+				rte_pktmbuf_free(m);
+				sent++;
+				continue;
+			}
 			if (k == 0)
 				break;
-			txq->fl[txq->fl_tail++ & flmask] = (uint8_t)k;
+			/* Later small frames may not overtake this one. */
+			pk = -1;
 			nops += (uint32_t)k;
 			cap -= (uint32_t)k;
-			bytes += m->pkt_len;
+			bytes += len;
 			nfr++;
 		}
 		if (nops == 0)
@@ -697,8 +882,9 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		}
 		txq->inflight += (uint32_t)rc;
 		if (unlikely((uint32_t)rc != nops)) {
-			/* Not expected (capacity was checked): count the frames
-			 * cut short as errors; they were consumed. */
+			/* Not expected (capacity was checked): frames cut short
+			 * are consumed and counted as errors. */
+			txq->fl_tail = first_tail + (uint32_t)rc;
 			txq->errors++;
 		}
 		rte_pktmbuf_free_bulk(pkts + sent, nfr);

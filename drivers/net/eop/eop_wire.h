@@ -25,6 +25,13 @@
  * the slot to the application as an mbuf with headroom (zero-copy receive);
  * the padding is not part of the frame.
  *
+ * Packed frames. Small frames ride several to a slot: one message with
+ * flag EOP_IMM_F_PACK holds back-to-back records (struct eop_wire_rec, then
+ * the frame, then padding to 4 bytes); its immediate carries the message
+ * length and the number of records (in place of the fragment count), and
+ * fragment index 0. This spares a descriptor per small frame; the sender
+ * gathers the frames locally and the message crosses in one copy.
+ *
  * Receive interrupts. The exported HRDMA region of each host starts with
  * one line per queue (struct eop_wire_ctl), written by the peer with HRDMA
  * WRITE: arm[q] is the peer's count of "receive queue q wants a doorbell".
@@ -51,7 +58,28 @@
  * [31:24] fragment count, [39:32] flags, [63:40] magic. */
 #define EOP_IMM_MAGIC UINT64_C(0x454f50)  /* "EOP" */
 #define EOP_IMM_F_PAD 0x01u               /* first fragment starts with EOP_PAD */
-#define EOP_IMM_F_KNOWN EOP_IMM_F_PAD
+#define EOP_IMM_F_PACK 0x02u              /* several frames, see above */
+#define EOP_IMM_F_KNOWN (EOP_IMM_F_PAD | EOP_IMM_F_PACK)
+
+/** Most frames in one packed message. */
+#define EOP_PACK_FRAMES 64
+/** Largest packed message. */
+#define EOP_PACK_BYTES 4096
+
+/** Header of one frame in a packed message. */
+struct eop_wire_rec {
+	uint16_t len;         /**< frame bytes that follow */
+	uint16_t reserved;    /**< zero */
+};
+
+static_assert(sizeof(struct eop_wire_rec) == 4, "record header");
+
+/** Bytes a frame of @p len takes in a packed message. */
+static inline uint32_t
+eop_rec_size(uint32_t len)
+{
+	return (uint32_t)sizeof(struct eop_wire_rec) + ((len + 3u) & ~3u);
+}
 
 static inline uint64_t
 eop_imm_make(uint32_t frame_len, uint32_t idx, uint32_t count, uint32_t flags)

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 Marlin authors
+"""testpmd over EOP vs testpmd over DPDK's net_memif, side by side.
+
+Two dpdk-testpmd processes (Debian's), one forwarding lcore each, pinned to
+cores 0 and 1, same mbuf pool and burst settings for every transport:
+
+  eop       --vdev ntb_shm0,... --vdev net_eop0,ntb=ntb_shm0,peer=N
+  memif     net_memif copy mode (server on core 0, client on core 1)
+  memif_zc  net_memif with zero-copy=yes on the client (the receiver)
+
+Scenarios: txonly -> rxonly (core 0 sends, core 1 receives) and io forward
+on both sides (started with --tx-first), 64-byte and 1500-byte frames.
+
+The two vCPUs of this machine move between a near and a far placement
+every few seconds, so the transports run in short alternating rounds
+(A B C, then C B A, ...), each run bracketed by the placement probe
+(marlin-perf --probe --json). A round is kept only if every probe of the
+round names the same placement; the report gives, per placement, the
+median receive rate of each transport and the EOP/peer ratios (ratio of
+the medians, and median of the per-round ratios).
+
+    eop_bench.py [--build DIR] [--rounds N] [--secs S] [--sizes 64,1500]
+                 [--modes txrx,io] [--peers memif,memif_zc]
+                 [--json FILE] [--md FILE]
+
+Every process is started and ended by pid; EAL runtime directories and
+fabric files are removed after each run.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+RX_PPS = re.compile(r"Rx-pps:\s+(\d+)")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def find_probe(build):
+    cands = []
+    if build:
+        cands.append(os.path.join(build, "apps", "marlin-perf", "marlin-perf"))
+    cands += sorted(glob.glob(os.path.join(SRC, "build*", "apps",
+                                           "marlin-perf", "marlin-perf")))
+    for c in cands:
+        if os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def hugetlbfs_mount():
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) > 2 and parts[2] == "hugetlbfs":
+                    return parts[1]
+    except OSError:
+        pass
+    return None
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.build = os.path.abspath(a.build)
+        self.probe_bin = a.probe or find_probe(self.build)
+        if not self.probe_bin:
+            sys.exit("no placement probe: build apps/marlin-perf (marlin-perf --probe) "
+                     "or pass --probe PATH")
+        self.testpmd = shutil.which("dpdk-testpmd")
+        if not self.testpmd:
+            sys.exit("dpdk-testpmd not found (Debian package dpdk)")
+        self.shm_so = os.path.join(self.build, "drivers", "ntb", "shm",
+                                   "librte_ntb_shm.so")
+        self.eop_so = os.path.join(self.build, "drivers", "net", "eop",
+                                   "librte_net_eop.so")
+        for f in (self.shm_so, self.eop_so):
+            if not os.path.exists(f):
+                sys.exit("%s missing: build %s first" % (f, self.build))
+        self.huge = hugetlbfs_mount()
+        if not self.huge:
+            sys.exit("no hugetlbfs mount (scripts/setup.sh mounts /dev/hugepages)")
+        self.tmp = tempfile.mkdtemp(prefix="eopbench-")
+        os.chmod(self.tmp, 0o755)
+        self.procs = []
+        self.prefixes = []
+        self.fabric_dirs = []
+        self.seq = 0
+
+    # ---- placement probe -------------------------------------------------
+    def probe(self):
+        try:
+            out = subprocess.run([self.probe_bin, "--probe", "--json"],
+                                 capture_output=True, text=True, timeout=30)
+            j = json.loads(out.stdout.strip().splitlines()[-1])
+            return {"ns": j.get("ns"), "placement": j.get("placement")}
+        except (subprocess.SubprocessError, ValueError, IndexError) as e:
+            log("probe failed: %s" % e)
+            return {"ns": None, "placement": None}
+
+    # ---- one run ---------------------------------------------------------
+    def eal(self, core, prefix):
+        return [self.testpmd, "--lcores=0@(0,1),1@%d" % core,
+                "--file-prefix=" + prefix, "--no-pci", "--huge-dir", self.huge,
+                "-m", "256", "--single-file-segments", "--no-telemetry",
+                "--log-level=lib.eal:error"]
+
+    def pmd_args(self, mode, size, tx_first):
+        args = ["--", "--nb-cores=1", "--total-num-mbufs=32768",
+                "--stats-period=1", "--burst=32", "--txpkts=%d" % size,
+                "--forward-mode=" + mode]
+        if tx_first:
+            args.append("--tx-first")
+        return args
+
+    def cmds(self, transport, scen, size):
+        self.seq += 1
+        tag = "eb%d_%d" % (os.getpid(), self.seq)
+        pa, pb = tag + "a", tag + "b"
+        self.prefixes += [pa, pb]
+        if scen == "txrx":
+            ma, mb, tfa, tfb = "txonly", "rxonly", False, False
+        else:
+            ma, mb, tfa, tfb = "io", "io", True, True
+        if transport == "eop":
+            fab = tag
+            self.fabric_dirs.append(os.path.join(self.huge, "marlin-fabric-" + fab))
+            va = []
+            for h in (0, 1):
+                va.append(["-d", self.shm_so, "-d", self.eop_so,
+                           "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,"
+                           "mw_size=%s,dir=%s" % (fab, h, self.a.mw_size, self.huge),
+                           "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d,queues=1%s"
+                           % (1 - h, self.a.eop_args)])
+        else:
+            sock = os.path.join(self.tmp, tag + ".sock")
+            zc = ",zero-copy=yes" if transport == "memif_zc" else ""
+            va = [["--vdev", "net_memif0,role=server,socket=%s,socket-abstract=no"
+                   % sock],
+                  ["--vdev", "net_memif0,role=client,socket=%s,socket-abstract=no%s"
+                   % (sock, zc)]]
+        a = self.eal(0, pa) + va[0] + self.pmd_args(ma, size, tfa)
+        b = self.eal(1, pb) + va[1] + self.pmd_args(mb, size, tfb)
+        return a, b
+
+    def start(self, cmd):
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, bufsize=1,
+                             cwd="/")
+        p.lines = []
+        p.pps = []
+
+        def reader():
+            for line in p.stdout:
+                p.lines.append(line.rstrip("\n"))
+                m = RX_PPS.search(line)
+                if m:
+                    p.pps.append(int(m.group(1)))
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        p.reader = t
+        self.procs.append(p)
+        return p
+
+    def stop(self, p):
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+        p.reader.join(timeout=2)
+
+    def cleanup_files(self):
+        for pre in self.prefixes:
+            shutil.rmtree("/var/run/dpdk/" + pre, ignore_errors=True)
+            for f in glob.glob(os.path.join(self.huge, pre + "*")):
+                try:
+                    os.unlink(f)
+                except OSError:
+                    pass
+        self.prefixes = []
+        for d in self.fabric_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        self.fabric_dirs = []
+
+    def run(self, transport, scen, size):
+        """Median receive rate (packets/s) of core 1's process, or None."""
+        ca, cb = self.cmds(transport, scen, size)
+        # memif: the server (core 0) must listen before the client connects
+        pa = self.start(ca)
+        time.sleep(0.8)
+        pb = self.start(cb)
+        need = self.a.secs + 1
+        deadline = time.time() + 20 + self.a.secs
+        val = None
+        try:
+            while time.time() < deadline:
+                live = [x for x in pb.pps]
+                nz = [i for i, v in enumerate(live) if v > 0]
+                if nz and len(live) - nz[0] >= need:
+                    samples = live[nz[0] + 1: nz[0] + 1 + self.a.secs]
+                    val = statistics.median(samples)
+                    break
+                if pa.poll() is not None or pb.poll() is not None:
+                    break
+                time.sleep(0.2)
+        finally:
+            self.stop(pb)
+            self.stop(pa)
+            self.procs = [x for x in self.procs if x not in (pa, pb)]
+            self.cleanup_files()
+        if val is None:
+            log("  %s %s %dB: no steady traffic; last lines of core-1 process:\n    %s"
+                % (transport, scen, size, "\n    ".join(pb.lines[-8:])))
+        return val
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=5)
+        self.cleanup_files()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def summarize(rounds, transports):
+    """Per placement: medians, ratios, kept counts."""
+    out = {}
+    for pl in ("near", "far"):
+        kept = [r for r in rounds if r["placement"] == pl and
+                all(r["pps"].get(t) for t in transports)]
+        if not kept:
+            continue
+        s = {"rounds": len(kept), "median_mpps": {}, "ratio_of_medians": {},
+             "median_ratio": {}}
+        for t in transports:
+            s["median_mpps"][t] = statistics.median(r["pps"][t] for r in kept) / 1e6
+        for t in transports[1:]:
+            s["ratio_of_medians"][t] = (s["median_mpps"]["eop"] /
+                                        s["median_mpps"][t])
+            s["median_ratio"][t] = statistics.median(
+                r["pps"]["eop"] / r["pps"][t] for r in kept)
+        out[pl] = s
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(SRC, "build-eop"))
+    ap.add_argument("--probe", help="marlin-perf binary (default: search build*/)")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--secs", type=int, default=3, help="1-s samples per run")
+    ap.add_argument("--sizes", default="64,1500")
+    ap.add_argument("--modes", default="txrx,io")
+    ap.add_argument("--peers", default="memif,memif_zc")
+    ap.add_argument("--mw-size", default="16M")
+    ap.add_argument("--eop-args", default="", help="extra net_eop devargs, e.g. ,depth=512")
+    ap.add_argument("--json", help="write raw results here")
+    ap.add_argument("--md", help="write the markdown tables here")
+    a = ap.parse_args()
+    if a.eop_args and not a.eop_args.startswith(","):
+        a.eop_args = "," + a.eop_args
+
+    transports = ["eop"] + [p for p in a.peers.split(",") if p]
+    b = Bench(a)
+    results = []
+    try:
+        for scen in a.modes.split(","):
+            for size in [int(x) for x in a.sizes.split(",")]:
+                rounds = []
+                for r in range(a.rounds):
+                    order = transports if r % 2 == 0 else list(reversed(transports))
+                    rec = {"round": r, "pps": {}, "probes": {}}
+                    for t in order:
+                        before = b.probe()
+                        v = b.run(t, scen, size)
+                        after = b.probe()
+                        rec["pps"][t] = v
+                        rec["probes"][t] = [before, after]
+                        log("%-4s %4dB round %d %-8s %7s Mpps  probes %s/%s (%s/%s ns)"
+                            % (scen, size, r, t,
+                               "%.2f" % (v / 1e6) if v else "-",
+                               before["placement"], after["placement"],
+                               before["ns"], after["ns"]))
+                    pls = {p["placement"] for t in transports for p in rec["probes"][t]}
+                    rec["placement"] = pls.pop() if len(pls) == 1 else "mixed"
+                    rounds.append(rec)
+                results.append({"scenario": scen, "size": size, "rounds": rounds,
+                                "summary": summarize(rounds, transports)})
+    finally:
+        b.close()
+
+    lines = []
+    lines.append("| scenario | size | placement | kept rounds | " +
+                 " | ".join("%s Mpps" % t for t in transports) + " | " +
+                 " | ".join("EOP/%s (ratio of medians; median ratio)" % t
+                            for t in transports[1:]) + " |")
+    lines.append("|" + "---|" * (4 + len(transports) + len(transports) - 1))
+    for res in results:
+        for pl, s in sorted(res["summary"].items()):
+            lines.append("| %s | %d B | %s | %d/%d | " % (
+                "txonly->rxonly" if res["scenario"] == "txrx" else "io<->io",
+                res["size"], pl, s["rounds"], len(res["rounds"])) +
+                " | ".join("%.2f" % s["median_mpps"][t] for t in transports) + " | " +
+                " | ".join("%.2fx; %.2fx" % (s["ratio_of_medians"][t],
+                                             s["median_ratio"][t])
+                           for t in transports[1:]) + " |")
+        if not res["summary"]:
+            lines.append("| %s | %d B | - | 0/%d | no round with agreeing probes |" % (
+                res["scenario"], res["size"], len(res["rounds"])))
+    table = "\n".join(lines)
+    print(table)
+    if a.md:
+        with open(a.md, "w") as f:
+            f.write(table + "\n")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
