@@ -916,7 +916,7 @@ rte_cmmc_key_import(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 		rc = -ESTALE;
 		goto fail;
 	}
-	rc = cmmc_ent_snapshot(&p->mirror[f.slot], &s);
+	rc = cmmc_ent_snapshot(&p->mirror[f.slot], &s) != 0 ? -EKEYREVOKED : 0;
 	if (rc == 0)
 		rc = cmmc_ent_check(&s, f.gen, f.secret, 0, 0, 0,
 				    p->remote_region_len, &abs);

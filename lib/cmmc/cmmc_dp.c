@@ -56,9 +56,8 @@ rkey_check(const struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
 	rc = hdr_check(p, rk->inst_epoch);
 	if (unlikely(rc != 0))
 		return rc;
-	rc = cmmc_ent_snapshot(&p->mirror[rk->slot], &s);
-	if (unlikely(rc != 0))
-		return rc;
+	if (unlikely(cmmc_ent_snapshot(&p->mirror[rk->slot], &s) != 0))
+		return -EKEYREVOKED;    /* revocation in progress */
 	return cmmc_ent_check(&s, rk->gen, rk->secret, need, off, len,
 			      p->remote_region_len, abs);
 }

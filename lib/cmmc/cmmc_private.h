@@ -30,8 +30,8 @@ extern int cmmc_logtype;
 #define CMMC_MAX_LMR 64
 /* Free extents of one peer's exportable memory. */
 #define CMMC_MAX_EXTENTS 256
-/* Attempts at a consistent snapshot of a key entry being rewritten. */
-#define CMMC_SNAP_TRIES 64
+/* Attempts at a consistent snapshot of a key entry. */
+#define CMMC_SNAP_TRIES 16
 /* HRDMA operations per chunk of rte_cmmc_post(). */
 #define CMMC_POST_CHUNK 64
 /* Events taken from HRDMA per rte_cmmc_recv() call. */
@@ -152,7 +152,10 @@ struct rte_cmmc {
 /*
  * Copy entry @e into @out consistently: the sequence word must be even and
  * unchanged around the copy. Returns 0, or -EBUSY after CMMC_SNAP_TRIES
- * attempts (the writer keeps rewriting it).
+ * attempts (the owner is rewriting it). The owner rewrites an entry that
+ * someone may hold a key for only to revoke it (export takes free or
+ * revoked slots, and sends the entry before the key exists), so callers
+ * treat -EBUSY as "being revoked".
  */
 static inline int
 cmmc_ent_snapshot(const struct cmmc_wire_keyent *e, struct cmmc_wire_keyent *out)

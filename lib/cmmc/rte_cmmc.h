@@ -484,10 +484,10 @@ int rte_cmmc_ep_destroy(struct rte_cmmc_ep *ep);
  *         current after a reconnection), -EINVAL (bad opcode, flags, list or
  *         length), -EFAULT (local buffer not in registered or allocated
  *         memory), -ERANGE (outside the key's range), -EPERM (the key lacks
- *         the right), -EACCES (forged: secret differs), -EKEYREVOKED,
- *         -ESTALE (owner restarted since the key was made), -EXDEV (key of
- *         another peer than the endpoint's), -EBUSY (the owner was rewriting
- *         the key's entry: retry).
+ *         the right), -EACCES (forged: secret differs), -EKEYREVOKED
+ *         (also while the owner is revoking it), -ESTALE (owner restarted
+ *         since the key was made), -EXDEV (key of another peer than the
+ *         endpoint's).
  *         An operation whose buffer list was only partly written when
  *         back-pressure stopped it is reported as not taken; posting it
  *         again writes all of it again.

@@ -492,6 +492,28 @@ test_entry_check(void **state)
 	assert_int_equal(cmmc_ent_snapshot(&e, &s), -EBUSY);
 }
 
+/* An entry left half rewritten (odd sequence word) in the importer's copy
+ * means a revocation in progress: refused as revoked, not retried forever. */
+static void
+test_entry_being_revoked(void **state)
+{
+	struct fx *f = *state;
+	struct rte_cmmc_mem *mem;
+	struct rte_cmmc_key k;
+	struct rte_cmmc_rkey *rk = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &mem, &k);
+	struct cmmc_wire_keyent *e = (struct cmmc_wire_keyent *)
+		&f->c[0]->peers[0]->mirror[rk->slot];
+
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0), 0);
+	e->seq |= 1;
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0),
+			 -EKEYREVOKED);
+	assert_null(rte_cmmc_key_import(f->c[0], &k));
+	assert_int_equal(rte_errno, EKEYREVOKED);
+	e->seq += 1;
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0), 0);
+}
+
 /* ---- contexts and memory ------------------------------------------------ */
 
 static void
@@ -1170,6 +1192,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_bounds_and_rights, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_being_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_refuses_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_loss, setup, teardown),

@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * One host of a multi-process CMMC test, driven line by line by
+ * cmmc_mp_test.py. Public headers only.
+ *
+ *   cmmc_mp_host [EAL options] -- [--engine none|cpu|skeleton]
+ *   cmmc_mp_host --pmd-path          print DPDK's driver directory
+ *
+ * The host opens CMMC on ntb_shm0, prints "READY port=P pid=N", then
+ * answers each command with one line "OK ..." or "ERR ...". Between
+ * commands the context is polled every millisecond. Objects are numbered:
+ * mem=I (allocated or registered memory), rk=I (imported keys); endpoints
+ * are named by the peer's port (index 0 to that peer). Errors carry the
+ * errno name (err=EKEYREVOKED). Times are CLOCK_MONOTONIC nanoseconds,
+ * comparable between processes.
+ *
+ * Commands:
+ *   wait PORT MS                       peer READY
+ *   state PORT
+ *   alloc PORT LEN                     memory PORT can reach
+ *   reg LEN                            rte_malloc + register
+ *   free MEM
+ *   export MEM OFF LEN r|w|rw          -> key=HEX
+ *   import HEX                         -> rk=I
+ *   release RK
+ *   revoke HEX                         -> t_ns= when it returned
+ *   fill MEM OFF LEN SEED              pattern at positions OFF..
+ *   check MEM OFF LEN SEED BASE        MEM[OFF+i] == pattern(BASE+i)
+ *   write PORT RK ROFF MEM MOFF LEN [IMM]   signalled, waits completion
+ *   read PORT RK ROFF MEM MOFF LEN
+ *   writev PORT RK ROFF MEM MOFF LEN PIECES  gather from PIECES places
+ *   recv PORT N MS                     -> n= ev=imm:mem:off:len,...
+ *   serve PORT MS                      drain notifications for MS
+ *   stream PORT RK ROFF MEM LEN MS notify|plain
+ *                                      post until an error or MS passed
+ *   msg PORT TEXT / stats PORT / quit
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include <rte_marlin_ntb.h>
+#include <rte_marlin_dma.h>
+#include <rte_cmmc.h>
+#ifdef CMMC_MP_DMA_CPU
+#include <rte_pmd_dma_cpu.h>
+#endif
+#ifdef CMMC_MP_DMADEV
+#include <rte_pmd_dma_dmadev.h>
+#endif
+
+#define LINE_MAX_LEN 1024
+#define MAX_OBJ 64
+#define MAX_PORTS 64
+
+static struct rte_cmmc *ctx;
+static struct rte_cmmc_mem *mems[MAX_OBJ];
+static struct rte_cmmc_rkey *rkeys[MAX_OBJ];
+static struct rte_cmmc_ep *eps[MAX_PORTS];
+static int engine_id = -1;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void reply(const char *fmt, ...) __rte_format_printf(1, 2);
+
+static void
+reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static const char *
+errname(int rc)
+{
+	static char buf[32];
+
+	switch (-rc) {
+	case EKEYREVOKED: return "EKEYREVOKED";
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
+	case ERANGE: return "ERANGE";
+	case ESTALE: return "ESTALE";
+	case ENOLINK: return "ENOLINK";
+	case EBADMSG: return "EBADMSG";
+	case EINVAL: return "EINVAL";
+	case ENOENT: return "ENOENT";
+	case EFAULT: return "EFAULT";
+	case ENOSPC: return "ENOSPC";
+	case EXDEV: return "EXDEV";
+	case EBUSY: return "EBUSY";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EPROTO: return "EPROTO";
+	case EMSGSIZE: return "EMSGSIZE";
+	case ENOMEM: return "ENOMEM";
+	case EIO: return "EIO";
+	default:
+		snprintf(buf, sizeof(buf), "E%d", -rc);
+		return buf;
+	}
+}
+
+/* Byte @pos of the pattern of @seed. */
+static inline uint8_t
+pattern(uint64_t seed, uint64_t pos)
+{
+	uint64_t z = seed * 0x9e3779b97f4a7c15ull + (pos >> 3);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return (uint8_t)(z >> ((pos & 7) * 8));
+}
+
+static int
+parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
+}
+
+static int
+hex_to_key(const char *hex, struct rte_cmmc_key *k)
+{
+	size_t i;
+
+	if (strlen(hex) != 2 * RTE_CMMC_KEY_SIZE)
+		return -EINVAL;
+	for (i = 0; i < RTE_CMMC_KEY_SIZE; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		k->bytes[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+static struct rte_cmmc_ep *
+ep_of(uint64_t port)
+{
+	if (port >= MAX_PORTS)
+		return NULL;
+	if (eps[port] == NULL)
+		eps[port] = rte_cmmc_ep_create(ctx, (int)port, 0);
+	return eps[port];
+}
+
+static int
+slot_put(void **tab, void *obj)
+{
+	int i;
+
+	for (i = 0; i < MAX_OBJ; i++) {
+		if (tab[i] == NULL) {
+			tab[i] = obj;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Wait for one completion, polling; bounded. */
+static int
+wait_cpl(struct rte_cmmc_ep *ep, uint64_t cookie)
+{
+	uint64_t deadline = now_ns() + 5000000000ull;
+	struct rte_cmmc_cpl c;
+
+	while (now_ns() < deadline) {
+		if (rte_cmmc_poll_cq(ep, &c, 1) == 1) {
+			if (c.cookie != cookie)
+				continue;
+			return c.status;
+		}
+		rte_cmmc_poll(ctx);
+	}
+	return -ETIMEDOUT;
+}
+
+static void
+cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
+		struct rte_cmmc_mem *m, uint64_t len, uint64_t ms, int notify)
+{
+	uint8_t *src = rte_cmmc_mem_addr(m, NULL);
+	uint64_t start = now_ns(), deadline = start + ms * 1000000u;
+	uint64_t last_poll = 0, posted = 0, completed = 0, cpl_err = 0;
+	uint64_t outstanding = 0, t_last_ok = 0, t_err = 0, t_drained;
+	int post_err = 0, first_cpl_err = 0;
+	struct rte_cmmc_cpl cpl[32];
+
+	for (;;) {
+		uint64_t t = now_ns();
+		unsigned int flags = (posted % 8 == 7) ? RTE_CMMC_F_SIGNALED : 0;
+		int rc, i, n;
+
+		if (t >= deadline)
+			break;
+		if (t - last_poll > 1000000u) {
+			rte_cmmc_poll(ctx);
+			last_poll = t;
+		}
+		if (notify)
+			rc = rte_cmmc_write_notify(ep, rk, roff, src, (uint32_t)len,
+						   posted, posted, flags);
+		else
+			rc = rte_cmmc_write(ep, rk, roff, src, (uint32_t)len,
+					    posted, flags);
+		if (rc == 0) {
+			posted++;
+			outstanding += !!flags;
+			t_last_ok = t;
+		} else if (rc != -ENOSPC) {
+			post_err = rc;
+			t_err = now_ns();
+			break;
+		}
+		n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
+		for (i = 0; i < n; i++) {
+			completed++;
+			if (outstanding > 0)
+				outstanding--;
+			if (cpl[i].status != 0) {
+				if (cpl_err++ == 0)
+					first_cpl_err = cpl[i].status;
+			}
+		}
+	}
+	/* everything outstanding must complete, with an error if need be */
+	t_drained = now_ns() + 3000000000ull;
+	while (outstanding > 0 && now_ns() < t_drained) {
+		int i, n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
+
+		for (i = 0; i < n; i++) {
+			completed++;
+			outstanding--;
+			if (cpl[i].status != 0 && cpl_err++ == 0)
+				first_cpl_err = cpl[i].status;
+		}
+		rte_cmmc_poll(ctx);
+	}
+	reply("OK posted=%" PRIu64 " completed=%" PRIu64 " cpl_errors=%" PRIu64
+		" first_cpl_err=%s post_err=%s outstanding=%" PRIu64
+		" t_start_ns=%" PRIu64 " t_last_ok_ns=%" PRIu64 " t_err_ns=%" PRIu64,
+		posted, completed, cpl_err,
+		first_cpl_err ? errname(first_cpl_err) : "none",
+		post_err ? errname(post_err) : "none", outstanding, start,
+		t_last_ok, t_err);
+}
+
+static void
+cmd_recv(struct rte_cmmc_ep *ep, uint64_t want, uint64_t ms, int serve)
+{
+	uint64_t deadline = now_ns() + ms * 1000000u, last_poll = 0;
+	uint64_t notify = 0, msgs = 0;
+	char out[LINE_MAX_LEN] = "";
+	size_t used = 0;
+
+	while (now_ns() < deadline && (serve || notify + msgs < want)) {
+		struct rte_cmmc_event ev[32];
+		uint64_t t = now_ns();
+		int i, n;
+
+		if (t - last_poll > 1000000u) {
+			rte_cmmc_poll(ctx);
+			last_poll = t;
+		}
+		n = rte_cmmc_recv(ep, ev, RTE_DIM(ev));
+		for (i = 0; i < n; i++) {
+			int id = -1, j;
+
+			if (ev[i].type == RTE_CMMC_EVENT_MSG) {
+				msgs++;
+				continue;
+			}
+			notify++;
+			if (serve)
+				continue;
+			for (j = 0; j < MAX_OBJ; j++)
+				if (mems[j] == ev[i].mem)
+					id = j;
+			if (used < sizeof(out) - 64)
+				used += snprintf(out + used, sizeof(out) - used,
+					"%s%" PRIu64 ":%d:%" PRIu64 ":%u",
+					used ? "," : "", ev[i].imm, id,
+					ev[i].offset, ev[i].len);
+		}
+	}
+	reply("OK n=%" PRIu64 " msgs=%" PRIu64 " ev=%s", notify, msgs,
+		used ? out : "-");
+}
+
+/* Returns 1 on quit. */
+static int
+handle(char *line)
+{
+	char *argv[10];
+	uint64_t v[10] = { 0 };
+	int argc = 0, rc, i;
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL && argc < 10;
+			tok = strtok_r(NULL, " \t\r", &save))
+		argv[argc++] = tok;
+	if (argc == 0)
+		return 0;
+	for (i = 1; i < argc; i++)
+		parse_u64(argv[i], &v[i]);
+
+#define NEED(n) do { if (argc < (n) + 1) { \
+		reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \
+	} while (0)
+#define MEM(i) ({ struct rte_cmmc_mem *m_ = v[i] < MAX_OBJ ? mems[v[i]] : NULL; \
+		if (m_ == NULL) { reply("ERR no mem %s", argv[i]); return 0; } m_; })
+#define RK(i) ({ struct rte_cmmc_rkey *r_ = v[i] < MAX_OBJ ? rkeys[v[i]] : NULL; \
+		if (r_ == NULL) { reply("ERR no rk %s", argv[i]); return 0; } r_; })
+#define EP(i) ({ struct rte_cmmc_ep *e_ = ep_of(v[i]); \
+		if (e_ == NULL) { reply("ERR no endpoint to %s: %s", argv[i], \
+			rte_strerror(rte_errno)); return 0; } e_; })
+
+	if (strcmp(argv[0], "quit") == 0)
+		return 1;
+	if (strcmp(argv[0], "wait") == 0) {
+		NEED(2);
+		rc = rte_cmmc_peer_wait(ctx, (int)v[1], (unsigned int)v[2]);
+		if (rc != 0)
+			reply("ERR err=%s", errname(rc));
+		else
+			reply("OK");
+	} else if (strcmp(argv[0], "state") == 0) {
+		NEED(1);
+		rte_cmmc_poll(ctx);
+		reply("OK state=%d", rte_cmmc_peer_state(ctx, (int)v[1]));
+	} else if (strcmp(argv[0], "alloc") == 0 || strcmp(argv[0], "reg") == 0) {
+		struct rte_cmmc_mem *m;
+		int id;
+
+		if (argv[0][0] == 'a') {
+			NEED(2);
+			m = rte_cmmc_alloc(ctx, (int)v[1], v[2], 4096);
+		} else {
+			void *p;
+
+			NEED(1);
+			p = rte_zmalloc("mp_reg", v[1], 4096);
+			m = p == NULL ? NULL : rte_cmmc_mem_register(ctx, p, v[1]);
+			if (m == NULL)
+				rte_free(p);
+		}
+		if (m == NULL) {
+			reply("ERR err=%s", errname(-rte_errno));
+			return 0;
+		}
+		id = slot_put((void **)mems, m);
+		reply("OK mem=%d", id);
+	} else if (strcmp(argv[0], "free") == 0) {
+		struct rte_cmmc_mem *m;
+
+		NEED(1);
+		m = MEM(1);
+		rc = rte_cmmc_mem_free(m);
+		if (rc == 0)
+			mems[v[1]] = NULL;
+		reply(rc == 0 ? "OK" : "ERR err=%s", errname(rc));
+	} else if (strcmp(argv[0], "export") == 0) {
+		struct rte_cmmc_key k;
+		char hex[2 * RTE_CMMC_KEY_SIZE + 1];
+		unsigned int acc = 0;
+
+		NEED(4);
+		if (strchr(argv[4], 'r'))
+			acc |= RTE_CMMC_ACCESS_READ;
+		if (strchr(argv[4], 'w'))
+			acc |= RTE_CMMC_ACCESS_WRITE;
+		rc = rte_cmmc_key_export(MEM(1), v[2], v[3], acc, &k);
+		if (rc != 0) {
+			reply("ERR err=%s", errname(rc));
+			return 0;
+		}
+		for (i = 0; i < RTE_CMMC_KEY_SIZE; i++)
+			snprintf(hex + 2 * i, 3, "%02x", k.bytes[i]);
+		reply("OK key=%s", hex);
+	} else if (strcmp(argv[0], "import") == 0 || strcmp(argv[0], "revoke") == 0) {
+		struct rte_cmmc_key k;
+
+		NEED(1);
+		if (hex_to_key(argv[1], &k) != 0) {
+			reply("ERR bad key text");
+			return 0;
+		}
+		if (argv[0][0] == 'i') {
+			struct rte_cmmc_rkey *rk = rte_cmmc_key_import(ctx, &k);
+
+			if (rk == NULL)
+				reply("ERR err=%s", errname(-rte_errno));
+			else
+				reply("OK rk=%d", slot_put((void **)rkeys, rk));
+		} else {
+			rc = rte_cmmc_key_revoke(ctx, &k);
+			if (rc != 0)
+				reply("ERR err=%s", errname(rc));
+			else
+				reply("OK t_ns=%" PRIu64, now_ns());
+		}
+	} else if (strcmp(argv[0], "release") == 0) {
+		NEED(1);
+		rte_cmmc_rkey_release(RK(1));
+		rkeys[v[1]] = NULL;
+		reply("OK");
+	} else if (strcmp(argv[0], "fill") == 0 || strcmp(argv[0], "check") == 0) {
+		struct rte_cmmc_mem *m;
+		uint8_t *p;
+		size_t len;
+		uint64_t k;
+
+		NEED(argv[0][0] == 'f' ? 4 : 5);
+		m = MEM(1);
+		p = rte_cmmc_mem_addr(m, &len);
+		if (v[2] > len || v[3] > len - v[2]) {
+			reply("ERR outside mem (%zu bytes)", len);
+			return 0;
+		}
+		if (argv[0][0] == 'f') {
+			for (k = 0; k < v[3]; k++)
+				p[v[2] + k] = pattern(v[4], v[2] + k);
+			reply("OK");
+			return 0;
+		}
+		for (k = 0; k < v[3]; k++) {
+			uint8_t want = pattern(v[4], v[5] + k);
+
+			if (p[v[2] + k] != want) {
+				reply("ERR mismatch at %" PRIu64 ": got 0x%02x want 0x%02x",
+					v[2] + k, p[v[2] + k], want);
+				return 0;
+			}
+		}
+		reply("OK bytes=%" PRIu64, v[3]);
+	} else if (strcmp(argv[0], "write") == 0 || strcmp(argv[0], "read") == 0) {
+		struct rte_cmmc_ep *ep;
+		struct rte_cmmc_rkey *rk;
+		uint8_t *p;
+		size_t len;
+		uint64_t cookie = now_ns();
+
+		NEED(6);
+		ep = EP(1);
+		rk = RK(2);
+		p = rte_cmmc_mem_addr(MEM(4), &len);
+		if (v[5] > len || v[6] > len - v[5]) {
+			reply("ERR outside mem (%zu bytes)", len);
+			return 0;
+		}
+		if (argv[0][0] == 'r')
+			rc = rte_cmmc_read(ep, rk, v[3], p + v[5], (uint32_t)v[6],
+					   cookie, RTE_CMMC_F_SIGNALED);
+		else if (argc > 7)
+			rc = rte_cmmc_write_notify(ep, rk, v[3], p + v[5],
+					(uint32_t)v[6], v[7], cookie,
+					RTE_CMMC_F_SIGNALED);
+		else
+			rc = rte_cmmc_write(ep, rk, v[3], p + v[5], (uint32_t)v[6],
+					    cookie, RTE_CMMC_F_SIGNALED);
+		if (rc == 0)
+			rc = wait_cpl(ep, cookie);
+		if (rc != 0)
+			reply("ERR err=%s", errname(rc));
+		else
+			reply("OK");
+	} else if (strcmp(argv[0], "writev") == 0) {
+		struct rte_cmmc_iov iov[RTE_CMMC_MAX_IOV];
+		struct rte_cmmc_op op;
+		uint64_t piece, k, cookie = now_ns();
+		uint8_t *p;
+		size_t len;
+
+		NEED(7);
+		p = rte_cmmc_mem_addr(MEM(4), &len);
+		if (v[7] == 0 || v[7] > RTE_CMMC_MAX_IOV || v[6] % v[7] != 0 ||
+				v[5] > len || v[6] > len - v[5]) {
+			reply("ERR bad pieces");
+			return 0;
+		}
+		/* pieces taken from the source in reverse order */
+		piece = v[6] / v[7];
+		for (k = 0; k < v[7]; k++) {
+			iov[k].base = p + v[5] + (v[7] - 1 - k) * piece;
+			iov[k].len = (uint32_t)piece;
+			iov[k].reserved = 0;
+		}
+		memset(&op, 0, sizeof(op));
+		op.opcode = RTE_CMMC_OP_WRITE;
+		op.flags = RTE_CMMC_F_SIGNALED;
+		op.nb_iov = (uint16_t)v[7];
+		op.iov = iov;
+		op.rkey = RK(2);
+		op.remote_off = v[3];
+		op.cookie = cookie;
+		rc = rte_cmmc_post(EP(1), &op, 1);
+		rc = rc == 1 ? wait_cpl(EP(1), cookie) : rc;
+		if (rc != 0)
+			reply("ERR err=%s", errname(rc));
+		else
+			reply("OK");
+	} else if (strcmp(argv[0], "recv") == 0) {
+		NEED(3);
+		cmd_recv(EP(1), v[2], v[3], 0);
+	} else if (strcmp(argv[0], "serve") == 0) {
+		NEED(2);
+		cmd_recv(EP(1), 0, v[2], 1);
+	} else if (strcmp(argv[0], "stream") == 0) {
+		NEED(7);
+		cmd_stream(EP(1), RK(2), v[3], MEM(4), v[5], v[6],
+			   strcmp(argv[7], "notify") == 0);
+	} else if (strcmp(argv[0], "msg") == 0) {
+		NEED(2);
+		rc = rte_cmmc_msg_send(EP(1), argv[2], (uint32_t)strlen(argv[2]));
+		reply(rc == 0 ? "OK" : "ERR err=%s", errname(rc));
+	} else if (strcmp(argv[0], "stats") == 0) {
+		struct rte_cmmc_ep_stats st;
+
+		NEED(1);
+		rte_cmmc_ep_stats_get(EP(1), &st);
+		reply("OK ops=%" PRIu64 " tx=%" PRIu64 " rx=%" PRIu64
+			" refused_ops=%" PRIu64 " notify_rx=%" PRIu64
+			" refused_notify=%" PRIu64 " msg_tx=%" PRIu64 " msg_rx=%" PRIu64,
+			st.ops, st.tx_bytes, st.rx_bytes, st.refused_ops,
+			st.notify_rx, st.refused_notify, st.msg_tx, st.msg_rx);
+	} else {
+		reply("ERR unknown command '%s'", argv[0]);
+	}
+	return 0;
+#undef NEED
+#undef MEM
+#undef RK
+#undef EP
+}
+
+static int
+command_loop(void)
+{
+	char buf[LINE_MAX_LEN];
+	size_t have = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		char *nl;
+		ssize_t n;
+		int rc;
+
+		rte_cmmc_poll(ctx);
+		rc = poll(&pfd, 1, 1);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		n = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			size_t used = (size_t)(nl - buf) + 1;
+
+			*nl = '\0';
+			if (handle(buf))
+				return 0;
+			memmove(buf, buf + used, have - used + 1);
+			have -= used;
+		}
+		if (have == sizeof(buf) - 1) {
+			reply("ERR line too long");
+			have = 0;
+		}
+	}
+}
+
+static int
+engine_open(const char *kind)
+{
+	struct rte_marlin_dma_conf dc = { .nb_queues = 2, .nb_desc = 256 };
+	int id = -1;
+
+	if (strcmp(kind, "none") == 0)
+		return -1;
+#ifdef CMMC_MP_DMA_CPU
+	if (strcmp(kind, "cpu") == 0)
+		id = rte_marlin_dma_cpu_create("mp_cpu", NULL);
+#endif
+#ifdef CMMC_MP_DMADEV
+	if (strcmp(kind, "skeleton") == 0) {
+		id = rte_marlin_dma_dmadev_create("mp_skel", "dma_skeleton0", NULL);
+		dc.nb_queues = 1;
+	}
+#endif
+	if (id < 0)
+		return -2;
+	if (rte_marlin_dma_configure(id, &dc) != 0 || rte_marlin_dma_start(id) != 0) {
+		rte_marlin_dma_close(id);
+		return -2;
+	}
+	return id;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_cmmc_conf conf;
+	const char *engine = "none";
+	int rc, id, i;
+
+	if (argc == 2 && strcmp(argv[1], "--pmd-path") == 0) {
+		printf("%s\n", RTE_EAL_PMD_PATH);
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		reply("FATAL rte_eal_init: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= rc;
+	argv += rc;
+	for (i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--engine") == 0)
+			engine = argv[i + 1];
+	engine_id = engine_open(engine);
+	if (engine_id == -2) {
+		reply("FATAL engine %s not available", engine);
+		rte_eal_cleanup();
+		return 1;
+	}
+	id = rte_marlin_ntb_get_by_name("ntb_shm0");
+	if (id < 0) {
+		reply("FATAL no device ntb_shm0: %s", strerror(-id));
+		rte_eal_cleanup();
+		return 1;
+	}
+	rte_cmmc_conf_default(&conf);
+	conf.dma_dev_id = engine_id;
+	conf.cpu_threshold = engine_id >= 0 ? 1024 : 0;
+	ctx = rte_cmmc_open((uint16_t)id, &conf);
+	if (ctx == NULL) {
+		reply("FATAL rte_cmmc_open: %s", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	reply("READY port=%d pid=%d engine=%s", rte_cmmc_port(ctx), (int)getpid(),
+		engine);
+	rc = command_loop() == 0 ? 0 : 1;
+	rte_cmmc_close(ctx);
+	if (engine_id >= 0) {
+		rte_marlin_dma_stop(engine_id);
+		rte_marlin_dma_close(engine_id);
+	}
+	reply("BYE");
+	rte_eal_cleanup();
+	return rc;
+}

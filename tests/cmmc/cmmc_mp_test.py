@@ -1,0 +1,582 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 Marlin authors
+"""Multi-process tests of CMMC over the software NTB (ntb_shm).
+
+Each host is its own process (cmmc_mp_host) with its own EAL file prefix,
+host 0 pinned to core 0 and host 1 to core 1, on a fabric of its own in a
+fresh directory under /dev/shm. The harness drives the hosts over
+stdin/stdout (see cmmc_mp_host.c).
+
+    cmmc_mp_test.py --host PATH [--pingpong PATH] [--source DIR]
+                    [--build DIR] TEST [--engine none|cpu|skeleton]
+    cmmc_mp_test.py --skip REASON TEST      (exits 77)
+
+TEST: transfer, forged, revoked, restart, kill, pingpong, pkgconfig.
+Every wait is bounded; whatever happens, every process is killed and the
+fabric, temporary and EAL runtime directories are removed before exit.
+"""
+
+import argparse
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+START_TIMEOUT = 60.0      # EAL start under ASan on a busy 2-core machine
+CMD_TIMEOUT = 30.0
+PEER_TIMEOUT_MS = 20000
+PROTO = ("READY", "OK", "ERR", "FATAL", "BYE")
+
+
+class Fail(Exception):
+    """A test assertion that failed."""
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def kv(line):
+    out = {}
+    for tok in line.split()[1:]:
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            out[k] = v
+    return out
+
+
+def runtime_dirs(prefix):
+    dirs = ["/var/run/dpdk/" + prefix, "/tmp/dpdk/" + prefix]
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        dirs.append(os.path.join(xdg, "dpdk", prefix))
+    return dirs
+
+
+class Proc:
+    """A child process whose stdout lines are collected by a thread."""
+
+    def __init__(self, t, name, args, stdin=True):
+        self.t = t
+        self.label = name
+        self.cmdline = " ".join(args)
+        self.lines = queue.Queue()
+        self.out = []
+        self.err = []
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            bufsize=1)
+        t.procs.append(self)
+        threading.Thread(target=self._read_out, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read_out(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.out.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            self.err.append(line.rstrip("\n"))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log("warning: pid %d did not die" % self.proc.pid)
+
+
+class Host(Proc):
+    """One cmmc_mp_host process."""
+
+    def __init__(self, t, hid, incarnation=0):
+        self.hid = hid
+        prefix = "cmmc%d_%s_h%d_%d" % (os.getpid(), t.name, hid, incarnation)
+        t.prefixes.append(prefix)
+        args = [t.args.host, "-l", str(hid % 2), "--no-pci", "--no-huge",
+                "-m", "128", "--no-telemetry", "--file-prefix", prefix,
+                "--log-level", "lib.eal:warning",
+                "--vdev", t.devargs(hid)]
+        if t.engine == "skeleton":
+            args += ["-d", os.path.join(t.pmd_path, "librte_dma_skeleton.so"),
+                     "--vdev", "dma_skeleton0"]
+        args += ["--", "--engine", t.engine]
+        Proc.__init__(self, t, "host%d" % hid, args)
+        self.port = None
+        self.pid = None
+
+    def expect(self, kinds, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Fail("%s: no %s line within %.0f s" %
+                           (self.label, "/".join(kinds), timeout))
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
+                raise Fail("%s exited (status %s) while we waited for %s" %
+                           (self.label, self.proc.returncode, "/".join(kinds)))
+            word = line.split(" ", 1)[0]
+            if word not in PROTO:
+                continue
+            if word in kinds:
+                return line
+            raise Fail("%s: unexpected line '%s' (wanted %s)" %
+                       (self.label, line, "/".join(kinds)))
+
+    def wait_ready(self):
+        r = kv(self.expect(("READY",), START_TIMEOUT))
+        self.port = int(r["port"])
+        self.pid = int(r["pid"])
+        if self.port != self.hid:
+            raise Fail("%s: port %d, expected %d" % (self.label, self.port,
+                                                     self.hid))
+
+    def send(self, line):
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as e:
+            raise Fail("%s: cannot send '%s': %s" % (self.label, line, e))
+
+    def ask(self, line, timeout=CMD_TIMEOUT):
+        """Send a command; return (ok, fields)."""
+        self.send(line)
+        ans = self.expect(("OK", "ERR"), timeout)
+        return ans.startswith("OK"), kv(ans), ans
+
+    def cmd(self, line, timeout=CMD_TIMEOUT):
+        ok, f, ans = self.ask(line, timeout)
+        if not ok:
+            raise Fail("%s: '%s' failed: %s" % (self.label, line[:80], ans))
+        return f
+
+    def refused(self, line, err, timeout=CMD_TIMEOUT):
+        """The command must fail with errno name err."""
+        ok, f, ans = self.ask(line, timeout)
+        if ok or f.get("err") != err:
+            raise Fail("%s: '%s' answered '%s', expected ERR err=%s" %
+                       (self.label, line[:80], ans, err))
+
+    def quit(self):
+        self.send("quit")
+        self.expect(("BYE",), CMD_TIMEOUT)
+        try:
+            rc = self.proc.wait(timeout=CMD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Fail("%s did not exit after quit" % self.label)
+        if rc != 0:
+            raise Fail("%s exited with status %d" % (self.label, rc))
+
+
+class Test:
+    def __init__(self, name, args):
+        self.name = name
+        self.args = args
+        self.engine = args.engine
+        self.fabric = "cm%d%s" % (os.getpid(), name[:8])
+        self.parent = tempfile.mkdtemp(prefix="marlin-cmmc-", dir="/dev/shm")
+        self.tmp = tempfile.mkdtemp(prefix="marlin-cmmc-")
+        self.procs = []
+        self.prefixes = []
+        self.pmd_path = None
+        if self.engine == "skeleton":
+            self.pmd_path = subprocess.run(
+                [args.host, "--pmd-path"], capture_output=True, text=True,
+                timeout=30).stdout.strip()
+
+    def devargs(self, hid):
+        return "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_size=8M,dir=%s" % (
+            self.fabric, hid, self.parent)
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.proc.poll() is None:
+                p.proc.kill()
+        for p in self.procs:
+            try:
+                p.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                log("warning: pid %d did not die" % p.proc.pid)
+        for pre in self.prefixes:
+            for d in runtime_dirs(pre):
+                shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(self.parent, ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def dump(self):
+        for p in self.procs:
+            log("---- %s (%s), status %s" % (p.label, p.cmdline,
+                                              p.proc.returncode))
+            for line in p.out[-30:]:
+                log("  out| " + line)
+            for line in p.err[-40:]:
+                log("  err| " + line)
+
+
+# ---- helpers ------------------------------------------------------------
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def reforge(hexkey, offset, size, value):
+    """Change a little-endian field of a key and fix its checksum, as a
+    forger who knows the format would."""
+    b = bytearray(bytes.fromhex(hexkey))
+    b[offset:offset + size] = value.to_bytes(size, "little")
+    b[56:64] = fnv1a64(bytes(b[:56])).to_bytes(8, "little")
+    return b.hex()
+
+
+def field(hexkey, offset, size):
+    return int.from_bytes(bytes.fromhex(hexkey)[offset:offset + size], "little")
+
+
+def pair(t):
+    h = [Host(t, 0), Host(t, 1)]
+    for x in h:
+        x.wait_ready()
+    for x in h:
+        x.cmd("wait %d %d" % (1 - x.hid, PEER_TIMEOUT_MS),
+              timeout=PEER_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
+    return h
+
+
+def share(owner, user, size, access):
+    """owner allocates size bytes for user, exports, user imports."""
+    mem = owner.cmd("alloc %d %d" % (user.hid, size))["mem"]
+    key = owner.cmd("export %s 0 %d %s" % (mem, size, access))["key"]
+    rk = user.cmd("import %s" % key)["rk"]
+    return mem, key, rk
+
+
+# ---- tests --------------------------------------------------------------
+
+def one_direction(src, dst, seed):
+    """src writes, notifies and reads dst's memory; every byte checked."""
+    size = 1 << 20
+    mem, key, rk = share(dst, src, size, "rw")
+    lbuf = src.cmd("reg %d" % (2 * size))["mem"]
+    src.cmd("fill %s 0 %d %d" % (lbuf, size, seed))
+    p = dst.hid
+    # 1 MiB plain, then verified at the owner
+    src.cmd("write %d %s 0 %s 0 %d" % (p, rk, lbuf, size))
+    dst.cmd("check %s 0 %d %d 0" % (mem, size, seed))
+    # odd sizes and offsets with notifications, each checked on arrival
+    cases = [(8, 8, 16), (4096, 12288, 4096), (3333, 77, 999),
+             (65537, 100000, 123), (size - 4096, 4096, 4096)]
+    for i, (ln, roff, loff) in enumerate(cases):
+        src.cmd("fill %s %d %d %d" % (lbuf, loff, ln, seed + 1 + i))
+        src.cmd("write %d %s %d %s %d %d %d" % (p, rk, roff, lbuf, loff, ln,
+                                                 0x1000 + i))
+        ev = dst.cmd("recv %d 1 5000" % src.hid)
+        want = "%d:%s:%d:%d" % (0x1000 + i, mem, roff, ln)
+        if ev["n"] != "1" or ev["ev"] != want:
+            raise Fail("%s: notification %s, expected %s" %
+                       (dst.label, ev, want))
+        dst.cmd("check %s %d %d %d %d" % (mem, roff, ln, seed + 1 + i, loff))
+    # read everything back into the second half of the local buffer
+    src.cmd("read %d %s 0 %s %d %d" % (p, rk, lbuf, size, size))
+    dst.cmd("fill %s 0 %d %d" % (mem, size, seed + 50))
+    src.cmd("read %d %s 0 %s %d %d" % (p, rk, lbuf, size, size))
+    src.cmd("check %s %d %d %d 0" % (lbuf, size, size, seed + 50))
+    # gather: 8 pieces of the source in reverse order land end to end
+    src.cmd("fill %s 0 %d %d" % (lbuf, 65536, seed + 60))
+    src.cmd("writev %d %s 4096 %s 0 65536 8" % (p, rk, lbuf))
+    for k in range(8):
+        dst.cmd("check %s %d 8192 %d %d" % (mem, 4096 + k * 8192, seed + 60,
+                                             (7 - k) * 8192))
+    st = dst.cmd("stats %d" % src.hid)
+    if st["notify_rx"] != str(len(cases)) or st["refused_notify"] != "0":
+        raise Fail("%s: stats %s" % (dst.label, st))
+
+
+def test_transfer(t):
+    h = pair(t)
+    one_direction(h[0], h[1], 100)
+    one_direction(h[1], h[0], 200)
+    # a message each way
+    h[0].cmd("msg 1 hello-from-0")
+    r = h[1].cmd("recv 0 1 5000")
+    if r["msgs"] != "1":
+        raise Fail("host1 got no message: %s" % r)
+    for x in h:
+        x.quit()
+    log("transfer (%s engine): write/read/notify/gather both ways, every "
+        "byte checked" % t.engine)
+
+
+def test_forged(t):
+    h = pair(t)
+    mem, key, rk = share(h[1], h[0], 65536, "w")
+    h[0].cmd("reg 65536")
+    bad = bytearray(bytes.fromhex(key))
+    bad[45] ^= 1
+    h[0].refused("import %s" % bad.hex(), "EBADMSG")
+    h[0].refused("import %s" % reforge(key, 40, 8, field(key, 40, 8) ^ 1),
+                 "EACCES")                          # secret
+    h[0].refused("import %s" % reforge(key, 32, 8, 1 << 20), "EACCES")  # len
+    h[0].refused("import %s" % reforge(key, 5, 1, 3), "EACCES")  # rights
+    h[0].refused("import %s" % reforge(key, 10, 2, 1), "EINVAL")  # importer
+    h[0].refused("import %s" % reforge(key, 12, 4, field(key, 12, 4) + 1),
+                 "EKEYREVOKED")                     # generation
+    # the genuine key still works and rights are enforced
+    h[0].cmd("write 1 %s 0 0 0 4096" % rk)
+    h[0].refused("read 1 %s 0 0 0 4096" % rk, "EPERM")
+    h[0].refused("write 1 %s 65000 0 0 4096" % rk, "ERANGE")
+    # the owner cannot be made to revoke by a forged key
+    h[1].refused("revoke %s" % reforge(key, 40, 8, 12345), "ENOENT")
+    h[1].cmd("revoke %s" % key)
+    for x in h:
+        x.quit()
+    log("forged keys refused: damaged, secret, length, rights, generation")
+
+
+def test_revoked(t):
+    h = pair(t)
+    mem, key, rk = share(h[1], h[0], 1 << 20, "rw")
+    lbuf = h[0].cmd("reg %d" % (1 << 20))["mem"]
+    h[0].cmd("write 1 %s 0 %s 0 4096 7" % (rk, lbuf))
+    h[1].cmd("recv 0 1 5000")
+    h[1].cmd("revoke %s" % key)
+    # at once, for writes, notifications, reads and new imports
+    h[0].refused("write 1 %s 0 %s 0 4096" % (rk, lbuf), "EKEYREVOKED")
+    h[0].refused("write 1 %s 0 %s 0 8 9" % (rk, lbuf), "EKEYREVOKED")
+    h[0].refused("read 1 %s 0 %s 0 4096" % (rk, lbuf), "EKEYREVOKED")
+    h[0].refused("import %s" % key, "EKEYREVOKED")
+    h[1].refused("revoke %s" % key, "ENOENT")
+    h[1].cmd("free %s" % mem)
+
+    # The window: host0 streams 64 KiB writes while host1 revokes. The last
+    # write that host0 started must have started before the revocation
+    # returned on host1; the first refusal comes right after it.
+    mem, key, rk = share(h[1], h[0], 1 << 20, "w")
+    h[0].send("stream 1 %s 0 %s 65536 15000 plain" % (rk, lbuf))
+    time.sleep(0.5)
+    rev = h[1].cmd("revoke %s" % key)
+    res = kv(h[0].expect(("OK", "ERR"), CMD_TIMEOUT + 15))
+    t_rev = int(rev["t_ns"])
+    if res["post_err"] != "EKEYREVOKED":
+        raise Fail("stream ended with %s, expected EKEYREVOKED: %s" %
+                   (res["post_err"], res))
+    if int(res["posted"]) == 0:
+        raise Fail("nothing was written before the revocation: %s" % res)
+    if int(res["t_last_ok_ns"]) > t_rev:
+        raise Fail("a write started %.1f us after the revocation returned" %
+                   ((int(res["t_last_ok_ns"]) - t_rev) / 1e3))
+    log("revocation window: last write started %.1f us before revoke "
+        "returned, first refusal at %+.1f us from it; %s writes before" %
+        ((t_rev - int(res["t_last_ok_ns"])) / 1e3,
+         (int(res["t_err_ns"]) - t_rev) / 1e3, res["posted"]))
+    for x in h:
+        x.quit()
+
+
+def test_restart(t):
+    h = pair(t)
+    mem, key, rk = share(h[1], h[0], 65536, "rw")
+    lbuf = h[0].cmd("reg 65536")["mem"]
+    h[0].cmd("write 1 %s 0 %s 0 4096" % (rk, lbuf))
+    # host1 goes away cleanly and comes back as a new instance
+    h[1].quit()
+    h1 = Host(t, 1, incarnation=1)
+    h1.wait_ready()
+    h1.cmd("wait 0 %d" % PEER_TIMEOUT_MS, timeout=PEER_TIMEOUT_MS / 1000 + 10)
+    h[0].cmd("wait 1 %d" % PEER_TIMEOUT_MS, timeout=PEER_TIMEOUT_MS / 1000 + 10)
+    h[0].refused("write 1 %s 0 %s 0 4096" % (rk, lbuf), "ESTALE")
+    h[0].refused("import %s" % key, "ESTALE")
+    h1.refused("revoke %s" % key, "EINVAL")
+    # new keys work
+    mem2, key2, rk2 = share(h1, h[0], 65536, "rw")
+    h[0].cmd("fill %s 0 4096 5" % lbuf)
+    h[0].cmd("write 1 %s 0 %s 0 4096" % (rk2, lbuf))
+    h1.cmd("check %s 0 4096 5 0" % mem2)
+    h[0].quit()
+    h1.quit()
+    log("restart: keys of the old owner instance refused (ESTALE)")
+
+
+def test_kill(t):
+    h = pair(t)
+    mem, key, rk = share(h[1], h[0], 1 << 20, "w")
+    lbuf = h[0].cmd("reg %d" % (1 << 20))["mem"]
+    h[1].send("serve 0 30000")
+    h[0].send("stream 1 %s 0 %s 262144 20000 notify" % (rk, lbuf))
+    time.sleep(1.0)
+    t_kill = time.monotonic_ns()
+    os.kill(h[1].pid, signal.SIGKILL)
+    res = kv(h[0].expect(("OK", "ERR"), CMD_TIMEOUT + 20))
+    h[1].kill()
+    if res["post_err"] != "ENOLINK":
+        raise Fail("stream ended with %s, expected ENOLINK: %s" %
+                   (res["post_err"], res))
+    if res["outstanding"] != "0":
+        raise Fail("%s signalled operations never completed: %s" %
+                   (res["outstanding"], res))
+    if int(res["posted"]) < 8:
+        raise Fail("the stream barely ran before the kill: %s" % res)
+    ms = (int(res["t_err_ns"]) - t_kill) / 1e6
+    if ms > 5000:
+        raise Fail("the issuer noticed the dead peer only after %.0f ms" % ms)
+    # the issuer is still alive and answers; its key is now unusable
+    h[0].cmd("stats 1")
+    h[0].refused("write 1 %s 0 %s 0 4096" % (rk, lbuf), "ENOLINK")
+    h[0].quit()
+    log("kill (%s engine): %s operations posted, %s completions (%s with "
+        "errors), issuer saw ENOLINK %.0f ms after SIGKILL, nothing "
+        "outstanding" % (t.engine, res["posted"], res["completed"],
+                         res["cpl_errors"], ms))
+
+
+def pingpong_args(t, binary, hid, extra):
+    prefix = "cmmcpp%d_%s_%d" % (os.getpid(), t.name, hid)
+    t.prefixes.append(prefix)
+    return [binary, "-l", str(hid), "--no-pci", "--no-huge", "-m", "128",
+            "--no-telemetry", "--file-prefix", prefix, "--log-level",
+            "lib.eal:warning"] + extra + ["--vdev", t.devargs(hid), "--",
+            "--sizes", "8,4096,65536,1048576", "--iters", "200",
+            "--timeout", "30"]
+
+
+def run_pingpong(t, binary, extra=()):
+    p = [Proc(t, "pingpong%d" % i, pingpong_args(t, binary, i, list(extra)),
+              stdin=False) for i in (0, 1)]
+    for x in p:
+        try:
+            rc = x.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            raise Fail("%s did not finish within 120 s" % x.label)
+        if rc != 0:
+            raise Fail("%s exited with %d" % (x.label, rc))
+    time.sleep(0.2)     # let the reader threads drain
+    results = [l for x in p for l in x.out if l.startswith("RESULT")]
+    if len(results) != 2 or not all(r.startswith("RESULT OK") for r in results):
+        raise Fail("pingpong results: %s" % results)
+    for x in p:
+        for l in x.out:
+            if l.startswith("size") or l.strip().split(" ")[0].isdigit():
+                log("  " + x.label + ": " + l)
+    return results
+
+
+def test_pingpong(t):
+    if not t.args.pingpong:
+        raise Fail("no --pingpong binary given")
+    res = run_pingpong(t, t.args.pingpong)
+    log("pingpong: " + " | ".join(res))
+
+
+def build_option(build, name):
+    """Value of a meson option of the build tree, or None."""
+    try:
+        with open(os.path.join(build, "meson-info",
+                               "intro-buildoptions.json")) as f:
+            for o in json.load(f):
+                if o.get("name") == name:
+                    v = o.get("value")
+                    return ",".join(v) if isinstance(v, list) else str(v)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def test_pkgconfig(t):
+    """Build the example out of tree with its Makefile and pkg-config
+    (against this build's uninstalled .pc files), then run it."""
+    src = os.path.join(t.args.source, "examples", "cmmc_pingpong")
+    pcdir = os.path.join(t.args.build, "meson-uninstalled")
+    if shutil.which("make") is None or shutil.which("pkg-config") is None:
+        log("make or pkg-config missing: cannot build the example by hand")
+        sys.exit(77)
+    env = dict(os.environ)
+    env["PKG_CONFIG_PATH"] = pcdir
+    out = os.path.join(t.tmp, "build")
+    margs = ["make", "-C", src, "BUILD=" + out]
+    san = build_option(t.args.build, "b_sanitize")
+    if san not in (None, "none", ""):
+        # the libraries are instrumented: so must the program be
+        margs.append("CC=%s -fsanitize=%s" % (os.environ.get("CC", "cc"), san))
+    r = subprocess.run(margs, env=env, capture_output=True, text=True,
+                       timeout=300)
+    if r.returncode != 0:
+        raise Fail("make failed:\n%s\n%s" % (r.stdout, r.stderr))
+    binary = os.path.join(out, "marlin-cmmc-pingpong")
+    libdirs = [os.path.join(t.args.build, d) for d in
+               ("lib/marlin", "lib/cmmc", "drivers/ntb/shm")]
+    os.environ["LD_LIBRARY_PATH"] = ":".join(
+        libdirs + [os.environ.get("LD_LIBRARY_PATH", "")])
+    drv = os.path.join(t.args.build, "drivers/ntb/shm/librte_ntb_shm.so")
+    res = run_pingpong(t, binary, ["-d", drv])
+    log("pkg-config build of the example runs: " + " | ".join(res))
+
+
+TESTS = {
+    "transfer": test_transfer,
+    "forged": test_forged,
+    "revoked": test_revoked,
+    "restart": test_restart,
+    "kill": test_kill,
+    "pingpong": test_pingpong,
+    "pkgconfig": test_pkgconfig,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host")
+    ap.add_argument("--pingpong")
+    ap.add_argument("--source")
+    ap.add_argument("--build")
+    ap.add_argument("--engine", default="none",
+                    choices=("none", "cpu", "skeleton"))
+    ap.add_argument("--skip")
+    ap.add_argument("test", choices=sorted(TESTS))
+    args = ap.parse_args()
+    if args.skip:
+        log("SKIP %s: %s" % (args.test, args.skip))
+        return 77
+    if not args.host:
+        ap.error("--host is required")
+    t = Test(args.test + ("" if args.engine == "none" else args.engine[:3]),
+             args)
+    ok = False
+    try:
+        TESTS[args.test](t)
+        ok = True
+    except Fail as e:
+        log("FAIL %s: %s" % (args.test, e))
+        t.dump()
+    except Exception:
+        t.dump()
+        raise
+    finally:
+        t.cleanup()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
