@@ -25,6 +25,9 @@
 
 /* One-way cache-line latency below this many ns: "near" placement. */
 #define PERF_NEAR_NS 80.0
+/* Probe batches further apart than this (slowest / fastest): the cores were
+ * disturbed (preempted, or the placement changed) while probing. */
+#define PERF_STEADY_SPREAD 1.5
 
 enum perf_test {
 	PERF_WRITE_BW = 0,
@@ -114,6 +117,7 @@ struct perf_result {
 struct perf_probe {
 	int cores[2];
 	double ns;               /* median one-way ns; < 0 when not measured */
+	double spread;           /* slowest / fastest batch (1: steady) */
 	double batch_ns[16];
 	int nb_batches;
 	const char *why;         /* when not measured */

@@ -242,6 +242,8 @@ perf_probe_run(int core_a, int core_b, uint32_t rounds, uint32_t batches,
 		qsort(sorted, batches, sizeof(sorted[0]), cmp_double);
 		res->ns = (batches & 1) ? sorted[batches / 2] :
 			(sorted[batches / 2 - 1] + sorted[batches / 2]) / 2.0;
+		res->spread = sorted[0] > 0 ? sorted[batches - 1] / sorted[0] :
+			0;
 	}
 	free(s);
 	return rc;

@@ -106,7 +106,12 @@ perf_stats_lat(uint64_t *rtt, uint64_t n, struct perf_result *r)
 static void
 print_probe_line(FILE *f, const char *when, const struct perf_probe *p)
 {
-	if (p->ns >= 0)
+	if (p->ns >= 0 && p->spread > PERF_STEADY_SPREAD)
+		fprintf(f, " Probe %-10s: %.1f ns one-way (cores %d,%d) -> %s, "
+			"unsteady (slowest batch %.1f x the fastest)\n", when,
+			p->ns, p->cores[0], p->cores[1], perf_placement(p->ns),
+			p->spread);
+	else if (p->ns >= 0)
 		fprintf(f, " Probe %-10s: %.1f ns one-way (cores %d,%d) -> %s\n",
 			when, p->ns, p->cores[0], p->cores[1],
 			perf_placement(p->ns));
@@ -249,6 +254,10 @@ perf_print_probe_json(FILE *f, const struct perf_probe *p)
 		fputs("null", f);
 	fputs(", \"placement\": ", f);
 	json_str(f, perf_placement(p->ns));
+	fputs(", \"spread\": ", f);
+	json_num(f, p->spread);
+	fprintf(f, ", \"steady\": %s", p->ns >= 0 &&
+		p->spread <= PERF_STEADY_SPREAD ? "true" : "false");
 	fputs(", \"batches_ns\": [", f);
 	for (i = 0; i < p->nb_batches; i++) {
 		if (i)

@@ -1647,6 +1647,8 @@ client_main(struct perf_ctx *c)
 	ctl_init(&m, CTL_BYE);
 	m.v[0] = c->hdr.probe_before.ns;
 	m.v[1] = c->hdr.probe_after.ns;
+	m.v[2] = c->hdr.probe_before.spread;
+	m.v[3] = c->hdr.probe_after.spread;
 	rc = ctl_send(c, &m);
 	if (rc == 0)
 		rc = ctl_recv(c, CTL_BYE_ACK, &m, false);
@@ -1708,6 +1710,8 @@ server_main(struct perf_ctx *c)
 		if (m.type == CTL_BYE) {
 			c->hdr.probe_before.ns = m.v[0];
 			c->hdr.probe_after.ns = m.v[1];
+			c->hdr.probe_before.spread = m.v[2];
+			c->hdr.probe_after.spread = m.v[3];
 			c->hdr.probe_before.why = c->hdr.probe_after.why =
 				"measured by the client";
 			c->hdr.probe_before.cores[0] =

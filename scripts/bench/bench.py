@@ -46,6 +46,7 @@ import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NEAR_NS = 80.0
+STEADY = 1.5          # marlin-perf's PERF_STEADY_SPREAD
 MIB = 1 << 20
 UCX_ENV = {"UCX_TLS": "sysv", "UCX_SYSV_HUGETLB_MODE": "n"}
 ANALYSIS_MARK = "<!-- analysis: text below this line is kept on rerun -->"
@@ -197,21 +198,32 @@ class Bench:
         self.runs = []
 
     def probe(self):
+        """One probe: (ns, steady) or (None, False)."""
         rc, out, err = run([self.exe, "--probe", "--json", "--probe-cores",
                             "%d,%d" % (self.client_core, self.server_core)],
                            timeout=30)
         try:
-            return json.loads(out)["ns"]
+            d = json.loads(out)
+            return (d["ns"], bool(d.get("steady", True)))
         except (ValueError, KeyError, TypeError):
             log("probe failed: %s" % err.strip()[-200:])
-            return None
+            return (None, False)
 
     def record(self, kind, size, value, before, after, extra=None,
                rnd=None, error=None):
+        """before/after: (ns, steady). A run counts for a placement when
+        both probes name it and both were steady."""
+        (bns, bok), (ans, aok) = before or (None, False), after or \
+            (None, False)
+        if not (bok and aok):
+            pl = "unsteady"
+        elif placement(bns) == placement(ans):
+            pl = placement(bns)
+        else:
+            pl = "mixed"
         r = {"kind": kind, "bytes": size, "value": value,
-             "probe_before_ns": before, "probe_after_ns": after,
-             "placement": placement(before)
-             if placement(before) == placement(after) else "mixed",
+             "probe_before_ns": bns, "probe_after_ns": ans,
+             "probes_steady": bool(bok and aok), "placement": pl,
              "round": rnd, "time": time.time(),
              "load1": os.getloadavg()[0]}
         if extra:
@@ -245,8 +257,10 @@ class Bench:
             extra = {"bw_peak_gbs": row["bw_peak_gbs"], "mpps": row["mpps"],
                      "rx_bytes": row.get("rx_bytes")}
         extra["cmd"] = " ".join(cmd)
-        return self.record(kind, size, value, doc["probe_before"]["ns"],
-                           doc["probe_after"]["ns"], extra, rnd,
+        pb, pa = doc["probe_before"], doc["probe_after"]
+        return self.record(kind, size, value,
+                           (pb["ns"], pb.get("steady", True)),
+                           (pa["ns"], pa.get("steady", True)), extra, rnd,
                            error=None if rc == 0 else "rc %s" % rc)
 
     def ucx(self, kind, test, size, iters, rnd):
@@ -472,6 +486,7 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds):
         pass
     failed = [r for r in runs if r["placement"] == "failed"]
     mixed = [r for r in runs if r["placement"] == "mixed"]
+    unsteady = [r for r in runs if r["placement"] == "unsteady"]
     loads = [r["load1"] for r in runs]
     add("# HRDMA benchmark: Marlin vs UCX and process_vm_writev")
     add("")
@@ -483,17 +498,19 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds):
                                                   a.rounds, rev))
     add("- machine: %s, %d CPUs; server core %d, client core %d" %
         (cpu, os.cpu_count(), a.cores[0], a.cores[1]))
-    add("- runs: %d, of which %d failed and %d had probes that disagreed "
-        "(dropped); load average during the runs: median %.2f, max %.2f" %
-        (len(runs), len(failed), len(mixed), med(loads) or 0,
-         max(loads or [0])))
+    add("- runs: %d, of which %d failed, %d had probes that disagreed and "
+        "%d had an unsteady probe (batches more than %.1fx apart: the cores "
+        "were disturbed); those are dropped. Load average during the runs: "
+        "median %.2f, max %.2f" %
+        (len(runs), len(failed), len(mixed), len(unsteady), STEADY,
+         med(loads) or 0, max(loads or [0])))
     add("- units: GB/s = 1e9 B/s (UCX's \"MB/s\" is MiB/s and was "
         "converted); latency in ns one-way (half a round trip; UCX "
         "reports its ping-pong latency the same way); every figure is a "
         "median over the runs kept for that placement")
     add("- placement: near < %.0f ns <= far, from the one-way cache-line "
         "probe measured just before and after each run; a Marlin/UCX pair "
-        "is kept when all four probes agree" % NEAR_NS)
+        "is kept when all four probes are steady and agree" % NEAR_NS)
     add("")
     for pl in ("near", "far"):
         r = res[pl]
