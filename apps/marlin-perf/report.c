@@ -317,7 +317,7 @@ perf_print_json(FILE *f, const struct perf_header *h,
 			"\"seconds\": ", i ? "," : "",
 			(unsigned long long)r[i].size,
 			(unsigned long long)r[i].iters);
-		json_num(f, r[i].seconds);
+		fprintf(f, "%.6f", r[i].seconds);
 		if (r[i].skipped) {
 			fputs(", \"skipped\": true}", f);
 			continue;
