@@ -22,7 +22,7 @@ footprints (drivers/dma/cpu's marlin-copy-bench, or pvw_bw's memcpy loop).
 
     scripts/bench/bench.py [--rounds N] [--quick] [--build-dir DIR]
                            [--out-md FILE] [--out-json FILE] [--cores S,C]
-                           [--no-build] [--no-install]
+                           [--no-build] [--no-install] [--quiet-wait S]
 
 The default takes about five minutes; --quick about one. Writes
 doc/benchmarks/hrdma.md (tables) and doc/benchmarks/hrdma.json (raw runs).
@@ -196,6 +196,7 @@ class Bench:
         self.have_ucx = have_ucx
         self.server_core, self.client_core = a.cores
         self.runs = []
+        self.quiet = []
 
     def probe(self):
         """One probe: (ns, steady) or (None, False)."""
@@ -356,6 +357,31 @@ class Bench:
         return res
 
 
+# ---- a quiet machine -------------------------------------------------------
+
+def cpu_busy(interval=0.5):
+    """Fraction of all CPUs busy over @interval (nothing of ours runs)."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]          # total, idle + iowait
+    t0, i0 = snap()
+    time.sleep(interval)
+    t1, i1 = snap()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_quiet(max_wait, threshold=0.15):
+    """Wait (up to @max_wait s) until other work leaves the CPUs alone;
+    returns (busy fraction, seconds waited)."""
+    start = time.time()
+    busy = cpu_busy()
+    while busy > threshold and time.time() - start < max_wait:
+        time.sleep(2)
+        busy = cpu_busy()
+    return busy, time.time() - start
+
+
 # ---- the plan --------------------------------------------------------------
 
 def iters_for(size, quick):
@@ -471,7 +497,7 @@ def verdict(ok):
     return "-" if ok is None else ("met" if ok else "**MISSED**")
 
 
-def write_md(path, a, res, runs, sizes, cmdline, started, seconds):
+def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
     lines = []
     add = lines.append
     rev = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
@@ -504,6 +530,10 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds):
         "median %.2f, max %.2f" %
         (len(runs), len(failed), len(mixed), len(unsteady), STEADY,
          med(loads) or 0, max(loads or [0])))
+    add("- other processes before each round: CPUs busy median %.0f%%, "
+        "max %.0f%% (a round starts when below 15%% or after waiting %.0f "
+        "s)" % (100 * (med([q["busy"] for q in quiet]) or 0),
+                100 * max([q["busy"] for q in quiet] or [0]), a.quiet_wait))
     add("- units: GB/s = 1e9 B/s (UCX's \"MB/s\" is MiB/s and was "
         "converted); latency in ns one-way (half a round trip; UCX "
         "reports its ping-pong latency the same way); every figure is a "
@@ -628,6 +658,9 @@ def main():
                     help="server core,client core (default 0,1)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--quiet-wait", type=float, default=60,
+                    help="before each round, wait up to this many seconds "
+                    "for other processes to leave the CPUs idle (default 60)")
     a = ap.parse_args()
     a.cores = [int(x) for x in a.cores.split(",")]
     if len(a.cores) != 2 or a.cores[0] == a.cores[1]:
@@ -652,8 +685,11 @@ def main():
         log("copy limit (single core)")
         b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "start")
         for rnd in range(a.rounds):
-            log("round %d/%d (load %.2f)" % (rnd + 1, a.rounds,
-                                             os.getloadavg()[0]))
+            busy, waited = wait_quiet(a.quiet_wait)
+            b.quiet.append({"round": rnd, "busy": busy, "waited_s": waited})
+            log("round %d/%d (others kept %.0f%% of the CPUs busy%s)" % (
+                rnd + 1, a.rounds, 100 * busy,
+                ", after waiting %.0f s" % waited if waited > 1 else ""))
             run_round(b, rnd, sizes, a.quick)
         log("copy limit (single core), again")
         b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "end")
@@ -672,8 +708,9 @@ def main():
                                             k != "lat" else d)
                                         for k, d in res[pl].items()}
                                    for pl in res},
-                       "runs": b.runs}, f, indent=1)
-        write_md(a.out_md, a, res, b.runs, sizes, cmdline, started, seconds)
+                       "quiet": b.quiet, "runs": b.runs}, f, indent=1)
+        write_md(a.out_md, a, res, b.runs, sizes, cmdline, started, seconds,
+                 b.quiet)
         print(open(a.out_md).read().split(ANALYSIS_MARK)[0])
         log("wrote %s and %s" % (a.out_md, a.out_json))
     finally:
