@@ -405,6 +405,11 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 		if (magic != 0 && e != 0 && e != ch->peer_epoch) {
 			go_down(ch, "peer renegotiating");
 			st = RTE_MARLIN_HRDMA_STATE_DOWN;
+		} else if (magic == 0 && st == RTE_MARLIN_HRDMA_STATE_UP) {
+			/* The peer withdrew its handshake: its channel was
+			 * destroyed (or is being set up again). */
+			go_down(ch, "peer closed the channel");
+			st = RTE_MARLIN_HRDMA_STATE_DOWN;
 		}
 	}
 	if (st == RTE_MARLIN_HRDMA_STATE_UP) {
