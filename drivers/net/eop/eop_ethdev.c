@@ -607,6 +607,10 @@ eop_dev_start(struct rte_eth_dev *dev)
 	unsigned int q;
 
 	rte_spinlock_lock(&port->lock);
+	/* rte_eth_dev_configure() sets the MTU without calling mtu_set. */
+	if (dev->data->mtu >= RTE_ETHER_MIN_MTU &&
+			dev->data->mtu <= max_mtu_of(&port->p))
+		port->mtu = dev->data->mtu;
 	for (q = 0; q < port->p.queues; q++) {
 		port->rxq[q].max_frame = port->mtu + EOP_L2_OVERHEAD;
 		port->txq[q].max_frame = port->mtu + EOP_L2_OVERHEAD;
