@@ -466,6 +466,27 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 	uint16_t i;
 	int st;
 
+	/*
+	 * A poll that finds nothing is the common case: answer it from the
+	 * next slot's sequence word alone, without the full barrier of
+	 * dp_enter(). Only when the word is a plain "not yet" (another
+	 * bring-up's, a fresh zero, or the previous lap's) and the channel is
+	 * UP; anything else takes the checked path below. Should the control
+	 * thread reset the rings meanwhile, this can only answer 0.
+	 */
+	if (likely(n != 0)) {
+		uint32_t nx = qp->rx_n + 1;
+		uint32_t ep = __atomic_load_n(&qp->lim.epoch, __ATOMIC_RELAXED);
+		uint64_t seq = __atomic_load_n(&qp->rx_desc[qp->rx_n & mask].seq,
+					       __ATOMIC_RELAXED);
+
+		if (seq != hrdma_seq_word(ep, nx) &&
+				((uint32_t)(seq >> 32) != ep ||
+				 (uint32_t)seq == (uint32_t)(nx - qp->depth)) &&
+				__atomic_load_n(qp->state, __ATOMIC_RELAXED) ==
+				RTE_MARLIN_HRDMA_STATE_UP)
+			return 0;
+	}
 	st = dp_enter(qp);
 	if (unlikely(st != RTE_MARLIN_HRDMA_STATE_UP)) {
 		dp_leave(qp);
