@@ -167,12 +167,37 @@ op_translate(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op,
 	return (int)pieces;
 }
 
+/* One operation on one buffer: the latency-critical case, kept short. */
+static inline int
+post_one(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op)
+{
+	struct rte_marlin_hrdma_op h;
+	int rc = op_translate(ep, op, &h);
+
+	if (unlikely(rc < 0)) {
+		ep->stats.refused_ops++;
+		return rc;
+	}
+	rc = rte_marlin_hrdma_post(ep->qp, &h, 1);
+	if (unlikely(rc != 1))
+		return rc < 0 ? rc : -ENOSPC;
+	ep->stats.ops++;
+	if (op->opcode == RTE_CMMC_OP_WRITE)
+		ep->stats.tx_bytes += op->len;
+	else
+		ep->stats.rx_bytes += op->len;
+	return 1;
+}
+
 int
 rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops, uint16_t n)
 {
 	struct rte_marlin_hrdma_op h[CMMC_POST_CHUNK];
 	uint16_t end[CMMC_POST_CHUNK];
 	uint16_t done = 0;
+
+	if (likely(n == 1 && ops[0].nb_iov == 0))
+		return post_one(ep, &ops[0]);
 
 	while (done < n) {
 		unsigned int nh = 0, nc = 0, k;

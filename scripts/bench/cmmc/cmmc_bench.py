@@ -80,7 +80,7 @@ class Session:
     """Two cmmc_perf hosts on one fabric, idle (blocked on stdin) between
     runs so that the probe can use the same cores."""
 
-    def __init__(self, exe, env, tag, cores, nt):
+    def __init__(self, exe, env, tag, cores, nt, fabric_dir=None):
         self.tag = tag
         self.fabric = "cmmcb%d%s" % (os.getpid(), tag)
         self.procs = []
@@ -89,8 +89,9 @@ class Session:
             args = [exe, "-l", str(cores[hid]), "--in-memory", "--no-pci",
                     "--no-telemetry", "-m", "64", "--log-level",
                     "lib.eal:warning", "--vdev",
-                    "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64M" %
-                    (self.fabric, hid), "--", "--role", role]
+                    "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64M%s" %
+                    (self.fabric, hid, ",dir=" + fabric_dir if fabric_dir
+                     else ""), "--", "--role", role]
             if nt:
                 args += ["--nt", str(nt)]
             p = subprocess.Popen(args, stdin=subprocess.PIPE,
