@@ -390,6 +390,18 @@ def iters_for(size, quick):
     return max(base // (4 if quick else 1), 50)
 
 
+def settled(b, f):
+    """Run measurement @f again (up to --retries times) while its probes
+    are unsteady or disagree: the cores were disturbed or moved."""
+    r = f()
+    for _ in range(b.a.retries):
+        if r["placement"] in ("near", "far", "failed"):
+            break
+        r["retried"] = True
+        r = f()
+    return r
+
+
 def run_round(b, rnd, sizes, quick):
     lat_iters = 50000 if quick else 200000
     marlin_variants = [
@@ -400,13 +412,13 @@ def run_round(b, rnd, sizes, quick):
 
     def marlin_block(size):
         for kind, extra in marlin_variants:
-            b.marlin(kind, "write_bw", size, iters_for(size, quick), extra,
-                     rnd)
+            settled(b, lambda: b.marlin(kind, "write_bw", size,
+                                        iters_for(size, quick), extra, rnd))
 
     def ucx_block(size):
         if b.have_ucx:
-            b.ucx("ucx_put_bw", "ucp_put_bw", size, iters_for(size, quick),
-                  rnd)
+            settled(b, lambda: b.ucx("ucx_put_bw", "ucp_put_bw", size,
+                                     iters_for(size, quick), rnd))
 
     for size in sizes:
         first, second = (marlin_block, ucx_block) if rnd % 2 == 0 else \
@@ -421,9 +433,10 @@ def run_round(b, rnd, sizes, quick):
     if rnd % 2:
         lat.reverse()
     for f in lat:
-        f()
+        settled(b, f)
     for size in sizes:
-        b.pvw(size, max(iters_for(size, quick) // 4, 20), rnd)
+        settled(b, lambda: b.pvw(size, max(iters_for(size, quick) // 4, 20),
+                                 rnd))
 
 
 # ---- analysis --------------------------------------------------------------
@@ -526,10 +539,10 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
         (cpu, os.cpu_count(), a.cores[0], a.cores[1]))
     add("- runs: %d, of which %d failed, %d had probes that disagreed and "
         "%d had an unsteady probe (batches more than %.1fx apart: the cores "
-        "were disturbed); those are dropped. Load average during the runs: "
-        "median %.2f, max %.2f" %
+        "were disturbed); those are dropped (each was retried up to %d "
+        "time(s)). Load average during the runs: median %.2f, max %.2f" %
         (len(runs), len(failed), len(mixed), len(unsteady), STEADY,
-         med(loads) or 0, max(loads or [0])))
+         a.retries, med(loads) or 0, max(loads or [0])))
     add("- other processes before each round: CPUs busy median %.0f%%, "
         "max %.0f%% (a round starts when below 15%% or after waiting %.0f "
         "s)" % (100 * (med([q["busy"] for q in quiet]) or 0),
@@ -658,6 +671,9 @@ def main():
                     help="server core,client core (default 0,1)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--retries", type=int, default=1,
+                    help="run a measurement again this many times when its "
+                    "probes were unsteady or disagreed (default 1)")
     ap.add_argument("--quiet-wait", type=float, default=60,
                     help="before each round, wait up to this many seconds "
                     "for other processes to leave the CPUs idle (default 60)")
