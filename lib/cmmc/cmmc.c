@@ -212,6 +212,7 @@ rte_cmmc_conf_default(struct rte_cmmc_conf *conf)
 	memset(conf, 0, sizeof(*conf));
 	conf->nb_ep = 1;
 	conf->dma_dev_id = -1;
+	conf->nt_threshold = RTE_CMMC_NT_THRESHOLD_DEFAULT;
 }
 
 static int

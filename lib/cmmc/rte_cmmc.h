@@ -112,6 +112,14 @@ extern "C" {
 /** Most buffers in one operation's list. */
 #define RTE_CMMC_MAX_IOV 16
 
+/**
+ * Default of rte_cmmc_conf.nt_threshold: CPU copies into a peer of at least
+ * 2 MiB use streaming stores. Measured on the machines Marlin is developed
+ * on (doc/benchmarks/cmmc.md): below that size plain copies win while the
+ * data fits the caches, above it streaming stores do.
+ */
+#define RTE_CMMC_NT_THRESHOLD_DEFAULT (2u << 20)
+
 /** Peer may READ the range. */
 #define RTE_CMMC_ACCESS_READ  (1u << 0)
 /** Peer may WRITE the range (with or without notification). */
@@ -141,7 +149,9 @@ struct rte_cmmc_conf {
 	uint32_t cpu_threshold; /**< with an engine: copies below this stay
 				     on the CPU (0: 4096) */
 	uint32_t nt_threshold;  /**< CPU copies of at least this many bytes
-				     into a peer use streaming stores (0: never) */
+				     into a peer use streaming stores (0: never;
+				     rte_cmmc_conf_default():
+				     RTE_CMMC_NT_THRESHOLD_DEFAULT) */
 	uint64_t peer_mask;     /**< bit p set: connect to the peer with port
 				     p; 0: every peer of the device */
 	uint64_t reserved[4];   /**< zero */
@@ -248,7 +258,8 @@ struct rte_cmmc_key_info {
 };
 
 /**
- * Fill a configuration with the defaults (CPU copies, every peer).
+ * Fill a configuration with the defaults (CPU copies, streaming stores
+ * from RTE_CMMC_NT_THRESHOLD_DEFAULT, one endpoint per peer, every peer).
  *
  * @param conf Filled.
  */

@@ -92,7 +92,7 @@ class Session:
                     "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64M%s" %
                     (self.fabric, hid, ",dir=" + fabric_dir if fabric_dir
                      else ""), "--", "--role", role]
-            if nt:
+            if nt is not None:
                 args += ["--nt", str(nt)]
             p = subprocess.Popen(args, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE,
@@ -498,7 +498,7 @@ def main():
         b = hb.Bench(a, probe_exe, helper, copy_bench, have_ucx)
         started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
         t0 = time.time()
-        ss = {"plain": Session(perf, env, "p", a.cores, 0),
+        ss = {"plain": Session(perf, env, "p", a.cores, None),
               "nt": Session(perf, env, "n", a.cores, 64 * KIB)}
         log("copy limit (single core)")
         b.copy_limit(SIZES, "start")

@@ -8,6 +8,9 @@
  *
  *   cmmc_perf [EAL options] -- --role server|client [--nt BYTES]
  *
+ * --nt: streaming stores for copies of at least BYTES into the peer (0:
+ * never); default rte_cmmc_conf_default()'s.
+ *
  * Both hosts open CMMC on ntb_shm0 and connect; the server exports a
  * buffer of CMMC_PERF_BUF bytes to the client and sends the key as a CMMC
  * message. Then each reads commands on stdin and sleeps in read() between
@@ -495,7 +498,7 @@ main(int argc, char **argv)
 	struct rte_cmmc_conf conf;
 	char line[256];
 	int rc, dev, server = -1, i;
-	uint32_t nt = 0;
+	long nt = -1;
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
@@ -508,7 +511,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--role") == 0)
 			server = strcmp(argv[i + 1], "server") == 0;
 		else if (strcmp(argv[i], "--nt") == 0)
-			nt = (uint32_t)strtoul(argv[i + 1], NULL, 0);
+			nt = strtol(argv[i + 1], NULL, 0);
 	}
 	if (server < 0) {
 		fprintf(stderr, "usage: cmmc_perf [EAL] -- --role server|client [--nt BYTES]\n");
@@ -521,7 +524,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rte_cmmc_conf_default(&conf);
-	conf.nt_threshold = nt;
+	if (nt >= 0)
+		conf.nt_threshold = (uint32_t)nt;
 	ctx = rte_cmmc_open((uint16_t)dev, &conf);
 	if (ctx == NULL) {
 		fail("rte_cmmc_open", rte_errno);
@@ -530,7 +534,8 @@ main(int argc, char **argv)
 	peer = rte_marlin_ntb_peer_port_number((uint16_t)dev, 0);
 	if (connect_peer(server) != 0)
 		goto out;
-	printf("{\"ready\":true,\"port\":%d,\"nt\":%u}\n", rte_cmmc_port(ctx), nt);
+	printf("{\"ready\":true,\"port\":%d,\"nt\":%u}\n", rte_cmmc_port(ctx),
+	       conf.nt_threshold);
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		char name[32];
 		uint64_t size = 0, iters = 0;
