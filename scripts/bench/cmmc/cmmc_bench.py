@@ -235,23 +235,34 @@ def cmmc_run(b, sess, kind, test, size, iters, rnd):
                     error=r.get("error"))
 
 
+def settled(b, f):
+    """scripts/bench/bench.py's retry of runs whose probes were unsteady
+    or disagreed, when it has one."""
+    if hasattr(hb, "settled"):
+        return hb.settled(b, f)
+    return f()
+
+
 def run_round(b, ss, rnd, sizes, quick):
     lat_iters = 50000 if quick else 200000
 
     def cmmc_block(size):
         n = iters_bw(size, quick)
-        cmmc_run(b, ss["plain"], "cmmc_write", "write", size, n, rnd)
-        cmmc_run(b, ss["plain"], "cmmc_consume", "consume", size,
-                 max(n // 2, 300), rnd)
-        cmmc_run(b, ss["nt"], "cmmc_consume_nt", "consume", size,
-                 max(n // 2, 300), rnd)
-        cmmc_run(b, ss["plain"], "cmmc_read", "read", size, n, rnd)
+        settled(b, lambda: cmmc_run(b, ss["plain"], "cmmc_write", "write",
+                                    size, n, rnd))
+        settled(b, lambda: cmmc_run(b, ss["plain"], "cmmc_consume",
+                                    "consume", size, max(n // 2, 300), rnd))
+        settled(b, lambda: cmmc_run(b, ss["nt"], "cmmc_consume_nt",
+                                    "consume", size, max(n // 2, 300), rnd))
+        settled(b, lambda: cmmc_run(b, ss["plain"], "cmmc_read", "read",
+                                    size, n, rnd))
 
     def ucx_block(size):
         if b.have_ucx:
             n = iters_bw(size, quick)
-            b.ucx("ucx_put_bw", "ucp_put_bw", size, n, rnd)
-            b.ucx("ucx_get", "ucp_get", size, n, rnd)
+            settled(b, lambda: b.ucx("ucx_put_bw", "ucp_put_bw", size, n,
+                                     rnd))
+            settled(b, lambda: b.ucx("ucx_get", "ucp_get", size, n, rnd))
 
     for size in sizes:
         first, second = (cmmc_block, ucx_block) if rnd % 2 == 0 else \
@@ -266,9 +277,10 @@ def run_round(b, ss, rnd, sizes, quick):
     if rnd % 2:
         lat.reverse()
     for f in lat:
-        f()
+        settled(b, f)
     for size in sizes:
-        b.pvw(size, max(iters_bw(size, quick) // 8, 50), rnd)
+        settled(b, lambda: b.pvw(size, max(iters_bw(size, quick) // 8, 50),
+                                 rnd))
 
 
 # ---- analysis ---------------------------------------------------------------
@@ -333,7 +345,8 @@ def analyse(runs, sizes):
     return out
 
 
-def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd):
+def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
+             quiet):
     fmt = hb.fmt
     human = hb.human
     lines = []
@@ -366,6 +379,11 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd):
         "steady and agreeing) count. Load average: median %.2f, max %.2f" %
         (", ".join("%s %d" % kv for kv in sorted(count.items())),
          hb.med(loads) or 0, max(loads or [0])))
+    qb = [q["busy"] for q in quiet if q.get("busy") is not None]
+    if qb:
+        add("- other processes before each round: CPUs busy median %.0f%%, "
+            "max %.0f%% (a round starts below 15%% or after %.0f s)" %
+            (100 * hb.med(qb), 100 * max(qb), a.quiet_wait))
     add("- units: GB/s = 1e9 B/s (UCX's \"MB/s\" is MiB/s, converted); "
         "latency ns one-way (half a round trip, as UCX reports it); each "
         "figure is the median of the runs kept for that placement; a ratio "
@@ -475,6 +493,12 @@ def main():
     ap.add_argument("--cores", default="0,1",
                     help="server core,client core (default 0,1)")
     ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--retries", type=int, default=2,
+                    help="runs again a measurement whose probes were "
+                    "unsteady or disagreed (default 2)")
+    ap.add_argument("--quiet-wait", type=float, default=60,
+                    help="before a round, wait up to this many seconds for "
+                    "other processes to leave the CPUs (default 60)")
     a = ap.parse_args()
     a.cores = [int(x) for x in a.cores.split(",")]
     if len(a.cores) != 2 or a.cores[0] == a.cores[1]:
@@ -496,6 +520,8 @@ def main():
         probe_exe, helper, copy_bench = hb.build(build_dir, True)
         perf, env, build_cmd = build_perf(build_dir)
         b = hb.Bench(a, probe_exe, helper, copy_bench, have_ucx)
+        b.quiet = []
+        quiet = b.quiet
         started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
         t0 = time.time()
         ss = {"plain": Session(perf, env, "p", a.cores, None),
@@ -503,8 +529,12 @@ def main():
         log("copy limit (single core)")
         b.copy_limit(SIZES, "start")
         for rnd in range(a.rounds):
-            log("round %d/%d (load %.2f)" % (rnd + 1, a.rounds,
-                                             os.getloadavg()[0]))
+            busy, waited = (hb.wait_quiet(a.quiet_wait)
+                            if hasattr(hb, "wait_quiet") else (None, 0))
+            quiet.append({"round": rnd, "busy": busy, "waited_s": waited})
+            log("round %d/%d (load %.2f, others busy %s)" % (
+                rnd + 1, a.rounds, os.getloadavg()[0],
+                "?" if busy is None else "%.0f%%" % (100 * busy)))
             run_round(b, ss, rnd, SIZES, a.quick)
         log("copy limit (single core), again")
         b.copy_limit(SIZES, "end")
@@ -517,9 +547,10 @@ def main():
             json.dump({"command": cmdline, "started": started,
                        "seconds": seconds, "rounds": a.rounds,
                        "cores": {"server": a.cores[0], "client": a.cores[1]},
-                       "runs": b.runs, "summary": res}, f, indent=1)
+                       "quiet": quiet, "runs": b.runs, "summary": res}, f,
+                      indent=1)
         write_md(a.out_md, a, res, b.runs, SIZES, cmdline, started, seconds,
-                 build_cmd)
+                 build_cmd, quiet)
         log("wrote %s and %s" % (a.out_md, a.out_json))
     finally:
         cleanup()
