@@ -42,8 +42,7 @@
 #define PERF_DEFAULT_SIZE 65536
 #define PERF_EAL_MAX_ARGS 64
 #define PERF_EAL_NOHUGE_MB "512"
-/* Fabric files: /dev/shm unless --dir says otherwise (same kind of memory
- * as the shared-memory transports marlin-perf is compared with). */
+/* Fabric files without hugepages (and without --dir). */
 #define PERF_FABRIC_DIR "/dev/shm"
 
 volatile int perf_force_quit;
@@ -653,6 +652,23 @@ use_hugepages(const struct perf_opts *o, uint64_t mw, const struct perf_sizes *s
 	return free_hugepages(ps) * ps >= need;
 }
 
+/*
+ * Where the fabric files go: --dir, else the hugetlbfs mount when hugepages
+ * are used (windows in hugepages, as on the ntb_shm default), else /dev/shm.
+ * Named explicitly so that both hosts pick the same place.
+ */
+static const char *
+fabric_dir(const struct perf_opts *o, bool huge, char *buf, size_t len)
+{
+	uint64_t ps;
+
+	if (o->dir[0] != '\0')
+		return o->dir;
+	if (huge && find_hugetlbfs(buf, len, &ps))
+		return buf;
+	return PERF_FABRIC_DIR;
+}
+
 /* ---- EAL ---------------------------------------------------------------- */
 
 struct eal_args {
@@ -678,11 +694,14 @@ eal_buf(struct eal_args *a)
 	return a->nbuf < 8 ? a->buf[a->nbuf++] : NULL;
 }
 
+#define PERF_MEMORY_LEN 320
+
 static int
 build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
-		struct eal_args *a, const char **memory)
+		struct eal_args *a, char *memory)
 {
-	char *cores, *prefix, *vdev, *eng;
+	char *cores, *prefix, *vdev, *eng, dirbuf[256];
+	const char *dir;
 	bool huge;
 	uint64_t mw;
 	int i, off = 0, rc = 0;
@@ -713,20 +732,20 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 		else
 			mw = mw_size_needed(o, sz);
 		huge = use_hugepages(o, mw, sz);
+		dir = fabric_dir(o, huge, dirbuf, sizeof(dirbuf));
 		if (huge) {
 			rc |= eal_add(a, "--huge-unlink");
-			*memory = "hugepages";
 		} else {
 			rc |= eal_add(a, "--no-huge");
 			rc |= eal_add(a, "-m");
 			rc |= eal_add(a, PERF_EAL_NOHUGE_MB);
-			*memory = "no-huge";
 		}
+		snprintf(memory, PERF_MEMORY_LEN, "%s, windows in %s",
+			 huge ? "hugepages" : "no-huge", dir);
 		snprintf(vdev, 512, "--vdev=ntb_shm0,fabric=%s,host=%d,hosts=%d,"
-			 "mw=1,mw_size=%llu%s%s", o->fabric, o->host,
+			 "mw=1,mw_size=%llu,dir=%s", o->fabric, o->host,
 			 RTE_MAX(2, RTE_MAX(o->host, o->peer) + 1),
-			 (unsigned long long)mw,
-			 ",dir=", o->dir[0] != '\0' ? o->dir : PERF_FABRIC_DIR);
+			 (unsigned long long)mw, dir);
 		rc |= eal_add(a, vdev);
 		rc |= eal_add(a, "--no-telemetry");
 		if (!o->verbose) {
@@ -734,7 +753,7 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 			rc |= eal_add(a, "--log-level=lib.marlin.hrdma:warning");
 		}
 	} else {
-		*memory = "as given";
+		snprintf(memory, PERF_MEMORY_LEN, "as given");
 		if (o->nb_cores > 0 && o->eal_argc == 0) {
 			rc |= eal_add(a, "-l");
 			rc |= eal_add(a, cores);
@@ -932,8 +951,11 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 	{
 		char path[PATH_MAX];
 
+		char dirbuf[256];
+
 		if (rte_pmd_ntb_shm_fabric_path(fabric,
-				o->dir[0] != '\0' ? o->dir : PERF_FABRIC_DIR,
+				fabric_dir(o, strcmp(huge_arg, "yes") == 0,
+					   dirbuf, sizeof(dirbuf)),
 				path, sizeof(path)) == 0)
 			rte_pmd_ntb_shm_fabric_clean(path, 1);
 	}
@@ -975,7 +997,7 @@ main(int argc, char **argv)
 	struct perf_opts o;
 	struct perf_sizes sz;
 	struct eal_args ea;
-	const char *memory = "?";
+	char memory[PERF_MEMORY_LEN] = "?";
 	char runtime_dir[PATH_MAX] = "";
 	int rc;
 
@@ -988,7 +1010,7 @@ main(int argc, char **argv)
 	if (o.local)
 		return run_local(argc, argv, &o, &sz);
 
-	if (build_eal(&o, &sz, argv[0], &ea, &memory) != 0)
+	if (build_eal(&o, &sz, argv[0], &ea, memory) != 0)
 		return 2;
 	if (o.verbose) {
 		int i;
