@@ -237,6 +237,7 @@ class Bench:
 
     def marlin(self, kind, test, size, iters, extra_args, rnd):
         cmd = [self.exe, test, "-s", str(size), "-n", str(iters), "--json",
+               "--huge", self.a.marlin_huge,
                "--local-cores", "%d,%d" % (self.server_core,
                                            self.client_core)] + extra_args
         p = start(cmd)
@@ -671,6 +672,11 @@ def main():
                     help="server core,client core (default 0,1)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--marlin-huge", choices=("no", "yes", "auto"),
+                    default="no",
+                    help="marlin-perf --huge: 'no' (default) puts Marlin's "
+                    "windows in /dev/shm, 4 KiB pages like UCX's sysv "
+                    "segments (UCX_SYSV_HUGETLB_MODE=n)")
     ap.add_argument("--retries", type=int, default=1,
                     help="run a measurement again this many times when its "
                     "probes were unsteady or disagreed (default 1)")

@@ -9,6 +9,7 @@ cores 0 and 1, same mbuf pool and burst settings for every transport:
   eop       --vdev ntb_shm0,... --vdev net_eop0,ntb=ntb_shm0,peer=N
   memif     net_memif copy mode (server on core 0, client on core 1)
   memif_zc  net_memif with zero-copy=yes on the client (the receiver)
+  eop_alt   EOP with other devargs (--alt-args), to compare settings
 
 Scenarios: txonly -> rxonly (core 0 sends, core 1 receives) and io forward
 on both sides (started with --tx-first), 64-byte and 1500-byte frames.
@@ -16,10 +17,11 @@ on both sides (started with --tx-first), 64-byte and 1500-byte frames.
 The two vCPUs of this machine move between a near and a far placement
 every few seconds, so the transports run in short alternating rounds
 (A B C, then C B A, ...), each run bracketed by the placement probe
-(marlin-perf --probe --json). A round is kept only if every probe of the
-round names the same placement; the report gives, per placement, the
-median receive rate of each transport and the EOP/peer ratios (ratio of
-the medians, and median of the per-round ratios).
+(marlin-perf --probe --json). For each peer, the pair (EOP run, peer run)
+of a round is kept only if its four probes name the same placement; the
+report gives, per placement and peer, the median receive rate of each side
+over the kept pairs and the EOP/peer ratios (ratio of the medians, and
+median of the per-pair ratios).
 
     eop_bench.py [--build DIR] [--rounds N] [--secs S] [--sizes 64,1500]
                  [--modes txrx,io] [--peers memif,memif_zc]
@@ -140,7 +142,8 @@ class Bench:
             ma, mb, tfa, tfb = "txonly", "rxonly", False, False
         else:
             ma, mb, tfa, tfb = "io", "io", True, True
-        if transport == "eop":
+        if transport in ("eop", "eop_alt"):
+            extra = self.a.eop_args if transport == "eop" else self.a.alt_args
             fab = tag
             self.fabric_dirs.append(os.path.join(self.huge, "marlin-fabric-" + fab))
             va = []
@@ -149,7 +152,7 @@ class Bench:
                            "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,"
                            "mw_size=%s,dir=%s" % (fab, h, self.a.mw_size, self.huge),
                            "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d,queues=1%s"
-                           % (1 - h, self.a.eop_args)])
+                           % (1 - h, extra)])
         else:
             sock = os.path.join(self.tmp, tag + ".sock")
             zc = ",zero-copy=yes" if transport == "memif_zc" else ""
@@ -243,24 +246,29 @@ class Bench:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def run_placement(rec, t):
+    """Placement of one run: both of its probes must agree."""
+    pl = {p["placement"] for p in rec["probes"][t]}
+    return pl.pop() if len(pl) == 1 else None
+
+
 def summarize(rounds, transports):
-    """Per placement: medians, ratios, kept counts."""
+    """Per peer and placement: pairs (EOP run, peer run) of one round whose
+    four probes agree; medians of each side and the ratios."""
     out = {}
-    for pl in ("near", "far"):
-        kept = [r for r in rounds if r["placement"] == pl and
-                all(r["pps"].get(t) for t in transports)]
-        if not kept:
-            continue
-        s = {"rounds": len(kept), "median_mpps": {}, "ratio_of_medians": {},
-             "median_ratio": {}}
-        for t in transports:
-            s["median_mpps"][t] = statistics.median(r["pps"][t] for r in kept) / 1e6
-        for t in transports[1:]:
-            s["ratio_of_medians"][t] = (s["median_mpps"]["eop"] /
-                                        s["median_mpps"][t])
-            s["median_ratio"][t] = statistics.median(
-                r["pps"]["eop"] / r["pps"][t] for r in kept)
-        out[pl] = s
+    for t in transports[1:]:
+        for pl in ("near", "far"):
+            pairs = [(r["pps"]["eop"], r["pps"][t]) for r in rounds
+                     if r["pps"].get("eop") and r["pps"].get(t) and
+                     run_placement(r, "eop") == pl and run_placement(r, t) == pl]
+            if not pairs:
+                continue
+            e = statistics.median(p[0] for p in pairs) / 1e6
+            m = statistics.median(p[1] for p in pairs) / 1e6
+            out.setdefault(pl, {})[t] = {
+                "pairs": len(pairs), "eop_mpps": e, "peer_mpps": m,
+                "ratio_of_medians": e / m,
+                "median_ratio": statistics.median(p[0] / p[1] for p in pairs)}
     return out
 
 
@@ -276,11 +284,15 @@ def main():
     ap.add_argument("--peers", default="memif,memif_zc")
     ap.add_argument("--mw-size", default="16M")
     ap.add_argument("--eop-args", default="", help="extra net_eop devargs, e.g. ,depth=512")
+    ap.add_argument("--alt-args", default="",
+                    help="net_eop devargs of peer 'eop_alt' (to compare settings)")
     ap.add_argument("--json", help="write raw results here")
     ap.add_argument("--md", help="write the markdown tables here")
     a = ap.parse_args()
     if a.eop_args and not a.eop_args.startswith(","):
         a.eop_args = "," + a.eop_args
+    if a.alt_args and not a.alt_args.startswith(","):
+        a.alt_args = "," + a.alt_args
 
     transports = ["eop"] + [p for p in a.peers.split(",") if p]
     b = Bench(a)
@@ -303,8 +315,6 @@ def main():
                                "%.2f" % (v / 1e6) if v else "-",
                                before["placement"], after["placement"],
                                before["ns"], after["ns"]))
-                    pls = {p["placement"] for t in transports for p in rec["probes"][t]}
-                    rec["placement"] = pls.pop() if len(pls) == 1 else "mixed"
                     rounds.append(rec)
                 results.append({"scenario": scen, "size": size, "rounds": rounds,
                                 "summary": summarize(rounds, transports)})
@@ -312,23 +322,22 @@ def main():
         b.close()
 
     lines = []
-    lines.append("| scenario | size | placement | kept rounds | " +
-                 " | ".join("%s Mpps" % t for t in transports) + " | " +
-                 " | ".join("EOP/%s (ratio of medians; median ratio)" % t
-                            for t in transports[1:]) + " |")
-    lines.append("|" + "---|" * (4 + len(transports) + len(transports) - 1))
+    lines.append("| scenario | size | placement | peer | kept pairs | EOP Mpps | peer Mpps "
+                 "| EOP/peer (ratio of medians) | EOP/peer (median of pair ratios) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     for res in results:
-        for pl, s in sorted(res["summary"].items()):
-            lines.append("| %s | %d B | %s | %d/%d | " % (
-                "txonly->rxonly" if res["scenario"] == "txrx" else "io<->io",
-                res["size"], pl, s["rounds"], len(res["rounds"])) +
-                " | ".join("%.2f" % s["median_mpps"][t] for t in transports) + " | " +
-                " | ".join("%.2fx; %.2fx" % (s["ratio_of_medians"][t],
-                                             s["median_ratio"][t])
-                           for t in transports[1:]) + " |")
-        if not res["summary"]:
-            lines.append("| %s | %d B | - | 0/%d | no round with agreeing probes |" % (
-                res["scenario"], res["size"], len(res["rounds"])))
+        scen = "txonly->rxonly" if res["scenario"] == "txrx" else "io<->io"
+        for pl in ("near", "far"):
+            for t in transports[1:]:
+                s = res["summary"].get(pl, {}).get(t)
+                if s is None:
+                    lines.append("| %s | %d B | %s | %s | 0/%d | - | - | - | - |" % (
+                        scen, res["size"], pl, t, len(res["rounds"])))
+                    continue
+                lines.append("| %s | %d B | %s | %s | %d/%d | %.2f | %.2f | %.2fx | %.2fx |" % (
+                    scen, res["size"], pl, t, s["pairs"], len(res["rounds"]),
+                    s["eop_mpps"], s["peer_mpps"], s["ratio_of_medians"],
+                    s["median_ratio"]))
     table = "\n".join(lines)
     print(table)
     if a.md:
