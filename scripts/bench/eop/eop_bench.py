@@ -122,11 +122,11 @@ class Bench:
     def eal(self, core, prefix):
         return [self.testpmd, "--lcores=0@(0,1),1@%d" % core,
                 "--file-prefix=" + prefix, "--no-pci", "--huge-dir", self.huge,
-                "-m", "256", "--single-file-segments", "--no-telemetry",
+                "-m", str(self.a.mem), "--single-file-segments", "--no-telemetry",
                 "--log-level=lib.eal:error"]
 
     def pmd_args(self, mode, size, tx_first):
-        args = ["--", "--nb-cores=1", "--total-num-mbufs=32768",
+        args = ["--", "--nb-cores=1", "--total-num-mbufs=%d" % self.a.mbufs,
                 "--stats-period=1", "--burst=32", "--txpkts=%d" % size,
                 "--forward-mode=" + mode]
         if tx_first:
@@ -283,6 +283,8 @@ def main():
     ap.add_argument("--modes", default="txrx,io")
     ap.add_argument("--peers", default="memif,memif_zc")
     ap.add_argument("--mw-size", default="16M")
+    ap.add_argument("--mem", type=int, default=128, help="EAL -m per process (MB)")
+    ap.add_argument("--mbufs", type=int, default=16384, help="testpmd --total-num-mbufs")
     ap.add_argument("--eop-args", default="", help="extra net_eop devargs, e.g. ,depth=512")
     ap.add_argument("--alt-args", default="",
                     help="net_eop devargs of peer 'eop_alt' (to compare settings)")
