@@ -28,7 +28,7 @@ extern int eop_logtype;
 		"net_eop: " fmt "\n", ##__VA_ARGS__)
 
 /* Defaults and limits of the devargs. */
-#define EOP_DEFAULT_QUEUES 4
+#define EOP_DEFAULT_QUEUES 1
 #define EOP_DEFAULT_DEPTH 256
 #define EOP_DEFAULT_SLOT 2048
 #define EOP_DEFAULT_ZC_MIN 512
