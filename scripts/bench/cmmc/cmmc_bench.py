@@ -19,8 +19,8 @@ Per round, for 4 KiB .. 4 MiB:
   * ucx_perftest ucp_put_bw and ucp_get over sysv shared memory;
   * process_vm_writev (scripts/bench/pvw_bw.c);
 and 8-byte notify latency (CMMC write with notification, ping-pong) against
-ucp_put_lat; the single-core copy limit at the same footprints
-(marlin-copy-bench) at the start and the end.
+ucp_put_lat (and HRDMA's own marlin-perf write_lat); the single-core copy
+limit at the same footprints (marlin-copy-bench) once per round.
 
     scripts/bench/cmmc/cmmc_bench.py [--rounds N] [--quick] [--build-dir DIR]
                                 [--out-md FILE] [--cores S,C]
@@ -270,7 +270,9 @@ def run_round(b, ss, rnd, sizes, quick):
         first(size)
         second(size)
     lat = [lambda: cmmc_run(b, ss["plain"], "cmmc_lat", "lat", 8, lat_iters,
-                            rnd)]
+                            rnd),
+           # HRDMA alone (marlin-perf), to show what CMMC adds to it
+           lambda: b.marlin("hrdma_lat", "write_lat", 8, lat_iters, [], rnd)]
     if b.have_ucx:
         lat.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
                                  rnd))
@@ -281,6 +283,8 @@ def run_round(b, ss, rnd, sizes, quick):
     for size in sizes:
         settled(b, lambda: b.pvw(size, max(iters_bw(size, quick) // 8, 50),
                                  rnd))
+    # the single-core copy limit in every round: it moves with the machine
+    b.copy_limit(sizes, "round %d" % rnd)
 
 
 # ---- analysis ---------------------------------------------------------------
@@ -323,6 +327,8 @@ def analyse(runs, sizes):
                                if r.get("memcpy_gbs")]),
                 "nt": med([r["nt_gbs"] for r in cp if r.get("nt_gbs")]),
                 "n": len(cp)}
+        hl = [r["value"] for r in ok if r["kind"] == "hrdma_lat" and
+              r["placement"] == pl]
         cl = {r["round"]: r for r in ok if r["kind"] == "cmmc_lat" and
               r["placement"] == pl}
         ul = {r["round"]: r for r in ok if r["kind"] == "ucx_put_lat" and
@@ -336,6 +342,7 @@ def analyse(runs, sizes):
             "cmmc_p99": med([r["p99_ns"] for r in cl.values()
                              if r.get("p99_ns")]),
             "ucx": med([r["value"] for r in ul.values()]),
+            "hrdma": med(hl), "n_hrdma": len(hl),
             "n_cmmc": len(cl), "n_ucx": len(ul), "pairs": len(pairs),
             "probe": med(probes),
             "ratio": med([cl[k]["value"] / ul[k]["value"] for k in pairs
@@ -422,13 +429,14 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
         lt = r["lat"]
         add("### 8-byte notification latency (ns, one-way)")
         add("")
-        add("| probe (cache line) | CMMC write+notify median (p99) | UCX "
-            "put_lat median | CMMC / UCX | n (CMMC, UCX, pairs) |")
-        add("|---|---|---|---|---|")
-        add("| %s | %s (%s) | %s | %s | %d, %d, %d |" % (
+        add("| probe (cache line) | CMMC write+notify median (p99) | "
+            "HRDMA alone (marlin-perf write_lat) | UCX put_lat median | "
+            "CMMC / UCX | n (CMMC, HRDMA, UCX, pairs) |")
+        add("|---|---|---|---|---|---|")
+        add("| %s | %s (%s) | %s | %s | %s | %d, %d, %d, %d |" % (
             fmt(lt["probe"], 1), fmt(lt["cmmc"], 1), fmt(lt["cmmc_p99"], 1),
-            fmt(lt["ucx"], 1), fmt(lt["ratio"]), lt["n_cmmc"], lt["n_ucx"],
-            lt["pairs"]))
+            fmt(lt["hrdma"], 1), fmt(lt["ucx"], 1), fmt(lt["ratio"]),
+            lt["n_cmmc"], lt["n_hrdma"], lt["n_ucx"], lt["pairs"]))
         add("")
         add("### Targets")
         add("")
@@ -461,9 +469,12 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
     add("- cmmc_perf build: `%s`" % build_cmd)
     add("- probe: `marlin-perf --probe --json --probe-cores %d,%d` before "
         "and after every run" % (a.cores[1], a.cores[0]))
-    add("- copy limit: marlin-copy-bench pinned to core %d at the start and "
-        "the end (best of memcpy and non-temporal stores per footprint; "
-        "footprint = bytes per copy)" % a.cores[1])
+    add("- copy limit: marlin-copy-bench pinned to core %d once per round "
+        "(best of memcpy, rte_memcpy and non-temporal stores per footprint, "
+        "median over rounds; footprint = bytes per copy, from a buffer of "
+        "that size to another)" % a.cores[1])
+    add("- HRDMA alone: `marlin-perf write_lat -s 8` (WRITE_NOTIFY ping-pong "
+        "of the transport CMMC runs on), same cores")
     add("")
     old = ""
     if os.path.exists(path):
@@ -500,6 +511,8 @@ def main():
                     help="before a round, wait up to this many seconds for "
                     "other processes to leave the CPUs (default 60)")
     a = ap.parse_args()
+    # what scripts/bench/bench.py's Bench expects of its arguments
+    a.marlin_huge = "yes"
     a.cores = [int(x) for x in a.cores.split(",")]
     if len(a.cores) != 2 or a.cores[0] == a.cores[1]:
         ap.error("--cores wants two different cores")
@@ -526,8 +539,6 @@ def main():
         t0 = time.time()
         ss = {"plain": Session(perf, env, "p", a.cores, None),
               "nt": Session(perf, env, "n", a.cores, 64 * KIB)}
-        log("copy limit (single core)")
-        b.copy_limit(SIZES, "start")
         for rnd in range(a.rounds):
             busy, waited = (hb.wait_quiet(a.quiet_wait)
                             if hasattr(hb, "wait_quiet") else (None, 0))
@@ -536,8 +547,6 @@ def main():
                 rnd + 1, a.rounds, os.getloadavg()[0],
                 "?" if busy is None else "%.0f%%" % (100 * busy)))
             run_round(b, ss, rnd, SIZES, a.quick)
-        log("copy limit (single core), again")
-        b.copy_limit(SIZES, "end")
         seconds = time.time() - t0
         for s in ss.values():
             s.close()
