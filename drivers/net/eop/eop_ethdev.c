@@ -1222,4 +1222,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..65536> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..32768> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");

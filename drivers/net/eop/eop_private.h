@@ -34,7 +34,7 @@ extern int eop_logtype;
 #define EOP_DEFAULT_ZC_MIN 512
 #define EOP_DEFAULT_PACK_MAX 256
 #define EOP_MIN_SLOT 256
-#define EOP_MAX_SLOT 65536
+#define EOP_MAX_SLOT 32768  /* an mbuf buf_len is 16 bits */
 #define EOP_MAX_MTU 9000
 #define EOP_DEFAULT_MTU 1500
 /* L2 bytes a frame may carry beyond the MTU: header and one VLAN tag. */

@@ -226,6 +226,7 @@ test_devargs(void **state)
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,depth=32", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=3000", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=128", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=65536", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mac=01:00:00:00:00:01", &p),
 			 -EINVAL);  /* multicast */
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mac=zz", &p), -EINVAL);
