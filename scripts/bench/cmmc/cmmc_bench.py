@@ -206,12 +206,17 @@ def build_perf(build_dir):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("cannot build cmmc_perf:\n" + r.stderr)
+    shm_copy = os.path.join(hb.tmpdir, "shm_copy")
+    r = subprocess.run(["cc", "-O2", "-Wall", os.path.join(HERE, "shm_copy.c"),
+                        "-o", shm_copy], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("cannot build shm_copy:\n" + r.stderr)
     run_env = dict(os.environ)
     run_env["LD_LIBRARY_PATH"] = ":".join(
         [os.path.join(build_dir, d) for d in ("lib/marlin", "lib/cmmc",
                                               "drivers/ntb/shm")] +
         [os.environ.get("LD_LIBRARY_PATH", "")])
-    return exe, run_env, " ".join(cmd)
+    return exe, run_env, " ".join(cmd), shm_copy
 
 
 def iters_bw(size, quick):
@@ -241,6 +246,21 @@ def settled(b, f):
     if hasattr(hb, "settled"):
         return hb.settled(b, f)
     return f()
+
+
+def shm_copy(b, size, rnd):
+    """memcpy into a shared file mapping on hugetlbfs (scripts/bench/cmmc/
+    shm_copy.c), on the issuer's core."""
+    cmd = [b.shm_copy, str(size), str(512 * MIB), str(b.client_core),
+           "/dev/hugepages" if os.path.isdir("/dev/hugepages") else "/dev/shm"]
+    rc, out, err = hb.run(cmd, timeout=120)
+    try:
+        value = json.loads(out)["gbs"]
+    except (ValueError, KeyError):
+        value = None
+    return b.record("shm_copy", size, value, (None, True), (None, True),
+                    {"cmd": " ".join(cmd)}, rnd,
+                    error=None if value is not None else err.strip()[-200:])
 
 
 def run_round(b, ss, rnd, sizes, quick):
@@ -285,6 +305,8 @@ def run_round(b, ss, rnd, sizes, quick):
                                  rnd))
     # the single-core copy limit in every round: it moves with the machine
     b.copy_limit(sizes, "round %d" % rnd)
+    for size in sizes:
+        shm_copy(b, size, rnd)
 
 
 # ---- analysis ---------------------------------------------------------------
@@ -321,7 +343,10 @@ def analyse(runs, sizes):
             res["bw"][size] = row
             cp = [r for r in runs if r["kind"] == "copy_limit" and
                   r["bytes"] == size and r.get("value") is not None]
+            sc = [r["value"] for r in runs if r["kind"] == "shm_copy" and
+                  r["bytes"] == size and r.get("value") is not None]
             res["copy"][size] = {
+                "shm": med(sc),
                 "best": med([r["value"] for r in cp]),
                 "memcpy": med([r["memcpy_gbs"] for r in cp
                                if r.get("memcpy_gbs")]),
@@ -405,24 +430,28 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
         add("")
         add("### Bandwidth (GB/s)")
         add("")
-        add("| bytes | copy limit (memcpy / NT) | CMMC write | CMMC write, "
+        add("| bytes | copy limit (memcpy / NT) | copy into shared memory "
+            "| CMMC write | CMMC write, "
             "receiver reads | same + NT stores | CMMC read | UCX put_bw | "
             "UCX get | process_vm_writev | write / UCX put | read / UCX get "
-            "| write / copy limit | n (write, put, pairs) |")
-        add("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            "| write / copy limit | write / shared copy | "
+            "n (write, put, pairs) |")
+        add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for size in sizes:
             b = r["bw"][size]
             cp = r["copy"][size]
             wr = b["cmmc_write"]
             add("| %s | %s (%s / %s) | %s | %s | %s | %s | %s | %s | %s | "
-                "%s | %s | %s | %d, %d, %d |" % (
+                "%s | %s | %s | %s | %s | %d, %d, %d |" % (
                     human(size), fmt(cp["best"]), fmt(cp["memcpy"]),
-                    fmt(cp["nt"]), fmt(wr), fmt(b["cmmc_consume"]),
+                    fmt(cp["nt"]), fmt(cp["shm"]), fmt(wr),
+                    fmt(b["cmmc_consume"]),
                     fmt(b["cmmc_consume_nt"]), fmt(b["cmmc_read"]),
                     fmt(b["ucx_put_bw"]), fmt(b["ucx_get"]),
                     fmt(b["pvw_bw"]), fmt(b["cmmc_write/ucx_put_bw"]),
                     fmt(b["cmmc_read/ucx_get"]),
                     fmt(wr / cp["best"] if wr and cp["best"] else None),
+                    fmt(wr / cp["shm"] if wr and cp["shm"] else None),
                     b["cmmc_write_n"], b["ucx_put_bw_n"],
                     b["cmmc_write/ucx_put_bw_pairs"]))
         add("")
@@ -454,6 +483,11 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
             add("| write %s >= 0.9 x copy limit | %s x | %s |" % (
                 human(size), fmt(q2),
                 verdict(q2, q2 is not None and q2 >= 0.9)))
+            sh = r["copy"][size]["shm"]
+            q3 = b["cmmc_write"] / sh if b["cmmc_write"] and sh else None
+            add("| (reference) write %s vs copy into shared memory | %s x | "
+                "%s |" % (human(size), fmt(q3), "-" if q3 is None else
+                          ("within 10%" if q3 >= 0.9 else "below")))
         q = lt["ratio"]
         add("| 8 B notify one-way <= UCX put_lat | %s x | %s |" % (
             fmt(q), verdict(q, q is not None and q <= 1.0)))
@@ -473,6 +507,10 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
         "(best of memcpy, rte_memcpy and non-temporal stores per footprint, "
         "median over rounds; footprint = bytes per copy, from a buffer of "
         "that size to another)" % a.cores[1])
+    add("- copy into shared memory: `shm_copy SIZE 512M %d /dev/hugepages` "
+        "(scripts/bench/cmmc/shm_copy.c): memcpy from a private buffer into "
+        "a MAP_SHARED file mapping, best of five, once per round" %
+        a.cores[1])
     add("- HRDMA alone: `marlin-perf write_lat -s 8` (WRITE_NOTIFY ping-pong "
         "of the transport CMMC runs on), same cores")
     add("")
@@ -531,8 +569,9 @@ def main():
     try:
         have_ucx = hb.ensure_ucx(a.no_install)
         probe_exe, helper, copy_bench = hb.build(build_dir, True)
-        perf, env, build_cmd = build_perf(build_dir)
+        perf, env, build_cmd, shm_copy = build_perf(build_dir)
         b = hb.Bench(a, probe_exe, helper, copy_bench, have_ucx)
+        b.shm_copy = shm_copy
         b.quiet = []
         quiet = b.quiet
         started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
