@@ -115,6 +115,8 @@ usage(const char *prg)
 "  --ring-depth N       HRDMA ring entries per queue pair (default: from -t)\n"
 "  --msg-size N         HRDMA message slot size (default: from the sizes)\n"
 "  --warmup N           untimed operations first (default: a tenth, <= 1000)\n"
+"  --buf-offset N       start the local buffer N bytes (multiple of 8) into\n"
+"                       a 4 KiB page (default 0: page-aligned)\n"
 "  --timeout SEC        give up on a silent peer after SEC s (default 30)\n"
 "  --json               print one JSON object instead of the table\n"
 "  -v, --verbose        progress on stderr; local mode shows the server too\n"
@@ -224,7 +226,8 @@ enum {
 	OPT_PEER, OPT_NTB_DEV, OPT_CORE, OPT_PEER_CORE, OPT_HUGE, OPT_MW_SIZE,
 	OPT_DIR, OPT_ENGINE, OPT_CONSUME, OPT_SLOTS, OPT_NOTIFY, OPT_CHECK,
 	OPT_RING, OPT_MSG, OPT_WARMUP, OPT_TIMEOUT, OPT_JSON, OPT_PROBE,
-	OPT_PROBE_CORES, OPT_PROBE_ROUNDS, OPT_TEST, OPT_NT, OPT_HELP,
+	OPT_PROBE_CORES, OPT_PROBE_ROUNDS, OPT_TEST, OPT_NT, OPT_BUF_OFFSET,
+	OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -250,6 +253,7 @@ static const struct option longopts[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "consume", no_argument, NULL, OPT_CONSUME },
 	{ "nt", required_argument, NULL, OPT_NT },
+	{ "buf-offset", required_argument, NULL, OPT_BUF_OFFSET },
 	{ "slots", required_argument, NULL, OPT_SLOTS },
 	{ "notify-every", required_argument, NULL, OPT_NOTIFY },
 	{ "check", no_argument, NULL, OPT_CHECK },
@@ -422,6 +426,11 @@ parse_args(int argc, char **argv, struct perf_opts *o)
 			break;
 		case OPT_CONSUME:
 			o->consume = true;
+			break;
+		case OPT_BUF_OFFSET:
+			if (parse_u32(optarg, 0, 4095, &o->buf_offset) != 0 ||
+					o->buf_offset % 8 != 0)
+				return bad("--buf-offset", optarg);
 			break;
 		case OPT_NT:
 			if (parse_u32(optarg, 0, UINT32_MAX,

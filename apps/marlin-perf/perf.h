@@ -67,6 +67,7 @@ struct perf_opts {
 	uint32_t msg_size;       /* --msg-size (0: auto) */
 	uint32_t warmup;         /* --warmup (0: auto) */
 	uint32_t nt_threshold;   /* --nt BYTES (0: never) */
+	uint32_t buf_offset;     /* --buf-offset: local buffer's page offset */
 	unsigned int timeout_s;  /* --timeout */
 	char engine[PERF_NAME_LEN];   /* "cpu", "dmadev[:NAME]", ... */
 	/* ntb_shm mode */

@@ -116,7 +116,8 @@ struct perf_ctl {
 struct qp_run {
 	struct rte_marlin_hrdma_qp *qp;
 	uint16_t qid;
-	uint8_t *buf;            /* local source / destination */
+	uint8_t *mem;            /* allocation */
+	uint8_t *buf;            /* local source / destination (mem + offset) */
 	uint64_t remote_base;    /* this queue pair's part of the region */
 	uint64_t posted;
 	uint64_t completed;      /* by completion cookies */
@@ -280,6 +281,14 @@ static double
 cycles_to_ns(const struct perf_ctx *c, uint64_t cyc)
 {
 	return (double)cyc * 1e9 / (double)c->hz;
+}
+
+static void
+idle_sleep_short(void)
+{
+	struct timespec ts = { 0, PERF_IDLE_NS / 4 };
+
+	nanosleep(&ts, NULL);
 }
 
 static void
@@ -758,6 +767,8 @@ server_bw_worker(void *arg)
 	const struct perf_opts *o = c->o;
 	struct rte_marlin_hrdma_cqe e[PERF_BURST];
 	struct perf_ctl m;
+	bool passive = o->test == PERF_READ_BW ||
+		(o->test == PERF_WRITE_BW && !o->consume);
 	int i, j, n, left, got;
 
 	while (c->go_tsc == 0 && !c->stop)
@@ -864,9 +875,15 @@ server_bw_worker(void *arg)
 		}
 		if (w->rc != 0)
 			break;
-		/* Nothing arrived: let an SMT sibling (perhaps the client)
-		 * have the core's resources for a moment. */
-		if (got == 0)
+		/*
+		 * Nothing arrived. In one-sided tests the server has nothing
+		 * to do until END: it sleeps between looks, leaving its core
+		 * (perhaps an SMT sibling of the client's) alone; otherwise a
+		 * pause lends the sibling the core's resources for a moment.
+		 */
+		if (got == 0 && passive)
+			idle_sleep_short();
+		else if (got == 0)
 			rte_pause();
 	}
 	w->t_end = rte_rdtsc();
@@ -1519,8 +1536,10 @@ setup(struct perf_ctx *c)
 		c->qp[q] = rte_marlin_hrdma_qp_get(c->ch, (uint16_t)q);
 		c->run[q].qp = c->qp[q];
 		c->run[q].qid = (uint16_t)q;
-		c->run[q].buf = rte_zmalloc("perf_buf",
-				RTE_MAX(c->max_size, (uint64_t)64), 4096);
+		c->run[q].mem = rte_zmalloc("perf_buf",
+				RTE_MAX(c->max_size, (uint64_t)64) + 4096, 4096);
+		c->run[q].buf = c->run[q].mem == NULL ? NULL :
+			c->run[q].mem + c->o->buf_offset;
 		if (c->qp[q] == NULL || c->run[q].buf == NULL) {
 			fprintf(stderr, "marlin-perf: out of memory for buffers "
 				"(%llu B per queue pair)\n",
@@ -1812,7 +1831,7 @@ out:
 	if (c->dma_started)
 		rte_marlin_dma_stop((uint16_t)c->dma_id);
 	for (q = 0; q < PERF_MAX_QP; q++)
-		rte_free(c->run[q].buf);
+		rte_free(c->run[q].mem);
 	for (q = 0; q < PERF_MAX_CORES; q++)
 		rte_free(c->workers[q].samples);
 	free(c->lat);
