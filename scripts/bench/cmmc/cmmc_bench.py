@@ -408,7 +408,8 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
     add("- machine: %s, %d CPUs; server (owner) core %d, client (issuer) "
         "core %d" % (cpu, os.cpu_count(), a.cores[0], a.cores[1]))
     add("- runs by placement: %s; only near and far runs (both probes "
-        "steady and agreeing) count. Load average: median %.2f, max %.2f" %
+        "steady and agreeing) count (shm_copy is single-core: unknown). "
+        "Load average: median %.2f, max %.2f" %
         (", ".join("%s %d" % kv for kv in sorted(count.items())),
          hb.med(loads) or 0, max(loads or [0])))
     qb = [q["busy"] for q in quiet if q.get("busy") is not None]
@@ -499,8 +500,9 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, build_cmd,
         if r.get("cmd") and r["kind"] not in ex:
             ex[r["kind"]] = r["cmd"]
     for k in sorted(ex):
-        add("- %s: `%s`" % (k, ex[k]))
-    add("- cmmc_perf build: `%s`" % build_cmd)
+        add("- %s: `%s`" % (k, ex[k].replace(hb.tmpdir, "$TMP")))
+    add("- cmmc_perf build (pkg-config against the build tree): `%s`" %
+        build_cmd.replace(hb.tmpdir, "$TMP"))
     add("- probe: `marlin-perf --probe --json --probe-cores %d,%d` before "
         "and after every run" % (a.cores[1], a.cores[0]))
     add("- copy limit: marlin-copy-bench pinned to core %d once per round "
