@@ -83,10 +83,14 @@ class Session:
     def __init__(self, exe, env, tag, cores, nt, fabric_dir=None):
         self.tag = tag
         self.fabric = "cmmcb%d%s" % (os.getpid(), tag)
+        self.prefixes = []
         self.procs = []
         self.queues = []
         for hid, role in ((0, "server"), (1, "client")):
+            prefix = "%s_h%d" % (self.fabric, hid)
+            self.prefixes.append(prefix)
             args = [exe, "-l", str(cores[hid]), "--in-memory", "--no-pci",
+                    "--file-prefix", prefix,
                     "--no-telemetry", "-m", "64", "--log-level",
                     "lib.eal:warning", "--vdev",
                     "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64M%s" %
@@ -164,6 +168,15 @@ class Session:
             except subprocess.TimeoutExpired:
                 hb.kill(p)
         remove_fabric(self.fabric)
+        remove_runtime(self.prefixes)
+
+
+def remove_runtime(prefixes):
+    """EAL runtime directories of our hosts."""
+    for pre in prefixes:
+        for base in ("/var/run/dpdk", "/tmp/dpdk", os.path.join(
+                os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")):
+            shutil.rmtree(os.path.join(base, pre), ignore_errors=True)
 
 
 def remove_fabric(name):
@@ -177,6 +190,7 @@ def cleanup():
         for p in s.procs:
             hb.kill(p)
         remove_fabric(s.fabric)
+        remove_runtime(s.prefixes)
     hb.cleanup()
 
 

@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1176,6 +1178,7 @@ main(int argc, char **argv)
 {
 	char *eal_args[] = {
 		argv[0], "--no-pci", "--no-huge", "-m", "256", "--no-shconf",
+		"--no-telemetry",
 		"--file-prefix=ut_cmmc", "--log-level=lib.marlin.*:critical",
 		"--log-level=lib.cmmc:critical", "-l", "0",
 #ifdef CMMC_TEST_DMADEV
@@ -1201,6 +1204,7 @@ main(int argc, char **argv)
 	/* the data tests again with DMA engines doing the large copies */
 	const struct CMUnitTest with_cpu[] = { DATA_TESTS(setup_cpu_engine) };
 	const struct CMUnitTest with_dmadev[] = { DATA_TESTS(setup_dmadev_engine) };
+	char rundir[PATH_MAX];
 	int rc, i;
 
 	RTE_SET_USED(argc);
@@ -1242,6 +1246,9 @@ main(int argc, char **argv)
 		engine_stop(engine_cpu[i]);
 		engine_stop(engine_dmadev[i]);
 	}
+	/* leave no EAL runtime directory behind */
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);
 	return rc;
 }
