@@ -157,6 +157,11 @@ class Env:
         self.eop_so = os.path.join(self.build, "drivers", "net", "eop",
                                    "librte_net_eop.so")
         self.testpmd = shutil.which("dpdk-testpmd")
+        # EAL refuses a plugin path below a world-writable directory (a
+        # clone under /tmp): give bare names and let the loader find them.
+        os.environ["LD_LIBRARY_PATH"] = ":".join(
+            [os.path.dirname(self.shm_so), os.path.dirname(self.eop_so)] +
+            [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d])
         self.proc_env = {}
         self._sanitizer_env()
 
@@ -197,6 +202,12 @@ class Env:
                 "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d%s" % (1 - host,
                                                            extra_vdev_args)]
 
+    def plugin_args(self):
+        """EAL -d options for the built plugins (the processes run in /,
+        where no file of that name exists, so EAL dlopen()s the name)."""
+        return ["-d", os.path.basename(self.shm_so),
+                "-d", os.path.basename(self.eop_so)]
+
     def testpmd_host(self, host, tag, vdev="", pmd_args=(), eal_extra=(),
                      eal=None):
         if not self.testpmd:
@@ -205,7 +216,7 @@ class Env:
         stdbuf = shutil.which("stdbuf")
         args = ([stdbuf, "-oL", "-eL"] if stdbuf else []) + [self.testpmd]
         args += eal if eal is not None else self.eal(host, tag, vdev)
-        args += ["-d", self.shm_so, "-d", self.eop_so] + list(eal_extra)
+        args += self.plugin_args() + list(eal_extra)
         args += ["--", "-i", "--nb-cores=1", "--total-num-mbufs=16384"] + list(pmd_args)
         return Proc(self, "h%d%s" % (host, tag), args, self.testpmd_env)
 

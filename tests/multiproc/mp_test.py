@@ -19,6 +19,7 @@ the fabric and EAL runtime directories are removed before exit.
 import argparse
 import os
 import queue
+import re
 import shutil
 import signal
 import statistics
@@ -668,15 +669,23 @@ def test_demo(t):
     if p.returncode != 0:
         raise Fail("demo.sh exited %d:\n%s%s" %
                    (p.returncode, p.stdout, p.stderr))
-    last = p.stdout.strip().splitlines()[-1]
-    if not last.startswith("[host0] ntb_pingpong: 3000 round trips"):
-        raise Fail("demo.sh's last line is not the result: %s" % last)
+    lines = p.stdout.strip().splitlines()
+    result = [l for l in lines
+              if l.startswith("[host0] ntb_pingpong: 3000 round trips")]
+    if not result:
+        raise Fail("demo.sh printed no ping-pong result line:\n" + p.stdout)
     if "[host1] ntb_pingpong: answered 3000" not in p.stdout:
         raise Fail("demo.sh did not show host1's output:\n" + p.stdout)
+    # then marlin-perf's tables: bandwidth rows at 64 KiB and 1 MiB and the
+    # 8-byte latency row
+    for row in (r"^ 65536 +20000 ", r"^ 1048576 +2000 ", r"^ 8 +100000 "):
+        if not any(re.match(row, l) for l in lines):
+            raise Fail("demo.sh printed no marlin-perf row /%s/:\n%s" %
+                       (row, p.stdout))
     for d in ("/dev/shm", "/dev/hugepages"):
         if os.path.exists(os.path.join(d, "marlin-fabric-" + t.fabric)):
             raise Fail("demo.sh left its fabric in " + d)
-    log("demo: " + last)
+    log("demo: " + result[-1])
 
 
 TESTS = {
