@@ -8,7 +8,8 @@
  * channel, follows the link and turns doorbells into receive interrupts.
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
- *                   [,zc_min=BYTES][,mw=WIDX][,mac=XX:XX:XX:XX:XX:XX]
+ *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_min=BYTES][,mw=WIDX]
+ *                   [,mac=XX:XX:XX:XX:XX:XX]
  */
 
 #include <errno.h>
@@ -46,14 +47,15 @@ RTE_LOG_REGISTER_DEFAULT(eop_logtype, NOTICE);
 #define ARG_ZC_MIN "zc_min"
 #define ARG_MW "mw"
 #define ARG_PACK_MAX "pack_max"
+#define ARG_NT_MIN "nt_min"
 #define ARG_MAC "mac"
 
 static const char *const eop_keys[] = {
 	ARG_NTB, ARG_PEER, ARG_QUEUES, ARG_DEPTH, ARG_SLOT, ARG_ZC_MIN,
-	ARG_PACK_MAX, ARG_MW, ARG_MAC, NULL,
+	ARG_PACK_MAX, ARG_NT_MIN, ARG_MW, ARG_MAC, NULL,
 };
 
-#define EOP_KEYS_TEXT "ntb, peer, queues, depth, slot, zc_min, pack_max, mw, mac"
+#define EOP_KEYS_TEXT "ntb, peer, queues, depth, slot, zc_min, pack_max, nt_min, mw, mac"
 
 /* ---- devargs ------------------------------------------------------------ */
 
@@ -205,6 +207,12 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			" (bytes; 0 sends every frame in slots of its own)", &x) != 0)
 		goto out;
 	p->pack_max = (uint32_t)x;
+
+	x = p->nt_min;
+	if (parse_opt(dev, kv, ARG_NT_MIN, 0, EOP_MAX_SLOT,
+			" (bytes; 0 never uses streaming stores)", &x) != 0)
+		goto out;
+	p->nt_min = (uint32_t)x;
 
 	x = p->mw;
 	if (parse_opt(dev, kv, ARG_MW, 0, 63, " (NTB window index)", &x) != 0)
@@ -1077,6 +1085,7 @@ eop_probe(struct rte_vdev_device *vdev)
 	conf.msg_size = p.slot;
 	conf.widx = p.mw;
 	conf.dma_dev_id = -1;
+	conf.nt_threshold = p.nt_min;
 	ch = rte_marlin_hrdma_channel_create((uint16_t)ntb_id, pidx, &conf);
 	if (ch == NULL) {
 		rc = -rte_errno;
@@ -1222,4 +1231,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..32768> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..32768> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_min=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");

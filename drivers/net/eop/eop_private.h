@@ -64,6 +64,7 @@ struct eop_params {
 	uint32_t slot;         /* bytes per slot */
 	uint32_t zc_min;       /* frames this long or longer: zero-copy */
 	uint32_t pack_max;     /* frames this short or shorter: packed */
+	uint32_t nt_min;       /* copies this long or longer: streaming stores */
 	int mw;                /* NTB window index */
 	int mac_set;
 	struct rte_ether_addr mac;

@@ -204,13 +204,14 @@ test_devargs(void **state)
 	assert_int_equal(p.pack_max, EOP_DEFAULT_PACK_MAX);
 	assert_int_equal(p.mac_set, 0);
 	assert_int_equal(eop_parse_devargs("t",
-		"ntb=x,peer=1,queues=8,depth=1024,slot=4096,zc_min=0,pack_max=0,mw=1,mac=02:00:00:00:00:09",
+		"ntb=x,peer=1,queues=8,depth=1024,slot=4096,zc_min=0,pack_max=0,nt_min=1024,mw=1,mac=02:00:00:00:00:09",
 		&p), 0);
 	assert_int_equal(p.queues, 8);
 	assert_int_equal(p.depth, 1024);
 	assert_int_equal(p.slot, 4096);
 	assert_int_equal(p.zc_min, 0);
 	assert_int_equal(p.pack_max, 0);
+	assert_int_equal(p.nt_min, 1024);
 	assert_int_equal(p.mw, 1);
 	assert_int_equal(p.mac_set, 1);
 	assert_int_equal(p.mac.addr_bytes[5], 9);
