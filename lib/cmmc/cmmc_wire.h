@@ -9,16 +9,9 @@
  * What CMMC puts where another host can see it.
  *
  * 1. The key (struct rte_cmmc_key): 64 bytes an application carries from the
- *    owner of a region to the one peer allowed to use it, by any means. All
- *    fields little-endian at fixed offsets:
- *
- *      0 u32 magic "CMKY"      4 u8 version     5 u8 access
- *      6 u16 slot (region id)  8 u16 owner port 10 u16 importer port
- *     12 u32 generation of the slot
- *     16 u64 owner's instance epoch (random, new at every rte_cmmc_open())
- *     24 u64 offset in the owner's exported memory for the importer
- *     32 u64 length           40 u64 secret (random, from getrandom())
- *     48 u64 reserved, zero   56 u64 FNV-1a 64 checksum of bytes 0..55
+ *    owner of a region to the one peer allowed to use it, by any means. Its
+ *    layout is public: enum rte_cmmc_key_field and rte_cmmc_key_checksum()
+ *    in rte_cmmc.h.
  *
  * 2. The key table. Each host's HRDMA region for a peer (the memory that
  *    peer's one-sided operations reach) starts with CMMC_KEYTAB_LEN bytes
@@ -47,9 +40,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define CMMC_KEY_MAGIC      0x594b4d43u  /* "CMKY" little-endian */
-#define CMMC_KEY_VERSION    1
-#define CMMC_KEY_LEN        64
+#include "rte_cmmc.h"
+
+#define CMMC_KEY_MAGIC      RTE_CMMC_KEY_MAGIC
+#define CMMC_KEY_VERSION    RTE_CMMC_KEY_VERSION
+#define CMMC_KEY_LEN        RTE_CMMC_KEY_SIZE
 
 #define CMMC_TAB_MAGIC      UINT64_C(0x3142544b434d4d43) /* "CMMCKTB1" */
 #define CMMC_MAX_KEYS       255
@@ -93,6 +88,8 @@ static_assert(offsetof(struct cmmc_wire_keyent, seq) == 0, "seq first");
 static_assert(CMMC_KEYTAB_LEN == sizeof(struct cmmc_wire_tab_hdr) +
 	      CMMC_MAX_KEYS * sizeof(struct cmmc_wire_keyent), "table size");
 static_assert(CMMC_KEYTAB_LEN % 4096 == 0, "table is whole pages");
+static_assert(RTE_CMMC_KEY_OFF_CHECKSUM + 8 == RTE_CMMC_KEY_SIZE,
+	      "the checksum is the last word of a key");
 
 /* The decoded fields of a key. */
 struct cmmc_key_fields {
@@ -107,19 +104,6 @@ struct cmmc_key_fields {
 	uint64_t len;
 	uint64_t secret;
 };
-
-static inline uint64_t
-cmmc_fnv1a64(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
 
 static inline void
 cmmc_put16(uint8_t *p, uint16_t v)
@@ -165,18 +149,19 @@ static inline void
 cmmc_key_encode(const struct cmmc_key_fields *f, uint8_t *out)
 {
 	memset(out, 0, CMMC_KEY_LEN);
-	cmmc_put32(out + 0, CMMC_KEY_MAGIC);
-	out[4] = CMMC_KEY_VERSION;
-	out[5] = f->access;
-	cmmc_put16(out + 6, f->slot);
-	cmmc_put16(out + 8, f->owner);
-	cmmc_put16(out + 10, f->importer);
-	cmmc_put32(out + 12, f->gen);
-	cmmc_put64(out + 16, f->inst_epoch);
-	cmmc_put64(out + 24, f->offset);
-	cmmc_put64(out + 32, f->len);
-	cmmc_put64(out + 40, f->secret);
-	cmmc_put64(out + 56, cmmc_fnv1a64(out, 56));
+	cmmc_put32(out + RTE_CMMC_KEY_OFF_MAGIC, CMMC_KEY_MAGIC);
+	out[RTE_CMMC_KEY_OFF_VERSION] = CMMC_KEY_VERSION;
+	out[RTE_CMMC_KEY_OFF_ACCESS] = f->access;
+	cmmc_put16(out + RTE_CMMC_KEY_OFF_REGION, f->slot);
+	cmmc_put16(out + RTE_CMMC_KEY_OFF_OWNER, f->owner);
+	cmmc_put16(out + RTE_CMMC_KEY_OFF_IMPORTER, f->importer);
+	cmmc_put32(out + RTE_CMMC_KEY_OFF_GENERATION, f->gen);
+	cmmc_put64(out + RTE_CMMC_KEY_OFF_INSTANCE, f->inst_epoch);
+	cmmc_put64(out + RTE_CMMC_KEY_OFF_OFFSET, f->offset);
+	cmmc_put64(out + RTE_CMMC_KEY_OFF_LENGTH, f->len);
+	cmmc_put64(out + RTE_CMMC_KEY_OFF_SECRET, f->secret);
+	cmmc_put64(out + RTE_CMMC_KEY_OFF_CHECKSUM,
+		   rte_cmmc_key_checksum((const struct rte_cmmc_key *)out));
 }
 
 /*
@@ -187,29 +172,30 @@ static inline int
 cmmc_key_decode(const uint8_t *in, struct cmmc_key_fields *f, const char **why)
 {
 	memset(f, 0, sizeof(*f));
-	if (cmmc_get32(in) != CMMC_KEY_MAGIC) {
+	if (cmmc_get32(in + RTE_CMMC_KEY_OFF_MAGIC) != CMMC_KEY_MAGIC) {
 		*why = "not a CMMC key (bad magic)";
 		return -EBADMSG;
 	}
-	if (cmmc_get64(in + 56) != cmmc_fnv1a64(in, 56)) {
+	if (cmmc_get64(in + RTE_CMMC_KEY_OFF_CHECKSUM) !=
+	    rte_cmmc_key_checksum((const struct rte_cmmc_key *)in)) {
 		*why = "key damaged (checksum mismatch)";
 		return -EBADMSG;
 	}
-	if (in[4] != CMMC_KEY_VERSION) {
+	if (in[RTE_CMMC_KEY_OFF_VERSION] != CMMC_KEY_VERSION) {
 		*why = "key of another CMMC version";
 		return -EPROTONOSUPPORT;
 	}
-	f->version = in[4];
-	f->access = in[5];
-	f->slot = cmmc_get16(in + 6);
-	f->owner = cmmc_get16(in + 8);
-	f->importer = cmmc_get16(in + 10);
-	f->gen = cmmc_get32(in + 12);
-	f->inst_epoch = cmmc_get64(in + 16);
-	f->offset = cmmc_get64(in + 24);
-	f->len = cmmc_get64(in + 32);
-	f->secret = cmmc_get64(in + 40);
-	if (cmmc_get64(in + 48) != 0) {
+	f->version = in[RTE_CMMC_KEY_OFF_VERSION];
+	f->access = in[RTE_CMMC_KEY_OFF_ACCESS];
+	f->slot = cmmc_get16(in + RTE_CMMC_KEY_OFF_REGION);
+	f->owner = cmmc_get16(in + RTE_CMMC_KEY_OFF_OWNER);
+	f->importer = cmmc_get16(in + RTE_CMMC_KEY_OFF_IMPORTER);
+	f->gen = cmmc_get32(in + RTE_CMMC_KEY_OFF_GENERATION);
+	f->inst_epoch = cmmc_get64(in + RTE_CMMC_KEY_OFF_INSTANCE);
+	f->offset = cmmc_get64(in + RTE_CMMC_KEY_OFF_OFFSET);
+	f->len = cmmc_get64(in + RTE_CMMC_KEY_OFF_LENGTH);
+	f->secret = cmmc_get64(in + RTE_CMMC_KEY_OFF_SECRET);
+	if (cmmc_get64(in + RTE_CMMC_KEY_OFF_RESERVED) != 0) {
 		*why = "reserved key field is not zero";
 		return -EBADMSG;
 	}

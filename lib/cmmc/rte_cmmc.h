@@ -96,6 +96,7 @@
  * Back-pressure is -ENOSPC (or a short count) and never logs.
  */
 
+#include <rte_compat.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -130,10 +131,60 @@ struct rte_cmmc_mem;
 struct rte_cmmc_rkey;
 struct rte_cmmc_ep;
 
-/** A serialised key: send these bytes as they are. */
+/**
+ * A serialised key: send these bytes as they are.
+ *
+ * The layout is public and stable within a key version, so that tools and
+ * other languages can read (never forge: the secret is the owner's) a key.
+ * Every field is little-endian at the offset named by enum
+ * rte_cmmc_key_field; rte_cmmc_key_info() decodes and checks all of them.
+ */
 struct rte_cmmc_key {
 	uint8_t bytes[RTE_CMMC_KEY_SIZE];
 };
+
+/** First four bytes of every key: "CMKY" read as a little-endian u32. */
+#define RTE_CMMC_KEY_MAGIC 0x594b4d43u
+/** Key layout version (byte RTE_CMMC_KEY_OFF_VERSION). */
+#define RTE_CMMC_KEY_VERSION 1
+
+/** Byte offsets of a key's fields (the width follows each name). */
+enum rte_cmmc_key_field {
+	RTE_CMMC_KEY_OFF_MAGIC = 0,       /**< u32, RTE_CMMC_KEY_MAGIC */
+	RTE_CMMC_KEY_OFF_VERSION = 4,     /**< u8, RTE_CMMC_KEY_VERSION */
+	RTE_CMMC_KEY_OFF_ACCESS = 5,      /**< u8, RTE_CMMC_ACCESS_* bits */
+	RTE_CMMC_KEY_OFF_REGION = 6,      /**< u16, owner's region id */
+	RTE_CMMC_KEY_OFF_OWNER = 8,       /**< u16, owner's NTB port */
+	RTE_CMMC_KEY_OFF_IMPORTER = 10,   /**< u16, the one port it is for */
+	RTE_CMMC_KEY_OFF_GENERATION = 12, /**< u32, generation of the region */
+	RTE_CMMC_KEY_OFF_INSTANCE = 16,   /**< u64, owner's instance epoch */
+	RTE_CMMC_KEY_OFF_OFFSET = 24,     /**< u64, offset in exported memory */
+	RTE_CMMC_KEY_OFF_LENGTH = 32,     /**< u64, bytes */
+	RTE_CMMC_KEY_OFF_SECRET = 40,     /**< u64, random, owner-checked */
+	RTE_CMMC_KEY_OFF_RESERVED = 48,   /**< u64, zero */
+	RTE_CMMC_KEY_OFF_CHECKSUM = 56,   /**< u64, rte_cmmc_key_checksum() */
+};
+
+/**
+ * The checksum a key carries at RTE_CMMC_KEY_OFF_CHECKSUM: FNV-1a 64 over
+ * bytes 0..55. It detects damage in transit; it is no protection against
+ * forgery (anyone can compute it; the secret and the owner's table are).
+ *
+ * @param key Key bytes.
+ * @return The checksum the key should carry.
+ */
+static inline uint64_t
+rte_cmmc_key_checksum(const struct rte_cmmc_key *key)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	unsigned int i;
+
+	for (i = 0; i < RTE_CMMC_KEY_OFF_CHECKSUM; i++) {
+		h ^= key->bytes[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
 
 /** Context configuration; both ends must agree on nb_ep, depth, msg_size. */
 struct rte_cmmc_conf {
@@ -263,6 +314,7 @@ struct rte_cmmc_key_info {
  *
  * @param conf Filled.
  */
+__rte_experimental
 void rte_cmmc_conf_default(struct rte_cmmc_conf *conf);
 
 /**
@@ -280,6 +332,7 @@ void rte_cmmc_conf_default(struct rte_cmmc_conf *conf);
  *         memory; the log says how much is needed), ENOMEM, ENOTSUP, EIO
  *         (no random source).
  */
+__rte_experimental
 struct rte_cmmc *rte_cmmc_open(uint16_t ntb_id, const struct rte_cmmc_conf *conf);
 
 /**
@@ -290,6 +343,7 @@ struct rte_cmmc *rte_cmmc_open(uint16_t ntb_id, const struct rte_cmmc_conf *conf
  * @param c Context (NULL is ignored).
  * @return 0.
  */
+__rte_experimental
 int rte_cmmc_close(struct rte_cmmc *c);
 
 /**
@@ -299,6 +353,7 @@ int rte_cmmc_close(struct rte_cmmc *c);
  * @param c Context.
  * @return Number of peers READY (>= 0); -EINVAL.
  */
+__rte_experimental
 int rte_cmmc_poll(struct rte_cmmc *c);
 
 /**
@@ -309,6 +364,7 @@ int rte_cmmc_poll(struct rte_cmmc *c);
  * @return enum rte_cmmc_peer_state; -EINVAL, -ENOENT (not a peer of this
  *         context).
  */
+__rte_experimental
 int rte_cmmc_peer_state(struct rte_cmmc *c, int port);
 
 /**
@@ -319,6 +375,7 @@ int rte_cmmc_peer_state(struct rte_cmmc *c, int port);
  * @param timeout_ms Give up after this long.
  * @return 0; -EINVAL, -ENOENT, -ETIMEDOUT, -EPROTO (the peer was refused).
  */
+__rte_experimental
 int rte_cmmc_peer_wait(struct rte_cmmc *c, int port, unsigned int timeout_ms);
 
 /**
@@ -327,6 +384,7 @@ int rte_cmmc_peer_wait(struct rte_cmmc *c, int port, unsigned int timeout_ms);
  * @param c Context.
  * @return Port (>= 0); -EINVAL.
  */
+__rte_experimental
 int rte_cmmc_port(struct rte_cmmc *c);
 
 /**
@@ -340,6 +398,7 @@ int rte_cmmc_port(struct rte_cmmc *c);
  *         ENOMEM (that peer's memory is used up; its size is
  *         rte_cmmc_exportable_len()).
  */
+__rte_experimental
 struct rte_cmmc_mem *rte_cmmc_alloc(struct rte_cmmc *c, int port, size_t len,
 		size_t align);
 
@@ -350,6 +409,7 @@ struct rte_cmmc_mem *rte_cmmc_alloc(struct rte_cmmc *c, int port, size_t len,
  * @param port Peer's port number.
  * @return Bytes; 0 if @p port is not a peer.
  */
+__rte_experimental
 size_t rte_cmmc_exportable_len(struct rte_cmmc *c, int port);
 
 /**
@@ -362,6 +422,7 @@ size_t rte_cmmc_exportable_len(struct rte_cmmc *c, int port);
  * @return Memory object; NULL with rte_errno: EINVAL (NULL, 0 or wrapping),
  *         EFAULT (not DPDK memory), ENOSPC (too many registrations: 64).
  */
+__rte_experimental
 struct rte_cmmc_mem *rte_cmmc_mem_register(struct rte_cmmc *c, void *addr,
 		size_t len);
 
@@ -372,6 +433,7 @@ struct rte_cmmc_mem *rte_cmmc_mem_register(struct rte_cmmc *c, void *addr,
  * @param m Memory (NULL is ignored).
  * @return 0; -EBUSY (keys on it are still live: revoke them first).
  */
+__rte_experimental
 int rte_cmmc_mem_free(struct rte_cmmc_mem *m);
 
 /**
@@ -381,6 +443,7 @@ int rte_cmmc_mem_free(struct rte_cmmc_mem *m);
  * @param[out] len Bytes (may be NULL).
  * @return Address; NULL with rte_errno EINVAL.
  */
+__rte_experimental
 void *rte_cmmc_mem_addr(const struct rte_cmmc_mem *m, size_t *len);
 
 /**
@@ -397,6 +460,7 @@ void *rte_cmmc_mem_addr(const struct rte_cmmc_mem *m, size_t *len);
  *         access), -ENOSPC (all CMMC_MAX_KEYS key slots for that peer are
  *         live), -EIO (no random source).
  */
+__rte_experimental
 int rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
 		unsigned int access, struct rte_cmmc_key *key);
 
@@ -409,6 +473,7 @@ int rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
  * @return 0; -EBADMSG (not a valid key), -EINVAL (not exported by this
  *         context), -ENOENT (not live: already revoked or replaced).
  */
+__rte_experimental
 int rte_cmmc_key_revoke(struct rte_cmmc *c, const struct rte_cmmc_key *key);
 
 /**
@@ -419,6 +484,7 @@ int rte_cmmc_key_revoke(struct rte_cmmc *c, const struct rte_cmmc_key *key);
  * @return 0; -EINVAL (NULL), -EBADMSG (not a key or damaged),
  *         -EPROTONOSUPPORT (another key version).
  */
+__rte_experimental
 int rte_cmmc_key_info(const struct rte_cmmc_key *key,
 		struct rte_cmmc_key_info *info);
 
@@ -435,6 +501,7 @@ int rte_cmmc_key_info(const struct rte_cmmc_key *key,
  *         (secret, range or rights differ from the owner's table: forged),
  *         ENOMEM.
  */
+__rte_experimental
 struct rte_cmmc_rkey *rte_cmmc_key_import(struct rte_cmmc *c,
 		const struct rte_cmmc_key *key);
 
@@ -444,6 +511,7 @@ struct rte_cmmc_rkey *rte_cmmc_key_import(struct rte_cmmc *c,
  * @param rk Handle (NULL is ignored).
  * @return 0.
  */
+__rte_experimental
 int rte_cmmc_rkey_release(struct rte_cmmc_rkey *rk);
 
 /**
@@ -452,6 +520,7 @@ int rte_cmmc_rkey_release(struct rte_cmmc_rkey *rk);
  * @param rk Handle.
  * @return Bytes; 0 for NULL.
  */
+__rte_experimental
 uint64_t rte_cmmc_rkey_len(const struct rte_cmmc_rkey *rk);
 
 /**
@@ -462,6 +531,7 @@ uint64_t rte_cmmc_rkey_len(const struct rte_cmmc_rkey *rk);
  * @param index 0 .. nb_ep-1; pairs with the peer's endpoint of that index.
  * @return Endpoint; NULL with rte_errno: EINVAL, ENOENT, EEXIST, ENOMEM.
  */
+__rte_experimental
 struct rte_cmmc_ep *rte_cmmc_ep_create(struct rte_cmmc *c, int port,
 		uint16_t index);
 
@@ -471,6 +541,7 @@ struct rte_cmmc_ep *rte_cmmc_ep_create(struct rte_cmmc *c, int port,
  * @param ep Endpoint (NULL is ignored).
  * @return 0.
  */
+__rte_experimental
 int rte_cmmc_ep_destroy(struct rte_cmmc_ep *ep);
 
 /**
@@ -503,6 +574,7 @@ int rte_cmmc_ep_destroy(struct rte_cmmc_ep *ep);
  *         back-pressure stopped it is reported as not taken; posting it
  *         again writes all of it again.
  */
+__rte_experimental
 int rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops,
 		uint16_t n);
 
@@ -516,6 +588,7 @@ int rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops,
  * @param n   Its size.
  * @return Number filled (>= 0).
  */
+__rte_experimental
 int rte_cmmc_poll_cq(struct rte_cmmc_ep *ep, struct rte_cmmc_cpl *cpl,
 		uint16_t n);
 
@@ -529,6 +602,7 @@ int rte_cmmc_poll_cq(struct rte_cmmc_ep *ep, struct rte_cmmc_cpl *cpl,
  * @return Number filled (>= 0); -ENOLINK (peer not READY), -EPROTO (the
  *         peer wrote garbage; the channel stops until it reconnects).
  */
+__rte_experimental
 int rte_cmmc_recv(struct rte_cmmc_ep *ep, struct rte_cmmc_event *ev,
 		uint16_t n);
 
@@ -542,6 +616,7 @@ int rte_cmmc_recv(struct rte_cmmc_ep *ep, struct rte_cmmc_event *ev,
  * @return 0; -EMSGSIZE, -ENOSPC (peer's ring full: retry after polling),
  *         -ENOLINK.
  */
+__rte_experimental
 int rte_cmmc_msg_send(struct rte_cmmc_ep *ep, const void *buf, uint32_t len);
 
 /**
@@ -551,6 +626,7 @@ int rte_cmmc_msg_send(struct rte_cmmc_ep *ep, const void *buf, uint32_t len);
  * @param stats Filled.
  * @return 0; -EINVAL.
  */
+__rte_experimental
 int rte_cmmc_ep_stats_get(struct rte_cmmc_ep *ep, struct rte_cmmc_ep_stats *stats);
 
 /**

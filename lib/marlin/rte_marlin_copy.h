@@ -18,6 +18,7 @@
  * copied data, e.g. a ring index.
  */
 
+#include <rte_compat.h>
 #include <stddef.h>
 
 #include <rte_config.h>
@@ -37,25 +38,33 @@ enum rte_marlin_copy_isa {
 #define RTE_MARLIN_COPY_NT_MIN_LEN 256
 
 /** libc memcpy behind the routine signature. */
+__rte_internal
 void rte_marlin_copy_memcpy(void *dst, const void *src, size_t len);
 
 #ifdef RTE_ARCH_X86_64
+__rte_internal
 void rte_marlin_copy_nt_sse2(void *dst, const void *src, size_t len);
+__rte_internal
 void rte_marlin_copy_nt_avx2(void *dst, const void *src, size_t len);
+__rte_internal
 void rte_marlin_copy_nt_avx512(void *dst, const void *src, size_t len);
 #endif
 
 /** 1 if this CPU (and OS) can run the routine for @p isa. */
+__rte_internal
 int rte_marlin_copy_isa_supported(enum rte_marlin_copy_isa isa);
 
 /** The routine for @p isa (memcpy for RTE_MARLIN_COPY_NT_NONE); NULL if the CPU
  *  cannot run it. */
+__rte_internal
 rte_marlin_copy_fn rte_marlin_copy_nt_fn(enum rte_marlin_copy_isa isa);
 
 /** The instruction set the engine uses by default on this CPU. */
+__rte_internal
 enum rte_marlin_copy_isa rte_marlin_copy_isa_default(void);
 
 /** Name of an instruction set ("none", "sse2", "avx2", "avx512"). */
+__rte_internal
 const char *rte_marlin_copy_isa_name(enum rte_marlin_copy_isa isa);
 
 /** Order earlier streaming stores before later stores (sfence). */

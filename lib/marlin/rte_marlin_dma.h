@@ -83,6 +83,7 @@
  * negative errno on failure.
  */
 
+#include <rte_compat.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -184,6 +185,7 @@ struct rte_marlin_dma_stats {
  * Any thread (control).
  * @return Count (>= 0).
  */
+__rte_experimental
 int rte_marlin_dma_count(void);
 
 /**
@@ -193,6 +195,7 @@ int rte_marlin_dma_count(void);
  * @param name Engine name, as given to --vdev or to a driver's create call.
  * @return Engine id (>= 0); -EINVAL if @p name is NULL, -ENODEV if absent.
  */
+__rte_experimental
 int rte_marlin_dma_get_by_name(const char *name);
 
 /**
@@ -202,6 +205,7 @@ int rte_marlin_dma_get_by_name(const char *name);
  * @param dev_id Engine id.
  * @return 1 if the id names an engine, 0 otherwise.
  */
+__rte_experimental
 int rte_marlin_dma_is_valid(uint16_t dev_id);
 
 /**
@@ -213,6 +217,7 @@ int rte_marlin_dma_is_valid(uint16_t dev_id);
  * @return 0; -ENODEV (unknown id), -EINVAL (@p info NULL), or the driver's
  *         negative errno.
  */
+__rte_experimental
 int rte_marlin_dma_info_get(uint16_t dev_id, struct rte_marlin_dma_info *info);
 
 /**
@@ -226,6 +231,7 @@ int rte_marlin_dma_info_get(uint16_t dev_id, struct rte_marlin_dma_info *info);
  *         (SILENT on an engine without RTE_MARLIN_DMA_CAPA_SILENT); or the
  *         driver's negative errno (logged).
  */
+__rte_experimental
 int rte_marlin_dma_configure(uint16_t dev_id,
 		const struct rte_marlin_dma_conf *conf);
 
@@ -238,6 +244,7 @@ int rte_marlin_dma_configure(uint16_t dev_id,
  * @return 0 (also when already started); -ENODEV; -EINVAL (not configured);
  *         or the driver's negative errno.
  */
+__rte_experimental
 int rte_marlin_dma_start(uint16_t dev_id);
 
 /**
@@ -250,6 +257,7 @@ int rte_marlin_dma_start(uint16_t dev_id);
  * @param dev_id Engine id.
  * @return 0 (also when not started); -ENODEV; or the driver's negative errno.
  */
+__rte_experimental
 int rte_marlin_dma_stop(uint16_t dev_id);
 
 /**
@@ -259,6 +267,7 @@ int rte_marlin_dma_stop(uint16_t dev_id);
  * @param dev_id Engine id.
  * @return 0; -ENODEV.
  */
+__rte_experimental
 int rte_marlin_dma_close(uint16_t dev_id);
 
 /**
@@ -272,6 +281,7 @@ int rte_marlin_dma_close(uint16_t dev_id);
  * @return 0; -ENODEV; -EINVAL (@p stats NULL, not configured, @p qid out of
  *         range); -ENOTSUP (driver has no counters).
  */
+__rte_experimental
 int rte_marlin_dma_stats_get(uint16_t dev_id, uint16_t qid,
 		struct rte_marlin_dma_stats *stats);
 
@@ -284,6 +294,7 @@ int rte_marlin_dma_stats_get(uint16_t dev_id, uint16_t qid,
  * @return 0; -ENODEV; -EINVAL (not configured, @p qid out of range);
  *         -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_dma_stats_reset(uint16_t dev_id, uint16_t qid);
 
 /**
@@ -304,6 +315,7 @@ int rte_marlin_dma_stats_reset(uint16_t dev_id, uint16_t qid);
  * @return 0; -ENODEV; -EINVAL (NULL, zero length, or memory the engine
  *         cannot reach: no IOVA, not DPDK memory, not IOVA-contiguous).
  */
+__rte_experimental
 int rte_marlin_dma_mem_iova(uint16_t dev_id, const void *va, size_t len,
 		rte_iova_t *iova);
 
@@ -315,6 +327,7 @@ int rte_marlin_dma_mem_iova(uint16_t dev_id, const void *va, size_t len,
  * @param f      Output stream.
  * @return 0; -ENODEV; -EINVAL (@p f NULL).
  */
+__rte_experimental
 int rte_marlin_dma_dump(uint16_t dev_id, FILE *f);
 
 #include "rte_marlin_dma_core.h"

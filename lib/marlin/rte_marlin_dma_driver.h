@@ -30,6 +30,7 @@
  * fast-path table, which is reset to refusing stubs at stop.
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>

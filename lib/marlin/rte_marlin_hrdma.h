@@ -57,6 +57,7 @@
  * Back-pressure is always -ENOSPC (or a short count), and never logs.
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -201,6 +202,7 @@ struct rte_marlin_hrdma_qp_stats {
  *         ENOSPC (the window is too small for the rings; the log says how
  *         much is needed), ENOTSUP (the device lacks scratchpads).
  */
+__rte_experimental
 struct rte_marlin_hrdma_channel *
 rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		const struct rte_marlin_hrdma_conf *conf);
@@ -212,6 +214,7 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
  * @param ch Channel (NULL is ignored).
  * @return 0.
  */
+__rte_experimental
 int rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch);
 
 /**
@@ -223,6 +226,7 @@ int rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch);
  * @param ch Channel.
  * @return The state (enum rte_marlin_hrdma_state); -EINVAL.
  */
+__rte_experimental
 int rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch);
 
 /**
@@ -232,6 +236,7 @@ int rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch);
  * @param timeout_ms Give up after this long.
  * @return 0; -EINVAL, -ETIMEDOUT, -EPROTO (the peer was refused: see log).
  */
+__rte_experimental
 int rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
 		unsigned int timeout_ms);
 
@@ -242,6 +247,7 @@ int rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
  * @param info Filled on success.
  * @return 0; -EINVAL.
  */
+__rte_experimental
 int rte_marlin_hrdma_channel_info(struct rte_marlin_hrdma_channel *ch,
 		struct rte_marlin_hrdma_info *info);
 
@@ -252,6 +258,7 @@ int rte_marlin_hrdma_channel_info(struct rte_marlin_hrdma_channel *ch,
  * @param qid 0 .. nb_qp-1.
  * @return The queue pair; NULL with rte_errno EINVAL.
  */
+__rte_experimental
 struct rte_marlin_hrdma_qp *
 rte_marlin_hrdma_qp_get(struct rte_marlin_hrdma_channel *ch, uint16_t qid);
 
@@ -274,6 +281,7 @@ rte_marlin_hrdma_qp_get(struct rte_marlin_hrdma_channel *ch, uint16_t qid);
  *         full: retry after rte_marlin_hrdma_poll_cq()); -ENOSPC when none
  *         fit; -ENOLINK when the channel is not UP.
  */
+__rte_experimental
 int rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		const struct rte_marlin_hrdma_op *ops, uint16_t n);
 
@@ -289,6 +297,7 @@ int rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
  * @return Number filled (>= 0). After a link loss every outstanding
  *         operation completes here with -ENOLINK.
  */
+__rte_experimental
 int rte_marlin_hrdma_poll_cq(struct rte_marlin_hrdma_qp *qp,
 		struct rte_marlin_hrdma_cqe *cqe, uint16_t n);
 
@@ -303,6 +312,7 @@ int rte_marlin_hrdma_poll_cq(struct rte_marlin_hrdma_qp *qp,
  * @return Number filled (>= 0); -ENOLINK when the channel is not UP,
  *         -EPROTO when the peer wrote garbage (channel now in ERROR).
  */
+__rte_experimental
 int rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 		struct rte_marlin_hrdma_cqe *cqe, uint16_t n);
 
@@ -334,6 +344,7 @@ typedef int (*rte_marlin_hrdma_notify_check_t)(void *arg, uint64_t offset,
  * @param arg Passed to @p fn.
  * @return 0; -EINVAL.
  */
+__rte_experimental
 int rte_marlin_hrdma_qp_notify_check(struct rte_marlin_hrdma_qp *qp,
 		rte_marlin_hrdma_notify_check_t fn, void *arg);
 
@@ -345,6 +356,7 @@ int rte_marlin_hrdma_qp_notify_check(struct rte_marlin_hrdma_qp *qp,
  * @param n  Entries to release (at most the number held).
  * @return 0; -EINVAL (more than held).
  */
+__rte_experimental
 int rte_marlin_hrdma_recv_release(struct rte_marlin_hrdma_qp *qp, uint16_t n);
 
 /**
@@ -354,6 +366,7 @@ int rte_marlin_hrdma_recv_release(struct rte_marlin_hrdma_qp *qp, uint16_t n);
  * @param qp Queue pair.
  * @return Count (>= 0).
  */
+__rte_experimental
 int rte_marlin_hrdma_send_capacity(struct rte_marlin_hrdma_qp *qp);
 
 /**
@@ -363,6 +376,7 @@ int rte_marlin_hrdma_send_capacity(struct rte_marlin_hrdma_qp *qp);
  * @param stats Filled.
  * @return 0; -EINVAL.
  */
+__rte_experimental
 int rte_marlin_hrdma_qp_stats_get(struct rte_marlin_hrdma_qp *qp,
 		struct rte_marlin_hrdma_qp_stats *stats);
 
@@ -374,6 +388,7 @@ int rte_marlin_hrdma_qp_stats_get(struct rte_marlin_hrdma_qp *qp,
  * @param[out] len Region size.
  * @return The region; NULL with rte_errno EINVAL.
  */
+__rte_experimental
 void *rte_marlin_hrdma_local_region(struct rte_marlin_hrdma_channel *ch,
 		size_t *len);
 

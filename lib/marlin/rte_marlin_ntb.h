@@ -58,6 +58,7 @@
  * -ENOLINK when the operation needs a link that is down.
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -171,6 +172,7 @@ typedef void (*rte_marlin_ntb_event_cb_t)(uint16_t dev_id,
  *
  * @return Count (>= 0).
  */
+__rte_experimental
 int rte_marlin_ntb_count(void);
 
 /**
@@ -179,6 +181,7 @@ int rte_marlin_ntb_count(void);
  * @param name Device name (e.g. "ntb_shm0", or a PCI address for silicon).
  * @return Device id (>= 0); -EINVAL if @p name is NULL, -ENODEV if absent.
  */
+__rte_experimental
 int rte_marlin_ntb_get_by_name(const char *name);
 
 /**
@@ -187,6 +190,7 @@ int rte_marlin_ntb_get_by_name(const char *name);
  * @param dev_id Device id.
  * @return 1 if the id names a probed device, 0 otherwise.
  */
+__rte_experimental
 int rte_marlin_ntb_is_valid(uint16_t dev_id);
 
 /**
@@ -196,6 +200,7 @@ int rte_marlin_ntb_is_valid(uint16_t dev_id);
  * @param info   Filled on success (zeroed first).
  * @return 0; -ENODEV, -EINVAL (@p info NULL).
  */
+__rte_experimental
 int rte_marlin_ntb_info_get(uint16_t dev_id, struct rte_marlin_ntb_info *info);
 
 /**
@@ -203,6 +208,7 @@ int rte_marlin_ntb_info_get(uint16_t dev_id, struct rte_marlin_ntb_info *info);
  * @param dev_id Device id.
  * @return Port number (>= 0); -ENODEV.
  */
+__rte_experimental
 int rte_marlin_ntb_port_number(uint16_t dev_id);
 
 /**
@@ -210,6 +216,7 @@ int rte_marlin_ntb_port_number(uint16_t dev_id);
  * @param dev_id Device id.
  * @return Count (>= 1); -ENODEV.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_port_count(uint16_t dev_id);
 
 /**
@@ -218,6 +225,7 @@ int rte_marlin_ntb_peer_port_count(uint16_t dev_id);
  * @param pidx   Peer index.
  * @return Port number (>= 0); -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_port_number(uint16_t dev_id, int pidx);
 
 /**
@@ -226,6 +234,7 @@ int rte_marlin_ntb_peer_port_number(uint16_t dev_id, int pidx);
  * @param port   A peer's port number.
  * @return Peer index (>= 0); -ENODEV, -EINVAL (not a peer's port).
  */
+__rte_experimental
 int rte_marlin_ntb_peer_port_idx(uint16_t dev_id, int port);
 
 /**
@@ -236,6 +245,7 @@ int rte_marlin_ntb_peer_port_idx(uint16_t dev_id, int port);
  * @param width  If not NULL: width of that peer.
  * @return Bit mask (bit pidx set when up; >= 0); -ENODEV.
  */
+__rte_experimental
 int64_t rte_marlin_ntb_link_is_up(uint16_t dev_id,
 		enum rte_marlin_ntb_speed *speed, enum rte_marlin_ntb_width *width);
 
@@ -247,6 +257,7 @@ int64_t rte_marlin_ntb_link_is_up(uint16_t dev_id,
  * @param link   Filled on success.
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_link_get(uint16_t dev_id, int pidx,
 		struct rte_marlin_ntb_link *link);
 
@@ -258,6 +269,7 @@ int rte_marlin_ntb_link_get(uint16_t dev_id, int pidx,
  * @param max_width Widest width, or RTE_MARLIN_NTB_WIDTH_AUTO.
  * @return 0; -ENODEV, -EIO (hardware refused).
  */
+__rte_experimental
 int rte_marlin_ntb_link_enable(uint16_t dev_id,
 		enum rte_marlin_ntb_speed max_speed, enum rte_marlin_ntb_width max_width);
 
@@ -267,6 +279,7 @@ int rte_marlin_ntb_link_enable(uint16_t dev_id,
  * @param dev_id Device id.
  * @return 0; -ENODEV, -EIO.
  */
+__rte_experimental
 int rte_marlin_ntb_link_disable(uint16_t dev_id);
 
 /**
@@ -275,6 +288,7 @@ int rte_marlin_ntb_link_disable(uint16_t dev_id);
  * @param pidx   Peer index.
  * @return Count (>= 0); -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_mw_count(uint16_t dev_id, int pidx);
 
 /**
@@ -286,6 +300,7 @@ int rte_marlin_ntb_mw_count(uint16_t dev_id, int pidx);
  * @param align  Filled on success.
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_mw_get_align(uint16_t dev_id, int pidx, int widx,
 		struct rte_marlin_ntb_mw_align *align);
 
@@ -302,6 +317,7 @@ int rte_marlin_ntb_mw_get_align(uint16_t dev_id, int pidx, int widx,
  *         -ENOTSUP (the window's memory is fixed by the device),
  *         -EIO (the device did not accept the translation).
  */
+__rte_experimental
 int rte_marlin_ntb_mw_set_trans(uint16_t dev_id, int pidx, int widx,
 		void *addr, rte_iova_t iova, size_t size);
 
@@ -312,6 +328,7 @@ int rte_marlin_ntb_mw_set_trans(uint16_t dev_id, int pidx, int widx,
  * @param widx   Window index.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_ntb_mw_clear_trans(uint16_t dev_id, int pidx, int widx);
 
 /**
@@ -330,6 +347,7 @@ int rte_marlin_ntb_mw_clear_trans(uint16_t dev_id, int pidx, int widx);
  * @return 0; -ENODEV, -EINVAL, -ENOMEM, -EBUSY, or an error of
  *         rte_marlin_ntb_mw_set_trans().
  */
+__rte_experimental
 int rte_marlin_ntb_mw_alloc(uint16_t dev_id, int pidx, int widx, size_t size,
 		void **addr, size_t *len);
 
@@ -340,6 +358,7 @@ int rte_marlin_ntb_mw_alloc(uint16_t dev_id, int pidx, int widx, size_t size,
  * @param widx   Window index.
  * @return 0; -ENODEV, -EINVAL, -ENOENT (nothing allocated).
  */
+__rte_experimental
 int rte_marlin_ntb_mw_free(uint16_t dev_id, int pidx, int widx);
 
 /**
@@ -348,6 +367,7 @@ int rte_marlin_ntb_mw_free(uint16_t dev_id, int pidx, int widx);
  * @param pidx   Peer index.
  * @return Count (>= 0); -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_mw_count(uint16_t dev_id, int pidx);
 
 /**
@@ -366,6 +386,7 @@ int rte_marlin_ntb_peer_mw_count(uint16_t dev_id, int pidx);
  * @return 0; -ENODEV, -EINVAL, -ENOLINK (never been up, size unknown yet),
  *         -ENOMEM.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_mw_get_addr(uint16_t dev_id, int pidx, int widx,
 		void **base, size_t *size);
 
@@ -375,6 +396,7 @@ int rte_marlin_ntb_peer_mw_get_addr(uint16_t dev_id, int pidx, int widx,
  * @param[out] mask The mask.
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_db_valid_mask(uint16_t dev_id, uint64_t *mask);
 
 /**
@@ -383,6 +405,7 @@ int rte_marlin_ntb_db_valid_mask(uint16_t dev_id, uint64_t *mask);
  * @param[out] bits The pending bits.
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_db_read(uint16_t dev_id, uint64_t *bits);
 
 /**
@@ -391,6 +414,7 @@ int rte_marlin_ntb_db_read(uint16_t dev_id, uint64_t *bits);
  * @param bits   Bits to clear; must be within the valid mask.
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_marlin_ntb_db_clear(uint16_t dev_id, uint64_t bits);
 
 /**
@@ -399,6 +423,7 @@ int rte_marlin_ntb_db_clear(uint16_t dev_id, uint64_t bits);
  * @param bits   Bits to mask.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_ntb_db_set_mask(uint16_t dev_id, uint64_t bits);
 
 /**
@@ -408,6 +433,7 @@ int rte_marlin_ntb_db_set_mask(uint16_t dev_id, uint64_t bits);
  * @param bits   Bits to unmask.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_ntb_db_clear_mask(uint16_t dev_id, uint64_t bits);
 
 /**
@@ -416,6 +442,7 @@ int rte_marlin_ntb_db_clear_mask(uint16_t dev_id, uint64_t bits);
  * @param[out] mask The mask.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_ntb_db_read_mask(uint16_t dev_id, uint64_t *mask);
 
 /**
@@ -425,6 +452,7 @@ int rte_marlin_ntb_db_read_mask(uint16_t dev_id, uint64_t *mask);
  * @param bits   Bits to set; within the valid mask.
  * @return 0; -ENODEV, -EINVAL, -ENOLINK.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_db_set(uint16_t dev_id, int pidx, uint64_t bits);
 
 /**
@@ -432,6 +460,7 @@ int rte_marlin_ntb_peer_db_set(uint16_t dev_id, int pidx, uint64_t bits);
  * @param dev_id Device id.
  * @return Count (>= 0; 0 when the device has none); -ENODEV.
  */
+__rte_experimental
 int rte_marlin_ntb_spad_count(uint16_t dev_id);
 
 /**
@@ -442,6 +471,7 @@ int rte_marlin_ntb_spad_count(uint16_t dev_id);
  * @param[out] val The value.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_ntb_spad_read(uint16_t dev_id, int pidx, int sidx, uint32_t *val);
 
 /**
@@ -452,6 +482,7 @@ int rte_marlin_ntb_spad_read(uint16_t dev_id, int pidx, int sidx, uint32_t *val)
  * @param val    Value.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP.
  */
+__rte_experimental
 int rte_marlin_ntb_spad_write(uint16_t dev_id, int pidx, int sidx, uint32_t val);
 
 /**
@@ -462,6 +493,7 @@ int rte_marlin_ntb_spad_write(uint16_t dev_id, int pidx, int sidx, uint32_t val)
  * @param val    Value.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP, -ENOLINK.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_spad_write(uint16_t dev_id, int pidx, int sidx,
 		uint32_t val);
 
@@ -474,6 +506,7 @@ int rte_marlin_ntb_peer_spad_write(uint16_t dev_id, int pidx, int sidx,
  * @param[out] val The value.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP, -ENOLINK.
  */
+__rte_experimental
 int rte_marlin_ntb_peer_spad_read(uint16_t dev_id, int pidx, int sidx,
 		uint32_t *val);
 
@@ -482,6 +515,7 @@ int rte_marlin_ntb_peer_spad_read(uint16_t dev_id, int pidx, int sidx,
  * @param dev_id Device id.
  * @return Count (>= 0; 0 when the device has none); -ENODEV.
  */
+__rte_experimental
 int rte_marlin_ntb_msg_count(uint16_t dev_id);
 
 /**
@@ -492,6 +526,7 @@ int rte_marlin_ntb_msg_count(uint16_t dev_id);
  * @param[out] msg  The message.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP, -EAGAIN (register empty).
  */
+__rte_experimental
 int rte_marlin_ntb_msg_read(uint16_t dev_id, int midx, int *pidx, uint32_t *msg);
 
 /**
@@ -502,6 +537,7 @@ int rte_marlin_ntb_msg_read(uint16_t dev_id, int midx, int *pidx, uint32_t *msg)
  * @param msg    The message.
  * @return 0; -ENODEV, -EINVAL, -ENOTSUP, -ENOLINK, -EAGAIN (peer's register full).
  */
+__rte_experimental
 int rte_marlin_ntb_peer_msg_write(uint16_t dev_id, int pidx, int midx,
 		uint32_t msg);
 
@@ -513,6 +549,7 @@ int rte_marlin_ntb_peer_msg_write(uint16_t dev_id, int pidx, int midx,
  * @param arg    Passed to @p cb.
  * @return 0; -ENODEV.
  */
+__rte_experimental
 int rte_marlin_ntb_event_callback_register(uint16_t dev_id,
 		rte_marlin_ntb_event_cb_t cb, void *arg);
 
@@ -525,6 +562,7 @@ int rte_marlin_ntb_event_callback_register(uint16_t dev_id,
  * @param dev_id Device id.
  * @return Number of events delivered (>= 0); -ENODEV.
  */
+__rte_experimental
 int rte_marlin_ntb_poll(uint16_t dev_id);
 
 /**
@@ -535,6 +573,7 @@ int rte_marlin_ntb_poll(uint16_t dev_id);
  * @param timeout_ms Give up after this long.
  * @return 0 when up; -ENODEV, -EINVAL, -ETIMEDOUT.
  */
+__rte_experimental
 int rte_marlin_ntb_link_wait(uint16_t dev_id, int pidx, unsigned int timeout_ms);
 
 #ifdef __cplusplus

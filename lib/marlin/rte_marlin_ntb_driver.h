@@ -30,6 +30,7 @@
  * the class before an op is called; ops may trust them.
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 #include <stddef.h>
 

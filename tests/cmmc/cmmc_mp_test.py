@@ -504,14 +504,36 @@ def build_option(build, name):
     return None
 
 
+def staged_install(t):
+    """meson install this build into a staging directory; returns the
+    directory of its .pc files and of its libraries."""
+    stage = os.path.join(t.tmp, "stage")
+    r = subprocess.run(["meson", "install", "-C", t.args.build, "--no-rebuild",
+                        "--quiet", "--destdir", stage],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise Fail("meson install --destdir failed:\n%s\n%s" %
+                   (r.stdout, r.stderr))
+    pcs = [root for root, _, files in os.walk(stage) if "libcmmc.pc" in files]
+    if len(pcs) != 1:
+        raise Fail("staged install has %d directories with libcmmc.pc" %
+                   len(pcs))
+    pcdir = pcs[0]
+    for pc in ("libmarlin.pc", "libmarlin-ntb-shm.pc"):
+        if not os.path.exists(os.path.join(pcdir, pc)):
+            raise Fail("staged install lacks " + pc)
+    return pcdir, os.path.dirname(pcdir)
+
+
 def test_pkgconfig(t):
-    """Build the example out of tree with its Makefile and pkg-config
-    (against this build's uninstalled .pc files), then run it."""
+    """Stage an install (meson install --destdir), build the example out of
+    tree with its Makefile and the staged .pc files (relocatable), then run
+    it on the staged libraries."""
     src = os.path.join(t.args.source, "examples", "cmmc_pingpong")
-    pcdir = os.path.join(t.args.build, "meson-uninstalled")
     if shutil.which("make") is None or shutil.which("pkg-config") is None:
         log("make or pkg-config missing: cannot build the example by hand")
         sys.exit(77)
+    pcdir, libdir = staged_install(t)
     env = dict(os.environ)
     env["PKG_CONFIG_PATH"] = pcdir
     out = os.path.join(t.tmp, "build")
@@ -525,14 +547,17 @@ def test_pkgconfig(t):
     if r.returncode != 0:
         raise Fail("make failed:\n%s\n%s" % (r.stdout, r.stderr))
     binary = os.path.join(out, "marlin-cmmc-pingpong")
-    libdirs = [os.path.join(t.args.build, d) for d in
-               ("lib/marlin", "lib/cmmc", "drivers/ntb/shm")]
+    needed = subprocess.run(["readelf", "-d", binary], capture_output=True,
+                            text=True).stdout
+    if "librte_ntb_shm" not in needed:
+        raise Fail("the example did not link librte_ntb_shm through "
+                   "libmarlin-ntb-shm.pc")
+    # only the staged libraries: a stale build tree path must not help
     os.environ["LD_LIBRARY_PATH"] = ":".join(
-        libdirs + [os.environ.get("LD_LIBRARY_PATH", "")])
-    # a bare name, found through LD_LIBRARY_PATH: EAL refuses a plugin path
-    # below a world-writable directory (a clone under /tmp)
-    res = run_pingpong(t, binary, ["-d", "librte_ntb_shm.so"])
-    log("pkg-config build of the example runs: " + " | ".join(res))
+        [libdir] + [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":")
+                    if d and not d.startswith(t.args.build)])
+    res = run_pingpong(t, binary, [])
+    log("example built from the staged install runs: " + " | ".join(res))
 
 
 TESTS = {

@@ -152,9 +152,9 @@ class Env:
         self.netns = []
         self.tmp = tempfile.mkdtemp(prefix="eop_%s_" % name, dir="/dev/shm")
         self.fabric = "eop%d%s" % (os.getpid(), name)
-        self.shm_so = os.path.join(self.build, "drivers", "ntb", "shm",
+        self.shm_so = os.path.join(self.build, "drivers",
                                    "librte_ntb_shm.so")
-        self.eop_so = os.path.join(self.build, "drivers", "net", "eop",
+        self.eop_so = os.path.join(self.build, "drivers",
                                    "librte_net_eop.so")
         self.testpmd = shutil.which("dpdk-testpmd")
         # EAL refuses a plugin path below a world-writable directory (a

@@ -28,6 +28,7 @@
  * or, without EAL arguments, with rte_marlin_dma_cpu_create().
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -61,6 +62,7 @@ struct rte_marlin_dma_cpu_conf {
  * @return Engine id (>= 0); -EINVAL (bad name, reserved field set),
  *         -EEXIST (name taken), -ENOSPC (no free engine id), -ENOMEM.
  */
+__rte_experimental
 int rte_marlin_dma_cpu_create(const char *name,
 		const struct rte_marlin_dma_cpu_conf *conf);
 

@@ -36,6 +36,7 @@
  * which a shared-library EAL also scans by itself).
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 
 #include <rte_bitops.h>
@@ -73,6 +74,7 @@ struct rte_marlin_dma_dmadev_conf {
  *         -ENOTSUP (the dmadev cannot copy memory to memory); -EEXIST;
  *         -ENOSPC; -ENOMEM.
  */
+__rte_experimental
 int rte_marlin_dma_dmadev_create(const char *name, const char *dmadev,
 		const struct rte_marlin_dma_dmadev_conf *conf);
 

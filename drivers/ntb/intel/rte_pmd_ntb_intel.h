@@ -25,6 +25,7 @@
  * Thread safety: as the class control calls (one thread per device).
  */
 
+#include <rte_compat.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -82,6 +83,7 @@ struct rte_pmd_ntb_intel_info {
  * @param stats  Filled on success.
  * @return 0; -ENODEV (no such device or not ntb_intel), -EINVAL (NULL).
  */
+__rte_experimental
 int rte_pmd_ntb_intel_stats_get(uint16_t dev_id,
 		struct rte_pmd_ntb_intel_stats *stats);
 
@@ -91,6 +93,7 @@ int rte_pmd_ntb_intel_stats_get(uint16_t dev_id,
  * @param dev_id NTB class device id of an ntb_intel device.
  * @return 0; -ENODEV.
  */
+__rte_experimental
 int rte_pmd_ntb_intel_stats_reset(uint16_t dev_id);
 
 /**
@@ -100,6 +103,7 @@ int rte_pmd_ntb_intel_stats_reset(uint16_t dev_id);
  * @param info   Filled on success.
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_pmd_ntb_intel_info_get(uint16_t dev_id,
 		struct rte_pmd_ntb_intel_info *info);
 
@@ -117,6 +121,7 @@ int rte_pmd_ntb_intel_info_get(uint16_t dev_id,
  *         a register model, or the kernel driver offers no MSI-X),
  *         -EIO (DPDK could not enable the vectors).
  */
+__rte_experimental
 int rte_pmd_ntb_intel_intr_enable(uint16_t dev_id);
 
 /**
@@ -125,6 +130,7 @@ int rte_pmd_ntb_intel_intr_enable(uint16_t dev_id);
  * @param dev_id NTB class device id of an ntb_intel device.
  * @return 0; -ENODEV.
  */
+__rte_experimental
 int rte_pmd_ntb_intel_intr_disable(uint16_t dev_id);
 
 /**
@@ -135,6 +141,7 @@ int rte_pmd_ntb_intel_intr_disable(uint16_t dev_id);
  * @param vector 0 .. (vectors - 1).
  * @return fd (>= 0); -ENODEV, -EINVAL (bad vector or interrupts off).
  */
+__rte_experimental
 int rte_pmd_ntb_intel_intr_fd(uint16_t dev_id, int vector);
 
 /**
@@ -145,6 +152,7 @@ int rte_pmd_ntb_intel_intr_fd(uint16_t dev_id, int vector);
  * @param[out] mask Doorbell bits (within the valid mask).
  * @return 0; -ENODEV, -EINVAL.
  */
+__rte_experimental
 int rte_pmd_ntb_intel_db_vector_mask(uint16_t dev_id, int vector,
 		uint64_t *mask);
 

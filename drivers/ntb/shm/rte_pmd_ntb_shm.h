@@ -19,6 +19,7 @@
  * from outside the hosts ("pull the cable").
  */
 
+#include <rte_compat.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ extern "C" {
  * @param len    Its size.
  * @return 0; -EINVAL (bad name), -ENAMETOOLONG.
  */
+__rte_experimental
 int rte_pmd_ntb_shm_fabric_path(const char *fabric, const char *dir,
 		char *buf, size_t len);
 
@@ -57,6 +59,7 @@ int rte_pmd_ntb_shm_fabric_path(const char *fabric, const char *dir,
  * @param cut    1 to cut, 0 to restore.
  * @return 0; -EINVAL (ids), -ENOENT (no such fabric), -errno of file calls.
  */
+__rte_experimental
 int rte_pmd_ntb_shm_link_cut(const char *fabric_path, int host_a, int host_b,
 		int cut);
 
@@ -82,6 +85,7 @@ struct rte_pmd_ntb_shm_host_state {
  * @return 0; -EINVAL, -ENOENT (no register page: host never started or
  *         cleaned up), -EPROTO (file is not a valid register page).
  */
+__rte_experimental
 int rte_pmd_ntb_shm_host_state(const char *fabric_path, int host_id,
 		struct rte_pmd_ntb_shm_host_state *st);
 
@@ -92,6 +96,7 @@ int rte_pmd_ntb_shm_host_state(const char *fabric_path, int host_id,
  * @param remove_dir  Also remove the directory if no host is left.
  * @return Number of hosts whose files were removed (>= 0); -ENOENT, -errno.
  */
+__rte_experimental
 int rte_pmd_ntb_shm_fabric_clean(const char *fabric_path, int remove_dir);
 
 #ifdef __cplusplus

@@ -211,7 +211,7 @@ def build_perf(build_dir):
         sys.exit("pkg-config cannot find libcmmc in %s: %s" %
                  (build_dir, flags.stderr))
     exe = os.path.join(hb.tmpdir, "cmmc_perf")
-    shm = os.path.join(build_dir, "drivers", "ntb", "shm")
+    shm = os.path.join(build_dir, "drivers")
     cmd = ["cc", "-O3", "-Wall", "-Wextra", "-D_GNU_SOURCE",
            "-DALLOW_EXPERIMENTAL_API", os.path.join(HERE, "cmmc_perf.c"),
            "-o", exe] + flags.stdout.split() + [
@@ -227,8 +227,7 @@ def build_perf(build_dir):
         sys.exit("cannot build shm_copy:\n" + r.stderr)
     run_env = dict(os.environ)
     run_env["LD_LIBRARY_PATH"] = ":".join(
-        [os.path.join(build_dir, d) for d in ("lib/marlin", "lib/cmmc",
-                                              "drivers/ntb/shm")] +
+        [os.path.join(build_dir, d) for d in ("lib", "drivers")] +
         [os.environ.get("LD_LIBRARY_PATH", "")])
     return exe, run_env, " ".join(cmd), shm_copy
 

@@ -106,8 +106,8 @@ class Bench:
 
     @staticmethod
     def plugins(build):
-        shm = os.path.join(build, "drivers", "ntb", "shm", "librte_ntb_shm.so")
-        eop = os.path.join(build, "drivers", "net", "eop", "librte_net_eop.so")
+        shm = os.path.join(build, "drivers", "librte_ntb_shm.so")
+        eop = os.path.join(build, "drivers", "librte_net_eop.so")
         for f in (shm, eop):
             if not os.path.exists(f):
                 sys.exit("%s missing: build %s first" % (f, build))

@@ -406,6 +406,17 @@ test_key_codec(void **state)
 	assert_int_equal(k.bytes[3], 'Y');
 	assert_int_equal(k.bytes[6], 17);
 	assert_int_equal(k.bytes[12], 0x04);
+	/* the public layout (rte_cmmc.h) names the same bytes */
+	assert_int_equal(k.bytes[RTE_CMMC_KEY_OFF_MAGIC] |
+			 k.bytes[RTE_CMMC_KEY_OFF_MAGIC + 3] << 24,
+			 RTE_CMMC_KEY_MAGIC & 0xff0000ffu);
+	assert_int_equal(k.bytes[RTE_CMMC_KEY_OFF_VERSION], RTE_CMMC_KEY_VERSION);
+	assert_int_equal(k.bytes[RTE_CMMC_KEY_OFF_REGION], 17);
+	assert_int_equal(k.bytes[RTE_CMMC_KEY_OFF_OWNER], 3);
+	assert_int_equal(k.bytes[RTE_CMMC_KEY_OFF_IMPORTER], 9);
+	assert_true(cmmc_get64(k.bytes + RTE_CMMC_KEY_OFF_LENGTH) == 0x123456);
+	assert_true(cmmc_get64(k.bytes + RTE_CMMC_KEY_OFF_CHECKSUM) ==
+		    rte_cmmc_key_checksum(&k));
 	assert_int_equal(cmmc_key_decode(k.bytes, &g, &why), 0);
 	assert_int_equal(g.slot, 17);
 	assert_int_equal(g.owner, 3);
@@ -450,7 +461,7 @@ test_key_codec(void **state)
 	assert_int_equal(cmmc_key_decode(k.bytes, &g, &why), 0);
 	/* another version, correctly summed */
 	k.bytes[4] = CMMC_KEY_VERSION + 1;
-	cmmc_put64(k.bytes + 56, cmmc_fnv1a64(k.bytes, 56));
+	cmmc_put64(k.bytes + 56, rte_cmmc_key_checksum(&k));
 	assert_int_equal(cmmc_key_decode(k.bytes, &g, &why), -EPROTONOSUPPORT);
 }
 
