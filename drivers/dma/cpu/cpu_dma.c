@@ -23,13 +23,13 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_kvargs.h>
 #include <rte_log.h>
 #include <bus_vdev_driver.h>
 
 #include "rte_marlin_dma.h"
 #include "rte_marlin_dma_driver.h"
 #include "rte_pmd_dma_cpu.h"
+#include "rte_marlin_args.h"
 #include "rte_marlin_copy.h"
 
 RTE_LOG_REGISTER_DEFAULT(dma_cpu_logtype, NOTICE);
@@ -338,36 +338,8 @@ rte_marlin_dma_cpu_create(const char *name,
 
 /* ---- vdev glue ---- */
 
-/* BYTES with an optional K/M/G suffix (powers of 1024). */
 static int
-parse_bytes(const char *key, const char *value, void *opaque)
-{
-	uint64_t *out = opaque;
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(value, &end, 0);
-	if (errno != 0 || end == value || value[0] == '-')
-		goto bad;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || v > UINT32_MAX)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	CPU_LOG(ERR, "%s=%s: expected a byte count up to 4G (suffix K, M or G allowed)",
-		key, value);
-	return -EINVAL;
-}
-
-static int
-parse_isa(const char *key, const char *value, void *opaque)
+parse_isa(const char *dev, const char *key, const char *value, void *opaque)
 {
 	enum rte_marlin_copy_isa *out = opaque;
 	static const enum rte_marlin_copy_isa all[] = {
@@ -384,44 +356,37 @@ parse_isa(const char *key, const char *value, void *opaque)
 		if (strcmp(value, rte_marlin_copy_isa_name(all[i])) != 0)
 			continue;
 		if (!rte_marlin_copy_isa_supported(all[i])) {
-			CPU_LOG(ERR, "%s=%s: this CPU cannot run it", key, value);
+			CPU_LOG(ERR, "%s: %s=%s: this CPU cannot run it", dev, key,
+				value);
 			return -ENOTSUP;
 		}
 		*out = all[i];
 		return 0;
 	}
-	CPU_LOG(ERR, "%s=%s: expected auto, none, sse2, avx2 or avx512", key,
-		value);
+	CPU_LOG(ERR, "%s: %s=%s: expected auto, none, sse2, avx2 or avx512", dev,
+		key, value);
 	return -EINVAL;
 }
 
 static int
 cpu_probe(struct rte_vdev_device *vdev)
 {
-	static const char * const keys[] = {
-		CPU_ARG_NT_THRESHOLD, CPU_ARG_NT_ISA, NULL,
-	};
 	const char *name = rte_vdev_device_name(vdev);
-	const char *args = rte_vdev_device_args(vdev);
 	uint64_t nt = RTE_MARLIN_RTE_MARLIN_COPY_NT_DEFAULT;
 	enum rte_marlin_copy_isa isa = rte_marlin_copy_isa_default();
-	struct rte_kvargs *kv = NULL;
+	const struct rte_marlin_arg args[] = {
+		{ .key = CPU_ARG_NT_THRESHOLD, .type = RTE_MARLIN_ARG_SIZE,
+		  .min = 0, .max = UINT32_MAX, .dst = &nt,
+		  .hint = " (copies of this size and more use streaming stores)" },
+		{ .key = CPU_ARG_NT_ISA, .type = RTE_MARLIN_ARG_FUNC,
+		  .parse = parse_isa, .dst = &isa },
+	};
 	int rc;
 
-	if (args != NULL && args[0] != '\0') {
-		kv = rte_kvargs_parse(args, keys);
-		if (kv == NULL) {
-			CPU_LOG(ERR, "%s: cannot parse devargs \"%s\" (known: %s, %s)",
-				name, args, CPU_ARG_NT_THRESHOLD, CPU_ARG_NT_ISA);
-			return -EINVAL;
-		}
-		rc = rte_kvargs_process(kv, CPU_ARG_NT_THRESHOLD, parse_bytes, &nt);
-		if (rc == 0)
-			rc = rte_kvargs_process(kv, CPU_ARG_NT_ISA, parse_isa, &isa);
-		rte_kvargs_free(kv);
-		if (rc != 0)
-			return -EINVAL;
-	}
+	rc = rte_marlin_devargs_parse(name, rte_vdev_device_args(vdev), args,
+				      RTE_DIM(args), NULL);
+	if (rc != 0)
+		return rc;
 	rc = cpu_create(name, nt, isa, &vdev->device);
 	if (rc < 0) {
 		CPU_LOG(ERR, "%s: cannot create engine: %s", name,

@@ -25,13 +25,13 @@
 #include <rte_dmadev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_kvargs.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_string_fns.h>
 #include <bus_vdev_driver.h>
 
+#include "rte_marlin_args.h"
 #include "rte_marlin_dma.h"
 #include "rte_marlin_dma_driver.h"
 #include "rte_pmd_dma_dmadev.h"
@@ -583,56 +583,22 @@ rte_marlin_dma_dmadev_create(const char *name, const char *dmadev,
 /* ---- vdev glue ---- */
 
 static int
-parse_string(const char *key, const char *value, void *opaque)
-{
-	char *out = opaque;
-
-	RTE_SET_USED(key);
-	if (strlcpy(out, value, RTE_DEV_NAME_MAX_LEN) >= RTE_DEV_NAME_MAX_LEN)
-		return -EINVAL;
-	return 0;
-}
-
-static int
-parse_bool(const char *key, const char *value, void *opaque)
-{
-	int *out = opaque;
-
-	if (strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
-		*out = 1;
-	else if (strcmp(value, "0") == 0 || strcmp(value, "no") == 0)
-		*out = 0;
-	else {
-		DDEV_LOG(ERR, "%s=%s: expected 0 or 1", key, value);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int
 ddev_probe(struct rte_vdev_device *vdev)
 {
-	static const char * const keys[] = {
-		DDEV_ARG_DMADEV, DDEV_ARG_IOVA, NULL,
-	};
 	const char *name = rte_vdev_device_name(vdev);
-	const char *args = rte_vdev_device_args(vdev);
 	char dmadev[RTE_DEV_NAME_MAX_LEN] = "";
-	struct rte_kvargs *kv;
 	int iova = 0, rc;
+	const struct rte_marlin_arg args[] = {
+		{ .key = DDEV_ARG_DMADEV, .type = RTE_MARLIN_ARG_STRING,
+		  .dst = dmadev, .dst_len = sizeof(dmadev),
+		  .hint = " (a DPDK dmadev name or id)" },
+		{ .key = DDEV_ARG_IOVA, .type = RTE_MARLIN_ARG_BOOL, .dst = &iova },
+	};
 
-	kv = rte_kvargs_parse(args != NULL ? args : "", keys);
-	if (kv == NULL) {
-		DDEV_LOG(ERR, "%s: cannot parse devargs \"%s\" (known: %s, %s)",
-			name, args, DDEV_ARG_DMADEV, DDEV_ARG_IOVA);
-		return -EINVAL;
-	}
-	rc = rte_kvargs_process(kv, DDEV_ARG_DMADEV, parse_string, dmadev);
-	if (rc == 0)
-		rc = rte_kvargs_process(kv, DDEV_ARG_IOVA, parse_bool, &iova);
-	rte_kvargs_free(kv);
+	rc = rte_marlin_devargs_parse(name, rte_vdev_device_args(vdev), args,
+				      RTE_DIM(args), NULL);
 	if (rc != 0)
-		return -EINVAL;
+		return rc;
 	if (dmadev[0] == '\0') {
 		DDEV_LOG(ERR, "%s: devarg %s=<dmadev name or id> is required",
 			name, DDEV_ARG_DMADEV);

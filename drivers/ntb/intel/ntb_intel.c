@@ -24,48 +24,29 @@
 #include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_interrupts.h>
-#include <rte_kvargs.h>
 
 #include "ntb_intel_private.h"
+#include "rte_marlin_args.h"
 
 #define NTB_INTEL_ARG_WC	"wc"
 #define NTB_INTEL_ARG_B2B_MW	"b2b_mw"
 
-static const char * const ntb_intel_valid_args[] = {
-	NTB_INTEL_ARG_WC,
-	NTB_INTEL_ARG_B2B_MW,
-	NULL,
-};
-
 static int
-parse_wc(const char *key, const char *value, void *opaque)
+parse_wc(const char *dev, const char *key, const char *value, void *opaque)
 {
 	int *wc = opaque;
 
-	RTE_SET_USED(key);
 	if (strcmp(value, "auto") == 0)
 		*wc = -1;
 	else if (strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
 		*wc = 1;
 	else if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
 		*wc = 0;
-	else
+	else {
+		NTB_INTEL_LOG(ERR, "%s: %s=%s: use auto, on or off", dev, key,
+			      value);
 		return -EINVAL;
-	return 0;
-}
-
-static int
-parse_b2b_mw(const char *key, const char *value, void *opaque)
-{
-	int *doorbell_reg = opaque;
-
-	RTE_SET_USED(key);
-	if (strcmp(value, "1") == 0)
-		*doorbell_reg = 0;
-	else if (strcmp(value, "0") == 0)
-		*doorbell_reg = 1;
-	else
-		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -73,29 +54,19 @@ static int
 parse_devargs(const char *name, const struct rte_devargs *da,
 		struct ntb_intel_args *args)
 {
-	struct rte_kvargs *kv;
-	int rc = 0;
+	int b2b_mw = 1, rc;
+	const struct rte_marlin_arg table[] = {
+		{ .key = NTB_INTEL_ARG_WC, .type = RTE_MARLIN_ARG_FUNC,
+		  .parse = parse_wc, .dst = &args->wc },
+		{ .key = NTB_INTEL_ARG_B2B_MW, .type = RTE_MARLIN_ARG_BOOL,
+		  .dst = &b2b_mw,
+		  .hint = " (1: reach the peer's registers through a window)" },
+	};
 
 	args->wc = -1;
-	args->b2b_doorbell_reg = 0;
-	if (da == NULL || da->args == NULL || da->args[0] == '\0')
-		return 0;
-	kv = rte_kvargs_parse(da->args, ntb_intel_valid_args);
-	if (kv == NULL) {
-		NTB_INTEL_LOG(ERR, "%s: cannot parse devargs \"%s\"; valid keys: wc=auto|on|off, b2b_mw=0|1",
-			name, da->args);
-		return -EINVAL;
-	}
-	if (rte_kvargs_process(kv, NTB_INTEL_ARG_WC, parse_wc, &args->wc) < 0) {
-		NTB_INTEL_LOG(ERR, "%s: wc must be auto, on or off", name);
-		rc = -EINVAL;
-	}
-	if (rc == 0 && rte_kvargs_process(kv, NTB_INTEL_ARG_B2B_MW, parse_b2b_mw,
-			&args->b2b_doorbell_reg) < 0) {
-		NTB_INTEL_LOG(ERR, "%s: b2b_mw must be 0 or 1", name);
-		rc = -EINVAL;
-	}
-	rte_kvargs_free(kv);
+	rc = rte_marlin_devargs_parse(name, da != NULL ? da->args : NULL, table,
+				      RTE_DIM(table), NULL);
+	args->b2b_doorbell_reg = !b2b_mw;
 	return rc;
 }
 
