@@ -583,6 +583,10 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		if (rc != 0)
 			goto fail_rc;
 	}
+	/* Hold the device: it stays in memory while this channel exists. */
+	rc = rte_marlin_ntb_user_get(ntb_id);
+	if (rc != 0)
+		goto fail_rc;
 	ch->state = RTE_MARLIN_HRDMA_STATE_DOWN;
 	channels[ntb_id][pidx] = ch;
 	rte_marlin_hrdma_channel_poll(ch);
@@ -604,7 +608,7 @@ fail_rc:
 int
 rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch)
 {
-	uint16_t q;
+	uint16_t q, ntb_id;
 
 	if (ch == NULL)
 		return 0;
@@ -616,7 +620,10 @@ rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch)
 		rte_free(ch->qp[q]->cq);
 		rte_free(ch->qp[q]);
 	}
+	ntb_id = ch->ntb_id;
 	rte_free(ch);
+	/* Last: frees the device when it was removed meanwhile. */
+	rte_marlin_ntb_user_put(ntb_id);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_memzone.h>
+#include <rte_spinlock.h>
 #include <rte_string_fns.h>
 
 #include "rte_marlin_ntb.h"
@@ -24,6 +25,15 @@
 RTE_LOG_REGISTER_SUFFIX(marlin_ntb_logtype, ntb, NOTICE);
 
 static struct rte_marlin_ntb_dev *ntb_devs[RTE_MARLIN_NTB_MAX_DEVS];
+/* Guards the table slots and every device's users/removed fields: a device
+ * may be removed on one thread while a user lets go of it on another. */
+static rte_spinlock_t ntb_devs_lock = RTE_SPINLOCK_INITIALIZER;
+
+static inline int
+dev_removed(const struct rte_marlin_ntb_dev *dev)
+{
+	return __atomic_load_n(&dev->removed, __ATOMIC_ACQUIRE);
+}
 
 /* -ENOTSUP stubs for missing optional ops. */
 static int nosup_set_trans(struct rte_marlin_ntb_dev *d, int p, int w, void *a,
@@ -151,7 +161,8 @@ rte_marlin_ntb_dev_get(const char *name)
 	if (name == NULL)
 		return NULL;
 	for (i = 0; i < RTE_MARLIN_NTB_MAX_DEVS; i++)
-		if (ntb_devs[i] != NULL && strcmp(ntb_devs[i]->name, name) == 0)
+		if (ntb_devs[i] != NULL && !dev_removed(ntb_devs[i]) &&
+				strcmp(ntb_devs[i]->name, name) == 0)
 			return ntb_devs[i];
 	return NULL;
 }
@@ -210,35 +221,144 @@ rte_marlin_ntb_dev_allocate(const char *name, const char *driver,
 	}
 	strlcpy(dev->name, name, sizeof(dev->name));
 	dev->driver = driver ? driver : "unknown";
-	dev->dev_id = slot;
-	ntb_devs[slot] = dev;
+	rte_spinlock_lock(&ntb_devs_lock);
+	if (ntb_devs[slot] != NULL) {
+		/* Another thread took it meanwhile: take the next free one. */
+		for (slot = 0; slot < RTE_MARLIN_NTB_MAX_DEVS; slot++)
+			if (ntb_devs[slot] == NULL)
+				break;
+	}
+	if (slot < RTE_MARLIN_NTB_MAX_DEVS) {
+		dev->dev_id = slot;
+		ntb_devs[slot] = dev;
+	}
+	rte_spinlock_unlock(&ntb_devs_lock);
+	if (slot >= RTE_MARLIN_NTB_MAX_DEVS) {
+		rte_free(dev->priv);
+		rte_free(dev);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
 	return dev;
 }
 
 static void mw_mem_release_all(struct rte_marlin_ntb_dev *dev);
 
-int
-rte_marlin_ntb_dev_release(struct rte_marlin_ntb_dev *dev)
+/* Free a device nobody uses any more; its slot is already empty. */
+static void
+dev_free(struct rte_marlin_ntb_dev *dev)
 {
-	if (dev == NULL)
-		return 0;
-	if (dev->dev_id >= RTE_MARLIN_NTB_MAX_DEVS || ntb_devs[dev->dev_id] != dev)
-		return -EINVAL;
 	mw_mem_release_all(dev);
 	dev->ops.close(dev);
-	ntb_devs[dev->dev_id] = NULL;
 	rte_free(dev->mw_mem);
 	rte_free(dev->priv);
 	rte_free(dev);
+}
+
+int
+rte_marlin_ntb_dev_release(struct rte_marlin_ntb_dev *dev)
+{
+	uint32_t users;
+
+	if (dev == NULL)
+		return 0;
+	rte_spinlock_lock(&ntb_devs_lock);
+	if (dev->dev_id >= RTE_MARLIN_NTB_MAX_DEVS || ntb_devs[dev->dev_id] != dev ||
+			dev_removed(dev)) {
+		rte_spinlock_unlock(&ntb_devs_lock);
+		return -EINVAL;
+	}
+	users = dev->users;
+	if (users > 0) {
+		/* Gone for its users, alive in memory until the last lets go. */
+		__atomic_store_n(&dev->removed, 1, __ATOMIC_RELEASE);
+		dev->device = NULL;    /* the bus frees it when we return */
+		rte_spinlock_unlock(&ntb_devs_lock);
+		NTB_LOG(NOTICE, "%s removed while %u user%s still hold%s it: they see the link down and -ENODEV; it is freed when the last one lets go",
+			dev->name, users, users > 1 ? "s" : "", users > 1 ? "" : "s");
+		return 0;
+	}
+	ntb_devs[dev->dev_id] = NULL;
+	rte_spinlock_unlock(&ntb_devs_lock);
+	dev_free(dev);
+	return 0;
+}
+
+int
+rte_marlin_ntb_dev_users(const struct rte_marlin_ntb_dev *dev)
+{
+	uint32_t n;
+
+	if (dev == NULL)
+		return -EINVAL;
+	rte_spinlock_lock(&ntb_devs_lock);
+	n = dev->users;
+	rte_spinlock_unlock(&ntb_devs_lock);
+	return (int)n;
+}
+
+int
+rte_marlin_ntb_user_get(uint16_t dev_id)
+{
+	struct rte_marlin_ntb_dev *dev;
+	int rc = -ENODEV;
+
+	if (dev_id >= RTE_MARLIN_NTB_MAX_DEVS)
+		return -ENODEV;
+	rte_spinlock_lock(&ntb_devs_lock);
+	dev = ntb_devs[dev_id];
+	if (dev != NULL && !dev_removed(dev)) {
+		dev->users++;
+		rc = 0;
+	}
+	rte_spinlock_unlock(&ntb_devs_lock);
+	return rc;
+}
+
+int
+rte_marlin_ntb_user_put(uint16_t dev_id)
+{
+	struct rte_marlin_ntb_dev *dev;
+	int last = 0;
+
+	if (dev_id >= RTE_MARLIN_NTB_MAX_DEVS)
+		return -ENODEV;
+	rte_spinlock_lock(&ntb_devs_lock);
+	dev = ntb_devs[dev_id];
+	if (dev == NULL || dev->users == 0) {
+		rte_spinlock_unlock(&ntb_devs_lock);
+		return dev == NULL ? -ENODEV : -EINVAL;
+	}
+	dev->users--;
+	if (dev->users == 0 && dev_removed(dev)) {
+		ntb_devs[dev_id] = NULL;
+		last = 1;
+	}
+	rte_spinlock_unlock(&ntb_devs_lock);
+	if (last) {
+		NTB_LOG(INFO, "%s: last user gone, device freed", dev->name);
+		dev_free(dev);
+	}
 	return 0;
 }
 
 /* ---- public API ---- */
 
+/* Slot of a device, removed or not. */
+static inline struct rte_marlin_ntb_dev *
+get_slot(uint16_t dev_id)
+{
+	return dev_id < RTE_MARLIN_NTB_MAX_DEVS ?
+		__atomic_load_n(&ntb_devs[dev_id], __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* A device that is there for its users: not removed. */
 static inline struct rte_marlin_ntb_dev *
 get_dev(uint16_t dev_id)
 {
-	return dev_id < RTE_MARLIN_NTB_MAX_DEVS ? ntb_devs[dev_id] : NULL;
+	struct rte_marlin_ntb_dev *dev = get_slot(dev_id);
+
+	return dev != NULL && !dev_removed(dev) ? dev : NULL;
 }
 
 #define GET_DEV_OR_RET(dev, id) \
@@ -298,7 +418,7 @@ rte_marlin_ntb_count(void)
 	int i, n = 0;
 
 	for (i = 0; i < RTE_MARLIN_NTB_MAX_DEVS; i++)
-		n += ntb_devs[i] != NULL;
+		n += get_dev(i) != NULL;
 	return n;
 }
 
@@ -609,9 +729,17 @@ rte_marlin_ntb_mw_alloc(uint16_t dev_id, int pidx, int widx, size_t size,
 int
 rte_marlin_ntb_mw_free(uint16_t dev_id, int pidx, int widx)
 {
-	GET_DEV_OR_RET(dev, dev_id);
+	struct rte_marlin_ntb_dev *dev = get_slot(dev_id);
 	struct rte_marlin_ntb_mw_mem *m;
-	int rc = check_widx(dev, pidx, widx, 0);
+	int rc;
+
+	if (dev == NULL)
+		return -ENODEV;
+	/* A removed device frees its windows when its last user lets go;
+	 * a user tearing down does not touch the driver meanwhile. */
+	if (dev_removed(dev))
+		return 0;
+	rc = check_widx(dev, pidx, widx, 0);
 
 	if (rc != 0)
 		return rc;
@@ -827,28 +955,24 @@ int
 rte_marlin_ntb_event_callback_register(uint16_t dev_id,
 		rte_marlin_ntb_event_cb_t cb, void *arg)
 {
-	GET_DEV_OR_RET(dev, dev_id);
+	struct rte_marlin_ntb_dev *dev = get_slot(dev_id);
+
+	/* Unregistering stays allowed on a removed device (user teardown). */
+	if (dev == NULL || (cb != NULL && dev_removed(dev)))
+		return -ENODEV;
 	dev->cb = cb;
 	dev->cb_arg = arg;
 	return 0;
 }
 
-int
-rte_marlin_ntb_poll(uint16_t dev_id)
+/* Report every peer whose link state differs from the last report. */
+static int
+link_events(struct rte_marlin_ntb_dev *dev, uint64_t mask)
 {
-	GET_DEV_OR_RET(dev, dev_id);
 	struct rte_marlin_ntb_event ev;
-	uint64_t mask, changed, bits = 0, dbmask = 0;
-	int64_t up;
-	int pidx, n = 0, rc;
+	uint64_t changed = mask ^ dev->link_mask;
+	int pidx, n = 0;
 
-	rc = dev->ops.poll(dev);
-	if (rc < 0)
-		return rc;
-
-	up = rte_marlin_ntb_link_is_up(dev_id, NULL, NULL);
-	mask = up < 0 ? 0 : (uint64_t)up;
-	changed = mask ^ dev->link_mask;
 	dev->link_mask = mask;
 	while (changed != 0) {
 		pidx = (int)rte_bsf64(changed);
@@ -858,10 +982,42 @@ rte_marlin_ntb_poll(uint16_t dev_id)
 			ev.type = RTE_MARLIN_NTB_EVENT_LINK;
 			ev.pidx = pidx;
 			ev.link_up = !!(mask & (UINT64_C(1) << pidx));
-			dev->cb(dev_id, &ev, dev->cb_arg);
+			dev->cb(dev->dev_id, &ev, dev->cb_arg);
 		}
 		n++;
 	}
+	return n;
+}
+
+int
+rte_marlin_ntb_poll(uint16_t dev_id)
+{
+	struct rte_marlin_ntb_dev *dev = get_slot(dev_id);
+	struct rte_marlin_ntb_event ev;
+	uint64_t mask, bits = 0, dbmask = 0;
+	int64_t up;
+	int n, rc;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (dev_removed(dev)) {
+		/* Once, on the poller's thread (no other op of it runs): pull
+		 * the cable so that peers see the link drop. Then its users
+		 * hear that every link went down, then -ENODEV. */
+		if (!dev->link_dropped) {
+			dev->link_dropped = 1;
+			dev->ops.link_disable(dev);
+		}
+		n = link_events(dev, 0);
+		return n > 0 ? n : -ENODEV;
+	}
+	rc = dev->ops.poll(dev);
+	if (rc < 0)
+		return rc;
+
+	up = rte_marlin_ntb_link_is_up(dev_id, NULL, NULL);
+	mask = up < 0 ? 0 : (uint64_t)up;
+	n = link_events(dev, mask);
 
 	if (dev->ops.db_read(dev, &bits) != 0)
 		return n;

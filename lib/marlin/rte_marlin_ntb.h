@@ -48,6 +48,21 @@
  * then rte_marlin_ntb_poll() until the link is up; then map the peer's
  * windows with rte_marlin_ntb_peer_mw_get_addr().
  *
+ * Lifetime: whoever keeps using a device beyond one call (a channel, a port,
+ * a polling loop or alarm) holds it with rte_marlin_ntb_user_get() and lets
+ * go with rte_marlin_ntb_user_put() once it stopped polling and storing into
+ * its windows. A device removed while held (rte_dev_remove(), hot unplug,
+ * rte_eal_cleanup() removing it before its users) is gone for its users: their
+ * next rte_marlin_ntb_poll() disables its link (peers see it drop) and
+ * reports one link-down event per peer that was up; every call after that
+ * returns -ENODEV. Yet its
+ * memory, mapped windows included, stays valid until the last user lets go;
+ * the driver then closes it (ntb_shm removes its fabric files) on that
+ * user's thread. Teardown calls keep working on a removed device:
+ * rte_marlin_ntb_mw_free() (0; the windows go with the device),
+ * rte_marlin_ntb_event_callback_register() with a NULL callback and
+ * rte_marlin_ntb_user_put().
+ *
  * Thread safety: control calls (everything here) are not thread-safe for one
  * device; call them from one thread, or serialise them. Stores into a mapped
  * peer window and rte_marlin_ntb_peer_db_set() may be issued from any thread.
@@ -179,7 +194,8 @@ int rte_marlin_ntb_count(void);
  * Find a device by name.
  *
  * @param name Device name (e.g. "ntb_shm0", or a PCI address for silicon).
- * @return Device id (>= 0); -EINVAL if @p name is NULL, -ENODEV if absent.
+ * @return Device id (>= 0); -EINVAL if @p name is NULL, -ENODEV if absent
+ *         (or removed).
  */
 __rte_experimental
 int rte_marlin_ntb_get_by_name(const char *name);
@@ -192,6 +208,27 @@ int rte_marlin_ntb_get_by_name(const char *name);
  */
 __rte_experimental
 int rte_marlin_ntb_is_valid(uint16_t dev_id);
+
+/**
+ * Become a user of a device: it stays in memory, its windows mapped and its
+ * id valid, until this user calls rte_marlin_ntb_user_put(), even when the
+ * device is removed meanwhile (see "Lifetime" above). Any thread.
+ *
+ * @param dev_id Device id.
+ * @return 0; -ENODEV (no such device, or removed already).
+ */
+int rte_marlin_ntb_user_get(uint16_t dev_id);
+
+/**
+ * Stop being a user of a device. Call it after the last poll, doorbell and
+ * store into the device's windows. When the device was removed and this was
+ * its last user, the device is closed and freed before this returns. Any
+ * thread.
+ *
+ * @param dev_id Device id.
+ * @return 0; -ENODEV (no such device), -EINVAL (no user holds it).
+ */
+int rte_marlin_ntb_user_put(uint16_t dev_id);
 
 /**
  * Describe a device.

@@ -131,6 +131,9 @@ struct rte_marlin_ntb_dev {
 	int mw_shared;                 /**< see rte_marlin_ntb_info::mw_shared */
 
 	/* Class state; drivers do not touch. */
+	uint32_t users;                /**< rte_marlin_ntb_user_get() holders */
+	int removed;                   /**< atomic: released while users held it */
+	int link_dropped;              /**< removed: link_disable done by poll */
 	rte_marlin_ntb_event_cb_t cb;
 	void *cb_arg;
 	uint64_t link_mask;            /**< last mask reported by poll */
@@ -168,13 +171,35 @@ struct rte_marlin_ntb_dev *rte_marlin_ntb_dev_allocate(const char *name,
 		size_t priv_size);
 
 /**
- * Destroy a device: calls ops.close, frees class-allocated windows.
+ * Destroy a device: calls ops.close, frees class-allocated windows. Called
+ * by a driver's remove (and by a failed probe).
+ *
+ * While users hold the device (rte_marlin_ntb_user_get()), it is only
+ * marked removed: lookups by name no longer find it, its users get -ENODEV
+ * from every call and one link-down event per peer that was up from their
+ * next rte_marlin_ntb_poll(). That poll calls ops.link_disable once, on the
+ * poller's thread, so that peers see the link drop; no other op is called;
+ * its memory (windows, mappings, @c priv) stays valid until the last user
+ * calls rte_marlin_ntb_user_put(), which then calls ops.close and frees it
+ * on that user's thread. @c dev->device is cleared at once (the bus frees
+ * it), so ops.close must not use it. A driver whose mappings the bus takes
+ * away at remove regardless (PCI BARs) cannot be kept in memory that way;
+ * see rte_marlin_ntb_dev_users().
  *
  * @param dev The device (NULL is ignored).
- * @return 0; -EINVAL.
+ * @return 0; -EINVAL (not a device, or removed already).
  */
 __rte_internal
 int rte_marlin_ntb_dev_release(struct rte_marlin_ntb_dev *dev);
+
+/**
+ * Number of users holding a device (rte_marlin_ntb_user_get()).
+ *
+ * @param dev The device.
+ * @return Count (>= 0); -EINVAL.
+ */
+__rte_internal
+int rte_marlin_ntb_dev_users(const struct rte_marlin_ntb_dev *dev);
 
 /**
  * Look a device up by name, for drivers' remove callbacks.

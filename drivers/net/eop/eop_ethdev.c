@@ -459,6 +459,11 @@ eop_alarm(void *arg)
 		}
 		__atomic_store_n(&port->hstate, st, __ATOMIC_SEQ_CST);
 	}
+	if (!port->ntb_gone && !rte_marlin_ntb_is_valid(port->ntb_id)) {
+		port->ntb_gone = 1;
+		EOP_LOG(WARNING, "port %u: NTB device %s was removed: the link stays down; close the port (the device is freed when its last user lets go)",
+			port->port_id, port->p.ntb);
+	}
 	lsc = eop_link_refresh(port);
 	if (lsc)
 		wake = (1u << port->p.queues) - 1;
@@ -660,8 +665,14 @@ eop_dev_close(struct rte_eth_dev *dev)
 	rte_spinlock_lock(&port->lock);
 	port->closing = 1;
 	rte_spinlock_unlock(&port->lock);
-	/* Waits for a running alarm unless we are inside it. */
+	/* Waits for a running alarm unless we are inside it (the application
+	 * closed the port from its link-state callback): then it sets
+	 * rte_errno to EINPROGRESS, having removed the re-armed one, and the
+	 * running alarm touches nothing of the port after that callback. */
+	rte_errno = 0;
 	rte_eal_alarm_cancel(eop_alarm, port);
+	if (rte_errno == EINPROGRESS)
+		EOP_LOG(DEBUG, "port %u: closed from its own alarm", port->port_id);
 	eop_quiesce(port, "port close");
 
 	intr_free(port);

@@ -191,6 +191,7 @@ struct eop_port {
 	int started;
 	int closing;
 	int alarm_on;
+	int ntb_gone;                  /* the NTB device was removed (logged) */
 	int intr_rxq;                  /* receive interrupts configured */
 	uint64_t holdoff_start;        /* timer cycles; 0: not holding */
 	int holdoff_logged;

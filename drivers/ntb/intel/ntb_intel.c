@@ -197,9 +197,19 @@ static int
 ntb_intel_remove(struct rte_pci_device *pci)
 {
 	struct rte_marlin_ntb_dev *dev = rte_marlin_ntb_dev_get(pci->device.name);
+	int users;
 
 	if (dev == NULL)
 		return 0;
+	/* The PCI bus unmaps the BARs once we return: a device still in use
+	 * (its windows mapped by a channel) cannot outlive that. */
+	users = rte_marlin_ntb_dev_users(dev);
+	if (users > 0) {
+		NTB_INTEL_LOG(ERR, "%s: cannot remove: %d user%s (HRDMA channels, EOP ports, CMMC contexts) still hold%s it; close them first",
+			pci->device.name, users, users > 1 ? "s" : "",
+			users > 1 ? "" : "s");
+		return -EBUSY;
+	}
 	if (ntb_intel_hw(dev)->intr_enabled)
 		rte_pmd_ntb_intel_intr_disable(dev->dev_id);
 	return rte_marlin_ntb_dev_release(dev);

@@ -824,6 +824,38 @@ test_liveness_uninit(void **state)
 	assert_int_equal(((uint8_t *)in)[63], 0x3c);
 }
 
+/* rte_vdev_uninit() of a device a user holds: the peer sees the link drop
+ * at the holder's next poll, the holder's windows stay mapped and its files
+ * stay until it lets go; then they are gone. */
+static void
+test_uninit_while_held(void **state)
+{
+	struct rte_pmd_ntb_shm_host_state st;
+	void *out, *in;
+	size_t size, len;
+	int d0, d1;
+
+	(void)state;
+	two_hosts_up(",mw_size=64K", &d0, &d1);
+	assert_int_equal(rte_marlin_ntb_peer_mw_get_addr(d1, 0, 0, &out, &size), 0);
+	assert_int_equal(rte_marlin_ntb_mw_alloc(d1, 0, 0, 0, &in, &len), 0);
+	assert_int_equal(rte_marlin_ntb_user_get(d1), 0);
+
+	assert_int_equal(rte_vdev_uninit("ntb_shm1"), 0);
+	assert_int_equal(rte_marlin_ntb_get_by_name("ntb_shm1"), -ENODEV);
+	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &st), 0);
+	memset(out, 0x5a, 64);                  /* still mapped: no fault */
+	memset(in, 0xa5, 64);
+	assert_true(rte_marlin_ntb_poll(d1) >= 1);   /* link-down event */
+	assert_int_equal(rte_marlin_ntb_poll(d1), -ENODEV);
+	assert_int_equal(wait_link(d0, 0, 0), 0);
+	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &st), 0);
+
+	assert_int_equal(rte_marlin_ntb_user_put(d1), 0);
+	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &st), -ENOENT);
+	assert_int_equal(rte_marlin_ntb_user_put(d1), -ENODEV);
+}
+
 static void
 test_dead_peer_files_stay(void **state)
 {
@@ -1408,6 +1440,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_scratchpads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_liveness_uninit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uninit_while_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_peer_files_stay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_over_stale_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_host_twice, setup, teardown),
