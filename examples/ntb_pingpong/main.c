@@ -914,9 +914,15 @@ main(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	rte_marlin_ntb_link_get(c->dev_id, c->pidx, &c->link);
-	fprintf(c->msg, "link up: port %d <-> port %d (pidx %d), %s x%d, "
-		"peer epoch 0x%" PRIx64 "\n", c->port, c->peer_port, c->pidx,
-		speed_str(c->link.speed), (int)c->link.width, c->link.peer_epoch);
+	if (c->link.speed == RTE_MARLIN_NTB_SPEED_UNKNOWN)
+		fprintf(c->msg, "link up: port %d <-> port %d (pidx %d), software "
+			"link, peer epoch 0x%" PRIx64 "\n", c->port, c->peer_port,
+			c->pidx, c->link.peer_epoch);
+	else
+		fprintf(c->msg, "link up: port %d <-> port %d (pidx %d), %s x%d, "
+			"peer epoch 0x%" PRIx64 "\n", c->port, c->peer_port, c->pidx,
+			speed_str(c->link.speed), (int)c->link.width,
+			c->link.peer_epoch);
 
 	c->last_poll = rte_rdtsc();
 	rc = setup_mode(c);

@@ -285,6 +285,7 @@ bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
 	ch->remote_region_len = 0;
 	ch->error = NULL;
 	ch->error_logged = 0;
+	ch->peer_geom = 0;
 	/* Nothing of an earlier bring-up may be taken for new data: clear the
 	 * credit lines and descriptor rings. Message slots are left alone, as
 	 * a receiver may still be reading messages of the last bring-up in
@@ -339,6 +340,7 @@ negotiate(struct rte_marlin_hrdma_channel *ch)
 			geom & 0xff, 1u << ((geom >> 8) & 0x1f),
 			1u << ((geom >> 16) & 0x1f), ch->conf.nb_qp,
 			ch->conf.depth, ch->conf.msg_size);
+		ch->peer_geom = geom;
 		go_error(ch, "queue geometry mismatch");
 		return;
 	}
@@ -647,6 +649,12 @@ rte_marlin_hrdma_channel_info(struct rte_marlin_hrdma_channel *ch,
 	info->link_ups = ch->link_ups;
 	info->peer_errors = ch->peer_errors;
 	info->error = ch->error;
+	if (ch->peer_geom != 0) {
+		/* Peer-written: decoded with bounded shifts, reported only. */
+		info->peer_nb_qp = ch->peer_geom & 0xff;
+		info->peer_depth = UINT32_C(1) << ((ch->peer_geom >> 8) & 0x1f);
+		info->peer_msg_size = UINT32_C(1) << ((ch->peer_geom >> 16) & 0x1f);
+	}
 	return 0;
 }
 

@@ -223,6 +223,7 @@ struct rte_marlin_hrdma_channel {
 	uint64_t peer_errors;
 	const char *error;
 	int error_logged;
+	uint32_t peer_geom;             /* geometry word of a refused peer; 0: none */
 
 	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
 };

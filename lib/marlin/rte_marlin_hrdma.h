@@ -121,7 +121,15 @@ struct rte_marlin_hrdma_info {
 	uint64_t link_ups;         /**< times the channel reached UP */
 	uint64_t peer_errors;      /**< times the peer was caught writing garbage */
 	const char *error;         /**< last error, static text; NULL if none */
-	uint64_t reserved[4];
+	/** When the peer was refused for another queue geometry: the peer's
+	 *  nb_qp, depth and msg_size as it announced them (peer-written, for
+	 *  messages only); all 0 otherwise. Lets a layer above name its own
+	 *  settings that differ. */
+	uint32_t peer_nb_qp;
+	uint32_t peer_depth;
+	uint32_t peer_msg_size;
+	uint32_t pad;
+	uint64_t reserved[2];
 };
 
 /** Operation codes. */

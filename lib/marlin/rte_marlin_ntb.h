@@ -91,7 +91,9 @@ extern "C" {
 /** Maximum number of peers one device can address (link masks are 64-bit). */
 #define RTE_MARLIN_NTB_MAX_PEERS 64
 
-/** PCIe link speed (generation); NONE when the link is down. */
+/** PCIe link speed (generation); NONE when the link is down, UNKNOWN when
+ *  it is up but is no PCIe link (a software fabric such as ntb_shm, whose
+ *  topology is RTE_MARLIN_NTB_TOPO_SOFTWARE: memory has no lanes). */
 enum rte_marlin_ntb_speed {
 	RTE_MARLIN_NTB_SPEED_AUTO = -1, /**< link_enable(): no limit */
 	RTE_MARLIN_NTB_SPEED_NONE = 0,
@@ -100,9 +102,11 @@ enum rte_marlin_ntb_speed {
 	RTE_MARLIN_NTB_SPEED_GEN3 = 3,  /**< 8 GT/s */
 	RTE_MARLIN_NTB_SPEED_GEN4 = 4,  /**< 16 GT/s */
 	RTE_MARLIN_NTB_SPEED_GEN5 = 5,  /**< 32 GT/s */
+	RTE_MARLIN_NTB_SPEED_UNKNOWN = 255, /**< up, no PCIe speed to report */
 };
 
-/** PCIe link width in lanes; NONE when the link is down. */
+/** PCIe link width in lanes; NONE when the link is down, UNKNOWN when it
+ *  is up but has no lanes (software fabric). */
 enum rte_marlin_ntb_width {
 	RTE_MARLIN_NTB_WIDTH_AUTO = -1, /**< link_enable(): no limit */
 	RTE_MARLIN_NTB_WIDTH_NONE = 0,
@@ -113,6 +117,7 @@ enum rte_marlin_ntb_width {
 	RTE_MARLIN_NTB_WIDTH_12 = 12,
 	RTE_MARLIN_NTB_WIDTH_16 = 16,
 	RTE_MARLIN_NTB_WIDTH_32 = 32,
+	RTE_MARLIN_NTB_WIDTH_UNKNOWN = 255, /**< up, no lanes to report */
 };
 
 /** Port topology, as Linux's enum ntb_topo. */

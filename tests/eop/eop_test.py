@@ -30,6 +30,9 @@ TEST is one of:
   teardown_detach       ntb_shm0 removed under a sending port: link down on
              both ends, clean quit, no files left
   teardown_close_first  port closed before the NTB device goes: clean quit
+  mismatch   queues=2 against queues=4 (and depth): both ends name the
+             devargs that differ; the link stays down
+  linkinfo   over the software fabric the link speed is Unknown
 
 Every wait is bounded; whatever happens, the processes are killed and the
 fabric, EAL runtime directories and namespaces are removed before exit.
@@ -708,6 +711,46 @@ def t_sockets(env):
         quit_pmd(h)
 
 
+def t_mismatch(env):
+    """queues=2 against queues=4 (and slot): each end names the devargs that differ, in
+    the user's words (not HRDMA's queue-pair count), and the link stays down."""
+    h0 = env.testpmd_host(0, "a", ",queues=2")
+    h1 = env.testpmd_host(1, "b", ",queues=4,slot=1024")
+    pmd_ready(h0)
+    pmd_ready(h1)
+    m0 = h0.wait_for(r"net_eop: port 0: host 1 runs net_eop with (.*)", 20)
+    m1 = h1.wait_for(r"net_eop: port 0: host 0 runs net_eop with (.*)", 20)
+    log("host 0: %s" % m0.group(0))
+    log("host 1: %s" % m1.group(0))
+    check(re.search(r"queues=4 depth=256 slot=1024, this host with queues=2 "
+                    r"depth=256 slot=2048: give both ends the same queues= slot=;",
+                    m0.group(1)), "host 0 does not name the differing devargs")
+    check(re.search(r"queues=2 depth=256 slot=2048, this host with queues=4 "
+                    r"depth=256 slot=1024: give both ends the same queues= slot=;",
+                    m1.group(1)), "host 1 does not name the differing devargs")
+    check("nb_qp" not in m0.group(0) + m1.group(0), "EOP speaks of queue pairs")
+    wait_link(h0, False, 2.0)
+    wait_link(h1, False, 2.0)
+    quit_pmd(h0)
+    quit_pmd(h1)
+
+
+def t_linkinfo(env):
+    """A software fabric has no PCIe speed: the NTB link says unknown and EOP
+    reports RTE_ETH_SPEED_NUM_UNKNOWN (testpmd: "Link speed: Unknown")."""
+    h0, h1 = two_pmds(env)
+    for h in (h0, h1):
+        i = h.mark()
+        h.send("show port info 0")
+        m = h.wait_for(r"Link speed:\s*(.*)$", CMD_TIMEOUT, i)
+        log("%s: Link speed: %s" % (h.name, m.group(1)))
+        check(m.group(1).strip() == "Unknown",
+              "%s: link speed %r, expected Unknown for a software fabric"
+              % (h.name, m.group(1)))
+    quit_pmd(h0)
+    quit_pmd(h1)
+
+
 # ---- teardown: every order safe, checked with a delay injected into rmdir --
 
 def strace_delay():
@@ -869,6 +912,7 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo,
 }
 
 

@@ -286,7 +286,9 @@ eop_link_speed_mbps(int speed, int width)
 	/* Usable Mb/s per lane after line coding. */
 	static const uint32_t lane[] = { 0, 2000, 4000, 7877, 15754, 31508 };
 
-	if (speed < 1 || speed >= (int)RTE_DIM(lane) || width < 1)
+	/* Unknown (a software fabric) or not PCIe: no figure to derive. */
+	if (speed < 1 || speed >= (int)RTE_DIM(lane) || width < 1 ||
+			width > RTE_MARLIN_NTB_WIDTH_32)
 		return 0;
 	return (uint64_t)lane[speed] * (uint64_t)width;
 }
@@ -421,6 +423,44 @@ eop_holdoff(struct eop_port *port)
 	return 1;
 }
 
+/*
+ * The peer was refused for another queue geometry: say which of the user's
+ * devargs differ, in their words (HRDMA counts queue pairs, two per queue).
+ * Once per peer setting. Lock held.
+ */
+static void
+eop_report_mismatch(struct eop_port *port)
+{
+	const struct eop_params *p = &port->p;
+	struct rte_marlin_hrdma_info info;
+	char keys[64] = "";
+	uint32_t queues;
+
+	if (rte_marlin_hrdma_channel_info(port->ch, &info) != 0 ||
+			info.peer_nb_qp == 0)
+		return;
+	if (port->mismatch[0] == info.peer_nb_qp &&
+			port->mismatch[1] == info.peer_depth &&
+			port->mismatch[2] == info.peer_msg_size)
+		return;
+	port->mismatch[0] = info.peer_nb_qp;
+	port->mismatch[1] = info.peer_depth;
+	port->mismatch[2] = info.peer_msg_size;
+	if (info.peer_nb_qp % 2 != 0) {
+		EOP_LOG(ERR, "port %u: host %d opened its channel with %u queue pairs, an odd count no EOP port uses: is it an EOP port? The link stays down",
+			port->port_id, p->peer, info.peer_nb_qp);
+		return;
+	}
+	queues = info.peer_nb_qp / 2;
+	snprintf(keys, sizeof(keys), "%s%s%s",
+		queues != p->queues ? " queues=" : "",
+		info.peer_depth != p->depth ? " depth=" : "",
+		info.peer_msg_size != p->slot ? " slot=" : "");
+	EOP_LOG(ERR, "port %u: host %d runs net_eop with queues=%u depth=%u slot=%u, this host with queues=%u depth=%u slot=%u: give both ends the same%s; the link stays down until they match",
+		port->port_id, p->peer, queues, info.peer_depth,
+		info.peer_msg_size, p->queues, p->depth, p->slot, keys);
+}
+
 static void
 eop_alarm(void *arg)
 {
@@ -458,6 +498,10 @@ eop_alarm(void *arg)
 				port->p.peer);
 		}
 		__atomic_store_n(&port->hstate, st, __ATOMIC_SEQ_CST);
+		if (st == RTE_MARLIN_HRDMA_STATE_ERROR)
+			eop_report_mismatch(port);
+		else if (st == RTE_MARLIN_HRDMA_STATE_UP)
+			memset(port->mismatch, 0, sizeof(port->mismatch));
 	}
 	if (!port->ntb_gone && !rte_marlin_ntb_is_valid(port->ntb_id)) {
 		port->ntb_gone = 1;

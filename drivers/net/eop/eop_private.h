@@ -192,6 +192,7 @@ struct eop_port {
 	int closing;
 	int alarm_on;
 	int ntb_gone;                  /* the NTB device was removed (logged) */
+	uint32_t mismatch[3];          /* peer's queues/depth/slot last logged */
 	int intr_rxq;                  /* receive interrupts configured */
 	uint64_t holdoff_start;        /* timer cycles; 0: not holding */
 	int holdoff_logged;

@@ -91,9 +91,9 @@ shm_link_is_up(struct rte_marlin_ntb_dev *dev, int pidx,
 	shm_refresh(sd, 0);
 	up = LOAD_ACQ(&pr->link_up);
 	link->up = up;
-	/* Nominal figures: memory has no lanes. */
-	link->speed = up ? RTE_MARLIN_NTB_SPEED_GEN4 : RTE_MARLIN_NTB_SPEED_NONE;
-	link->width = up ? RTE_MARLIN_NTB_WIDTH_16 : RTE_MARLIN_NTB_WIDTH_NONE;
+	/* Memory has no PCIe generation nor lanes: say so, invent nothing. */
+	link->speed = up ? RTE_MARLIN_NTB_SPEED_UNKNOWN : RTE_MARLIN_NTB_SPEED_NONE;
+	link->width = up ? RTE_MARLIN_NTB_WIDTH_UNKNOWN : RTE_MARLIN_NTB_WIDTH_NONE;
 	link->peer_epoch = pr->epoch;
 	return 0;
 }

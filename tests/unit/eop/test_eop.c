@@ -255,6 +255,11 @@ test_identity(void **state)
 	assert_int_equal(eop_link_speed_mbps(RTE_MARLIN_NTB_SPEED_GEN3, 8), 63016);
 	assert_int_equal(eop_link_speed_mbps(RTE_MARLIN_NTB_SPEED_NONE, 16), 0);
 	assert_int_equal(eop_link_speed_mbps(9, 16), 0);
+	/* a software fabric reports no PCIe speed: nothing is derived */
+	assert_int_equal(eop_link_speed_mbps(RTE_MARLIN_NTB_SPEED_UNKNOWN,
+			RTE_MARLIN_NTB_WIDTH_UNKNOWN), 0);
+	assert_int_equal(eop_link_speed_mbps(RTE_MARLIN_NTB_SPEED_GEN4,
+			RTE_MARLIN_NTB_WIDTH_UNKNOWN), 0);
 }
 
 /* ---- two ports in one process ------------------------------------------- */

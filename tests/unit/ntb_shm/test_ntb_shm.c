@@ -490,7 +490,8 @@ test_link_needs_both_enabled(void **state)
 	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 0, &s0), 0);
 	assert_int_equal(s0.link_enabled, 1);
 
-	/* Both: up on both, with the peer's epoch and nominal speed. */
+	/* Both: up on both, with the peer's epoch; a software link has no
+	 * PCIe speed or width to report. */
 	assert_int_equal(rte_marlin_ntb_link_enable(d1, RTE_MARLIN_NTB_SPEED_AUTO,
 		RTE_MARLIN_NTB_WIDTH_AUTO), 0);
 	assert_int_equal(wait_link(d0, 0, 1), 0);
@@ -499,13 +500,13 @@ test_link_needs_both_enabled(void **state)
 	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &s1), 0);
 	assert_int_equal(rte_marlin_ntb_link_get(d0, 0, &l), 0);
 	assert_true(l.peer_epoch == s1.epoch);
-	assert_int_equal(l.speed, RTE_MARLIN_NTB_SPEED_GEN4);
-	assert_int_equal(l.width, RTE_MARLIN_NTB_WIDTH_16);
+	assert_int_equal(l.speed, RTE_MARLIN_NTB_SPEED_UNKNOWN);
+	assert_int_equal(l.width, RTE_MARLIN_NTB_WIDTH_UNKNOWN);
 	assert_int_equal(rte_marlin_ntb_link_get(d1, 0, &l), 0);
 	assert_true(l.peer_epoch == s0.epoch);
 	assert_int_equal(rte_marlin_ntb_link_is_up(d0, &speed, &width), 1);
-	assert_int_equal(speed, RTE_MARLIN_NTB_SPEED_GEN4);
-	assert_int_equal(width, RTE_MARLIN_NTB_WIDTH_16);
+	assert_int_equal(speed, RTE_MARLIN_NTB_SPEED_UNKNOWN);
+	assert_int_equal(width, RTE_MARLIN_NTB_WIDTH_UNKNOWN);
 	assert_int_equal(ev.link_up[0], 1);
 
 	/* Either side disabling takes it down on both. */
