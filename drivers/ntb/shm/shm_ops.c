@@ -17,9 +17,6 @@
 #include "rte_marlin_ntb_driver.h"
 #include "shm_private.h"
 
-#define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define STORE_RLX(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
 #define SHM_FAST_PER_SEC 1000 /* page flags: every 1 ms */
 #define SHM_SLOW_PER_SEC 100  /* files and locks: every 10 ms */

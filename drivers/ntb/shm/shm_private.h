@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <rte_log.h>
@@ -24,6 +25,14 @@ extern int shm_logtype;
 #define SHM_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, shm_logtype, \
 		"ntb_shm: " fmt "\n", ##__VA_ARGS__)
+
+#define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RLX(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define STORE_RLX(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/** Longest file name in a fabric directory. */
+#define SHM_FILE_NAME 32
 
 /** Longest fabric name. */
 #define SHM_FABRIC_NAME_MAX 32
@@ -111,16 +120,41 @@ shm_host_to_pidx(const struct shm_host *h, int host)
 	return host < h->p.host ? host : host - 1;
 }
 
-/* shm_fabric.c */
+/* shm_fabric.c: location and locking */
 int shm_fabric_name_valid(const char *name);
+const char *shm_fmt_size(uint64_t v, char *buf, size_t len);
+void shm_host_file(char *buf, size_t len, int host, const char *what);
+void shm_mw_file(char *buf, size_t len, int host, int widx);
+void shm_cut_file(char *buf, size_t len, int a, int b);
+/* Open a file of the fabric directory (never following a link) and stat
+ * it; returns the descriptor or -errno. */
+int shm_file_open(int dir_fd, const char *name, int flags, struct stat *st);
+int shm_range_sink(void *va, size_t size);
+void *shm_range_reserve(size_t size, size_t align);
+int shm_range_map_file(void *va, size_t size, int fd);
+int shm_fabric_search(const char *fabric, const struct shm_params *p, char *buf,
+		size_t len, char *why, size_t whylen);
+int shm_fabric_join(const char *dir, const char *fabric, char *buf, size_t len);
+int shm_mkdir_parents(const char *path);
+int shm_fabric_dir_lock(const char *path, int *created);
+int shm_fabric_dir_open(const char *path, int lock);
+
+/* shm_liveness.c */
+int shm_lock_probe(int dir_fd, int host);
+int shm_page_read(int dir_fd, int host, struct shm_wire_hdr *hd, uint64_t *cut);
+void shm_host_files_unlink(int dir_fd, int host);
+int shm_host_has_files(int dir_fd, int host);
+
+/* shm_host.c: one host's start and stop */
 int shm_host_open(struct shm_host *h, const struct shm_params *p,
 		const char *devname);
 void shm_host_close(struct shm_host *h);
+
+/* shm_peer.c: one host's view of its peers */
 void shm_host_refresh(struct shm_host *h, int slow);
 void shm_host_link_set(struct shm_host *h, int enable);
 void shm_host_heartbeat(struct shm_host *h);
 void *shm_peer_mw_get(struct shm_host *h, int pidx, int widx);
-const char *shm_fmt_size(uint64_t v, char *buf, size_t len);
 
 /* shm_ops.c */
 struct rte_marlin_ntb_ops;

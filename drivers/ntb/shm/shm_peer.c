@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * One ntb_shm host's view of its peers: their register pages and outbound
+ * windows, mapped at fixed addresses (the peer's files while the link is up,
+ * anonymous sinks otherwise), liveness checks and the link state.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <rte_common.h>
+
+#include "shm_private.h"
+
+static void
+peer_regs_drop(struct shm_host *h, struct shm_peer *pr)
+{
+	if (pr->regs_mapped)
+		shm_range_sink(pr->regs, h->regs_size);
+	pr->regs_mapped = 0;
+	pr->epoch = 0;
+	pr->alive = 0;
+	pr->geometry_ok = 0;
+}
+
+/* Is the peer's page one we can link with? Logs once per epoch if not. */
+static int
+peer_geometry_ok(struct shm_host *h, struct shm_peer *pr)
+{
+	const struct shm_wire_hdr *hd = &pr->regs->hdr;
+	char what[128], a[32], b[32];
+	uint32_t v;
+
+	if ((v = LOAD_RLX(&hd->version)) != SHM_WIRE_VERSION)
+		snprintf(what, sizeof(what), "register page version %u, this host %u",
+			v, SHM_WIRE_VERSION);
+	else if ((v = LOAD_RLX(&hd->host_id)) != (uint32_t)pr->host_id)
+		snprintf(what, sizeof(what), "a page that claims host id %u", v);
+	else if ((v = LOAD_RLX(&hd->hosts)) != (uint32_t)h->p.hosts)
+		snprintf(what, sizeof(what), "hosts=%u, this host hosts=%d",
+			v, h->p.hosts);
+	else if ((v = LOAD_RLX(&hd->mw_count)) != (uint32_t)h->p.mw_count)
+		snprintf(what, sizeof(what), "mw=%u, this host mw=%d",
+			v, h->p.mw_count);
+	else if (LOAD_RLX(&hd->mw_size) != h->p.mw_size)
+		snprintf(what, sizeof(what), "mw_size=%s, this host mw_size=%s",
+			shm_fmt_size(LOAD_RLX(&hd->mw_size), a, sizeof(a)),
+			shm_fmt_size(h->p.mw_size, b, sizeof(b)));
+	else
+		return 1;
+	if (pr->refused_epoch != pr->epoch) {
+		pr->refused_epoch = pr->epoch;
+		SHM_LOG(ERR, "%s: refusing link with host %d of fabric %s: it runs with %s; start every host of a fabric with the same hosts=, mw= and mw_size=",
+			h->name, pr->host_id, h->p.fabric, what);
+	}
+	return 0;
+}
+
+/* Files and liveness: stat, remap on a new inode, probe the lock. */
+static void
+peer_files_check(struct shm_host *h, struct shm_peer *pr)
+{
+	char name[SHM_FILE_NAME];
+	struct stat st;
+	uint64_t epoch;
+	int fd, rc;
+
+	shm_host_file(name, sizeof(name), pr->host_id, "regs");
+	if (fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			!S_ISREG(st.st_mode) || (size_t)st.st_size < h->regs_size) {
+		peer_regs_drop(h, pr);
+		return;
+	}
+	if (!pr->regs_mapped || st.st_ino != pr->regs_ino ||
+			st.st_dev != pr->regs_dev) {
+		peer_regs_drop(h, pr);
+		fd = openat(h->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return;
+		if (fstat(fd, &st) != 0 || (size_t)st.st_size < h->regs_size ||
+				shm_range_map_file(pr->regs, h->regs_size, fd) != 0) {
+			close(fd);
+			return;
+		}
+		close(fd);
+		pr->regs_mapped = 1;
+		pr->regs_ino = st.st_ino;
+		pr->regs_dev = st.st_dev;
+	}
+	if (LOAD_ACQ(&pr->regs->hdr.magic) != SHM_WIRE_MAGIC) {
+		/* Not published yet, or its owner closed. */
+		pr->epoch = 0;
+		pr->alive = 0;
+		return;
+	}
+	epoch = LOAD_RLX(&pr->regs->hdr.epoch);
+	pr->epoch = epoch;
+	pr->geometry_ok = peer_geometry_ok(h, pr);
+	if (epoch == pr->dead_epoch) {
+		pr->alive = 0;
+		return;
+	}
+	rc = shm_lock_probe(h->dir_fd, pr->host_id);
+	pr->alive = rc == 1;
+	if (rc == 0)
+		pr->dead_epoch = epoch;
+}
+
+static int
+peer_window_map(struct shm_host *h, struct shm_peer *pr, int w)
+{
+	char name[SHM_FILE_NAME];
+	struct stat st;
+	int fd, rc;
+
+	shm_mw_file(name, sizeof(name), pr->host_id, w);
+	fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
+	if (fd < 0)
+		return fd;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < h->p.mw_size) {
+		close(fd);
+		return -EPROTO;
+	}
+	rc = shm_range_map_file(pr->mw[w], h->p.mw_size, fd);
+	close(fd);
+	return rc;
+}
+
+/* Point the reserved windows at the peer's files (up) or at sinks. */
+static int
+peer_windows_sync(struct shm_host *h, struct shm_peer *pr, int up)
+{
+	int w, rc, ret = 0;
+
+	for (w = 0; w < h->p.mw_count; w++) {
+		if (pr->mw[w] == NULL)
+			continue;
+		if (!up) {
+			if (pr->mw_epoch[w] != 0)
+				shm_range_sink(pr->mw[w], h->p.mw_size);
+			pr->mw_epoch[w] = 0;
+			continue;
+		}
+		if (pr->mw_epoch[w] == pr->epoch)
+			continue;
+		rc = peer_window_map(h, pr, w);
+		if (rc != 0) {
+			pr->mw_epoch[w] = 0;
+			if (pr->failed_epoch != pr->epoch) {
+				pr->failed_epoch = pr->epoch;
+				SHM_LOG(ERR, "%s: cannot map window %d of host %d: %s; link stays down",
+					h->name, w, pr->host_id, strerror(-rc));
+			}
+			ret = rc;
+			continue;
+		}
+		pr->mw_epoch[w] = pr->epoch;
+	}
+	return ret;
+}
+
+/* Page flags: is the link up now? Moves the windows accordingly. */
+static void
+peer_link_update(struct shm_host *h, struct shm_peer *pr)
+{
+	const struct shm_wire_hdr *hd = &pr->regs->hdr;
+	uint64_t bit_me = UINT64_C(1) << h->p.host;
+	uint64_t bit_peer = UINT64_C(1) << pr->host_id;
+	int up = 0;
+
+	if (h->link_enabled && pr->regs_mapped && pr->epoch != 0 &&
+			pr->geometry_ok && pr->alive)
+		up = LOAD_ACQ(&hd->magic) == SHM_WIRE_MAGIC &&
+			LOAD_RLX(&hd->epoch) == pr->epoch &&
+			LOAD_ACQ(&hd->link_enable) != 0 &&
+			!(LOAD_ACQ(&h->regs->mgmt.cut_mask) & bit_peer) &&
+			!(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me);
+	if (!up) {
+		/* Stop callers first, then pull the windows. */
+		STORE_REL(&pr->link_up, 0);
+		peer_windows_sync(h, pr, 0);
+		return;
+	}
+	if (peer_windows_sync(h, pr, 1) != 0) {
+		STORE_REL(&pr->link_up, 0);
+		peer_windows_sync(h, pr, 0);
+		return;
+	}
+	STORE_REL(&pr->link_up, 1);
+}
+
+void
+shm_host_refresh(struct shm_host *h, int slow)
+{
+	int i;
+
+	for (i = 0; i < h->npeers; i++) {
+		if (slow)
+			peer_files_check(h, &h->peers[i]);
+		peer_link_update(h, &h->peers[i]);
+	}
+}
+
+void
+shm_host_link_set(struct shm_host *h, int enable)
+{
+	h->link_enabled = !!enable;
+	STORE_REL(&h->regs->hdr.link_enable, (uint32_t)!!enable);
+	if (!enable)
+		shm_host_refresh(h, 0);
+}
+
+void
+shm_host_heartbeat(struct shm_host *h)
+{
+	STORE_RLX(&h->regs->hdr.heartbeat,
+		LOAD_RLX(&h->regs->hdr.heartbeat) + 1);
+}
+
+void *
+shm_peer_mw_get(struct shm_host *h, int pidx, int widx)
+{
+	struct shm_peer *pr = &h->peers[pidx];
+
+	if (pr->mw[widx] == NULL) {
+		pr->mw[widx] = shm_range_reserve(h->p.mw_size, h->page_size);
+		if (pr->mw[widx] == NULL)
+			return NULL;
+		pr->mw_epoch[widx] = 0;
+		if (LOAD_ACQ(&pr->link_up))
+			peer_link_update(h, pr);
+	}
+	return pr->mw[widx];
+}
+
