@@ -232,11 +232,25 @@ int eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size);
 const uint8_t *eop_pack_next(const uint8_t *msg, uint32_t msg_len,
 		uint32_t *off, uint32_t *frame_len);
 
-/* eop_ethdev.c helpers exposed for the unit tests */
+/* eop_devargs.c */
 int eop_parse_devargs(const char *name, const char *args,
 		struct eop_params *p);
+
+/* eop_ethdev.c: probe and remove */
 void eop_mac_make(const char *fabric, int local_port, int peer_port,
 		struct rte_ether_addr *mac);
+
+/* eop_alarm.c: control alarm, link, receive interrupts */
 uint64_t eop_link_speed_mbps(int speed, int width);
+void eop_alarm(void *arg);
+int eop_link_refresh(struct eop_port *port);
+void eop_quiesce(struct eop_port *port, const char *why);
+void eop_intr_free(struct eop_port *port);
+int eop_intr_setup(struct eop_port *port, uint16_t nb_rxq);
+
+/* eop_ops.c: ethdev operations and statistics */
+struct eth_dev_ops;
+extern const struct eth_dev_ops eop_ops;
+int eop_dev_close(struct rte_eth_dev *dev);
 
 #endif /* EOP_PRIVATE_H */
