@@ -222,6 +222,7 @@ int rte_marlin_ntb_is_valid(uint16_t dev_id);
  * @param dev_id Device id.
  * @return 0; -ENODEV (no such device, or removed already).
  */
+__rte_experimental
 int rte_marlin_ntb_user_get(uint16_t dev_id);
 
 /**
@@ -233,6 +234,7 @@ int rte_marlin_ntb_user_get(uint16_t dev_id);
  * @param dev_id Device id.
  * @return 0; -ENODEV (no such device), -EINVAL (no user holds it).
  */
+__rte_experimental
 int rte_marlin_ntb_user_put(uint16_t dev_id);
 
 /**
