@@ -760,8 +760,17 @@ def strace_delay():
     st = shutil.which("strace")
     if not st:
         raise Skip("strace not found (Debian package strace)")
-    return [st, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rmdir",
+    args = [st, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rmdir",
             "-e", "inject=rmdir:delay_enter=300000"]
+    try:
+        r = subprocess.run(args + ["true"], capture_output=True, text=True,
+                           timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise Skip("strace cannot run: %s" % e)
+    if r.returncode != 0:
+        raise Skip("strace cannot trace here (ptrace refused?): %s"
+                   % r.stderr.strip()[:200])
+    return args
 
 
 def delayed_pmd(env, host, tag, pmd_args, interactive=True):
