@@ -112,7 +112,7 @@ parse_int(const char *dev, const struct rte_marlin_arg *a, const char *key,
 	if (v < a->min || v > a->max) {
 		MARLIN_LOG(ERR, "%s: %s=%s is out of range: use %" PRId64 "..%" PRId64 "%s",
 			   dev, key, val, a->min, a->max, hint);
-		return -ERANGE;
+		return -EINVAL;
 	}
 	*out = v;
 	return 0;
@@ -138,7 +138,7 @@ parse_size(const char *dev, const struct rte_marlin_arg *a, const char *key,
 	if (rc != 0 || v < (uint64_t)a->min || v > (uint64_t)a->max) {
 		MARLIN_LOG(ERR, "%s: %s=%s is out of range: use %s..%s%s",
 			   dev, key, val, lo, hi, hint);
-		return -ERANGE;
+		return -EINVAL;
 	}
 	*out = v;
 	return 0;

@@ -94,8 +94,8 @@ struct rte_marlin_arg {
  * @param table Accepted keys.
  * @param n     Entries in @p table (at most 64).
  * @param given If not NULL: bit i set when table[i] was given.
- * @return 0; -EINVAL (unparsable, unknown or repeated key, bad value),
- *         -ERANGE (value out of range), -ENOMEM, or a FUNC's error.
+ * @return 0; -EINVAL (unparsable, unknown or repeated key, a value that
+ *         is not of its kind or out of its range), or a FUNC's error.
  */
 __rte_internal
 int rte_marlin_devargs_parse(const char *dev, const char *args,

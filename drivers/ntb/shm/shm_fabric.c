@@ -52,20 +52,6 @@ shm_cut_file(char *buf, size_t len, int a, int b)
 	snprintf(buf, len, "cut-%d-%d", RTE_MIN(a, b), RTE_MAX(a, b));
 }
 
-const char *
-shm_fmt_size(uint64_t v, char *buf, size_t len)
-{
-	if (v != 0 && v % (UINT64_C(1) << 30) == 0)
-		snprintf(buf, len, "%" PRIu64 "G", v >> 30);
-	else if (v != 0 && v % (UINT64_C(1) << 20) == 0)
-		snprintf(buf, len, "%" PRIu64 "M", v >> 20);
-	else if (v != 0 && v % (UINT64_C(1) << 10) == 0)
-		snprintf(buf, len, "%" PRIu64 "K", v >> 10);
-	else
-		snprintf(buf, len, "%" PRIu64, v);
-	return buf;
-}
-
 int
 shm_fabric_name_valid(const char *name)
 {

@@ -26,6 +26,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 
+#include "rte_marlin_args.h"
 #include "shm_private.h"
 
 #define SHM_CLAIM_TRIES 50     /* 1 ms apart: rides out peers' lock probes */
@@ -136,7 +137,7 @@ file_create(struct shm_host *h, const char *name, size_t size, void **va)
 			errno != ENOSYS) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: no room for %s (%s) in %s: %s; %s", h->name,
-			name, shm_fmt_size(size, sz, sizeof(sz)), h->path,
+			name, rte_marlin_size_format(size, sz, sizeof(sz)), h->path,
 			strerror(-rc), h->hugetlb ?
 			"reserve more hugepages, or lower mw=/mw_size=" :
 			"free memory, or lower mw=/mw_size=");
@@ -146,7 +147,7 @@ file_create(struct shm_host *h, const char *name, size_t size, void **va)
 	if (p == MAP_FAILED) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: cannot map %s/%s (%s): %s", h->name, h->path,
-			name, shm_fmt_size(size, sz, sizeof(sz)), strerror(-rc));
+			name, rte_marlin_size_format(size, sz, sizeof(sz)), strerror(-rc));
 		goto fail;
 	}
 	close(fd);
@@ -162,7 +163,7 @@ fail:
 static int
 fabric_check_hosts(struct shm_host *h)
 {
-	char a[32], b[32], what[96];
+	char a[32], b[32], what[160];
 	struct shm_wire_hdr hd;
 	int o;
 
@@ -175,12 +176,12 @@ fabric_check_hosts(struct shm_host *h)
 			snprintf(what, sizeof(what), "hosts=%u but %s asks for hosts=%d",
 				hd.hosts, h->name, h->p.hosts);
 		else if (hd.mw_count != (uint32_t)h->p.mw_count)
-			snprintf(what, sizeof(what), "mw=%u but %s asks for mw=%d",
+			snprintf(what, sizeof(what), "mw_count=%u but %s asks for mw_count=%d",
 				hd.mw_count, h->name, h->p.mw_count);
 		else if (hd.mw_size != h->p.mw_size)
 			snprintf(what, sizeof(what), "mw_size=%s but %s asks for mw_size=%s",
-				shm_fmt_size(hd.mw_size, a, sizeof(a)), h->name,
-				shm_fmt_size(h->p.mw_size, b, sizeof(b)));
+				rte_marlin_size_format(hd.mw_size, a, sizeof(a)), h->name,
+				rte_marlin_size_format(h->p.mw_size, b, sizeof(b)));
 		else
 			continue;
 		SHM_LOG(ERR, "%s: host %d (pid %u) of fabric %s runs with %s: use the same hosts=, mw= and mw_size= on every host of a fabric",
@@ -327,8 +328,8 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 		h->page_size = SHM_SMALL_PAGE;
 	if (p->mw_size % h->page_size != 0) {
 		SHM_LOG(ERR, "%s: mw_size=%s is not a multiple of the %s hugepage size of %s: use mw_size=%s or larger, or put the fabric in /dev/shm with dir=/dev/shm",
-			h->name, shm_fmt_size(p->mw_size, a, sizeof(a)),
-			shm_fmt_size(h->page_size, b, sizeof(b)), h->path, b);
+			h->name, rte_marlin_size_format(p->mw_size, a, sizeof(a)),
+			rte_marlin_size_format(h->page_size, b, sizeof(b)), h->path, b);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -367,7 +368,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	h->opened = 1;
 	SHM_LOG(INFO, "%s: host %d of %d on %s, epoch %" PRIu64 ", %d x %s windows",
 		h->name, p->host, p->hosts, h->path, h->epoch, p->mw_count,
-		shm_fmt_size(p->mw_size, a, sizeof(a)));
+		rte_marlin_size_format(p->mw_size, a, sizeof(a)));
 	return 0;
 fail:
 	shm_host_close(h);

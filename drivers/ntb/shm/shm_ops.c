@@ -15,6 +15,7 @@
 #include <rte_cycles.h>
 
 #include "rte_marlin_ntb_driver.h"
+#include "rte_marlin_args.h"
 #include "shm_private.h"
 
 
@@ -169,8 +170,8 @@ shm_mw_alloc(struct rte_marlin_ntb_dev *dev, int pidx, int widx, size_t size,
 	if (size > h->p.mw_size) {
 		SHM_LOG(ERR, "%s: window %d holds %s, %s asked: raise mw_size= or ask for less",
 			dev->name, widx,
-			shm_fmt_size(h->p.mw_size, a, sizeof(a)),
-			shm_fmt_size(size, b, sizeof(b)));
+			rte_marlin_size_format(h->p.mw_size, a, sizeof(a)),
+			rte_marlin_size_format(size, b, sizeof(b)));
 		return -EINVAL;
 	}
 	*addr = h->mw[widx];

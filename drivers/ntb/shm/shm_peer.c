@@ -17,6 +17,7 @@
 
 #include <rte_common.h>
 
+#include "rte_marlin_args.h"
 #include "shm_private.h"
 
 static void
@@ -47,12 +48,12 @@ peer_geometry_ok(struct shm_host *h, struct shm_peer *pr)
 		snprintf(what, sizeof(what), "hosts=%u, this host hosts=%d",
 			v, h->p.hosts);
 	else if ((v = LOAD_RLX(&hd->mw_count)) != (uint32_t)h->p.mw_count)
-		snprintf(what, sizeof(what), "mw=%u, this host mw=%d",
+		snprintf(what, sizeof(what), "mw_count=%u, this host mw_count=%d",
 			v, h->p.mw_count);
 	else if (LOAD_RLX(&hd->mw_size) != h->p.mw_size)
 		snprintf(what, sizeof(what), "mw_size=%s, this host mw_size=%s",
-			shm_fmt_size(LOAD_RLX(&hd->mw_size), a, sizeof(a)),
-			shm_fmt_size(h->p.mw_size, b, sizeof(b)));
+			rte_marlin_size_format(LOAD_RLX(&hd->mw_size), a, sizeof(a)),
+			rte_marlin_size_format(h->p.mw_size, b, sizeof(b)));
 	else
 		return 1;
 	if (pr->refused_epoch != pr->epoch) {

@@ -122,7 +122,6 @@ shm_host_to_pidx(const struct shm_host *h, int host)
 
 /* shm_fabric.c: location and locking */
 int shm_fabric_name_valid(const char *name);
-const char *shm_fmt_size(uint64_t v, char *buf, size_t len);
 void shm_host_file(char *buf, size_t len, int host, const char *what);
 void shm_mw_file(char *buf, size_t len, int host, int widx);
 void shm_cut_file(char *buf, size_t len, int a, int b);

@@ -411,7 +411,7 @@ test_pidx_and_defaults(void **state)
 	int d;
 
 	(void)state;
-	/* Defaults: hosts=8, mw=2, mw_size=4M, spads=16. */
+	/* Defaults: hosts=8, mw_count=2, mw_size=4M, spads=16. */
 	assert_int_equal(vdev("ntb_shm0", "fabric=" FABRIC ",host=3"), 0);
 	d = dev_id("ntb_shm0");
 	assert_int_equal(rte_marlin_ntb_info_get(d, &info), 0);
@@ -430,7 +430,7 @@ test_pidx_and_defaults(void **state)
 
 	/* Custom geometry. */
 	assert_int_equal(vdev("ntb_shm1",
-		"fabric=other,host=0,hosts=64,mw=8,mw_size=64K,spads=64"), 0);
+		"fabric=other,host=0,hosts=64,mw_count=8,mw_size=64K,spads=64"), 0);
 	d = dev_id("ntb_shm1");
 	assert_int_equal(rte_marlin_ntb_info_get(d, &info), 0);
 	assert_int_equal(info.peer_count, 63);
@@ -984,8 +984,8 @@ test_devargs_errors(void **state)
 		{ "fabric=" FABRIC ",host=2,hosts=2", -EINVAL, "use 0..1" },
 		{ "fabric=" FABRIC ",host=0,hosts=65", -EINVAL, "hosts=65" },
 		{ "fabric=" FABRIC ",host=0,hosts=1", -EINVAL, "hosts=1" },
-		{ "fabric=" FABRIC ",host=0,mw=0", -EINVAL, "mw=0" },
-		{ "fabric=" FABRIC ",host=0,mw=9", -EINVAL, "mw=9" },
+		{ "fabric=" FABRIC ",host=0,mw_count=0", -EINVAL, "mw_count=0" },
+		{ "fabric=" FABRIC ",host=0,mw_count=9", -EINVAL, "mw_count=9" },
 		{ "fabric=" FABRIC ",host=0,mw_size=3M", -EINVAL, "not a power of two" },
 		{ "fabric=" FABRIC ",host=0,mw_size=12288", -EINVAL, "mw_size=16K" },
 		{ "fabric=" FABRIC ",host=0,mw_size=2K", -EINVAL, "out of range" },
@@ -1011,10 +1011,19 @@ test_devargs_errors(void **state)
 		if (rc != bad[i].rc || strstr(log, bad[i].says) == NULL)
 			fail_msg("devargs \"%s\": rc %d (want %d), log lacks \"%s\"",
 				bad[i].args, rc, bad[i].rc, bad[i].says);
-		assert_int_equal(count_str(log, "ntb_shm: "), 1);
+		/* one line, naming the device */
+		assert_int_equal(count_str(log, "ntb_shm0: "), 1);
 		assert_int_equal(rte_marlin_ntb_get_by_name("ntb_shm0"), -ENODEV);
 		assert_int_equal(count_entries(parent), 0);
 	}
+	/* The old name of mw_count= still works, with one line saying so. */
+	cap_begin();
+	rc = vdev("ntb_shm0", "fabric=" FABRIC ",host=0,mw=1");
+	log = cap_end();
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(log, "devarg mw is deprecated: write mw_count=1"));
+	assert_int_equal(rte_vdev_uninit("ntb_shm0"), 0);
+	assert_int_equal(count_entries(parent), 0);
 	/* A name of exactly 32 characters is fine. */
 	assert_int_equal(vdev("ntb_shm0",
 		"fabric=abcdefghijklmnopqrstuvwxyz012345,host=0"), 0);
@@ -1026,7 +1035,7 @@ static void
 test_geometry_mismatch(void **state)
 {
 	static const char *const other[] = {
-		"hosts=4", "mw=1", "mw_size=8M",
+		"hosts=4", "mw_count=1", "mw_size=8M",
 	};
 	struct fake_host f;
 	const char *log;
@@ -1042,7 +1051,7 @@ test_geometry_mismatch(void **state)
 		assert_int_equal(rc, -EINVAL);
 		/* One line naming both values. */
 		assert_non_null(strstr(log, other[i]));
-		assert_non_null(strstr(log, i == 0 ? "hosts=8" : i == 1 ? "mw=2" :
+		assert_non_null(strstr(log, i == 0 ? "hosts=8" : i == 1 ? "mw_count=2" :
 			"mw_size=4M"));
 		assert_int_equal(count_str(log, "ntb_shm: "), 1);
 		assert_int_equal(count_entries(fpath), 4);
@@ -1081,7 +1090,7 @@ test_mw_size_suffixes(void **state)
 
 	(void)state;
 	for (i = 0; i < RTE_DIM(ok); i++) {
-		assert_int_equal(vdev("ntb_shm0", "fabric=" FABRIC ",host=0,hosts=2,mw=1,mw_size=%s",
+		assert_int_equal(vdev("ntb_shm0", "fabric=" FABRIC ",host=0,hosts=2,mw_count=1,mw_size=%s",
 			ok[i].arg), 0);
 		d = dev_id("ntb_shm0");
 		assert_int_equal(rte_marlin_ntb_mw_get_align(d, 0, 0, &al), 0);
