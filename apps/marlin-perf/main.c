@@ -118,6 +118,10 @@ usage(const char *prg)
 "  --buf-offset N       start the local buffer N bytes (multiple of 8) into\n"
 "                       a 4 KiB page (default 0: page-aligned)\n"
 "  --timeout SEC        give up on a silent peer after SEC s (default 30)\n"
+"  --reconnect          soak runs: ride out link flaps (wait up to --timeout\n"
+"                       for the link, go on, count the flaps in the report);\n"
+"                       without it a lost link ends the run with the\n"
+"                       results measured so far, marked partial\n"
 "  --json               print one JSON object instead of the table\n"
 "  -v, --verbose        progress on stderr; local mode shows the server too\n"
 "\n"
@@ -227,7 +231,7 @@ enum {
 	OPT_DIR, OPT_ENGINE, OPT_CONSUME, OPT_SLOTS, OPT_NOTIFY, OPT_CHECK,
 	OPT_RING, OPT_MSG, OPT_WARMUP, OPT_TIMEOUT, OPT_JSON, OPT_PROBE,
 	OPT_PROBE_CORES, OPT_PROBE_ROUNDS, OPT_TEST, OPT_NT, OPT_BUF_OFFSET,
-	OPT_HELP,
+	OPT_RECONNECT, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -266,6 +270,7 @@ static const struct option longopts[] = {
 	{ "probe-cores", required_argument, NULL, OPT_PROBE_CORES },
 	{ "probe-rounds", required_argument, NULL, OPT_PROBE_ROUNDS },
 	{ "test", required_argument, NULL, OPT_TEST },
+	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -486,6 +491,9 @@ parse_args(int argc, char **argv, struct perf_opts *o)
 			if (t < 0)
 				return bad("--test", optarg);
 			o->test = (enum perf_test)t;
+			break;
+		case OPT_RECONNECT:
+			o->reconnect = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -829,6 +837,7 @@ remove_runtime_dir(const char *dir)
 /* ---- local mode --------------------------------------------------------- */
 
 static pid_t children[2];
+static volatile sig_atomic_t forwarded;   /* last signal sent to them */
 
 static void
 forward_signal(int sig)
@@ -836,9 +845,26 @@ forward_signal(int sig)
 	int i;
 
 	perf_force_quit = 1;
+	forwarded = sig;
 	for (i = 0; i < 2; i++)
 		if (children[i] > 0)
 			kill(children[i], sig);
+}
+
+/* A host that died by a signal says nothing itself: say it for it. */
+static void
+report_child(int host, int core, int status)
+{
+	const char *abbrev;
+
+	if (!WIFSIGNALED(status))
+		return;
+	abbrev = sigabbrev_np(WTERMSIG(status));
+	fprintf(stderr, "marlin-perf: the %s (host %d, core %d) was killed by "
+		"signal SIG%s (%s)%s%s\n", host == 0 ? "server" : "client", host,
+		core, abbrev != NULL ? abbrev : "?", strsignal(WTERMSIG(status)),
+		WCOREDUMP(status) ? ", core dumped" : "",
+		WTERMSIG(status) == forwarded ? ", sent by marlin-perf" : "");
 }
 
 static pid_t
@@ -933,6 +959,7 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 			if (r == children[i]) {
 				children[i] = 0;
 				left--;
+				report_child(i, local_cores[i], status[i]);
 				if (!WIFEXITED(status[i]) ||
 						WEXITSTATUS(status[i]) != 0)
 					rc = 1;

@@ -55,6 +55,7 @@ struct perf_opts {
 	bool consume;
 	bool sweep;              /* -a */
 	bool verbose;
+	bool reconnect;          /* --reconnect: ride out link flaps */
 	uint64_t size;           /* -s */
 	uint64_t iters;          /* -n (0: default for the test) */
 	double duration_s;       /* -D (0: use iterations) */
@@ -112,6 +113,7 @@ struct perf_result {
 	uint64_t rx_bytes;       /* bytes the receiver read or received */
 	uint64_t check_errors;   /* words that did not match (both sides) */
 	bool skipped;            /* size not possible (e.g. > msg_size) */
+	bool partial;            /* the link was lost during this size */
 };
 
 /* Placement probe result. */
@@ -148,6 +150,16 @@ struct perf_header {
 	uint64_t region_len;
 	struct perf_probe probe_before;
 	struct perf_probe probe_after;
+	/* link events */
+	bool reconnect;          /* --reconnect given */
+	uint32_t flaps;          /* link losses ridden out (--reconnect) */
+	double down_s;           /* time without a link during those */
+	bool lost;               /* the run ended with the link lost */
+	double lost_at_s;        /* since the channel first came up */
+	double lost_into_s;      /* into the size being measured; < 0: none */
+	uint64_t lost_size;      /* that size */
+	uint64_t lost_ops;       /* operations measured in it before */
+	const char *lost_why;    /* the channel state, in words */
 };
 
 /* probe.c */

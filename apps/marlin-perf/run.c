@@ -86,6 +86,7 @@ enum ctl_type {
 #define CTL_F_CONSUME 0x1
 #define CTL_F_CHECK   0x2
 #define CTL_F_SWEEP   0x4
+#define CTL_F_RECONNECT 0x8
 
 /* A control message; both hosts run the same build, but every field the
  * peer sends is still range-checked before use. */
@@ -144,6 +145,8 @@ struct perf_worker {
 	uint64_t bytes;
 	uint64_t *samples;       /* cumulative bytes at each window edge */
 	uint32_t nsamples;
+	uint32_t gen;            /* link generation its queue pairs follow */
+	bool link_err;           /* main: a data-path call saw the link go */
 };
 
 struct perf_ctx {
@@ -173,6 +176,17 @@ struct perf_ctx {
 	uint64_t poll_cycles;
 	uint64_t timeout_cycles;
 	uint64_t last_poll;
+	/* link: losses, and flaps ridden out with --reconnect */
+	uint64_t up_tsc;         /* the channel first came up */
+	uint64_t size_tsc;       /* GO of the current size (0: none yet) */
+	uint64_t link_ups;       /* the channel's count at the last poll */
+	bool lost;               /* link lost and not (yet) back */
+	uint64_t lost_tsc;
+	int lost_state;
+	uint32_t flaps;
+	uint64_t down_cycles;
+	volatile int down;       /* --reconnect: workers hold still */
+	volatile uint32_t gen;   /* --reconnect: bumped when it is back */
 	/* current size */
 	uint64_t size;
 	uint64_t iters;
@@ -311,21 +325,120 @@ set_err(struct perf_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Drive the channel now and then; only the main lcore does this. */
-static int
-maybe_poll_channel(struct perf_ctx *c, uint64_t now)
+/* What a channel state means to the user. */
+static const char *
+state_words(int st)
 {
+	switch (st) {
+	case RTE_MARLIN_HRDMA_STATE_DOWN:
+		return "link down: cable cut, or the peer is gone";
+	case RTE_MARLIN_HRDMA_STATE_NEGOTIATING:
+		return "the peer restarted or the link flapped";
+	case RTE_MARLIN_HRDMA_STATE_ERROR:
+		return "the peer was refused or wrote garbage, see the log";
+	default:
+		return "the channel failed";
+	}
+}
+
+/* Remember the first link loss (control thread only). */
+static void
+note_lost(struct perf_ctx *c, int st, uint64_t now)
+{
+	if (c->lost)
+		return;
+	c->lost = true;
+	c->lost_tsc = now;
+	c->lost_state = st;
+}
+
+/*
+ * Drive the channel; only the main lcore does this. A loss is also a
+ * bring-up we did not see go down: the count of bring-ups moved.
+ */
+static int
+poll_channel(struct perf_ctx *c, uint64_t now)
+{
+	struct rte_marlin_hrdma_info info;
 	int st;
 
-	if (now - c->last_poll < c->poll_cycles)
-		return 0;
 	c->last_poll = now;
 	st = rte_marlin_hrdma_channel_poll(c->ch);
 	if (st != RTE_MARLIN_HRDMA_STATE_UP) {
-		set_err(c, "channel left UP (state %lld)", (long long)st);
+		note_lost(c, st, now);
+		return -ENOLINK;
+	}
+	if (rte_marlin_hrdma_channel_info(c->ch, &info) == 0 &&
+			info.link_ups != c->link_ups) {
+		c->link_ups = info.link_ups;
+		note_lost(c, RTE_MARLIN_HRDMA_STATE_NEGOTIATING, now);
 		return -ENOLINK;
 	}
 	return 0;
+}
+
+static int
+maybe_poll_channel(struct perf_ctx *c, uint64_t now)
+{
+	if (c->lost)
+		return -ENOLINK;
+	if (now - c->last_poll < c->poll_cycles)
+		return 0;
+	return poll_channel(c, now);
+}
+
+/*
+ * --reconnect: the link was lost; wait (at most --timeout) until the
+ * channel is up again. Control thread only. 0: back; -ENOLINK: not back.
+ */
+static int
+reconnect(struct perf_ctx *c)
+{
+	uint64_t t0 = rte_rdtsc(), now;
+	struct rte_marlin_hrdma_info info;
+
+	if (!c->o->reconnect)
+		return -ENOLINK;
+	for (;;) {
+		now = rte_rdtsc();
+		if (rte_marlin_hrdma_channel_poll(c->ch) ==
+				RTE_MARLIN_HRDMA_STATE_UP)
+			break;
+		if (now - t0 > c->timeout_cycles || perf_force_quit) {
+			set_err(c, "not back within %u s", c->o->timeout_s);
+			return -ENOLINK;
+		}
+		idle_sleep();
+	}
+	if (rte_marlin_hrdma_channel_info(c->ch, &info) == 0)
+		c->link_ups = info.link_ups;
+	c->flaps++;
+	c->down_cycles += now - c->lost_tsc;
+	if (c->o->verbose)
+		fprintf(stderr, "marlin-perf: link back after %.3f s (flap %u)\n",
+			cycles_to_ns(c, now - c->lost_tsc) / 1e9, c->flaps);
+	c->lost = false;
+	c->last_poll = now;
+	return 0;
+}
+
+/*
+ * The link looks lost (a poll said so, or a data-path call failed with
+ * -ENOLINK): 0 when it is up (again, with --reconnect), else -ENOLINK.
+ * Control thread only.
+ */
+static int
+link_recover(struct perf_ctx *c)
+{
+	if (!c->lost && poll_channel(c, rte_rdtsc()) == 0)
+		return 0;
+	return reconnect(c);
+}
+
+static bool
+is_link_error(int rc)
+{
+	return rc == -ENOLINK || rc == -EPROTO;
 }
 
 /* ---- data patterns ------------------------------------------------------ */
@@ -418,12 +531,16 @@ ctl_send_qp(struct perf_ctx *c, uint16_t qid, struct perf_ctl *m)
 		rc = rte_marlin_hrdma_post(c->qp[qid], &op, 1);
 		if (rc == 1)
 			return 0;
+		if (is_link_error(rc) || maybe_poll_channel(c, now) != 0) {
+			if (link_recover(c) != 0)
+				return -ENOLINK;
+			start = rte_rdtsc();
+			continue;
+		}
 		if (rc != -ENOSPC) {
 			set_err(c, "control message not sent (%lld)", (long long)rc);
 			return rc;
 		}
-		if (maybe_poll_channel(c, now) != 0)
-			return -ENOLINK;
 		if (now - start > c->timeout_cycles || perf_force_quit) {
 			set_err(c, "peer does not take control messages");
 			return -ETIMEDOUT;
@@ -484,12 +601,16 @@ ctl_recv(struct perf_ctx *c, enum ctl_type want, struct perf_ctl *m, bool idle)
 			}
 			return 0;
 		}
+		if ((n < 0 && is_link_error(n)) ||
+				maybe_poll_channel(c, now) != 0) {
+			if (link_recover(c) != 0)
+				return -ENOLINK;
+			continue;
+		}
 		if (n < 0) {
 			set_err(c, "receive failed (%lld)", (long long)n);
 			return n;
 		}
-		if (maybe_poll_channel(c, now) != 0)
-			return -ENOLINK;
 		if (now - start > c->timeout_cycles) {
 			set_err(c, "no answer from the peer (control "
 				"message %d)", (int)want);
@@ -516,6 +637,51 @@ ctl_error(struct perf_ctx *c, const char *text)
 	ctl_send(c, &m);
 }
 
+/* ---- link losses in the worker loops ------------------------------------ */
+
+/*
+ * Follow the link from a worker loop. The main lcore drives the channel;
+ * with --reconnect it holds the other workers (c->down) while it waits for
+ * the link and bumps c->gen when it is back. 0: go on; -ENOLINK: stop.
+ */
+static int
+worker_link(struct perf_worker *w, uint64_t now)
+{
+	struct perf_ctx *c = w->ctx;
+	int rc;
+
+	if (!w->is_main)
+		return 0;
+	if (!w->link_err && maybe_poll_channel(c, now) == 0)
+		return 0;
+	w->link_err = false;
+	c->down = 1;
+	rc = link_recover(c);
+	if (rc == 0)
+		c->gen++;
+	c->down = 0;
+	return rc;
+}
+
+/*
+ * A data-path call or a completion said the link is gone (-ENOLINK,
+ * -EPROTO). With --reconnect the loop waits for the main lcore to bring it
+ * back; without, it stops. Returns true when the loop must stop.
+ */
+static bool
+worker_link_error(struct perf_worker *w, int rc)
+{
+	struct perf_ctx *c = w->ctx;
+
+	if (c->o->reconnect) {
+		w->link_err = w->is_main;
+		return false;
+	}
+	w->rc = rc;
+	c->stop = 1;
+	return true;
+}
+
 /* ---- client bandwidth loop ---------------------------------------------- */
 
 static inline void
@@ -523,6 +689,9 @@ sample(struct perf_worker *w, uint64_t now, uint64_t bytes, uint64_t window)
 {
 	uint64_t k = (now - w->t_start) / window;
 
+	/* operations lost with a link flap are taken back: stay monotonic */
+	if (w->nsamples > 0 && bytes < w->samples[w->nsamples - 1])
+		bytes = w->samples[w->nsamples - 1];
 	while (w->nsamples <= k && w->nsamples < PERF_MAX_SAMPLES)
 		w->samples[w->nsamples++] = bytes;
 }
@@ -624,6 +793,47 @@ room_for(struct perf_ctx *c, struct qp_run *r)
 	return room;
 }
 
+/*
+ * --reconnect: the link came back. What was outstanding is lost (it
+ * completes with -ENOLINK); go on from the last completed operation, at a
+ * batch boundary in consume mode so that every notification covers slots
+ * written in this bring-up.
+ */
+static void
+client_resync(struct perf_worker *w, uint64_t now)
+{
+	struct perf_ctx *c = w->ctx;
+	struct rte_marlin_hrdma_cqe cqe[PERF_BURST];
+	uint64_t unit = c->o->consume ? c->notify_every : 1;
+	int i, j, n;
+
+	w->gen = c->gen;
+	for (i = 0; i < w->nq; i++) {
+		struct qp_run *r = &c->run[w->qids[i]];
+
+		while ((n = rte_marlin_hrdma_poll_cq(r->qp, cqe,
+				PERF_BURST)) > 0)
+			for (j = 0; j < n; j++)
+				if (cqe[j].status == 0)
+					r->completed = cqe[j].cookie + 1;
+		r->completed -= r->completed % unit;
+		r->posted = r->completed;
+		r->last_progress = now;
+	}
+}
+
+/* Hold still while the main lcore waits for the link (--reconnect). */
+static void
+worker_hold(struct perf_worker *w, uint64_t now)
+{
+	struct perf_ctx *c = w->ctx;
+	int i;
+
+	for (i = 0; i < w->nq; i++)
+		c->run[w->qids[i]].last_progress = now;
+	rte_pause();
+}
+
 static int
 client_bw_worker(void *arg)
 {
@@ -639,6 +849,7 @@ client_bw_worker(void *arg)
 	while (c->go_tsc == 0 && !c->stop)
 		rte_pause();
 	w->t_start = rte_rdtsc();
+	w->gen = c->gen;
 	if (c->duration_cycles != 0)
 		deadline = w->t_start + c->duration_cycles;
 	w->nsamples = 0;
@@ -652,11 +863,17 @@ client_bw_worker(void *arg)
 			w->rc = -EINTR;
 			break;
 		}
-		if (w->is_main && maybe_poll_channel(c, now) != 0) {
+		if (worker_link(w, now) != 0) {
 			w->rc = -ENOLINK;
 			c->stop = 1;
 			break;
 		}
+		if (c->down) {
+			worker_hold(w, now);
+			continue;
+		}
+		if (w->gen != c->gen)
+			client_resync(w, now);
 		left = 0;
 		for (i = 0; i < w->nq; i++) {
 			struct qp_run *r = &c->run[w->qids[i]];
@@ -687,6 +904,10 @@ client_bw_worker(void *arg)
 				if (n > 0) {
 					r->posted += (uint64_t)n;
 					r->last_progress = now;
+				} else if (is_link_error(n)) {
+					if (worker_link_error(w, n))
+						break;
+					r->last_progress = now;
 				} else if (n != -ENOSPC) {
 					set_err(c, "post failed (%lld)", (long long)n);
 					w->rc = n;
@@ -696,6 +917,11 @@ client_bw_worker(void *arg)
 			}
 			n = rte_marlin_hrdma_poll_cq(r->qp, cqe, PERF_BURST);
 			for (j = 0; j < n; j++) {
+				if (is_link_error(cqe[j].status)) {
+					if (worker_link_error(w, cqe[j].status))
+						break;
+					continue;
+				}
 				if (cqe[j].status != 0) {
 					set_err(c, "operation failed (%lld)", (long long)cqe[j].status);
 					w->rc = cqe[j].status;
@@ -707,10 +933,10 @@ client_bw_worker(void *arg)
 					r->check_errors += pat_check(r->buf,
 						c->size, r->qid, 0);
 			}
+			if (w->rc != 0)
+				break;
 			if (n > 0)
 				r->last_progress = now;
-			/* Done when all posted ops completed and, for
-			 * descriptor-carrying ops, the peer consumed all. */
 			/* Done when all ops completed; for descriptor ops,
 			 * when the peer also released (consumed) them all. */
 			if (uses_credits(o))
@@ -742,11 +968,15 @@ client_bw_worker(void *arg)
 	w->ops = 0;
 	for (i = 0; i < w->nq; i++) {
 		struct qp_run *r = &c->run[w->qids[i]];
+		int j;
 
 		/* Completions not collected yet must not leak into the
-		 * next run. */
-		while (rte_marlin_hrdma_poll_cq(r->qp, cqe, PERF_BURST) > 0)
-			;
+		 * next run; after a failure they still count. */
+		while ((n = rte_marlin_hrdma_poll_cq(r->qp, cqe,
+				PERF_BURST)) > 0)
+			for (j = 0; j < n; j++)
+				if (w->rc != 0 && cqe[j].status == 0)
+					r->completed = cqe[j].cookie + 1;
 		if (w->rc == 0)
 			r->completed = r->posted;
 		w->ops += r->completed;
@@ -784,10 +1014,14 @@ server_bw_worker(void *arg)
 			w->rc = -EINTR;
 			break;
 		}
-		if (w->is_main && maybe_poll_channel(c, now) != 0) {
+		if (worker_link(w, now) != 0) {
 			w->rc = -ENOLINK;
 			c->stop = 1;
 			break;
+		}
+		if (c->down) {
+			worker_hold(w, now);
+			continue;
 		}
 		left = 0;
 		got = 0;
@@ -798,6 +1032,12 @@ server_bw_worker(void *arg)
 				continue;
 			left++;
 			n = rte_marlin_hrdma_recv(r->qp, e, PERF_BURST);
+			if (is_link_error(n)) {
+				if (worker_link_error(w, n))
+					break;
+				r->last_progress = now;
+				continue;
+			}
 			if (n < 0) {
 				set_err(c, "receive failed (%lld)", (long long)n);
 				w->rc = n;
@@ -916,6 +1156,8 @@ lat_wait(struct perf_ctx *c, struct rte_marlin_hrdma_cqe *e)
 		if (n == 1)
 			return 0;
 		if (n < 0) {
+			if (is_link_error(n))
+				return -ENOLINK;
 			set_err(c, "receive failed (%lld)", (long long)n);
 			return n;
 		}
@@ -1002,14 +1244,23 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 			RTE_MARLIN_HRDMA_F_SIGNALED : 0;
 		t0 = rte_rdtsc();
 		rc = lat_post(c, &op);
+		if (rc == 0)
+			rc = lat_wait(c, &e);
+		t1 = rte_rdtsc();
+		if (is_link_error(rc)) {
+			/* --reconnect: the ring was reset, do it again */
+			rc = link_recover(c);
+			if (rc == 0) {
+				held = 0;
+				i--;
+				continue;
+			}
+		}
 		if (rc != 0) {
-			set_err(c, "post failed (%lld)", (long long)rc);
+			set_err(c, "round trip %llu failed (%d)",
+				(unsigned long long)i, rc);
 			break;
 		}
-		rc = lat_wait(c, &e);
-		t1 = rte_rdtsc();
-		if (rc != 0)
-			break;
 		res->check_errors += lat_check_entry(c, &e, 1, i);
 		/* Credits go back in batches: a credit store per message
 		 * would put one more cache-line transfer on the path. */
@@ -1025,10 +1276,17 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 			break;
 	}
 	rte_marlin_hrdma_poll_cq(c->qp[0], cq, PERF_BURST);
-	if (held > 0)
+	if (held > 0 && rc == 0)
 		rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
-	if (rc != 0)
+	if (rc != 0) {
+		/* what was measured before the link went */
+		if (rc == -ENOLINK && n_rec > 0) {
+			res->partial = true;
+			res->iters = n_rec;
+			perf_stats_lat(c->lat, n_rec, res);
+		}
 		return rc;
+	}
 	res->iters = n_rec;
 	return perf_stats_lat(c->lat, n_rec, res);
 }
@@ -1050,13 +1308,20 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 		bool last;
 
 		rc = lat_wait(c, &e);
+		if (is_link_error(rc) && link_recover(c) == 0) {
+			held = 0;       /* the ring was reset */
+			i--;
+			continue;
+		}
 		if (rc != 0) {
-			if (held > 0)
+			if (held > 0 && rc != -ENOLINK)
 				rte_marlin_hrdma_recv_release(c->qp[0],
 						(uint16_t)held);
 			return rc;
 		}
-		res->check_errors += lat_check_entry(c, &e, 0, i);
+		/* after a flap the client repeats its last message */
+		res->check_errors += lat_check_entry(c, &e, 0,
+				c->o->reconnect ? e.imm & PERF_IMM_SEQ_MASK : i);
 		last = (e.imm & PERF_IMM_LAST) != 0;
 		if (c->o->check)
 			pat_fill(buf, c->size, 1, i);
@@ -1064,6 +1329,11 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 		op.flags = (i + 1) % c->cq_mod == 0 ?
 			RTE_MARLIN_HRDMA_F_SIGNALED : 0;
 		rc = lat_post(c, &op);
+		if (is_link_error(rc) && link_recover(c) == 0) {
+			held = 0;
+			i--;
+			continue;
+		}
 		if (++held >= c->lat_release || last) {
 			rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
 			held = 0;
@@ -1211,6 +1481,17 @@ warmup_for(const struct perf_ctx *c, uint64_t iters)
 	return RTE_MIN((uint64_t)1000, RTE_MAX((uint64_t)1, iters / 10));
 }
 
+/* After the workers: a failure while the link is gone is a link loss. */
+static int
+run_settle(struct perf_ctx *c, int rc)
+{
+	if (c->lost)
+		return -ENOLINK;
+	if (rc != 0 && poll_channel(c, rte_rdtsc()) != 0)
+		return -ENOLINK;
+	return rc;
+}
+
 static int
 client_size(struct perf_ctx *c, uint64_t size, struct perf_result *res)
 {
@@ -1231,6 +1512,7 @@ client_size(struct perf_ctx *c, uint64_t size, struct perf_result *res)
 	c->duration_cycles = o->duration_s > 0 ?
 		ns_to_cycles(c, (uint64_t)(o->duration_s * 1e9)) : 0;
 
+	c->size_tsc = rte_rdtsc();
 	ctl_init(&m, CTL_GO);
 	m.size = size;
 	m.iters = c->iters;
@@ -1252,16 +1534,20 @@ client_size(struct perf_ctx *c, uint64_t size, struct perf_result *res)
 			c->duration_cycles = 0;
 			for (q = 0; q < c->nb_qp; q++)
 				c->run[q].total = c->warmup;
-			rc = run_workers(c, client_bw_worker);
+			rc = run_settle(c, run_workers(c, client_bw_worker));
 			prepare_size(c, size);
 		}
 		c->duration_cycles = d;
 		for (q = 0; q < c->nb_qp; q++)
 			c->run[q].total = d != 0 ? UINT64_MAX : c->iters;
-		if (rc == 0)
-			rc = run_workers(c, client_bw_worker);
 		if (rc == 0) {
-			bw_result(c, res);
+			rc = run_settle(c, run_workers(c, client_bw_worker));
+			/* a lost link leaves what was measured until then */
+			if (rc == 0 || rc == -ENOLINK)
+				bw_result(c, res);
+			res->partial = rc != 0;
+		}
+		if (rc == 0) {
 			for (q = 0; q < c->nb_qp; q++) {
 				ctl_init(&m, CTL_END);
 				m.last_seq = c->run[q].posted;
@@ -1325,7 +1611,7 @@ server_size(struct perf_ctx *c, const struct perf_ctl *go,
 	if (perf_test_is_lat(o->test)) {
 		rc = server_lat(c, res);
 	} else {
-		rc = run_workers(c, server_bw_worker);
+		rc = run_settle(c, run_workers(c, server_bw_worker));
 		for (q = 0; q < c->nb_qp; q++) {
 			res->rx_bytes += c->run[q].rx_bytes;
 			res->check_errors += c->run[q].check_errors;
@@ -1372,7 +1658,8 @@ fill_hello(const struct perf_ctx *c, struct perf_ctl *m)
 	m->slots = o->slots;
 	m->notify_every = o->notify_every;
 	m->flags = (o->consume ? CTL_F_CONSUME : 0) |
-		(o->check ? CTL_F_CHECK : 0) | (o->sweep ? CTL_F_SWEEP : 0);
+		(o->check ? CTL_F_CHECK : 0) | (o->sweep ? CTL_F_SWEEP : 0) |
+		(o->reconnect ? CTL_F_RECONNECT : 0);
 	m->size = o->size;
 	m->core = o->cores[0];
 }
@@ -1395,7 +1682,7 @@ hello_matches(const struct perf_ctl *mine, const struct perf_ctl *peer,
 	CMP(cq_mod, "-Q")
 	CMP(slots, "--slots")
 	CMP(notify_every, "--notify-every")
-	CMP(flags, "flags (--consume/--check/-a)")
+	CMP(flags, "flags (--consume/--check/-a/--reconnect)")
 	if (!(mine->flags & CTL_F_SWEEP))
 		CMP(size, "-s")
 #undef CMP
@@ -1563,6 +1850,8 @@ setup(struct perf_ctx *c)
 		return rc;
 	}
 	rte_marlin_hrdma_channel_info(c->ch, &info);
+	c->up_tsc = rte_rdtsc();
+	c->link_ups = info.link_ups;
 	c->local_region = info.local_region;
 	c->local_region_len = info.local_region_len;
 	c->remote_region_len = info.remote_region_len;
@@ -1657,7 +1946,12 @@ client_main(struct perf_ctx *c)
 				perf_test_name(c->o->test),
 				(unsigned long long)c->sz->size[i]);
 		rc = client_size(c, c->sz->size[i], &c->res[i]);
-		c->nres = i + 1;
+		if (rc == 0 || c->res[i].iters > 0)
+			c->nres = i + 1;
+		if (rc == -ENOLINK) {
+			c->hdr.lost_size = c->sz->size[i];
+			c->hdr.lost_ops = c->res[i].iters;
+		}
 	}
 	if (rc != 0)
 		return rc;
@@ -1753,12 +2047,69 @@ server_main(struct perf_ctx *c)
 			rc = -EPROTO;
 			break;
 		}
+		c->size_tsc = rte_rdtsc();
 		rc = server_size(c, &m, &c->res[i]);
+		if (rc == -ENOLINK)
+			c->hdr.lost_size = m.size;
+		if (rc == 0 || c->res[i].iters > 0)
+			c->nres = i + 1;
 		i++;
-		c->nres = i;
 	}
 	/* The client may still read our last message: leave it a moment. */
 	return rc;
+}
+
+/* Link events for the header. */
+static void
+link_summary(struct perf_ctx *c, int rc)
+{
+	struct perf_header *h = &c->hdr;
+
+	h->reconnect = c->o->reconnect;
+	h->flaps = c->flaps;
+	h->down_s = cycles_to_ns(c, c->down_cycles) / 1e9;
+	h->lost = rc == -ENOLINK;
+	if (!h->lost)
+		return;
+	if (!c->lost) {         /* e.g. the peer said goodbye unexpectedly */
+		c->lost_tsc = rte_rdtsc();
+		c->lost_state = RTE_MARLIN_HRDMA_STATE_DOWN;
+	}
+	h->lost_at_s = cycles_to_ns(c, c->lost_tsc - c->up_tsc) / 1e9;
+	h->lost_into_s = c->size_tsc != 0 && c->lost_tsc >= c->size_tsc ?
+		cycles_to_ns(c, c->lost_tsc - c->size_tsc) / 1e9 : -1;
+	h->lost_why = state_words(c->lost_state);
+}
+
+/* Say in words what happened to the link (stderr). */
+static void
+report_lost(const struct perf_ctx *c)
+{
+	const struct perf_header *h = &c->hdr;
+	char what[160] = "";
+
+	if (h->lost_into_s < 0)
+		snprintf(what, sizeof(what), "before the first measurement");
+	else if (c->server)
+		snprintf(what, sizeof(what), "%.2f s into the %llu B run; the "
+			 "client reports what was measured", h->lost_into_s,
+			 (unsigned long long)h->lost_size);
+	else if (h->lost_ops > 0)
+		snprintf(what, sizeof(what), "%.2f s into the %llu B run, "
+			 "after %llu operations; the %llu B row is partial",
+			 h->lost_into_s, (unsigned long long)h->lost_size,
+			 (unsigned long long)h->lost_ops,
+			 (unsigned long long)h->lost_size);
+	else
+		snprintf(what, sizeof(what), "%.2f s into the %llu B run, "
+			 "before its first measured operation",
+			 h->lost_into_s, (unsigned long long)h->lost_size);
+	fprintf(stderr, "marlin-perf %s: link to the peer (port %d) lost "
+		"%.2f s after it came up, %s (%s)%s%s\n", h->role,
+		rte_marlin_ntb_peer_port_number(c->ntb_id, c->pidx),
+		h->lost_at_s, what, h->lost_why,
+		c->o->reconnect ? "; --reconnect: " : "",
+		c->o->reconnect ? c->err : "");
 }
 
 /*
@@ -1797,7 +2148,11 @@ perf_run(const struct perf_opts *o, const struct perf_sizes *sz,
 	}
 	fill_header(c, memory);
 	rc = c->server ? server_main(c) : client_main(c);
-	if (rc != 0) {
+	link_summary(c, rc);
+	if (rc == -ENOLINK) {
+		report_lost(c);
+		st = 1;
+	} else if (rc != 0) {
 		fprintf(stderr, "marlin-perf %s: %s\n", c->hdr.role,
 			c->err[0] != '\0' ? c->err : strerror(-rc));
 		/* Tell the peer, so it stops waiting. */
