@@ -74,6 +74,9 @@ class LocalRun:
             if any(text in l for l in self.err):
                 return
             time.sleep(0.05)
+        if self.p.poll() is not None:
+            self.fail("marlin-perf exited with status %d before printing %r"
+                      % (self.p.returncode, text))
         self.fail("no line with %r on stderr within %d s" % (text, timeout))
 
     def _kids(self):

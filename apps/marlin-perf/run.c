@@ -2079,6 +2079,8 @@ link_summary(struct perf_ctx *c, int rc)
 	h->lost_into_s = c->size_tsc != 0 && c->lost_tsc >= c->size_tsc ?
 		cycles_to_ns(c, c->lost_tsc - c->size_tsc) / 1e9 : -1;
 	h->lost_why = state_words(c->lost_state);
+	if (h->probe_after.ns < 0)
+		h->probe_after.why = "not run: the link was lost";
 }
 
 /* Say in words what happened to the link (stderr). */
@@ -2091,8 +2093,8 @@ report_lost(const struct perf_ctx *c)
 	if (h->lost_into_s < 0)
 		snprintf(what, sizeof(what), "before the first measurement");
 	else if (c->server)
-		snprintf(what, sizeof(what), "%.2f s into the %llu B run; the "
-			 "client reports what was measured", h->lost_into_s,
+		snprintf(what, sizeof(what), "%.2f s into the %llu B run; what "
+			 "was measured is the client's to report", h->lost_into_s,
 			 (unsigned long long)h->lost_size);
 	else if (h->lost_ops > 0)
 		snprintf(what, sizeof(what), "%.2f s into the %llu B run, "
