@@ -11,6 +11,7 @@ and no fabric left behind. No performance figure is asserted.
 Faults during a run (write_bw, local mode):
 
     perf_test.py --fault cut|kill|reconnect MARLIN_PERF MARLIN_FABRIC
+    perf_test.py --nt-alias MARLIN_PERF
 
 cut: the link is cut mid-run; marlin-perf must say in words that the link
 was lost, after how many operations, and print the measured row marked
@@ -202,6 +203,23 @@ def fault_reconnect(exe, tool):
     print("ok: one flap ridden out, %d operations" % iters)
 
 
+def nt_alias(exe):
+    """--nt-threshold is the name; --nt still works and says it is old."""
+    for opt, warned in (("--nt-threshold", False), ("--nt", True)):
+        r = subprocess.run([exe, opt, "4K", "--probe", "--probe-rounds",
+                            "100", "--json"], capture_output=True,
+                           text=True, timeout=60)
+        if r.returncode != 0:
+            fail("%s 4K: exit status %d" % (opt, r.returncode), r.stdout,
+                 r.stderr)
+        if ("--nt is deprecated, use --nt-threshold" in r.stderr) != warned:
+            fail("%s 4K: deprecation line %s" %
+                 (opt, "missing" if warned else "unexpected"), r.stdout,
+                 r.stderr)
+    print("ok: --nt-threshold, and --nt with its deprecation line")
+    return 0
+
+
 def fault_main(argv):
     if len(argv) != 3 or argv[0] not in ("cut", "kill", "reconnect"):
         print(__doc__)
@@ -222,6 +240,8 @@ def left_behind(fabric):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--fault":
         return fault_main(sys.argv[2:])
+    if len(sys.argv) == 3 and sys.argv[1] == "--nt-alias":
+        return nt_alias(sys.argv[2])
     if len(sys.argv) < 3:
         print(__doc__)
         return 2
