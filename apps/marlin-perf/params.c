@@ -5,13 +5,13 @@
 /*
  * marlin-perf: the command line. One table lists every option with its
  * field, range and help; getopt's tables and --help are made from it, and
- * a value is checked the same way for every option of a kind (sizes take
- * K/M/G suffixes: KiB, MiB, GiB). Options that need more than a range have
+ * a value is checked the same way for every option of a kind (sizes and
+ * counts in Marlin's one vocabulary, rte_marlin_args.h: decimal with an
+ * optional K/M/G/T suffix, powers of 1024). Options that need more than a range have
  * a setter function. After parsing, the combination is checked and the
  * defaults that depend on it are filled in.
  */
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -21,6 +21,8 @@
 
 #include <rte_common.h>
 
+#include <rte_marlin_args.h>
+
 #include "perf.h"
 
 #define PERF_DEFAULT_SIZE 65536
@@ -28,42 +30,15 @@
 
 /* ---- values ------------------------------------------------------------- */
 
+/* A size in the one vocabulary (rte_marlin_size_parse: K/M/G/T), <= @max. */
 int
 perf_parse_size(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
+	uint64_t v;
 
-	if (s == NULL || !isdigit((unsigned char)*s))
+	if (rte_marlin_size_parse(s, &v) != 0 || v > max)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end != '\0' || v > max / mul)
-		return -EINVAL;
-	*out = v * mul;
+	*out = v;
 	return 0;
 }
 
