@@ -42,6 +42,8 @@
 #include "perf.h"
 
 #define PERF_EAL_MAX_ARGS 64
+/* EAL file prefix of host ID of fabric NAME */
+#define PERF_FILE_PREFIX "marlin-perf-%s-%d"
 /* Fabric files without hugepages (and without --dir). */
 #define PERF_FABRIC_DIR "/dev/shm"
 
@@ -220,7 +222,7 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 	if (o->ntb_dev[0] == '\0') {
 		rc |= eal_add(a, "-l");
 		rc |= eal_add(a, cores);
-		snprintf(prefix, 512, "--file-prefix=marlin-perf-%s-%d",
+		snprintf(prefix, 512, "--file-prefix=" PERF_FILE_PREFIX,
 			 o->fabric, o->host);
 		rc |= eal_add(a, prefix);
 		rc |= eal_add(a, "--no-pci");
@@ -311,6 +313,23 @@ remove_runtime_dir(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+/*
+ * Remove the runtime directory of a host that could not (it died): where
+ * EAL puts it for this user and file prefix.
+ */
+static void
+remove_host_runtime_dir(const char *fabric, int host)
+{
+	const char *base = getuid() == 0 ? "/var/run" :
+		getenv("XDG_RUNTIME_DIR");
+	char prefix[128], dir[PATH_MAX];
+
+	snprintf(prefix, sizeof(prefix), PERF_FILE_PREFIX, fabric, host);
+	if (snprintf(dir, sizeof(dir), "%s/dpdk/%s",
+			base != NULL ? base : "/tmp", prefix) < (int)sizeof(dir))
+		remove_runtime_dir(dir);
 }
 
 /* ---- local mode --------------------------------------------------------- */
@@ -480,8 +499,11 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 			rte_pmd_ntb_shm_fabric_clean(path, 1);
 	}
 #endif
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		if (WIFSIGNALED(status[i]))
+			remove_host_runtime_dir(fabric, i);
 		free(cargv[i]);
+	}
 	for (i = 0; i < 2; i++)
 		if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 2)
 			return 2;

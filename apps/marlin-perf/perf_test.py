@@ -108,7 +108,8 @@ class LocalRun:
         self.t_err.join(10)
         left = left_behind(self.fabric)
         if left:
-            self.fail("fabric files left behind: %s" % left)
+            self.fail("fabric files or EAL runtime directories left "
+                      "behind: %s" % left)
         return self.p.returncode
 
     def kill(self):
@@ -232,9 +233,12 @@ def fault_main(argv):
 
 
 def left_behind(fabric):
-    return [d for pat in ("/dev/hugepages/*/" + fabric, "/dev/shm/" + fabric,
-                          "/dev/shm/*/" + fabric, "/dev/hugepages/" + fabric)
-            for d in glob.glob(pat)]
+    """Fabric files and EAL runtime directories of a local run."""
+    run = [os.path.join(d, "dpdk", "marlin-perf-%s-*" % fabric) for d in
+           ("/var/run", "/tmp", os.environ.get("XDG_RUNTIME_DIR", "/tmp"))]
+    return [d for pat in ["/dev/hugepages/*/" + fabric, "/dev/shm/" + fabric,
+                          "/dev/shm/*/" + fabric, "/dev/hugepages/" + fabric]
+            + run for d in glob.glob(pat)]
 
 
 def main():
