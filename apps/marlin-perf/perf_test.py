@@ -146,7 +146,7 @@ def fault_cut(exe, tool):
     """A cut mid-run: the loss in words and the measured row, partial."""
     run = LocalRun(exe, ["write_bw", "-D", "30", "-v", "--timeout", "20"])
     run.wait_line("write_bw 65536 B", 60)
-    time.sleep(1.0)
+    time.sleep(2.0)     # past the warm-up, into the measured run
     fabric_cmd(tool, run, "cut", "0", "1")
     rc = run.finish()
     err = run.stderr()
