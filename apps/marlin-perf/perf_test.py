@@ -46,11 +46,13 @@ def fail(msg, out="", err=""):
 
 class LocalRun:
     """marlin-perf in local mode, stderr read line by line as it comes."""
+    started = []
 
     def __init__(self, exe, args, env=None):
         self.p = subprocess.Popen([exe] + args, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True,
                                   env=env)
+        LocalRun.started.append(self)
         self.fabric = "mperf-%d" % self.p.pid
         self.err = []
         self.out = ""
@@ -228,7 +230,13 @@ def fault_main(argv):
     if not os.access(argv[2], os.X_OK):
         print("SKIP: marlin-fabric not built (%s)" % argv[2])
         return 77
-    globals()["fault_" + argv[0]](argv[1], argv[2])
+    try:
+        globals()["fault_" + argv[0]](argv[1], argv[2])
+    finally:
+        # whatever happened, no host outlives the test
+        for run in LocalRun.started:
+            if run.p.poll() is None:
+                run.kill()
     return 0
 
 
