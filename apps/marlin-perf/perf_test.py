@@ -115,13 +115,20 @@ class LocalRun:
         return self.p.returncode
 
     def kill(self):
-        for pid in self._kids():
+        """SIGTERM first (marlin-perf stops its hosts and removes the
+        fabric), SIGKILL for whatever is still there 10 s later."""
+        kids = self._kids()
+        self.p.terminate()
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        for pid in kids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        self.p.kill()
-        self.p.wait()
 
     def fail(self, msg):
         if self.p.poll() is None:
