@@ -321,6 +321,21 @@ setup(struct pingpong *p)
 	return 0;
 }
 
+/* What the link is: PCIe speed and width, or a software link. */
+static void
+say_link(struct pingpong *p)
+{
+	struct rte_marlin_ntb_link l;
+
+	if (rte_marlin_ntb_link_get(p->id, p->pidx, &l) != 0)
+		return;
+	if (l.speed == RTE_MARLIN_NTB_SPEED_UNKNOWN)
+		printf("link up to port %d: software link\n", p->peer_port);
+	else
+		printf("link up to port %d: PCIe gen%d x%d\n", p->peer_port,
+		       (int)l.speed, (int)l.width);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -361,6 +376,8 @@ main(int argc, char **argv)
 				"%u s: start the other host, the same command "
 				"with host=%d in its --vdev\n", p.peer_port,
 				p.timeout_s, p.peer_port);
+		if (rc == 0)
+			say_link(&p);
 		if (rc == 0)
 			rc = handshake(&p);
 		if (rc == 0)
