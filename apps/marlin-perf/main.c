@@ -3,7 +3,9 @@
  */
 
 /*
- * marlin-perf: options, EAL arguments and the local two-host mode.
+ * marlin-perf: the process. Parses the command line (params.c), then runs
+ * the probe alone, or one host (EAL arguments made here, then run.c), or
+ * the local two-host mode: two copies of itself, watched until they end.
  *
  * Three ways to run:
  * - local (default when no role and no host is given): start a two-host
@@ -39,9 +41,9 @@
 
 #include "perf.h"
 
-#define PERF_DEFAULT_SIZE 65536
 #define PERF_EAL_MAX_ARGS 64
-#define PERF_EAL_NOHUGE_MB "512"
+/* EAL file prefix of host ID of fabric NAME */
+#define PERF_FILE_PREFIX "marlin-perf-%s-%d"
 /* Fabric files without hugepages (and without --dir). */
 #define PERF_FABRIC_DIR "/dev/shm"
 
@@ -52,510 +54,6 @@ perf_signal(int sig)
 {
 	(void)sig;
 	perf_force_quit = 1;
-}
-
-static void
-usage(const char *prg)
-{
-	printf(
-"Usage: %s [TEST] [options] [-- EAL options]\n"
-"\n"
-"Bandwidth and latency of HRDMA between two hosts, like perftest's\n"
-"ib_write_bw / ib_write_lat. TEST is one of write_bw (default), read_bw,\n"
-"send_bw, write_lat, send_lat.\n"
-"\n"
-"Where it runs:\n"
-"  (nothing)            local two-host software rack: starts a server (host 0,\n"
-"                       core 0) and a client (host 1, core 1) on a private\n"
-"                       ntb_shm fabric, prints the client's report, cleans up\n"
-"  --local-cores S,C    cores of server and client in local mode (default 0,1)\n"
-"  --fabric NAME        one host of an ntb_shm fabric (EAL arguments are made\n"
-"  --host ID            here: -l CORE --file-prefix marlin-perf-NAME-ID\n"
-"  --peer ID            --no-pci, hugepages or --no-huge, --vdev ntb_shm0,...)\n"
-"  --ntb-dev NAME       an NTB device probed by the EAL arguments after --\n"
-"                       (real hardware); the peer is --peer PORT or the first\n"
-"  --server, --client   role (default: the lower host id / port serves)\n"
-"  --core LIST          lcores of this host (default: server 0, client 1);\n"
-"                       queue pairs are spread over them\n"
-"  --peer-core N        the other host's core, for the placement probe\n"
-"                       (default: learned from the peer)\n"
-"  --huge auto|yes|no   hugepages (auto: when hugetlbfs is mounted with free\n"
-"                       pages, else --no-huge -m " PERF_EAL_NOHUGE_MB ")\n"
-"  --mw-size SIZE       ntb_shm window size (default: enough for the sizes)\n"
-"  --dir PATH           ntb_shm fabric parent directory\n"
-"\n"
-"Test options (give the same ones to server and client):\n"
-"  -s, --size SIZE      message size in bytes (K/M suffixes: KiB/MiB;\n"
-"                       default 65536, latency tests 8)\n"
-"  -a, --all            sweep sizes 2 B .. 8 MiB, powers of two\n"
-"  -n, --iters N        iterations per size (default 5000 bw, 10000 lat)\n"
-"  -D, --duration SEC   run each size for SEC seconds instead\n"
-"  -t, --tx-depth N     outstanding operations per queue pair (default 128)\n"
-"  -q, --qp N           queue pairs (default 1, at most 16)\n"
-"  -Q, --cq-mod N       ask for a completion every N operations (default 100)\n"
-"  --engine E           copy engine: cpu (the polling core, default),\n"
-"                       cpu-nt[:BYTES] (the cpu DMA engine, non-temporal\n"
-"                       stores from BYTES on, default 64K), dmadev[:NAME]\n"
-"                       (a DPDK dmadev, default a dma_skeleton0 vdev),\n"
-"                       dev:NAME (an engine created by EAL arguments);\n"
-"                       copies below 4 KiB stay on the polling core\n"
-"  --nt BYTES           copies by the polling core of at least BYTES use\n"
-"                       non-temporal stores (default 0: never)\n"
-"  --consume            write_bw, send_bw: the server reads every byte that\n"
-"                       arrived. write_bw:\n"
-"                       the client writes into --slots slots of the server's\n"
-"                       region and sends a WRITE_NOTIFY every --notify-every\n"
-"                       writes; a slot is reused only after the server has\n"
-"                       read it and returned the notification's ring credit\n"
-"  --slots N            consume: slots per queue pair (default 4)\n"
-"  --notify-every N     consume: writes per notification (default: as many\n"
-"                       as make 64 KiB)\n"
-"  --check              fill every message with a pattern and check it on\n"
-"                       the receiver (slow; for correctness, not speed)\n"
-"  --ring-depth N       HRDMA ring entries per queue pair (default: from -t)\n"
-"  --msg-size N         HRDMA message slot size (default: from the sizes)\n"
-"  --warmup N           untimed operations first (default: a tenth, <= 1000)\n"
-"  --buf-offset N       start the local buffer N bytes (multiple of 8) into\n"
-"                       a 4 KiB page (default 0: page-aligned)\n"
-"  --timeout SEC        give up on a silent peer after SEC s (default 30)\n"
-"  --json               print one JSON object instead of the table\n"
-"  -v, --verbose        progress on stderr; local mode shows the server too\n"
-"\n"
-"Placement probe:\n"
-"  --probe              only measure the one-way cache-line latency between\n"
-"                       two cores (default 0,1) and print it (or --json)\n"
-"  --probe-cores A,B    cores for --probe (default 0,1)\n"
-"  --probe-rounds N     round trips per batch (default 20000, 5 batches)\n"
-"\n"
-"Examples:\n"
-"  %s                                   # write_bw, 64 KiB, local rack\n"
-"  %s write_bw -a -Q 64                 # size sweep\n"
-"  %s write_bw -s 1M --consume --nt 64K # receiver reads the data\n"
-"  %s write_lat -s 8 -n 100000 --json\n"
-"  %s send_bw -s 4K -q 2 -D 2\n"
-"  # two terminals, one software rack:\n"
-"  %s --fabric rack --host 0 write_bw -s 64K\n"
-"  %s --fabric rack --host 1 write_bw -s 64K\n"
-"  %s --probe --json\n"
-"\n"
-"Output: GB/s = 1e9 B/s; latency in ns one-way (round trip / 2). The\n"
-"header shows the placement probe before and after the run: near < %.0f ns\n"
-"<= far. Exit status: 0 ok, 1 failure (peer, link, data check), 2 usage.\n",
-	prg, prg, prg, prg, prg, prg, prg, prg, prg, PERF_NEAR_NS);
-}
-
-static int
-parse_size(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K':
-		mul = 1ull << 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		mul = 1ull << 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		mul = 1ull << 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end != '\0' || v > max / mul)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
-}
-
-static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	uint64_t v;
-
-	if (parse_size(s, max, &v) != 0 || v < min)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_int_list(const char *s, int *out, int max)
-{
-	char buf[256], *tok, *save = NULL;
-	int n = 0;
-	uint32_t v;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-			tok = strtok_r(NULL, ",", &save)) {
-		if (n == max || parse_u32(tok, 0, 1023, &v) != 0)
-			return -EINVAL;
-		out[n++] = (int)v;
-	}
-	return n > 0 ? n : -EINVAL;
-}
-
-static int
-bad(const char *opt, const char *val)
-{
-	fprintf(stderr, "marlin-perf: bad value for %s: '%s' (see --help)\n",
-		opt, val != NULL ? val : "");
-	return -EINVAL;
-}
-
-enum {
-	OPT_SERVER = 256, OPT_CLIENT, OPT_LOCAL_CORES, OPT_FABRIC, OPT_HOST,
-	OPT_PEER, OPT_NTB_DEV, OPT_CORE, OPT_PEER_CORE, OPT_HUGE, OPT_MW_SIZE,
-	OPT_DIR, OPT_ENGINE, OPT_CONSUME, OPT_SLOTS, OPT_NOTIFY, OPT_CHECK,
-	OPT_RING, OPT_MSG, OPT_WARMUP, OPT_TIMEOUT, OPT_JSON, OPT_PROBE,
-	OPT_PROBE_CORES, OPT_PROBE_ROUNDS, OPT_TEST, OPT_NT, OPT_BUF_OFFSET,
-	OPT_HELP,
-};
-
-static const struct option longopts[] = {
-	{ "server", no_argument, NULL, OPT_SERVER },
-	{ "client", no_argument, NULL, OPT_CLIENT },
-	{ "local-cores", required_argument, NULL, OPT_LOCAL_CORES },
-	{ "fabric", required_argument, NULL, OPT_FABRIC },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "peer", required_argument, NULL, OPT_PEER },
-	{ "ntb-dev", required_argument, NULL, OPT_NTB_DEV },
-	{ "core", required_argument, NULL, OPT_CORE },
-	{ "peer-core", required_argument, NULL, OPT_PEER_CORE },
-	{ "huge", required_argument, NULL, OPT_HUGE },
-	{ "mw-size", required_argument, NULL, OPT_MW_SIZE },
-	{ "dir", required_argument, NULL, OPT_DIR },
-	{ "size", required_argument, NULL, 's' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "iters", required_argument, NULL, 'n' },
-	{ "duration", required_argument, NULL, 'D' },
-	{ "tx-depth", required_argument, NULL, 't' },
-	{ "qp", required_argument, NULL, 'q' },
-	{ "cq-mod", required_argument, NULL, 'Q' },
-	{ "engine", required_argument, NULL, OPT_ENGINE },
-	{ "consume", no_argument, NULL, OPT_CONSUME },
-	{ "nt", required_argument, NULL, OPT_NT },
-	{ "buf-offset", required_argument, NULL, OPT_BUF_OFFSET },
-	{ "slots", required_argument, NULL, OPT_SLOTS },
-	{ "notify-every", required_argument, NULL, OPT_NOTIFY },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "ring-depth", required_argument, NULL, OPT_RING },
-	{ "msg-size", required_argument, NULL, OPT_MSG },
-	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "probe", no_argument, NULL, OPT_PROBE },
-	{ "probe-cores", required_argument, NULL, OPT_PROBE_CORES },
-	{ "probe-rounds", required_argument, NULL, OPT_PROBE_ROUNDS },
-	{ "test", required_argument, NULL, OPT_TEST },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Local-mode cores (server, client). */
-static int local_cores[2] = { 0, 1 };
-static bool size_given;
-
-static int
-parse_args(int argc, char **argv, struct perf_opts *o)
-{
-	uint64_t v64;
-	uint32_t v;
-	int c, dd = -1, i, t;
-
-	memset(o, 0, sizeof(*o));
-	o->test = PERF_WRITE_BW;
-	o->role = PERF_ROLE_AUTO;
-	o->size = PERF_DEFAULT_SIZE;
-	o->tx_depth = 128;
-	o->nb_qp = 1;
-	o->cq_mod = 100;
-	o->slots = 4;
-	o->timeout_s = 30;
-	o->host = -1;
-	o->peer = -1;
-	o->peer_core = -1;
-	o->probe_cores[0] = 0;
-	o->probe_cores[1] = 1;
-	o->probe_rounds = 20000;
-	o->probe_batches = 5;
-	strcpy(o->engine, "cpu");
-	strcpy(o->huge, "auto");
-
-	/* Everything after "--" is for EAL. */
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dd = i;
-			break;
-		}
-	if (dd >= 0) {
-		o->eal_argc = argc - dd - 1;
-		o->eal_argv = &argv[dd + 1];
-		argc = dd;
-	}
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:an:D:t:q:Q:vh", longopts,
-			NULL)) != -1) {
-		switch (c) {
-		case OPT_SERVER:
-			o->role = PERF_ROLE_SERVER;
-			break;
-		case OPT_CLIENT:
-			o->role = PERF_ROLE_CLIENT;
-			break;
-		case OPT_LOCAL_CORES:
-			if (parse_int_list(optarg, local_cores, 2) != 2 ||
-					local_cores[0] == local_cores[1])
-				return bad("--local-cores", optarg);
-			break;
-		case OPT_FABRIC:
-			if (strlen(optarg) == 0 ||
-					strlen(optarg) >= sizeof(o->fabric))
-				return bad("--fabric", optarg);
-			strcpy(o->fabric, optarg);
-			break;
-		case OPT_HOST:
-			if (parse_u32(optarg, 0, 63, &v) != 0)
-				return bad("--host", optarg);
-			o->host = (int)v;
-			break;
-		case OPT_PEER:
-			if (parse_u32(optarg, 0, 65535, &v) != 0)
-				return bad("--peer", optarg);
-			o->peer = (int)v;
-			break;
-		case OPT_NTB_DEV:
-			if (strlen(optarg) == 0 ||
-					strlen(optarg) >= sizeof(o->ntb_dev))
-				return bad("--ntb-dev", optarg);
-			strcpy(o->ntb_dev, optarg);
-			break;
-		case OPT_CORE:
-			o->nb_cores = parse_int_list(optarg, o->cores,
-					PERF_MAX_CORES);
-			if (o->nb_cores < 0)
-				return bad("--core", optarg);
-			break;
-		case OPT_PEER_CORE:
-			if (parse_u32(optarg, 0, 1023, &v) != 0)
-				return bad("--peer-core", optarg);
-			o->peer_core = (int)v;
-			break;
-		case OPT_HUGE:
-			if (strcmp(optarg, "auto") != 0 &&
-					strcmp(optarg, "yes") != 0 &&
-					strcmp(optarg, "no") != 0)
-				return bad("--huge", optarg);
-			strcpy(o->huge, optarg);
-			break;
-		case OPT_MW_SIZE:
-			if (parse_size(optarg, 1ull << 40, &v64) != 0 ||
-					v64 == 0)
-				return bad("--mw-size", optarg);
-			snprintf(o->mw_size, sizeof(o->mw_size), "%llu",
-				 (unsigned long long)v64);
-			break;
-		case OPT_DIR:
-			if (strlen(optarg) >= sizeof(o->dir))
-				return bad("--dir", optarg);
-			strcpy(o->dir, optarg);
-			break;
-		case 's':
-			if (parse_size(optarg, 1ull << 30, &o->size) != 0 ||
-					o->size == 0)
-				return bad("-s", optarg);
-			size_given = true;
-			break;
-		case 'a':
-			o->sweep = true;
-			break;
-		case 'n':
-			if (parse_size(optarg, UINT64_MAX, &o->iters) != 0 ||
-					o->iters == 0)
-				return bad("-n", optarg);
-			break;
-		case 'D': {
-			char *end;
-
-			o->duration_s = strtod(optarg, &end);
-			if (*end != '\0' || !(o->duration_s > 0) ||
-					o->duration_s > 3600)
-				return bad("-D", optarg);
-			break;
-		}
-		case 't':
-			if (parse_u32(optarg, 1, 4096, &o->tx_depth) != 0)
-				return bad("-t", optarg);
-			break;
-		case 'q':
-			if (parse_u32(optarg, 1, PERF_MAX_QP, &o->nb_qp) != 0)
-				return bad("-q", optarg);
-			break;
-		case 'Q':
-			if (parse_u32(optarg, 1, 65536, &o->cq_mod) != 0)
-				return bad("-Q", optarg);
-			break;
-		case OPT_ENGINE:
-			if (strlen(optarg) >= sizeof(o->engine) ||
-					(strcmp(optarg, "cpu") != 0 &&
-					 strncmp(optarg, "cpu-nt", 6) != 0 &&
-					 strncmp(optarg, "dmadev", 6) != 0 &&
-					 strncmp(optarg, "dev:", 4) != 0))
-				return bad("--engine", optarg);
-			strcpy(o->engine, optarg);
-			break;
-		case OPT_CONSUME:
-			o->consume = true;
-			break;
-		case OPT_BUF_OFFSET:
-			if (parse_u32(optarg, 0, 4095, &o->buf_offset) != 0 ||
-					o->buf_offset % 8 != 0)
-				return bad("--buf-offset", optarg);
-			break;
-		case OPT_NT:
-			if (parse_u32(optarg, 0, UINT32_MAX,
-					&o->nt_threshold) != 0)
-				return bad("--nt", optarg);
-			break;
-		case OPT_SLOTS:
-			if (parse_u32(optarg, 1, 4096, &o->slots) != 0)
-				return bad("--slots", optarg);
-			break;
-		case OPT_NOTIFY:
-			if (parse_u32(optarg, 1, 65536, &o->notify_every) != 0)
-				return bad("--notify-every", optarg);
-			break;
-		case OPT_CHECK:
-			o->check = true;
-			break;
-		case OPT_RING:
-			if (parse_u32(optarg, 64, 4096, &o->ring_depth) != 0 ||
-					!rte_is_power_of_2(o->ring_depth))
-				return bad("--ring-depth", optarg);
-			break;
-		case OPT_MSG:
-			if (parse_u32(optarg, 64, 65536, &o->msg_size) != 0 ||
-					!rte_is_power_of_2(o->msg_size))
-				return bad("--msg-size", optarg);
-			break;
-		case OPT_WARMUP:
-			if (parse_u32(optarg, 0, UINT32_MAX, &o->warmup) != 0)
-				return bad("--warmup", optarg);
-			break;
-		case OPT_TIMEOUT:
-			if (parse_u32(optarg, 1, 3600, &v) != 0)
-				return bad("--timeout", optarg);
-			o->timeout_s = v;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_PROBE:
-			o->probe_only = true;
-			break;
-		case OPT_PROBE_CORES:
-			if (parse_int_list(optarg, o->probe_cores, 2) != 2)
-				return bad("--probe-cores", optarg);
-			break;
-		case OPT_PROBE_ROUNDS:
-			if (parse_u32(optarg, 100, 10000000, &o->probe_rounds))
-				return bad("--probe-rounds", optarg);
-			break;
-		case OPT_TEST:
-			t = perf_test_by_name(optarg);
-			if (t < 0)
-				return bad("--test", optarg);
-			o->test = (enum perf_test)t;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-		case OPT_HELP:
-			usage(argv[0]);
-			exit(0);
-		default:
-			return -EINVAL;
-		}
-	}
-	for (; optind < argc; optind++) {
-		t = perf_test_by_name(argv[optind]);
-		if (t < 0) {
-			fprintf(stderr, "marlin-perf: unknown test '%s' "
-				"(see --help)\n", argv[optind]);
-			return -EINVAL;
-		}
-		o->test = (enum perf_test)t;
-	}
-	if (perf_test_is_lat(o->test) && !size_given)
-		o->size = 8;
-	if (o->iters == 0)
-		o->iters = perf_test_is_lat(o->test) ? 10000 : 5000;
-	if (o->consume && o->test != PERF_WRITE_BW && o->test != PERF_SEND_BW) {
-		fprintf(stderr, "marlin-perf: --consume goes with write_bw or "
-			"send_bw\n");
-		return -EINVAL;
-	}
-	if (o->ntb_dev[0] != '\0' && o->fabric[0] != '\0') {
-		fprintf(stderr, "marlin-perf: --ntb-dev and --fabric exclude "
-			"each other\n");
-		return -EINVAL;
-	}
-	if (o->fabric[0] != '\0' && o->host < 0) {
-		fprintf(stderr, "marlin-perf: --fabric needs --host\n");
-		return -EINVAL;
-	}
-	if (o->host >= 0 && o->fabric[0] == '\0')
-		strcpy(o->fabric, "marlin-perf");
-	if (o->fabric[0] != '\0') {
-		/* Two-host fabric by default: the other host is the peer. */
-		if (o->peer < 0)
-			o->peer = o->host == 0 ? 1 : 0;
-		if (o->peer == o->host) {
-			fprintf(stderr, "marlin-perf: --peer equals --host\n");
-			return -EINVAL;
-		}
-		if (o->role == PERF_ROLE_AUTO)
-			o->role = o->host < o->peer ? PERF_ROLE_SERVER :
-				PERF_ROLE_CLIENT;
-	}
-	o->local = !o->probe_only && o->fabric[0] == '\0' &&
-		o->ntb_dev[0] == '\0';
-	return 0;
-}
-
-static void
-build_sizes(const struct perf_opts *o, struct perf_sizes *sz)
-{
-	uint64_t s;
-
-	sz->n = 0;
-	if (!o->sweep) {
-		sz->size[sz->n++] = o->size;
-		return;
-	}
-	for (s = 2; s <= (8u << 20) && sz->n < PERF_MAX_SIZES; s <<= 1)
-		sz->size[sz->n++] = s;
 }
 
 /* ---- hugepages ---------------------------------------------------------- */
@@ -589,7 +87,7 @@ find_hugetlbfs(char *path, size_t len, uint64_t *page_size)
 				k++;
 			}
 			tmp[k] = '\0';
-			if (parse_size(tmp, 1ull << 40, &v) == 0)
+			if (perf_parse_size(tmp, 1ull << 40, &v) == 0)
 				*page_size = v;
 		}
 		snprintf(path, len, "%s", mnt);
@@ -619,26 +117,17 @@ free_hugepages(uint64_t page_size)
 	return n;
 }
 
+/* --mw-size, or what the test needs for @hosts hosts; 0: bad options. */
 static uint64_t
-pow2_ceil64(uint64_t v)
+window_size(const struct perf_opts *o, const struct perf_sizes *sz, int hosts)
 {
-	uint64_t p = 1;
+	uint64_t mw = o->mw_size != 0 ? o->mw_size :
+		perf_window_size(o, sz, hosts);
 
-	while (p < v)
-		p <<= 1;
-	return p;
-}
-
-/* Window size: both hosts' slices (rings + region), a power of two. */
-static uint64_t
-mw_size_needed(const struct perf_opts *o, const struct perf_sizes *sz)
-{
-	uint64_t depth = perf_ring_depth(o), msg = perf_msg_size(o, sz);
-	uint64_t rings = o->nb_qp * (128 + depth * 64 + depth * msg);
-	uint64_t slice = RTE_ALIGN_CEIL(rings, 4096) +
-		perf_region_needed(o, sz) + 4096;
-
-	return RTE_MAX(pow2_ceil64(2 * slice), (uint64_t)64 << 20);
+	if (mw == 0)
+		fprintf(stderr, "marlin-perf: the ring options make no HRDMA "
+			"channel (see the message above)\n");
+	return mw;
 }
 
 /*
@@ -711,6 +200,7 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 {
 	char *cores, *prefix, *vdev, *eng, dirbuf[256];
 	const char *dir;
+	int hosts = RTE_MAX(2, RTE_MAX(o->host, o->peer) + 1);
 	bool huge;
 	uint64_t mw;
 	int i, off = 0, rc = 0;
@@ -732,14 +222,13 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 	if (o->ntb_dev[0] == '\0') {
 		rc |= eal_add(a, "-l");
 		rc |= eal_add(a, cores);
-		snprintf(prefix, 512, "--file-prefix=marlin-perf-%s-%d",
+		snprintf(prefix, 512, "--file-prefix=" PERF_FILE_PREFIX,
 			 o->fabric, o->host);
 		rc |= eal_add(a, prefix);
 		rc |= eal_add(a, "--no-pci");
-		if (o->mw_size[0] != '\0')
-			mw = strtoull(o->mw_size, NULL, 10);
-		else
-			mw = mw_size_needed(o, sz);
+		mw = window_size(o, sz, hosts);
+		if (mw == 0)
+			return -EINVAL;
 		huge = use_hugepages(o, mw, sz);
 		dir = fabric_dir(o, huge, dirbuf, sizeof(dirbuf));
 		if (huge) {
@@ -752,8 +241,7 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 		snprintf(memory, PERF_MEMORY_LEN, "%s, windows in %s",
 			 huge ? "hugepages" : "no-huge", dir);
 		snprintf(vdev, 512, "--vdev=ntb_shm0,fabric=%s,host=%d,hosts=%d,"
-			 "mw=1,mw_size=%llu,dir=%s", o->fabric, o->host,
-			 RTE_MAX(2, RTE_MAX(o->host, o->peer) + 1),
+			 "mw=1,mw_size=%llu,dir=%s", o->fabric, o->host, hosts,
 			 (unsigned long long)mw, dir);
 		rc |= eal_add(a, vdev);
 		rc |= eal_add(a, "--no-telemetry");
@@ -773,7 +261,8 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 		uint64_t thr = 64u << 10;
 
 		if (o->engine[6] == ':' &&
-				parse_size(o->engine + 7, UINT32_MAX, &thr) != 0) {
+				perf_parse_size(o->engine + 7, UINT32_MAX,
+					&thr) != 0) {
 			fprintf(stderr, "marlin-perf: bad --engine '%s'\n",
 				o->engine);
 			return -EINVAL;
@@ -826,9 +315,27 @@ remove_runtime_dir(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * Remove the runtime directory of a host that could not (it died): where
+ * EAL puts it for this user and file prefix.
+ */
+static void
+remove_host_runtime_dir(const char *fabric, int host)
+{
+	const char *base = getuid() == 0 ? "/var/run" :
+		getenv("XDG_RUNTIME_DIR");
+	char prefix[128], dir[PATH_MAX];
+
+	snprintf(prefix, sizeof(prefix), PERF_FILE_PREFIX, fabric, host);
+	if (snprintf(dir, sizeof(dir), "%s/dpdk/%s",
+			base != NULL ? base : "/tmp", prefix) < (int)sizeof(dir))
+		remove_runtime_dir(dir);
+}
+
 /* ---- local mode --------------------------------------------------------- */
 
 static pid_t children[2];
+static volatile sig_atomic_t forwarded;   /* last signal sent to them */
 
 static void
 forward_signal(int sig)
@@ -836,9 +343,26 @@ forward_signal(int sig)
 	int i;
 
 	perf_force_quit = 1;
+	forwarded = sig;
 	for (i = 0; i < 2; i++)
 		if (children[i] > 0)
 			kill(children[i], sig);
+}
+
+/* A host that died by a signal says nothing itself: say it for it. */
+static void
+report_child(int host, int core, int status)
+{
+	const char *abbrev;
+
+	if (!WIFSIGNALED(status))
+		return;
+	abbrev = sigabbrev_np(WTERMSIG(status));
+	fprintf(stderr, "marlin-perf: the %s (host %d, core %d) was killed by "
+		"signal SIG%s (%s)%s%s\n", host == 0 ? "server" : "client", host,
+		core, abbrev != NULL ? abbrev : "?", strsignal(WTERMSIG(status)),
+		WCOREDUMP(status) ? ", core dumped" : "",
+		WTERMSIG(status) == forwarded ? ", sent by marlin-perf" : "");
 }
 
 static pid_t
@@ -866,8 +390,8 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 {
 	const char *huge_arg;
 	uint64_t huge;
-	char fabric[64], hostarg[2][8], peerarg[2][8], corearg[2][8],
-		pcorearg[2][8];
+	char fabric[64], hostarg[2][12], peerarg[2][12], corearg[2][12],
+		pcorearg[2][12];
 	char **cargv[2];
 	int i, j, status[2] = { 0, 0 }, left = 2, rc = 0;
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -875,8 +399,9 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 
 	snprintf(fabric, sizeof(fabric), "mperf-%d", (int)getpid());
 	/* One decision for both hosts: they must share one fabric place. */
-	huge = o->mw_size[0] != '\0' ? strtoull(o->mw_size, NULL, 10) :
-		mw_size_needed(o, sz);
+	huge = window_size(o, sz, 2);
+	if (huge == 0)
+		return 2;
 	huge_arg = use_hugepages(o, huge, sz) ? "yes" : "no";
 	for (i = 0; i < 2; i++) {
 		int n = 0;
@@ -886,9 +411,9 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 			return 1;
 		snprintf(hostarg[i], sizeof(hostarg[i]), "%d", i);
 		snprintf(peerarg[i], sizeof(peerarg[i]), "%d", 1 - i);
-		snprintf(corearg[i], sizeof(corearg[i]), "%d", local_cores[i]);
+		snprintf(corearg[i], sizeof(corearg[i]), "%d", o->local_cores[i]);
 		snprintf(pcorearg[i], sizeof(pcorearg[i]), "%d",
-			 local_cores[1 - i]);
+			 o->local_cores[1 - i]);
 		cargv[i][n++] = argv[0];
 		cargv[i][n++] = (char *)(uintptr_t)(i == 0 ? "--server" :
 				"--client");
@@ -906,6 +431,10 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 		cargv[i][n++] = (char *)(uintptr_t)huge_arg;
 		for (j = 1; j < argc; j++)
 			cargv[i][n++] = argv[j];
+		for (j = 1; j < argc && strcmp(argv[j], "--") != 0; j++)
+			if (strcmp(argv[j], "--nt") == 0)   /* said once: here */
+				cargv[i][n - argc + j] =
+					(char *)(uintptr_t)"--nt-threshold";
 		cargv[i][n] = NULL;
 	}
 
@@ -933,6 +462,7 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 			if (r == children[i]) {
 				children[i] = 0;
 				left--;
+				report_child(i, o->local_cores[i], status[i]);
 				if (!WIFEXITED(status[i]) ||
 						WEXITSTATUS(status[i]) != 0)
 					rc = 1;
@@ -969,8 +499,11 @@ run_local(int argc, char **argv, const struct perf_opts *o,
 			rte_pmd_ntb_shm_fabric_clean(path, 1);
 	}
 #endif
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		if (WIFSIGNALED(status[i]))
+			remove_host_runtime_dir(fabric, i);
 		free(cargv[i]);
+	}
 	for (i = 0; i < 2; i++)
 		if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 2)
 			return 2;
@@ -1011,9 +544,9 @@ main(int argc, char **argv)
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (parse_args(argc, argv, &o) != 0)
+	if (perf_parse_args(argc, argv, &o) != 0)
 		return 2;
-	build_sizes(&o, &sz);
+	perf_build_sizes(&o, &sz);
 	if (o.probe_only)
 		return run_probe(&o);
 	if (o.local)

@@ -9,9 +9,10 @@
  * marlin-perf: bandwidth and latency of HRDMA between two hosts, in the
  * manner of perftest's ib_write_bw / ib_write_lat.
  *
- * Files: main.c (options, EAL arguments, local two-host mode), run.c
- * (channel, control messages, the test loops), report.c (statistics, table,
- * JSON), probe.c (placement probe).
+ * Files: main.c (the process: EAL arguments, local two-host mode),
+ * params.c (the command line), report.c (statistics, table, JSON), probe.c
+ * (placement probe); one host's run is in run.c and the files listed in
+ * perf_host.h (control, link, bandwidth, latency, setup, pattern).
  */
 
 #include <stdbool.h>
@@ -22,6 +23,8 @@
 #define PERF_MAX_QP 16
 #define PERF_MAX_CORES 16
 #define PERF_NAME_LEN 64
+/* EAL memory without hugepages (MB). */
+#define PERF_EAL_NOHUGE_MB "512"
 
 /* One-way cache-line latency below this many ns: "near" placement. */
 #define PERF_NEAR_NS 80.0
@@ -55,7 +58,9 @@ struct perf_opts {
 	bool consume;
 	bool sweep;              /* -a */
 	bool verbose;
+	bool reconnect;          /* --reconnect: ride out link flaps */
 	uint64_t size;           /* -s */
+	bool size_given;
 	uint64_t iters;          /* -n (0: default for the test) */
 	double duration_s;       /* -D (0: use iterations) */
 	uint32_t tx_depth;       /* -t */
@@ -66,7 +71,7 @@ struct perf_opts {
 	uint32_t ring_depth;     /* --ring-depth (0: auto) */
 	uint32_t msg_size;       /* --msg-size (0: auto) */
 	uint32_t warmup;         /* --warmup (0: auto) */
-	uint32_t nt_threshold;   /* --nt BYTES (0: never) */
+	uint32_t nt_threshold;   /* --nt-threshold BYTES (0: never) */
 	uint32_t buf_offset;     /* --buf-offset: local buffer's page offset */
 	unsigned int timeout_s;  /* --timeout */
 	char engine[PERF_NAME_LEN];   /* "cpu", "dmadev[:NAME]", ... */
@@ -77,7 +82,8 @@ struct perf_opts {
 	int cores[PERF_MAX_CORES];
 	int nb_cores;            /* 0: default (server 0, client 1) */
 	int peer_core;           /* -1: unknown (learned from the peer) */
-	char mw_size[32];        /* --mw-size, empty: computed */
+	uint64_t mw_size;        /* --mw-size, 0: computed */
+	int local_cores[2];      /* --local-cores: server, client */
 	char huge[16];           /* --huge auto|yes|no */
 	char dir[256];           /* --dir: fabric parent directory */
 	/* real hardware */
@@ -112,6 +118,7 @@ struct perf_result {
 	uint64_t rx_bytes;       /* bytes the receiver read or received */
 	uint64_t check_errors;   /* words that did not match (both sides) */
 	bool skipped;            /* size not possible (e.g. > msg_size) */
+	bool partial;            /* the link was lost during this size */
 };
 
 /* Placement probe result. */
@@ -148,6 +155,16 @@ struct perf_header {
 	uint64_t region_len;
 	struct perf_probe probe_before;
 	struct perf_probe probe_after;
+	/* link events */
+	bool reconnect;          /* --reconnect given */
+	uint32_t flaps;          /* link losses ridden out (--reconnect) */
+	double down_s;           /* time without a link during those */
+	bool lost;               /* the run ended with the link lost */
+	double lost_at_s;        /* since the channel first came up */
+	double lost_into_s;      /* into the size being measured; < 0: none */
+	uint64_t lost_size;      /* that size */
+	uint64_t lost_ops;       /* operations measured in it before */
+	const char *lost_why;    /* the channel state, in words */
 };
 
 /* probe.c */
@@ -168,12 +185,17 @@ void perf_print_json(FILE *f, const struct perf_header *h,
 		const struct perf_result *r, int n);
 void perf_print_probe_json(FILE *f, const struct perf_probe *p);
 
-/* run.c */
+/* params.c */
+int perf_parse_args(int argc, char **argv, struct perf_opts *o);
+void perf_build_sizes(const struct perf_opts *o, struct perf_sizes *sz);
+int perf_parse_size(const char *s, uint64_t max, uint64_t *out);
+
+/* run.c: one host's run, EAL up; returns the exit status */
 int perf_run(const struct perf_opts *o, const struct perf_sizes *sz,
 		const char *memory_kind);
-uint64_t perf_region_needed(const struct perf_opts *o,
-		const struct perf_sizes *sz);
-uint32_t perf_ring_depth(const struct perf_opts *o);
-uint32_t perf_msg_size(const struct perf_opts *o, const struct perf_sizes *sz);
+
+/* setup.c */
+uint64_t perf_window_size(const struct perf_opts *o,
+		const struct perf_sizes *sz, int hosts);
 
 #endif /* MARLIN_PERF_H */

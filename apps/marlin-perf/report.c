@@ -164,6 +164,9 @@ print_header(FILE *f, const struct perf_header *h, enum perf_test t)
 	fprintf(f, " Placement       : %s (near < %.0f ns <= far)\n",
 		perf_placement_pair(&h->probe_before, &h->probe_after),
 		PERF_NEAR_NS);
+	if (h->reconnect)
+		fprintf(f, " Link flaps      : %u ridden out (--reconnect), "
+			"%.2f s without a link\n", h->flaps, h->down_s);
 	if (perf_test_is_lat(t))
 		fprintf(f, " Units           : ns, one-way = round trip / 2\n");
 	else
@@ -187,11 +190,12 @@ perf_print_table(FILE *f, const struct perf_header *h,
 			if (r[i].skipped)
 				continue;
 			fprintf(f, " %-9llu %-12llu %-11.1f %-11.1f %-11.1f "
-				"%-11.1f %-11.1f %.1f\n",
+				"%-11.1f %-11.1f %.1f%s\n",
 				(unsigned long long)r[i].size,
 				(unsigned long long)r[i].iters, r[i].t_min,
 				r[i].t_median, r[i].t_avg, r[i].t_p99,
-				r[i].t_p999, r[i].t_max);
+				r[i].t_p999, r[i].t_max,
+				r[i].partial ? "  partial" : "");
 		}
 	} else {
 		fprintf(f, " %-9s %-14s %-16s %-19s %s\n", "#bytes",
@@ -200,10 +204,11 @@ perf_print_table(FILE *f, const struct perf_header *h,
 		for (i = 0; i < n; i++) {
 			if (r[i].skipped)
 				continue;
-			fprintf(f, " %-9llu %-14llu %-16.2f %-19.2f %.6f\n",
+			fprintf(f, " %-9llu %-14llu %-16.2f %-19.2f %.6f%s\n",
 				(unsigned long long)r[i].size,
 				(unsigned long long)r[i].iters, r[i].bw_peak,
-				r[i].bw_avg, r[i].mpps);
+				r[i].bw_avg, r[i].mpps,
+				r[i].partial ? "  partial" : "");
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -214,6 +219,11 @@ perf_print_table(FILE *f, const struct perf_header *h,
 			fprintf(f, " %llu B: %llu data check errors\n",
 				(unsigned long long)r[i].size,
 				(unsigned long long)r[i].check_errors);
+		if (r[i].partial)
+			fprintf(f, " %llu B: partial, the link was lost %.2f s "
+				"into the run (%s)\n",
+				(unsigned long long)r[i].size, h->lost_into_s,
+				h->lost_why != NULL ? h->lost_why : "-");
 	}
 	fprintf(f, "%s\n", RULE);
 }
@@ -308,6 +318,24 @@ perf_print_json(FILE *f, const struct perf_header *h,
 	perf_print_probe_json(f, &h->probe_after);
 	fputs(", \"placement\": ", f);
 	json_str(f, perf_placement_pair(&h->probe_before, &h->probe_after));
+	fprintf(f, ", \"reconnect\": %s, \"link_flaps\": %u, "
+		"\"link_down_s\": ", h->reconnect ? "true" : "false",
+		h->flaps);
+	json_num(f, h->down_s);
+	fputs(", \"link_lost\": ", f);
+	if (h->lost) {
+		fputs("{\"at_s\": ", f);
+		json_num(f, h->lost_at_s);
+		fputs(", \"into_run_s\": ", f);
+		json_num(f, h->lost_into_s);
+		fprintf(f, ", \"bytes\": %llu, \"operations\": %llu, "
+			"\"why\": ", (unsigned long long)h->lost_size,
+			(unsigned long long)h->lost_ops);
+		json_str(f, h->lost_why);
+		fputs("}", f);
+	} else {
+		fputs("null", f);
+	}
 	fputs(", \"units\": ", f);
 	json_str(f, perf_test_is_lat(t) ? "ns one-way" :
 		 "GB/s = 1e9 B/s; Mpps = 1e6 ops/s");
@@ -343,9 +371,10 @@ perf_print_json(FILE *f, const struct perf_header *h,
 			fputs(", \"mpps\": ", f);
 			fprintf(f, "%.6f", r[i].mpps);
 		}
-		fprintf(f, ", \"rx_bytes\": %llu, \"check_errors\": %llu}",
-			(unsigned long long)r[i].rx_bytes,
-			(unsigned long long)r[i].check_errors);
+		fprintf(f, ", \"rx_bytes\": %llu, \"check_errors\": %llu, "
+			"\"partial\": %s}", (unsigned long long)r[i].rx_bytes,
+			(unsigned long long)r[i].check_errors,
+			r[i].partial ? "true" : "false");
 	}
 	fputs("\n]}\n", f);
 }

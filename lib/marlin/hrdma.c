@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
@@ -455,6 +456,38 @@ rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
 	}
 }
 
+/* Bytes of the rings of every queue pair in a slice, page aligned. */
+static size_t
+rings_len(const struct rte_marlin_hrdma_conf *c)
+{
+	size_t qp_area = RTE_ALIGN_CEIL(hrdma_qp_area_len(c->depth, c->msg_size),
+					64);
+
+	return RTE_ALIGN_CEIL(qp_area * c->nb_qp, HRDMA_PAGE);
+}
+
+ssize_t
+rte_marlin_hrdma_window_size(const struct rte_marlin_hrdma_conf *conf,
+		size_t region_len)
+{
+	struct rte_marlin_hrdma_conf in, c;
+	size_t rings;
+
+	if (conf != NULL)
+		in = *conf;
+	else
+		memset(&in, 0, sizeof(in));
+	in.dma_dev_id = -1;
+	in.widx = 0;
+	if (conf_fill(&c, &in) != 0)
+		return -EINVAL;
+	rings = rings_len(&c);
+	if (region_len > (size_t)SSIZE_MAX - rings - HRDMA_PAGE)
+		return -E2BIG;
+	return (ssize_t)(rings + RTE_MAX(RTE_ALIGN_CEIL(region_len, HRDMA_PAGE),
+					 (size_t)HRDMA_PAGE));
+}
+
 struct rte_marlin_hrdma_channel *
 rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		const struct rte_marlin_hrdma_conf *conf)
@@ -523,8 +556,7 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 	ch->slice_len = RTE_ALIGN_FLOOR(len / slices, HRDMA_PAGE);
 	ch->qp_area_len = RTE_ALIGN_CEIL(
 		hrdma_qp_area_len(ch->conf.depth, ch->conf.msg_size), 64);
-	ch->rings_len = RTE_ALIGN_CEIL(ch->qp_area_len * ch->conf.nb_qp,
-				       HRDMA_PAGE);
+	ch->rings_len = rings_len(&ch->conf);
 	need = ch->rings_len + HRDMA_PAGE;
 	if (ch->slice_len < need) {
 		HRDMA_LOG(ERR, "%s: %d queue pairs of %u x %u bytes need %zu bytes per peer; the window gives %zu (%zu bytes shared by %zu hosts): use a larger window, fewer hosts or smaller rings",

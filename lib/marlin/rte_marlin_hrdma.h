@@ -61,7 +61,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include <sys/types.h>
+
 #include <rte_common.h>
+#include <rte_compat.h>
 #include <rte_memory.h>
 
 #ifdef __cplusplus
@@ -214,6 +217,34 @@ __rte_experimental
 struct rte_marlin_hrdma_channel *
 rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		const struct rte_marlin_hrdma_conf *conf);
+
+/**
+ * @warning
+ * @b EXPERIMENTAL: this API may change without prior notice.
+ *
+ * Window bytes a channel needs on each of its two hosts.
+ *
+ * In each host's inbound window a channel takes a part written only by the
+ * other host: the rings of every queue pair (ring headers, descriptor
+ * rings, message slots), then the region the peer's one-sided operations
+ * target. This is the size of that part for @p conf and a region of at
+ * least @p region_len bytes; rte_marlin_hrdma_channel_create() refuses a
+ * window that gives less (ENOSPC). A window the device shares among hosts
+ * (rte_marlin_ntb_info.mw_shared, e.g. ntb_shm) is split evenly among all
+ * of them (peer_count + 1 parts): it needs this size times that count.
+ * Needs no device and no EAL: a tool may size windows before starting.
+ *
+ * @param conf       Configuration as given to
+ *                   rte_marlin_hrdma_channel_create(), or NULL for the
+ *                   defaults. dma_dev_id and widx are not looked at.
+ * @param region_len Region bytes wanted; rounded up to 4 KiB, at least
+ *                   4 KiB (what a channel always keeps).
+ * @return Bytes (a multiple of 4096); -EINVAL: @p conf out of range (the
+ *         log says which field); -E2BIG: the size does not fit in ssize_t.
+ */
+__rte_experimental
+ssize_t rte_marlin_hrdma_window_size(const struct rte_marlin_hrdma_conf *conf,
+		size_t region_len);
 
 /**
  * Destroy a channel. Outstanding operations are dropped; the peer sees the

@@ -408,7 +408,7 @@ def run_round(b, rnd, sizes, quick):
     marlin_variants = [
         ("marlin_write_bw", []),
         ("marlin_write_bw_consume", ["--consume"]),
-        ("marlin_write_bw_consume_nt", ["--consume", "--nt", "64K"]),
+        ("marlin_write_bw_consume_nt", ["--consume", "--nt-threshold", "64K"]),
     ]
 
     def marlin_block(size):

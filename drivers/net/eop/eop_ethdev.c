@@ -144,7 +144,7 @@ eop_channel_open(const char *name, const struct eop_params *p,
 		EOP_LOG(ERR, "%s: cannot open an HRDMA channel to host %d over %s (%s): see the HRDMA message above; queues=%u depth=%u slot=%u need about %zu KiB of window per host",
 			name, p->peer, p->ntb, rte_strerror(err), p->queues,
 			p->depth, p->slot,
-			(size_t)2 * p->queues * p->depth * (p->slot + 64) / 1024);
+			(size_t)RTE_MAX(rte_marlin_hrdma_window_size(&conf, sizeof(struct eop_wire_ctl)), (ssize_t)0) / 1024);
 		rte_errno = err;
 	}
 	return ch;

@@ -723,6 +723,73 @@ test_bad_conf(void **state)
 	teardown(state);
 }
 
+/*
+ * The window size the library states is the one channel_create() holds
+ * windows to: a window one page smaller is refused, that size is taken
+ * and leaves the region asked for.
+ */
+static void
+test_window_size(void **state)
+{
+	struct rte_marlin_hrdma_conf c = conf_default();
+	struct rte_marlin_ntb_info info;
+	struct rte_marlin_hrdma_info hi;
+	struct fixture *f;
+	ssize_t need, big;
+	size_t slice;
+	uint16_t id;
+
+	(void)state;
+	/* defaults: 1 x (128 + 256 x (64 + 2048)) = 540800 -> 133 pages,
+	 * + 1 page of region */
+	assert_int_equal(rte_marlin_hrdma_window_size(NULL, 0), 134 * 4096);
+	assert_int_equal(rte_marlin_hrdma_window_size(NULL, 1), 134 * 4096);
+	assert_int_equal(rte_marlin_hrdma_window_size(NULL, 4097), 135 * 4096);
+	c.nb_qp = 2; c.depth = 64; c.msg_size = 64;
+	/* 2 x (128 + 64 x 128) = 16640 -> 5 pages, + 2 pages of region */
+	assert_int_equal(rte_marlin_hrdma_window_size(&c, 8192), 7 * 4096);
+	/* dma_dev_id and widx play no part */
+	c.dma_dev_id = 12345; c.widx = -7;
+	assert_int_equal(rte_marlin_hrdma_window_size(&c, 8192), 7 * 4096);
+	c = conf_default(); c.depth = 100;
+	assert_int_equal(rte_marlin_hrdma_window_size(&c, 0), -EINVAL);
+	c = conf_default(); c.nb_qp = 17;
+	assert_int_equal(rte_marlin_hrdma_window_size(&c, 0), -EINVAL);
+	assert_int_equal(rte_marlin_hrdma_window_size(NULL, SIZE_MAX), -E2BIG);
+
+	/* What channel_create() holds the window to, on this fixture. */
+	setup(state);
+	f = *state;
+	id = f->dev[0]->dev_id;
+	rte_marlin_hrdma_channel_destroy(f->ch[0]);
+	f->ch[0] = NULL;
+	assert_int_equal(rte_marlin_ntb_info_get(id, &info), 0);
+	assert_int_equal(info.mw_shared, 0);   /* one slice: the window */
+	slice = WIN_LEN;
+	/* the largest ring that fits, and the one above it */
+	c = conf_default();
+	c.msg_size = 2048;
+	for (c.depth = 4096; c.depth >= 64; c.depth /= 2) {
+		need = rte_marlin_hrdma_window_size(&c, 0);
+		if (need > 0 && (size_t)need <= slice)
+			break;
+	}
+	assert_true(c.depth >= 64 && c.depth < 4096);
+	f->ch[0] = rte_marlin_hrdma_channel_create(id, 0, &c);
+	assert_non_null(f->ch[0]);
+	assert_int_equal(rte_marlin_hrdma_channel_info(f->ch[0], &hi), 0);
+	assert_true(hi.local_region_len >= 4096);
+	assert_int_equal(hi.local_region_len, slice - (size_t)need + 4096);
+	rte_marlin_hrdma_channel_destroy(f->ch[0]);
+	c.depth *= 2;
+	big = rte_marlin_hrdma_window_size(&c, 0);
+	assert_true(big > 0 && (size_t)big > slice);
+	f->ch[0] = rte_marlin_hrdma_channel_create(id, 0, &c);
+	assert_null(f->ch[0]);
+	assert_int_equal(rte_errno, ENOSPC);
+	teardown(state);
+}
+
 /* Streaming stores for large CPU copies deliver the same bytes. */
 static int
 setup_nt(void **state)
@@ -952,6 +1019,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_engine_order, setup_engine, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_link_loss, setup_engine, teardown),
 		cmocka_unit_test(test_bad_conf),
+		cmocka_unit_test(test_window_size),
 	};
 	int rc;
 
