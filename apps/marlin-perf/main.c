@@ -58,63 +58,21 @@ perf_signal(int sig)
 
 /* ---- hugepages ---------------------------------------------------------- */
 
-/* First hugetlbfs mount and its page size; false if none. */
+#ifndef MARLIN_PERF_HAVE_NTB_SHM
+struct rte_pmd_ntb_shm_place { char dir[256]; long free_pages; uint64_t page_size; };
+#endif
+
+/* The first hugetlbfs mount a host would use (the driver's own search);
+ * false if none. */
 static bool
-find_hugetlbfs(char *path, size_t len, uint64_t *page_size)
+find_hugetlbfs(struct rte_pmd_ntb_shm_place *pl)
 {
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[256], mnt[256], type[64], opts[512];
-	bool found = false;
-
-	if (f == NULL)
-		return false;
-	while (fscanf(f, "%255s %255s %63s %511s %*d %*d", dev, mnt, type,
-			opts) == 4) {
-		char *ps;
-
-		if (strcmp(type, "hugetlbfs") != 0)
-			continue;
-		*page_size = 2u << 20;
-		ps = strstr(opts, "pagesize=");
-		if (ps != NULL) {
-			uint64_t v;
-			char tmp[32];
-			size_t k = 0;
-
-			ps += 9;
-			while (ps[k] != '\0' && ps[k] != ',' && k < 31) {
-				tmp[k] = ps[k];
-				k++;
-			}
-			tmp[k] = '\0';
-			if (perf_parse_size(tmp, 1ull << 40, &v) == 0)
-				*page_size = v;
-		}
-		snprintf(path, len, "%s", mnt);
-		found = true;
-		break;
-	}
-	fclose(f);
-	return found;
-}
-
-static uint64_t
-free_hugepages(uint64_t page_size)
-{
-	char p[128];
-	unsigned long long n = 0;
-	FILE *f;
-
-	snprintf(p, sizeof(p),
-		 "/sys/kernel/mm/hugepages/hugepages-%llukB/free_hugepages",
-		 (unsigned long long)(page_size >> 10));
-	f = fopen(p, "r");
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%llu", &n) != 1)
-		n = 0;
-	fclose(f);
-	return n;
+#ifdef MARLIN_PERF_HAVE_NTB_SHM
+	return rte_pmd_ntb_shm_places(pl, 1) > 1 && pl->hugetlbfs;
+#else
+	RTE_SET_USED(pl);
+	return false;
+#endif
 }
 
 /* --mw-size, or what the test needs for @hosts hosts; 0: bad options. */
@@ -137,17 +95,17 @@ window_size(const struct perf_opts *o, const struct perf_sizes *sz, int hosts)
 static bool
 use_hugepages(const struct perf_opts *o, uint64_t mw, const struct perf_sizes *sz)
 {
-	char mnt[256];
-	uint64_t ps, need;
+	struct rte_pmd_ntb_shm_place pl;
+	uint64_t need;
 
 	if (strcmp(o->huge, "no") == 0)
 		return false;
-	if (!find_hugetlbfs(mnt, sizeof(mnt), &ps))
+	if (!find_hugetlbfs(&pl))
 		return false;
 	if (strcmp(o->huge, "yes") == 0)
 		return true;
 	need = 2 * (mw + 2 * o->nb_qp * sz->size[sz->n - 1] + (64u << 20));
-	return free_hugepages(ps) * ps >= need;
+	return pl.free_pages > 0 && (uint64_t)pl.free_pages * pl.page_size >= need;
 }
 
 /*
@@ -158,12 +116,14 @@ use_hugepages(const struct perf_opts *o, uint64_t mw, const struct perf_sizes *s
 static const char *
 fabric_dir(const struct perf_opts *o, bool huge, char *buf, size_t len)
 {
-	uint64_t ps;
+	struct rte_pmd_ntb_shm_place pl;
 
 	if (o->dir[0] != '\0')
 		return o->dir;
-	if (huge && find_hugetlbfs(buf, len, &ps))
+	if (huge && find_hugetlbfs(&pl)) {
+		snprintf(buf, len, "%s", pl.dir);
 		return buf;
+	}
 	return PERF_FABRIC_DIR;
 }
 

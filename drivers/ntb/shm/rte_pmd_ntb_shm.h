@@ -47,6 +47,33 @@ __rte_experimental
 int rte_pmd_ntb_shm_fabric_path(const char *fabric, const char *dir,
 		char *buf, size_t len);
 
+/** A directory that can hold fabrics, as the default search sees it. */
+struct rte_pmd_ntb_shm_place {
+	char dir[256];        /**< parent directory (a fabric is
+				   dir/marlin-fabric-NAME) */
+	int hugetlbfs;        /**< 1: a hugetlbfs mount; 0: /dev/shm */
+	uint64_t page_size;   /**< hugetlbfs: its page size; else 0 */
+	long free_pages;      /**< hugetlbfs: pages it can still hand out
+				   (reserved ones and a size= limit taken
+				   off); -1 unknown or not hugetlbfs */
+	uint64_t reserved[2]; /**< zero */
+};
+
+/**
+ * The places the default fabric search looks at, in its order: every
+ * hugetlbfs mount (at most 4, from /proc/mounts), then /dev/shm. Tools use
+ * it to say where they looked, or to put a fabric where hosts will find it,
+ * without parsing mounts themselves.
+ *
+ * @param places Filled with up to @p max entries (may be NULL if max is 0).
+ * @param max    Room in @p places.
+ * @return Number of places (>= 1; may exceed @p max: only @p max were
+ *         written); -EINVAL (@p places NULL with @p max > 0).
+ */
+__rte_experimental
+int rte_pmd_ntb_shm_places(struct rte_pmd_ntb_shm_place *places,
+		unsigned int max);
+
 /**
  * Cut or restore the link between hosts @p host_a and @p host_b, like
  * pulling or reconnecting a cable. Both hosts see the link go down within

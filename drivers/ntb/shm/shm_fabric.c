@@ -284,6 +284,33 @@ shm_fabric_search(const char *fabric, const struct shm_params *p, char *buf,
 }
 
 int
+rte_pmd_ntb_shm_places(struct rte_pmd_ntb_shm_place *places, unsigned int max)
+{
+	char mounts[SHM_MAX_HUGETLBFS][PATH_MAX];
+	unsigned int i, n;
+
+	if (places == NULL && max > 0)
+		return -EINVAL;
+	n = (unsigned int)hugetlbfs_mounts(mounts, SHM_MAX_HUGETLBFS);
+	for (i = 0; i <= n && i < max; i++) {
+		struct rte_pmd_ntb_shm_place *pl = &places[i];
+		size_t ps = 0;
+
+		memset(pl, 0, sizeof(*pl));
+		pl->free_pages = -1;
+		if (i == n) {
+			snprintf(pl->dir, sizeof(pl->dir), "/dev/shm");
+			break;
+		}
+		snprintf(pl->dir, sizeof(pl->dir), "%.255s", mounts[i]);
+		pl->hugetlbfs = 1;
+		pl->free_pages = hugetlbfs_free_pages(mounts[i], &ps);
+		pl->page_size = ps;
+	}
+	return (int)n + 1;
+}
+
+int
 shm_fabric_join(const char *dir, const char *fabric, char *buf, size_t len)
 {
 	size_t dl = strlen(dir);

@@ -1437,6 +1437,42 @@ test_marlin_fabric_tool(void **state)
 	fake_host_unmap(&f);
 }
 
+/* The places of the default search match /proc/mounts, read here
+ * independently, and end with /dev/shm. */
+static void
+test_places(void **state)
+{
+	struct rte_pmd_ntb_shm_place pl[8];
+	char dev[256], mnt[256], type[64];
+	int n, i, mounts = 0;
+	FILE *f;
+
+	(void)state;
+	f = fopen("/proc/mounts", "r");
+	assert_non_null(f);
+	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, mnt, type) == 3)
+		if (strcmp(type, "hugetlbfs") == 0 && mounts < 4)
+			mounts++;
+	fclose(f);
+
+	assert_int_equal(rte_pmd_ntb_shm_places(NULL, 0), mounts + 1);
+	assert_int_equal(rte_pmd_ntb_shm_places(NULL, 1), -EINVAL);
+	n = rte_pmd_ntb_shm_places(pl, RTE_DIM(pl));
+	assert_int_equal(n, mounts + 1);
+	for (i = 0; i < n - 1; i++) {
+		assert_int_equal(pl[i].hugetlbfs, 1);
+		assert_true(pl[i].page_size >= 4096);
+		assert_true(pl[i].free_pages >= -1);
+	}
+	assert_string_equal(pl[n - 1].dir, "/dev/shm");
+	assert_int_equal(pl[n - 1].hugetlbfs, 0);
+	assert_int_equal(pl[n - 1].free_pages, -1);
+	/* only as many as asked are written */
+	memset(pl, 0x5a, sizeof(pl));
+	assert_int_equal(rte_pmd_ntb_shm_places(pl, 1), mounts + 1);
+	assert_true((unsigned char)pl[1].dir[0] == 0x5a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1460,6 +1496,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dir_not_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fabric_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hugetlbfs, setup, teardown),
+		cmocka_unit_test(test_places),
 		cmocka_unit_test_setup_teardown(test_marlin_fabric_tool, setup, teardown),
 	};
 	char prefix[64], runtime[PATH_MAX];
