@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -227,20 +229,73 @@ drain_engine(struct rte_marlin_hrdma_channel *ch)
 	}
 }
 
+/*
+ * A log line about this channel, rate limited so that a peer cycling it
+ * through faults cannot flood the log: HRDMA_LOG_BURST lines, then one per
+ * HRDMA_LOG_INTERVAL_MS; the next line printed says how many were left out.
+ */
+static void __rte_format_printf(3, 4)
+ch_log(struct rte_marlin_hrdma_channel *ch, uint32_t level, const char *fmt, ...)
+{
+	uint64_t now, iv;
+	char msg[320];
+	va_list ap;
+
+	if (!rte_log_can_log(marlin_hrdma_logtype, level))
+		return;
+	now = rte_get_timer_cycles();
+	iv = rte_get_timer_hz() * HRDMA_LOG_INTERVAL_MS / 1000;
+	if (ch->log_refill_at == 0) {
+		ch->log_tokens = HRDMA_LOG_BURST;
+		ch->log_refill_at = now + iv;
+	} else if (now >= ch->log_refill_at) {
+		uint64_t n = (now - ch->log_refill_at) / iv + 1;
+
+		ch->log_tokens = (uint32_t)RTE_MIN(ch->log_tokens + n,
+						   (uint64_t)HRDMA_LOG_BURST);
+		ch->log_refill_at += n * iv;
+	}
+	if (ch->log_tokens == 0) {
+		ch->log_suppressed++;
+		return;
+	}
+	ch->log_tokens--;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ch->log_suppressed != 0)
+		rte_log(level, marlin_hrdma_logtype,
+			"marlin.hrdma: ntb %u peer %d: %s (%" PRIu64 " earlier lines about this channel left out)\n",
+			ch->ntb_id, ch->pidx, msg, ch->log_suppressed);
+	else
+		rte_log(level, marlin_hrdma_logtype,
+			"marlin.hrdma: ntb %u peer %d: %s\n", ch->ntb_id, ch->pidx,
+			msg);
+	ch->log_suppressed = 0;
+}
+
+/* Withdraw our handshake: the peer sees the channel go down at its next
+ * poll and can no longer take stale values. */
+static void
+withdraw(struct rte_marlin_hrdma_channel *ch)
+{
+	rte_marlin_ntb_peer_spad_write(ch->ntb_id, ch->pidx, HRDMA_SPAD_MAGIC, 0);
+}
+
 static void
 go_down(struct rte_marlin_hrdma_channel *ch, const char *why)
 {
 	int st = __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
 
 	if (st == RTE_MARLIN_HRDMA_STATE_UP)
-		HRDMA_LOG(NOTICE, "ntb %u peer %d: channel down (%s)", ch->ntb_id,
-			ch->pidx, why);
+		ch_log(ch, RTE_LOG_NOTICE, "channel down (%s)", why);
 	set_state(ch, RTE_MARLIN_HRDMA_STATE_DOWN);
 	quiesce(ch);
-	/* Withdraw our handshake so the peer cannot take stale values. */
-	rte_marlin_ntb_peer_spad_write(ch->ntb_id, ch->pidx, HRDMA_SPAD_MAGIC, 0);
+	withdraw(ch);
 }
 
+/* The handshake was refused: stay in ERROR, published, until the peer
+ * starts a new bring-up (it sees the refusal too) or the link flaps. */
 static void
 go_error(struct rte_marlin_hrdma_channel *ch, const char *why)
 {
@@ -248,11 +303,39 @@ go_error(struct rte_marlin_hrdma_channel *ch, const char *why)
 	quiesce(ch);
 	ch->error = why;
 	ch->peer_errors++;
+	ch->retry_at = 0;
 	if (!ch->error_logged) {
-		HRDMA_LOG(ERR, "ntb %u peer %d: channel stopped: %s", ch->ntb_id,
-			ch->pidx, why);
+		ch_log(ch, RTE_LOG_ERR, "channel stopped: %s", why);
 		ch->error_logged = 1;
 	}
+}
+
+/*
+ * The peer wrote garbage while UP. Stop using the rings, withdraw the
+ * handshake as going down does (so the peer goes down at its next poll and
+ * operations in flight on both ends complete with -ENOLINK), then hold
+ * ERROR for a backoff that grows while faults repeat; afterwards
+ * rte_marlin_hrdma_channel_poll() negotiates again with a fresh epoch.
+ */
+static void
+go_fault(struct rte_marlin_hrdma_channel *ch, const char *why)
+{
+	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+	int healthy = ch->up_at != 0 &&
+		now - ch->up_at >= hz * HRDMA_HEALTHY_MS / 1000;
+
+	set_state(ch, RTE_MARLIN_HRDMA_STATE_ERROR);
+	quiesce(ch);
+	withdraw(ch);
+	ch->error = why;
+	ch->peer_errors++;
+	ch->backoff_ms = hrdma_backoff_next(ch->backoff_ms, healthy);
+	ch->retry_at = now + hz * ch->backoff_ms / 1000;
+	if (ch->retry_at == 0)
+		ch->retry_at = 1;
+	ch_log(ch, RTE_LOG_ERR,
+		"channel stopped: %s (peer fault %" PRIu64 "); the peer is told and both ends negotiate again in %u ms",
+		why, ch->peer_errors, ch->backoff_ms);
 }
 
 static int
@@ -284,9 +367,9 @@ bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
 	ch->peer_epoch = 0;
 	ch->ntb_peer_epoch = ntb_peer_epoch;
 	ch->remote_region_len = 0;
-	ch->error = NULL;
 	ch->error_logged = 0;
 	ch->peer_geom = 0;
+	ch->retry_at = 0;
 	/* Nothing of an earlier bring-up may be taken for new data: clear the
 	 * credit lines and descriptor rings. Message slots are left alone, as
 	 * a receiver may still be reading messages of the last bring-up in
@@ -371,9 +454,11 @@ negotiate(struct rte_marlin_hrdma_channel *ch)
 		qp->remote_region_len = ch->remote_region_len;
 	}
 	ch->link_ups++;
+	ch->error = NULL;
+	ch->up_at = rte_get_timer_cycles();
 	set_state(ch, RTE_MARLIN_HRDMA_STATE_UP);
-	HRDMA_LOG(INFO, "ntb %u peer %d: channel up (epoch %08x, peer %08x)",
-		ch->ntb_id, ch->pidx, ch->epoch, ch->peer_epoch);
+	ch_log(ch, RTE_LOG_INFO, "channel up (epoch %08x, peer %08x)",
+		ch->epoch, ch->peer_epoch);
 }
 
 int
@@ -400,7 +485,15 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 		go_down(ch, "peer restarted");
 		st = RTE_MARLIN_HRDMA_STATE_DOWN;
 	}
-	if (st == RTE_MARLIN_HRDMA_STATE_UP || st == RTE_MARLIN_HRDMA_STATE_ERROR) {
+	if (st == RTE_MARLIN_HRDMA_STATE_ERROR && ch->retry_at != 0) {
+		/* After a peer fault: withdrawn until the backoff ends,
+		 * whatever the peer publishes meanwhile. */
+		if ((int64_t)(rte_get_timer_cycles() - ch->retry_at) >= 0) {
+			set_state(ch, RTE_MARLIN_HRDMA_STATE_DOWN);
+			st = RTE_MARLIN_HRDMA_STATE_DOWN;
+		}
+	} else if (st == RTE_MARLIN_HRDMA_STATE_UP ||
+			st == RTE_MARLIN_HRDMA_STATE_ERROR) {
 		/* The peer started a new bring-up (its own flap or an error). */
 		uint32_t e = spad_get(ch, HRDMA_SPAD_EPOCH);
 		uint32_t magic = spad_get(ch, HRDMA_SPAD_MAGIC);
@@ -410,15 +503,16 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 			st = RTE_MARLIN_HRDMA_STATE_DOWN;
 		} else if (magic == 0 && st == RTE_MARLIN_HRDMA_STATE_UP) {
 			/* The peer withdrew its handshake: its channel was
-			 * destroyed (or is being set up again). */
-			go_down(ch, "peer closed the channel");
+			 * destroyed, or it stopped after finding garbage and
+			 * will negotiate again. */
+			go_down(ch, "peer withdrew its handshake: it closed the channel or found garbage in its rings");
 			st = RTE_MARLIN_HRDMA_STATE_DOWN;
 		}
 	}
 	if (st == RTE_MARLIN_HRDMA_STATE_UP) {
 		for (q = 0; q < ch->conf.nb_qp; q++) {
 			if (__atomic_load_n(&ch->qp[q]->peer_error, __ATOMIC_ACQUIRE)) {
-				go_error(ch, ch->qp[q]->peer_error_why ?
+				go_fault(ch, ch->qp[q]->peer_error_why ?
 					 ch->qp[q]->peer_error_why :
 					 "peer wrote a malformed entry");
 				break;
@@ -432,6 +526,19 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 			RTE_MARLIN_HRDMA_STATE_NEGOTIATING)
 		negotiate(ch);
 	return __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+}
+
+int
+rte_marlin_hrdma_channel_fault(struct rte_marlin_hrdma_channel *ch,
+		const char *why)
+{
+	if (ch == NULL)
+		return -EINVAL;
+	if (__atomic_load_n(&ch->state, __ATOMIC_RELAXED) !=
+			RTE_MARLIN_HRDMA_STATE_UP)
+		return -ENOLINK;
+	go_fault(ch, why != NULL ? why : "the upper layer found the peer's data malformed");
+	return 0;
 }
 
 int

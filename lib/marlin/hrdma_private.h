@@ -23,6 +23,32 @@ extern int marlin_hrdma_logtype;
 	rte_log(RTE_LOG_ ## level, marlin_hrdma_logtype, \
 		"marlin.hrdma: " fmt "\n", ##__VA_ARGS__)
 
+/*
+ * Recovery from a peer fault. A channel that finds garbage written by the
+ * peer withdraws its handshake, holds ERROR for a backoff, then negotiates
+ * again. The backoff starts at HRDMA_BACKOFF_MIN_MS and doubles while faults
+ * follow each other (the channel did not stay UP for HRDMA_HEALTHY_MS in
+ * between), up to HRDMA_BACKOFF_MAX_MS, which bounds recovery once the
+ * garbage stops (see doc/guides/hrdma.rst).
+ */
+#define HRDMA_BACKOFF_MIN_MS 10
+#define HRDMA_BACKOFF_MAX_MS 200
+#define HRDMA_HEALTHY_MS 1000
+/* Control-path log lines per channel: a burst, then one per interval. */
+#define HRDMA_LOG_BURST 4
+#define HRDMA_LOG_INTERVAL_MS 1000
+
+/* Next backoff after a fault: @prev_ms is the last one, @healthy whether
+ * the channel stayed UP long enough since. Pure (unit tested). */
+static inline uint32_t
+hrdma_backoff_next(uint32_t prev_ms, int healthy)
+{
+	if (healthy || prev_ms < HRDMA_BACKOFF_MIN_MS)
+		return HRDMA_BACKOFF_MIN_MS;
+	return prev_ms >= HRDMA_BACKOFF_MAX_MS / 2 ? HRDMA_BACKOFF_MAX_MS :
+		prev_ms * 2;
+}
+
 /* ---- receive-side checks (pure: fuzzed by tests/fuzz) ------------------- */
 
 enum hrdma_rx_verdict {
@@ -221,9 +247,22 @@ struct rte_marlin_hrdma_channel {
 	uint64_t ntb_peer_epoch;        /* device-level epoch of the peer */
 	uint64_t link_ups;
 	uint64_t peer_errors;
-	const char *error;
+	const char *error;              /* last error since the last UP */
 	int error_logged;
 	uint32_t peer_geom;             /* geometry word of a refused peer; 0: none */
+
+	/* Recovery from a peer fault (garbage seen while UP): the handshake
+	 * is withdrawn and the channel stays in ERROR until retry_at, then
+	 * negotiates again with a fresh epoch. 0: not a fault (a refused
+	 * handshake waits for the peer's next bring-up instead). */
+	uint64_t retry_at;              /* timer cycles */
+	uint32_t backoff_ms;            /* hold of the last fault */
+	uint64_t up_at;                 /* timer cycles when it last came UP */
+
+	/* Rate limit of this channel's control-path log lines. */
+	uint64_t log_refill_at;         /* timer cycles */
+	uint32_t log_tokens;
+	uint64_t log_suppressed;
 
 	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
 };
