@@ -152,10 +152,12 @@ qp_layout(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
 	qp->msg_size = ch->conf.msg_size;
 	/* our slice on the peer: our credits for its ring, our descs & slots */
 	qp->rx_credit = (struct hrdma_wire_credit *)r;
+	qp->tx_prod = (struct hrdma_wire_credit *)(r + 64);
 	qp->tx_desc = (struct hrdma_wire_desc *)(r + 128);
 	qp->tx_slots = r + 128 + descs;
 	/* the peer's slice here: its credits for our ring, its descs & slots */
 	qp->tx_credit = (const struct hrdma_wire_credit *)l;
+	qp->rx_prod = (const struct hrdma_wire_credit *)(l + 64);
 	qp->rx_desc = (const struct hrdma_wire_desc *)(l + 128);
 	qp->rx_slots = l + 128 + descs;
 	qp->local_region = ch->local_region;
@@ -168,8 +170,13 @@ qp_reset(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
 {
 	qp->tx_n = 0;
 	qp->tx_consumed = 0;
+	qp->tx_prod_sent = 0;
+	qp->tx_credit_seen = 0;
 	qp->rx_n = 0;
 	qp->rx_released = 0;
+	__atomic_store_n(&qp->rx_pub, 0, __ATOMIC_RELAXED);
+	qp->stall_n = 0;
+	qp->stall_polls = 0;
 	qp->epoch = ch->epoch;
 	qp->peer_epoch = 0;
 	qp->remote_region_len = 0;
@@ -292,6 +299,7 @@ go_down(struct rte_marlin_hrdma_channel *ch, const char *why)
 	set_state(ch, RTE_MARLIN_HRDMA_STATE_DOWN);
 	quiesce(ch);
 	withdraw(ch);
+	ch->error = NULL;
 }
 
 /* The handshake was refused: stay in ERROR, published, until the peer
@@ -461,6 +469,42 @@ negotiate(struct rte_marlin_hrdma_channel *ch)
 		ch->epoch, ch->peer_epoch);
 }
 
+/*
+ * Is the receive ring of @qp stalled on an overwritten descriptor? The
+ * peer's producer line says it published descriptors beyond what we took,
+ * yet the next slot holds no valid entry, on two polls in a row with no
+ * progress. The producer word is read before the slot: the peer stores
+ * it after the descriptors' sequence words, so those are visible unless
+ * they were overwritten. Control thread, channel UP.
+ */
+static const char *
+rx_stall_check(struct rte_marlin_hrdma_qp *qp)
+{
+	uint32_t n = __atomic_load_n(&qp->rx_pub, __ATOMIC_ACQUIRE);
+	uint64_t pw = __atomic_load_n(&qp->rx_prod->word, __ATOMIC_ACQUIRE);
+	uint32_t ahead = (uint32_t)pw - n;
+	uint64_t seq;
+
+	if ((uint32_t)(pw >> 32) != qp->lim.epoch || ahead == 0 ||
+			(int32_t)ahead < 0) {
+		qp->stall_polls = 0;     /* idle, or the word is stale */
+		return NULL;
+	}
+	if (ahead > qp->depth)
+		return "producer index ahead of the ring";
+	seq = __atomic_load_n(&qp->rx_desc[n & (qp->depth - 1)].seq,
+			      __ATOMIC_ACQUIRE);
+	if (seq == hrdma_seq_word(qp->lim.epoch, n + 1) ||
+			n != qp->stall_n) {
+		qp->stall_n = n;
+		qp->stall_polls = 0;
+		return NULL;
+	}
+	if (++qp->stall_polls < 2)
+		return NULL;
+	return "descriptor overwritten (the producer index is past a slot with no valid entry)";
+}
+
 int
 rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 {
@@ -511,10 +555,17 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 	}
 	if (st == RTE_MARLIN_HRDMA_STATE_UP) {
 		for (q = 0; q < ch->conf.nb_qp; q++) {
-			if (__atomic_load_n(&ch->qp[q]->peer_error, __ATOMIC_ACQUIRE)) {
-				go_fault(ch, ch->qp[q]->peer_error_why ?
-					 ch->qp[q]->peer_error_why :
-					 "peer wrote a malformed entry");
+			struct rte_marlin_hrdma_qp *qp = ch->qp[q];
+			const char *why = NULL;
+
+			if (__atomic_load_n(&qp->peer_error, __ATOMIC_ACQUIRE))
+				why = qp->peer_error_why != NULL ?
+					qp->peer_error_why :
+					"peer wrote a malformed entry";
+			else
+				why = rx_stall_check(qp);
+			if (why != NULL) {
+				go_fault(ch, why);
 				break;
 			}
 		}
@@ -558,7 +609,8 @@ rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
 		if (st == RTE_MARLIN_HRDMA_STATE_UP)
 			return 0;
 		if (rte_get_timer_cycles() >= deadline)
-			return st == RTE_MARLIN_HRDMA_STATE_ERROR ? -EPROTO : -ETIMEDOUT;
+			return st == RTE_MARLIN_HRDMA_STATE_ERROR ||
+				ch->error != NULL ? -EPROTO : -ETIMEDOUT;
 		nanosleep(&ts, NULL);
 	}
 }

@@ -168,8 +168,11 @@ struct rte_marlin_hrdma_qp {
 	const struct hrdma_wire_credit *tx_credit; /* ours: peer writes */
 	uint8_t *remote_region;                 /* peer's window */
 	uint64_t remote_region_len;
+	struct hrdma_wire_credit *tx_prod;      /* peer's window: we write */
 	uint32_t tx_n;          /* descriptors sent this bring-up */
 	uint32_t tx_consumed;   /* peer's last credit */
+	uint32_t tx_prod_sent;  /* last value stored in tx_prod */
+	uint8_t tx_credit_seen; /* a credit of this bring-up arrived */
 	uint32_t depth;
 	uint32_t msg_size;
 	uint32_t epoch;         /* ours */
@@ -180,8 +183,10 @@ struct rte_marlin_hrdma_qp {
 	uint8_t *rx_slots;                      /* ours */
 	struct hrdma_wire_credit *rx_credit;    /* peer's window: we write */
 	uint8_t *local_region;
+	const struct hrdma_wire_credit *rx_prod; /* ours: peer writes */
 	uint32_t rx_n;          /* descriptors received */
 	uint32_t rx_released;   /* descriptors released (credits given) */
+	uint32_t rx_pub;        /* rx_n as the control thread may read it */
 	struct hrdma_rx_limits lim;
 
 	/* CPU copies into the peer's window */
@@ -206,6 +211,10 @@ struct rte_marlin_hrdma_qp {
 	uint32_t cq_size;       /* power of two */
 	uint32_t cq_head;       /* next to hand out */
 	uint32_t cq_tail;       /* next to fill */
+
+	/* control thread only: a receive ring seen stalled on a slot */
+	uint32_t stall_n;
+	uint32_t stall_polls;
 
 	/* state shared with the control thread */
 	int *state;             /* &channel->state */

@@ -307,7 +307,9 @@ int rte_marlin_hrdma_channel_fault(struct rte_marlin_hrdma_channel *ch,
  *
  * @param ch         Channel.
  * @param timeout_ms Give up after this long.
- * @return 0; -EINVAL, -ETIMEDOUT, -EPROTO (the peer was refused: see log).
+ * @return 0; -EINVAL, -ETIMEDOUT, -EPROTO (the peer was refused, or the
+ *         channel stopped on garbage from the peer and is still recovering:
+ *         see log and rte_marlin_hrdma_info.error).
  */
 __rte_experimental
 int rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,

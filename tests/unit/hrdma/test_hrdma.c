@@ -1052,6 +1052,83 @@ test_fault_recovery(void **state)
 	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
 }
 
+/* Bring the pair up and fill side 0's send ring (depth 64) with SENDs. */
+static void
+fill_ring(struct fixture *f)
+{
+	struct rte_marlin_hrdma_op ops[64];
+	uint8_t m[8] = { 0 };
+	int i;
+
+	bring_up(f);
+	for (i = 0; i < 64; i++)
+		ops[i] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_SEND,
+			.len = 8, .local = m, .imm = i };
+	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 64), 64);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 0);
+}
+
+/* A descriptor overwritten after it was published stalls the receiver
+ * ("not yet" forever) and, once the ring is full, the sender: the producer
+ * line tells the receiver, which stops and recovers. */
+static void
+test_fault_stalled_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[64];
+	struct rte_marlin_hrdma_qp *rq = f->qp[1];
+	uint8_t m[8] = { 0 };
+
+	fill_ring(f);
+	/* the first slot's sequence word is overwritten with junk */
+	((struct hrdma_wire_desc *)rq->rx_desc)->seq = 0x0123456789abcdefull;
+	assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 64), 0);
+	poll_both(f, 4);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
+	assert_int_not_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(wait_both_up(f, 2000), 0);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 1, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 64), 1);
+}
+
+/* An idle ring, or one the application does not poll, is no fault. */
+static void
+test_no_fault_when_slow(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[64];
+
+	fill_ring(f);
+	poll_both(f, 8);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 64), 64);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 64), 0);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 64);
+	poll_both(f, 8);
+	assert_int_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_UP);
+}
+
+/* A credit word overwritten after the peer credited this bring-up. */
+static void
+test_fault_credit_overwritten(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[4];
+	uint8_t m[8] = { 0 };
+
+	bring_up(f);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 1, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 1);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 64);
+	((struct hrdma_wire_credit *)f->qp[0]->tx_credit)->word = 0xfeedfacecafebeefull;
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 0);
+	rte_marlin_hrdma_channel_poll(f->ch[0]);
+	assert_int_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_ERROR);
+	assert_int_equal(wait_both_up(f, 2000), 0);
+}
+
 /* The upper layer reports garbage: the same recovery. */
 static void
 test_fault_by_upper_layer(void **state)
@@ -1240,6 +1317,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test_setup_teardown(test_fault_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_by_upper_layer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_stalled_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_fault_when_slow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_credit_overwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_storm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_flushes_peer, setup_engine, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_order, setup_engine, teardown),
