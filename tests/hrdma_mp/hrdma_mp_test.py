@@ -28,10 +28,8 @@ however the test ends.
 """
 
 import argparse
-import mmap
 import os
 import queue
-import random
 import shutil
 import signal
 import subprocess
@@ -39,6 +37,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import ring_garbage  # noqa: E402  (tests/ring_garbage.py)
 
 START_TIMEOUT = 60.0
 UP_TIMEOUT = 30.0
@@ -217,29 +219,11 @@ class Test:
         # the receiver's window: host 0's inbound window file; the sender
         # (port 1) owns the second half (one slice per port of a 2-host
         # fabric), rings first
-        path = os.path.join(self.parent, "marlin-fabric-" + self.fabric,
-                            "host-0.mw-0")
-        rng = random.Random(os.getpid())
-        writes = 0
-        with open(path, "r+b") as f:
-            size = os.fstat(f.fileno()).st_size
-            m = mmap.mmap(f.fileno(), size)
-            try:
-                rings = (size // 2, size // 2 + 96 * 1024)
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < CORRUPT_SECS:
-                    if rng.random() < 0.9:
-                        off = rng.randrange(*rings)
-                    else:
-                        off = rng.randrange(0, size)
-                    n = min(rng.choice((4, 8, 16, 64)), size - off)
-                    m[off:off + n] = os.urandom(n)
-                    writes += 1
-                    if writes % 4 == 0:
-                        time.sleep(0.001)
-                t_stop = time.monotonic()
-            finally:
-                m.close()
+        path = ring_garbage.window_file(self.parent, self.fabric, 0)
+        size = os.path.getsize(path)
+        t0 = time.monotonic()
+        writes, t_stop = ring_garbage.scribble(
+            path, size // 2, size // 2 + 96 * 1024, CORRUPT_SECS, os.getpid())
         print("wrote garbage %d times in %.1f s into %s" %
               (writes, CORRUPT_SECS, path), flush=True)
 
