@@ -75,12 +75,19 @@ refresh_credit(struct rte_marlin_hrdma_qp *qp)
  * The ring is full: tell the peer how far we published (after the
  * descriptors' sequence words), so that it can tell a ring stalled on an
  * overwritten descriptor from an idle one. Only when nothing waits for an
- * engine (then every descriptor counted in tx_n is published).
+ * engine (then every descriptor counted in tx_n is published). While the
+ * ring stays full the word is stored again now and then, in case garbage
+ * overwrote it.
  */
+#define PROD_REFRESH 1024   /* full-ring calls between two stores */
+
 static inline void
 prod_publish(struct rte_marlin_hrdma_qp *qp)
 {
-	if (qp->tx_prod_sent == qp->tx_n || qp->pend_head != qp->pend_tail)
+	if (qp->pend_head != qp->pend_tail)
+		return;
+	if (qp->tx_prod_sent == qp->tx_n &&
+			(++qp->tx_full_calls & (PROD_REFRESH - 1)) != 0)
 		return;
 	qp->tx_prod_sent = qp->tx_n;
 	__atomic_store_n(&qp->tx_prod->word,

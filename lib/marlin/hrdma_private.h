@@ -172,6 +172,7 @@ struct rte_marlin_hrdma_qp {
 	uint32_t tx_n;          /* descriptors sent this bring-up */
 	uint32_t tx_consumed;   /* peer's last credit */
 	uint32_t tx_prod_sent;  /* last value stored in tx_prod */
+	uint32_t tx_full_calls; /* calls that found the ring full */
 	uint8_t tx_credit_seen; /* a credit of this bring-up arrived */
 	uint32_t depth;
 	uint32_t msg_size;
