@@ -891,12 +891,12 @@ def t_corrupt(env):
     time.sleep(1.0)
     m0, m1 = h0.mark(), h1.mark()
     # host 0's window; the slice host 1 writes (port 1 of 2) is its second
-    # half, starting with the rings of the 2 queue pairs (depth 256, 2 KiB
-    # slots: 128 + 256 * 64 + 256 * 2048 bytes each)
+    # half, starting with the rings of the port's HRDMA queue pairs (two per
+    # queue; depth 256, 2 KiB slots: 128 + 256 * 64 + 256 * 2048 bytes each)
     path = ring_garbage.window_file(env.tmp, env.fabric, 0)
     size = os.path.getsize(path)
     writes, t_stop = ring_garbage.scribble(
-        path, size // 2, size // 2 + 2 * (128 + 256 * 64 + 256 * 2048), 3.0,
+        path, size // 2, size // 2 + 4 * (128 + 256 * 64 + 256 * 2048), 3.0,
         os.getpid())
     log("corrupt: wrote garbage %d times in 3 s into %s" % (writes, path))
     t_up = None
