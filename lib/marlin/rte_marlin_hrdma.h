@@ -46,7 +46,7 @@
  * ERROR for a backoff (10 ms, doubling while faults follow each other within
  * a second of coming up, at most 200 ms), then both ends negotiate again
  * with fresh epochs: once the garbage stops, the channel is UP again within
- * 200 ms plus about three poll intervals of the slower end. Log lines about
+ * 200 ms plus about six poll intervals of the slower end. Log lines about
  * a channel are rate limited (a few, then one per second).
  * rte_marlin_hrdma_channel_fault() lets an upper layer start the same
  * recovery when it finds the peer's data in the region malformed.
