@@ -266,7 +266,7 @@ setup_engine(void **state, const int *engine)
 	f->engine = engine;
 	f->conf.cpu_threshold = engine != NULL ? 256 : 0;
 	for (i = 0; i < 2; i++) {
-		char name[16];
+		char name[24];
 
 		memset(&hosts[i], 0, sizeof(hosts[i]));
 		hosts[i].port = i;
