@@ -56,14 +56,16 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 EAL="-a $BDF -d librte_ntb_ivshmem.so --log-level=pmd.ntb.ivshmem:info"
 B=/opt/marlin/bin
 
-# testpmd over EOP: this guest's role from its port (IVPosition via lspci
-# is not at hand; the driver logs it), so both sides script the same
-# commands and the host compares the counters.
+# testpmd over EOP, scripted on both sides; the host compares the counters.
+# The receiver starts before and stops well after the sender, so every
+# packet sent has been received when the counters are read.
 testpmd_step() {
 	peer=$1
+	if [ "$2" = txonly ]; then pre=12; run=6; post=8; else pre=6; run=18; post=2; fi
 	{
-		sleep 12; echo "set fwd $2"; echo start; sleep 10
-		echo stop; sleep 1; echo "show port stats 0"; sleep 1; echo quit
+		sleep $pre; echo "set fwd $2"; echo start; sleep $run
+		echo stop; sleep $post; echo "show port stats 0"; sleep 1
+		echo quit
 	} | dpdk-testpmd --lcores 0@0,1@0 --file-prefix tp $EAL \
 		-d librte_net_eop.so --vdev net_eop0,ntb=$BDF,peer=$peer \
 		-- -i --total-num-mbufs=2048 --txd=256 --rxd=256
