@@ -243,7 +243,7 @@ ivsh_intr_drain(struct ivsh_dev *d)
 	int v, fd;
 
 	for (v = 0; v < d->intr_vectors; v++) {
-		fd = rte_pmd_ntb_ivshmem_intr_fd(d->dev->dev_id, v);
+		fd = rte_marlin_pci_intr_fd(d->pci, d->intr_vectors, v);
 		if (fd >= 0 && read(fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
 			d->stats.irq_received += n;
 	}
@@ -268,7 +268,6 @@ peer_hdr_valid(const struct ivsh_dev *d, const struct ivsh_peer *pr,
 	c->epoch = LOAD_RLX(&h->epoch);
 	c->heartbeat = LOAD_RLX(&h->heartbeat);
 	c->link_enable = LOAD_RLX(&h->link_enable);
-	c->vectors = LOAD_RLX(&h->vectors);
 	if (c->magic != IVSH_WIRE_MAGIC || c->epoch == 0)
 		return 0; /* not published (yet, or any more) */
 	if (c->version != IVSH_WIRE_VERSION ||
@@ -315,7 +314,6 @@ peer_refresh(struct ivsh_dev *d, struct ivsh_peer *pr, uint64_t now)
 		pr->hb_tsc = now;
 		pr->hb_seen = 1;
 	}
-	pr->vectors = c.vectors <= IVSH_WIRE_MAX_VECTORS ? (int)c.vectors : 0;
 	alive = pr->hb_seen &&
 		now - pr->hb_tsc < hz * (uint64_t)d->p.link_timeout_ms / 1000;
 	up = why == NULL && d->link_enabled && c.link_enable == 1 && alive;
@@ -580,6 +578,7 @@ ivsh_peer_db_set(struct rte_marlin_ntb_dev *dev, int pidx, uint64_t bits)
 	struct ivsh_peer *pr = &d->peers[pidx];
 	struct ivsh_wire_src *src;
 	uint64_t left, irq, vecs = 0;
+	uint32_t nvec;
 	int b;
 
 	if (!pr->link_up)
@@ -588,11 +587,15 @@ ivsh_peer_db_set(struct rte_marlin_ntb_dev *dev, int pidx, uint64_t bits)
 	for (left = bits; left != 0; left &= left - 1)
 		STORE_REL(&src->db.bit[rte_bsf64(left)], 1);
 	d->stats.db_rung += (uint64_t)__builtin_popcountll(bits);
-	if (d->bar0 == NULL || !d->doorbell || pr->vectors == 0)
+	if (d->bar0 == NULL || !d->doorbell)
 		return 0;
+	/* Peer-written: one load each into a private copy, then checked. */
+	nvec = LOAD_RLX(&pr->regs->hdr.vectors);
 	irq = bits & LOAD_ACQ(&pr->regs->hdr.irq_mask);
+	if (nvec == 0 || nvec > IVSH_WIRE_MAX_VECTORS)
+		return 0;
 	for (left = irq; left != 0; left &= left - 1) {
-		b = (int)rte_bsf64(left) % pr->vectors;
+		b = (int)(rte_bsf64(left) % nvec);
 		if (vecs & (UINT64_C(1) << b))
 			continue;
 		vecs |= UINT64_C(1) << b;

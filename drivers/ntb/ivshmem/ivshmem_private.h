@@ -50,7 +50,6 @@ struct ivsh_peer {
 	uint64_t hb_tsc;              /**< when it last changed */
 	int hb_seen;                  /**< hb has moved since we looked */
 	int link_up;
-	int vectors;                  /**< checked copy of hdr.vectors */
 	uint64_t refused_epoch;       /**< epoch already logged as refused */
 };
 
