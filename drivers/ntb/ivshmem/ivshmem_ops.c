@@ -373,10 +373,10 @@ ivsh_link_is_up(struct rte_marlin_ntb_dev *dev, int pidx,
 
 	ivsh_refresh(d, 0);
 	link->up = pr->link_up;
-	/* Nominal figures: shared memory has no lanes. */
-	link->speed = pr->link_up ? RTE_MARLIN_NTB_SPEED_GEN3 :
+	/* Shared memory has no PCIe generation nor lanes: invent nothing. */
+	link->speed = pr->link_up ? RTE_MARLIN_NTB_SPEED_UNKNOWN :
 		RTE_MARLIN_NTB_SPEED_NONE;
-	link->width = pr->link_up ? RTE_MARLIN_NTB_WIDTH_4 :
+	link->width = pr->link_up ? RTE_MARLIN_NTB_WIDTH_UNKNOWN :
 		RTE_MARLIN_NTB_WIDTH_NONE;
 	link->peer_epoch = pr->epoch;
 	return 0;
@@ -501,22 +501,12 @@ static int
 ivsh_db_read(struct rte_marlin_ntb_dev *dev, uint64_t *bits)
 {
 	struct ivsh_dev *d = to_ivsh(dev);
-	uint64_t out = 0, x;
-	int i, w, k;
+	uint64_t out = 0;
+	int i;
 
-	for (i = 0; i < d->npeers; i++) {
-		const struct ivsh_wire_src *src =
-			&d->regs->src[d->peers[i].host_id];
-
-		for (w = 0; w < IVSH_WIRE_DB_BITS / 8; w++) {
-			x = LOAD_ACQ(&src->db.word[w]);
-			if (x == 0)
-				continue;
-			for (k = 0; k < 8; k++)
-				if ((x >> (8 * k)) & 0xff)
-					out |= UINT64_C(1) << (8 * w + k);
-		}
-	}
+	for (i = 0; i < d->npeers; i++)
+		out |= rte_marlin_ntb_bank_db_read(
+			&d->regs->src[d->peers[i].host_id]);
 	*bits = out;
 	return 0;
 }
@@ -525,18 +515,11 @@ static int
 ivsh_db_clear(struct rte_marlin_ntb_dev *dev, uint64_t bits)
 {
 	struct ivsh_dev *d = to_ivsh(dev);
-	uint64_t left;
-	int i, b;
+	int i;
 
-	for (i = 0; i < d->npeers; i++) {
-		struct ivsh_wire_src *src = &d->regs->src[d->peers[i].host_id];
-
-		for (left = bits; left != 0; left &= left - 1) {
-			b = (int)rte_bsf64(left);
-			if (LOAD_ACQ(&src->db.bit[b]) != 0)
-				STORE_REL(&src->db.bit[b], 0);
-		}
-	}
+	for (i = 0; i < d->npeers; i++)
+		rte_marlin_ntb_bank_db_clear(
+			&d->regs->src[d->peers[i].host_id], bits);
 	return 0;
 }
 
@@ -576,16 +559,13 @@ ivsh_peer_db_set(struct rte_marlin_ntb_dev *dev, int pidx, uint64_t bits)
 {
 	struct ivsh_dev *d = to_ivsh(dev);
 	struct ivsh_peer *pr = &d->peers[pidx];
-	struct ivsh_wire_src *src;
 	uint64_t left, irq, vecs = 0;
 	uint32_t nvec;
 	int b;
 
 	if (!pr->link_up)
 		return -ENOLINK;
-	src = &pr->regs->src[d->p.host];
-	for (left = bits; left != 0; left &= left - 1)
-		STORE_REL(&src->db.bit[rte_bsf64(left)], 1);
+	rte_marlin_ntb_bank_db_ring(&pr->regs->src[d->p.host], bits);
 	d->stats.db_rung += (uint64_t)__builtin_popcountll(bits);
 	if (d->bar0 == NULL || !d->doorbell)
 		return 0;
@@ -618,14 +598,13 @@ ivsh_spad_read(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 {
 	struct ivsh_dev *d = to_ivsh(dev);
 	struct ivsh_peer *pr = &d->peers[pidx];
-	const struct ivsh_wire_src *src = &d->regs->src[pr->host_id];
+	const struct rte_marlin_ntb_bank *src = &d->regs->src[pr->host_id];
 	uint64_t stamp = LOAD_ACQ(&src->epoch);
 
 	/* A stamp we do not know may be from a peer that just restarted. */
 	if (stamp != 0 && stamp != pr->epoch)
 		ivsh_refresh(d, 0);
-	*val = (stamp != 0 && stamp == pr->epoch) ?
-		LOAD_ACQ(&src->spad[sidx]) : 0;
+	*val = rte_marlin_ntb_bank_spad_get(src, pr->epoch, sidx);
 	return 0;
 }
 
@@ -645,20 +624,11 @@ ivsh_peer_spad_write(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 {
 	struct ivsh_dev *d = to_ivsh(dev);
 	struct ivsh_peer *pr = &d->peers[pidx];
-	struct ivsh_wire_src *src;
-	int i;
 
 	if (!pr->link_up)
 		return -ENOLINK;
-	src = &pr->regs->src[d->p.host];
-	if (LOAD_ACQ(&src->epoch) != d->epoch) {
-		/* First write of this incarnation: drop the old bank, then
-		 * stamp it so the owner trusts it again. */
-		for (i = 0; i < IVSH_WIRE_MAX_SPADS; i++)
-			STORE_RLX(&src->spad[i], 0);
-		STORE_REL(&src->epoch, d->epoch);
-	}
-	STORE_REL(&src->spad[sidx], val);
+	rte_marlin_ntb_bank_spad_put(&pr->regs->src[d->p.host], d->epoch, sidx,
+		val);
 	return 0;
 }
 
@@ -668,13 +638,11 @@ ivsh_peer_spad_read(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 {
 	struct ivsh_dev *d = to_ivsh(dev);
 	struct ivsh_peer *pr = &d->peers[pidx];
-	const struct ivsh_wire_src *src;
 
 	if (!pr->link_up)
 		return -ENOLINK;
-	src = &pr->regs->src[d->p.host];
-	*val = LOAD_ACQ(&src->epoch) == d->epoch ?
-		LOAD_ACQ(&src->spad[sidx]) : 0;
+	*val = rte_marlin_ntb_bank_spad_get(&pr->regs->src[d->p.host], d->epoch,
+		sidx);
 	return 0;
 }
 

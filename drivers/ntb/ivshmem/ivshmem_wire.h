@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_marlin_ntb_bank.h>
+
 /** "MLIV" on little-endian hosts. */
 #define IVSH_WIRE_MAGIC 0x56494c4du
 /** Bumped on any incompatible layout change. */
@@ -95,26 +97,16 @@ struct ivsh_wire_hdr {
 	uint64_t irq_mask;    /**< doorbell bits it wants an interrupt for */
 };
 
-/** Area of host h's page that only source host s writes. */
-struct ivsh_wire_src {
-	/** Doorbells: s stores 1 into byte b to ring bit b (write-1-to-set);
-	 *  the owner clears by storing 0. Line 0. */
-	union {
-		uint8_t bit[IVSH_WIRE_DB_BITS];
-		uint64_t word[IVSH_WIRE_DB_BITS / 8];
-	} db;
-	/** Epoch of s when it last wrote its scratchpad bank here. Line 1. */
-	uint64_t epoch;
-	uint8_t pad[IVSH_WIRE_LINE - 8];
-	/** Scratchpad bank of s. Lines 2..5. */
-	uint32_t spad[IVSH_WIRE_MAX_SPADS];
-};
+/* Area of host h's page that only source host s writes: the shared
+ * register bank of memory-based NTB drivers (rte_marlin_ntb_bank.h). */
+static_assert(IVSH_WIRE_DB_BITS == RTE_MARLIN_NTB_BANK_DB_BITS &&
+	IVSH_WIRE_MAX_SPADS == RTE_MARLIN_NTB_BANK_SPADS, "bank geometry");
 
 /** The register page of one host. */
 struct ivsh_wire_regs {
 	struct ivsh_wire_hdr hdr;
 	uint8_t pad[IVSH_WIRE_LINE];
-	struct ivsh_wire_src src[IVSH_WIRE_MAX_HOSTS];
+	struct rte_marlin_ntb_bank src[IVSH_WIRE_MAX_HOSTS];
 };
 
 #define IVSH_WIRE_REGS_OFF IVSH_WIRE_PAGE
@@ -141,12 +133,6 @@ static_assert(offsetof(struct ivsh_wire_hdr, heartbeat) == 40,
 	"heartbeat offset");
 static_assert(offsetof(struct ivsh_wire_hdr, irq_mask) == 56,
 	"irq_mask offset");
-static_assert(offsetof(struct ivsh_wire_src, epoch) == IVSH_WIRE_LINE,
-	"epoch stamp on its own line");
-static_assert(offsetof(struct ivsh_wire_src, spad) == 2 * IVSH_WIRE_LINE,
-	"scratchpads start on line 2");
-static_assert(sizeof(struct ivsh_wire_src) == 6 * IVSH_WIRE_LINE,
-	"source area is 6 cache lines");
 static_assert(offsetof(struct ivsh_wire_regs, src) == 2 * IVSH_WIRE_LINE,
 	"source areas start on line 2");
 static_assert(sizeof(struct ivsh_wire_regs) <= IVSH_WIRE_REGS_STRIDE,
