@@ -33,32 +33,13 @@
 #define NTB_INTEL_ARG_B2B_MW	"b2b_mw"
 
 static int
-parse_wc(const char *dev, const char *key, const char *value, void *opaque)
-{
-	int *wc = opaque;
-
-	if (strcmp(value, "auto") == 0)
-		*wc = -1;
-	else if (strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
-		*wc = 1;
-	else if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
-		*wc = 0;
-	else {
-		NTB_INTEL_LOG(ERR, "%s: %s=%s: use auto, on or off", dev, key,
-			      value);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int
 parse_devargs(const char *name, const struct rte_devargs *da,
 		struct ntb_intel_args *args)
 {
 	int b2b_mw = 1, rc;
 	const struct rte_marlin_arg table[] = {
-		{ .key = NTB_INTEL_ARG_WC, .type = RTE_MARLIN_ARG_FUNC,
-		  .parse = parse_wc, .dst = &args->wc },
+		{ .key = NTB_INTEL_ARG_WC, .type = RTE_MARLIN_ARG_AUTO_BOOL,
+		  .dst = &args->wc },
 		{ .key = NTB_INTEL_ARG_B2B_MW, .type = RTE_MARLIN_ARG_BOOL,
 		  .dst = &b2b_mw,
 		  .hint = " (1: reach the peer's registers through a window)" },

@@ -32,26 +32,6 @@
 #define IVSH_DEFAULT_LINK_TIMEOUT_MS 2000
 
 static int
-parse_tristate(const char *dev, const char *key, const char *value,
-		void *opaque)
-{
-	int *v = opaque;
-
-	if (strcmp(value, "auto") == 0)
-		*v = -1;
-	else if (strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
-		*v = 1;
-	else if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
-		*v = 0;
-	else {
-		IVSH_LOG(ERR, "%s: %s=%s: use auto, on or off", dev, key,
-			value);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int
 parse_devargs(const char *name, const struct rte_devargs *da,
 		struct ivsh_params *p)
 {
@@ -71,10 +51,9 @@ parse_devargs(const char *name, const struct rte_devargs *da,
 		  .max = IVSH_WIRE_MAX_SPADS, .dst = &p->spad_count },
 		{ .key = "link_timeout_ms", .type = RTE_MARLIN_ARG_INT,
 		  .min = 10, .max = 600000, .dst = &p->link_timeout_ms },
-		{ .key = "wc", .type = RTE_MARLIN_ARG_FUNC,
-		  .parse = parse_tristate, .dst = &p->wc },
-		{ .key = "intr", .type = RTE_MARLIN_ARG_FUNC,
-		  .parse = parse_tristate, .dst = &p->intr },
+		{ .key = "wc", .type = RTE_MARLIN_ARG_AUTO_BOOL, .dst = &p->wc },
+		{ .key = "intr", .type = RTE_MARLIN_ARG_AUTO_BOOL,
+		  .dst = &p->intr },
 	};
 
 	p->host = -1;
