@@ -14,12 +14,20 @@
  *   to the others:     the new id + its eventfds (connect), or the id
  *                      alone (disconnect)
  *
- * Built to outlive its guests: a guest that dies is removed and announced,
- * a guest that comes back gets the lowest free id (its old one, when it
- * was the only one to leave) and the same shared memory; a client that
- * sends anything (clients never do), stops reading or misbehaves is
- * dropped without affecting the others. One thread, poll(), no
- * allocation per message.
+ * Built to outlive its guests. An id is a slot whose eventfds live as long
+ * as the server: a guest that dies frees its slot, a guest that comes back
+ * gets the lowest free id (its old one, when it was the only one to leave)
+ * with the same eventfds the others already hold, and the same shared
+ * memory. By default nobody is told that a guest left: QEMU (7.2's
+ * hw/misc/ivshmem.c, close_peer_eventfds()) frees a peer's eventfd array
+ * on a disconnect notification but writes into it on the next connect
+ * notification for that id, so announcing a departure and then reusing
+ * the id corrupts the surviving guests' QEMU (seen in tests/vm). With
+ * --notify-gone departures are announced and ids are never reused, as
+ * QEMU's example server does. Marlin's driver learns liveness from its
+ * peers' heartbeats either way. A client that sends anything (clients
+ * never do), stops reading or misbehaves is dropped without affecting the
+ * others. One thread, poll(), no allocation per message.
  */
 
 #include <errno.h>
@@ -49,8 +57,9 @@
 #define DEFAULT_PEERS 16
 
 struct client {
-	int fd;          /* -1: slot free */
-	int efd[MAX_VECTORS];
+	int fd;          /* -1: no guest on this id now */
+	int efd[MAX_VECTORS]; /* -1 until the id is first used */
+	int retired;     /* --notify-gone: announced gone, never reused */
 };
 
 struct server {
@@ -60,6 +69,7 @@ struct server {
 	int vectors;
 	int max_peers;
 	int verbose;
+	int notify_gone;
 	int lfd;
 	int shm_fd;
 	struct client *c;  /* indexed by peer id */
@@ -107,7 +117,12 @@ usage(FILE *f)
 "  -n, --vectors N     interrupt vectors per guest, 1..%d (default 2;\n"
 "                      match vectors=N of the devices)\n"
 "  -p, --peers N       most guests at once, 1..%d (default %d); ids are\n"
-"                      0..N-1, lowest free first\n"
+"                      0..N-1, lowest free first: a guest that restarts\n"
+"                      gets its old id back when no other took it\n"
+"  -g, --notify-gone   tell the guests when one leaves, and then never\n"
+"                      reuse its id (QEMU mishandles a reused id after a\n"
+"                      departure notice); default: departures are not\n"
+"                      announced and ids are reused\n"
 "  -v, --verbose       log every message\n"
 "  -h, --help          this text\n"
 "\n"
@@ -178,13 +193,11 @@ send_peer(struct server *s, int cfd, int id)
 static void drop(struct server *s, int id, const char *why);
 
 static void
-client_close(struct server *s, int id)
+close_efds(struct server *s, int id)
 {
 	struct client *c = &s->c[id];
 	int v;
 
-	close(c->fd);
-	c->fd = -1;
 	for (v = 0; v < s->vectors; v++) {
 		if (c->efd[v] >= 0)
 			close(c->efd[v]);
@@ -192,33 +205,55 @@ client_close(struct server *s, int id)
 	}
 }
 
-/* Tell every other client about @p id leaving; drop those that cannot. */
-static void
-announce_gone(struct server *s, int id)
-{
-	int o;
-
-	for (o = 0; o < s->max_peers; o++)
-		if (o != id && s->c[o].fd >= 0 &&
-		    send_msg(s, s->c[o].fd, id, -1) != 0)
-			drop(s, o, "cannot take a disconnect notification");
-}
-
 static void
 drop(struct server *s, int id, const char *why)
 {
+	int o;
+
 	if (s->c[id].fd < 0)
 		return;
-	client_close(s, id);
+	close(s->c[id].fd);
+	s->c[id].fd = -1;
 	logf_("peer %d gone (%s)", id, why);
-	announce_gone(s, id);
+	if (!s->notify_gone)
+		return; /* the slot and its eventfds wait for the next guest */
+	close_efds(s, id);
+	s->c[id].retired = 1;
+	for (o = 0; o < s->max_peers; o++)
+		if (s->c[o].fd >= 0 && send_msg(s, s->c[o].fd, id, -1) != 0)
+			drop(s, o, "cannot take a disconnect notification");
+}
+
+/* Eventfds of a slot: created on first use, drained on reuse (a ring for
+ * a guest that was down is not meant for the one that comes back). */
+static int
+slot_efds(struct server *s, int id, int *fresh)
+{
+	struct client *c = &s->c[id];
+	uint64_t n;
+	int v;
+
+	*fresh = c->efd[0] < 0;
+	for (v = 0; v < s->vectors; v++) {
+		if (c->efd[v] >= 0) {
+			while (read(c->efd[v], &n, sizeof(n)) > 0)
+				;
+			continue;
+		}
+		c->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (c->efd[v] < 0) {
+			logf_("eventfd: %s", strerror(errno));
+			close_efds(s, id);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
 accept_one(struct server *s)
 {
-	struct client *c;
-	int fd, id, v, o;
+	int fd, id, o, fresh;
 
 	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
@@ -226,40 +261,40 @@ accept_one(struct server *s)
 			logf_("accept: %s", strerror(errno));
 		return;
 	}
-	for (id = 0; id < s->max_peers && s->c[id].fd >= 0; id++)
+	for (id = 0; id < s->max_peers &&
+	     (s->c[id].fd >= 0 || s->c[id].retired); id++)
 		;
 	if (id == s->max_peers) {
-		logf_("refused a guest: all %d ids in use (raise --peers)",
-		      s->max_peers);
+		logf_("refused a guest: all %d ids in use%s (raise --peers)",
+		      s->max_peers, s->notify_gone ? " or retired" : "");
 		close(fd);
 		return;
 	}
-	c = &s->c[id];
-	c->fd = fd;
-	for (v = 0; v < s->vectors; v++) {
-		c->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (c->efd[v] < 0) {
-			logf_("eventfd: %s", strerror(errno));
-			client_close(s, id);
-			return;
-		}
+	if (slot_efds(s, id, &fresh) != 0) {
+		close(fd);
+		return;
 	}
+	s->c[id].fd = fd;
 	if (send_msg(s, fd, 0, -1) != 0 || send_msg(s, fd, id, -1) != 0 ||
 	    send_msg(s, fd, -1, s->shm_fd) != 0)
 		goto fail;
+	/* every other slot with eventfds, whether its guest is up or not */
 	for (o = 0; o < s->max_peers; o++)
-		if (o != id && s->c[o].fd >= 0 && send_peer(s, fd, o) != 0)
+		if (o != id && s->c[o].efd[0] >= 0 && send_peer(s, fd, o) != 0)
 			goto fail;
 	if (send_peer(s, fd, id) != 0)
 		goto fail;
-	logf_("peer %d connected", id);
-	for (o = 0; o < s->max_peers; o++)
-		if (o != id && s->c[o].fd >= 0 && send_peer(s, s->c[o].fd, id) != 0)
+	logf_("peer %d connected%s", id, fresh ? "" : " (id reused)");
+	/* the others hold this slot's eventfds already unless it is new */
+	for (o = 0; fresh && o < s->max_peers; o++)
+		if (o != id && s->c[o].fd >= 0 &&
+		    send_peer(s, s->c[o].fd, id) != 0)
 			drop(s, o, "cannot take a connect notification");
 	return;
 fail:
 	logf_("peer %d: setup messages not taken; closing it", id);
-	client_close(s, id);
+	close(fd);
+	s->c[id].fd = -1;
 }
 
 /* Clients never send; anything readable is a hang-up or garbage. */
@@ -358,13 +393,14 @@ parse_args(struct server *s, int argc, char **argv)
 		{ "shm", required_argument, NULL, 'm' },
 		{ "vectors", required_argument, NULL, 'n' },
 		{ "peers", required_argument, NULL, 'p' },
+		{ "notify-gone", no_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "S:l:m:n:p:vh", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "S:l:m:n:p:gvh", lo, NULL)) != -1) {
 		switch (o) {
 		case 'S':
 			s->sock_path = optarg;
@@ -394,6 +430,9 @@ parse_args(struct server *s, int argc, char **argv)
 					optarg, MAX_PEERS_LIMIT);
 				return -1;
 			}
+			break;
+		case 'g':
+			s->notify_gone = 1;
 			break;
 		case 'v':
 			s->verbose = 1;
@@ -482,9 +521,11 @@ main(int argc, char **argv)
 	if (stop_sig)
 		logf_("stopping on signal %d", (int)stop_sig);
 out:
-	for (i = 0; i < s.max_peers; i++)
+	for (i = 0; i < s.max_peers; i++) {
 		if (s.c[i].fd >= 0)
-			client_close(&s, i);
+			close(s.c[i].fd);
+		close_efds(&s, i);
+	}
 	if (s.lfd >= 0) {
 		close(s.lfd);
 		unlink(s.sock_path);

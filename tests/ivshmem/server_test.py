@@ -61,6 +61,17 @@ class Client:
             fds.append(fd)
         return fds
 
+    def quiet(self, what):
+        """Assert that nothing arrives for a moment."""
+        self.s.settimeout(0.3)
+        try:
+            data = self.s.recv(8, socket.MSG_PEEK)
+            raise AssertionError("%s: got %r" % (what, data))
+        except socket.timeout:
+            pass
+        finally:
+            self.s.settimeout(TIMEOUT)
+
     def close(self):
         self.s.close()
 
@@ -91,7 +102,7 @@ def main():
         assert os.fstat(a.shm).st_size == 1 << 20, "shared memory size"
         b = Client(path)
         assert b.setup([0]) == 1, "second client gets id 1"
-        assert a.vec(1), "A told about B"
+        a.peers[1] = a.vec(1)  # A told about B
         print("ok: ids, memory and connect notifications")
 
         # B rings A's vector 1 through the fd it got for peer 0.
@@ -103,14 +114,19 @@ def main():
         assert os.pread(a.shm, 4, 0) == b"MLIV" and ma != b"MLIV"
         print("ok: interrupt and memory between clients")
 
+        # B's guest dies. Nobody is told (QEMU mishandles a reused id
+        # after a departure notice); B's slot keeps its eventfds.
+        old_ring = a.peers[1][0]
         b.close()
-        v, fd = a.msg()
-        assert (v, fd) == (1, None), f"disconnect notification, got {v} {fd}"
+        a.quiet("no departure notice by default")
         b = Client(path)
         assert b.setup([0]) == 1, "a client that comes back gets its id"
-        assert a.vec(1)
+        a.quiet("no connect notice for a reused id")
         assert os.pread(b.shm, 4, 0) == b"MLIV", "memory survives a restart"
-        print("ok: disconnect and reconnect")
+        # A still rings B through the eventfd it got for B's first life.
+        os.write(old_ring, struct.pack("=Q", 1))
+        assert struct.unpack("=Q", os.read(b.own[0], 8))[0] == 1
+        print("ok: disconnect and reconnect on the same id and eventfds")
 
         g = Client(path)
         assert g.setup([0, 1]) == 2
@@ -121,14 +137,10 @@ def main():
                 g.msg()
         except EOFError:
             pass
-        for c in (a, b):
-            v, fd = c.msg()
-            assert (v, fd) == (2, None), f"garbage client announced gone: {v} {fd}"
         g.close()
         c = Client(path)
         assert c.setup([0, 1]) == 2, "id of the dropped client is free again"
-        a.vec(2)
-        b.vec(2)
+        a.quiet("garbage sender replaced silently")
         print("ok: garbage drops only the sender")
 
         # Full: 4 peers max.
@@ -161,6 +173,26 @@ def main():
         assert srv.wait(TIMEOUT) == 0, "SIGTERM: exit 0"
         assert not os.path.exists(path), "socket removed on stop"
         print("ok: stale socket replaced, live one refused, clean stop")
+
+        # --notify-gone: departures announced, ids never reused.
+        srv = start(server, path, "--notify-gone")
+        procs.append(srv)
+        x = Client(path)
+        assert x.setup([]) == 0
+        y = Client(path)
+        assert y.setup([0]) == 1
+        x.vec(1)
+        y.close()
+        v, fd = x.msg()
+        assert (v, fd) == (1, None), f"departure notice, got {v} {fd}"
+        z = Client(path)
+        assert z.setup([0]) == 2, "a retired id is not reused"
+        x.vec(2)
+        x.close()
+        z.close()
+        srv.send_signal(signal.SIGTERM)
+        assert srv.wait(TIMEOUT) == 0
+        print("ok: --notify-gone")
 
         bad = subprocess.run([server, "-S", path, "-l", "3M"],
                              capture_output=True, text=True, timeout=TIMEOUT)

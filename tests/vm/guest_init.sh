@@ -77,6 +77,9 @@ for s in $STEPS; do
 	case "$s" in
 	pp_mem) $B/marlin-ntb-pingpong -l 0 --file-prefix pp $EAL -- \
 			--dev $BDF --mode mem --iters $ITERS --timeout 120 ;;
+	pp_restart) $B/marlin-ntb-pingpong -l 0 --file-prefix pp $EAL -- \
+			--dev $BDF --mode db --iters $ITERS --timeout 120 ;;
+	die) echo "MARLIN: waiting to be killed"; sleep 1000 ;;
 	pp_db) $B/marlin-ntb-pingpong -l 0 --file-prefix pp $EAL -- \
 			--dev $BDF --mode db --iters $ITERS --timeout 120 ;;
 	write_bw) $B/marlin-perf write_bw --ntb-dev $BDF --core 0 -s 4096 \

@@ -9,7 +9,9 @@ Marlin's shared libraries from this build, starts marlin-ivshmem-server,
 boots two guests joined by ivshmem-doorbell devices (q35 + emulated
 intel-iommu; KVM where /dev/kvm works, TCG otherwise) and runs in them:
 NTB ping-pong in memory and doorbell (MSI-X) mode, marlin-perf write_bw and
-write_lat, and testpmd over EOP (txonly -> rxonly, counts compared).
+write_lat, testpmd over EOP (txonly -> rxonly, counts compared), and a
+guest that dies (QEMU killed) and is replaced by a new one that gets its
+id from the server and links with the guest that stayed.
 
 The kernel and modules are cached in $MARLIN_VM_CACHE (default
 ~/.cache/marlin/vm); the initramfs is rebuilt when a binary changed.
@@ -34,7 +36,7 @@ import time
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_STEPS = "pp_mem,pp_db,write_bw,write_lat,testpmd"
+DEFAULT_STEPS = "pp_mem,pp_db,write_bw,write_lat,testpmd,restart"
 SHM_SIZE = "32M"
 VECTORS = 4
 MODULES = ["kernel/virt/lib/irqbypass.ko", "kernel/drivers/vfio/vfio.ko",
@@ -247,10 +249,12 @@ def qemu_cmd(qemu, acc, vmlinux, initrd, sock, steps, iters):
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def wait_for(path, pattern, proc, timeout):
+def wait_for(path, pattern, proc, timeout, skip=0):
+    """Wait until @pattern occurs more than @skip times in file @path."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if os.path.exists(path) and re.search(pattern, open(path).read()):
+        if os.path.exists(path) and len(re.findall(
+                pattern, open(path).read())) > skip:
             return True
         if proc.poll() is not None:
             return False
@@ -305,39 +309,60 @@ def main():
                         procs["server"], 10):
             raise RuntimeError("server did not start:\n" +
                                open(os.path.join(work, "server.log")).read())
-        for g, peer in (("a", 0), ("b", 1)):
-            st = ",".join("testpmd_" + ("tx" if g == "a" else "rx")
-                          if s == "testpmd" else s for s in steps)
+        srv_path = os.path.join(work, "server.log")
+
+        def boot(g, peer):
             logs[g] = os.path.join(work, "guest-%s.log" % g)
             with open(logs[g], "w") as f:
                 procs[g] = subprocess.Popen(
-                    qemu_cmd(qemu, acc, vmlinux, initrd, sock, st, args.iters),
+                    qemu_cmd(qemu, acc, vmlinux, initrd, sock,
+                             ",".join(guest_steps(g, steps)), args.iters),
                     stdout=f, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL)
-            # ids go in connection order: a is peer 0, b is peer 1
-            if not wait_for(os.path.join(work, "server.log"),
-                            r"peer %d connected" % peer, procs[g], 30):
-                raise RuntimeError("guest %s did not connect to the server" % g)
+            # ids go in connection order, lowest free first
+            if not wait_for(srv_path, r"peer %d connected" % peer, procs[g],
+                            30, skip=connected.get(peer, 0)):
+                raise RuntimeError("guest %s did not connect to the server "
+                                   "as peer %d" % (g, peer))
+            connected[peer] = connected.get(peer, 0) + 1
+
+        connected = {}
+        boot("a", 0)
+        boot("b", 1)
         deadline = time.time() + args.timeout
         rcs = {}
-        while time.time() < deadline and len(rcs) < 2:
-            for g in ("a", "b"):
+        while time.time() < deadline and len(rcs) < len(procs) - 1:
+            if ("restart" in steps and "b2" not in procs and
+                    "MARLIN-STEP-START die" in open(logs["b"]).read()):
+                # Guest b dies without a word (its QEMU is killed) while a
+                # waits for it; b2 boots in its place and must get b's id.
+                procs["b"].kill()
+                procs["b"].wait()
+                if not wait_for(srv_path, r"peer 1 gone", procs["server"], 10):
+                    raise RuntimeError("the server did not see guest b die")
+                log("guest b killed after %.0f s; booting b2" %
+                    (time.time() - t0))
+                boot("b2", 1)
+            for g in [g for g in procs if g != "server"]:
                 if g not in rcs and procs[g].poll() is not None:
                     rcs[g] = procs[g].returncode
                     log("guest %s exited (QEMU status %d) after %.0f s" %
                         (g, rcs[g], time.time() - t0))
             time.sleep(0.2)
         fails = check(logs, rcs, steps)
-        for g in ("a", "b"):
+        for g in logs:
             if g not in rcs:
                 fails.append("guest %s did not finish within %d s" %
                              (g, args.timeout))
+        if procs["server"].poll() is not None:
+            fails.append("the server exited (status %d)" %
+                         procs["server"].returncode)
         if fails:
-            for g in ("a", "b"):
+            for g in logs:
                 print("==== console of guest %s ====" % g)
                 print(open(logs[g], errors="replace").read())
             print("==== server ====")
-            print(open(os.path.join(work, "server.log")).read())
+            print(open(srv_path).read())
             for f in fails:
                 log("FAIL: " + f)
             return 1
@@ -357,20 +382,36 @@ def steps_of(text):
             for m in re.finditer(r"MARLIN-STEP (\S+) rc=(\d+)", text)}
 
 
+def guest_steps(g, steps):
+    """What guest g runs for the test's steps."""
+    if g == "b2":
+        return ["pp_restart"]
+    out = []
+    for s in steps:
+        if s == "testpmd":
+            out.append("testpmd_tx" if g == "a" else "testpmd_rx")
+        elif s == "restart":
+            out.append("pp_restart" if g == "a" else "die")
+        else:
+            out.append(s)
+    return out
+
+
 def check(logs, rcs, steps):
     fails = []
     text = {g: open(logs[g], errors="replace").read() for g in logs}
     for g in logs:
         done = steps_of(text[g])
-        for s in steps:
-            name = ("testpmd_" + ("tx" if g == "a" else "rx")
-                    if s == "testpmd" else s)
+        for name in guest_steps(g, steps):
+            if name == "die":
+                continue
             if name not in done:
                 fails.append("guest %s: step %s did not run" % (g, name))
             elif done[name] != 0:
                 fails.append("guest %s: step %s exited %d" % (g, name,
                                                               done[name]))
-        if g in rcs and rcs[g] != 1:
+        killed = g == "b" and "restart" in steps
+        if g in rcs and rcs[g] != 1 and not killed:
             fails.append("guest %s: QEMU status %d (guest rc %d)" %
                          (g, rcs[g], rcs[g] >> 1))
     if "pp_db" in steps:
@@ -378,6 +419,14 @@ def check(logs, rcs, steps):
                                           text.get("a", "") + text.get("b", ""))]
         if not got or max(got) == 0:
             fails.append("doorbell mode: no MSI-X interrupt was received")
+    if "restart" in steps:
+        # b2 got b's id and eventfds: the doorbells of a reach it as MSI-X
+        got = [int(n) for n in re.findall(r"MSI-X received (\d+)",
+                                          section(text.get("b2", ""),
+                                                  "pp_restart"))]
+        if not got or max(got) == 0:
+            fails.append("restart: the restarted guest got no MSI-X "
+                         "interrupt from the guest that stayed")
     if "testpmd" in steps:
         tx = re.findall(r"TX-packets:\s*(\d+)", section(text["a"], "testpmd_tx"))
         rx = re.findall(r"RX-packets:\s*(\d+)", section(text["b"], "testpmd_rx"))
