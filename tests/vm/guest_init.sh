@@ -20,6 +20,7 @@ for w in $(cat /proc/cmdline); do
 	case "$w" in
 	marlin.steps=*) STEPS=$(echo "${w#marlin.steps=}" | tr , ' ') ;;
 	marlin.iters=*) ITERS=${w#marlin.iters=} ;;
+	marlin.devargs=*) DEVARGS=",${w#marlin.devargs=}" ;;
 	esac
 done
 : "${ITERS:=200}"
@@ -53,7 +54,7 @@ echo 128 > /proc/sys/vm/nr_hugepages
 export LD_LIBRARY_PATH=/opt/marlin/lib
 [ -f /opt/marlin/preload ] && export LD_PRELOAD=$(cat /opt/marlin/preload)
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
-EAL="-a $BDF -d librte_ntb_ivshmem.so --log-level=pmd.ntb.ivshmem:info"
+EAL="-a $BDF$DEVARGS -d librte_ntb_ivshmem.so --log-level=pmd.ntb.ivshmem:info"
 B=/opt/marlin/bin
 
 # testpmd over EOP, scripted on both sides; the host compares the counters.

@@ -231,7 +231,8 @@ def accel():
                             else ""))
 
 
-def qemu_cmd(qemu, acc, vmlinux, initrd, sock, steps, iters):
+def qemu_cmd(qemu, acc, vmlinux, initrd, sock, steps, iters, plain=None):
+    """plain: (memory file, host id) for ivshmem-plain, else doorbell."""
     if acc == "kvm":
         a = ["-enable-kvm", "-machine", "q35,kernel-irqchip=split",
              "-cpu", "host"]
@@ -243,10 +244,39 @@ def qemu_cmd(qemu, acc, vmlinux, initrd, sock, steps, iters):
         "-kernel", vmlinux, "-initrd", initrd,
         "-append", "console=ttyS0 intel_iommu=on iommu=pt panic=-1 quiet "
                    "no_timer_check "
-                   "loglevel=4 marlin.steps=%s marlin.iters=%d" % (steps, iters),
+                   "loglevel=4 marlin.steps=%s marlin.iters=%d%s" % (
+                       steps, iters, "" if plain is None else
+                       " marlin.devargs=host=%d" % plain[1]),
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + ([
         "-chardev", "socket,path=%s,id=ivsh" % sock,
-        "-device", "ivshmem-doorbell,chardev=ivsh,vectors=%d" % VECTORS,
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        "-device", "ivshmem-doorbell,chardev=ivsh,vectors=%d" % VECTORS]
+        if plain is None else [
+        "-object", "memory-backend-file,id=hostmem,size=%s,share=on,"
+                   "mem-path=%s" % (SHM_SIZE, plain[0]),
+        "-device", "ivshmem-plain,memdev=hostmem"])
+
+
+def server_cmd(server, sock):
+    return [server, "--socket", sock, "--size", SHM_SIZE,
+            "--vectors", str(VECTORS), "--peers", "2"]
+
+
+def guide_check():
+    """The guide's QEMU and server lines are the ones this test runs."""
+    guide = os.path.join(HERE, "..", "..", "doc", "guides", "ntb_ivshmem.rst")
+    text = " ".join(open(guide).read().replace("\\\n", " ").split())
+    sock = "/run/marlin-ivshmem.sock"
+    want = [" ".join(["marlin-ivshmem-server"] + server_cmd("x", sock)[1:])]
+    want += [" ".join(qemu_cmd("qemu-system-x86_64", "tcg", "K", "I", sock,
+                               "", 0)[i:i + 2]) for i in (1, 3, 5, 7)]
+    q = qemu_cmd("q", "tcg", "K", "I", sock, "", 0)
+    for opt in ("intel-iommu", "socket,path", "ivshmem-doorbell"):
+        want += [" ".join(q[i - 1:i + 1]) for i, a in enumerate(q)
+                 if a.startswith(opt)]
+    missing = [w for w in want if w not in text]
+    if missing:
+        raise RuntimeError("doc/guides/ntb_ivshmem.rst no longer shows what "
+                           "the test runs: %s" % missing)
 
 
 def wait_for(path, pattern, proc, timeout, skip=0):
@@ -276,9 +306,13 @@ def main():
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--timeout", type=int, default=360,
                     help="seconds for both guests to finish")
+    ap.add_argument("--plain", action="store_true",
+                    help="ivshmem-plain (a memory file, no server, no "
+                         "doorbells: polling only) instead of ivshmem-doorbell")
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory with the logs")
     args = ap.parse_args()
+    guide_check()
 
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
@@ -303,8 +337,8 @@ def main():
     try:
         srv_log = open(os.path.join(work, "server.log"), "w")
         procs["server"] = subprocess.Popen(
-            [args.server, "-S", sock, "-l", SHM_SIZE, "-n", str(VECTORS),
-             "-p", "2"], stdout=srv_log, stderr=subprocess.STDOUT)
+            server_cmd(args.server, sock), stdout=srv_log,
+            stderr=subprocess.STDOUT)
         if not wait_for(os.path.join(work, "server.log"), "listening on",
                         procs["server"], 10):
             raise RuntimeError("server did not start:\n" +
@@ -313,12 +347,18 @@ def main():
 
         def boot(g, peer):
             logs[g] = os.path.join(work, "guest-%s.log" % g)
+            plain = (os.path.join(work, "plain.mem"), peer) if args.plain \
+                else None
             with open(logs[g], "w") as f:
                 procs[g] = subprocess.Popen(
                     qemu_cmd(qemu, acc, vmlinux, initrd, sock,
-                             ",".join(guest_steps(g, steps)), args.iters),
+                             ",".join(guest_steps(g, steps)), args.iters,
+                             plain),
                     stdout=f, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL)
+            if args.plain:
+                connected[peer] = connected.get(peer, 0) + 1
+                return
             # ids go in connection order, lowest free first
             if not wait_for(srv_path, r"peer %d connected" % peer, procs[g],
                             30, skip=connected.get(peer, 0)):
@@ -349,7 +389,7 @@ def main():
                     log("guest %s exited (QEMU status %d) after %.0f s" %
                         (g, rcs[g], time.time() - t0))
             time.sleep(0.2)
-        fails = check(logs, rcs, steps)
+        fails = check(logs, rcs, steps, args.plain)
         for g in logs:
             if g not in rcs:
                 fails.append("guest %s did not finish within %d s" %
@@ -366,6 +406,7 @@ def main():
             for f in fails:
                 log("FAIL: " + f)
             return 1
+        figures(logs, acc)
         log("PASS: %s in %.0f s" % (", ".join(steps), time.time() - t0))
         return 0
     finally:
@@ -397,7 +438,7 @@ def guest_steps(g, steps):
     return out
 
 
-def check(logs, rcs, steps):
+def check(logs, rcs, steps, plain=False):
     fails = []
     text = {g: open(logs[g], errors="replace").read() for g in logs}
     for g in logs:
@@ -414,7 +455,7 @@ def check(logs, rcs, steps):
         if g in rcs and rcs[g] != 1 and not killed:
             fails.append("guest %s: QEMU status %d (guest rc %d)" %
                          (g, rcs[g], rcs[g] >> 1))
-    if "pp_db" in steps:
+    if "pp_db" in steps and not plain:
         got = [int(n) for n in re.findall(r"MSI-X received (\d+)",
                                           text.get("a", "") + text.get("b", ""))]
         if not got or max(got) == 0:
@@ -438,6 +479,22 @@ def check(logs, rcs, steps):
             if t == 0 or r != t:
                 fails.append("testpmd: sent %d, received %d" % (t, r))
     return fails
+
+
+def figures(logs, acc):
+    """Print what the guests measured (emulated: not hardware figures)."""
+    a = open(logs["a"], errors="replace").read()
+    b = open(logs["b"], errors="replace").read()
+    log("figures (%s-emulated guests, 1 vCPU each; not hardware numbers):"
+        % acc.upper())
+    for step in ("pp_mem", "pp_db"):
+        m = re.search(r"ntb_pingpong: .*", section(a, step))
+        if m:
+            log("  %s: %s" % (step, m.group(0)))
+    for step in ("write_bw", "write_lat"):
+        rows = re.findall(r"^ *\d+ +\d+ +[\d. ]+$", section(b, step), re.M)
+        if rows:
+            log("  %s (client): %s" % (step, " ".join(rows[-1].split())))
 
 
 def section(text, step):
