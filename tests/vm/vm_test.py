@@ -292,6 +292,13 @@ def wait_for(path, pattern, proc, timeout, skip=0):
     return False
 
 
+def die_with_parent():
+    """Child side of Popen: SIGKILL when the test process goes away, even
+    if it is killed without a chance to clean up (Linux prctl)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def kill(p):
     if p is not None and p.poll() is None:
         p.kill()
@@ -338,7 +345,7 @@ def main():
         srv_log = open(os.path.join(work, "server.log"), "w")
         procs["server"] = subprocess.Popen(
             server_cmd(args.server, sock), stdout=srv_log,
-            stderr=subprocess.STDOUT)
+            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         if not wait_for(os.path.join(work, "server.log"), "listening on",
                         procs["server"], 10):
             raise RuntimeError("server did not start:\n" +
@@ -355,7 +362,7 @@ def main():
                              ",".join(guest_steps(g, steps)), args.iters,
                              plain),
                     stdout=f, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL)
+                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
             if args.plain:
                 connected[peer] = connected.get(peer, 0) + 1
                 return
@@ -503,7 +510,12 @@ def section(text, step):
     return m.group(1) if m else ""
 
 
+def on_term(sig, frame):
+    raise SystemExit("killed by signal %d (meson timeout?)" % sig)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
     try:
         sys.exit(main())
     except Skip as e:
