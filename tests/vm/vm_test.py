@@ -234,7 +234,7 @@ def accel():
 def qemu_cmd(qemu, acc, vmlinux, initrd, sock, steps, iters, plain=None):
     """plain: (memory file, host id) for ivshmem-plain, else doorbell."""
     if acc == "kvm":
-        a = ["-enable-kvm", "-machine", "q35,kernel-irqchip=split",
+        a = ["-accel", "kvm", "-machine", "q35,kernel-irqchip=split",
              "-cpu", "host"]
     else:
         a = ["-accel", "tcg", "-machine", "q35", "-cpu", "max"]
