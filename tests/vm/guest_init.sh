@@ -80,6 +80,8 @@ for s in $STEPS; do
 			--dev $BDF --mode mem --iters $ITERS --timeout 120 ;;
 	pp_restart) $B/marlin-ntb-pingpong -l 0 --file-prefix pp $EAL -- \
 			--dev $BDF --mode db --iters $ITERS --timeout 120 ;;
+	pp_irq) $B/marlin-vm-irq-pingpong -l 0 --file-prefix irq -a $BDF$DEVARGS \
+			--log-level=pmd.ntb.ivshmem:info -- $BDF $ITERS ;;
 	die) echo "MARLIN: waiting to be killed"; sleep 1000 ;;
 	pp_db) $B/marlin-ntb-pingpong -l 0 --file-prefix pp $EAL -- \
 			--dev $BDF --mode db --iters $ITERS --timeout 120 ;;

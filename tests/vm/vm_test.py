@@ -8,7 +8,9 @@ package, busybox-static, the kernel's own vfio modules) plus DPDK's and
 Marlin's shared libraries from this build, starts marlin-ivshmem-server,
 boots two guests joined by ivshmem-doorbell devices (q35 + emulated
 intel-iommu; KVM where /dev/kvm works, TCG otherwise) and runs in them:
-NTB ping-pong in memory and doorbell (MSI-X) mode, marlin-perf write_bw and
+NTB ping-pong in memory and doorbell (MSI-X) mode, a doorbell ping-pong
+whose both ends sleep on MSI-X (rte_pmd_ntb_ivshmem_intr_wait), marlin-perf
+write_bw and
 write_lat, testpmd over EOP (txonly -> rxonly, counts compared), and a
 guest that dies (QEMU killed) and is replaced by a new one that gets its
 id from the server and links with the guest that stayed.
@@ -36,7 +38,7 @@ import time
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_STEPS = "pp_mem,pp_db,write_bw,write_lat,testpmd,restart"
+DEFAULT_STEPS = "pp_mem,pp_db,pp_irq,write_bw,write_lat,testpmd,restart"
 SHM_SIZE = "32M"
 VECTORS = 4
 MODULES = ["kernel/virt/lib/irqbypass.ko", "kernel/drivers/vfio/vfio.ko",
@@ -141,6 +143,8 @@ def initramfs(cache, build, mods):
         "marlin-ntb-pingpong": os.path.join(
             build, "examples/ntb_pingpong/marlin-ntb-pingpong"),
         "marlin-perf": os.path.join(build, "apps/marlin-perf/marlin-perf"),
+        "marlin-vm-irq-pingpong": os.path.join(
+            build, "tests/vm/marlin-vm-irq-pingpong"),
     }
     plugins = [os.path.join(build, "drivers", n) for n in
                ("librte_ntb_ivshmem.so", "librte_net_eop.so")]

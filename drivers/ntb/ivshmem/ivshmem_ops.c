@@ -665,6 +665,10 @@ ivsh_close(struct rte_marlin_ntb_dev *dev)
 
 	if (d == NULL)
 		return;
+	if (d->epfd >= 0) {
+		close(d->epfd);
+		d->epfd = -1;
+	}
 	if (d->intr_vectors > 0) {
 		ivsh_intr_drain(d);
 		d->intr_vectors = 0;

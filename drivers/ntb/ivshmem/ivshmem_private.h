@@ -73,6 +73,7 @@ struct ivsh_dev {
 	struct rte_pci_device *pci;  /**< NULL in the unit tests */
 	int intr_vectors;            /**< enabled MSI-X vectors, 0 if off */
 	void *wc_va;                 /**< our WC mapping of BAR2, or NULL */
+	int epfd;                    /**< epoll set of the vectors, -1: none */
 	struct rte_pmd_ntb_ivshmem_stats stats;
 };
 

@@ -11,6 +11,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <rte_bus_pci.h>
@@ -195,6 +198,7 @@ ivsh_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 	d = dev->priv;
 	d->dev = dev;
 	d->pci = pci;
+	d->epfd = -1;
 	d->stats.noiommu = noiommu;
 	dev->topo = RTE_MARLIN_NTB_TOPO_SWITCH;
 	dev->mw_shared = 0;
@@ -267,6 +271,62 @@ rte_pmd_ntb_ivshmem_intr_fd(uint16_t dev_id, int vector)
 	if (d->intr_vectors == 0 || d->pci == NULL)
 		return -ENOTSUP;
 	return rte_marlin_pci_intr_fd(d->pci, d->intr_vectors, vector);
+}
+
+/* One epoll set over the vectors' event fds, made on first use. */
+static int
+intr_epoll(struct ivsh_dev *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int v, fd;
+
+	if (d->epfd >= 0)
+		return d->epfd;
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -EIO;
+	for (v = 0; v < d->intr_vectors; v++) {
+		fd = rte_marlin_pci_intr_fd(d->pci, d->intr_vectors, v);
+		ev.data.u32 = (uint32_t)v;
+		if (fd < 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			IVSH_LOG(ERR, "%s: cannot watch MSI-X vector %d: %s",
+				d->dev->name, v, strerror(errno));
+			close(d->epfd);
+			d->epfd = -1;
+			return -EIO;
+		}
+	}
+	return d->epfd;
+}
+
+int
+rte_pmd_ntb_ivshmem_intr_wait(uint16_t dev_id, unsigned int timeout_ms)
+{
+	struct ivsh_dev *d = ivsh_dev_by_id(dev_id);
+	struct epoll_event ev[8];
+	uint64_t bits;
+	int ep, n;
+
+	if (d == NULL)
+		return -ENODEV;
+	if (d->intr_vectors == 0 || d->pci == NULL)
+		return -ENOTSUP;
+	ep = intr_epoll(d);
+	if (ep < 0)
+		return ep;
+	/* The fds stay readable until drained: drain, then look at the
+	 * bytes, then sleep; a ring after the look wakes the sleep. */
+	ivsh_intr_drain(d);
+	if (d->dev->ops.db_read(d->dev, &bits) == 0 && (bits & ~d->db_mask))
+		return 1;
+	if (timeout_ms > INT_MAX)
+		timeout_ms = INT_MAX;
+	do {
+		n = epoll_wait(ep, ev, RTE_DIM(ev), (int)timeout_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -EIO;
+	return n > 0 ? 1 : 0;
 }
 
 static const struct rte_pci_id ivsh_pci_ids[] = {

@@ -68,6 +68,22 @@ int rte_pmd_ntb_ivshmem_stats_get(uint16_t dev_id,
 __rte_experimental
 int rte_pmd_ntb_ivshmem_intr_fd(uint16_t dev_id, int vector);
 
+/**
+ * Sleep until a peer rings an unmasked doorbell as an MSI-X interrupt, or
+ * @p timeout_ms passes. Returns at once when an unmasked doorbell bit is
+ * already pending, so a ring between the caller's last check and the sleep
+ * is not lost. Doorbell bits stay set: read and clear them with the class
+ * calls (rte_marlin_ntb_db_read(), rte_marlin_ntb_db_clear()) or let
+ * rte_marlin_ntb_poll() report them.
+ *
+ * @param dev_id     NTB device id.
+ * @param timeout_ms Longest sleep in milliseconds; 0 only checks.
+ * @return 1 when a doorbell is pending or an interrupt arrived; 0 on
+ *         timeout; -ENODEV, -ENOTSUP (interrupts off: poll instead), -EIO.
+ */
+__rte_experimental
+int rte_pmd_ntb_ivshmem_intr_wait(uint16_t dev_id, unsigned int timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

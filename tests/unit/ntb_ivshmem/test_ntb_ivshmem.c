@@ -57,6 +57,7 @@ open_host(int h, const struct ivsh_params *p, struct rte_marlin_ntb_dev **out)
 	assert_non_null(dev);
 	d = dev->priv;
 	d->dev = dev;
+	d->epfd = -1;
 	rc = ivsh_open(d, p, &hw, name);
 	if (rc != 0) {
 		rte_marlin_ntb_dev_release(dev);
@@ -192,6 +193,9 @@ test_doorbells(void **state)
 	assert_int_equal(bar0[0][IVSH_REG_DOORBELL / 4], (1u << 16) | 1u);
 	assert_int_equal(D(0)->stats.irq_sent, 1);
 	D(1)->intr_vectors = 0;
+	/* Without a PCI function there are no interrupts to sleep on. */
+	assert_int_equal(rte_pmd_ntb_ivshmem_intr_wait(host[1]->dev_id, 1),
+		-ENOTSUP);
 }
 
 static void
