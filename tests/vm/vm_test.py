@@ -117,6 +117,8 @@ def kernel(cache):
             f.write(elf)
         os.rename(vmlinux + ".tmp", vmlinux)
         log("guest kernel %s cached in %s" % (kver, kdir))
+        for deb in found:  # what is needed is extracted; 70 MB less
+            os.unlink(deb)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return vmlinux, mods
