@@ -62,7 +62,7 @@ B=/opt/marlin/bin
 # packet sent has been received when the counters are read.
 testpmd_step() {
 	peer=$1
-	if [ "$2" = txonly ]; then pre=12; run=6; post=8; else pre=6; run=18; post=2; fi
+	if [ "$2" = txonly ]; then pre=12; run=6; post=18; else pre=4; run=30; post=2; fi
 	{
 		sleep $pre; echo "set fwd $2"; echo start; sleep $run
 		echo stop; sleep $post; echo "show port stats 0"; sleep 1
