@@ -9,6 +9,8 @@
  * scratchpads across a restart, and peers that publish hostile values.
  */
 
+#include <dirent.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -288,6 +290,22 @@ test_geometry_checks(void **state)
 	assert_int_equal(open_host(1, &p, &dev), -ENOSPC);
 }
 
+/* The EAL leaves its runtime directory (flat) behind: remove it. */
+static void
+rm_runtime_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,7 +320,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_geometry_checks, setup,
 			teardown),
 	};
-	char prefix[64];
+	char prefix[64], runtime[PATH_MAX];
 	char *eal_args[] = {
 		argv[0], "-l", "0", "--no-pci", "--no-huge", "-m", "64",
 		"--no-telemetry", prefix,
@@ -318,7 +336,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "EAL init failed: cannot run the ntb_ivshmem tests\n");
 		return 1;
 	}
+	snprintf(runtime, sizeof(runtime), "%s", rte_eal_get_runtime_dir());
 	rc = cmocka_run_group_tests_name("ntb_ivshmem", tests, NULL, NULL);
 	rte_eal_cleanup();
+	rm_runtime_dir(runtime);
 	return rc;
 }
