@@ -3,12 +3,14 @@
  */
 
 /*
- * marlin-fabric: look at and manage an ntb_shm software fabric from outside
- * its hosts. Needs no EAL: it works on the fabric directory through the
- * rte_pmd_ntb_shm_* calls.
+ * marlin-fabric FABRIC status|cut|restore|clean: look at and manage an
+ * ntb_shm software fabric from outside its hosts, without a manager. Needs
+ * no EAL: it works on the fabric directory through the rte_pmd_ntb_shm_*
+ * calls.
  */
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,57 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_pmd_ntb_shm.h>
 
-#define EXIT_OK 0
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
-
-static const char *prog = "marlin-fabric";
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-"Usage: %s [--dir PATH] FABRIC COMMAND [ARGS]\n"
-"\n"
-"Look at and manage an ntb_shm software fabric from outside its hosts.\n"
-"\n"
-"Commands:\n"
-"  status        table of the hosts: id, alive, pid, epoch, link enabled,\n"
-"                cut links\n"
-"  cut A B       cut the link between hosts A and B, as if pulling the cable;\n"
-"                the cut survives restarts of either host until restored\n"
-"  restore A B   reconnect hosts A and B\n"
-"  clean         remove the files of hosts that died without cleaning up;\n"
-"                the fabric directory goes too once no host is left\n"
-"\n"
-"Options:\n"
-"  --dir PATH    parent directory of the fabric directory, as the hosts'\n"
-"                dir= devarg; default: look on hugetlbfs mounts, then in\n"
-"                /dev/shm\n"
-"  -h, --help    show this text\n"
-"\n"
-"Exit status: 0 done, 1 the operation failed, 2 bad command line.\n"
-"\n"
-"Examples:\n"
-"  %s rack0 status\n"
-"  %s --dir /tmp/fab rack0 cut 0 1\n"
-"  %s --dir /tmp/fab rack0 restore 0 1\n"
-"  %s rack0 clean\n",
-		prog, prog, prog, prog, prog);
-}
-
-static int
-usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry '%s --help'.\n", prog);
-	return EXIT_USAGE;
-}
+#include "fabric.h"
 
 static int
 is_dir(const char *path)
@@ -100,21 +58,6 @@ print_searched(const char *fabric, const char *dir)
 	fprintf(stderr, "  /dev/shm/marlin-fabric-%s\n", fabric);
 	fprintf(stderr, "Is a host running with fabric=%s? Pass --dir if the hosts use dir=.\n",
 		fabric);
-}
-
-static int
-parse_host(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
-			v >= RTE_PMD_NTB_SHM_MAX_HOSTS)
-		return -1;
-	*out = (int)v;
-	return 0;
 }
 
 static void
@@ -202,21 +145,25 @@ cmd_status(const char *fabric, const char *path)
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
-static int
-cmd_cut(const char *fabric, const char *path, int argc, char **argv, int cut)
+/* A restore may leave the directory empty (only cut records were left in
+ * it): remove it then, under the directory lock hosts start with. */
+static void
+remove_if_empty(const char *path)
 {
-	int a, b, rc;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (argc != 2)
-		return usage_error("'%s' takes two host ids", cut ? "cut" : "restore");
-	if (parse_host(argv[0], &a) != 0)
-		return usage_error("'%s' is not a host id (0..63)", argv[0]);
-	if (parse_host(argv[1], &b) != 0)
-		return usage_error("'%s' is not a host id (0..63)", argv[1]);
-	if (a == b)
-		return usage_error("a link joins two different hosts, got %s twice",
-			argv[0]);
-	rc = rte_pmd_ntb_shm_link_cut(path, a, b, cut);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX) == 0 && rmdir(path) == 0)
+		printf("fabric directory %s removed (nothing left in it)\n", path);
+	close(fd);
+}
+
+static int
+cmd_cut(const char *fabric, const char *path, int a, int b, int cut)
+{
+	int rc = rte_pmd_ntb_shm_link_cut(path, a, b, cut);
+
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot %s link %d-%d of fabric %s: %s\n",
 			prog, cut ? "cut" : "restore", a, b, fabric,
@@ -225,6 +172,8 @@ cmd_cut(const char *fabric, const char *path, int argc, char **argv, int cut)
 	}
 	printf("link %d-%d of fabric %s %s\n", a, b, fabric,
 		cut ? "cut" : "restored");
+	if (!cut)
+		remove_if_empty(path);
 	return EXIT_OK;
 }
 
@@ -244,37 +193,32 @@ cmd_clean(const char *fabric, const char *path)
 	return EXIT_OK;
 }
 
+/* Checks the command line first: exit 2 whether or not the fabric exists. */
 int
-main(int argc, char **argv)
+fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv)
 {
-	const char *dir = NULL, *fabric, *cmd;
+	const char *cmd = argv[0];
 	char path[PATH_MAX];
-	int i = 1, rc;
+	int a = 0, b = 0, rc;
 
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return EXIT_OK;
-		} else if (strcmp(argv[i], "--dir") == 0) {
-			if (i + 1 >= argc)
-				return usage_error("%s needs a path", "--dir");
-			dir = argv[i + 1];
-			i += 2;
-		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
-			dir = argv[i] + 6;
-			i++;
-		} else {
-			return usage_error("unknown option '%s'", argv[i]);
-		}
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "cut") != 0 &&
+			strcmp(cmd, "restore") != 0 && strcmp(cmd, "clean") != 0)
+		return usage_error("unknown command '%s' (status, cut, restore, clean)",
+			cmd);
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "clean") == 0) &&
+			argc != 1)
+		return usage_error("'%s' takes no arguments", cmd);
+	if (strcmp(cmd, "cut") == 0 || strcmp(cmd, "restore") == 0) {
+		if (argc != 3)
+			return usage_error("'%s' takes two host ids", cmd);
+		if (parse_host(argv[1], &a) != 0)
+			return usage_error("'%s' is not a host id (0..63)", argv[1]);
+		if (parse_host(argv[2], &b) != 0)
+			return usage_error("'%s' is not a host id (0..63)", argv[2]);
+		if (a == b)
+			return usage_error("a link joins two different hosts, got %s twice",
+				argv[1]);
 	}
-	if (argc - i < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	fabric = argv[i];
-	cmd = argv[i + 1];
-	i += 2;
-
 	rc = rte_pmd_ntb_shm_fabric_path(fabric, dir, path, sizeof(path));
 	if (rc == -EINVAL)
 		return usage_error("'%s' is not a fabric name (1..32 of [A-Za-z0-9_.-])",
@@ -283,20 +227,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: fabric %s: %s\n", prog, fabric, strerror(-rc));
 		return EXIT_FAIL;
 	}
-	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "cut") != 0 &&
-			strcmp(cmd, "restore") != 0 && strcmp(cmd, "clean") != 0)
-		return usage_error("unknown command '%s' (status, cut, restore, clean)",
-			cmd);
-	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "clean") == 0) && i != argc)
-		return usage_error("'%s' takes no arguments", cmd);
 	if (!is_dir(path)) {
 		print_searched(fabric, dir);
 		return EXIT_FAIL;
 	}
-
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(fabric, path);
 	if (strcmp(cmd, "clean") == 0)
 		return cmd_clean(fabric, path);
-	return cmd_cut(fabric, path, argc - i, argv + i, strcmp(cmd, "cut") == 0);
+	return cmd_cut(fabric, path, a, b, strcmp(cmd, "cut") == 0);
 }
