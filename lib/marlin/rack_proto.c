@@ -173,6 +173,12 @@ static const size_t body_size[RACK_MSG_TYPE_MAX] = {
 	[RACK_MSG_LINK] = sizeof(struct rack_wire_link),
 };
 
+size_t
+rack_msg_body_size(uint16_t type)
+{
+	return type < RACK_MSG_TYPE_MAX ? body_size[type] : 0;
+}
+
 int
 rack_msg_parse(const void *rec, size_t len, unsigned int nfds,
 		struct rack_msg *m, const char **why)

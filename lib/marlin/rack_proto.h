@@ -82,6 +82,10 @@ int rack_sock_send(int sock, const void *rec, size_t len, int fd);
 ssize_t rack_sock_recv(int sock, void *buf, size_t cap, int *fd,
 		unsigned int *nfds);
 
+/** Fixed body size of a record type (REPLY: without its text); 0 if
+ *  the type is unknown. */
+size_t rack_msg_body_size(uint16_t type);
+
 /** Name of an access mode ("ro", "rw", "none"). */
 const char *rack_access_name(uint32_t access);
 
