@@ -360,8 +360,17 @@ def test_persist(t):
 
 
 def test_json(t):
-    """Every command's --json output parses and says what the table says."""
-    t.serve()
+    """Every command's --json output parses and says what the table says
+    (with the demo policy shipped in apps/marlin-fabric)."""
+    src = os.environ.get("MARLIN_SOURCE_DIR",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    pol = os.path.join(src, "apps", "marlin-fabric", "demo.policy")
+    if os.geteuid() != 0:
+        pol = os.path.join(t.tmp, "policy")     # the demo names uid 0
+        with open(pol, "w") as f:
+            f.write("host all uid %d\nadmin uid %d\ngrant all all rw\n"
+                    % (os.geteuid(), os.geteuid()))
+    t.serve("--policy", pol)
     h = t.host(1, "--windows", "2", "--size", "0x200000")
     h.expect(r"^registered host=1")
     st = t.cli("--json", "status", rc=0, json_out=True)
