@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -71,7 +72,7 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 		uint32_t w)
 {
 	struct rack_wire_grant g;
-	int fd = -1;
+	int fd = -1, ro = -1;
 
 	if (to == NULL)
 		return;
@@ -82,13 +83,24 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 	g.access = s->grant[o][p][w];
 	g.rack_addr = rack_addr_of(o, w);
 	g.size = s->host[o].known ? s->host[o].mw_size : 0;
-	/* Only the peer receives the owner's memory object. */
+	/* Only the peer receives the owner's memory object; read-only
+	 * grants a descriptor opened read-only, which cannot be mapped for
+	 * writing. */
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
 			s->memfd[o][p][w] >= 0) {
 		fd = s->memfd[o][p][w];
-		g.nfds = 1;
+		if (g.access == RACK_ACCESS_RO) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			ro = open(path, O_RDONLY | O_CLOEXEC);
+			fd = ro;
+		}
+		g.nfds = fd >= 0;
 	}
 	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
+	if (ro >= 0)
+		close(ro);
 }
 
 static void
@@ -152,6 +164,10 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 		client_close_after_reply(c);
 		return;
 	}
+	/* Memory objects of an earlier run of this host are stale. */
+	for (p = 0; p < MGR_MAX_HOSTS; p++)
+		for (w = 0; w < MGR_MAX_WINDOWS; w++)
+			state_memfd_drop(s, id, p, w);
 	s->host[id].known = 1;
 	s->host[id].uid = uid;
 	s->host[id].pid = client_pid(c);

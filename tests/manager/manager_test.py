@@ -5,7 +5,8 @@
 
     manager_test.py --tool MARLIN_FABRIC --host RACK_HOST TEST
 
-TEST: policy, garbage, hostile_dir, persist, json, memfd, fabric_dir.
+TEST: policy, garbage, hostile_dir, persist, json, memfd, fabric_dir,
+fabric_grants (ntb_shm hosts with manager=, needs --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
 user (policy, hostile_dir) run as root and exit 77 otherwise.
@@ -105,8 +106,9 @@ class Proc:
 
 class Test:
     def __init__(self, a):
-        self.tool, self.host_bin = a.tool, a.host
+        self.tool, self.host_bin, self.mp_host = a.tool, a.host, a.mp_host
         self.procs = []
+        self.prefixes = []
         self.tmp = tempfile.mkdtemp(prefix="marlin-mgr-")
         os.chmod(self.tmp, 0o755)   # other users traverse, never write
         self.run = os.path.join(self.tmp, "run")
@@ -118,6 +120,12 @@ class Test:
                 p.proc.kill()
                 p.proc.wait(5)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+        for pre in self.prefixes:       # EAL runtime directories
+            for d in ("/var/run/dpdk/" + pre, "/tmp/dpdk/" + pre,
+                      os.path.join(xdg, "dpdk", pre) if xdg else ""):
+                if d:
+                    shutil.rmtree(d, ignore_errors=True)
 
     def serve(self, *extra, run=None, ready=True):
         m = Proc(self, [self.tool, "serve", "--run-dir", run or self.run]
@@ -452,6 +460,88 @@ def test_fabric_dir(t):
     check(not os.path.exists(fab), "emptied fabric directory removed")
 
 
+class EalHost(Proc):
+    """An mp_host (tests/multiproc) on an ntb_shm fabric with manager=."""
+
+    def __init__(self, t, hid, fabric, core):
+        self.prefix = "mgr%d_%s_h%d" % (os.getpid(), fabric, hid)
+        t.prefixes.append(self.prefix)
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64K,dir=%s,"
+               "manager=%s" % (fabric, hid, os.path.join(t.tmp, "fab"),
+                               t.sock))
+        super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
+                             "--no-huge", "-m", "128", "--no-telemetry",
+                             "--file-prefix", self.prefix, "--log-level",
+                             "lib.eal:warning", "--vdev", dev])
+        self.expect(r"^READY port=%d" % hid, timeout=60)
+
+    def do(self, cmd, want="^OK", timeout=20.0):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        return self.expect(r"%s|^ERR|^FATAL" % want, timeout=timeout)
+
+    def ok(self, cmd, timeout=20.0):
+        m = self.do(cmd, timeout=timeout)
+        check(m.group(0).startswith("OK"), "%s: %s" % (cmd, m.string))
+        return m.string
+
+
+def test_fabric_grants(t):
+    """ntb_shm with manager=: windows are granted memory objects, revocation
+    moves the owner's pages, traffic outlives the manager."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/multiproc) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    m = t.serve()
+    t.cli("revoke", "1", "0", rc=0)       # host 0 may not reach host 1
+    h0 = EalHost(t, 0, "mg", 0)
+    h1 = EalHost(t, 1, "mg", 1)
+    fab = os.path.join(t.tmp, "fab", "marlin-fabric-mg")
+    files = sorted(os.listdir(fab))
+    check(not any(".mw-" in f for f in files),
+          "no window files to open by name: %s" % files)
+    for h in (h0, h1):
+        h.ok("enable")
+    # Host 0 may not reach host 1: no translation that way, no link.
+    m0 = h0.do("wait_up 1 1500", timeout=10)
+    check(m0.group(0) == "ERR", "link 0-1 must stay down without a grant")
+    t.cli("grant", "1", "0", "rw", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    # A second process for host 1 is turned away by the manager.
+    dup = Proc(t, [t.mp_host, "-l", "1", "--no-pci", "--no-huge", "-m", "128",
+                   "--no-telemetry", "--file-prefix", h1.prefix + "dup",
+                   "--log-level", "lib.eal:warning", "--vdev",
+                   h1.args[-1]])
+    t.prefixes.append(h1.prefix + "dup")
+    check(dup.proc.wait(60) != 0, "a second host 1 must not start")
+    check(any("held by pid %d" % h1.proc.pid in ln for ln in dup.err),
+          "the refusal names the holder: %s" % dup.err[-5:])
+    h1.ok("write 0 11")
+    h0.ok("verify 1 11")
+    h0.ok("write 1 12")
+    h1.ok("verify 0 12")
+    # Revoke: host 0 moves host 1's pages to fresh memory; both see the
+    # link go down; nothing of what host 1 wrote is left in host 0's view.
+    t.cli("revoke", "0", "1", rc=0)
+    h1.ok("wait_down 0 10000")
+    h0.ok("wait_down 1 10000")
+    h0.ok("absent 1 11")
+    t.cli("grant", "0", "1", "rw", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("write 0 13")
+    h0.ok("verify 1 13")
+    # The data plane does not need the manager.
+    m.stop(signal.SIGKILL)
+    h1.ok("write 0 14")
+    h0.ok("verify 1 14")
+    h0.ok("link 1")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.proc.wait(30) == 0, "host exits cleanly")
+
+
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}
 
 
@@ -459,6 +549,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tool", required=True)
     ap.add_argument("--host", required=True)
+    ap.add_argument("--mp-host", help="tests/multiproc's mp_host")
     ap.add_argument("test", choices=sorted(TESTS))
     a = ap.parse_args()
     t = Test(a)
