@@ -6,7 +6,7 @@
     manager_test.py --tool MARLIN_FABRIC --host RACK_HOST TEST
 
 TEST: policy, garbage, hostile_dir, persist, json, memfd, fabric_dir,
-fabric_grants (ntb_shm hosts with manager=, needs --mp-host).
+fabric_grants, revoked_peer (ntb_shm hosts with manager=, need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
 user (policy, hostile_dir) run as root and exit 77 otherwise.
@@ -540,6 +540,39 @@ def test_fabric_grants(t):
     for h in (h0, h1):
         h.proc.stdin.close()
         check(h.proc.wait(30) == 0, "host exits cleanly")
+
+
+def test_revoked_peer(t):
+    """A hostile peer keeps the object it was granted mapped and writes on
+    after the revocation: none of it reaches the owner any more."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/multiproc) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+    h0 = EalHost(t, 0, "rv", 0)
+    bad = t.host(1, "--size", "65536", "--scribble", "0xab")
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*"
+               r"scribbling=yes")
+
+    def peek_until(want, timeout=10.0):
+        end = time.monotonic() + timeout
+        while True:
+            val = int(h0.ok("peek 0").split("val=")[1], 16)
+            if val == want or time.monotonic() > end:
+                return val
+            time.sleep(0.05)
+
+    check(peek_until(0xabababababababab) == 0xabababababababab,
+          "the granted peer's stores land in host 0's window")
+    t.cli("revoke", "0", "1", rc=0)
+    bad.expect(r"event=revoke owner=0 peer=1 window=0")
+    check(peek_until(0) == 0, "after revoke host 0 sees fresh memory")
+    time.sleep(0.5)                       # the peer goes on scribbling
+    check(bad.proc.poll() is None, "the hostile peer is still running")
+    check(peek_until(0, timeout=0) == 0,
+          "the revoked peer's stores do not land")
+    h0.proc.stdin.close()
+    check(h0.proc.wait(30) == 0, "host 0 exits cleanly")
 
 
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}

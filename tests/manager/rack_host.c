@@ -8,6 +8,9 @@
  * (--offer PEER:WINDOW), and prints every event as one key=value line.
  * It reads nothing from the manager's memory objects but their first
  * bytes, which the owner filled with a line naming (owner, peer, window).
+ * With --scribble BYTE it is a hostile peer: it keeps the first object it
+ * is granted mapped for good and fills its first 4 KiB with BYTE over and
+ * over, revoked or not.
  * Exits at end of stdin, after --seconds, or when the manager goes away.
  */
 
@@ -31,7 +34,8 @@ usage(void)
 {
 	fprintf(stderr,
 "Usage: rack_host --socket PATH --host ID [--windows N] [--size BYTES]\n"
-"                 [--offer PEER:WINDOW]... [--unsealed] [--seconds S]\n");
+"                 [--offer PEER:WINDOW]... [--unsealed] [--seconds S]\n"
+"                 [--scribble BYTE]\n");
 }
 
 static int
@@ -72,6 +76,10 @@ look_at(int fd, uint64_t size)
 		ftruncate(fd, 0) == 0 ? "allowed" : "refused");
 }
 
+/* --scribble: the object kept mapped, and the byte to fill it with. */
+static volatile uint8_t *scribble_va;
+static int scribble = -1;
+
 static void
 print_event(const struct rte_marlin_rack_event *ev)
 {
@@ -85,6 +93,14 @@ print_event(const struct rte_marlin_rack_event *ev)
 			ev->access == RTE_MARLIN_RACK_ACCESS_RO ? "ro" : "none",
 			(unsigned long long)ev->rack_addr,
 			(unsigned long long)ev->size, ev->fd >= 0);
+		if (ev->fd >= 0 && scribble >= 0 && scribble_va == NULL) {
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED, ev->fd, 0);
+
+			if (p != MAP_FAILED)
+				scribble_va = p;
+			printf(" scribbling=%s", p != MAP_FAILED ? "yes" : "no");
+		}
 		if (ev->fd >= 0) {
 			look_at(ev->fd, ev->size);
 			close(ev->fd);
@@ -133,6 +149,8 @@ main(int argc, char **argv)
 			conf.mw_size = strtoull(v, NULL, 0);
 		else if (strcmp(argv[i], "--seconds") == 0)
 			seconds = atoi(v);
+		else if (strcmp(argv[i], "--scribble") == 0)
+			scribble = (int)strtol(v, NULL, 0) & 0xff;
 		else if (strcmp(argv[i], "--offer") == 0 && noffers < MAX_OFFERS &&
 				sscanf(v, "%u:%u", &offer_peer[noffers],
 					&offer_win[noffers]) == 2)
@@ -175,8 +193,11 @@ main(int argc, char **argv)
 			{ .fd = rte_marlin_rack_client_fd(c), .events = POLLIN },
 		};
 
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		if (poll(p, 2, scribble_va != NULL ? 10 : 1000) < 0 &&
+				errno != EINTR)
 			break;
+		if (scribble_va != NULL)
+			memset((void *)scribble_va, scribble, 4096);
 		if (p[0].revents) {
 			char buf[64];
 
