@@ -63,6 +63,8 @@ class Host:
         t.prefixes.append(self.prefix)
         devargs = "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=4M,dir=%s" % (
             t.fabric, hid, t.parent)
+        if t.socket:
+            devargs += ",manager=" + t.socket
         args = [t.host_bin, "-l", str(hid % 2), "--no-pci", "--no-huge",
                 "-m", "128", "--no-telemetry", "--file-prefix", self.prefix,
                 "--log-level", "lib.eal:warning", "--vdev", devargs]
@@ -142,6 +144,18 @@ class Test:
         self.parent = tempfile.mkdtemp(prefix="marlin-hmp-", dir="/dev/shm")
         self.procs = []
         self.prefixes = []
+        self.socket = None
+        if args.manager:
+            # Windows granted by a rack manager (ntb_shm manager=): the
+            # restarted receiver registers again and hands over new ones.
+            run = os.path.join(self.parent, "run")
+            m = subprocess.Popen([args.manager, "serve", "--run-dir", run],
+                                 stdout=subprocess.PIPE, text=True)
+            self.procs.append(m)
+            line = m.stdout.readline()      # "ready SOCKET", or EOF on failure
+            if not line.startswith("ready "):
+                raise Fail("the rack manager did not start: %r" % line)
+            self.socket = line.split()[1]
 
     def cleanup(self):
         for p in self.procs:
@@ -284,13 +298,16 @@ def main():
     ap.add_argument("--engine", default="cpu", choices=("cpu", "dmadev"))
     ap.add_argument("--skeleton", default="")
     ap.add_argument("--case", default="kill", choices=("kill", "corrupt"))
+    ap.add_argument("--manager", default="",
+                    help="marlin-fabric: run the hosts with a rack manager")
     args = ap.parse_args()
     if args.engine == "dmadev" and not os.path.exists(args.skeleton):
         print("SKIP: DPDK's dma_skeleton driver not found at '%s'" %
               args.skeleton)
         return 77
-    t = Test(args)
+    t = None
     try:
+        t = Test(args)
         if args.case == "corrupt":
             t.corrupt()
         else:
@@ -299,7 +316,8 @@ def main():
         print("FAIL: %s" % e, flush=True)
         return 1
     finally:
-        t.cleanup()
+        if t is not None:
+            t.cleanup()
     print("PASS", flush=True)
     return 0
 
