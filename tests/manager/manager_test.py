@@ -532,6 +532,15 @@ def test_fabric_grants(t):
     h1.ok("wait_up 0 10000")
     h1.ok("write 0 13")
     h0.ok("verify 1 13")
+    # Cuts come from the manager (no --fabric: nothing in the directory).
+    t.cli("cut", "0", "1", rc=0)
+    h0.ok("wait_down 1 10000")
+    h1.ok("wait_down 0 10000")
+    check(not any(f.startswith("cut-") for f in os.listdir(fab)),
+          "the cut is the manager's, not a file")
+    t.cli("restore", "0", "1", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
     # The data plane does not need the manager.
     m.stop(signal.SIGKILL)
     h1.ok("write 0 14")

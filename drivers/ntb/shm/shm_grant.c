@@ -20,7 +20,9 @@
  * - revocation takes effect: the owner moves the pages it uses for that
  *   peer to fresh backing (as an NTB reprograms a translation), so the
  *   revoked peer's stores land in an object nobody reads any more, and the
- *   link between them goes down on both sides.
+ *   link between them goes down on both sides;
+ * - the manager's link state (marlin-fabric cut/restore) holds besides the
+ *   cut records in the fabric directory.
  * The windows are not shared among peers (mw_shared = 0): window W seen
  * from peer P is its own memory, so a peer cannot write into another
  * peer's part.
@@ -56,6 +58,9 @@ struct shm_grant {
 	/* Peer side: what owner pidx granted us of its window w. */
 	int peer_fd[NPEER][SHM_WIRE_MAX_MW];
 	uint8_t peer_access[NPEER][SHM_WIRE_MAX_MW];
+	/* The manager says the link with pidx is down (cut, or the peer
+	 * left it); it alone writes this. */
+	uint8_t mgr_down[NPEER];
 	int gone_logged;
 };
 
@@ -210,8 +215,9 @@ shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int w)
 	return 0;
 }
 
-/* A link needs a translation each way: this host lets the peer reach one
- * of its windows, and holds the object of one of the peer's. */
+/* A link needs a translation each way (this host lets the peer reach one
+ * of its windows, and holds the object of one of the peer's), and the
+ * manager must not have cut it. */
 int
 shm_grant_link_ok(const struct shm_host *h, int pidx)
 {
@@ -222,7 +228,7 @@ shm_grant_link_ok(const struct shm_host *h, int pidx)
 		out |= g->own_access[pidx][w] != 0;
 		in |= g->peer_fd[pidx][w] >= 0;
 	}
-	return out && in;
+	return out && in && !g->mgr_down[pidx];
 }
 
 /* A grant or revocation that concerns this host. */
@@ -280,6 +286,15 @@ shm_grant_poll(struct shm_host *h)
 		case RTE_MARLIN_RACK_EV_REVOKE:
 			grant_event(h, &ev);
 			break;
+		case RTE_MARLIN_RACK_EV_LINK: {
+			int other = (int)(ev.owner == (uint32_t)h->p.host ?
+				ev.peer : ev.owner);
+
+			if (other != h->p.host && other < h->p.hosts)
+				g->mgr_down[shm_host_to_pidx(h, other)] =
+					(uint8_t)!ev.up;
+			break;
+		}
 		case RTE_MARLIN_RACK_EV_REPLY:
 			if (ev.status != 0)
 				SHM_LOG(ERR, "%s: the rack manager: %s", h->name,
