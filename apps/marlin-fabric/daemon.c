@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -54,6 +55,7 @@ struct client {
 
 static struct client clients[MAX_CLIENTS];
 static struct mgr_ctx *ctx;
+static int64_t accept_paused_until; /* out of descriptors: wait a little */
 static volatile sig_atomic_t stop_sig;
 static int idle_ms = 10000;
 static uint8_t rxbuf[RACK_WIRE_MAX_RECORD];
@@ -147,22 +149,35 @@ client_queue(struct client *c, uint16_t type, uint32_t seq, const void *body,
 		c->deadline = now_ms(); /* now */
 		return -ENOBUFS;
 	}
+	if (fd >= 0) {
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			mgr_log("uid=%u pid=%d: cannot pass a memory object: %s",
+				(unsigned int)c->uid, (int)c->pid, strerror(errno));
+			return -errno;
+		}
+	}
 	buf = malloc(sizeof(struct rack_wire_hdr) + blen);
-	if (buf == NULL)
+	if (buf == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
+	}
 	len = rack_msg_build(buf, sizeof(struct rack_wire_hdr) + blen, type,
 		seq, body, blen, NULL, 0);
 	if (c->q == NULL) {
 		c->q = calloc(MAX_QUEUE, sizeof(*c->q));
 		if (c->q == NULL) {
 			free(buf);
+			if (fd >= 0)
+				close(fd);
 			return -ENOMEM;
 		}
 	}
 	r = &c->q[(c->qhead + c->qlen) % MAX_QUEUE];
 	r->buf = buf;
 	r->len = (size_t)len;
-	r->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+	r->fd = fd;
 	c->qlen++;
 	return 0;
 }
@@ -296,8 +311,15 @@ client_accept(int lfd)
 
 	for (;;) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Or poll would wake us for it forever. */
+				mgr_log("out of file descriptors (%s): not accepting for 1 s",
+					strerror(errno));
+				accept_paused_until = now_ms() + 1000;
+			}
 			return;
+		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
 			close(fd);
 			continue;
@@ -472,6 +494,20 @@ listen_on(int dfd, const char *dir, const char *path, gid_t gid)
 	return s;
 }
 
+/* The manager holds a descriptor per offered (owner, peer, window): up to
+ * 64 x 63 x 8. Take what the hard limit allows. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		mgr_log("cannot raise the descriptor limit: %s", strerror(errno));
+}
+
 static void
 on_signal(int sig)
 {
@@ -489,7 +525,10 @@ serve_loop(int lfd)
 		int i, n = 0, rc;
 
 		pfd[n].fd = lfd;
-		pfd[n].events = ctx->nclients < MAX_CLIENTS ? POLLIN : 0;
+		pfd[n].events = ctx->nclients < MAX_CLIENTS &&
+			now >= accept_paused_until ? POLLIN : 0;
+		if (now < accept_paused_until && accept_paused_until < next)
+			next = accept_paused_until;
 		idx[n++] = -1;
 		for (i = 0; i < MAX_CLIENTS; i++) {
 			struct client *c = &clients[i];
@@ -617,6 +656,7 @@ serve_main(const struct serve_opts *o)
 	m.started_ms = now_ms();
 	m.st.epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 
+	raise_fd_limit();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

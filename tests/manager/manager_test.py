@@ -5,7 +5,8 @@
 
     manager_test.py --tool MARLIN_FABRIC --host RACK_HOST TEST
 
-TEST: policy, garbage, hostile_dir, persist, json, memfd, fabric_dir,
+TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
+fabric_dir,
 fabric_grants, revoked_peer (ntb_shm hosts with manager=, need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
@@ -276,6 +277,27 @@ def test_garbage(t):
     check(idle.recv(100) == b"", "the idle client was closed")
     idle.close()
     flood.close()
+    t.cli("status", rc=0)
+    check(m.proc.poll() is None, "the manager survived")
+
+
+def test_fd_exhaustion(t):
+    """Out of descriptors, the manager pauses accepting instead of spinning
+    or failing, and serves again once clients leave."""
+    if shutil.which("prlimit") is None:
+        raise Skip("prlimit (util-linux) not installed")
+    m = Proc(t, ["prlimit", "--nofile=24:24", t.tool, "serve", "--run-dir",
+                 t.run])
+    m.expect(r"^ready ")
+    socks = []
+    for _ in range(40):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(2)
+        s.connect(t.sock)                   # the backlog takes them all
+        socks.append(s)
+    m.expect(r"out of file descriptors .*: not accepting for 1 s")
+    for s in socks:
+        s.close()
     t.cli("status", rc=0)
     check(m.proc.poll() is None, "the manager survived")
 
