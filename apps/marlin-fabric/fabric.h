@@ -64,6 +64,8 @@ struct mgr_host {
 	/* at run time only */
 	int client;         /* connection holding it, or -1 */
 	pid_t pid;
+	int resumed;        /* registered again as the same process: peers
+			     * keep its objects until it offers them again */
 };
 
 struct mgr_state {

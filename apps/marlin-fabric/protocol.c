@@ -98,6 +98,9 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 		}
 		g.nfds = fd >= 0;
 	}
+	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
+			fd < 0 && s->host[o].resumed)
+		g.flags = RACK_GRANT_F_KEEP;
 	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
 	if (ro >= 0)
 		close(ro);
@@ -164,8 +167,11 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 		client_close_after_reply(c);
 		return;
 	}
-	/* Memory objects of an earlier run of this host are stale. */
-	for (p = 0; p < MGR_MAX_HOSTS; p++)
+	/* Memory objects of an earlier run of this host are stale; those of
+	 * a process that registers again (after a manager restart, or a
+	 * dropped connection) are not. */
+	s->host[id].resumed = (h->flags & RACK_HELLO_F_RESUME) != 0;
+	for (p = 0; p < MGR_MAX_HOSTS && !s->host[id].resumed; p++)
 		for (w = 0; w < MGR_MAX_WINDOWS; w++)
 			state_memfd_drop(s, id, p, w);
 	s->host[id].known = 1;
@@ -174,9 +180,10 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	s->host[id].mw_count = h->mw_count;
 	s->host[id].mw_size = h->mw_size;
 	client_set_host(c, (int)id);
-	mgr_log("uid=%u pid=%d: hello host %u (%u window%s of %" PRIu64 " bytes): registered",
+	mgr_log("uid=%u pid=%d: hello host %u (%u window%s of %" PRIu64 " bytes): registered%s",
 		(unsigned int)uid, (int)client_pid(c), id, h->mw_count,
-		h->mw_count == 1 ? "" : "s", h->mw_size);
+		h->mw_count == 1 ? "" : "s", h->mw_size,
+		s->host[id].resumed ? " again (same process)" : "");
 	save_or_log(s);
 
 	memset(&wel, 0, sizeof(wel));
@@ -210,6 +217,7 @@ proto_host_gone(struct mgr_ctx *m, int host)
 	uint32_t p;
 
 	s->host[host].client = -1;
+	s->host[host].resumed = 0;
 	mgr_log("host %d (pid %d) disconnected", host, (int)s->host[host].pid);
 	s->host[host].pid = 0;
 	for (p = 0; p < MGR_MAX_HOSTS; p++)

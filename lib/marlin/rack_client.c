@@ -35,8 +35,11 @@ RTE_LOG_REGISTER_SUFFIX(marlin_rack_logtype, rack, NOTICE);
 struct rte_marlin_rack_client {
 	int sock;
 	uint32_t host_id;
+	uint32_t mw_count;
+	uint64_t mw_size;
 	uint32_t seq;
 	uint64_t base;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint8_t rec[RACK_WIRE_MAX_RECORD];
 };
 
@@ -137,13 +140,28 @@ reply_text(const struct rack_msg *m, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+static int
+hello_send(struct rte_marlin_rack_client *c, uint32_t flags)
+{
+	struct rack_wire_hello hello;
+	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(hello)];
+	int len;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.host_id = c->host_id;
+	hello.mw_count = c->mw_count;
+	hello.mw_size = c->mw_size;
+	hello.flags = flags;
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_HELLO, ++c->seq,
+		&hello, sizeof(hello), NULL, 0);
+	return rack_sock_send(c->sock, rec, (size_t)len, -1);
+}
+
 struct rte_marlin_rack_client *
 rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 {
 	struct rte_marlin_rack_client *c;
-	struct rack_wire_hello hello;
-	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(hello)];
-	int tmo, len, rc, fd;
+	int tmo, rc, fd;
 	struct rack_msg m;
 	char text[256];
 	int64_t end;
@@ -164,6 +182,14 @@ rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 		return NULL;
 	}
 	c->host_id = conf->host_id;
+	c->mw_count = conf->mw_count;
+	c->mw_size = conf->mw_size;
+	if (strlen(conf->socket) >= sizeof(c->path)) {
+		free(c);
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
+	memcpy(c->path, conf->socket, strlen(conf->socket) + 1);
 	c->sock = connect_to(conf->socket, tmo);
 	if (c->sock < 0) {
 		rc = c->sock;
@@ -174,13 +200,7 @@ rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 			rc == -EACCES ? " (the socket is not open to this user)" : "");
 		goto fail;
 	}
-	memset(&hello, 0, sizeof(hello));
-	hello.host_id = conf->host_id;
-	hello.mw_count = conf->mw_count;
-	hello.mw_size = conf->mw_size;
-	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_HELLO, ++c->seq,
-		&hello, sizeof(hello), NULL, 0);
-	rc = rack_sock_send(c->sock, rec, (size_t)len, -1);
+	rc = hello_send(c, 0);
 	if (rc != 0)
 		goto fail_log;
 	end = now_ms() + tmo;
@@ -262,6 +282,14 @@ rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 		ev->rack_addr = m.u.grant.rack_addr;
 		ev->size = m.u.grant.size;
 		ev->fd = fd;
+		ev->keep = (m.u.grant.flags & RACK_GRANT_F_KEEP) != 0;
+		return 1;
+	case RACK_MSG_WELCOME:
+		if (m.u.welcome.host_id != c->host_id)
+			return -EPROTO;
+		c->base = m.u.welcome.rack_base;
+		ev->type = RTE_MARLIN_RACK_EV_REGISTERED;
+		ev->owner = c->host_id;
 		return 1;
 	case RACK_MSG_LINK:
 		ev->type = RTE_MARLIN_RACK_EV_LINK;
@@ -307,6 +335,25 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_OFFER, ++c->seq, &o,
 		sizeof(o), NULL, 0);
 	return rack_sock_send(c->sock, rec, (size_t)len, memfd);
+}
+
+int
+rte_marlin_rack_resume(struct rte_marlin_rack_client *c)
+{
+	int s, rc;
+
+	if (c == NULL)
+		return -EINVAL;
+	s = connect_to(c->path, 0); /* one try: no wait */
+	if (s < 0)
+		return s;
+	close(c->sock);
+	c->sock = s;
+	rc = hello_send(c, RACK_HELLO_F_RESUME);
+	if (rc != 0)
+		RACK_LOG(ERR, "registering host %u again: %s", c->host_id,
+			strerror(-rc));
+	return rc;
 }
 
 void

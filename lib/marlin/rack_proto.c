@@ -89,6 +89,9 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 		BAD("grant: descriptor count does not match what came");
 	if (g->access == RACK_ACCESS_NONE && g->nfds != 0)
 		BAD("grant: a revocation carries no descriptor");
+	if ((g->flags & RACK_GRANT_F_KEEP) &&
+			(g->nfds != 0 || g->access == RACK_ACCESS_NONE))
+		BAD("grant: keep goes only with a grant without descriptor");
 	addr = (uint64_t)g->owner << RACK_WIRE_HOST_SHIFT |
 		(uint64_t)g->window << RACK_WIRE_WINDOW_SHIFT;
 	if (g->rack_addr != addr)
@@ -112,6 +115,8 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 		if (m->u.hello.mw_size == 0 ||
 				m->u.hello.mw_size > WINDOW_MAX_SIZE)
 			BAD("hello: window size out of range (1..2^39)");
+		if (m->u.hello.flags & ~RACK_HELLO_F_RESUME)
+			BAD("hello: unknown flags");
 		if (!all_zero(m->u.hello.reserved, sizeof(m->u.hello.reserved)))
 			BAD("hello: reserved field not zero");
 		break;
@@ -140,8 +145,8 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 			BAD("reply: text length does not match the record");
 		break;
 	case RACK_MSG_GRANT:
-		if (m->u.grant.reserved != 0)
-			BAD("grant: reserved field not zero");
+		if (m->u.grant.flags & ~RACK_GRANT_F_KEEP)
+			BAD("grant: unknown flags");
 		return check_grant(&m->u.grant, m->nfds, why);
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||

@@ -92,8 +92,13 @@ struct rack_wire_hello {
 	uint32_t host_id;  /**< < RACK_WIRE_MAX_HOSTS */
 	uint32_t mw_count; /**< inbound windows, 1..RACK_WIRE_MAX_WINDOWS */
 	uint64_t mw_size;  /**< bytes per window, 1..2^window_shift */
-	uint32_t reserved[4];
+	uint32_t flags;    /**< RACK_HELLO_F_* */
+	uint32_t reserved[3];
 };
+/** The same process registers again (the manager restarted or the
+ *  connection dropped): its memory objects are the ones it handed over
+ *  before, peers keep them until it hands them over again. */
+#define RACK_HELLO_F_RESUME 1u
 
 /** The manager accepted a HELLO. */
 struct rack_wire_welcome {
@@ -133,10 +138,15 @@ struct rack_wire_grant {
 	uint32_t window;    /**< owner's window */
 	uint32_t access;    /**< enum rack_wire_access; NONE: revoked */
 	uint32_t nfds;      /**< 0, or 1: the memfd of (owner, peer, window) */
-	uint32_t reserved;
+	uint32_t flags;     /**< RACK_GRANT_F_* */
 	uint64_t rack_addr; /**< rack address of the window */
 	uint64_t size;      /**< window bytes (0 if the owner never said) */
 };
+
+/** No object comes with this grant, but the one the peer holds is still
+ *  the owner's (it resumed): keep it. Without it, a grant without an
+ *  object means the one held is stale. */
+#define RACK_GRANT_F_KEEP 1u
 
 /** The owner hands over the memory object of (owner, peer, window). */
 struct rack_wire_offer {

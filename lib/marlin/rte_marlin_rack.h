@@ -119,7 +119,9 @@ enum rte_marlin_rack_event_type {
 	RTE_MARLIN_RACK_EV_GRANT = 1,  /**< a grant exists (or changed) */
 	RTE_MARLIN_RACK_EV_REVOKE = 2, /**< a grant was revoked */
 	RTE_MARLIN_RACK_EV_LINK = 3,   /**< a link went up or down */
-	RTE_MARLIN_RACK_EV_REPLY = 4,  /**< the answer to an offer */
+	RTE_MARLIN_RACK_EV_REPLY = 4,  /**< the answer to an offer, or a
+					*   refused rte_marlin_rack_resume() */
+	RTE_MARLIN_RACK_EV_REGISTERED = 5, /**< rte_marlin_rack_resume() done */
 };
 
 /** Access in a grant. */
@@ -138,9 +140,13 @@ struct rte_marlin_rack_event {
 	int32_t fd;         /**< GRANT: memory object of (owner, peer, window)
 			     *   if the owner handed one over, else -1; the
 			     *   caller owns it and closes it */
+	int32_t keep;       /**< GRANT without fd: 1 if the object held for
+			     *   it is still good (its owner resumed), 0 if
+			     *   any object held for it is stale */
 	uint64_t rack_addr; /**< GRANT/REVOKE: rack address of the window */
 	uint64_t size;      /**< GRANT: window bytes (0: not registered) */
 	char text[128];     /**< REPLY: the manager's words, NUL-terminated */
+	uint64_t reserved[2];
 };
 
 /**
@@ -203,6 +209,21 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 __rte_experimental
 int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 		uint32_t window, int memfd);
+
+/**
+ * Register again over a new connection, after rte_marlin_rack_event_get()
+ * returned -ECONNRESET (the manager restarted, or the connection dropped),
+ * as the same process: the memory objects handed over before stay valid
+ * and peers keep them. Does not wait: the answer comes as an
+ * RTE_MARLIN_RACK_EV_REGISTERED event, or an RTE_MARLIN_RACK_EV_REPLY
+ * with a negative status (the policy or another process refused). Hand
+ * the objects over again (rte_marlin_rack_offer()) once registered.
+ *
+ * @return 0 (asked); -EINVAL; -ENOENT / -ECONNREFUSED (no manager yet:
+ *         try again later); -errno.
+ */
+__rte_experimental
+int rte_marlin_rack_resume(struct rte_marlin_rack_client *c);
 
 /**
  * Disconnect. The manager marks the host gone; its grants stay.

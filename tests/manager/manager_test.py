@@ -567,7 +567,28 @@ def test_fabric_grants(t):
     m.stop(signal.SIGKILL)
     h1.ok("write 0 14")
     h0.ok("verify 1 14")
-    h0.ok("link 1")
+    check(" up=1 " in h0.ok("link 1"), "link up without the manager")
+    # Back with its saved state: the hosts register again on their own,
+    # keep their windows (no link flap), and new decisions reach them.
+    m2 = t.serve()
+    end = time.monotonic() + 20
+    while True:
+        hosts = t.cli("--json", "hosts", rc=0, json_out=True)["hosts"]
+        if all(x["connected"] for x in hosts) and len(hosts) == 2:
+            break
+        check(time.monotonic() < end, "hosts registered again: %s" % hosts)
+        time.sleep(0.2)
+    m2.expect(r"hello host 0 .*registered again \(same process\)")
+    h1.ok("write 0 15")
+    h0.ok("verify 1 15")
+    t.cli("revoke", "0", "1", rc=0)
+    h1.ok("wait_down 0 10000")
+    h0.ok("wait_down 1 10000")
+    t.cli("grant", "0", "1", "rw", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("write 0 16")
+    h0.ok("verify 1 16")
     for h in (h0, h1):
         h.proc.stdin.close()
         check(h.proc.wait(30) == 0, "host exits cleanly")

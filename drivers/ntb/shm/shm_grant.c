@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_marlin_rack.h>
 
@@ -61,7 +62,8 @@ struct shm_grant {
 	/* The manager says the link with pidx is down (cut, or the peer
 	 * left it); it alone writes this. */
 	uint8_t mgr_down[NPEER];
-	int gone_logged;
+	int lost;               /* the manager went away */
+	uint64_t next_resume;   /* timer cycles of the next try */
 };
 
 /* A fresh sealed object of one window. */
@@ -254,6 +256,11 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 	} else if ((int)ev->peer == me && (int)ev->owner != me &&
 			(int)ev->owner < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->owner);
+		if (granted && ev->fd < 0 && ev->keep) {
+			/* The owner registered again: what we map is its. */
+			g->peer_access[pidx][w] = (uint8_t)ev->access;
+			return;
+		}
 		if (g->peer_fd[pidx][w] >= 0)
 			close(g->peer_fd[pidx][w]);
 		g->peer_fd[pidx][w] = granted ? ev->fd : -1;
@@ -268,6 +275,43 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 	}
 	if (ev->fd >= 0)
 		close(ev->fd);
+}
+
+/* Registered again: hand the manager our objects again. */
+static void
+registered_again(struct shm_host *h)
+{
+	struct shm_grant *g = h->grant;
+	int i, w;
+
+	g->lost = 0;
+	SHM_LOG(NOTICE, "%s: registered again with the rack manager", h->name);
+	for (i = 0; i < h->p.hosts - 1; i++)
+		for (w = 0; w < h->p.mw_count; w++)
+			if (g->own_fd[i][w] >= 0)
+				rte_marlin_rack_offer(g->c,
+					(uint32_t)shm_pidx_to_host(h, i),
+					(uint32_t)w, g->own_fd[i][w]);
+}
+
+/* The manager went away: try to register again once a second, without
+ * waiting (the data plane goes on meanwhile). */
+static void
+manager_lost(struct shm_host *h)
+{
+	struct shm_grant *g = h->grant;
+	uint64_t now = rte_get_timer_cycles();
+
+	if (!g->lost) {
+		g->lost = 1;
+		SHM_LOG(WARNING, "%s: the rack manager went away: mapped windows keep working; registering again once it is back",
+			h->name);
+		g->next_resume = now;
+	}
+	if (now < g->next_resume)
+		return;
+	g->next_resume = now + rte_get_timer_hz();
+	rte_marlin_rack_resume(g->c);
 }
 
 void
@@ -300,13 +344,13 @@ shm_grant_poll(struct shm_host *h)
 				SHM_LOG(ERR, "%s: the rack manager: %s", h->name,
 					ev.text);
 			break;
+		case RTE_MARLIN_RACK_EV_REGISTERED:
+			registered_again(h);
+			break;
 		default:
 			break;
 		}
 	}
-	if (rc == -ECONNRESET && !g->gone_logged) {
-		g->gone_logged = 1;
-		SHM_LOG(WARNING, "%s: the rack manager went away: mapped windows keep working; new grants need it back and this host started again",
-			h->name);
-	}
+	if (rc == -ECONNRESET)
+		manager_lost(h);
 }

@@ -202,8 +202,11 @@ test_parse_bad(void **state)
 	hb->mw_size = (UINT64_C(1) << 39) + 1;
 	refused((size_t)len, 0, "window size");
 	hb->mw_size = 1;
-	hb->reserved[3] = 1;
+	hb->reserved[2] = 1;
 	refused((size_t)len, 0, "reserved");
+	hb->reserved[2] = 0;
+	hb->flags = 2;
+	refused((size_t)len, 0, "unknown flags");
 
 	len = build(RACK_MSG_ADMIN, &a, sizeof(a));
 	assert_int_equal(rack_msg_parse(rec, (size_t)len, 0, &m, &why), 0);
@@ -259,6 +262,22 @@ test_grant_and_offer_checks(void **state)
 	g.size = (UINT64_C(1) << 39) + 1;
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
 	refused((size_t)len, 1, "size beyond");
+
+	g.size = 4096;
+	g.flags = RACK_GRANT_F_KEEP;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "keep goes only");
+	g.nfds = 0;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	{
+		struct rack_msg m;
+		const char *why;
+
+		assert_int_equal(rack_msg_parse(rec, (size_t)len, 0, &m, &why), 0);
+	}
+	g.flags = 2;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 0, "unknown flags");
 
 	len = build(RACK_MSG_OFFER, &o, sizeof(o));
 	refused((size_t)len, 0, "exactly one descriptor");
