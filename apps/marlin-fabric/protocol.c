@@ -98,8 +98,12 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 		}
 		g.nfds = fd >= 0;
 	}
+	/* Without an object, the peer drops the one it holds only if it is
+	 * known to be stale: the owner started anew and has not offered yet.
+	 * An owner that resumed, or that this manager has not seen since it
+	 * started, may still be using it. */
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
-			fd < 0 && s->host[o].resumed)
+			fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
 		g.flags = RACK_GRANT_F_KEEP;
 	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
 	if (ro >= 0)

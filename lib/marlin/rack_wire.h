@@ -143,9 +143,10 @@ struct rack_wire_grant {
 	uint64_t size;      /**< window bytes (0 if the owner never said) */
 };
 
-/** No object comes with this grant, but the one the peer holds is still
- *  the owner's (it resumed): keep it. Without it, a grant without an
- *  object means the one held is stale. */
+/** No object comes with this grant, but the one the peer holds may still
+ *  be the owner's (it resumed, or is not connected): keep it. Without it,
+ *  a grant without an object means the one held is stale (the owner
+ *  started anew). */
 #define RACK_GRANT_F_KEEP 1u
 
 /** The owner hands over the memory object of (owner, peer, window). */

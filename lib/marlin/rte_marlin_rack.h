@@ -141,8 +141,9 @@ struct rte_marlin_rack_event {
 			     *   if the owner handed one over, else -1; the
 			     *   caller owns it and closes it */
 	int32_t keep;       /**< GRANT without fd: 1 if the object held for
-			     *   it is still good (its owner resumed), 0 if
-			     *   any object held for it is stale */
+			     *   it may still be good (its owner resumed, or
+			     *   the manager has not seen it since it
+			     *   started), 0 if any object held is stale */
 	uint64_t rack_addr; /**< GRANT/REVOKE: rack address of the window */
 	uint64_t size;      /**< GRANT: window bytes (0: not registered) */
 	char text[128];     /**< REPLY: the manager's words, NUL-terminated */

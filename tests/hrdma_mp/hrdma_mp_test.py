@@ -145,17 +145,23 @@ class Test:
         self.procs = []
         self.prefixes = []
         self.socket = None
+        self.manager = None
+        self.manager_bin = args.manager
         if args.manager:
             # Windows granted by a rack manager (ntb_shm manager=): the
             # restarted receiver registers again and hands over new ones.
-            run = os.path.join(self.parent, "run")
-            m = subprocess.Popen([args.manager, "serve", "--run-dir", run],
-                                 stdout=subprocess.PIPE, text=True)
-            self.procs.append(m)
-            line = m.stdout.readline()      # "ready SOCKET", or EOF on failure
-            if not line.startswith("ready "):
-                raise Fail("the rack manager did not start: %r" % line)
-            self.socket = line.split()[1]
+            self.manager_start()
+
+    def manager_start(self):
+        run = os.path.join(self.parent, "run")
+        m = subprocess.Popen([self.manager_bin, "serve", "--run-dir", run],
+                             stdout=subprocess.PIPE, text=True)
+        self.procs.append(m)
+        line = m.stdout.readline()      # "ready SOCKET", or EOF on failure
+        if not line.startswith("ready "):
+            raise Fail("the rack manager did not start: %r" % line)
+        self.socket = line.split()[1]
+        self.manager = m
 
     def cleanup(self):
         for p in self.procs:
@@ -202,6 +208,26 @@ class Test:
     def run(self):
         rx, tx = self.start_pair()
         up = lambda l: l.startswith("STATE UP")
+
+        if self.manager is not None:
+            # The manager dies mid-transfer: traffic goes on; it comes back
+            # (state reloaded) and the hosts register again, no reset.
+            seen = {h: len(h.lines) for h in (tx, rx)}
+            self.manager.kill()
+            self.manager.wait(timeout=10)
+            base = int(rx.stats["msgs"])
+            rx.wait_stat("msgs", base + 2000, 60)
+            self.manager_start()
+            time.sleep(2)               # the hosts retry once a second
+            base = int(rx.stats["msgs"])
+            rx.wait_stat("msgs", base + 2000, 60)
+            downs = [h.name + ": " + l for h in (tx, rx)
+                     for l in h.lines[seen[h]:] if l.startswith("STATE DOWN")]
+            if downs:
+                raise Fail("the channel went down across the manager's "
+                           "restart: %s" % downs)
+            print("traffic went on across the manager's kill -9 and restart: %s"
+                  % rx.stats, flush=True)
 
         # pull the receiver out mid-transfer
         t0 = time.monotonic()
