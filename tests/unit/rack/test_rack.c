@@ -337,6 +337,7 @@ struct fake {
 	char path[108];
 	int lfd;
 	enum fake_mode mode;
+	uint32_t hello_flags; /* flags of the HELLO it received */
 	pthread_t thr;
 };
 
@@ -352,7 +353,15 @@ fake_run(void *arg)
 	if (c < 0)
 		return NULL;
 	usleep(20000);
-	(void)rack_sock_recv(c, in, sizeof(in), &fd, &nfds);
+	{
+		ssize_t n = rack_sock_recv(c, in, sizeof(in), &fd, &nfds);
+		struct rack_msg m;
+		const char *why;
+
+		if (n > 0 && rack_msg_parse(in, (size_t)n, nfds, &m, &why) == 0 &&
+				m.type == RACK_MSG_HELLO)
+			f->hello_flags = m.u.hello.flags;
+	}
 	if (f->mode == FAKE_REFUSE) {
 		struct rack_wire_reply r = { .status = -EACCES, .text_len = 9 };
 
@@ -396,6 +405,7 @@ fake_start(struct fake *f, enum fake_mode mode)
 	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(f->lfd, 4), 0);
 	f->mode = mode;
+	f->hello_flags = 0;
 	assert_int_equal(pthread_create(&f->thr, NULL, fake_run, f), 0);
 }
 
@@ -474,6 +484,20 @@ test_client_events(void **state)
 	assert_int_equal(rte_marlin_rack_offer(c, 3, 8, 0), -EINVAL);
 	/* The fake closes: the client says so, and does not wait. */
 	assert_int_equal(rte_marlin_rack_event_get(c, &ev, 2000), -ECONNRESET);
+	fake_stop(&f);
+
+	/* Nobody there: resume says so at once. */
+	assert_int_equal(rte_marlin_rack_resume(c), -ENOENT);
+	/* A manager again: resume sends HELLO with the resume flag and the
+	 * WELCOME comes as an event. */
+	fake_start(&f, FAKE_WELCOME);
+	assert_int_equal(rte_marlin_rack_resume(c), 0);
+	assert_int_equal(rte_marlin_rack_event_get(c, &ev, 2000), 1);
+	assert_int_equal(ev.type, RTE_MARLIN_RACK_EV_REGISTERED);
+	assert_int_equal(f.hello_flags, RACK_HELLO_F_RESUME);
+	assert_int_equal(rte_marlin_rack_event_get(c, &ev, 2000), 1);
+	assert_int_equal(ev.type, RTE_MARLIN_RACK_EV_LINK);
+	assert_int_equal(rte_marlin_rack_resume(NULL), -EINVAL);
 	rte_marlin_rack_client_close(c);
 	rte_marlin_rack_client_close(NULL);
 	fake_stop(&f);
