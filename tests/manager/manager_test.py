@@ -488,7 +488,7 @@ class EalHost(Proc):
     def __init__(self, t, hid, fabric, core):
         self.prefix = "mgr%d_%s_h%d" % (os.getpid(), fabric, hid)
         t.prefixes.append(self.prefix)
-        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64K,dir=%s,"
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,dir=%s,"
                "manager=%s" % (fabric, hid, os.path.join(t.tmp, "fab"),
                                t.sock))
         super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
