@@ -7,7 +7,8 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, revoked_peer (ntb_shm hosts with manager=, need --mp-host).
+fabric_grants, fabric_refused, revoked_peer (ntb_shm hosts with manager=,
+need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
 user (policy, hostile_dir) run as root and exit 77 otherwise.
@@ -592,6 +593,40 @@ def test_fabric_grants(t):
     for h in (h0, h1):
         h.proc.stdin.close()
         check(h.proc.wait(30) == 0, "host exits cleanly")
+
+
+def test_fabric_refused(t):
+    """ntb_shm with manager=: no manager, or a policy that does not let this
+    uid hold the id: the host does not start, and says why."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/multiproc) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    fab = os.path.join(t.tmp, "fab", "marlin-fabric-rf")
+
+    def start(hid):
+        prefix = "mgr%d_rf_h%d" % (os.getpid(), hid)
+        t.prefixes.append(prefix)
+        p = Proc(t, [t.mp_host, "-l", "0", "--no-pci", "--no-huge", "-m",
+                     "128", "--no-telemetry", "--file-prefix", prefix,
+                     "--log-level", "lib.eal:warning", "--vdev",
+                     "ntb_shm0,fabric=rf,host=%d,hosts=2,dir=%s,manager=%s"
+                     % (hid, os.path.join(t.tmp, "fab"), t.sock)])
+        check(p.proc.wait(60) != 0, "host %d must not start" % hid)
+        time.sleep(0.2)
+        return "\n".join(p.err + p.out)
+
+    err = start(0)
+    check("cannot reach the rack manager" in err and
+          "is marlin-fabric serve running?" in err, err[-400:])
+    pol = os.path.join(t.tmp, "policy")
+    with open(pol, "w") as f:
+        f.write("host 1 uid %d\nadmin uid 0\n" % os.geteuid())
+    t.serve("--policy", pol)
+    err = start(0)
+    check("does not let uid %d hold host 0" % os.geteuid() in err, err[-400:])
+    check(not os.path.exists(fab) or not os.listdir(fab),
+          "a refused host leaves no files: %s" %
+          (os.listdir(fab) if os.path.exists(fab) else ""))
 
 
 def test_revoked_peer(t):
