@@ -60,7 +60,8 @@ class Proc:
         self.out, self.err = [], []
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     errors="replace")
         t.procs.append(self)
         for f, keep in ((self.proc.stdout, self.out),
                         (self.proc.stderr, self.err)):
@@ -651,6 +652,28 @@ def test_revoked_peer(t):
 
     check(peek_until(0xabababababababab) == 0xabababababababab,
           "the granted peer's stores land in host 0's window")
+
+    def counter():
+        return int(h0.ok("peek 8").split("val=")[1], 16)
+
+    def moving(want, timeout=10.0):
+        end = time.monotonic() + timeout
+        while True:
+            a = counter()
+            time.sleep(0.2)
+            if (counter() != a) == want or time.monotonic() > end:
+                return counter() != a if want else counter() == a
+            time.sleep(0.05)
+
+    check(moving(True), "the peer's counter moves in host 0's window")
+    # Down to read-only: host 0 copies the pages to an object the peer
+    # gets read-only; its old writable mapping reaches nothing.
+    t.cli("grant", "0", "1", "ro", "0", rc=0)
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=ro .*fd=1 .*"
+               r"write_map=refused")
+    check(moving(False), "after the downgrade the counter stands still")
+    check(peek_until(0xabababababababab, timeout=0) == 0xabababababababab,
+          "the data is still there to read")
     t.cli("revoke", "0", "1", rc=0)
     bad.expect(r"event=revoke owner=0 peer=1 window=0")
     check(peek_until(0) == 0, "after revoke host 0 sees fresh memory")

@@ -10,7 +10,9 @@
  * bytes, which the owner filled with a line naming (owner, peer, window).
  * With --scribble BYTE it is a hostile peer: it keeps the first object it
  * is granted mapped for good and fills its first 4 KiB with BYTE over and
- * over, revoked or not.
+ * over, revoked or not, but for the 64-bit word at offset 8, a counter
+ * it bumps each time. It also tries to map every object it receives for
+ * writing and says whether that worked (write_map=).
  * Exits at end of stdin, after --seconds, or when the manager goes away.
  */
 
@@ -68,17 +70,27 @@ look_at(int fd, uint64_t size)
 
 	p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED) {
+		size_t i;
+
 		memcpy(text, p, sizeof(text) - 1);
 		text[strnlen(text, sizeof(text) - 1)] = '\0';
+		for (i = 0; text[i] != '\0'; i++) /* one printable line */
+			if (text[i] < 0x20 || text[i] > 0x7e || text[i] == '"')
+				text[i] = '?';
 		munmap(p, (size_t)size);
 	}
 	printf(" data=\"%s\" shrink=%s", p == MAP_FAILED ? "(mmap failed)" : text,
 		ftruncate(fd, 0) == 0 ? "allowed" : "refused");
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf(" write_map=%s", p == MAP_FAILED ? "refused" : "allowed");
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
 }
 
 /* --scribble: the object kept mapped, and the byte to fill it with. */
 static volatile uint8_t *scribble_va;
 static int scribble = -1;
+static uint64_t scribbles;
 
 static void
 print_event(const struct rte_marlin_rack_event *ev)
@@ -196,8 +208,10 @@ main(int argc, char **argv)
 		if (poll(p, 2, scribble_va != NULL ? 10 : 1000) < 0 &&
 				errno != EINTR)
 			break;
-		if (scribble_va != NULL)
+		if (scribble_va != NULL) {
 			memset((void *)scribble_va, scribble, 4096);
+			((volatile uint64_t *)scribble_va)[1] = ++scribbles;
+		}
 		if (p[0].revents) {
 			char buf[64];
 

@@ -62,6 +62,7 @@ struct shm_grant {
 	/* The manager says the link with pidx is down (cut, or the peer
 	 * left it); it alone writes this. */
 	uint8_t mgr_down[NPEER];
+	uint8_t offer_pending[NPEER][SHM_WIRE_MAX_MW];
 	int lost;               /* the manager went away */
 	uint64_t next_resume;   /* timer cycles of the next try */
 };
@@ -88,20 +89,51 @@ object_new(struct shm_host *h, int pidx, int w)
 	return fd;
 }
 
-/* Back window w for peer pidx with a fresh object (at the same address
- * once mapped) and hand it to the manager. */
-static int
-own_window_renew(struct shm_host *h, int pidx, int w)
+/* Hand the object of (pidx, w) to the manager; if its socket is full,
+ * again from the next poll. */
+static void
+own_window_offer(struct shm_host *h, int pidx, int w)
 {
 	struct shm_grant *g = h->grant;
-	void *va;
+	int rc = rte_marlin_rack_offer(g->c, (uint32_t)shm_pidx_to_host(h, pidx),
+		(uint32_t)w, g->own_fd[pidx][w]);
+
+	g->offer_pending[pidx][w] = rc == -EAGAIN;
+	if (rc != 0 && rc != -EAGAIN && !g->lost)
+		SHM_LOG(ERR, "%s: cannot hand window %d for host %d to the manager: %s",
+			h->name, w, shm_pidx_to_host(h, pidx), strerror(-rc));
+}
+
+/*
+ * Back window w for peer pidx with a fresh object at the same address (a
+ * translation reprogrammed) and hand it to the manager. With @p keep the
+ * new object starts with the old one's bytes (a downgrade to read-only:
+ * the peer may read on, not write into what this host uses).
+ */
+static int
+own_window_renew(struct shm_host *h, int pidx, int w, int keep)
+{
+	struct shm_grant *g = h->grant;
+	void *va, *old = g->own_va[pidx][w];
 	int fd, rc;
 
 	fd = object_new(h, pidx, w);
 	if (fd < 0)
 		return fd;
-	va = mmap(g->own_va[pidx][w], h->p.mw_size, PROT_READ | PROT_WRITE,
-		MAP_SHARED | (g->own_va[pidx][w] != NULL ? MAP_FIXED : 0), fd, 0);
+	if (keep && old != NULL) {
+		void *tmp = mmap(NULL, h->p.mw_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED, fd, 0);
+
+		if (tmp == MAP_FAILED) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		memcpy(tmp, old, h->p.mw_size);
+		munmap(tmp, h->p.mw_size);
+	}
+	va = mmap(old, h->p.mw_size, PROT_READ | PROT_WRITE,
+		MAP_SHARED | (old != NULL ? MAP_FIXED : 0), fd, 0);
 	if (va == MAP_FAILED) {
 		rc = -errno;
 		close(fd);
@@ -111,12 +143,8 @@ own_window_renew(struct shm_host *h, int pidx, int w)
 	if (g->own_fd[pidx][w] >= 0)
 		close(g->own_fd[pidx][w]);
 	g->own_fd[pidx][w] = fd;
-	rc = rte_marlin_rack_offer(g->c, (uint32_t)shm_pidx_to_host(h, pidx),
-		(uint32_t)w, fd);
-	if (rc != 0)
-		SHM_LOG(ERR, "%s: cannot hand window %d for host %d to the manager: %s",
-			h->name, w, shm_pidx_to_host(h, pidx), strerror(-rc));
-	return rc;
+	own_window_offer(h, pidx, w);
+	return 0;
 }
 
 int
@@ -150,7 +178,7 @@ shm_grant_open(struct shm_host *h)
 	h->grant = g;
 	for (i = 0; i < h->p.hosts - 1; i++)
 		for (w = 0; w < h->p.mw_count; w++) {
-			rc = own_window_renew(h, i, w);
+			rc = own_window_renew(h, i, w, 0);
 			if (rc != 0) {
 				SHM_LOG(ERR, "%s: cannot create window %d for host %d: %s",
 					h->name, w, shm_pidx_to_host(h, i),
@@ -247,10 +275,18 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 		if (!granted && g->own_access[pidx][w] != 0) {
 			/* Reprogram the translation: the revoked peer keeps
 			 * an object nobody reads. */
-			rc = own_window_renew(h, pidx, w);
+			rc = own_window_renew(h, pidx, w, 0);
 			SHM_LOG(NOTICE, "%s: window %d revoked for host %u: %s",
 				h->name, w, ev->peer, rc == 0 ?
 				"its pages moved to fresh memory" : strerror(-rc));
+		} else if (granted && ev->access == RTE_MARLIN_RACK_ACCESS_RO &&
+				g->own_access[pidx][w] == RTE_MARLIN_RACK_ACCESS_RW) {
+			/* Down to read-only: a copy the peer cannot write. */
+			rc = own_window_renew(h, pidx, w, 1);
+			SHM_LOG(NOTICE, "%s: window %d read-only for host %u: %s",
+				h->name, w, ev->peer, rc == 0 ?
+				"its pages copied to memory it cannot write" :
+				strerror(-rc));
 		}
 		g->own_access[pidx][w] = (uint8_t)(granted ? ev->access : 0);
 	} else if ((int)ev->peer == me && (int)ev->owner != me &&
@@ -289,9 +325,7 @@ registered_again(struct shm_host *h)
 	for (i = 0; i < h->p.hosts - 1; i++)
 		for (w = 0; w < h->p.mw_count; w++)
 			if (g->own_fd[i][w] >= 0)
-				rte_marlin_rack_offer(g->c,
-					(uint32_t)shm_pidx_to_host(h, i),
-					(uint32_t)w, g->own_fd[i][w]);
+				own_window_offer(h, i, w);
 }
 
 /* The manager went away: try to register again once a second, without
@@ -312,6 +346,18 @@ manager_lost(struct shm_host *h)
 		return;
 	g->next_resume = now + rte_get_timer_hz();
 	rte_marlin_rack_resume(g->c);
+}
+
+static void
+offers_retry(struct shm_host *h)
+{
+	struct shm_grant *g = h->grant;
+	int i, w;
+
+	for (i = 0; i < h->p.hosts - 1; i++)
+		for (w = 0; w < h->p.mw_count; w++)
+			if (g->offer_pending[i][w])
+				own_window_offer(h, i, w);
 }
 
 void
@@ -353,4 +399,6 @@ shm_grant_poll(struct shm_host *h)
 	}
 	if (rc == -ECONNRESET)
 		manager_lost(h);
+	else
+		offers_retry(h);
 }
