@@ -41,7 +41,14 @@
  *
  * The data plane never waits on the manager: these are control-path calls,
  * one thread per client; the manager may stop without disturbing traffic
- * over memory already mapped.
+ * over memory already mapped. When it is back, rte_marlin_rack_resume()
+ * registers the same process again without waiting; peers keep the
+ * objects they hold from it meanwhile.
+ *
+ * Call order: rte_marlin_rack_register(), rte_marlin_rack_offer() for
+ * each (peer, window) it exports, then rte_marlin_rack_event_get() from
+ * the control loop (or when rte_marlin_rack_client_fd() is readable);
+ * rte_marlin_rack_client_close() at the end.
  */
 
 #include <stdint.h>
