@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+#include <rte_marlin_args.h>
 #include <rte_pmd_ntb_shm.h>
 
 #include "fabric.h"
@@ -34,28 +35,22 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Where the hosts would look; printed when the fabric is not found. */
+/* Where the hosts would look (the driver's own search order); printed when
+ * the fabric is not found. */
 static void
 print_searched(const char *fabric, const char *dir)
 {
-	struct mntent ent, *m;
-	char buf[4096];
-	FILE *f;
+	struct rte_pmd_ntb_shm_place pl[8];
+	int i, n;
 
 	fprintf(stderr, "%s: fabric '%s' not found; looked for:\n", prog, fabric);
 	if (dir != NULL) {
 		fprintf(stderr, "  %s/marlin-fabric-%s\n", dir, fabric);
 		return;
 	}
-	f = setmntent("/proc/mounts", "r");
-	if (f != NULL) {
-		while ((m = getmntent_r(f, &ent, buf, sizeof(buf))) != NULL)
-			if (strcmp(m->mnt_type, "hugetlbfs") == 0)
-				fprintf(stderr, "  %s/marlin-fabric-%s\n",
-					m->mnt_dir, fabric);
-		endmntent(f);
-	}
-	fprintf(stderr, "  /dev/shm/marlin-fabric-%s\n", fabric);
+	n = rte_pmd_ntb_shm_places(pl, RTE_DIM(pl));
+	for (i = 0; i < n && i < (int)RTE_DIM(pl); i++)
+		fprintf(stderr, "  %s/marlin-fabric-%s\n", pl[i].dir, fabric);
 	fprintf(stderr, "Is a host running with fabric=%s? Pass --dir if the hosts use dir=.\n",
 		fabric);
 }
@@ -74,19 +69,6 @@ fmt_mask(uint64_t mask, char *buf, size_t len)
 	}
 	if (buf[0] == '\0')
 		snprintf(buf, len, "-");
-}
-
-static void
-fmt_size(uint64_t v, char *buf, size_t len)
-{
-	if (v != 0 && v % (UINT64_C(1) << 30) == 0)
-		snprintf(buf, len, "%" PRIu64 "G", v >> 30);
-	else if (v != 0 && v % (UINT64_C(1) << 20) == 0)
-		snprintf(buf, len, "%" PRIu64 "M", v >> 20);
-	else if (v != 0 && v % (UINT64_C(1) << 10) == 0)
-		snprintf(buf, len, "%" PRIu64 "K", v >> 10);
-	else
-		snprintf(buf, len, "%" PRIu64, v);
 }
 
 static int
@@ -116,7 +98,7 @@ cmd_status(const char *fabric, const char *path)
 			continue;
 		}
 		fmt_mask(st.cut_mask, cuts, sizeof(cuts));
-		fmt_size(st.mw_size, size, sizeof(size));
+		rte_marlin_size_format(st.mw_size, size, sizeof(size));
 		printf("%-4d  %-5s  %-8d  %-20" PRIu64 "  %-8s  %dx%-6s  %s\n",
 			h, st.alive ? "yes" : "no", st.pid, st.epoch,
 			st.link_enabled ? "enabled" : "disabled", st.mw_count,
