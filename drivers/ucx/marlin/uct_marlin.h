@@ -23,7 +23,7 @@
 #define UM_MAX_EPS          1024   /* endpoints per interface */
 #define UM_MAX_GETS         32     /* gets in flight per endpoint */
 #define UM_MAX_FLUSH        16     /* flush completions waiting per endpoint */
-#define UM_MAX_JOBS         256    /* get responses waiting to be sent */
+#define UM_MAX_JOBS         256    /* replies waiting to be sent */
 
 extern uct_component_t uct_marlin_component;
 
@@ -85,7 +85,9 @@ typedef struct uct_marlin_ep {
 	struct uct_marlin_flush flush[UM_MAX_FLUSH];
 } uct_marlin_ep_t;
 
+/* A reply owed to a peer, sent in order when its ring has room. */
 struct uct_marlin_job {
+	uint8_t flush_ack;     /* 1: FLUSH_ACK with @c req as sequence */
 	uint16_t port;
 	uint32_t req;
 	uint16_t ep_id;
@@ -111,6 +113,8 @@ typedef struct uct_marlin_iface {
 	struct uct_marlin_job job[UM_MAX_JOBS];
 	unsigned job_head, job_tail;
 	uint64_t refused;
+	uint64_t tx_msgs;             /* messages sent */
+	uint64_t rx_msgs;             /* messages received */
 } uct_marlin_iface_t;
 
 #endif /* UCT_MARLIN_H */

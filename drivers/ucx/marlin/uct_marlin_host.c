@@ -310,14 +310,6 @@ um_send(int port, const void *buf, uint32_t len, uint64_t imm)
 }
 
 int
-um_send_capacity(int port)
-{
-	int rc = rte_marlin_hrdma_send_capacity(um.peer[port].qp);
-
-	return rc > 0 ? rc : 0;
-}
-
-int
 um_recv(int port, struct um_msg *m, unsigned int n)
 {
 	struct rte_marlin_hrdma_cqe cqe[16];

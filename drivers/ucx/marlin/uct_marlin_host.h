@@ -90,9 +90,6 @@ void um_channels_poll(int8_t state[UM_MAX_HOSTS]);
  */
 int um_send(int port, const void *buf, uint32_t len, uint64_t imm);
 
-/** Free ring entries for sending to @p port now (0 when not up). */
-int um_send_capacity(int port);
-
 /**
  * Receive up to @p n messages from @p port, in order.
  * @return Count (>= 0); -ENOLINK, -EPROTO.

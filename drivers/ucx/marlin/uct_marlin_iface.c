@@ -15,6 +15,8 @@
  */
 
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ucs/sys/string.h>
@@ -69,8 +71,10 @@ um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
 	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending)))
 		return UCS_ERR_NO_RESOURCE;
 	rc = um_send(ep->port, buf, len, imm);
-	if (ucs_likely(rc == 0))
+	if (ucs_likely(rc == 0)) {
+		ucs_derived_of(ep->super.super.iface, uct_marlin_iface_t)->tx_msgs++;
 		return UCS_OK;
+	}
 	return UCS_ERR_NO_RESOURCE;
 }
 
@@ -83,7 +87,10 @@ uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
 
 	UCT_CHECK_AM_ID(id);
 	UCT_CHECK_LENGTH(length + sizeof(header), 0, iface->seg_size, "am_short");
-	uct_am_short_fill_data(iface->tx_buf, header, payload, length);
+	/* UCP passes a NULL payload with length 0. */
+	memcpy(iface->tx_buf, &header, sizeof(header));
+	if (length > 0)
+		memcpy((uint8_t *)iface->tx_buf + sizeof(header), payload, length);
 	return um_ep_send(ep, iface->tx_buf, length + sizeof(header),
 			  UM_IMM(UM_AM, id, 0, 0));
 }
@@ -353,11 +360,9 @@ uct_marlin_ep_pending_add(uct_ep_h tl_ep, uct_pending_req_t *req,
 	uct_marlin_iface_t *iface = um_iface(tl_ep);
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 
+	/* Always queued (never UCS_ERR_BUSY): a ring with room says nothing
+	 * about the get slots an operation may also be waiting for. */
 	(void)flags;
-	if (ucs_queue_is_empty(&ep->pending) && !ep->failed &&
-			iface->state[ep->port] == UM_PEER_UP &&
-			um_send_capacity(ep->port) > 0)
-		return UCS_ERR_BUSY;
 	iface->nb_pending++;  /* a hint; um_pending_dispatch() recounts */
 	uct_pending_req_queue_push(&ep->pending, req);
 	return UCS_OK;
@@ -436,17 +441,45 @@ um_job_run(uct_marlin_iface_t *iface)
 		struct uct_marlin_job *j = &iface->job[iface->job_head % UM_MAX_JOBS];
 		struct um_get_resp *r = iface->tx_buf;
 		uint32_t len = j->status == 0 ? j->len : 0;
+		int rc;
 
-		r->req = j->req;
-		r->status = j->status;
-		if (len > 0)
-			memcpy(r + 1, j->addr, len);
-		if (iface->state[j->port] == UM_PEER_UP &&
-				um_send(j->port, r, (uint32_t)sizeof(*r) + len,
-					UM_IMM(UM_GET_RESP, 0, j->ep_id, 0)) != 0)
+		if (iface->state[j->port] != UM_PEER_UP) {
+			iface->job_head++;  /* the peer is gone */
+			continue;
+		}
+		if (j->flush_ack) {
+			rc = um_send(j->port, NULL, 0,
+				     UM_IMM(UM_FLUSH_ACK, 0, j->ep_id, j->req));
+		} else {
+			r->req = j->req;
+			r->status = j->status;
+			if (len > 0)
+				memcpy(r + 1, j->addr, len);
+			rc = um_send(j->port, r, (uint32_t)sizeof(*r) + len,
+				     UM_IMM(UM_GET_RESP, 0, j->ep_id, 0));
+		}
+		if (rc != 0)
 			return;  /* ring full: later */
+		iface->tx_msgs++;
 		iface->job_head++;
 	}
+}
+
+/* Queue a reply; NULL (and the request is refused) when the queue is full. */
+static struct uct_marlin_job *
+um_job_add(uct_marlin_iface_t *iface, uint16_t port, uint64_t imm)
+{
+	struct uct_marlin_job *j;
+
+	if (iface->job_tail - iface->job_head == UM_MAX_JOBS) {
+		um_refuse(iface, port, "a request beyond the reply queue");
+		return NULL;
+	}
+	j = &iface->job[iface->job_tail++ % UM_MAX_JOBS];
+	memset(j, 0, sizeof(*j));
+	j->port = port;
+	j->ep_id = UM_IMM_EP(imm);
+	return j;
 }
 
 static void
@@ -461,14 +494,10 @@ um_rx_get_req(uct_marlin_iface_t *iface, uint16_t port, uint64_t imm,
 		return;
 	}
 	memcpy(&req, m->data, sizeof(req));
-	if (iface->job_tail - iface->job_head == UM_MAX_JOBS) {
-		um_refuse(iface, port, "a get request beyond the response queue");
+	j = um_job_add(iface, port, imm);
+	if (j == NULL)
 		return;
-	}
-	j = &iface->job[iface->job_tail++ % UM_MAX_JOBS];
-	j->port = port;
 	j->req = req.req;
-	j->ep_id = UM_IMM_EP(imm);
 	j->len = req.len;
 	j->addr = req.len <= iface->seg_size - sizeof(struct um_get_resp) ?
 		um_reg_check(req.idx, req.secret, req.addr, req.len) : NULL;
@@ -550,12 +579,17 @@ um_rx(uct_marlin_iface_t *iface, uint16_t port, const struct um_msg *m)
 		if (m->data != NULL)
 			um_rx_get_resp(iface, port, imm, m);
 		return;
-	case UM_FLUSH_REQ:
-		/* Answered in order after every earlier put of the ring. */
-		if (um_send(port, NULL, 0, UM_IMM(UM_FLUSH_ACK, 0, UM_IMM_EP(imm),
-						  UM_IMM_SEQ(imm))) != 0)
-			um_refuse(iface, port, "a flush while the ring back was full (the peer retries)");
+	case UM_FLUSH_REQ: {
+		/* Answered in order after every earlier put and get reply. */
+		struct uct_marlin_job *j = um_job_add(iface, port, imm);
+
+		if (j != NULL) {
+			j->flush_ack = 1;
+			j->req = UM_IMM_SEQ(imm);
+			um_job_run(iface);
+		}
 		return;
+	}
 	case UM_FLUSH_ACK:
 		ep = um_ep_by_id(iface, port, UM_IMM_EP(imm));
 		if (ep == NULL)
@@ -650,6 +684,7 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 		if (n > 0) {
 			um_recv_release(port, (unsigned)n);
 			count += (unsigned)n;
+			iface->rx_msgs += (unsigned)n;
 		}
 	}
 	if (iface->job_head != iface->job_tail)
@@ -875,7 +910,7 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 	memset(self->eps, 0, sizeof(self->eps));
 	self->nb_eps = self->nb_pending = 0;
 	self->job_head = self->job_tail = 0;
-	self->refused = 0;
+	self->refused = self->tx_msgs = self->rx_msgs = 0;
 	now = ucs_get_time();
 	self->next_poll = now;
 	um_channels_poll(self->state);
@@ -896,6 +931,12 @@ static UCS_CLASS_CLEANUP_FUNC(uct_marlin_iface_t)
 	if (self->refused > 0)
 		ucs_diag("marlin: refused %" PRIu64 " messages from peers",
 			 self->refused);
+	/* One line for tests and users who want to see that traffic went
+	 * over Marlin. */
+	if (getenv("MARLIN_UCX_STATS") != NULL)
+		fprintf(stderr, "[marlin ucx] host %u: %" PRIu64 " messages sent, %" PRIu64 " received, %" PRIu64 " refused\n",
+			self->host.port, self->tx_msgs, self->rx_msgs,
+			self->refused);
 	um_channels_close();
 	ucs_free(self->tx_buf);
 }
