@@ -9,6 +9,9 @@
  *   ucp_rma client PORT      puts a pattern into the server's buffer,
  *                            flushes, gets it back and checks it; then
  *                            tells the server, which checks it too
+ *   ucp_rma client PORT loop puts and flushes until an operation fails
+ *                            (the test kills the server): prints
+ *                            "ucp_rma peer error: ..." and exits 3
  * Sizes 8 B .. 256 KiB. Prints "ucp_rma OK". Exit 1 on any mismatch.
  */
 
@@ -68,20 +71,29 @@ recv_blob(int fd, uint32_t *len)
 	return p;
 }
 
-static void
-wait_req(ucp_worker_h w, void *req, const char *what)
+/* Wait for a request to finish; its status. */
+static ucs_status_t
+req_wait(ucp_worker_h w, void *req)
 {
 	ucs_status_t st;
 
 	if (req == NULL)
-		return;
+		return UCS_OK;
 	if (UCS_PTR_IS_ERR(req))
-		die(what, UCS_PTR_STATUS(req));
+		return UCS_PTR_STATUS(req);
 	do {
 		ucp_worker_progress(w);
 		st = ucp_request_check_status(req);
 	} while (st == UCS_INPROGRESS);
 	ucp_request_free(req);
+	return st;
+}
+
+static void
+wait_req(ucp_worker_h w, void *req, const char *what)
+{
+	ucs_status_t st = req_wait(w, req);
+
 	if (st != UCS_OK)
 		die(what, st);
 }
@@ -109,8 +121,8 @@ main(int argc, char **argv)
 	uint8_t *buf;
 	char ack;
 
-	if (argc != 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
-		fprintf(stderr, "usage: ucp_rma server|client PORT\n");
+	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
+		fprintf(stderr, "usage: ucp_rma server|client PORT [loop]\n");
 		return 2;
 	}
 	server = strcmp(argv[1], "server") == 0;
@@ -185,7 +197,10 @@ main(int argc, char **argv)
 		ucp_mem_unmap(ctx, mh);
 		printf("ucp_rma server OK\n");
 	} else {
-		ucp_ep_params_t ep_params = { .field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS };
+		ucp_ep_params_t ep_params = {
+			.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS |
+				      UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE,
+			.err_mode = UCP_ERR_HANDLING_MODE_PEER };
 		ucp_request_param_t rp = { .op_attr_mask = 0 };
 		ucp_rkey_h rk;
 		ucp_ep_h ep;
@@ -212,6 +227,17 @@ main(int argc, char **argv)
 		if (st != UCS_OK)
 			die("ucp_ep_rkey_unpack", st);
 		buf = malloc(BUF_LEN);
+		if (argc > 3 && strcmp(argv[3], "loop") == 0) {
+			printf("ucp_rma looping\n");
+			fflush(stdout);
+			do {
+				st = req_wait(w, ucp_put_nbx(ep, buf, 4096, base, rk, &rp));
+				if (st == UCS_OK)
+					st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
+			} while (st == UCS_OK);
+			printf("ucp_rma peer error: %s\n", ucs_status_string(st));
+			return 3;
+		}
 		for (len = 8; len <= BUF_LEN; len *= 8) {
 			for (i = 0; i < len; i++)
 				buf[i] = pat(len, i);

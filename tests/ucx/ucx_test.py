@@ -9,6 +9,8 @@
   ucx_test.py mpich N         MPICH ping-pong + allreduce on N hosts
   ucx_test.py kill            a rank killed mid-run: the job ends with an
                               error within a bound, nothing left behind
+  ucx_test.py rma_kill        the UCP program's peer killed mid-run: the
+                              survivor's put/flush fail with an error
 
 Every run is forced onto Marlin (UCX_TLS=marlin,self) and each process
 prints how many messages it moved over Marlin (MARLIN_UCX_STATS), which is
@@ -177,6 +179,42 @@ def rma():
     print(out.strip().splitlines()[0])
 
 
+def rma_kill():
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("rk") as f:
+        srv = subprocess.Popen([RUN, "--host", "0", "--hosts", "2", prog, "server", port],
+                               env=env(f.name), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        cli = subprocess.Popen([RUN, "--host", "1", "--hosts", "2", prog, "client", port, "loop"],
+                               env=env(f.name), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+        try:
+            line = cli.stdout.readline()
+            if "looping" not in line:
+                fail("the client did not start its loop: " + line)
+            time.sleep(1.0)
+            t0 = time.time()
+            os.kill(srv.pid, signal.SIGKILL)
+            srv.wait()
+            try:
+                out, _ = cli.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                fail("the survivor still runs 30 s after its peer was killed")
+            took = time.time() - t0
+        finally:
+            for p in (srv, cli):
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+    if cli.returncode != 3 or "ucp_rma peer error" not in out:
+        fail("survivor rc %d (expected 3, a peer error)" % cli.returncode, out)
+    print("rma_kill: %s after %.2f s" % (
+        [l for l in out.splitlines() if "peer error" in l][0], took))
+
+
 def build_mpi(flavour, tmp):
     cc = {"openmpi": "mpicc.openmpi", "mpich": "mpicc.mpich"}[flavour]
     need(cc, "mpirun." + flavour)
@@ -271,6 +309,8 @@ def main():
         mpi(what, int(sys.argv[2]) if len(sys.argv) > 2 else 2)
     elif what == "kill":
         kill()
+    elif what == "rma_kill":
+        rma_kill()
     else:
         print(__doc__)
         return 2
