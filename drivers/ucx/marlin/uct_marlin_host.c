@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -118,28 +119,14 @@ um_host_init(void)
 	const char *fabric = getenv("MARLIN_FABRIC");
 	const char *devargs = getenv("MARLIN_DEVARGS");
 	const char *eal_args = getenv("MARLIN_EAL_ARGS");
-	unsigned long host, hosts = 8;
-	int argc = 0, huge = 0, rc, dev;
+	const char *device = getenv("MARLIN_NTB_DEVICE");
+	unsigned long host = 0, hosts = 8;
+	int argc = 0, huge = 0, rc, dev, soft;
 	char *tok, *save = NULL;
 	const char *f;
 
 	if (fabric == NULL || *fabric == '\0')
 		return -ENODEV;
-	rc = um_env_uint("MARLIN_HOST", UM_MAX_HOSTS - 1, &host);
-	if (rc == -ENOENT) {
-		UM_EARLY_ERR("MARLIN_FABRIC is set but MARLIN_HOST is not: give every process its host id (marlin-run does it from the MPI rank)");
-		return -EINVAL;
-	}
-	if (rc != 0)
-		return rc;
-	rc = um_env_uint("MARLIN_HOSTS", UM_MAX_HOSTS, &hosts);
-	if (rc == -EINVAL)
-		return rc;
-	if (hosts < 2 || host >= hosts) {
-		UM_EARLY_ERR("MARLIN_HOST=%lu must be below MARLIN_HOSTS=%lu (at least 2)",
-			     host, hosts);
-		return -EINVAL;
-	}
 	if (strlen(fabric) >= sizeof(um.info.fabric)) {
 		UM_EARLY_ERR("MARLIN_FABRIC='%s' is too long", fabric);
 		return -EINVAL;
@@ -149,19 +136,47 @@ um_host_init(void)
 			UM_EARLY_ERR("MARLIN_FABRIC='%s' contains '%c'", fabric, *f);
 			return -EINVAL;
 		}
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=ucx-%s-%lu", fabric, host);
+	/* Without MARLIN_NTB_DEVICE this process is a software host
+	 * (ntb_shm); with it, the EAL probes that device (silicon, ivshmem)
+	 * as MARLIN_EAL_ARGS say, and the device tells the host id. */
+	soft = device == NULL || *device == '\0';
+	if (soft) {
+		rc = um_env_uint("MARLIN_HOST", UM_MAX_HOSTS - 1, &host);
+		if (rc == -ENOENT) {
+			UM_EARLY_ERR("MARLIN_FABRIC is set but MARLIN_HOST is not: give every process its host id (marlin-run does it from the MPI rank)");
+			return -EINVAL;
+		}
+		if (rc != 0)
+			return rc;
+		rc = um_env_uint("MARLIN_HOSTS", UM_MAX_HOSTS, &hosts);
+		if (rc == -EINVAL)
+			return rc;
+		if (hosts < 2 || host >= hosts) {
+			UM_EARLY_ERR("MARLIN_HOST=%lu must be below MARLIN_HOSTS=%lu (at least 2)",
+				     host, hosts);
+			return -EINVAL;
+		}
+		device = "ntb_shm_ucx";
+		snprintf(prefix, sizeof(prefix), "--file-prefix=ucx-%s-%lu",
+			 fabric, host);
+		snprintf(vdev, sizeof(vdev), "--vdev=%s,fabric=%s,host=%lu,hosts=%lu%s%s",
+			 device, fabric, host, hosts,
+			 devargs != NULL && *devargs != '\0' ? "," : "",
+			 devargs != NULL ? devargs : "");
+	} else {
+		snprintf(prefix, sizeof(prefix), "--file-prefix=ucx-%s-p%d",
+			 fabric, (int)getpid());
+	}
 	um_lcores_arg(lcores, sizeof(lcores));
-	snprintf(vdev, sizeof(vdev), "--vdev=ntb_shm_ucx,fabric=%s,host=%lu,hosts=%lu%s%s",
-		 fabric, host, hosts, devargs != NULL && *devargs != '\0' ? "," : "",
-		 devargs != NULL ? devargs : "");
 	argv[argc++] = (char *)(uintptr_t)"uct_marlin";
 	argv[argc++] = prefix;
 	argv[argc++] = lcores;
-	argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	argv[argc++] = (char *)(uintptr_t)"--no-telemetry";
 	argv[argc++] = (char *)(uintptr_t)"--log-level=lib.eal:warning";
-	argv[argc++] = vdev;
+	if (soft) {
+		argv[argc++] = (char *)(uintptr_t)"--no-pci";
+		argv[argc++] = vdev;
+	}
 	if (eal_args != NULL) {
 		snprintf(extra, sizeof(extra), "%s", eal_args);
 		for (tok = strtok_r(extra, " ", &save); tok != NULL;
@@ -170,7 +185,7 @@ um_host_init(void)
 				huge = 1;
 				continue;
 			}
-			if (argc >= UM_MAX_ARGS - 1) {
+			if (argc >= UM_MAX_ARGS - 2) {
 				UM_EARLY_ERR("MARLIN_EAL_ARGS has too many arguments");
 				return -EINVAL;
 			}
@@ -184,19 +199,26 @@ um_host_init(void)
 	argv[argc] = NULL;
 
 	if (rte_eal_init(argc, argv) < 0) {
-		UM_EARLY_ERR("EAL start failed (%s) with: %s %s %s --no-pci %s%s%s",
-			     rte_strerror(rte_errno), prefix, lcores, vdev,
-			     huge ? "--in-memory " : "--no-huge --no-shconf ",
-			     eal_args != NULL ? "MARLIN_EAL_ARGS=" : "",
+		UM_EARLY_ERR("EAL start failed (%s) with: %s %s %s%s%s%s%s",
+			     rte_strerror(rte_errno), prefix, lcores,
+			     soft ? vdev : "",
+			     huge ? " --in-memory" : " --no-huge --no-shconf",
+			     soft ? " --no-pci" : "",
+			     eal_args != NULL ? " MARLIN_EAL_ARGS=" : "",
 			     eal_args != NULL ? eal_args : "");
 		return -EIO;
 	}
+	/* Nothing lives in the runtime directory of this configuration:
+	 * leave none behind (fails harmlessly when something does). */
+	rmdir(rte_eal_get_runtime_dir());
 	rc = rte_log_register_type_and_pick_level("pmd.ucx.marlin", RTE_LOG_NOTICE);
 	if (rc >= 0)
 		um_logtype = rc;
-	dev = rte_marlin_ntb_get_by_name("ntb_shm_ucx");
+	dev = rte_marlin_ntb_get_by_name(device);
 	if (dev < 0) {
-		UM_LOG(ERR, "no NTB device ntb_shm_ucx after EAL start: %s",
+		UM_LOG(ERR, "no NTB device %s after EAL start (%s): %s", device,
+		       soft ? "the ntb_shm vdev failed" :
+		       "MARLIN_EAL_ARGS must make the EAL probe it",
 		       strerror(-dev));
 		return -EIO;
 	}
@@ -207,12 +229,19 @@ um_host_init(void)
 		UM_LOG(ERR, "cannot enable the NTB link: %s", strerror(-rc));
 		return -EIO;
 	}
+	rc = rte_marlin_ntb_port_number(um.ntb_id);
+	if (rc < 0 || rc >= UM_MAX_HOSTS) {
+		UM_LOG(ERR, "%s: port number %d is outside 0..%d", device, rc,
+		       UM_MAX_HOSTS - 1);
+		return -EIO;
+	}
 	um.info.fabric_id = um_fnv(fabric);
-	um.info.port = (uint16_t)host;
-	um.info.hosts = (uint16_t)hosts;
+	um.info.port = (uint16_t)rc;
+	um.info.hosts = (uint16_t)(rte_marlin_ntb_peer_port_count(um.ntb_id) + 1);
 	snprintf(um.info.fabric, sizeof(um.info.fabric), "%s", fabric);
-	snprintf(um.info.device, sizeof(um.info.device), "ntb_shm_ucx");
-	UM_LOG(INFO, "host %lu of %lu on fabric %s", host, hosts, fabric);
+	snprintf(um.info.device, sizeof(um.info.device), "%s", device);
+	UM_LOG(INFO, "host %u of %u on fabric %s (device %s)", um.info.port,
+	       um.info.hosts, fabric, device);
 	return 0;
 }
 

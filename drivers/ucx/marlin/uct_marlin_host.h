@@ -21,6 +21,10 @@
  *   MARLIN_HOSTS    host ids on the fabric (default 8)
  *   MARLIN_DEVARGS  more ntb_shm devargs, e.g. "mw_size=8M,dir=/dev/shm"
  *   MARLIN_EAL_ARGS more EAL arguments, space-separated (e.g. "--huge")
+ *   MARLIN_NTB_DEVICE use this NTB device (silicon, ivshmem) instead of an
+ *                   ntb_shm software host; MARLIN_EAL_ARGS must make the
+ *                   EAL probe it (e.g. "-a 0000:af:00.0 -d librte_ntb_intel.so");
+ *                   the host id is the device's port number
  *
  * Threads: every call comes from the UCX worker's progress thread (the
  * transport does not support UCS_THREAD_MODE_MULTI).
