@@ -87,9 +87,14 @@ if [ "$with_ucx" -eq 1 ]; then
 	find_missing "${ucx_pkgs[@]}"
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "installing for the UCX transport: ${missing[*]}"
+		# The package lists may be stale: update once if the first
+		# try fails.
 		if { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; } &&
-		   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-			--no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+		   { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+		     { $SUDO apt-get update -qq &&
+		       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null 2>&1; }; }; then
 			:
 		else
 			log "warning: could not install ${missing[*]}: the UCX transport will not be built"
