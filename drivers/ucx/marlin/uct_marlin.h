@@ -57,6 +57,7 @@ struct uct_marlin_get {
 	uct_unpack_callback_t unpack;  /* bcopy */
 	void *arg;                     /* bcopy: unpack arg; zcopy: buffer */
 	uint32_t len;
+	uint32_t got;                  /* bytes arrived so far */
 	uint8_t busy;
 };
 
@@ -92,8 +93,11 @@ struct uct_marlin_job {
 	uint32_t req;
 	uint16_t ep_id;
 	int32_t status;
-	const void *addr;
+	uint32_t idx;          /* get: registration, checked for every piece */
+	uint64_t secret;
+	uint64_t addr;
 	uint32_t len;
+	uint32_t sent;         /* get: bytes answered so far */
 };
 
 typedef struct uct_marlin_iface {

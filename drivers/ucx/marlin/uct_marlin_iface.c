@@ -227,7 +227,8 @@ um_get_post(uct_marlin_ep_t *ep, void *unpack_or_null, void *arg, size_t len,
 	ucs_status_t st;
 	unsigned slot;
 
-	UCT_CHECK_LENGTH(len, 0, iface->seg_size - sizeof(struct um_get_resp),
+	UCT_CHECK_LENGTH(len, 0, unpack_or_null != NULL ?
+			 iface->seg_size - sizeof(struct um_get_resp) : UM_GET_MAX,
 			 "get");
 	if (ep->gets_out == UM_MAX_GETS)
 		return UCS_ERR_NO_RESOURCE;
@@ -247,6 +248,7 @@ um_get_post(uct_marlin_ep_t *ep, void *unpack_or_null, void *arg, size_t len,
 	ep->gets[slot].unpack = (uct_unpack_callback_t)unpack_or_null;
 	ep->gets[slot].arg = arg;
 	ep->gets[slot].len = (uint32_t)len;
+	ep->gets[slot].got = 0;
 	ep->gets_out++;
 	ep->get_issued++;
 	return UCS_INPROGRESS;
@@ -437,10 +439,13 @@ um_refuse(uct_marlin_iface_t *iface, uint16_t port, const char *what)
 static void
 um_job_run(uct_marlin_iface_t *iface)
 {
+	size_t piece_max = iface->seg_size - sizeof(struct um_get_resp);
+
 	while (iface->job_head != iface->job_tail) {
 		struct uct_marlin_job *j = &iface->job[iface->job_head % UM_MAX_JOBS];
 		struct um_get_resp *r = iface->tx_buf;
-		uint32_t len = j->status == 0 ? j->len : 0;
+		uint32_t len = 0;
+		const void *src = NULL;
 		int rc;
 
 		if (iface->state[j->port] != UM_PEER_UP) {
@@ -451,17 +456,32 @@ um_job_run(uct_marlin_iface_t *iface)
 			rc = um_send(j->port, NULL, 0,
 				     UM_IMM(UM_FLUSH_ACK, 0, j->ep_id, j->req));
 		} else {
+			if (j->status == 0) {
+				len = (uint32_t)ucs_min(piece_max, (size_t)(j->len - j->sent));
+				/* Checked again for every piece: the owner may
+				 * have deregistered the memory meanwhile. */
+				src = um_reg_check(j->idx, j->secret,
+						   j->addr + j->sent, len);
+				if (src == NULL) {
+					j->status = -EACCES;
+					len = 0;
+				}
+			}
 			r->req = j->req;
 			r->status = j->status;
+			r->offset = j->sent;
+			r->reserved = 0;
 			if (len > 0)
-				memcpy(r + 1, j->addr, len);
+				memcpy(r + 1, src, len);
 			rc = um_send(j->port, r, (uint32_t)sizeof(*r) + len,
 				     UM_IMM(UM_GET_RESP, 0, j->ep_id, 0));
 		}
 		if (rc != 0)
 			return;  /* ring full: later */
 		iface->tx_msgs++;
-		iface->job_head++;
+		j->sent += len;
+		if (j->flush_ack || j->status != 0 || j->sent == j->len)
+			iface->job_head++;
 	}
 }
 
@@ -499,10 +519,13 @@ um_rx_get_req(uct_marlin_iface_t *iface, uint16_t port, uint64_t imm,
 		return;
 	j->req = req.req;
 	j->len = req.len;
-	j->addr = req.len <= iface->seg_size - sizeof(struct um_get_resp) ?
-		um_reg_check(req.idx, req.secret, req.addr, req.len) : NULL;
-	j->status = j->addr != NULL ? 0 : -EACCES;
-	if (j->addr == NULL)
+	j->idx = req.idx;
+	j->secret = req.secret;
+	j->addr = req.addr;
+	j->status = req.len > 0 && req.len <= UM_GET_MAX &&
+		um_reg_check(req.idx, req.secret, req.addr, req.len) != NULL ?
+		0 : -EACCES;
+	if (j->status != 0)
 		um_refuse(iface, port, "a get outside its registration");
 }
 
@@ -514,25 +537,36 @@ um_rx_get_resp(uct_marlin_iface_t *iface, uint16_t port, uint64_t imm,
 	struct um_get_resp r;
 	struct uct_marlin_get *g;
 	ucs_status_t st;
+	uint32_t dlen;
 
 	if (ep == NULL || m->len < sizeof(r)) {
 		um_refuse(iface, port, "a get response for no request");
 		return;
 	}
 	memcpy(&r, m->data, sizeof(r));
-	if (r.req >= UM_MAX_GETS || !ep->gets[r.req].busy ||
-			(r.status == 0 && m->len != sizeof(r) + ep->gets[r.req].len)) {
+	dlen = m->len - (uint32_t)sizeof(r);
+	if (r.req >= UM_MAX_GETS || !ep->gets[r.req].busy) {
 		um_refuse(iface, port, "a get response for no request");
 		return;
 	}
 	g = &ep->gets[r.req];
-	st = r.status == 0 ? UCS_OK : UCS_ERR_INVALID_ADDR;
-	if (st == UCS_OK) {
-		if (g->unpack != NULL)
-			g->unpack(g->arg, (const uint8_t *)m->data + sizeof(r), g->len);
-		else
-			memcpy(g->arg, (const uint8_t *)m->data + sizeof(r), g->len);
+	if (r.status == 0 && (r.offset != g->got || dlen == 0 ||
+			      dlen > g->len - g->got ||
+			      (g->unpack != NULL && dlen != g->len))) {
+		um_refuse(iface, port, "a get response piece out of place");
+		return;
 	}
+	if (r.status == 0) {
+		if (g->unpack != NULL)
+			g->unpack(g->arg, (const uint8_t *)m->data + sizeof(r), dlen);
+		else
+			memcpy((uint8_t *)g->arg + g->got,
+			       (const uint8_t *)m->data + sizeof(r), dlen);
+		g->got += dlen;
+		if (g->got < g->len)
+			return;  /* more pieces to come */
+	}
+	st = r.status == 0 ? UCS_OK : UCS_ERR_INVALID_ADDR;
 	g->busy = 0;
 	ep->gets_out--;
 	ep->get_done++;
@@ -786,7 +820,7 @@ uct_marlin_iface_query(uct_iface_h tl_iface, uct_iface_attr_t *attr)
 
 	attr->cap.get.max_bcopy = get_max;
 	attr->cap.get.min_zcopy = 0;
-	attr->cap.get.max_zcopy = get_max;
+	attr->cap.get.max_zcopy = UM_GET_MAX;
 	attr->cap.get.opt_zcopy_align = 1;
 	attr->cap.get.align_mtu = 1;
 	attr->cap.get.max_iov = 1;

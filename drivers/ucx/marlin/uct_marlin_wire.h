@@ -70,11 +70,20 @@ struct um_get_req {
 };
 static_assert(sizeof(struct um_get_req) == 32, "get request layout");
 
-/** A get response: on success @c len bytes of data follow. */
+/**
+ * A piece of a get response: on success @c len bytes of data follow, to be
+ * placed at @c offset of the requested range. Pieces of one request come
+ * in order and cover the range; an error ends the request at once.
+ */
 struct um_get_resp {
 	uint32_t req;
 	int32_t status;    /**< 0, or -EACCES (refused by the owner) */
+	uint32_t offset;   /**< of this piece in the requested range */
+	uint32_t reserved;
 };
-static_assert(sizeof(struct um_get_resp) == 8, "get response layout");
+static_assert(sizeof(struct um_get_resp) == 16, "get response layout");
+
+/** Largest get (answered in pieces of one message each). */
+#define UM_GET_MAX (256u << 10)
 
 #endif /* UCT_MARLIN_WIRE_H */
