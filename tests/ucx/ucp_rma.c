@@ -6,6 +6,8 @@
  * UCP one-sided check over the Marlin transport (tests/ucx/ucx_test.py).
  *   ucp_rma server PORT      maps a buffer, sends its worker address and
  *                            rkey over a localhost TCP socket, waits
+ *                            (sleeping in poll() on the worker's event fd
+ *                            between bursts of progress)
  *   ucp_rma client PORT      puts a pattern into the server's buffer,
  *                            flushes, gets it back and checks it; then
  *                            tells the server, which checks it too
@@ -17,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,7 +120,8 @@ main(int argc, char **argv)
 	ucp_address_t *addr;
 	size_t addr_len, i, len;
 	ucs_status_t st;
-	int server, fd, one = 1;
+	int server, fd, one = 1, efd;
+	unsigned long sleeps = 0;
 	uint8_t *buf;
 	char ack;
 
@@ -126,6 +130,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	server = strcmp(argv[1], "server") == 0;
+	if (server)
+		params.features |= UCP_FEATURE_WAKEUP;
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
@@ -172,8 +178,14 @@ main(int argc, char **argv)
 		send_blob(fd, addr, (uint32_t)addr_len);
 		send_blob(fd, rkey, (uint32_t)rkey_len);
 		xfer(fd, &base, sizeof(base), 1);
-		/* Serve (progress) until the client says it is done. */
+		/* Serve until the client says it is done: progress, then
+		 * sleep on the worker's event fd (and the socket). */
+		st = ucp_worker_get_efd(w, &efd);
+		if (st != UCS_OK)
+			die("ucp_worker_get_efd", st);
 		for (;;) {
+			struct pollfd pfd[2] = { { .fd = efd, .events = POLLIN },
+						 { .fd = fd, .events = POLLIN } };
 			ssize_t n = recv(fd, &ack, 1, MSG_DONTWAIT);
 
 			if (n == 1)
@@ -182,7 +194,20 @@ main(int argc, char **argv)
 				fprintf(stderr, "ucp_rma: client went away\n");
 				return 1;
 			}
-			ucp_worker_progress(w);
+			while (ucp_worker_progress(w) != 0)
+				;
+			st = ucp_worker_arm(w);
+			if (st == UCS_ERR_BUSY)
+				continue;
+			if (st != UCS_OK)
+				die("ucp_worker_arm", st);
+			/* Only the event fd or the socket may wake us: a
+			 * transport that never signals leaves us here. */
+			if (poll(pfd, 2, 10000) == 0) {
+				fprintf(stderr, "ucp_rma server: no event for 10 s while the client waits\n");
+				return 1;
+			}
+			sleeps++;
 		}
 		len = BUF_LEN;
 		buf = ma.address;
@@ -195,7 +220,7 @@ main(int argc, char **argv)
 		xfer(fd, &ack, 1, 1);
 		ucp_rkey_buffer_release(rkey);
 		ucp_mem_unmap(ctx, mh);
-		printf("ucp_rma server OK\n");
+		printf("ucp_rma server OK (slept %lu times)\n", sleeps);
 	} else {
 		ucp_ep_params_t ep_params = {
 			.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS |

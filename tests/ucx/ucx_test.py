@@ -176,7 +176,8 @@ def rma():
     if "ucp_rma OK" not in out or "ucp_rma server OK" not in sout:
         fail("no OK line", sout + out)
     check_stats(sout + out, 2)
-    print(out.strip().splitlines()[0])
+    print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
+    print([l for l in sout.splitlines() if "server OK" in l][0])
 
 
 def rma_kill():

@@ -117,6 +117,8 @@ typedef struct uct_marlin_iface {
 	struct uct_marlin_job job[UM_MAX_JOBS];
 	unsigned job_head, job_tail;
 	uint64_t refused;
+	int event_fd;                 /* timerfd, -1 until asked for */
+	unsigned last_rx;             /* messages the last progress got */
 	uint64_t tx_msgs;             /* messages sent */
 	uint64_t rx_msgs;             /* messages received */
 } uct_marlin_iface_t;

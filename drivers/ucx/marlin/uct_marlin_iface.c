@@ -14,10 +14,13 @@
  * once every earlier put is in place.
  */
 
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include <ucs/sys/string.h>
 #include <ucs/time/time.h>
@@ -45,7 +48,8 @@ static ucs_config_field_t uct_marlin_iface_config_table[] = {
 	 ucs_offsetof(uct_marlin_iface_config_t, connect_timeout),
 	 UCS_CONFIG_TYPE_TIME},
 	{"POLL_INTERVAL", "1ms",
-	 "How often progress drives the channels (link state, handshakes).",
+	 "How often progress drives the channels (link state, handshakes), and\n"
+	 "the tick of the event fd.",
 	 ucs_offsetof(uct_marlin_iface_config_t, poll_interval),
 	 UCS_CONFIG_TYPE_TIME},
 	{NULL}
@@ -725,6 +729,7 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 		um_job_run(iface);
 	if (iface->nb_pending > 0)
 		um_pending_dispatch(iface);
+	iface->last_rx = count;
 	return count;
 }
 
@@ -783,6 +788,63 @@ static UCS_CLASS_DEFINE_NEW_FUNC(uct_marlin_ep_t, uct_ep_t,
 				 const uct_ep_params_t *);
 static UCS_CLASS_DEFINE_DELETE_FUNC(uct_marlin_ep_t, uct_ep_t);
 
+/* ---- events ----------------------------------------------------------- */
+
+/*
+ * The software NTB raises no interrupt a process could sleep on, so the
+ * event fd is a timer that fires every POLL_INTERVAL: a program waiting in
+ * ucp_worker_wait() sleeps in those steps instead of spinning, and sees a
+ * message at most one interval late.
+ */
+static ucs_status_t
+uct_marlin_iface_event_fd_get(uct_iface_h tl_iface, int *fd_p)
+{
+	uct_marlin_iface_t *iface = ucs_derived_of(tl_iface, uct_marlin_iface_t);
+	struct itimerspec its;
+	double sec = ucs_time_to_sec(iface->poll_interval);
+
+	if (iface->event_fd < 0) {
+		iface->event_fd = timerfd_create(CLOCK_MONOTONIC,
+						 TFD_NONBLOCK | TFD_CLOEXEC);
+		if (iface->event_fd < 0) {
+			ucs_error("marlin: timerfd_create: %m");
+			return UCS_ERR_IO_ERROR;
+		}
+		memset(&its, 0, sizeof(its));
+		its.it_interval.tv_sec = (time_t)sec;
+		its.it_interval.tv_nsec = (long)((sec - (time_t)sec) * 1e9);
+		if (its.it_interval.tv_sec == 0 && its.it_interval.tv_nsec == 0)
+			its.it_interval.tv_nsec = 1000000;
+		its.it_value = its.it_interval;
+		if (timerfd_settime(iface->event_fd, 0, &its, NULL) != 0) {
+			ucs_error("marlin: timerfd_settime: %m");
+			close(iface->event_fd);
+			iface->event_fd = -1;
+			return UCS_ERR_IO_ERROR;
+		}
+	}
+	*fd_p = iface->event_fd;
+	return UCS_OK;
+}
+
+static ucs_status_t
+uct_marlin_iface_event_arm(uct_iface_h tl_iface, unsigned events)
+{
+	uct_marlin_iface_t *iface = ucs_derived_of(tl_iface, uct_marlin_iface_t);
+	uint64_t ticks;
+
+	(void)events;
+	/* Traffic just now, or requests waiting for room: keep polling. */
+	if (iface->last_rx > 0 || iface->nb_pending > 0 ||
+			iface->job_head != iface->job_tail)
+		return UCS_ERR_BUSY;
+	if (iface->event_fd >= 0 &&
+			read(iface->event_fd, &ticks, sizeof(ticks)) < 0 &&
+			errno != EAGAIN)
+		return UCS_ERR_IO_ERROR;
+	return UCS_OK;
+}
+
 /* ---- interface ---------------------------------------------------------- */
 
 static ucs_status_t
@@ -803,6 +865,9 @@ uct_marlin_iface_query(uct_iface_h tl_iface, uct_iface_attr_t *attr)
 			  UCT_IFACE_FLAG_GET_ZCOPY | UCT_IFACE_FLAG_PENDING |
 			  UCT_IFACE_FLAG_CB_SYNC |
 			  UCT_IFACE_FLAG_ERRHANDLE_PEER_FAILURE;
+	attr->cap.event_flags = UCT_IFACE_FLAG_EVENT_SEND_COMP |
+				UCT_IFACE_FLAG_EVENT_RECV |
+				UCT_IFACE_FLAG_EVENT_FD;
 
 	attr->cap.am.max_short = iface->seg_size - sizeof(uint64_t);
 	attr->cap.am.max_bcopy = iface->seg_size;
@@ -945,6 +1010,8 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 	self->nb_eps = self->nb_pending = 0;
 	self->job_head = self->job_tail = 0;
 	self->refused = self->tx_msgs = self->rx_msgs = 0;
+	self->event_fd = -1;
+	self->last_rx = 0;
 	now = ucs_get_time();
 	self->next_poll = now;
 	um_channels_poll(self->state);
@@ -972,6 +1039,8 @@ static UCS_CLASS_CLEANUP_FUNC(uct_marlin_iface_t)
 			self->host.port, self->tx_msgs, self->rx_msgs,
 			self->refused);
 	um_channels_close();
+	if (self->event_fd >= 0)
+		close(self->event_fd);
 	ucs_free(self->tx_buf);
 }
 
@@ -1002,6 +1071,8 @@ static uct_iface_ops_t uct_marlin_iface_ops = {
 	.iface_progress_enable = uct_base_iface_progress_enable,
 	.iface_progress_disable = uct_base_iface_progress_disable,
 	.iface_progress = uct_marlin_iface_progress,
+	.iface_event_fd_get = uct_marlin_iface_event_fd_get,
+	.iface_event_arm = uct_marlin_iface_event_arm,
 	.iface_close = UCS_CLASS_DELETE_FUNC_NAME(uct_marlin_iface_t),
 	.iface_query = uct_marlin_iface_query,
 	.iface_get_device_address = uct_marlin_iface_get_device_address,
