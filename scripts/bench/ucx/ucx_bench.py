@@ -25,7 +25,8 @@ Per round:
                                    [--cores A,B] [--quiet-wait S]
 
 Needs a build with the transport (scripts/setup.sh --build-dir build); the
-default build dir is build/. Writes doc/benchmarks/ucx.md and ucx.json.
+default build dir is build/. Writes doc/benchmarks/ucx.md and ucx.json
+after every round (a round takes 3-10 minutes, depending on the load).
 Everything started is stopped and fabric files removed, also on Ctrl-C.
 """
 
@@ -278,12 +279,13 @@ def main():
             for test, size in MPI_TESTS:
                 for way in ways:
                     ctx.measure("mpi_" + test, way, size, lambda: ctx.mpi(test, size, way, exe))
-        seconds = time.time() - t0
-        with open(a.out_json, "w") as f:
-            json.dump({"started": started, "runs": ctx.runs}, f, indent=1)
-        write_md(a.out_md, ctx, " ".join([os.path.relpath(sys.argv[0], TOP)] + sys.argv[1:]),
-                 started, seconds, quiet)
-        log("wrote %s and %s" % (a.out_md, a.out_json))
+            # After every round, so a stopped run still leaves its figures.
+            with open(a.out_json, "w") as f:
+                json.dump({"started": started, "rounds_done": rnd + 1,
+                           "runs": ctx.runs}, f, indent=1)
+            write_md(a.out_md, ctx, " ".join([os.path.relpath(sys.argv[0], TOP)] + sys.argv[1:]),
+                     started, time.time() - t0, quiet)
+            log("round %d: wrote %s and %s" % (rnd + 1, a.out_md, a.out_json))
     finally:
         hb.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
