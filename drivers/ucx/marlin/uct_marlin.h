@@ -71,6 +71,8 @@ typedef struct uct_marlin_ep {
 	uct_base_ep_t super;
 	uint16_t port;
 	uint16_t id;                 /* slot in the interface's table */
+	uint32_t gen;                /* tells this endpoint from earlier ones
+					of the same id */
 	uint8_t failed;
 	uint8_t was_up;
 	ucs_time_t created;
@@ -98,6 +100,7 @@ struct uct_marlin_job {
 	uint64_t addr;
 	uint32_t len;
 	uint32_t sent;         /* get: bytes answered so far */
+	uint32_t gen;          /* get: the requester's endpoint generation */
 };
 
 typedef struct uct_marlin_iface {
@@ -113,6 +116,7 @@ typedef struct uct_marlin_iface {
 	unsigned nb_ports;
 	uct_marlin_ep_t *eps[UM_MAX_EPS];
 	unsigned nb_eps;
+	uint32_t ep_gen;              /* generations handed out */
 	unsigned nb_pending;          /* endpoints with pending requests */
 	struct uct_marlin_job job[UM_MAX_JOBS];
 	unsigned job_head, job_tail;

@@ -244,7 +244,8 @@ um_get_post(uct_marlin_ep_t *ep, void *unpack_or_null, void *arg, size_t len,
 	req.secret = rk->w.secret;
 	req.addr = remote_addr;
 	req.req = slot;
-	st = um_ep_send(ep, &req, sizeof(req), UM_IMM(UM_GET_REQ, 0, ep->id, 0));
+	st = um_ep_send(ep, &req, sizeof(req),
+			UM_IMM(UM_GET_REQ, 0, ep->id, ep->gen));
 	if (st != UCS_OK)
 		return st;
 	ep->gets[slot].busy = 1;
@@ -478,7 +479,7 @@ um_job_run(uct_marlin_iface_t *iface)
 			if (len > 0)
 				memcpy(r + 1, src, len);
 			rc = um_send(j->port, r, (uint32_t)sizeof(*r) + len,
-				     UM_IMM(UM_GET_RESP, 0, j->ep_id, 0));
+				     UM_IMM(UM_GET_RESP, 0, j->ep_id, j->gen));
 		}
 		if (rc != 0)
 			return;  /* ring full: later */
@@ -522,6 +523,7 @@ um_rx_get_req(uct_marlin_iface_t *iface, uint16_t port, uint64_t imm,
 	if (j == NULL)
 		return;
 	j->req = req.req;
+	j->gen = UM_IMM_SEQ(imm);
 	j->len = req.len;
 	j->idx = req.idx;
 	j->secret = req.secret;
@@ -549,7 +551,10 @@ um_rx_get_resp(uct_marlin_iface_t *iface, uint16_t port, uint64_t imm,
 	}
 	memcpy(&r, m->data, sizeof(r));
 	dlen = m->len - (uint32_t)sizeof(r);
-	if (r.req >= UM_MAX_GETS || !ep->gets[r.req].busy) {
+	/* The generation tells a reply to an endpoint since destroyed (whose
+	 * id was reused) from one to this endpoint. */
+	if (r.req >= UM_MAX_GETS || !ep->gets[r.req].busy ||
+			UM_IMM_SEQ(imm) != ep->gen) {
 		um_refuse(iface, port, "a get response for no request");
 		return;
 	}
@@ -587,7 +592,8 @@ um_rx(uct_marlin_iface_t *iface, uint16_t port, const struct um_msg *m)
 
 	switch (UM_IMM_KIND(imm)) {
 	case UM_AM:
-		if (m->data == NULL)
+		/* The id indexes UCX's handler table: a peer's value. */
+		if (m->data == NULL || UM_IMM_AM_ID(imm) >= UCT_AM_ID_MAX)
 			break;
 		uct_iface_invoke_am(&iface->super, UM_IMM_AM_ID(imm),
 				    (void *)(uintptr_t)m->data, m->len, 0);
@@ -759,6 +765,7 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_ep_t, const uct_ep_params_t *params)
 	UCS_CLASS_CALL_SUPER_INIT(uct_base_ep_t, &iface->super);
 	self->port = port;
 	self->id = (uint16_t)i;
+	self->gen = ++iface->ep_gen;
 	self->failed = 0;
 	self->was_up = iface->state[port] == UM_PEER_UP;
 	self->created = ucs_get_time();
@@ -1010,6 +1017,9 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 	self->nb_eps = self->nb_pending = 0;
 	self->job_head = self->job_tail = 0;
 	self->refused = self->tx_msgs = self->rx_msgs = 0;
+	/* Not 0: replies meant for an earlier interface of this process
+	 * (the channels outlive it) must not match. */
+	self->ep_gen = (uint32_t)ucs_get_time();
 	self->event_fd = -1;
 	self->last_rx = 0;
 	now = ucs_get_time();

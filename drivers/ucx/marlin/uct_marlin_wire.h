@@ -12,7 +12,8 @@
  *
  * Immediate: bits 0..7 kind (enum um_kind), 8..15 active message id (AM
  * only), 16..31 the sender's endpoint id (requests that are answered),
- * 32..63 a sequence number (FLUSH_*). Every field is checked by the
+ * 32..63 a sequence number (FLUSH_*) or the endpoint's generation
+ * (GET_*), echoed in the answer. Every field is checked by the
  * receiver before use: a peer is untrusted.
  */
 
