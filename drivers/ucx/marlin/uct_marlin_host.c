@@ -323,6 +323,17 @@ um_channels_poll(int8_t state[UM_MAX_HOSTS])
 	}
 }
 
+const char *
+um_peer_error(int port)
+{
+	struct rte_marlin_hrdma_info info;
+
+	if (port < 0 || port >= UM_MAX_HOSTS || um.peer[port].ch == NULL ||
+			rte_marlin_hrdma_channel_info(um.peer[port].ch, &info) != 0)
+		return "no channel to that host";
+	return info.error;
+}
+
 int
 um_send(int port, const void *buf, uint32_t len, uint64_t imm)
 {

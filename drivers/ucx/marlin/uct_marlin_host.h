@@ -87,6 +87,9 @@ void um_channels_close(void);
  */
 void um_channels_poll(int8_t state[UM_MAX_HOSTS]);
 
+/** Why the channel to @p port is not up (static text), or NULL. */
+const char *um_peer_error(int port);
+
 /**
  * Send one message to @p port.
  * @return 0; -ENOSPC (ring full: retry later), -ENOLINK (not up),

@@ -952,8 +952,14 @@ uct_marlin_iface_is_reachable(const uct_iface_h tl_iface,
 		if (iface->state[port] == UM_PEER_DOWN)
 			sched_yield();
 	}
-	return iface->state[port] == UM_PEER_UP ||
-	       iface->state[port] == UM_PEER_NEGOTIATING;
+	if (iface->state[port] == UM_PEER_UP ||
+			iface->state[port] == UM_PEER_NEGOTIATING)
+		return 1;
+	ucs_diag("marlin: host %u unreachable from host %u: link %s (%s)", port,
+		 iface->host.port,
+		 iface->state[port] == UM_PEER_DOWN ? "down" : "in error",
+		 um_peer_error(port) != NULL ? um_peer_error(port) : "no detail");
+	return 0;
 }
 
 static ucs_status_t
