@@ -955,7 +955,7 @@ uct_marlin_iface_is_reachable(const uct_iface_h tl_iface,
 	if (iface->state[port] == UM_PEER_UP ||
 			iface->state[port] == UM_PEER_NEGOTIATING)
 		return 1;
-	ucs_diag("marlin: host %u unreachable from host %u: link %s (%s)", port,
+	ucs_warn("marlin: host %u unreachable from host %u: link %s (%s)", port,
 		 iface->host.port,
 		 iface->state[port] == UM_PEER_DOWN ? "down" : "in error",
 		 um_peer_error(port) != NULL ? um_peer_error(port) : "no detail");
