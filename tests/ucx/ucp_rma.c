@@ -11,6 +11,8 @@
  *   ucp_rma client PORT      puts a pattern into the server's buffer,
  *                            flushes, gets it back and checks it; then
  *                            tells the server, which checks it too
+ *   ucp_rma server PORT zero as server, but expects its buffer to stay
+ *                            zero (the client is tests/ucx/hostile_peer)
  *   ucp_rma client PORT loop puts and flushes until an operation fails
  *                            (the test kills the server): prints
  *                            "ucp_rma peer error: ..." and exits 3
@@ -27,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ucx_oob.h"
+
 #include <ucp/api/ucp.h>
 
 #define BUF_LEN (256u << 10)
@@ -36,22 +40,6 @@ die(const char *what, ucs_status_t st)
 {
 	fprintf(stderr, "ucp_rma: %s: %s\n", what, ucs_status_string(st));
 	exit(1);
-}
-
-static void
-xfer(int fd, void *p, size_t len, int send_it)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = send_it ? write(fd, (char *)p + done, len - done) :
-				      read(fd, (char *)p + done, len - done);
-		if (n <= 0) {
-			fprintf(stderr, "ucp_rma: socket closed\n");
-			exit(1);
-		}
-		done += (size_t)n;
-	}
 }
 
 static void
@@ -212,9 +200,9 @@ main(int argc, char **argv)
 		len = BUF_LEN;
 		buf = ma.address;
 		for (i = 0; i < len; i++)
-			if (buf[i] != pat(len, i)) {
+			if (buf[i] != (argc > 3 ? 0 : pat(len, i))) {
 				fprintf(stderr, "ucp_rma server: byte %zu is %u, expected %u\n",
-					i, buf[i], pat(len, i));
+					i, buf[i], argc > 3 ? 0 : pat(len, i));
 				return 1;
 			}
 		xfer(fd, &ack, 1, 1);

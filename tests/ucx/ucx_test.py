@@ -11,6 +11,8 @@
                               error within a bound, nothing left behind
   ucx_test.py rma_kill        the UCP program's peer killed mid-run: the
                               survivor's put/flush fail with an error
+  ucx_test.py hostile         a hostile host sends a UCP program what no
+                              honest peer sends: all refused, memory intact
 
 Every run is forced onto Marlin (UCX_TLS=marlin,self) and each process
 prints how many messages it moved over Marlin (MARLIN_UCX_STATS), which is
@@ -216,6 +218,22 @@ def rma_kill():
         [l for l in out.splitlines() if "peer error" in l][0], took))
 
 
+def hostile():
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    bad = os.path.join(BUILD, "tests", "ucx", "hostile_peer")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("h") as f:
+        sout, out = pair(f.name, [prog, "server", port, "zero"], [bad, port])
+    if "ucp_rma server OK" not in sout or "hostile_peer: sent" not in out:
+        fail("no OK lines", sout + out)
+    m = STATS.search(sout)
+    if m is None or int(m.group(4)) < 13:
+        fail("the server refused %s of 13 hostile messages"
+             % (m.group(4) if m else "none"), sout + out)
+    print("hostile: server alive, buffer untouched, refused %s messages" % m.group(4))
+
+
 def build_mpi(flavour, tmp):
     cc = {"openmpi": "mpicc.openmpi", "mpich": "mpicc.mpich"}[flavour]
     need(cc, "mpirun." + flavour)
@@ -312,6 +330,8 @@ def main():
         kill()
     elif what == "rma_kill":
         rma_kill()
+    elif what == "hostile":
+        hostile()
     else:
         print(__doc__)
         return 2
