@@ -66,8 +66,11 @@ class Fabric:
 
 def env(fabric, **extra):
     e = dict(os.environ)
+    # Fabrics on /dev/shm: hugepages are shared with whatever else runs
+    # and may run out between two hosts' starts.
     e.update(UCX_TLS="marlin,self", UCX_WARN_UNUSED_ENV_VARS="n",
-             MARLIN_UCX_STATS="1", MARLIN_FABRIC=fabric)
+             MARLIN_UCX_STATS="1", MARLIN_FABRIC=fabric,
+             MARLIN_DEVARGS="dir=/dev/shm")
     e.update({k: str(v) for k, v in extra.items()})
     return e
 
@@ -254,6 +257,7 @@ def mpi_cmd(flavour, n, fabric, exe, args=()):
                 "--mca", "pml_ucx_devices", "any", "--mca", "btl", "self",
                 "--mca", "osc", "^ucx",
                 "-x", "UCX_TLS", "-x", "MARLIN_UCX_STATS", "-x", "UCX_WARN_UNUSED_ENV_VARS",
+                "-x", "MARLIN_DEVARGS",
                 RUN, "--fabric", fabric, exe] + list(args)
     # MPICH: MPIR_CVAR_NOLOCAL keeps it off its own shared memory.
     return ["mpirun.mpich", "-np", str(n), "-genv", "MPIR_CVAR_NOLOCAL", "1",

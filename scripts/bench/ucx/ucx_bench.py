@@ -118,8 +118,9 @@ class Ctx:
     def perftest(self, test, size, tl):
         self.port += 1
         fabric = "ucxb%d_%d" % (os.getpid(), self.port)
+        # Marlin's windows in 4 KiB shared memory, as UCX sysv's segments.
         env = {"UCX_TLS": UCX_TLS[tl], "UCX_SYSV_HUGETLB_MODE": "n",
-               "UCX_WARN_UNUSED_ENV_VARS": "n"}
+               "UCX_WARN_UNUSED_ENV_VARS": "n", "MARLIN_DEVARGS": "dir=/dev/shm"}
         wrap = lambda host: ["taskset", "-c", str(self.a.cores[host])] + \
             ([self.run_bin, "--fabric", fabric, "--host", str(host), "--hosts", "2"]
              if tl == "marlin" else [])
@@ -150,7 +151,8 @@ class Ctx:
             fabrics.append(fabric)
             cmd += ["--mca", "pml", "ucx", "--mca", "pml_ucx_tls", "any",
                     "--mca", "pml_ucx_devices", "any", "--mca", "btl", "self",
-                    "-x", "UCX_TLS=marlin,self", self.run_bin, "--fabric", fabric] + tail
+                    "-x", "UCX_TLS=marlin,self", "-x", "MARLIN_DEVARGS=dir=/dev/shm",
+                    self.run_bin, "--fabric", fabric] + tail
         elif way == "ucx-sm":
             cmd += ["--mca", "pml", "ucx", "--mca", "pml_ucx_tls", "any",
                     "--mca", "pml_ucx_devices", "any", "--mca", "btl", "self",
