@@ -131,7 +131,7 @@ class Ctx:
                             "-t", test, "-s", str(size), "-n", str(n),
                             "-w", str(max(n // 10, 10))]
         srv = hb.start(wrap(0) + ["ucx_perftest", "-p", str(self.port)], env=env)
-        time.sleep(0.5)
+        time.sleep(1.5)  # the server must listen before the client connects
         rc, out, err = hb.run(client, timeout=120, env=env)
         hb.finish(srv, 20)
         m = FINAL.search(out)
