@@ -407,6 +407,17 @@ def run_io(env, h0, h1, secs, label):
 
 # ---- tests -------------------------------------------------------------------
 
+def lone_pmd(env, tag, vdev, hosts=2):
+    """One testpmd (host 0) on its own fabric @tag with net_eop @vdev."""
+    eal = ["--lcores=0@(0,1),1@0", "--file-prefix=" + env.prefix(tag),
+           "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
+           "--log-level=lib.eal:error",
+           "--vdev", "ntb_shm0,fabric=%s,host=0,hosts=%d,mw=1,mw_size=%s,dir=%s"
+           % (env.fabric + tag, hosts, env.a.mw_size, env.tmp),
+           "--vdev", vdev]
+    return env.testpmd_host(0, tag, eal=eal)
+
+
 def t_devargs(env):
     cases = [
         ("net_eop0,ntb=ntb_shm0,peer=1,bogus=1", r"unknown devarg \"bogus\""),
@@ -418,15 +429,11 @@ def t_devargs(env):
         ("net_eop0,ntb=ntb_shm0,peer=1,depth=100", r"depth=100 is not a power of two"),
         ("net_eop0,ntb=ntb_shm0,peer=1,mac=zz", r"mac=zz is not a unicast MAC"),
         ("net_eop0,ntb=ntb_shm0,peer=1,queues=8,depth=4096", r"cannot open an HRDMA channel"),
+        ("net_eop0,ntb=ntb_shm0,peer=1,widx=1", r"window 1 does not exist"),
+        ("net_eop0,ntb=ntb_shm0,peer=1,mw=1,widx=1", r"devarg widx is given more than once"),
     ]
     for i, (vdev, msg) in enumerate(cases):
-        eal = ["--lcores=0@(0,1),1@0", "--file-prefix=" + env.prefix("d%d" % i),
-               "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
-               "--log-level=lib.eal:error",
-               "--vdev", "ntb_shm0,fabric=%s,host=0,hosts=2,mw=1,mw_size=%s,dir=%s"
-               % (env.fabric + "d%d" % i, env.a.mw_size, env.tmp),
-               "--vdev", vdev]
-        h = env.testpmd_host(0, "d%d" % i, eal=eal)
+        h = lone_pmd(env, "d%d" % i, vdev)
         h.wait_for(msg, START_TIMEOUT)
         time.sleep(1.0)
         i0 = h.mark()
@@ -434,6 +441,15 @@ def t_devargs(env):
         h.wait_for(r"Number of available ports: 0", CMD_TIMEOUT, i0)
         quit_pmd(h)
         log("devargs %-45s -> refused, no port" % vdev.split(",", 1)[1])
+    # the deprecated names still make a port, with a line naming the new ones
+    h = lone_pmd(env, "d%d" % len(cases), "net_eop0,ntb=ntb_shm0,peer=1,mw=0,nt_min=0")
+    h.wait_for(r"devarg mw is deprecated: write widx=0", START_TIMEOUT)
+    h.wait_for(r"devarg nt_min is deprecated: write nt_threshold=0", START_TIMEOUT)
+    i0 = h.mark()
+    h.send("show port summary all")
+    h.wait_for(r"Number of available ports: 1", CMD_TIMEOUT, i0)
+    quit_pmd(h)
+    log("devargs mw=0,nt_min=0 (deprecated) -> port, with a line naming widx/nt_threshold")
 
 
 def t_txrx(env):

@@ -3,215 +3,124 @@
  */
 
 /*
- * EOP devargs: parsing and checking, with messages that name the key, the
- * valid values and what to do.
+ * EOP devargs, read through the shared option vocabulary
+ * (rte_marlin_devargs_parse()), plus the checks that only EOP knows.
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
- *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_min=BYTES][,mw=WIDX]
- *                   [,mac=XX:XX:XX:XX:XX:XX]
+ *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES]
+ *                   [,widx=WIDX][,mac=XX:XX:XX:XX:XX:XX]
+ *
+ * Deprecated names still accepted (with a log line): mw= for widx=,
+ * nt_min= for nt_threshold=.
  */
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_ether.h>
-#include <rte_kvargs.h>
 
+#include "rte_marlin_args.h"
 #include "eop_private.h"
 
-#define ARG_NTB "ntb"
-#define ARG_PEER "peer"
-#define ARG_QUEUES "queues"
-#define ARG_DEPTH "depth"
-#define ARG_SLOT "slot"
-#define ARG_ZC_MIN "zc_min"
-#define ARG_MW "mw"
-#define ARG_PACK_MAX "pack_max"
-#define ARG_NT_MIN "nt_min"
-#define ARG_MAC "mac"
-
-static const char *const eop_keys[] = {
-	ARG_NTB, ARG_PEER, ARG_QUEUES, ARG_DEPTH, ARG_SLOT, ARG_ZC_MIN,
-	ARG_PACK_MAX, ARG_NT_MIN, ARG_MW, ARG_MAC, NULL,
-};
-
-#define EOP_KEYS_TEXT "ntb, peer, queues, depth, slot, zc_min, pack_max, nt_min, mw, mac"
-
+/* mac=: a unicast address. */
 static int
-key_known(const char *key)
+parse_mac(const char *dev, const char *key, const char *value, void *dst)
 {
-	int i;
+	struct rte_ether_addr *mac = dst;
 
-	for (i = 0; eop_keys[i] != NULL; i++)
-		if (strcmp(key, eop_keys[i]) == 0)
-			return 1;
+	if (rte_ether_unformat_addr(value, mac) != 0 ||
+			!rte_is_valid_assigned_ether_addr(mac)) {
+		EOP_LOG(ERR, "%s: %s=%s is not a unicast MAC address: write %s=02:00:00:00:00:01",
+			dev, key, value, key);
+		return -EINVAL;
+	}
 	return 0;
 }
 
+/* A value that must be a power of two (both hosts alike). */
 static int
-parse_long(const char *dev, const char *key, const char *val, long min,
-		long max, const char *hint, long *out)
+check_pow2(const char *dev, const char *key, uint64_t v)
 {
-	char *end;
-	long v;
-
-	if (val == NULL || val[0] == '\0') {
-		EOP_LOG(ERR, "%s: devarg %s has no value: write %s=N with N in %ld..%ld%s",
-			dev, key, key, min, max, hint);
-		return -EINVAL;
-	}
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (errno != 0 || *end != '\0' || end == val) {
-		EOP_LOG(ERR, "%s: %s=%s is not a number: use %ld..%ld%s",
-			dev, key, val, min, max, hint);
-		return -EINVAL;
-	}
-	if (v < min || v > max) {
-		EOP_LOG(ERR, "%s: %s=%s is out of range: use %ld..%ld%s",
-			dev, key, val, min, max, hint);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-parse_opt(const char *dev, struct rte_kvargs *kv, const char *key, long min,
-		long max, const char *hint, long *out)
-{
-	if (rte_kvargs_count(kv, key) == 0)
+	if (rte_is_power_of_2((uint32_t)v))
 		return 0;
-	return parse_long(dev, key, rte_kvargs_get(kv, key), min, max, hint, out);
+	EOP_LOG(ERR, "%s: %s=%" PRIu64 " is not a power of two: use e.g. %s=%u",
+		dev, key, v, key, rte_align32pow2((uint32_t)v));
+	return -EINVAL;
 }
+
+/* Table order: the bits of @given below. */
+enum { A_NTB, A_PEER, A_QUEUES, A_DEPTH, A_SLOT, A_ZC, A_PACK, A_NT, A_WIDX,
+       A_MAC };
 
 int
 eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 {
-	struct rte_kvargs *kv;
-	const char *v;
-	unsigned int i;
-	long x;
-	int rc = -EINVAL;
+	int peer = -1, queues = EOP_DEFAULT_QUEUES, depth = EOP_DEFAULT_DEPTH;
+	int widx = 0;
+	uint64_t slot = EOP_DEFAULT_SLOT, zc = EOP_DEFAULT_ZC_MIN;
+	uint64_t pack = EOP_DEFAULT_PACK_MAX, nt = 0, given = 0;
+	struct rte_marlin_arg t[] = {
+		[A_NTB] = { .key = "ntb", .type = RTE_MARLIN_ARG_STRING,
+			.dst = p->ntb, .dst_len = sizeof(p->ntb),
+			.hint = " (the NTB device of the link, e.g. ntb=ntb_shm0)" },
+		[A_PEER] = { .key = "peer", .type = RTE_MARLIN_ARG_INT,
+			.min = 0, .max = RTE_MARLIN_NTB_MAX_PEERS - 1, .dst = &peer,
+			.hint = " (a host id)" },
+		[A_QUEUES] = { .key = "queues", .type = RTE_MARLIN_ARG_INT,
+			.min = 1, .max = EOP_MAX_QUEUES, .dst = &queues,
+			.hint = " (queues each way; both hosts alike)" },
+		[A_DEPTH] = { .key = "depth", .type = RTE_MARLIN_ARG_INT,
+			.min = EOP_MIN_DEPTH, .max = EOP_MAX_DEPTH, .dst = &depth,
+			.hint = " (ring slots when the application asks for none; a power of two)" },
+		[A_SLOT] = { .key = "slot", .type = RTE_MARLIN_ARG_SIZE,
+			.min = EOP_MIN_SLOT, .max = EOP_MAX_SLOT, .dst = &slot,
+			.hint = " (bytes, a power of two; both hosts alike)" },
+		[A_ZC] = { .key = "zc_min", .type = RTE_MARLIN_ARG_SIZE,
+			.min = 0, .max = EOP_FRAME_MAX, .dst = &zc,
+			.hint = " (0 turns zero-copy receive off)" },
+		[A_PACK] = { .key = "pack_max", .type = RTE_MARLIN_ARG_SIZE,
+			.min = 0, .max = 1024, .dst = &pack,
+			.hint = " (bytes; 0 sends every frame in slots of its own)" },
+		[A_NT] = { .key = "nt_threshold", .type = RTE_MARLIN_ARG_SIZE,
+			.min = 0, .max = EOP_MAX_SLOT, .dst = &nt,
+			.deprecated = "nt_min",
+			.hint = " (copies of this size and more use streaming stores; 0: never)" },
+		[A_WIDX] = { .key = "widx", .type = RTE_MARLIN_ARG_INT,
+			.min = 0, .max = 63, .dst = &widx, .deprecated = "mw",
+			.hint = " (index of the NTB window the port uses)" },
+		[A_MAC] = { .key = "mac", .type = RTE_MARLIN_ARG_FUNC,
+			.parse = parse_mac, .dst = &p->mac },
+	};
+	int rc;
 
 	memset(p, 0, sizeof(*p));
-	p->peer = -1;
-	p->queues = EOP_DEFAULT_QUEUES;
-	p->depth = EOP_DEFAULT_DEPTH;
-	p->slot = EOP_DEFAULT_SLOT;
-	p->zc_min = EOP_DEFAULT_ZC_MIN;
-	p->pack_max = EOP_DEFAULT_PACK_MAX;
-
-	kv = rte_kvargs_parse(args != NULL ? args : "", NULL);
-	if (kv == NULL) {
-		EOP_LOG(ERR, "%s: cannot parse devargs \"%s\": write key=value pairs separated by commas, e.g. %s,ntb=ntb_shm0,peer=1",
-			dev, args, dev);
-		return -EINVAL;
-	}
-	for (i = 0; i < kv->count; i++) {
-		const char *key = kv->pairs[i].key;
-
-		if (!key_known(key)) {
-			EOP_LOG(ERR, "%s: unknown devarg \"%s\": valid keys are " EOP_KEYS_TEXT,
-				dev, key);
-			goto out;
-		}
-		if (rte_kvargs_count(kv, key) > 1) {
-			EOP_LOG(ERR, "%s: devarg %s is given more than once: give it once",
-				dev, key);
-			goto out;
-		}
-	}
-
-	v = rte_kvargs_get(kv, ARG_NTB);
-	if (v == NULL || v[0] == '\0') {
+	rc = rte_marlin_devargs_parse(dev, args, t, RTE_DIM(t), &given);
+	if (rc != 0)
+		return rc;
+	if (!(given & (UINT64_C(1) << A_NTB))) {
 		EOP_LOG(ERR, "%s: devarg ntb=NAME is required: name the NTB device of the link, e.g. %s,ntb=ntb_shm0,peer=1",
 			dev, dev);
-		goto out;
+		return -EINVAL;
 	}
-	if (strlen(v) >= sizeof(p->ntb)) {
-		EOP_LOG(ERR, "%s: ntb=%s is too long: NTB device names have at most %zu characters",
-			dev, v, sizeof(p->ntb) - 1);
-		goto out;
-	}
-	snprintf(p->ntb, sizeof(p->ntb), "%s", v);
-
-	if (rte_kvargs_count(kv, ARG_PEER) == 0) {
+	if (!(given & (UINT64_C(1) << A_PEER))) {
 		EOP_LOG(ERR, "%s: devarg peer=HOST is required: give the host id (NTB port number) at the other end of the link, e.g. %s,ntb=%s,peer=1",
 			dev, dev, p->ntb);
-		goto out;
+		return -EINVAL;
 	}
-	if (parse_long(dev, ARG_PEER, rte_kvargs_get(kv, ARG_PEER), 0,
-			RTE_MARLIN_NTB_MAX_PEERS - 1, " (a host id)", &x) != 0)
-		goto out;
-	p->peer = (int)x;
-
-	x = p->queues;
-	if (parse_opt(dev, kv, ARG_QUEUES, 1, EOP_MAX_QUEUES,
-			" (queues each way; both hosts alike)", &x) != 0)
-		goto out;
-	p->queues = (uint16_t)x;
-
-	x = p->depth;
-	if (parse_opt(dev, kv, ARG_DEPTH, 64, 4096,
-			" (a power of two; both hosts alike)", &x) != 0)
-		goto out;
-	if (!rte_is_power_of_2((uint32_t)x)) {
-		EOP_LOG(ERR, "%s: depth=%ld is not a power of two: use e.g. depth=%u",
-			dev, x, rte_align32pow2((uint32_t)x));
-		goto out;
-	}
-	p->depth = (uint16_t)x;
-
-	x = p->slot;
-	if (parse_opt(dev, kv, ARG_SLOT, EOP_MIN_SLOT, EOP_MAX_SLOT,
-			" (bytes, a power of two; both hosts alike)", &x) != 0)
-		goto out;
-	if (!rte_is_power_of_2((uint32_t)x)) {
-		EOP_LOG(ERR, "%s: slot=%ld is not a power of two: use e.g. slot=%u",
-			dev, x, rte_align32pow2((uint32_t)x));
-		goto out;
-	}
-	p->slot = (uint32_t)x;
-
-	x = p->zc_min;
-	if (parse_opt(dev, kv, ARG_ZC_MIN, 0, EOP_FRAME_MAX,
-			" (0 turns zero-copy receive off)", &x) != 0)
-		goto out;
-	p->zc_min = (uint32_t)x;
-
-	x = p->pack_max;
-	if (parse_opt(dev, kv, ARG_PACK_MAX, 0, 1024,
-			" (bytes; 0 sends every frame in slots of its own)", &x) != 0)
-		goto out;
-	p->pack_max = (uint32_t)x;
-
-	x = p->nt_min;
-	if (parse_opt(dev, kv, ARG_NT_MIN, 0, EOP_MAX_SLOT,
-			" (bytes; 0 never uses streaming stores)", &x) != 0)
-		goto out;
-	p->nt_min = (uint32_t)x;
-
-	x = p->mw;
-	if (parse_opt(dev, kv, ARG_MW, 0, 63, " (NTB window index)", &x) != 0)
-		goto out;
-	p->mw = (int)x;
-
-	if (rte_kvargs_count(kv, ARG_MAC) != 0) {
-		v = rte_kvargs_get(kv, ARG_MAC);
-		if (v == NULL || rte_ether_unformat_addr(v, &p->mac) != 0 ||
-				!rte_is_valid_assigned_ether_addr(&p->mac)) {
-			EOP_LOG(ERR, "%s: mac=%s is not a unicast MAC address: write mac=02:00:00:00:00:01",
-				dev, v != NULL ? v : "");
-			goto out;
-		}
-		p->mac_set = 1;
-	}
-	rc = 0;
-out:
-	rte_kvargs_free(kv);
-	return rc;
+	if (check_pow2(dev, "depth", (uint64_t)depth) != 0 ||
+			check_pow2(dev, "slot", slot) != 0)
+		return -EINVAL;
+	p->peer = peer;
+	p->queues = (uint16_t)queues;
+	p->depth = (uint16_t)depth;
+	p->slot = (uint32_t)slot;
+	p->zc_min = (uint32_t)zc;
+	p->pack_max = (uint32_t)pack;
+	p->nt_threshold = (uint32_t)nt;
+	p->widx = widx;
+	p->mac_set = !!(given & (UINT64_C(1) << A_MAC));
+	return 0;
 }

@@ -9,7 +9,7 @@
  * data path in eop_rxtx.c.
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
- *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_min=BYTES][,mw=WIDX]
+ *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES][,widx=WIDX]
  *                   [,mac=XX:XX:XX:XX:XX:XX]
  */
 
@@ -134,9 +134,9 @@ eop_channel_open(const char *name, const struct eop_params *p,
 	conf.nb_qp = (uint16_t)(2 * p->queues);
 	conf.depth = p->depth;
 	conf.msg_size = p->slot;
-	conf.widx = p->mw;
+	conf.widx = p->widx;
 	conf.dma_dev_id = -1;
-	conf.nt_threshold = p->nt_min;
+	conf.nt_threshold = p->nt_threshold;
 	ch = rte_marlin_hrdma_channel_create(end->ntb_id, end->pidx, &conf);
 	if (ch == NULL) {
 		int err = rte_errno != 0 ? rte_errno : EIO;
@@ -378,4 +378,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..32768> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_min=<bytes, 0: off> mw=<window> mac=<xx:xx:xx:xx:xx:xx>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096> slot=<256..32768> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx>");

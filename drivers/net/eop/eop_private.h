@@ -30,6 +30,8 @@ extern int eop_logtype;
 /* Defaults and limits of the devargs. */
 #define EOP_DEFAULT_QUEUES 1
 #define EOP_DEFAULT_DEPTH 256
+#define EOP_MIN_DEPTH 64      /* HRDMA ring limits */
+#define EOP_MAX_DEPTH 4096
 #define EOP_DEFAULT_SLOT 2048
 #define EOP_DEFAULT_ZC_MIN 512
 #define EOP_DEFAULT_PACK_MAX 256
@@ -64,8 +66,8 @@ struct eop_params {
 	uint32_t slot;         /* bytes per slot */
 	uint32_t zc_min;       /* frames this long or longer: zero-copy */
 	uint32_t pack_max;     /* frames this short or shorter: packed */
-	uint32_t nt_min;       /* copies this long or longer: streaming stores */
-	int mw;                /* NTB window index */
+	uint32_t nt_threshold; /* copies this long or longer: streaming stores */
+	int widx;              /* NTB window index */
 	int mac_set;
 	struct rte_ether_addr mac;
 };
@@ -168,7 +170,7 @@ struct eop_txq {
 	uint64_t errors;
 	uint64_t doorbells;
 
-	uint8_t fl[4096];
+	uint8_t fl[EOP_MAX_DEPTH];
 } __rte_cache_aligned;
 
 struct rte_eth_dev;

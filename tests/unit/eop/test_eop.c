@@ -204,30 +204,41 @@ test_devargs(void **state)
 	assert_int_equal(p.pack_max, EOP_DEFAULT_PACK_MAX);
 	assert_int_equal(p.mac_set, 0);
 	assert_int_equal(eop_parse_devargs("t",
-		"ntb=x,peer=1,queues=8,depth=1024,slot=4096,zc_min=0,pack_max=0,nt_min=1024,mw=1,mac=02:00:00:00:00:09",
+		"ntb=x,peer=1,queues=8,depth=1024,slot=4096,zc_min=0,pack_max=0,nt_threshold=1024,widx=1,mac=02:00:00:00:00:09",
 		&p), 0);
 	assert_int_equal(p.queues, 8);
 	assert_int_equal(p.depth, 1024);
 	assert_int_equal(p.slot, 4096);
 	assert_int_equal(p.zc_min, 0);
 	assert_int_equal(p.pack_max, 0);
-	assert_int_equal(p.nt_min, 1024);
-	assert_int_equal(p.mw, 1);
+	assert_int_equal(p.nt_threshold, 1024);
+	assert_int_equal(p.widx, 1);
 	assert_int_equal(p.mac_set, 1);
 	assert_int_equal(p.mac.addr_bytes[5], 9);
+	/* the shared vocabulary: sizes with suffixes */
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=4K,nt_threshold=1K", &p), 0);
+	assert_int_equal(p.slot, 4096);
+	assert_int_equal(p.nt_threshold, 1024);
+	/* deprecated names still work and mean the same */
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,nt_min=512,mw=2", &p), 0);
+	assert_int_equal(p.nt_threshold, 512);
+	assert_int_equal(p.widx, 2);
+	/* one idea, one key: the old and the new name together are a repeat */
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mw=1,widx=1", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,widx=64", &p), -ERANGE);
 	assert_int_equal(eop_parse_devargs("t", "peer=1", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,foo=2", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,peer=2", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=abc", &p), -EINVAL);
-	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=-1", &p), -EINVAL);
-	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,queues=0", &p), -EINVAL);
-	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,queues=9", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=-1", &p), -ERANGE);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,queues=0", &p), -ERANGE);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,queues=9", &p), -ERANGE);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,depth=100", &p), -EINVAL);
-	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,depth=32", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,depth=32", &p), -ERANGE);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=3000", &p), -EINVAL);
-	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=128", &p), -EINVAL);
-	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=65536", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=128", &p), -ERANGE);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,slot=65536", &p), -ERANGE);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mac=01:00:00:00:00:01", &p),
 			 -EINVAL);  /* multicast */
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mac=zz", &p), -EINVAL);
