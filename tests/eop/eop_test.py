@@ -38,6 +38,9 @@ TEST is one of:
              both ends report the link down (LSC), and within 1 s of the
              garbage stopping both report it up again by themselves and
              frames arrive again; then io forward both ways
+  rings      --rxd/--txd are used (rounded to a power of two, logged); the
+             window's limit is the reported descriptor limit, with the
+             mw_size= that lifts it
 
 Every wait is bounded; whatever happens, the processes are killed and the
 fabric, EAL runtime directories and namespaces are removed before exit.
@@ -468,6 +471,40 @@ def t_txrx(env):
     check(x1.get("rx_copied_frames", 0) > 0, "no frame received by copy")
     quit_pmd(h0)
     quit_pmd(h1)
+
+
+def t_rings(env):
+    """The application's ring sizes are used (rounded to a power of two, with
+    a line saying so), the window's limit is stated with the window size that
+    lifts it, and traffic flows over the resized rings."""
+    h0, h1 = two_pmds(env, pmd_args=["--rxd=1000", "--txd=1000", "--txpkts=64"])
+    for h in (h0, h1):
+        h.wait_for(r"rx queue 0: 1000 descriptors rounded to 1024", CMD_TIMEOUT, 0)
+        h.wait_for(r"tx queue 0: 1000 descriptors rounded to 1024", CMD_TIMEOUT, 0)
+        # 16M shared by 2 hosts holds 1024-slot rings of 2 KiB slots, not 4096
+        h.wait_for(r"this window holds rings of up to 1024 slots \(nb_desc <= 1024\); "
+                   r"rings of 4096 slots need mw_size=\d+M", CMD_TIMEOUT, 0)
+        m = h.mark()
+        h.send("show rxq info 0 0")
+        h.wait_for(r"Number of RXDs: 1024", CMD_TIMEOUT, m)
+        m = h.mark()
+        h.send("show txq info 0 0")
+        h.wait_for(r"Number of TXDs: 1024", CMD_TIMEOUT, m)
+    wait_link(h0, True)
+    wait_link(h1, True)
+    run_txrx(env, h0, h1, 2, "rings of 1024 slots, 64 B")
+    quit_pmd(h0)
+    quit_pmd(h1)
+    # beyond what the window holds: refused by the limit EOP reports
+    h = lone_pmd(env, "r", "net_eop0,ntb=ntb_shm0,peer=1")
+    pmd_ready(h)
+    m = h.mark()
+    h.send("port stop all")
+    h.send("port config all rxd 4096")
+    h.wait_for(r"rxd \(4096\) can.t be greater than max_rxds \(1024\)", CMD_TIMEOUT, m)
+    quit_pmd(h)
+    log("rings: --rxd/--txd 1000 -> 1024 slots used, traffic flows; 4096 refused "
+        "by the stated limit with the window size named")
 
 
 def t_queues4(env):
@@ -1028,7 +1065,7 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
-    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings,
 }
 
 

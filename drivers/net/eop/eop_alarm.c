@@ -164,11 +164,13 @@ eop_report_mismatch(struct eop_port *port)
 	queues = info.peer_nb_qp / 2;
 	snprintf(keys, sizeof(keys), "%s%s%s",
 		queues != p->queues ? " queues=" : "",
-		info.peer_depth != p->depth ? " depth=" : "",
+		info.peer_depth != port->depth ? " depth=" : "",
 		info.peer_msg_size != p->slot ? " slot=" : "");
-	EOP_LOG(ERR, "port %u: host %d runs net_eop with queues=%u depth=%u slot=%u, this host with queues=%u depth=%u slot=%u: give both ends the same%s; the link stays down until they match",
+	EOP_LOG(ERR, "port %u: host %d runs net_eop with queues=%u depth=%u slot=%u, this host with queues=%u depth=%u slot=%u: give both ends the same%s%s; the link stays down until they match",
 		port->port_id, p->peer, queues, info.peer_depth,
-		info.peer_msg_size, p->queues, p->depth, p->slot, keys);
+		info.peer_msg_size, p->queues, port->depth, p->slot, keys,
+		info.peer_depth != port->depth ?
+		" (depth is the ring size the application asks for, e.g. testpmd --rxd/--txd, OVS n_rxq_desc/n_txq_desc; devarg depth= when it asks for none)" : "");
 }
 
 void

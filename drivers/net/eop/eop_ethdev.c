@@ -85,6 +85,7 @@ struct eop_link_end {
 	uint16_t ntb_id;
 	int pidx;
 	int local;
+	int slices;     /* hosts sharing the window */
 };
 
 /* Find the NTB device and the peer, and let the link train. */
@@ -105,6 +106,7 @@ eop_ntb_open(const char *name, const struct eop_params *p,
 		return -ENODEV;
 	end->ntb_id = (uint16_t)id;
 	end->local = ninfo.port;
+	end->slices = ninfo.mw_shared ? ninfo.peer_count + 1 : 1;
 	end->pidx = rte_marlin_ntb_peer_port_idx(end->ntb_id, p->peer);
 	if (end->pidx < 0) {
 		EOP_LOG(ERR, "%s: peer=%d is not a peer of %s (this host is port %d, %d peers): give the host id at the other end of the link",
@@ -119,35 +121,6 @@ eop_ntb_open(const char *name, const struct eop_params *p,
 		return rc;
 	}
 	return 0;
-}
-
-/* One HRDMA channel to the peer: a queue pair per queue and direction.
- * Returns NULL with rte_errno set. */
-static struct rte_marlin_hrdma_channel *
-eop_channel_open(const char *name, const struct eop_params *p,
-		const struct eop_link_end *end)
-{
-	struct rte_marlin_hrdma_conf conf;
-	struct rte_marlin_hrdma_channel *ch;
-
-	memset(&conf, 0, sizeof(conf));
-	conf.nb_qp = (uint16_t)(2 * p->queues);
-	conf.depth = p->depth;
-	conf.msg_size = p->slot;
-	conf.widx = p->widx;
-	conf.dma_dev_id = -1;
-	conf.nt_threshold = p->nt_threshold;
-	ch = rte_marlin_hrdma_channel_create(end->ntb_id, end->pidx, &conf);
-	if (ch == NULL) {
-		int err = rte_errno != 0 ? rte_errno : EIO;
-
-		EOP_LOG(ERR, "%s: cannot open an HRDMA channel to host %d over %s (%s): see the HRDMA message above; queues=%u depth=%u slot=%u need about %zu KiB of window per host",
-			name, p->peer, p->ntb, rte_strerror(err), p->queues,
-			p->depth, p->slot,
-			(size_t)RTE_MAX(rte_marlin_hrdma_window_size(&conf, sizeof(struct eop_wire_ctl)), (ssize_t)0) / 1024);
-		rte_errno = err;
-	}
-	return ch;
 }
 
 /* Port fields that do not depend on the queues. */
@@ -166,6 +139,8 @@ eop_port_init(struct eop_port *port, struct rte_eth_dev *dev,
 	port->ch = ch;
 	port->ctl = region;
 	memset(port->ctl, 0, sizeof(*port->ctl));
+	port->depth = p->depth;
+	port->slices = end->slices;
 	rte_spinlock_init(&port->lock);
 	port->hstate = RTE_MARLIN_HRDMA_STATE_DOWN;
 	port->mtu = EOP_DEFAULT_MTU;
@@ -179,8 +154,6 @@ eop_rxq_setup(struct eop_port *port, unsigned int q, int socket)
 	rxq->port = port;
 	rxq->qid = (uint16_t)q;
 	rxq->port_id = port->port_id;
-	rxq->qp = rte_marlin_hrdma_qp_get(port->ch, eop_rx_qp(port->low, q));
-	rxq->mask = port->p.depth - 1u;
 	rxq->slot_size = port->p.slot;
 	rxq->zc_min = port->p.zc_min;
 	rxq->max_frame = port->mtu + EOP_L2_OVERHEAD;
@@ -197,12 +170,9 @@ eop_txq_setup(struct eop_port *port, unsigned int q, int socket)
 
 	txq->port = port;
 	txq->qid = (uint16_t)q;
-	txq->qp = rte_marlin_hrdma_qp_get(port->ch, eop_tx_qp(port->low, q));
-	txq->arm = &port->ctl->arm[q];
 	txq->db_bits = UINT64_C(1) << eop_db_bit(port->local_port, q);
 	txq->slot_size = p->slot;
 	txq->zc_min = p->zc_min;
-	txq->depth = p->depth;
 	txq->max_frame = port->mtu + EOP_L2_OVERHEAD;
 	txq->pack_limit = RTE_MIN(p->slot, (uint32_t)EOP_PACK_BYTES);
 	txq->pack_max = RTE_MIN(p->pack_max, txq->pack_limit -
@@ -219,6 +189,7 @@ eop_queues_setup(struct eop_port *port, int socket)
 	unsigned int q;
 	int rc;
 
+	eop_queues_bind(port);
 	for (q = 0; q < port->p.queues; q++) {
 		rc = eop_rxq_setup(port, q, socket);
 		if (rc == 0)
@@ -329,7 +300,7 @@ eop_probe(struct rte_vdev_device *vdev)
 		rc = eop_ntb_open(name, &p, &end);
 	if (rc != 0)
 		return rc;
-	ch = eop_channel_open(name, &p, &end);
+	ch = eop_channel_open(name, &p, end.ntb_id, end.pidx, p.depth);
 	if (ch == NULL)
 		return -rte_errno;
 	region = rte_marlin_hrdma_local_region(ch, &region_len);
@@ -343,6 +314,9 @@ eop_probe(struct rte_vdev_device *vdev)
 		rte_marlin_hrdma_channel_destroy(ch);
 		return -ENOMEM;
 	}
+	/* our slice: the rings, then the region */
+	((struct eop_port *)dev->data->dev_private)->slice_len = region_len +
+		eop_window_need(p.queues, p.depth, p.slot) - 4096;
 	rc = eop_port_setup(vdev, dev, &p, &end, ch, region);
 	if (rc != 0) {
 		eop_queues_free(dev->data->dev_private);

@@ -60,6 +60,21 @@ queues_set_started(struct eop_port *port, int on)
 
 /* ---- ethdev operations -------------------------------------------------- */
 
+/* Say once per configure what ring sizes the window allows, when it allows
+ * less than EOP's largest, and the window that would allow that. */
+static void
+depth_note(struct eop_port *port)
+{
+	uint32_t max = eop_depth_max(port);
+	char hint[160];
+
+	if (max >= EOP_MAX_DEPTH)
+		return;
+	eop_window_hint(port, EOP_MAX_DEPTH, hint, sizeof(hint));
+	EOP_LOG(NOTICE, "port %u: this window holds rings of up to %u slots (nb_desc <= %u); rings of %u slots need %s",
+		port->port_id, max, max, EOP_MAX_DEPTH, hint);
+}
+
 static int
 eop_dev_configure(struct rte_eth_dev *dev)
 {
@@ -75,6 +90,7 @@ eop_dev_configure(struct rte_eth_dev *dev)
 		return -EINVAL;
 	}
 	rte_spinlock_lock(&port->lock);
+	depth_note(port);
 	eop_intr_free(port);
 	if (data->dev_conf.intr_conf.rxq) {
 		rc = eop_intr_setup(port, data->nb_rx_queues);
@@ -104,8 +120,9 @@ eop_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->rx_queue_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_queue_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->flow_type_rss_offloads = 0;
-	info->rx_desc_lim.nb_max = UINT16_MAX;
-	info->rx_desc_lim.nb_min = 0;
+	/* what the window holds; a size between powers of two is rounded up */
+	info->rx_desc_lim.nb_max = (uint16_t)eop_depth_max(port);
+	info->rx_desc_lim.nb_min = EOP_MIN_DEPTH;
 	info->rx_desc_lim.nb_align = 1;
 	info->tx_desc_lim = info->rx_desc_lim;
 	info->tx_desc_lim.nb_seg_max = EOP_MAX_FRAGS;
@@ -125,6 +142,7 @@ eop_dev_start(struct rte_eth_dev *dev)
 {
 	struct eop_port *port = eop_port_of(dev);
 	unsigned int q;
+	int rc;
 
 	rte_spinlock_lock(&port->lock);
 	/* rte_eth_dev_configure() sets the MTU without calling mtu_set. */
@@ -134,6 +152,11 @@ eop_dev_start(struct rte_eth_dev *dev)
 	for (q = 0; q < port->p.queues; q++) {
 		port->rxq[q].max_frame = port->mtu + EOP_L2_OVERHEAD;
 		port->txq[q].max_frame = port->mtu + EOP_L2_OVERHEAD;
+	}
+	rc = eop_rings_apply(port);
+	if (rc != 0) {
+		rte_spinlock_unlock(&port->lock);
+		return rc;
 	}
 	port->started = 1;
 	queues_set_started(port, 1);
@@ -268,9 +291,10 @@ eop_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	struct eop_rxq *rxq = &port->rxq[qid];
 	uint64_t offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
 
-	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(socket);
 	if (qid >= port->p.queues)
+		return -EINVAL;
+	if (eop_depth_pick(port, "rx", qid, nb_desc, &rxq->want) != 0)
 		return -EINVAL;
 	rxq->mp = mp;
 	rxq->scatter = !!(offloads & RTE_ETH_RX_OFFLOAD_SCATTER);
@@ -293,10 +317,11 @@ eop_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	struct eop_port *port = eop_port_of(dev);
 	struct eop_txq *txq = &port->txq[qid];
 
-	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(socket);
 	RTE_SET_USED(conf);
 	if (qid >= port->p.queues)
+		return -EINVAL;
+	if (eop_depth_pick(port, "tx", qid, nb_desc, &txq->want) != 0)
 		return -EINVAL;
 	txq->max_frame = port->mtu + EOP_L2_OVERHEAD;
 	txq->configured = 1;
@@ -354,7 +379,7 @@ eop_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 
 	qinfo->mp = rxq->mp;
 	qinfo->scattered_rx = rxq->scatter;
-	qinfo->nb_desc = port->p.depth;
+	qinfo->nb_desc = port->depth;
 	qinfo->conf.offloads = rxq->scatter ? RTE_ETH_RX_OFFLOAD_SCATTER : 0;
 }
 
@@ -363,7 +388,7 @@ eop_txq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 		struct rte_eth_txq_info *qinfo)
 {
 	RTE_SET_USED(qid);
-	qinfo->nb_desc = eop_port_of(dev)->p.depth;
+	qinfo->nb_desc = eop_port_of(dev)->depth;
 }
 
 /* ---- statistics --------------------------------------------------------- */

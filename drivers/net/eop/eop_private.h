@@ -115,6 +115,7 @@ struct eop_rxq {
 	uint16_t npend;
 	uint16_t pk_done;              /* records taken from the front pack */
 	uint32_t pk_off;               /* byte offset in the front pack */
+	uint16_t want;                 /* ring slots the application asked */
 	uint8_t scatter;
 	uint8_t configured;
 	int busy;                      /* a burst runs */
@@ -158,6 +159,7 @@ struct eop_txq {
 	uint32_t stage_size;
 	uint8_t *stage;                /* packed messages are gathered here */
 	uint16_t qid;
+	uint16_t want;                 /* ring slots the application asked */
 	uint8_t configured;
 	int busy;
 	int started;
@@ -186,6 +188,9 @@ struct eop_port {
 	int low;                       /* our port number is the lower */
 	struct rte_marlin_hrdma_channel *ch;
 	struct eop_wire_ctl *ctl;      /* start of our exported region */
+	uint16_t depth;                /* ring slots of the channel now */
+	int slices;                    /* hosts sharing the window */
+	size_t slice_len;              /* our part of the window */
 
 	rte_spinlock_t lock;           /* control state below */
 	int hstate;                    /* HRDMA state after the last poll */
@@ -233,6 +238,19 @@ int eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
 int eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size);
 const uint8_t *eop_pack_next(const uint8_t *msg, uint32_t msg_len,
 		uint32_t *off, uint32_t *frame_len);
+
+/* eop_rings.c: channel and ring sizes */
+size_t eop_window_need(uint16_t queues, uint32_t depth, uint32_t slot);
+uint32_t eop_depth_max(const struct eop_port *port);
+void eop_window_hint(const struct eop_port *port, uint32_t depth, char *buf,
+		size_t len);
+int eop_depth_pick(struct eop_port *port, const char *dir, uint16_t qid,
+		uint16_t nb_desc, uint16_t *depth);
+struct rte_marlin_hrdma_channel *eop_channel_open(const char *name,
+		const struct eop_params *p, uint16_t ntb_id, int pidx,
+		uint16_t depth);
+void eop_queues_bind(struct eop_port *port);
+int eop_rings_apply(struct eop_port *port);
 
 /* eop_devargs.c */
 int eop_parse_devargs(const char *name, const char *args,
