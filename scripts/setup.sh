@@ -56,7 +56,8 @@ fi
 pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       meson ninja-build pkg-config gcc python3 util-linux dpkg-dev
       clang libclang-rt-14-dev
-      qemu-system-x86 busybox-static cpio)   # the last three: tests/vm
+      qemu-system-x86 busybox-static cpio   # tests/vm
+      iperf3 iputils-ping)                  # tests/eop sockets, ovs
 # Fills missing=() with those of the named packages that are not installed.
 find_missing() {
 	missing=()

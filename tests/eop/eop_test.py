@@ -715,8 +715,9 @@ def t_sockets(env):
     for h in (0, 1):
         eal = env.eal(h, "s%d" % h) + ["--vdev", "net_tap0,iface=%s" % taps[h]]
         # port 0 = EOP, port 1 = tap; io forward between them
+        rings = ["--rxd=%d" % env.a.rxd, "--txd=%d" % env.a.rxd] if env.a.rxd else []
         hs.append(env.testpmd_host(h, "s%d" % h, eal=eal,
-                                   pmd_args=["--forward-mode=io", "--auto-start"]))
+                                   pmd_args=["--forward-mode=io", "--auto-start"] + rings))
     for h in hs:
         pmd_ready(h)
     for h, tap in enumerate(taps):
@@ -769,8 +770,34 @@ def t_sockets(env):
               cli.stdout.strip(), out.strip(), err))
     log("TCP: %d MiB between namespaces over EOP in %.2f s (%.0f Mb/s), sha256 matches"
         % (size >> 20, dt, size * 8 / dt / 1e6))
+    iperf = shutil.which("iperf3")
+    if iperf and env.a.iperf_secs > 0:
+        log("iperf3: %s" % iperf3_run(ip, iperf, nss, "10.77.0.2", env.a.iperf_secs))
     for h in hs:
         quit_pmd(h)
+
+
+def iperf3_run(ip, iperf, nss, addr, secs):
+    """TCP from nss[0] to addr in nss[1] for secs; a line with rate and
+    retransmits (a measurement, never asserted)."""
+    srv = subprocess.Popen([ip, "netns", "exec", nss[1], iperf, "-s", "-1"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        r = subprocess.run([ip, "netns", "exec", nss[0], iperf, "-c", addr,
+                            "-t", str(secs), "-J"], capture_output=True, text=True,
+                           timeout=secs + 30)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+        srv.wait(timeout=10)
+    check(r.returncode == 0, "iperf3 failed: %s %s" % (r.stdout[-500:], r.stderr))
+    end = json.loads(r.stdout)["end"]
+    sent = end["sum_sent"]
+    segs = sum(st["sender"].get("bytes", 0) for st in end["streams"]) // 1448
+    return ("%.0f Mbit/s, %d retransmits (~%.3f%% of ~%d segments) in %d s"
+            % (sent["bits_per_second"] / 1e6, sent.get("retransmits", 0),
+               100.0 * sent.get("retransmits", 0) / max(segs, 1), segs, secs))
 
 
 def t_mismatch(env):
@@ -1075,6 +1102,10 @@ def main():
     ap.add_argument("--frames")
     ap.add_argument("--skip")
     ap.add_argument("--mw-size", default="16M")
+    ap.add_argument("--rxd", type=int, default=0,
+                    help="sockets: ring size testpmd asks for (0: the port's default)")
+    ap.add_argument("--iperf-secs", type=int, default=3,
+                    help="sockets: iperf3 seconds when iperf3 is installed (0: none)")
     ap.add_argument("test", choices=sorted(TESTS))
     a = ap.parse_args()
     if a.skip:

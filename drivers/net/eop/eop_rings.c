@@ -65,8 +65,8 @@ eop_window_hint(const struct eop_port *port, uint32_t depth, char *buf,
 	size_t w = window_for(port, eop_window_need(port->p.queues, depth,
 						    port->p.slot));
 
-	/* ntb_shm takes whole MiB comfortably; round up to one. */
-	w = RTE_ALIGN_CEIL(w, (size_t)1 << 20);
+	/* ntb_shm windows are a power of two */
+	w = rte_align64pow2(w);
 	rte_marlin_size_format(w, sz, sizeof(sz));
 	snprintf(buf, len, "mw_size=%s (ntb_shm, on every host; %d host slices of queues=%u x depth=%u x slot=%u)",
 		 sz, port->slices, port->p.queues, depth, port->p.slot);
