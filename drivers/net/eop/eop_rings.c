@@ -26,16 +26,20 @@
 #include "rte_marlin_args.h"
 #include "eop_private.h"
 
-/* Bytes of one host's window slice that HRDMA's rings take, plus the page
- * that holds EOP's control lines (HRDMA's region). Mirrors HRDMA's layout:
- * a queue pair is two 64-byte index lines, then @depth 64-byte
- * descriptors and @depth message slots. */
+/* Bytes of one host's window slice the port's channel takes: HRDMA's
+ * rings and the region that holds EOP's control lines (0: out of range). */
 size_t
 eop_window_need(uint16_t queues, uint32_t depth, uint32_t slot)
 {
-	size_t qp = RTE_ALIGN_CEIL(128 + (size_t)depth * (64 + slot), 64);
+	struct rte_marlin_hrdma_conf conf;
+	ssize_t n;
 
-	return RTE_ALIGN_CEIL(qp * 2 * queues, 4096) + 4096;
+	memset(&conf, 0, sizeof(conf));
+	conf.nb_qp = (uint16_t)(2 * queues);
+	conf.depth = (uint16_t)depth;
+	conf.msg_size = slot;
+	n = rte_marlin_hrdma_window_size(&conf, sizeof(struct eop_wire_ctl));
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* Window bytes (the ntb_shm mw_size=) that make @need bytes per slice. */
