@@ -773,6 +773,23 @@ def t_sockets(env):
     iperf = shutil.which("iperf3")
     if iperf and env.a.iperf_secs > 0:
         log("iperf3: %s" % iperf3_run(ip, iperf, nss, "10.77.0.2", env.a.iperf_secs))
+        for h in hs:
+            x = port_xstats(h)
+            i = h.mark()
+            h.send("show fwd stats all")
+            h.wait_for(r"Accumulated forward statistics for all ports", CMD_TIMEOUT, i)
+            time.sleep(0.3)
+            with h.cv:
+                drops = [l.strip() for l in h.lines[i:] if "TX-dropped" in l]
+            log("  %s: EOP tx_ring_full %d, rx_nombuf %d; forwarding %s" % (
+                h.name, x.get("tx_ring_full", 0), x.get("rx_mbuf_allocation_errors", 0),
+                " | ".join(drops)))
+        for ns, tap in zip(nss, taps):
+            r = subprocess.run([ip, "-n", ns, "-s", "-j", "link", "show", tap],
+                               capture_output=True, text=True)
+            st = json.loads(r.stdout)[0].get("stats64", {}) if r.returncode == 0 else {}
+            log("  %s kernel: rx dropped %s, tx dropped %s" % (
+                tap, st.get("rx", {}).get("dropped"), st.get("tx", {}).get("dropped")))
     for h in hs:
         quit_pmd(h)
 
@@ -811,11 +828,11 @@ def t_mismatch(env):
     m1 = h1.wait_for(r"net_eop: port 0: host 0 runs net_eop with (.*)", 20)
     log("host 0: %s" % m0.group(0))
     log("host 1: %s" % m1.group(0))
-    check(re.search(r"queues=4 depth=256 slot=1024, this host with queues=2 "
-                    r"depth=256 slot=2048: give both ends the same queues= slot=;",
+    check(re.search(r"queues=4 depth=512 slot=1024, this host with queues=2 "
+                    r"depth=512 slot=2048: give both ends the same queues= slot=;",
                     m0.group(1)), "host 0 does not name the differing devargs")
-    check(re.search(r"queues=2 depth=256 slot=2048, this host with queues=4 "
-                    r"depth=256 slot=1024: give both ends the same queues= slot=;",
+    check(re.search(r"queues=2 depth=512 slot=2048, this host with queues=4 "
+                    r"depth=512 slot=1024: give both ends the same queues= slot=;",
                     m1.group(1)), "host 1 does not name the differing devargs")
     check("nb_qp" not in m0.group(0) + m1.group(0), "EOP speaks of queue pairs")
     wait_link(h0, False, 2.0)

@@ -74,7 +74,7 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			.hint = " (queues each way; both hosts alike)" },
 		[A_DEPTH] = { .key = "depth", .type = RTE_MARLIN_ARG_INT,
 			.min = EOP_MIN_DEPTH, .max = EOP_MAX_DEPTH, .dst = &depth,
-			.hint = " (ring slots when the application asks for none; a power of two)" },
+			.hint = " (ring slots when the application asks for none; a power of two; default: the largest up to 1024 the window holds)" },
 		[A_SLOT] = { .key = "slot", .type = RTE_MARLIN_ARG_SIZE,
 			.min = EOP_MIN_SLOT, .max = EOP_MAX_SLOT, .dst = &slot,
 			.hint = " (bytes, a power of two; both hosts alike)" },
@@ -110,7 +110,8 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			dev, dev, p->ntb);
 		return -EINVAL;
 	}
-	if (check_pow2(dev, "depth", (uint64_t)depth) != 0 ||
+	if ((depth != EOP_DEFAULT_DEPTH &&
+			check_pow2(dev, "depth", (uint64_t)depth) != 0) ||
 			check_pow2(dev, "slot", slot) != 0)
 		return -EINVAL;
 	p->peer = peer;

@@ -29,7 +29,9 @@ extern int eop_logtype;
 
 /* Defaults and limits of the devargs. */
 #define EOP_DEFAULT_QUEUES 1
-#define EOP_DEFAULT_DEPTH 256
+/* depth= not given: the largest ring up to this that the window holds */
+#define EOP_DEFAULT_DEPTH 0
+#define EOP_AUTO_DEPTH_MAX 1024
 #define EOP_MIN_DEPTH 64      /* HRDMA ring limits */
 #define EOP_MAX_DEPTH 4096
 #define EOP_DEFAULT_SLOT 2048
@@ -241,7 +243,11 @@ const uint8_t *eop_pack_next(const uint8_t *msg, uint32_t msg_len,
 
 /* eop_rings.c: channel and ring sizes */
 size_t eop_window_need(uint16_t queues, uint32_t depth, uint32_t slot);
+uint32_t eop_depth_fit(uint16_t queues, uint32_t slot, size_t slice_len,
+		uint32_t cap);
 uint32_t eop_depth_max(const struct eop_port *port);
+int eop_depth_auto(const char *name, struct eop_params *p, uint16_t ntb_id,
+		int pidx, int slices);
 void eop_window_hint(const struct eop_port *port, uint32_t depth, char *buf,
 		size_t len);
 int eop_depth_pick(struct eop_port *port, const char *dir, uint16_t qid,

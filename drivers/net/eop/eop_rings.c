@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,15 +51,49 @@ window_for(const struct eop_port *port, size_t need)
 }
 
 uint32_t
-eop_depth_max(const struct eop_port *port)
+eop_depth_fit(uint16_t queues, uint32_t slot, size_t slice_len, uint32_t cap)
 {
 	uint32_t d;
 
-	for (d = EOP_MAX_DEPTH; d > EOP_MIN_DEPTH; d >>= 1)
-		if (eop_window_need(port->p.queues, d, port->p.slot) <=
-				port->slice_len)
+	for (d = cap; d > EOP_MIN_DEPTH; d >>= 1) {
+		size_t need = eop_window_need(queues, d, slot);
+
+		if (need != 0 && need <= slice_len)
 			break;
+	}
 	return d;
+}
+
+uint32_t
+eop_depth_max(const struct eop_port *port)
+{
+	return eop_depth_fit(port->p.queues, port->p.slot, port->slice_len,
+			     EOP_MAX_DEPTH);
+}
+
+int
+eop_depth_auto(const char *name, struct eop_params *p, uint16_t ntb_id,
+		int pidx, int slices)
+{
+	struct rte_marlin_ntb_mw_align al;
+	size_t slice;
+	int rc;
+
+	if (p->depth != EOP_DEFAULT_DEPTH)
+		return 0;
+	rc = rte_marlin_ntb_mw_get_align(ntb_id, pidx, p->widx, &al);
+	if (rc != 0) {
+		/* no such window: opening the channel says so */
+		p->depth = EOP_MIN_DEPTH;
+		return 0;
+	}
+	slice = RTE_ALIGN_FLOOR(al.size_max / (uint64_t)slices, 4096);
+	p->depth = (uint16_t)eop_depth_fit(p->queues, p->slot, slice,
+					   EOP_AUTO_DEPTH_MAX);
+	EOP_LOG(INFO, "%s: rings of %u slots by default (the largest up to %u that a %" PRIu64 "-byte window shared by %d hosts holds for queues=%u slot=%u)",
+		name, p->depth, EOP_AUTO_DEPTH_MAX, al.size_max, slices,
+		p->queues, p->slot);
+	return 0;
 }
 
 void
