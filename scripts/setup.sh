@@ -5,7 +5,10 @@
 # only checks and rebuilds what changed.
 #
 #   scripts/setup.sh [--build-dir DIR] [--sanitize] [--no-build] [--no-ucx]
-#                    [--hugepages N] [-Dmeson_option=value ...]
+#                    [--hugepages N] [--with-ovs] [-Dmeson_option=value ...]
+#
+# --with-ovs also installs Open vSwitch with DPDK (openvswitch-switch-dpdk),
+# which the OVS-over-EOP test needs.
 #
 # 1. installs Debian packages that are missing (needs root, or sudo), and
 #    UCX, Open MPI and MPICH for the UCX transport (not with --no-ucx);
@@ -26,9 +29,10 @@ do_build=1
 with_ucx=1
 want_pages=${MARLIN_HUGEPAGES:-512}
 extra_opts=()
+with_ovs=0
 
 usage() {
-	sed -n '4,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--no-build) do_build=0; shift ;;
 	--no-ucx) with_ucx=0; shift ;;
 	--hugepages) want_pages=$2; shift 2 ;;
+	--with-ovs) with_ovs=1; shift ;;
 	-D*) extra_opts+=("$1"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "setup: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -58,6 +63,7 @@ pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       clang libclang-rt-14-dev
       qemu-system-x86 busybox-static cpio   # tests/vm
       iperf3 iputils-ping)                  # tests/eop sockets, ovs
+[ "$with_ovs" -eq 1 ] && pkgs+=(openvswitch-switch-dpdk)
 # Fills missing=() with those of the named packages that are not installed.
 find_missing() {
 	missing=()

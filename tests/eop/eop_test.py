@@ -38,6 +38,9 @@ TEST is one of:
              both ends report the link down (LSC), and within 1 s of the
              garbage stopping both report it up again by themselves and
              frames arrive again; then io forward both ways
+  ovs        two Open vSwitch instances (DPDK datapath, each its own
+             ovsdb-server, run directory and network namespace) joined by
+             EOP: ping and a TCP transfer with its sha256 compared
   rings      --rxd/--txd are used (rounded to a power of two, logged); the
              window's limit is the reported descriptor limit, with the
              mw_size= that lifts it
@@ -698,18 +701,24 @@ def t_reconfig(env):
     log("reconfig: 4 reconfigurations, sender restart and a close under traffic survived")
 
 
+def make_netns(env, ip, stem, n):
+    """@n network namespaces, removed by Env.cleanup; Skip if not allowed."""
+    nss = ["%s%d_%d" % (stem, os.getpid(), h) for h in range(n)]
+    for ns in nss:
+        r = subprocess.run([ip, "netns", "add", ns], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Skip("cannot create network namespaces: %s" % r.stderr.strip())
+        env.netns.append(ns)
+    return nss
+
+
 def t_sockets(env):
     ip = shutil.which("ip")
     if not ip:
         raise Skip("ip (iproute2) not installed")
     if not os.path.exists("/dev/net/tun"):
         raise Skip("/dev/net/tun missing: net_tap cannot run")
-    nss = ["eopns%d_%d" % (os.getpid(), h) for h in (0, 1)]
-    for ns in nss:
-        r = subprocess.run([ip, "netns", "add", ns], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise Skip("cannot create network namespaces: %s" % r.stderr.strip())
-        env.netns.append(ns)
+    nss = make_netns(env, ip, "eopns", 2)
     taps = ["eoptap%d_%d" % (os.getpid() % 10000, h) for h in (0, 1)]
     hs = []
     for h in (0, 1):
@@ -733,43 +742,8 @@ def t_sockets(env):
             r = subprocess.run([ip] + cmd, capture_output=True, text=True)
             check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
     wait_link(hs[0], True)
-    # ping
-    ping = shutil.which("ping")
-    if ping:
-        r = subprocess.run([ip, "netns", "exec", nss[0], ping, "-c", "5", "-i", "0.2",
-                            "-W", "2", "10.77.0.2"], capture_output=True, text=True,
-                           timeout=30)
-        log(r.stdout.strip().splitlines()[-2] if r.stdout.strip() else r.stderr)
-        check(r.returncode == 0, "ping failed:\n%s%s" % (r.stdout, r.stderr))
-    else:
-        code = PY_PING.replace("@HOST@", "10.77.0.2")
-        r = subprocess.run([ip, "netns", "exec", nss[0], sys.executable, "-c", code],
-                           capture_output=True, text=True, timeout=30)
-        log("ping (python raw ICMP, iputils-ping not installed): %s" % " | ".join(r.stdout.split("\n")))
-        check(r.returncode == 0, "ICMP echo failed:\n%s%s" % (r.stdout, r.stderr))
-    # TCP transfer
-    size = 32 << 20
-    srv = subprocess.Popen([ip, "netns", "exec", nss[1], sys.executable, "-c",
-                            PY_TCP_SERVER], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(0.5)
-        t0 = time.time()
-        cli = subprocess.run([ip, "netns", "exec", nss[0], sys.executable, "-c",
-                              PY_TCP_CLIENT.replace("@HOST@", "10.77.0.2")
-                              .replace("@SIZE@", str(size))],
-                             capture_output=True, text=True, timeout=60)
-        dt = time.time() - t0
-        out, err = srv.communicate(timeout=30)
-    finally:
-        if srv.poll() is None:
-            srv.kill()
-    check(cli.returncode == 0, "TCP client failed: %s" % cli.stderr)
-    check(out.strip() == cli.stdout.strip() and len(out.strip()) == 64 + 1 + len(str(size)),
-          "TCP transfer mismatch: sent %r, received %r (%s)" % (
-              cli.stdout.strip(), out.strip(), err))
-    log("TCP: %d MiB between namespaces over EOP in %.2f s (%.0f Mb/s), sha256 matches"
-        % (size >> 20, dt, size * 8 / dt / 1e6))
+    ns_ping(ip, nss[0], "10.77.0.2")
+    ns_tcp(ip, nss, "10.77.0.2", 32 << 20)
     iperf = shutil.which("iperf3")
     if iperf and env.a.iperf_secs > 0:
         log("iperf3: %s" % iperf3_run(ip, iperf, nss, "10.77.0.2", env.a.iperf_secs))
@@ -794,6 +768,48 @@ def t_sockets(env):
         quit_pmd(h)
 
 
+def ns_ping(ip, ns, addr):
+    """ICMP echo from namespace @ns to @addr (5 replies wanted)."""
+    ping = shutil.which("ping")
+    if ping:
+        r = subprocess.run([ip, "netns", "exec", ns, ping, "-c", "5", "-i", "0.2",
+                            "-W", "2", addr], capture_output=True, text=True,
+                           timeout=30)
+        log(r.stdout.strip().splitlines()[-2] if r.stdout.strip() else r.stderr)
+        check(r.returncode == 0, "ping failed:\n%s%s" % (r.stdout, r.stderr))
+    else:
+        code = PY_PING.replace("@HOST@", addr)
+        r = subprocess.run([ip, "netns", "exec", ns, sys.executable, "-c", code],
+                           capture_output=True, text=True, timeout=30)
+        log("ping (python raw ICMP, iputils-ping not installed): %s" % " | ".join(r.stdout.split("\n")))
+        check(r.returncode == 0, "ICMP echo failed:\n%s%s" % (r.stdout, r.stderr))
+
+
+def ns_tcp(ip, nss, addr, size):
+    """@size bytes by TCP from nss[0] to @addr in nss[1]; sha256 compared."""
+    srv = subprocess.Popen([ip, "netns", "exec", nss[1], sys.executable, "-c",
+                            PY_TCP_SERVER], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        t0 = time.time()
+        cli = subprocess.run([ip, "netns", "exec", nss[0], sys.executable, "-c",
+                              PY_TCP_CLIENT.replace("@HOST@", addr)
+                              .replace("@SIZE@", str(size))],
+                             capture_output=True, text=True, timeout=60)
+        dt = time.time() - t0
+        out, err = srv.communicate(timeout=30)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+    check(cli.returncode == 0, "TCP client failed: %s" % cli.stderr)
+    check(out.strip() == cli.stdout.strip() and len(out.strip()) == 64 + 1 + len(str(size)),
+          "TCP transfer mismatch: sent %r, received %r (%s)" % (
+              cli.stdout.strip(), out.strip(), err))
+    log("TCP: %d MiB between namespaces in %.2f s (%.0f Mb/s), sha256 matches"
+        % (size >> 20, dt, size * 8 / dt / 1e6))
+
+
 def iperf3_run(ip, iperf, nss, addr, secs):
     """TCP from nss[0] to addr in nss[1] for secs; a line with rate and
     retransmits (a measurement, never asserted)."""
@@ -815,6 +831,182 @@ def iperf3_run(ip, iperf, nss, addr, secs):
     return ("%.0f Mbit/s, %d retransmits (~%.3f%% of ~%d segments) in %d s"
             % (sent["bits_per_second"] / 1e6, sent.get("retransmits", 0),
                100.0 * sent.get("retransmits", 0) / max(segs, 1), segs, secs))
+
+
+# ---- Open vSwitch with DPDK ---------------------------------------------------
+
+OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+OVS_SOCKET_MEM = 128  # MiB of hugepages per ovs-vswitchd
+
+
+def ovs_install():
+    """Install openvswitch-switch-dpdk through scripts/setup.sh if missing;
+    Skip when it cannot be installed here."""
+    def present():
+        return (os.path.exists(OVS_VSWITCHD) and os.path.exists(OVS_SCHEMA) and
+                all(shutil.which(t) for t in ("ovsdb-server", "ovsdb-tool",
+                                              "ovs-vsctl", "ovs-appctl")))
+    if present():
+        return
+    top = os.environ.get("MARLIN_SOURCE_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    log("installing openvswitch-switch-dpdk (scripts/setup.sh --no-build --with-ovs)")
+    try:
+        r = subprocess.run(["bash", os.path.join(top, "scripts", "setup.sh"),
+                            "--no-build", "--with-ovs"], capture_output=True,
+                           text=True, timeout=600)
+        why = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["?"]
+    except (OSError, subprocess.SubprocessError) as e:
+        why = [str(e)]
+    if not present():
+        raise Skip("openvswitch-switch-dpdk cannot be installed here: %s" % why[0])
+
+
+def hugepages_free_mib():
+    free = size = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("HugePages_Free:"):
+                free = int(line.split()[1])
+            elif line.startswith("Hugepagesize:"):
+                size = int(line.split()[1])
+    return free * size // 1024
+
+
+class OvsHost:
+    """One Open vSwitch (ovsdb-server + the DPDK ovs-vswitchd) of host @h,
+    with its own run directory, database and sockets, running inside the
+    network namespace @ns (so its bridge's internal port lives there)."""
+
+    def __init__(self, env, h, ns, ip):
+        self.env, self.h, self.ns, self.ip = env, h, ns, ip
+        self.dir = os.path.join(env.tmp, "ovs%d" % h)
+        os.makedirs(self.dir)
+        self.sock = os.path.join(self.dir, "db.sock")
+        self.ovs_env = {"OVS_RUNDIR": self.dir, "OVS_DBDIR": self.dir,
+                        "OVS_LOGDIR": self.dir, "OVS_SYSCONFDIR": self.dir}
+        db = os.path.join(self.dir, "conf.db")
+        r = subprocess.run(["ovsdb-tool", "create", db, OVS_SCHEMA],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0, "ovsdb-tool create: %s" % r.stderr)
+        self.db = Proc(env, "ovsdb%d" % h, [
+            ip, "netns", "exec", ns, "ovsdb-server", db,
+            "--remote=punix:" + self.sock, "--pidfile=" + self.path("ovsdb-server.pid"),
+            "--unixctl=" + self.path("ovsdb-server.ctl"),
+            "--log-file=" + self.path("ovsdb-server.log")], self.ovs_env)
+        deadline = time.time() + 20
+        while not os.path.exists(self.sock):
+            check(time.time() < deadline and self.db.p.poll() is None,
+                  "ovsdb-server %d did not start\n%s" % (h, self.db.tail()))
+            time.sleep(0.1)
+        mask = "0x%x" % (1 << h)
+        for tries in range(3):  # the socket exists a moment before it accepts
+            r = subprocess.run(["ovs-vsctl", "--db=unix:" + self.sock, "--timeout=10",
+                                "--no-wait", "init"], capture_output=True, text=True,
+                               timeout=20)
+            if r.returncode == 0:
+                break
+            time.sleep(0.5)
+        check(r.returncode == 0, "ovs-vsctl init (host %d): %s\n%s" % (
+            h, r.stderr.strip(), self.db.tail()))
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
+                   "other_config:dpdk-init=true",
+                   "other_config:dpdk-lcore-mask=" + mask,
+                   "other_config:pmd-cpu-mask=" + mask,
+                   "other_config:dpdk-socket-mem=%d" % OVS_SOCKET_MEM,
+                   "other_config:dpdk-extra=--file-prefix=%s --no-pci "
+                   "--log-level=pmd.net.eop:info "
+                   "-d librte_ntb_shm.so -d librte_net_eop.so --vdev "
+                   "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=%s,dir=%s"
+                   % (env.prefix("ovs%d" % h), env.fabric, h, env.a.ovs_mw_size,
+                      env.tmp))
+        self.sw = Proc(env, "ovs%d" % h, [
+            ip, "netns", "exec", ns, OVS_VSWITCHD, "unix:" + self.sock,
+            "--pidfile=" + self.path("ovs-vswitchd.pid"),
+            "--unixctl=" + self.path("ovs-vswitchd.ctl"),
+            "--log-file=" + self.path("ovs-vswitchd.log")],
+            dict(self.ovs_env, **env.testpmd_env))
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def vsctl(self, *args, timeout=30):
+        r = subprocess.run(["ovs-vsctl", "--db=unix:" + self.sock,
+                            "--timeout=%d" % timeout] + list(args),
+                           capture_output=True, text=True, timeout=timeout + 10)
+        check(r.returncode == 0, "ovs-vsctl %s (host %d): %s\n%s" % (
+            " ".join(args), self.h, r.stderr.strip(), self.log_tail()))
+        return r.stdout.strip()
+
+    def log_tail(self, n=15):
+        try:
+            with open(self.path("ovs-vswitchd.log")) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            sw = getattr(self, "sw", None)
+            return (sw or self.db).tail(n)
+
+    def stop(self):
+        """Ask both daemons to exit; Env.cleanup kills what does not."""
+        for ctl, pr in (("ovs-vswitchd.ctl", self.sw), ("ovsdb-server.ctl", self.db)):
+            subprocess.run(["ovs-appctl", "-t", self.path(ctl), "exit"],
+                           capture_output=True, timeout=20)
+            try:
+                pr.p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pr.p.kill()
+
+
+def t_ovs(env):
+    """Two Open vSwitch instances (DPDK datapath) joined by EOP, each with its
+    bridge's internal port in its own namespace: ping, and a TCP transfer
+    whose sha256 both ends compare."""
+    ip = shutil.which("ip")
+    if not ip:
+        raise Skip("ip (iproute2) not installed")
+    ovs_install()
+    need = 2 * OVS_SOCKET_MEM
+    if hugepages_free_mib() < need:
+        raise Skip("OVS-DPDK needs %d MiB of free hugepages (--in-memory), %d free: "
+                   "scripts/setup.sh reserves them" % (need, hugepages_free_mib()))
+    nss = make_netns(env, ip, "eopovs", 2)
+    hosts = [OvsHost(env, h, nss[h], ip) for h in (0, 1)]
+    try:
+        for o in hosts:
+            o.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
+                    "datapath_type=netdev", timeout=60)
+            o.vsctl("add-port", "br0", "eop0", "--", "set", "Interface", "eop0",
+                    "type=dpdk", "options:dpdk-devargs=net_eop0,ntb=ntb_shm0,peer=%d"
+                    % (1 - o.h), timeout=60)
+            for cmd in (["addr", "add", "10.78.0.%d/24" % (o.h + 1), "dev", "br0"],
+                        ["link", "set", "br0", "up"], ["link", "set", "lo", "up"]):
+                r = subprocess.run([ip, "-n", o.ns] + cmd, capture_output=True, text=True)
+                check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
+        for o in hosts:
+            deadline = time.time() + 20
+            while o.vsctl("get", "Interface", "eop0", "link_state") != "up":
+                check(time.time() < deadline, "host %d: eop0 link not up in 20 s\n%s"
+                      % (o.h, o.log_tail()))
+                time.sleep(0.3)
+        for o in hosts:
+            # OVS asks for 2048 descriptors a queue (n_rxq_desc/n_txq_desc)
+            rings = re.findall(r"rings of (\d+) slots per queue", o.log_tail(400))
+            check(rings[-1:] == ["2048"], "host %d: EOP did not take OVS's ring size "
+                  "(2048): %s\n%s" % (o.h, rings, o.log_tail()))
+        log("OVS: both eop0 links up, EOP rings of 2048 slots as OVS asked")
+        ns_ping(ip, nss[0], "10.78.0.2")
+        ns_tcp(ip, nss, "10.78.0.2", 32 << 20)
+        iperf = shutil.which("iperf3")
+        if iperf and env.a.iperf_secs > 0:
+            log("iperf3 through OVS: %s" % iperf3_run(ip, iperf, nss, "10.78.0.2",
+                                                       env.a.iperf_secs))
+            for o in hosts:
+                log("  host %d eop0 statistics: %s" % (
+                    o.h, o.vsctl("get", "Interface", "eop0", "statistics")))
+    finally:
+        for o in hosts:
+            o.stop()
 
 
 def t_mismatch(env):
@@ -1109,7 +1301,7 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
-    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings, "ovs": t_ovs,
 }
 
 
@@ -1119,6 +1311,8 @@ def main():
     ap.add_argument("--frames")
     ap.add_argument("--skip")
     ap.add_argument("--mw-size", default="16M")
+    ap.add_argument("--ovs-mw-size", default="32M",
+                    help="ovs: ntb_shm window (32M holds OVS's 2048-slot rings)")
     ap.add_argument("--rxd", type=int, default=0,
                     help="sockets: ring size testpmd asks for (0: the port's default)")
     ap.add_argument("--iperf-secs", type=int, default=3,
