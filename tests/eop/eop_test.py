@@ -41,6 +41,9 @@ TEST is one of:
   ovs        two Open vSwitch instances (DPDK datapath, each its own
              ovsdb-server, run directory and network namespace) joined by
              EOP: ping and a TCP transfer with its sha256 compared
+  smallwin   ntb_shm mw_size=1M across 8 hosts: EOP's default rings fit,
+             traffic of 64 and 1500 bytes flows; 4 queues are refused with
+             the window size that would fit
   rings      --rxd/--txd are used (rounded to a power of two, logged); the
              window's limit is the reported descriptor limit, with the
              mw_size= that lifts it
@@ -187,6 +190,7 @@ class Env:
             [os.path.dirname(self.shm_so), os.path.dirname(self.eop_so)] +
             [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d])
         self.proc_env = {}
+        self.hosts = 2           # ntb_shm hosts= (window slices)
         self._sanitizer_env()
 
     def _sanitizer_env(self):
@@ -221,8 +225,8 @@ class Env:
         return ["--lcores=0@(0,1),1@%d" % core, "--file-prefix=" + self.prefix(tag),
                 "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
                 "--log-level=lib.eal:error", "--log-level=pmd.net.eop:info",
-                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=%s,dir=%s%s"
-                % (self.fabric, host, self.a.mw_size, self.tmp, ntb_args),
+                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=%d,mw=1,mw_size=%s,dir=%s%s"
+                % (self.fabric, host, self.hosts, self.a.mw_size, self.tmp, ntb_args),
                 "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d%s" % (1 - host,
                                                            extra_vdev_args)]
 
@@ -434,7 +438,11 @@ def t_devargs(env):
         ("net_eop0,ntb=ntb_shm0,peer=1,queues=9", r"queues=9 is out of range"),
         ("net_eop0,ntb=ntb_shm0,peer=1,depth=100", r"depth=100 is not a power of two"),
         ("net_eop0,ntb=ntb_shm0,peer=1,mac=zz", r"mac=zz is not a unicast MAC"),
-        ("net_eop0,ntb=ntb_shm0,peer=1,queues=8,depth=4096", r"cannot open an HRDMA channel"),
+        ("net_eop0,ntb=ntb_shm0,peer=1,queues=8,depth=4096",
+         r"cannot hold queues=8 with this depth= even at depth=4096 slot=256: "
+         r"use fewer queues, a smaller depth=, or mw_size=\d+M"),
+        ("net_eop0,ntb=ntb_shm0,peer=1,queues=8,depth=4096,slot=2K",
+         r"cannot open an HRDMA channel"),
         ("net_eop0,ntb=ntb_shm0,peer=1,widx=1", r"window 1 does not exist"),
         ("net_eop0,ntb=ntb_shm0,peer=1,mw=1,widx=1", r"devarg widx is given more than once"),
     ]
@@ -508,6 +516,30 @@ def t_rings(env):
     quit_pmd(h)
     log("rings: --rxd/--txd 1000 -> 1024 slots used, traffic flows; 4096 refused "
         "by the stated limit with the window size named")
+
+
+def t_smallwin(env):
+    """A 1 MiB window shared by 8 hosts (128 KiB each): without depth= and
+    slot= EOP picks rings that fit, and frames of every size flow; 4 queues
+    cannot fit, and the refusal names the window that would do."""
+    env.hosts, env.a.mw_size = 8, "1M"
+    h0, h1 = two_pmds(env, pmd_args=["--txpkts=64"])
+    for h in (h0, h1):
+        h.wait_for(r"rings of 64 slots of 512 bytes by default \(what a 1048576-byte "
+                   r"window shared by 8 hosts holds", CMD_TIMEOUT, 0)
+    run_txrx(env, h0, h1, 2, "1 MiB window / 8 hosts, 64 B")
+    for h in (h0, h1):
+        h.send("set txpkts 1500")
+    run_txrx(env, h0, h1, 2, "1 MiB window / 8 hosts, 1500 B")
+    run_io(env, h0, h1, 2, "1 MiB window / 8 hosts, 1500 B")
+    quit_pmd(h0)
+    quit_pmd(h1)
+    h = lone_pmd(env, "q", "net_eop0,ntb=ntb_shm0,peer=1,queues=4", hosts=8)
+    m = h.wait_for(r"cannot hold queues=4 with any ring size even at depth=64 slot=256.*(mw_size=\S+)",
+                   START_TIMEOUT)
+    quit_pmd(h)
+    log("smallwin: 64 x 512-byte rings in 128 KiB per host, traffic flows; "
+        "queues=4 refused naming %s" % m.group(1))
 
 
 def t_queues4(env):
@@ -1301,7 +1333,7 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
-    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings, "ovs": t_ovs,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings, "ovs": t_ovs, "smallwin": t_smallwin,
 }
 
 

@@ -77,7 +77,7 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			.hint = " (ring slots when the application asks for none; a power of two; default: the largest up to 1024 the window holds)" },
 		[A_SLOT] = { .key = "slot", .type = RTE_MARLIN_ARG_SIZE,
 			.min = EOP_MIN_SLOT, .max = EOP_MAX_SLOT, .dst = &slot,
-			.hint = " (bytes, a power of two; both hosts alike)" },
+			.hint = " (bytes, a power of two; both hosts alike; default: the largest up to 2048 the window holds)" },
 		[A_ZC] = { .key = "zc_min", .type = RTE_MARLIN_ARG_SIZE,
 			.min = 0, .max = EOP_FRAME_MAX, .dst = &zc,
 			.hint = " (0 turns zero-copy receive off)" },
@@ -112,7 +112,8 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 	}
 	if ((depth != EOP_DEFAULT_DEPTH &&
 			check_pow2(dev, "depth", (uint64_t)depth) != 0) ||
-			check_pow2(dev, "slot", slot) != 0)
+			(slot != EOP_DEFAULT_SLOT &&
+			 check_pow2(dev, "slot", slot) != 0))
 		return -EINVAL;
 	p->peer = peer;
 	p->queues = (uint16_t)queues;

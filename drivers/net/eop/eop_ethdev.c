@@ -299,7 +299,7 @@ eop_probe(struct rte_vdev_device *vdev)
 	if (rc == 0)
 		rc = eop_ntb_open(name, &p, &end);
 	if (rc == 0)
-		rc = eop_depth_auto(name, &p, end.ntb_id, end.pidx, end.slices);
+		rc = eop_rings_auto(name, &p, end.ntb_id, end.pidx, end.slices);
 	if (rc != 0)
 		return rc;
 	ch = eop_channel_open(name, &p, end.ntb_id, end.pidx, p.depth);
@@ -354,4 +354,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx>");

@@ -34,7 +34,9 @@ extern int eop_logtype;
 #define EOP_AUTO_DEPTH_MAX 1024
 #define EOP_MIN_DEPTH 64      /* HRDMA ring limits */
 #define EOP_MAX_DEPTH 4096
-#define EOP_DEFAULT_SLOT 2048
+/* slot= not given: the largest up to this that the window holds */
+#define EOP_DEFAULT_SLOT 0
+#define EOP_PREF_SLOT 2048
 #define EOP_DEFAULT_ZC_MIN 512
 #define EOP_DEFAULT_PACK_MAX 256
 #define EOP_MIN_SLOT 256
@@ -246,10 +248,12 @@ size_t eop_window_need(uint16_t queues, uint32_t depth, uint32_t slot);
 uint32_t eop_depth_fit(uint16_t queues, uint32_t slot, size_t slice_len,
 		uint32_t cap);
 uint32_t eop_depth_max(const struct eop_port *port);
-int eop_depth_auto(const char *name, struct eop_params *p, uint16_t ntb_id,
+int eop_rings_auto(const char *name, struct eop_params *p, uint16_t ntb_id,
 		int pidx, int slices);
 void eop_window_hint(const struct eop_port *port, uint32_t depth, char *buf,
 		size_t len);
+void eop_window_text(int slices, uint16_t queues, uint32_t depth,
+		uint32_t slot, char *buf, size_t len);
 int eop_depth_pick(struct eop_port *port, const char *dir, uint16_t qid,
 		uint16_t nb_desc, uint16_t *depth);
 struct rte_marlin_hrdma_channel *eop_channel_open(const char *name,

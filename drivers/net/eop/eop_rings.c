@@ -43,13 +43,6 @@ eop_window_need(uint16_t queues, uint32_t depth, uint32_t slot)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* Window bytes (the ntb_shm mw_size=) that make @need bytes per slice. */
-static size_t
-window_for(const struct eop_port *port, size_t need)
-{
-	return need * port->slices;
-}
-
 uint32_t
 eop_depth_fit(uint16_t queues, uint32_t slot, size_t slice_len, uint32_t cap)
 {
@@ -71,44 +64,86 @@ eop_depth_max(const struct eop_port *port)
 			     EOP_MAX_DEPTH);
 }
 
-int
-eop_depth_auto(const char *name, struct eop_params *p, uint16_t ntb_id,
-		int pidx, int slices)
+/* Slot size when slot= is not given: the largest up to EOP_PREF_SLOT
+ * with which the window holds @depth slots (the smallest ring when depth
+ * is automatic too). */
+static uint32_t
+slot_fit(uint16_t queues, uint32_t depth, size_t slice_len)
 {
-	struct rte_marlin_ntb_mw_align al;
-	size_t slice;
-	int rc;
+	uint32_t s, d = depth != EOP_DEFAULT_DEPTH ? depth : EOP_MIN_DEPTH;
 
-	if (p->depth != EOP_DEFAULT_DEPTH)
-		return 0;
-	rc = rte_marlin_ntb_mw_get_align(ntb_id, pidx, p->widx, &al);
-	if (rc != 0) {
-		/* no such window: opening the channel says so */
-		p->depth = EOP_MIN_DEPTH;
-		return 0;
+	for (s = EOP_PREF_SLOT; s > EOP_MIN_SLOT; s >>= 1) {
+		size_t need = eop_window_need(queues, d, s);
+
+		if (need != 0 && need <= slice_len)
+			break;
 	}
-	slice = RTE_ALIGN_FLOOR(al.size_max / (uint64_t)slices, 4096);
-	p->depth = (uint16_t)eop_depth_fit(p->queues, p->slot, slice,
-					   EOP_AUTO_DEPTH_MAX);
-	EOP_LOG(INFO, "%s: rings of %u slots by default (the largest up to %u that a %" PRIu64 "-byte window shared by %d hosts holds for queues=%u slot=%u)",
-		name, p->depth, EOP_AUTO_DEPTH_MAX, al.size_max, slices,
-		p->queues, p->slot);
-	return 0;
+	return s;
+}
+
+void
+eop_window_text(int slices, uint16_t queues, uint32_t depth, uint32_t slot,
+		char *buf, size_t len)
+{
+	char sz[24];
+	/* ntb_shm windows are a power of two */
+	uint64_t w = rte_align64pow2((uint64_t)slices *
+				     eop_window_need(queues, depth, slot));
+
+	rte_marlin_size_format(w, sz, sizeof(sz));
+	snprintf(buf, len, "mw_size=%s (ntb_shm, on every host; %d host slices of queues=%u x depth=%u x slot=%u)",
+		 sz, slices, queues, depth, slot);
 }
 
 void
 eop_window_hint(const struct eop_port *port, uint32_t depth, char *buf,
 		size_t len)
 {
-	char sz[24];
-	size_t w = window_for(port, eop_window_need(port->p.queues, depth,
-						    port->p.slot));
+	eop_window_text(port->slices, port->p.queues, depth, port->p.slot,
+			buf, len);
+}
 
-	/* ntb_shm windows are a power of two */
-	w = rte_align64pow2(w);
-	rte_marlin_size_format(w, sz, sizeof(sz));
-	snprintf(buf, len, "mw_size=%s (ntb_shm, on every host; %d host slices of queues=%u x depth=%u x slot=%u)",
-		 sz, port->slices, port->p.queues, depth, port->p.slot);
+int
+eop_rings_auto(const char *name, struct eop_params *p, uint16_t ntb_id,
+		int pidx, int slices)
+{
+	struct rte_marlin_ntb_mw_align al;
+	int auto_slot = p->slot == EOP_DEFAULT_SLOT;
+	int auto_depth = p->depth == EOP_DEFAULT_DEPTH;
+	size_t slice;
+
+	if (!auto_slot && !auto_depth)
+		return 0;
+	if (rte_marlin_ntb_mw_get_align(ntb_id, pidx, p->widx, &al) != 0) {
+		/* no such window: opening the channel says so */
+		slice = 0;
+		al.size_max = 0;
+	} else {
+		slice = RTE_ALIGN_FLOOR(al.size_max / (uint64_t)slices, 4096);
+	}
+	if (auto_slot)
+		p->slot = slot_fit(p->queues, p->depth, slice);
+	if (auto_depth)
+		p->depth = (uint16_t)eop_depth_fit(p->queues, p->slot, slice,
+						   EOP_AUTO_DEPTH_MAX);
+	if (eop_window_need(p->queues, p->depth, p->slot) > slice &&
+			al.size_max != 0) {
+		char hint[160];
+
+		eop_window_text(slices, p->queues, p->depth, p->slot, hint,
+				sizeof(hint));
+		EOP_LOG(ERR, "%s: a %" PRIu64 "-byte window shared by %d hosts cannot hold queues=%u with %s even at depth=%u slot=%u: use fewer queues%s, or %s",
+			name, al.size_max, slices, p->queues,
+			auto_depth ? "any ring size" : "this depth=",
+			p->depth, p->slot, auto_depth ? "" : ", a smaller depth=",
+			hint);
+		return -ENOSPC;
+	}
+	rte_log(auto_slot && p->slot < EOP_PREF_SLOT ? RTE_LOG_NOTICE :
+		RTE_LOG_INFO, eop_logtype,
+		"net_eop: %s: rings of %u slots of %u bytes by default (what a %" PRIu64 "-byte window shared by %d hosts holds for queues=%u; depth= and slot= choose)\n",
+		name, p->depth, p->slot, al.size_max, slices, p->queues);
+	return 0;
 }
 
 int

@@ -199,7 +199,7 @@ test_devargs(void **state)
 	assert_int_equal(p.peer, 3);
 	assert_int_equal(p.queues, EOP_DEFAULT_QUEUES);
 	assert_int_equal(p.depth, EOP_DEFAULT_DEPTH);
-	assert_int_equal(p.slot, EOP_DEFAULT_SLOT);
+	assert_int_equal(p.slot, EOP_DEFAULT_SLOT);  /* 0: fits the window */
 	assert_int_equal(p.zc_min, EOP_DEFAULT_ZC_MIN);
 	assert_int_equal(p.pack_max, EOP_DEFAULT_PACK_MAX);
 	assert_int_equal(p.mac_set, 0);
