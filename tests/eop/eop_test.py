@@ -800,14 +800,14 @@ def t_sockets(env):
         quit_pmd(h)
 
 
-def ns_ping(ip, ns, addr):
-    """ICMP echo from namespace @ns to @addr (5 replies wanted)."""
+def ns_ping(ip, ns, addr, count=5):
+    """ICMP echo from namespace @ns to @addr (@count replies wanted)."""
     ping = shutil.which("ping")
     if ping:
-        r = subprocess.run([ip, "netns", "exec", ns, ping, "-c", "5", "-i", "0.2",
+        r = subprocess.run([ip, "netns", "exec", ns, ping, "-c", str(count), "-i", "0.2",
                             "-W", "2", addr], capture_output=True, text=True,
-                           timeout=30)
-        log(r.stdout.strip().splitlines()[-2] if r.stdout.strip() else r.stderr)
+                           timeout=30 + count)
+        log("\n".join(r.stdout.strip().splitlines()[-2:]) if r.stdout.strip() else r.stderr)
         check(r.returncode == 0, "ping failed:\n%s%s" % (r.stdout, r.stderr))
     else:
         code = PY_PING.replace("@HOST@", addr)
@@ -1008,9 +1008,9 @@ def t_ovs(env):
         for o in hosts:
             o.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
                     "datapath_type=netdev", timeout=60)
+            dev = "net_eop0,ntb=ntb_shm0,peer=%d" % (1 - o.h)
             o.vsctl("add-port", "br0", "eop0", "--", "set", "Interface", "eop0",
-                    "type=dpdk", "options:dpdk-devargs=net_eop0,ntb=ntb_shm0,peer=%d"
-                    % (1 - o.h), timeout=60)
+                    "type=dpdk", "options:dpdk-devargs=" + dev, timeout=60)
             for cmd in (["addr", "add", "10.78.0.%d/24" % (o.h + 1), "dev", "br0"],
                         ["link", "set", "br0", "up"], ["link", "set", "lo", "up"]):
                 r = subprocess.run([ip, "-n", o.ns] + cmd, capture_output=True, text=True)
@@ -1024,18 +1024,22 @@ def t_ovs(env):
         for o in hosts:
             # OVS asks for 2048 descriptors a queue (n_rxq_desc/n_txq_desc)
             rings = re.findall(r"rings of (\d+) slots per queue", o.log_tail(400))
-            check(rings[-1:] == ["2048"], "host %d: EOP did not take OVS's ring size "
-                  "(2048): %s\n%s" % (o.h, rings, o.log_tail()))
+            check(rings[-1:] == ["2048"],
+                  "host %d: EOP did not take OVS's ring size (2048): %s\n%s"
+                  % (o.h, rings, o.log_tail()))
         log("OVS: both eop0 links up, EOP rings of 2048 slots as OVS asked")
-        ns_ping(ip, nss[0], "10.78.0.2")
+        ns_ping(ip, nss[0], "10.78.0.2", env.a.ping_count)
         ns_tcp(ip, nss, "10.78.0.2", 32 << 20)
         iperf = shutil.which("iperf3")
         if iperf and env.a.iperf_secs > 0:
             log("iperf3 through OVS: %s" % iperf3_run(ip, iperf, nss, "10.78.0.2",
                                                        env.a.iperf_secs))
             for o in hosts:
-                log("  host %d eop0 statistics: %s" % (
-                    o.h, o.vsctl("get", "Interface", "eop0", "statistics")))
+                for ifc in ("eop0", "br0"):
+                    st = o.vsctl("get", "Interface", ifc, "statistics")
+                    log("  host %d %s: %s" % (o.h, ifc, ", ".join(
+                        kv for kv in st.strip("{}").split(", ")
+                        if re.match(r"(rx|tx)_(packets|dropped)=|ovs_tx_failure", kv))))
     finally:
         for o in hosts:
             o.stop()
@@ -1345,6 +1349,8 @@ def main():
     ap.add_argument("--mw-size", default="16M")
     ap.add_argument("--ovs-mw-size", default="32M",
                     help="ovs: ntb_shm window (32M holds OVS's 2048-slot rings)")
+    ap.add_argument("--ping-count", type=int, default=5,
+                    help="sockets/ovs: ICMP echoes")
     ap.add_argument("--rxd", type=int, default=0,
                     help="sockets: ring size testpmd asks for (0: the port's default)")
     ap.add_argument("--iperf-secs", type=int, default=3,
