@@ -273,6 +273,34 @@ test_identity(void **state)
 			RTE_MARLIN_NTB_WIDTH_UNKNOWN), 0);
 }
 
+/* Ring sizes that fit a window slice, and the window a size needs. */
+static void
+test_ring_fit(void **state)
+{
+	char buf[160];
+
+	(void)state;
+	/* 16 MiB shared by 2 hosts: 8 MiB each */
+	assert_int_equal(eop_depth_fit(1, 2048, 8 << 20, EOP_MAX_DEPTH), 1024);
+	assert_int_equal(eop_depth_fit(1, 2048, 8 << 20, 512), 512);
+	assert_int_equal(eop_depth_fit(2, 2048, 8 << 20, EOP_MAX_DEPTH), 512);
+	/* 32 MiB / 2 holds OVS's 2048 descriptors, not 4096 */
+	assert_int_equal(eop_depth_fit(1, 2048, 16 << 20, EOP_MAX_DEPTH), 2048);
+	/* nothing fits: the smallest ring (the channel then refuses) */
+	assert_int_equal(eop_depth_fit(1, 2048, 64 << 10, EOP_MAX_DEPTH),
+			 EOP_MIN_DEPTH);
+	/* what fits is what the channel needs */
+	assert_true(eop_window_need(1, 1024, 2048) <= (8u << 20));
+	assert_true(eop_window_need(1, 2048, 2048) > (8u << 20));
+	assert_true(eop_window_need(1, 64, 512) <= (128u << 10));
+	assert_true(eop_window_need(1, 64, 1024) > (128u << 10));
+	/* the window named is a power of two (ntb_shm takes no other) */
+	eop_window_text(2, 1, 4096, 2048, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "mw_size=64M "));
+	eop_window_text(8, 4, 64, 256, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "mw_size=2M "));
+}
+
 /* ---- two ports in one process ------------------------------------------- */
 
 static int
@@ -689,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_devargs),
 		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_ring_fit),
 	};
 	const struct CMUnitTest ports[] = {
 		cmocka_unit_test(test_traffic),
