@@ -41,6 +41,9 @@ TEST is one of:
   ovs        two Open vSwitch instances (DPDK datapath, each its own
              ovsdb-server, run directory and network namespace) joined by
              EOP: ping and a TCP transfer with its sha256 compared
+  rack       rack=1 on 4 hosts (net_tap + namespaces): every pair pings and
+             exchanges verified TCP; unknown unicast counted; a killed
+             host stops only its own traffic
   smallwin   ntb_shm mw_size=1M across 8 hosts: EOP's default rings fit,
              traffic of 64 and 1500 bytes flows; 4 queues are refused with
              the window size that would fit
@@ -291,10 +294,11 @@ def port_stats(h):
     return st
 
 
-def port_xstats(h):
+def port_xstats(h, last=r"link_ups:"):
+    """Extended statistics of port 0; @last matches its last line."""
     i = h.mark()
     h.send("show port xstats 0")
-    h.wait_for(r"link_ups:", CMD_TIMEOUT, i)
+    h.wait_for(last, CMD_TIMEOUT, i)
     time.sleep(0.5)
     with h.cv:
         block = h.lines[i:]
@@ -1045,6 +1049,78 @@ def t_ovs(env):
             o.stop()
 
 
+def t_rack(env):
+    """Rack mode: 4 hosts, one EOP port each (rack=1) bridged by testpmd to a
+    tap in the host's namespace, the tap wearing the host's MAC: every pair
+    pings and exchanges a TCP stream whose sha256 both ends compare; unknown
+    unicast is counted; a dead host stops only its own traffic."""
+    ip = shutil.which("ip")
+    if not ip:
+        raise Skip("ip (iproute2) not installed")
+    if not os.path.exists("/dev/net/tun"):
+        raise Skip("/dev/net/tun missing: net_tap cannot run")
+    n = 4
+    env.hosts = n
+    nss = make_netns(env, ip, "eoprk", n)
+    taps = ["eoprk%d_%d" % (os.getpid() % 10000, h) for h in range(n)]
+    hs = []
+    for h in range(n):
+        eal = env.eal(h, "r%d" % h)
+        eal[eal.index("--vdev", eal.index("--vdev") + 1) + 1] = "net_eop0,ntb=ntb_shm0,rack=1"
+        eal[0] = "--lcores=0@(0,1),1@%d" % (h % 2)
+        eal += ["--vdev", "net_tap0,iface=%s" % taps[h]]
+        hs.append(env.testpmd_host(h, "r%d" % h, eal=eal,
+                                   pmd_args=["--forward-mode=io", "--auto-start"]))
+    macs = []
+    for h, p in enumerate(hs):
+        m = p.wait_for(r"Port 0: ([0-9A-Fa-f:]{17})", START_TIMEOUT)
+        macs.append(m.group(1).lower())
+    check(len(set(macs)) == n, "hosts share a MAC: %s" % macs)
+    for h, tap in enumerate(taps):
+        deadline = time.time() + 15
+        while subprocess.run([ip, "link", "show", tap], capture_output=True).returncode:
+            check(time.time() < deadline, "tap %s did not appear\n%s" % (tap, hs[h].tail()))
+            time.sleep(0.2)
+        for cmd in (["link", "set", tap, "netns", nss[h]],
+                    ["-n", nss[h], "link", "set", tap, "address", macs[h]],
+                    ["-n", nss[h], "addr", "add", "10.79.0.%d/24" % (h + 1), "dev", tap],
+                    ["-n", nss[h], "link", "set", tap, "up"],
+                    ["-n", nss[h], "link", "set", "lo", "up"]):
+            r = subprocess.run([ip] + cmd, capture_output=True, text=True)
+            check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
+    for p in hs:
+        wait_link(p, True)
+    pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    for a, b in pairs:
+        ns_ping(ip, nss[a], "10.79.0.%d" % (b + 1), 2)
+    for a, b in pairs:
+        ns_tcp(ip, [nss[a], nss[b]], "10.79.0.%d" % (b + 1), 4 << 20)
+    # unknown unicast: a static neighbour with a MAC no host has
+    subprocess.run([ip, "-n", nss[0], "neigh", "add", "10.79.0.99", "lladdr",
+                    "02:00:00:00:99:99", "dev", taps[0]], capture_output=True)
+    subprocess.run([ip, "netns", "exec", nss[0], "ping", "-c", "3", "-i", "0.2", "-W", "1",
+                    "10.79.0.99"], capture_output=True, timeout=20)
+    rack_last = r"peer3_tx_dropped:"
+    x0 = port_xstats(hs[0], rack_last)
+    check(x0.get("tx_unknown_unicast", 0) >= 3,
+          "unknown unicast not counted: %s" % x0.get("tx_unknown_unicast"))
+    log("rack: per-peer stats of host 0: %s" % ", ".join(
+        "%s=%d" % (k, v) for k, v in sorted(x0.items()) if k.startswith(("peer", "tx_unk"))))
+    # a dead host affects only its own traffic
+    hs[3].p.kill()
+    hs[3].p.wait(timeout=10)
+    ns_ping(ip, nss[0], "10.79.0.2", 3)
+    ns_tcp(ip, [nss[1], nss[2]], "10.79.0.3", 4 << 20)
+    deadline = time.time() + 10
+    while port_xstats(hs[0], rack_last).get("peer3_link_up", 1) != 0:
+        check(time.time() < deadline, "host 0 still sees host 3's link up")
+        time.sleep(0.5)
+    log("rack: 4 hosts, %d pairs pinged and exchanged verified TCP; host 3 killed: "
+        "0<->1 ping and 1->2 TCP still fine, host 0 sees peer3 link down" % len(pairs))
+    for p in hs[:3]:
+        quit_pmd(p)
+
+
 def t_mismatch(env):
     """queues=2 against queues=4 (and slot): each end names the devargs that differ, in
     the user's words (not HRDMA's queue-pair count), and the link stays down."""
@@ -1337,7 +1413,7 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
-    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings, "ovs": t_ovs, "smallwin": t_smallwin,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings, "ovs": t_ovs, "smallwin": t_smallwin, "rack": t_rack,
 }
 
 

@@ -9,6 +9,7 @@
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
  *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES]
  *                   [,widx=WIDX][,mac=XX:XX:XX:XX:XX:XX]
+ *   --vdev net_eop0,ntb=NTBDEV,rack=1[,...]   (one port to every peer)
  *
  * Deprecated names still accepted (with a log line): mw= for widx=,
  * nt_min= for nt_threshold=.
@@ -53,13 +54,13 @@ check_pow2(const char *dev, const char *key, uint64_t v)
 
 /* Table order: the bits of @given below. */
 enum { A_NTB, A_PEER, A_QUEUES, A_DEPTH, A_SLOT, A_ZC, A_PACK, A_NT, A_WIDX,
-       A_MAC };
+       A_MAC, A_RACK };
 
 int
 eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 {
 	int peer = -1, queues = EOP_DEFAULT_QUEUES, depth = EOP_DEFAULT_DEPTH;
-	int widx = 0;
+	int widx = 0, rack = 0;
 	uint64_t slot = EOP_DEFAULT_SLOT, zc = EOP_DEFAULT_ZC_MIN;
 	uint64_t pack = EOP_DEFAULT_PACK_MAX, nt = 0, given = 0;
 	struct rte_marlin_arg t[] = {
@@ -93,6 +94,9 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			.hint = " (index of the NTB window the port uses)" },
 		[A_MAC] = { .key = "mac", .type = RTE_MARLIN_ARG_FUNC,
 			.parse = parse_mac, .dst = &p->mac },
+		[A_RACK] = { .key = "rack", .type = RTE_MARLIN_ARG_BOOL,
+			.dst = &rack,
+			.hint = " (1: one port that reaches every peer)" },
 	};
 	int rc;
 
@@ -105,7 +109,11 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 			dev, dev);
 		return -EINVAL;
 	}
-	if (!(given & (UINT64_C(1) << A_PEER))) {
+	if (rack && (given & (UINT64_C(1) << A_PEER))) {
+		EOP_LOG(ERR, "%s: rack=1 reaches every peer: leave out peer=", dev);
+		return -EINVAL;
+	}
+	if (!rack && !(given & (UINT64_C(1) << A_PEER))) {
 		EOP_LOG(ERR, "%s: devarg peer=HOST is required: give the host id (NTB port number) at the other end of the link, e.g. %s,ntb=%s,peer=1",
 			dev, dev, p->ntb);
 		return -EINVAL;
@@ -123,6 +131,7 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 	p->pack_max = (uint32_t)pack;
 	p->nt_threshold = (uint32_t)nt;
 	p->widx = widx;
+	p->rack = rack;
 	p->mac_set = !!(given & (UINT64_C(1) << A_MAC));
 	return 0;
 }

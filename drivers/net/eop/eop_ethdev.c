@@ -296,6 +296,12 @@ eop_probe(struct rte_vdev_device *vdev)
 		return -ENOTSUP;
 	}
 	rc = eop_parse_devargs(name, rte_vdev_device_args(vdev), &p);
+	if (rc == 0 && p.rack) {
+		char fabric[RTE_DEV_NAME_MAX_LEN];
+
+		fabric_name(p.ntb, fabric, sizeof(fabric));
+		return eop_rack_probe(vdev, &p, fabric);
+	}
 	if (rc == 0)
 		rc = eop_ntb_open(name, &p, &end);
 	if (rc == 0)
@@ -343,6 +349,8 @@ eop_remove(struct rte_vdev_device *vdev)
 		return 0;       /* closed already */
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return rte_eth_dev_release_port(dev);
+	if (eop_rack_remove(dev))
+		return 0;
 	eop_dev_close(dev);
 	return rte_eth_dev_release_port(dev);
 }
@@ -354,4 +362,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx> rack=<0|1>");

@@ -72,6 +72,7 @@ struct eop_params {
 	uint32_t pack_max;     /* frames this short or shorter: packed */
 	uint32_t nt_threshold; /* copies this long or longer: streaming stores */
 	int widx;              /* NTB window index */
+	int rack;              /* one port to every peer (eop_rack.c) */
 	int mac_set;
 	struct rte_ether_addr mac;
 };
@@ -261,6 +262,12 @@ struct rte_marlin_hrdma_channel *eop_channel_open(const char *name,
 		uint16_t depth);
 void eop_queues_bind(struct eop_port *port);
 int eop_rings_apply(struct eop_port *port);
+
+/* eop_rack.c: rack mode */
+struct rte_vdev_device;
+int eop_rack_probe(struct rte_vdev_device *vdev, const struct eop_params *p,
+		const char *fabric);
+int eop_rack_remove(struct rte_eth_dev *dev);
 
 /* eop_devargs.c */
 int eop_parse_devargs(const char *name, const char *args,
