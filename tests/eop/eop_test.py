@@ -1413,7 +1413,8 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
-    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt, "rings": t_rings, "ovs": t_ovs, "smallwin": t_smallwin, "rack": t_rack,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt,
+    "rings": t_rings, "ovs": t_ovs, "smallwin": t_smallwin, "rack": t_rack,
 }
 
 
