@@ -1088,8 +1088,18 @@ def t_rack(env):
                     ["-n", nss[h], "link", "set", "lo", "up"]):
             r = subprocess.run([ip] + cmd, capture_output=True, text=True)
             check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
-    for p in hs:
+    rack_last = r"peer%d_tx_dropped:" % (n - 1 if n > 1 else 0)
+    for h, p in enumerate(hs):
         wait_link(p, True)
+        # the port is up with its first peer: wait for every peer's link
+        deadline = time.time() + 20
+        while True:
+            x = port_xstats(p, r"peer%d_tx_dropped:" % (n - 1 if h != n - 1 else n - 2))
+            down = [k for k, v in x.items() if k.endswith("_link_up") and v != 1]
+            if not down:
+                break
+            check(time.time() < deadline, "host %d: links still down: %s" % (h, down))
+            time.sleep(0.5)
     pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
     for a, b in pairs:
         ns_ping(ip, nss[a], "10.79.0.%d" % (b + 1), 2)
@@ -1100,7 +1110,6 @@ def t_rack(env):
                     "02:00:00:00:99:99", "dev", taps[0]], capture_output=True)
     subprocess.run([ip, "netns", "exec", nss[0], "ping", "-c", "3", "-i", "0.2", "-W", "1",
                     "10.79.0.99"], capture_output=True, timeout=20)
-    rack_last = r"peer3_tx_dropped:"
     x0 = port_xstats(hs[0], rack_last)
     check(x0.get("tx_unknown_unicast", 0) >= 3,
           "unknown unicast not counted: %s" % x0.get("tx_unknown_unicast"))
