@@ -359,11 +359,17 @@ watch_fmt(const struct watch *w, char *buf, size_t len)
 
 	if (i == w->ngaps)
 		snprintf(buf + used, len - used, "-");
-	for (; i < w->ngaps && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used,
-			"%s%" PRIu64 "-%" PRIu64, used && buf[used - 1] != '=' ?
-			"," : "", w->gap_start[i % WATCH_GAPS],
-			w->gap_end[i % WATCH_GAPS]);
+	for (; i < w->ngaps && used < len; i++) {
+		char g[48];
+		size_t n = (size_t)snprintf(g, sizeof(g), "%s%" PRIu64 "-%" PRIu64,
+			buf[used - 1] != '=' ? "," : "",
+			w->gap_start[i % WATCH_GAPS], w->gap_end[i % WATCH_GAPS]);
+
+		if (used + n >= len)
+			break;   /* whole gaps only: the reader splits on '-' */
+		memcpy(buf + used, g, n + 1);
+		used += n;
+	}
 }
 
 /* Signalled notified writes for @ms, whatever happens to the link; every
