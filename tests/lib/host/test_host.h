@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * The small library every C test host and benchmark host program links
+ * (tests/lib/host): the line protocol a harness (tests/lib/marlin_harness)
+ * drives, monotonic time, errno names and percentiles.
+ *
+ * Protocol: the host prints "READY key=value..." once it can take commands,
+ * then exactly one answer line per command, "OK key=value..." or
+ * "ERR ...", and "BYE" before it exits; "FATAL ..." when it cannot go on.
+ * th_reply() writes one such line and flushes it.
+ */
+
+#ifndef MARLIN_TEST_HOST_H
+#define MARLIN_TEST_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Longest command line th_command_loop() takes (with its newline). */
+#define TH_LINE_MAX 1024
+
+/** CLOCK_MONOTONIC in nanoseconds: comparable across processes. */
+uint64_t th_now_ns(void);
+
+/** Sleep @us microseconds. */
+void th_sleep_us(unsigned int us);
+
+/** Print one protocol line (printf format, newline added) and flush. */
+void th_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * Read commands on stdin, one per line, and hand each to @handle; call
+ * @idle (may be NULL) at least every millisecond while stdin is quiet.
+ * @handle returns non-zero to end the loop. A line longer than
+ * TH_LINE_MAX - 1 bytes is answered "ERR line too long" and dropped.
+ *
+ * @return 0 when @handle asked to stop or stdin closed (the harness went
+ *   away); a negative errno when reading stdin failed.
+ */
+int th_command_loop(void (*idle)(void *arg), int (*handle)(char *line, void *arg),
+		void *arg);
+
+/** Symbolic name of negative errno @rc ("ENOLINK"), or "E<n>". */
+const char *th_errname(int rc);
+
+/** Sort @n values ascending. */
+void th_sort_u64(uint64_t *v, size_t n);
+
+/**
+ * The @p-th percentile (0 <= p <= 1) of @n sorted values by the
+ * nearest-rank rule (index floor(n * p), the last one for p = 1); 0 when
+ * @n is 0.
+ */
+uint64_t th_percentile_u64(const uint64_t *sorted, size_t n, double p);
+
+#endif /* MARLIN_TEST_HOST_H */
