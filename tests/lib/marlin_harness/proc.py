@@ -205,7 +205,7 @@ class Proc:
     def alive(self):
         return self.proc.poll() is None
 
-    def signal(self, sig):
+    def send_signal(self, sig):
         if self.proc.poll() is None:
             try:
                 if self.group:
@@ -233,7 +233,7 @@ class Proc:
     def stop(self, sig=signal.SIGINT, timeout=20):
         """Ask it to end with @sig, kill it if it does not; exit status."""
         if self.proc.poll() is None:
-            self.signal(sig)
+            self.send_signal(sig)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -244,7 +244,7 @@ class Proc:
     def kill(self):
         """SIGKILL (its whole group when it has one) and reap it."""
         if self.proc.poll() is None:
-            self.signal(signal.SIGKILL)
+            self.send_signal(signal.SIGKILL)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

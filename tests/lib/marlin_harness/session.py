@@ -169,7 +169,7 @@ class Session:
     def cleanup(self):
         for p in self.procs:
             if p.alive():
-                p.signal(signal.SIGKILL)
+                p.send_signal(signal.SIGKILL)
         for p in self.procs:
             p.kill()
         for name, parent in self.fabrics:
