@@ -17,123 +17,72 @@ files removed however the test ends.
 
 import argparse
 import os
-import queue
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    Fail, Proc, Session, kv, run, skip)
+from marlin_harness import plugins  # noqa: E402
 
 START_TIMEOUT = 60.0
 UP_TIMEOUT = 30.0
 
 
-class Fail(Exception):
-    pass
+class Host(Proc):
+    """hrdma_mp_host: prints READY, STATE changes, STATS, DRAINED."""
 
-
-def kv(line):
-    return dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
-
-
-class Host:
     def __init__(self, t, hid, role, gen):
-        self.name = "host%d(%s)" % (hid, role)
-        self.prefix = "hmp%d_h%d_%d" % (os.getpid(), hid, gen)
-        t.prefixes.append(self.prefix)
-        devargs = "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=4M,dir=%s" % (
-            t.fabric, hid, t.parent)
-        args = [t.host_bin, "-l", str(hid % 2), "--no-pci", "--no-huge",
-                "-m", "128", "--no-telemetry", "--file-prefix", self.prefix,
-                "--log-level", "lib.eal:warning", "--vdev", devargs]
-        if t.engine == "dmadev":
-            args += ["-d", t.skeleton, "--vdev", "dma_skeleton0"]
-        args += ["--", "--role", role, "--engine", t.engine]
-        self.q = queue.Queue()
-        self.lines = []
         self.stats = {}
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True,
-                                     bufsize=1)
-        t.procs.append(self.proc)
-        threading.Thread(target=self._read, daemon=True).start()
+        args = ([t.host_bin] + t.eal_args(hid % 2, t.prefix("h%d_%d" % (
+            hid, gen))) + ["--vdev", t.shm_devargs(hid, 2, ",mw=1,mw_size=4M")])
+        env = None
+        if t.engine == "dmadev":
+            dargs, env = plugins.load_args([t.skeleton])
+            args += dargs + ["--vdev", "dma_skeleton0"]
+        args += ["--", "--role", role, "--engine", t.engine]
+        Proc.__init__(self, t, "host%d(%s)" % (hid, role), args, env=env,
+                      on_line=self._stats)
 
-    def _read(self):
-        for line in self.proc.stdout:
-            line = line.rstrip("\n")
-            self.lines.append(line)
-            if line.startswith("STATS "):
-                self.stats = kv(line)
-            self.q.put(line)
-        self.q.put(None)
+    def _stats(self, line):
+        if line.startswith("STATS "):
+            self.stats = kv(line)
 
-    def wait_for(self, pred, what, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.q.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise Fail("%s exited (%s) while waiting for %s" %
-                           (self.name, self.proc.poll(), what))
-            if line.startswith(("FATAL", "HANG")):
-                raise Fail("%s: %s" % (self.name, line))
-            if pred(line):
-                return line
-        raise Fail("%s: no %s within %.0f s" % (self.name, what, timeout))
+    def wait_for(self, regex, what, timeout):
+        """Next line matching @regex; FATAL or HANG first fail the test."""
+        return self.next_line(regex, timeout, what, fail=r"^(FATAL|HANG)")
 
     def wait_stat(self, key, at_least, timeout):
-        return self.wait_for(
-            lambda l: l.startswith("STATS ") and int(kv(l)[key]) >= at_least,
-            "%s >= %d" % (key, at_least), timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.wait_for(r"^STATS ", "%s >= %d" % (key, at_least),
+                                 max(deadline - time.monotonic(), 0.01))
+            if int(kv(line)[key]) >= at_least:
+                return line
 
     def quit(self):
         try:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+            self.send("quit")
+        except Fail:
             pass
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            raise Fail("%s did not exit on quit" % self.name)
-        # drain the reader so the final STATS line is in
-        time.sleep(0.1)
-        return self.proc.returncode
+        return self.wait(20, "exit on quit")
 
 
-class Test:
+class Test(Session):
     def __init__(self, args):
+        Session.__init__(self, "kill" + args.engine, tag="hmp")
         self.host_bin = args.host
         self.engine = args.engine
         self.skeleton = args.skeleton
-        self.fabric = "hmp%d" % os.getpid()
-        self.parent = tempfile.mkdtemp(prefix="marlin-hmp-", dir="/dev/shm")
-        self.procs = []
-        self.prefixes = []
 
-    def cleanup(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        shutil.rmtree(self.parent, ignore_errors=True)
-        for pfx in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
-
-    def run(self):
+    def run_test(self):
         rx = Host(self, 0, "rx", 0)
         tx = Host(self, 1, "tx", 0)
         for h in (rx, tx):
-            h.wait_for(lambda l: l.startswith("READY"), "READY", START_TIMEOUT)
-        up = lambda l: l.startswith("STATE UP")
+            h.wait_for(r"^READY", "READY", START_TIMEOUT)
+        up = r"^STATE UP"
         tx.wait_for(up, "channel up", UP_TIMEOUT)
         rx.wait_for(up, "channel up", UP_TIMEOUT)
         rx.wait_stat("msgs", 2000, 60)
@@ -142,12 +91,12 @@ class Test:
 
         # pull the receiver out mid-transfer
         t0 = time.monotonic()
-        rx.proc.send_signal(signal.SIGKILL)
-        rx.proc.wait(timeout=10)
-        tx.wait_for(lambda l: l.startswith("STATE DOWN"), "channel down", 5)
+        rx.send_signal(signal.SIGKILL)
+        rx.wait(10)
+        tx.wait_for(r"^STATE DOWN", "channel down", 5)
         print("sender saw the channel down %.0f ms after the kill" %
               ((time.monotonic() - t0) * 1000), flush=True)
-        drained = tx.wait_for(lambda l: l.startswith("DRAINED"),
+        drained = tx.wait_for(r"^DRAINED",
                               "every posted operation completed", 5)
         d = kv(drained)
         if d["posted"] != d["completed"]:
@@ -156,7 +105,7 @@ class Test:
 
         # the receiver comes back: new bring-up, traffic again
         rx2 = Host(self, 0, "rx", 1)
-        rx2.wait_for(lambda l: l.startswith("READY"), "READY", START_TIMEOUT)
+        rx2.wait_for(r"^READY", "READY", START_TIMEOUT)
         rx2.wait_for(up, "channel up after restart", UP_TIMEOUT)
         line = tx.wait_for(up, "channel up after restart", UP_TIMEOUT)
         print("sender back up: %s" % line, flush=True)
@@ -183,20 +132,12 @@ def main():
     ap.add_argument("--engine", default="cpu", choices=("cpu", "dmadev"))
     ap.add_argument("--skeleton", default="")
     args = ap.parse_args()
+    name = "hrdma_mp_kill_" + args.engine
     if args.engine == "dmadev" and not os.path.exists(args.skeleton):
-        print("SKIP: DPDK's dma_skeleton driver not found at '%s'" %
-              args.skeleton)
-        return 77
+        return skip(name, "DPDK's dma_skeleton driver not found at '%s'" %
+                    args.skeleton)
     t = Test(args)
-    try:
-        t.run()
-    except Fail as e:
-        print("FAIL: %s" % e, flush=True)
-        return 1
-    finally:
-        t.cleanup()
-    print("PASS", flush=True)
-    return 0
+    return run(name, lambda _t: t.run_test(), t)
 
 
 if __name__ == "__main__":
