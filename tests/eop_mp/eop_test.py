@@ -39,167 +39,44 @@ fabric, EAL runtime directories and namespaces are removed before exit.
 """
 
 import argparse
-import hashlib
 import json
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    Fail, Proc, Session, Skip, check, log, run, skip)
+from marlin_harness import plugins  # noqa: E402
 
 START_TIMEOUT = 60.0
 CMD_TIMEOUT = 20.0
 
 
-class Fail(Exception):
-    """A test assertion that failed."""
+class Env(Session):
+    """One test: the fabric (in self.tmp), processes, prefixes, netns."""
 
-
-class Skip(Exception):
-    """The test cannot run here."""
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-class Proc:
-    """One host process; its output lines are collected by a thread."""
-
-    def __init__(self, env, name, args, extra_env=None):
-        self.name = name
-        self.cmdline = " ".join(args)
-        self.lines = []
-        self.cv = threading.Condition()
-        e = dict(os.environ)
-        e.update(env.proc_env)
-        if extra_env:
-            e.update(extra_env)
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True,
-                                  bufsize=1, env=e, cwd="/")
-        env.procs.append(self)
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            with self.cv:
-                self.lines.append(line.rstrip("\n"))
-                self.cv.notify_all()
-        with self.cv:
-            self.cv.notify_all()
-
-    def send(self, cmd):
-        try:
-            self.p.stdin.write(cmd + "\n")
-            self.p.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise Fail("%s: cannot send %r: process gone (rc %s)\n%s" % (
-                self.name, cmd, self.p.poll(), self.tail()))
-
-    def mark(self):
-        with self.cv:
-            return len(self.lines)
-
-    def wait_for(self, regex, timeout, since=0):
-        """First line matching regex at index >= since; its match."""
-        rx = re.compile(regex)
-        deadline = time.time() + timeout
-        with self.cv:
-            i = since
-            while True:
-                while i < len(self.lines):
-                    m = rx.search(self.lines[i])
-                    if m:
-                        return m
-                    i += 1
-                left = deadline - time.time()
-                if left <= 0 or (self.p.poll() is not None and i >= len(self.lines)):
-                    raise Fail("%s: no line matching %r within %.0f s (rc %s)\n%s"
-                               % (self.name, regex, timeout, self.p.poll(),
-                                  self.tail()))
-                self.cv.wait(min(left, 0.5))
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def tail(self, n=25):
-        with self.cv:
-            return "\n".join("    [%s] %s" % (self.name, x) for x in self.lines[-n:])
-
-    def stop(self, sig=signal.SIGINT, timeout=20):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-            try:
-                self.p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait(timeout=10)
-        self.t.join(timeout=5)
-        return self.p.returncode
-
-
-class Env:
     def __init__(self, a, name):
+        Session.__init__(self, name, tag="eop")
         self.a = a
-        self.name = name
         self.build = os.path.abspath(a.build)
-        self.procs = []
-        self.prefixes = []
-        self.netns = []
-        self.tmp = tempfile.mkdtemp(prefix="eop_%s_" % name, dir="/dev/shm")
-        self.fabric = "eop%d%s" % (os.getpid(), name)
-        self.shm_so = os.path.join(self.build, "drivers",
-                                   "librte_ntb_shm.so")
-        self.eop_so = os.path.join(self.build, "drivers",
-                                   "librte_net_eop.so")
+        self.tmp = self.parent
+        self.shm_so = plugins.plugin_path(self.build, "ntb_shm")
+        self.eop_so = plugins.plugin_path(self.build, "net_eop")
         self.testpmd = shutil.which("dpdk-testpmd")
         # EAL refuses a plugin path below a world-writable directory (a
-        # clone under /tmp): give bare names and let the loader find them.
-        os.environ["LD_LIBRARY_PATH"] = ":".join(
-            [os.path.dirname(self.shm_so), os.path.dirname(self.eop_so)] +
-            [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d])
-        self.proc_env = {}
-        self._sanitizer_env()
-
-    def _sanitizer_env(self):
-        """testpmd is not built with sanitizers; an instrumented plugin needs
-        their runtimes loaded first."""
-        try:
-            out = subprocess.run(["ldd", self.eop_so], capture_output=True,
-                                 text=True, timeout=10).stdout
-        except (OSError, subprocess.SubprocessError):
-            return
-        pre = []
-        for lib in ("libasan.so", "libubsan.so"):
-            m = re.search(r"(\S*%s\S*) => (\S+)" % re.escape(lib), out)
-            if m:
-                pre.append(m.group(2))
-        if pre:
-            self.preload = ":".join(pre)
-            # DPDK itself leaks at exit in ways we do not own.
-            self.testpmd_env = {"LD_PRELOAD": self.preload,
-                                "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1"
-                                ":detect_odr_violation=0"}
-        else:
-            self.testpmd_env = {}
-
-    def prefix(self, tag):
-        p = "eop%d_%s_%s" % (os.getpid(), self.name, tag)
-        self.prefixes.append(p)
-        return p
+        # clone under /tmp): bare names, found through LD_LIBRARY_PATH
+        self.dargs, self.proc_env = plugins.load_args([self.shm_so,
+                                                       self.eop_so])
+        # testpmd is not built with sanitizers; an instrumented plugin
+        # needs their runtimes loaded first
+        self.testpmd_env = dict(self.proc_env)
+        self.testpmd_env.update(plugins.sanitizer_env(self.eop_so))
 
     def eal(self, host, tag, extra_vdev_args="", ntb_args=""):
         core = host
@@ -212,10 +89,8 @@ class Env:
                                                            extra_vdev_args)]
 
     def plugin_args(self):
-        """EAL -d options for the built plugins (the processes run in /,
-        where no file of that name exists, so EAL dlopen()s the name)."""
-        return ["-d", os.path.basename(self.shm_so),
-                "-d", os.path.basename(self.eop_so)]
+        """EAL -d options for the built plugins (by name)."""
+        return list(self.dargs)
 
     def testpmd_host(self, host, tag, vdev="", pmd_args=(), eal_extra=(),
                      eal=None):
@@ -227,25 +102,12 @@ class Env:
         args += eal if eal is not None else self.eal(host, tag, vdev)
         args += self.plugin_args() + list(eal_extra)
         args += ["--", "-i", "--nb-cores=1", "--total-num-mbufs=16384"] + list(pmd_args)
-        return Proc(self, "h%d%s" % (host, tag), args, self.testpmd_env)
+        return Proc(self, "h%d%s" % (host, tag), args, self.testpmd_env,
+                    cwd="/")
 
     def frames_host(self, host, tag, app_args, vdev=""):
         args = [self.a.frames] + self.eal(host, tag, vdev) + ["--"] + app_args
-        return Proc(self, "h%d%s" % (host, tag), args)
-
-    def cleanup(self):
-        for pr in self.procs:
-            if pr.p.poll() is None:
-                pr.p.kill()
-                try:
-                    pr.p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
-        for pre in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + pre, ignore_errors=True)
-        for ns in self.netns:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        return Proc(self, "h%d%s" % (host, tag), args, self.proc_env, cwd="/")
 
 
 # ---- testpmd helpers ---------------------------------------------------------
@@ -262,8 +124,7 @@ def port_stats(h):
     i = h.mark()
     h.send("show port stats 0")
     h.wait_for(r"TX-packets:\s*\d+\s+TX-errors", CMD_TIMEOUT, i)
-    with h.cv:
-        block = "\n".join(h.lines[i:])
+    block = "\n".join(h.lines(i))
     st = {}
     for key in ("RX-packets", "RX-missed", "RX-errors", "RX-nombuf",
                 "TX-packets", "TX-errors"):
@@ -277,8 +138,7 @@ def port_xstats(h):
     h.send("show port xstats 0")
     h.wait_for(r"link_ups:", CMD_TIMEOUT, i)
     time.sleep(0.5)
-    with h.cv:
-        block = h.lines[i:]
+    block = h.lines(i)
     xs = {}
     for line in block:
         m = re.match(r"\s*(\w+):\s*(\d+)\s*$", line)
@@ -305,12 +165,12 @@ def quit_pmd(h):
     if h.alive():
         h.send("quit")
         try:
-            h.p.wait(timeout=20)
+            h.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             raise Fail("%s: testpmd did not quit\n%s" % (h.name, h.tail()))
-    h.t.join(timeout=5)
-    check(h.p.returncode == 0, "%s: testpmd exited with %s\n%s" % (
-        h.name, h.p.returncode, h.tail()))
+    h.join()
+    check(h.proc.returncode == 0, "%s: testpmd exited with %s\n%s" % (
+        h.name, h.proc.returncode, h.tail()))
 
 
 def two_pmds(env, vdev="", pmd_args=()):
@@ -486,17 +346,16 @@ def frames_pair(env, args0, args1, vdev=""):
 
 
 def last_json(h, tag, since=0):
-    with h.cv:
-        for line in reversed(h.lines[since:]):
-            if line.startswith(tag + " "):
-                return json.loads(line[len(tag) + 1:])
+    for line in reversed(h.lines(since)):
+        if line.startswith(tag + " "):
+            return json.loads(line[len(tag) + 1:])
     raise Fail("%s: no %s line\n%s" % (h.name, tag, h.tail()))
 
 
 def finish_frames(hosts):
     """Stop sending, let frames in flight land, stop; return FINAL/PORT/MBUFS."""
     for h in hosts:
-        h.p.send_signal(signal.SIGUSR1)
+        h.proc.send_signal(signal.SIGUSR1)
     time.sleep(1.5)
     out = []
     for h in hosts:
@@ -544,8 +403,8 @@ def t_kill(env):
     check(before["rx"] > 0, "no traffic before the kill")
     m = h0.mark()
     t_kill = time.time()
-    h1.p.kill()
-    h1.p.wait(timeout=10)
+    h1.proc.kill()
+    h1.proc.wait(timeout=10)
     h0.wait_for(r"^LINK down", 5, m)
     log("kill: survivor saw the link go down after %.2f s" % (time.time() - t_kill))
     time.sleep(1.0)
@@ -934,25 +793,9 @@ def main():
     ap.add_argument("test", choices=sorted(TESTS))
     a = ap.parse_args()
     if a.skip:
-        print("SKIP: " + a.skip)
-        return 77
+        return skip(a.test, a.skip)
     a.frames = os.path.abspath(a.frames)
-    env = Env(a, a.test)
-    try:
-        TESTS[a.test](env)
-    except Skip as e:
-        print("SKIP: %s" % e)
-        return 77
-    except Fail as e:
-        print("FAIL: %s" % e)
-        for pr in env.procs:
-            print("--- %s: %s" % (pr.name, pr.cmdline))
-            print(pr.tail(40))
-        return 1
-    finally:
-        env.cleanup()
-    print("PASS")
-    return 0
+    return run(a.test, TESTS[a.test], Env(a, a.test))
 
 
 if __name__ == "__main__":

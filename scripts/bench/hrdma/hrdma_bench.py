@@ -20,9 +20,15 @@ Measured, per round:
 and, at the start, every 5 rounds and at the end, the single-core copy
 limit at the same footprints (drivers/dma/cpu's marlin-copy-bench, or pvw_bw's memcpy loop).
 
-    scripts/bench/bench.py [--rounds N] [--quick] [--build-dir DIR]
+    scripts/bench/hrdma/hrdma_bench.py [--rounds N] [--quick] [--build-dir DIR]
                            [--out-md FILE] [--out-json FILE] [--cores S,C]
                            [--no-build] [--no-install] [--quiet-wait S]
+
+(scripts/bench/bench.sh runs it too.) It configures the build directory
+with -Dbenchmarks=true (pvw_bw and the other benchmark programs are built
+by meson) unless --no-build is given. The shared pieces (probe, process
+handling, UCX, process_vm_writev and copy-limit runs, pages) are in
+tests/lib/marlin_harness/bench.py.
 
 The default takes about five minutes; --quick about one. Writes
 doc/benchmarks/hrdma.md (tables) and doc/benchmarks/hrdma.json (raw runs).
@@ -30,357 +36,30 @@ Everything it starts is stopped, and fabric files and EAL runtime
 directories of its runs are removed, also on Ctrl-C.
 """
 
-import argparse
 import datetime
 import json
 import os
-import random
-import re
-import shutil
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-NEAR_NS = 80.0
-STEADY = 1.5          # marlin-perf's PERF_STEADY_SPREAD
-MIB = 1 << 20
-UCX_ENV = {"UCX_TLS": "sysv", "UCX_SYSV_HUGETLB_MODE": "n"}
-ANALYSIS_MARK = "<!-- analysis: text below this line is kept on rerun -->"
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+from marlin_harness import bench as hb  # noqa: E402
+from marlin_harness.bench import NEAR_NS, STEADY, settled  # noqa: E402
+from marlin_harness.stats import MIB, fmt, human, median as med  # noqa: E402
 
-running = []          # Popen objects still alive
-spawned_pids = []     # marlin-perf parents (fabric and EAL names use them)
-tmpdir = None
+log = hb.logger("bench")
 
 
-def log(msg):
-    print("[bench] " + msg, file=sys.stderr, flush=True)
-
-
-# ---- process handling ------------------------------------------------------
-
-def start(cmd, env=None, **kw):
-    e = dict(os.environ)
-    if env:
-        e.update(env)
-    p = subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True,
-                         start_new_session=True, **kw)
-    running.append(p)
-    return p
-
-
-def finish(p, timeout):
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill(p)
-        out, err = p.communicate()
-        err += "\n(timed out after %d s)" % timeout
-        p.returncode = -9 if p.returncode is None else p.returncode
-    if p in running:
-        running.remove(p)
-    return p.returncode, out, err
-
-
-def kill(p):
-    try:
-        os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=3)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def run(cmd, timeout=120, env=None):
-    p = start(cmd, env=env)
-    return finish(p, timeout)
-
-
-def cleanup():
-    for p in list(running):
-        kill(p)
-        if p in running:
-            running.remove(p)
-    for pid in spawned_pids:
-        fab = "marlin-fabric-mperf-%d" % pid
-        for d in ("/dev/shm/" + fab, "/dev/hugepages/" + fab):
-            shutil.rmtree(d, ignore_errors=True)
-        for base in ("/var/run/dpdk", os.path.join(
-                os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")):
-            for h in (0, 1):
-                shutil.rmtree(os.path.join(
-                    base, "marlin-perf-mperf-%d-%d" % (pid, h)),
-                    ignore_errors=True)
-    if tmpdir:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-
-def on_signal(sig, _frame):
-    log("signal %d: stopping" % sig)
-    cleanup()
-    sys.exit(128 + sig)
-
-
-# ---- setup -----------------------------------------------------------------
-
-def ensure_ucx(no_install):
-    if shutil.which("ucx_perftest"):
-        return True
-    if no_install:
-        log("ucx_perftest missing and --no-install given: UCX runs skipped")
-        return False
-    log("installing ucx-utils (Debian package)")
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = {"DEBIAN_FRONTEND": "noninteractive"}
-    run(sudo + ["apt-get", "update", "-qq"], timeout=600, env=env)
-    rc, _, err = run(sudo + ["apt-get", "install", "-y", "-qq",
-                             "--no-install-recommends", "ucx-utils"],
-                     timeout=600, env=env)
-    if rc != 0 or not shutil.which("ucx_perftest"):
-        log("could not install ucx-utils: %s" % err.strip()[-300:])
-        return False
-    return True
-
-
-def build(build_dir, no_build):
-    exe = os.path.join(build_dir, "apps", "marlin-perf", "marlin-perf")
-    if not no_build:
-        if not os.path.isfile(os.path.join(build_dir, "build.ninja")):
-            log("configuring %s" % build_dir)
-            rc, out, err = run(["meson", "setup", build_dir, TOP,
-                                "-Dtests=false", "-Dexamples=false"],
-                               timeout=600)
-            if rc != 0:
-                sys.exit("meson setup failed:\n" + out + err)
-        log("building (ninja -C %s)" % build_dir)
-        rc, out, err = run(["ninja", "-C", build_dir], timeout=1800)
-        if rc != 0:
-            sys.exit("build failed:\n" + out[-3000:] + err[-3000:])
-    if not os.access(exe, os.X_OK):
-        sys.exit("no marlin-perf at %s (build first, or drop --no-build)"
-                 % exe)
-    helper = os.path.join(tmpdir, "pvw_bw")
-    cc = shutil.which("cc") or shutil.which("gcc")
-    rc, out, err = run([cc, "-O2", "-o", helper,
-                        os.path.join(TOP, "scripts", "bench", "pvw_bw.c")])
-    if rc != 0:
-        sys.exit("cannot build pvw_bw.c:\n" + err)
-    copy_bench = os.path.join(build_dir, "drivers", "dma", "cpu",
-                              "marlin-copy-bench")
-    if not os.access(copy_bench, os.X_OK):
-        copy_bench = None
+def build(runner, a):
+    """marlin-perf, pvw_bw and (when built) marlin-copy-bench."""
+    hb.build(runner, a.build_dir, a.no_build, ["-Dtests=false",
+                                                "-Dexamples=false"])
+    exe = hb.bench_program(a.build_dir, "apps", "marlin-perf", "marlin-perf")
+    helper = hb.bench_program(a.build_dir, "scripts", "bench", "pvw_bw")
+    copy_bench = hb.bench_program(a.build_dir, "drivers", "dma", "cpu",
+                                  "marlin-copy-bench", required=False)
     return exe, helper, copy_bench
-
-
-# ---- measurements ----------------------------------------------------------
-
-def placement(ns):
-    if ns is None or ns < 0:
-        return "unknown"
-    return "near" if ns < NEAR_NS else "far"
-
-
-class Bench:
-    def __init__(self, a, exe, helper, copy_bench, have_ucx):
-        self.a = a
-        self.exe = exe
-        self.helper = helper
-        self.copy_bench = copy_bench
-        self.have_ucx = have_ucx
-        self.server_core, self.client_core = a.cores
-        self.runs = []
-        self.quiet = []
-
-    def probe(self):
-        """One probe: (ns, steady) or (None, False)."""
-        rc, out, err = run([self.exe, "--probe", "--json", "--probe-cores",
-                            "%d,%d" % (self.client_core, self.server_core)],
-                           timeout=30)
-        try:
-            d = json.loads(out)
-            return (d["ns"], bool(d.get("steady", True)))
-        except (ValueError, KeyError, TypeError):
-            log("probe failed: %s" % err.strip()[-200:])
-            return (None, False)
-
-    def record(self, kind, size, value, before, after, extra=None,
-               rnd=None, error=None):
-        """before/after: (ns, steady). A run counts for a placement when
-        both probes name it and both were steady."""
-        (bns, bok), (ans, aok) = before or (None, False), after or \
-            (None, False)
-        if not (bok and aok):
-            pl = "unsteady"
-        elif placement(bns) == placement(ans):
-            pl = placement(bns)
-        else:
-            pl = "mixed"
-        r = {"kind": kind, "bytes": size, "value": value,
-             "probe_before_ns": bns, "probe_after_ns": ans,
-             "probes_steady": bool(bok and aok), "placement": pl,
-             "round": rnd, "time": time.time(),
-             "load1": os.getloadavg()[0]}
-        if extra:
-            r.update(extra)
-        if error:
-            r["error"] = error
-            r["placement"] = "failed"
-        self.runs.append(r)
-        return r
-
-    def marlin(self, kind, test, size, iters, extra_args, rnd):
-        cmd = [self.exe, test, "-s", str(size), "-n", str(iters), "--json",
-               "--huge", self.a.marlin_huge,
-               "--local-cores", "%d,%d" % (self.server_core,
-                                           self.client_core)] + extra_args
-        p = start(cmd)
-        spawned_pids.append(p.pid)
-        rc, out, err = finish(p, 120)
-        try:
-            doc = json.loads(out)
-            row = doc["results"][0]
-        except (ValueError, KeyError, IndexError, TypeError):
-            return self.record(kind, size, None, None, None, rnd=rnd,
-                               error="rc %s: %s" % (rc, err.strip()[-300:]),
-                               extra={"cmd": " ".join(cmd)})
-        if test.endswith("_lat"):
-            value = row["t_median_ns"]
-            extra = {k: row[k] for k in ("t_min_ns", "t_avg_ns", "t_p99_ns",
-                                         "t_p999_ns", "t_max_ns")}
-        else:
-            value = row["bw_avg_gbs"]
-            extra = {"bw_peak_gbs": row["bw_peak_gbs"], "mpps": row["mpps"],
-                     "rx_bytes": row.get("rx_bytes")}
-        extra["cmd"] = " ".join(cmd)
-        pb, pa = doc["probe_before"], doc["probe_after"]
-        return self.record(kind, size, value,
-                           (pb["ns"], pb.get("steady", True)),
-                           (pa["ns"], pa.get("steady", True)), extra, rnd,
-                           error=None if rc == 0 else "rc %s" % rc)
-
-    def ucx(self, kind, test, size, iters, rnd):
-        before = self.probe()
-        port = random.randint(20000, 60000)
-        srv = start(["ucx_perftest", "-p", str(port), "-c",
-                     str(self.server_core)], env=UCX_ENV)
-        cmd = ["ucx_perftest", "localhost", "-p", str(port), "-c",
-               str(self.client_core), "-t", test, "-s", str(size), "-n",
-               str(iters), "-w", str(max(iters // 10, 1))]
-        out = err = ""
-        rc = -1
-        for _ in range(10):
-            time.sleep(0.15)
-            rc, out, err = run(cmd, timeout=120, env=UCX_ENV)
-            if rc == 0 or srv.poll() is not None:
-                break
-        finish(srv, 10)
-        after = self.probe()
-        m = re.search(r"^Final:\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+"
-                      r"([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out, re.M)
-        if rc != 0 or not m:
-            return self.record(kind, size, None, before, after, rnd=rnd,
-                               error="rc %s: %s" % (rc, (out + err)[-300:]),
-                               extra={"cmd": " ".join(cmd)})
-        f = [float(x) for x in m.groups()]
-        extra = {"cmd": "UCX_TLS=sysv UCX_SYSV_HUGETLB_MODE=n " +
-                 " ".join(cmd)}
-        if test.endswith("_lat"):
-            # ucx_perftest: latency in usec, one-way for ping-pong tests
-            value = f[1] * 1000.0
-            extra.update({"t_avg_ns": f[2] * 1000.0})
-        else:
-            # "MB/s" in ucx_perftest is MiB/s
-            value = f[5] * MIB / 1e9
-            extra.update({"msg_rate": f[7]})
-        return self.record(kind, size, value, before, after, extra, rnd)
-
-    def pvw(self, size, iters, rnd):
-        before = self.probe()
-        rc, out, err = run([self.helper, "pvw", str(size), str(iters),
-                            str(self.client_core), str(self.server_core)],
-                           timeout=120)
-        after = self.probe()
-        try:
-            d = json.loads(out)
-        except ValueError:
-            return self.record("pvw_bw", size, None, before, after, rnd=rnd,
-                               error=err.strip()[-300:])
-        return self.record("pvw_bw", size, d["gbs"], before, after,
-                           {"us_per_call": d["us_per_call"]}, rnd)
-
-    def copy_limit(self, sizes, tag):
-        """Single-core copy: memcpy and non-temporal stores, per footprint."""
-        before = self.probe()
-        res = {}
-        if self.copy_bench:
-            lo = min(sizes) // 1024
-            hi = max(sizes) // 1024
-            rc, out, err = run([self.copy_bench, "-c", str(self.client_core),
-                                "-r", "3" if self.a.quick else "5",
-                                "-b", "128" if self.a.quick else "256",
-                                "-s", str(lo), "-S", str(hi)], timeout=600)
-            head = None
-            for line in out.splitlines():
-                cols = line.split()
-                if cols and cols[0] == "footprint":
-                    head = cols[1:]
-                    continue
-                if head and cols and re.match(r"^\d+(KiB|MiB)$", cols[0]):
-                    n = int(cols[0][:-3]) * (1024 if cols[0].endswith("KiB")
-                                             else MIB)
-                    vals = dict(zip(head, (float(x) for x in cols[1:])))
-                    res[n] = vals
-        else:
-            for s in sizes:
-                rc, out, err = run([self.helper, "copy", str(s), "2e9",
-                                    str(self.client_core)], timeout=120)
-                try:
-                    res[s] = {"memcpy": json.loads(out)["gbs"]}
-                except ValueError:
-                    pass
-        after = self.probe()
-        for s in sizes:
-            if s in res:
-                vals = res[s]
-                best_nt = max([v for k, v in vals.items()
-                               if k.startswith("nt")] or [0.0])
-                self.record("copy_limit", s, max(vals.values()), before,
-                            after, {"memcpy_gbs": vals.get("memcpy"),
-                                    "nt_gbs": best_nt or None,
-                                    "methods": vals, "tag": tag})
-        return res
-
-
-# ---- a quiet machine -------------------------------------------------------
-
-def cpu_busy(interval=0.5):
-    """Fraction of all CPUs busy over @interval (nothing of ours runs)."""
-    def snap():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return sum(v), v[3] + v[4]          # total, idle + iowait
-    t0, i0 = snap()
-    time.sleep(interval)
-    t1, i1 = snap()
-    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
-
-
-def wait_quiet(max_wait, threshold=0.15):
-    """Wait (up to @max_wait s) until other work leaves the CPUs alone;
-    returns (busy fraction, seconds waited)."""
-    start = time.time()
-    busy = cpu_busy()
-    while busy > threshold and time.time() - start < max_wait:
-        time.sleep(2)
-        busy = cpu_busy()
-    return busy, time.time() - start
 
 
 # ---- the plan --------------------------------------------------------------
@@ -389,18 +68,6 @@ def iters_for(size, quick):
     # ~0.1-0.3 s per run: short enough to stay within one placement
     base = {64 * 1024: 40000, MIB: 4000, 4 * MIB: 1200}.get(size, 2000)
     return max(base // (4 if quick else 1), 50)
-
-
-def settled(b, f):
-    """Run measurement @f again (up to --retries times) while its probes
-    are unsteady or disagree: the cores were disturbed or moved."""
-    r = f()
-    for _ in range(b.a.retries):
-        if r["placement"] in ("near", "far", "failed"):
-            break
-        r["retried"] = True
-        r = f()
-    return r
 
 
 def run_round(b, rnd, sizes, quick):
@@ -442,14 +109,6 @@ def run_round(b, rnd, sizes, quick):
 
 # ---- analysis --------------------------------------------------------------
 
-def med(v):
-    return statistics.median(v) if v else None
-
-
-def fmt(v, nd=2):
-    return "-" if v is None else ("%.*f" % (nd, v))
-
-
 def analyse(runs, sizes):
     """Per placement: kept pairs, medians, ratios and target verdicts."""
     out = {}
@@ -478,17 +137,7 @@ def analyse(runs, sizes):
             pv = [r["value"] for r in ok if r["kind"] == "pvw_bw" and
                   r["bytes"] == size and r["placement"] == pl]
             res["pvw"][size] = (med(pv), len(pv))
-            cp = [r for r in runs if r["kind"] == "copy_limit" and
-                  r["bytes"] == size and r.get("value") is not None]
-            # a copy disturbed by other work understates the limit
-            steady = [r for r in cp if r.get("probes_steady")]
-            cp = steady or cp
-            res["copy"][size] = {
-                "best": med([r["value"] for r in cp]),
-                "memcpy": med([r["memcpy_gbs"] for r in cp
-                               if r.get("memcpy_gbs")]),
-                "nt": med([r["nt_gbs"] for r in cp if r.get("nt_gbs")]),
-                "n": len(cp)}
+            res["copy"][size] = hb.copy_summary(runs, size)
         ml = {r["round"]: r for r in ok if r["kind"] == "marlin_write_lat" and
               r["placement"] == pl}
         ul = {r["round"]: r for r in ok if r["kind"] == "ucx_put_lat" and
@@ -517,23 +166,15 @@ def verdict(ok):
 def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
     lines = []
     add = lines.append
-    rev = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True).stdout.strip()
-    cpu = ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    m = hb.machine()
+    rev, cpu = m["git"], m["cpu"]
     failed = [r for r in runs if r["placement"] == "failed"]
     mixed = [r for r in runs if r["placement"] == "mixed"]
     unsteady = [r for r in runs if r["placement"] == "unsteady"]
     loads = [r["load1"] for r in runs]
     add("# HRDMA benchmark: Marlin vs UCX and process_vm_writev")
     add("")
-    add("Generated by `scripts/bench/bench.py`; raw runs in `%s`." %
+    add("Generated by `scripts/bench/hrdma/hrdma_bench.py`; raw runs in `%s`." %
         os.path.relpath(a.out_json, os.path.dirname(path)))
     add("")
     add("- command: `%s`" % cmdline)
@@ -625,93 +266,45 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
         add("")
     add("## How the runs were made")
     add("")
-    ex = {}
-    for r in runs:
-        if r.get("cmd") and r["kind"] not in ex:
-            ex[r["kind"]] = r["cmd"]
-    for k in sorted(ex):
-        add("- %s: `%s`" % (k, ex[k]))
+    lines += hb.how_runs_were_made(runs)
     add("- probe: `marlin-perf --probe --json --probe-cores %d,%d` "
         "(UCX and process_vm_writev runs); Marlin runs print their own "
         "probe (client core to server core) before and after" %
         (a.cores[1], a.cores[0]))
     add("- process_vm_writev: `pvw_bw pvw SIZE ITERS %d %d` "
-        "(scripts/bench/pvw_bw.c)" % (a.cores[1], a.cores[0]))
+        "(scripts/bench/pvw_bw.c, built by meson with -Dbenchmarks=true)" % (a.cores[1], a.cores[0]))
     add("- copy limit: marlin-copy-bench pinned to core %d at the start, "
         "every 5 rounds and at the end (best of memcpy and non-temporal "
         "stores per footprint; runs with steady probes only, when there are "
         "any)" % a.cores[1])
     add("")
-    old = ""
-    if os.path.exists(path):
-        txt = open(path).read()
-        if ANALYSIS_MARK in txt:
-            old = txt.split(ANALYSIS_MARK, 1)[1]
-    add(ANALYSIS_MARK + old.rstrip("\n"))
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-
-
-def human(n):
-    if n >= MIB and n % MIB == 0:
-        return "%dM" % (n // MIB)
-    if n >= 1024 and n % 1024 == 0:
-        return "%dK" % (n // 1024)
-    return str(n)
+    hb.write_page(path, lines)
 
 
 def main():
-    global tmpdir
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=None,
-                    help="rounds (default 14: about five minutes)")
-    ap.add_argument("--quick", action="store_true",
-                    help="smoke run: 3 short rounds, about a minute")
-    ap.add_argument("--build-dir", default=os.path.join(TOP, "build-bench"))
-    ap.add_argument("--out-md", default=os.path.join(
-        TOP, "doc", "benchmarks", "hrdma.md"))
-    ap.add_argument("--out-json", default=None)
-    ap.add_argument("--cores", default="0,1",
-                    help="server core,client core (default 0,1)")
-    ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--no-install", action="store_true")
+    ap = hb.new_parser(__doc__)
+    hb.add_common_args(ap, 14, 3, "build-bench", "hrdma.md")
     ap.add_argument("--marlin-huge", choices=("no", "yes", "auto"),
                     default="no",
                     help="marlin-perf --huge: 'no' (default) puts Marlin's "
                     "windows in /dev/shm, 4 KiB pages like UCX's sysv "
                     "segments (UCX_SYSV_HUGETLB_MODE=n)")
-    ap.add_argument("--retries", type=int, default=1,
-                    help="run a measurement again this many times when its "
-                    "probes were unsteady or disagreed (default 1)")
-    ap.add_argument("--quiet-wait", type=float, default=60,
-                    help="before each round, wait up to this many seconds "
-                    "for other processes to leave the CPUs idle (default 60)")
-    a = ap.parse_args()
-    a.cores = [int(x) for x in a.cores.split(",")]
-    if len(a.cores) != 2 or a.cores[0] == a.cores[1]:
-        ap.error("--cores wants two different cores")
-    if a.rounds is None:
-        a.rounds = 3 if a.quick else 14
-    if a.out_json is None:
-        a.out_json = os.path.splitext(a.out_md)[0] + ".json"
-    cmdline = " ".join(["scripts/bench/bench.py"] + sys.argv[1:])
+    a = hb.parse_common(ap)
+    cmdline = " ".join(["scripts/bench/hrdma/hrdma_bench.py"] + sys.argv[1:])
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
-    tmpdir = tempfile.mkdtemp(prefix="marlin-bench-")
+    runner = hb.Runner("hb")
+    runner.handle_signals()
     try:
-        have_ucx = ensure_ucx(a.no_install)
-        exe, helper, copy_bench = build(a.build_dir, a.no_build)
+        have_ucx = hb.ensure_ucx(runner, a.no_install)
+        exe, helper, copy_bench = build(runner, a)
         sizes = [64 * 1024, MIB, 4 * MIB]
-        b = Bench(a, exe, helper, copy_bench, have_ucx)
+        b = hb.Bench(runner, a, exe, helper, copy_bench, have_ucx)
         started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
         t0 = time.time()
         log("copy limit (single core)")
         b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "start")
         for rnd in range(a.rounds):
-            busy, waited = wait_quiet(a.quiet_wait)
+            busy, waited = hb.wait_quiet(a.quiet_wait)
             b.quiet.append({"round": rnd, "busy": busy, "waited_s": waited})
             log("round %d/%d (others kept %.0f%% of the CPUs busy%s)" % (
                 rnd + 1, a.rounds, 100 * busy,
@@ -740,10 +333,10 @@ def main():
                        "quiet": b.quiet, "runs": b.runs}, f, indent=1)
         write_md(a.out_md, a, res, b.runs, sizes, cmdline, started, seconds,
                  b.quiet)
-        print(open(a.out_md).read().split(ANALYSIS_MARK)[0])
+        print(open(a.out_md).read().split(hb.ANALYSIS_MARK)[0])
         log("wrote %s and %s" % (a.out_md, a.out_json))
     finally:
-        cleanup()
+        runner.cleanup()
     return 0
 
 

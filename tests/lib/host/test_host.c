@@ -138,12 +138,12 @@ th_sort_u64(uint64_t *v, size_t n)
 }
 
 uint64_t
-th_percentile_u64(const uint64_t *sorted, size_t n, double p)
+th_percentile_u64(const uint64_t *sorted, size_t n, unsigned int permille)
 {
 	size_t i;
 
 	if (n == 0)
 		return 0;
-	i = (size_t)((double)n * p);
+	i = n / 1000 * permille + n % 1000 * permille / 1000;
 	return sorted[i < n ? i : n - 1];
 }

@@ -50,10 +50,11 @@ const char *th_errname(int rc);
 void th_sort_u64(uint64_t *v, size_t n);
 
 /**
- * The @p-th percentile (0 <= p <= 1) of @n sorted values by the
- * nearest-rank rule (index floor(n * p), the last one for p = 1); 0 when
- * @n is 0.
+ * The percentile @permille / 10 of @n sorted values by the nearest-rank
+ * rule: the value at index n * permille / 1000 (the last one for 1000);
+ * 0 when @n is 0. Median: 500, p99: 990, p99.9: 999.
  */
-uint64_t th_percentile_u64(const uint64_t *sorted, size_t n, double p);
+uint64_t th_percentile_u64(const uint64_t *sorted, size_t n,
+		unsigned int permille);
 
 #endif /* MARLIN_TEST_HOST_H */

@@ -14,13 +14,12 @@ import os
 import re
 import subprocess
 
-# where a Marlin build tree keeps its plugins
+# where a Marlin build tree keeps its plugins and libraries
 PLUGINS = {
-    "ntb_shm": ("drivers", "ntb", "shm", "librte_ntb_shm.so"),
-    "net_eop": ("drivers", "net", "eop", "librte_net_eop.so"),
+    "ntb_shm": ("drivers", "librte_ntb_shm.so"),
+    "net_eop": ("drivers", "librte_net_eop.so"),
 }
-LIB_DIRS = (("lib", "marlin"), ("lib", "cmmc"), ("drivers", "ntb", "shm"),
-            ("drivers", "net", "eop"))
+LIB_DIRS = (("lib",), ("drivers",))
 
 
 def plugin_path(build, name):
