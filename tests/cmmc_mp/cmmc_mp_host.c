@@ -80,24 +80,9 @@ static int engine_id = -1;
 static inline uint8_t
 pattern(uint64_t seed, uint64_t pos)
 {
-	uint64_t z = seed * 0x9e3779b97f4a7c15ull + (pos >> 3);
+	uint64_t z = th_mix64(seed * 0x9e3779b97f4a7c15ull + (pos >> 3));
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
 	return (uint8_t)(z >> ((pos & 7) * 8));
-}
-
-static int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
 }
 
 static int
@@ -271,7 +256,6 @@ cmd_recv(struct rte_cmmc_ep *ep, uint64_t want, uint64_t ms, int serve)
 		used ? out : "-");
 }
 
-/* Returns 1 on quit. */
 /* Between commands the harness waits: keep the device polled. */
 static void
 poll_device(void *arg)
@@ -280,6 +264,7 @@ poll_device(void *arg)
 	rte_cmmc_poll(ctx);
 }
 
+/* Returns 1 on quit. */
 static int
 handle(char *line, void *arg)
 {
@@ -295,7 +280,7 @@ handle(char *line, void *arg)
 	if (argc == 0)
 		return 0;
 	for (i = 1; i < argc; i++)
-		parse_u64(argv[i], &v[i]);
+		th_parse_u64(argv[i], &v[i]);
 
 #define NEED(n) do { if (argc < (n) + 1) { \
 		th_reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \

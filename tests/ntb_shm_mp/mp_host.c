@@ -69,10 +69,7 @@ pattern_word(uint64_t seed, int src, int dst, int widx, uint64_t i)
 		((uint64_t)src << 48) ^ ((uint64_t)dst << 40) ^
 		((uint64_t)widx << 32) ^ i;
 
-	z += 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return th_mix64(z + 0x9e3779b97f4a7c15ull);
 }
 
 static int
@@ -248,19 +245,6 @@ cmd_db_wait(uint64_t bits, unsigned long ms)
 	th_reply("OK bits=0x%" PRIx64, got);
 }
 
-static int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
-}
-
-/* Returns 1 on quit. */
 /* Between commands the harness waits: keep the device polled. */
 static void
 poll_device(void *arg)
@@ -269,6 +253,7 @@ poll_device(void *arg)
 	rte_marlin_ntb_poll(mp.dev_id);
 }
 
+/* Returns 1 on quit. */
 static int
 handle(char *line, void *arg)
 {
@@ -287,7 +272,7 @@ handle(char *line, void *arg)
 #define NEED_ARGS(n) do { if (argc != (n) + 1) { \
 		th_reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \
 	} while (0)
-#define NUM(i, v) do { if (parse_u64(argv[i], &(v)) != 0) { \
+#define NUM(i, v) do { if (th_parse_u64(argv[i], &(v)) != 0) { \
 		th_reply("ERR bad number '%s'", argv[i]); return 0; } } while (0)
 #define PEER(i) do { if (port_to_pidx(argv[i], &pidx, &port) != 0) \
 		return 0; } while (0)

@@ -185,32 +185,15 @@ def run_round(b, ss, rnd, sizes, quick):
         settled(b, lambda: cmmc_run(b, ss["plain"], "cmmc_read", "read",
                                     size, n, rnd))
 
-    def ucx_block(size):
-        if b.have_ucx:
-            n = iters_bw(size, quick)
-            settled(b, lambda: b.ucx("ucx_put_bw", "ucp_put_bw", size, n,
-                                     rnd))
-            settled(b, lambda: b.ucx("ucx_get", "ucp_get", size, n, rnd))
-
-    for size in sizes:
-        first, second = (cmmc_block, ucx_block) if rnd % 2 == 0 else \
-            (ucx_block, cmmc_block)
-        first(size)
-        second(size)
-    lat = [lambda: cmmc_run(b, ss["plain"], "cmmc_lat", "lat", 8, lat_iters,
-                            rnd),
-           # HRDMA alone (marlin-perf), to show what CMMC adds to it
-           lambda: b.marlin("hrdma_lat", "write_lat", 8, lat_iters, [], rnd)]
-    if b.have_ucx:
-        lat.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
-                                 rnd))
-    if rnd % 2:
-        lat.reverse()
-    for f in lat:
-        settled(b, f)
-    for size in sizes:
-        settled(b, lambda: b.pvw(size, max(iters_bw(size, quick) // 8, 50),
-                                 rnd))
+    hb.interleaved_round(
+        b, rnd, sizes, cmmc_block,
+        [("ucx_put_bw", "ucp_put_bw"), ("ucx_get", "ucp_get")],
+        lambda size: iters_bw(size, quick),
+        [lambda: cmmc_run(b, ss["plain"], "cmmc_lat", "lat", 8, lat_iters,
+                          rnd),
+         # HRDMA alone (marlin-perf), to show what CMMC adds to it
+         lambda: b.marlin("hrdma_lat", "write_lat", 8, lat_iters, [], rnd)],
+        lat_iters, lambda size: max(iters_bw(size, quick) // 8, 50))
     # the single-core copy limit in every round: it moves with the machine
     b.copy_limit(sizes, "round %d" % rnd)
     for size in sizes:
@@ -248,24 +231,12 @@ def analyse(runs, sizes):
                                      shm=med(sc))
         hl = [r["value"] for r in ok if r["kind"] == "hrdma_lat" and
               r["placement"] == pl]
-        cl = {r["round"]: r for r in ok if r["kind"] == "cmmc_lat" and
-              r["placement"] == pl}
-        ul = {r["round"]: r for r in ok if r["kind"] == "ucx_put_lat" and
-              r["placement"] == pl}
-        pairs = sorted(set(cl) & set(ul))
-        probes = [p for r in list(cl.values()) + list(ul.values())
-                  for p in (r["probe_before_ns"], r["probe_after_ns"])
-                  if p is not None]
+        lt = hb.latency_summary(ok, "cmmc_lat", pl, "p99_ns")
         res["lat"] = {
-            "cmmc": med([r["value"] for r in cl.values()]),
-            "cmmc_p99": med([r["p99_ns"] for r in cl.values()
-                             if r.get("p99_ns")]),
-            "ucx": med([r["value"] for r in ul.values()]),
+            "cmmc": lt["mine"], "cmmc_p99": lt["mine_p99"], "ucx": lt["ucx"],
             "hrdma": med(hl), "n_hrdma": len(hl),
-            "n_cmmc": len(cl), "n_ucx": len(ul), "pairs": len(pairs),
-            "probe": med(probes),
-            "ratio": med([cl[k]["value"] / ul[k]["value"] for k in pairs
-                          if ul[k]["value"]]),
+            "n_cmmc": lt["n_mine"], "n_ucx": lt["n_ucx"],
+            "pairs": lt["pairs"], "probe": lt["probe"], "ratio": lt["ratio"],
         }
         out[pl] = res
     return out

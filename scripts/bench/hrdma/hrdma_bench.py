@@ -83,28 +83,12 @@ def run_round(b, rnd, sizes, quick):
             settled(b, lambda: b.marlin(kind, "write_bw", size,
                                         iters_for(size, quick), extra, rnd))
 
-    def ucx_block(size):
-        if b.have_ucx:
-            settled(b, lambda: b.ucx("ucx_put_bw", "ucp_put_bw", size,
-                                     iters_for(size, quick), rnd))
-
-    for size in sizes:
-        first, second = (marlin_block, ucx_block) if rnd % 2 == 0 else \
-            (ucx_block, marlin_block)
-        first(size)
-        second(size)
-    lat = [lambda: b.marlin("marlin_write_lat", "write_lat", 8, lat_iters,
-                            [], rnd)]
-    if b.have_ucx:
-        lat.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
-                                 rnd))
-    if rnd % 2:
-        lat.reverse()
-    for f in lat:
-        settled(b, f)
-    for size in sizes:
-        settled(b, lambda: b.pvw(size, max(iters_for(size, quick) // 4, 20),
-                                 rnd))
+    hb.interleaved_round(
+        b, rnd, sizes, marlin_block, [("ucx_put_bw", "ucp_put_bw")],
+        lambda size: iters_for(size, quick),
+        [lambda: b.marlin("marlin_write_lat", "write_lat", 8, lat_iters, [],
+                          rnd)],
+        lat_iters, lambda size: max(iters_for(size, quick) // 4, 20))
 
 
 # ---- analysis --------------------------------------------------------------
@@ -118,42 +102,27 @@ def analyse(runs, sizes):
         res = {"bw": {}, "lat": {}, "pvw": {}, "copy": {}}
         for size in sizes:
             row = {}
-            ucx = {r["round"]: r for r in ok if r["kind"] == "ucx_put_bw"
-                   and r["bytes"] == size and r["placement"] == pl}
+            ucx = hb.by_round(ok, "ucx_put_bw", pl, size)
             row["ucx_put_bw"] = med([r["value"] for r in ucx.values()])
             row["n_ucx"] = len(ucx)
             for kind in ("marlin_write_bw", "marlin_write_bw_consume",
                          "marlin_write_bw_consume_nt"):
-                mine = {r["round"]: r for r in ok if r["kind"] == kind and
-                        r["bytes"] == size and r["placement"] == pl}
-                pairs = sorted(set(mine) & set(ucx))
+                mine = hb.by_round(ok, kind, pl, size)
                 row[kind] = med([r["value"] for r in mine.values()])
                 row[kind + "_n"] = len(mine)
-                row[kind + "_pairs"] = len(pairs)
-                row[kind + "_ratio_ucx"] = med(
-                    [mine[k]["value"] / ucx[k]["value"] for k in pairs
-                     if ucx[k]["value"]])
+                row[kind + "_ratio_ucx"], row[kind + "_pairs"] = \
+                    hb.paired_ratio(mine, ucx)
             res["bw"][size] = row
             pv = [r["value"] for r in ok if r["kind"] == "pvw_bw" and
                   r["bytes"] == size and r["placement"] == pl]
             res["pvw"][size] = (med(pv), len(pv))
             res["copy"][size] = hb.copy_summary(runs, size)
-        ml = {r["round"]: r for r in ok if r["kind"] == "marlin_write_lat" and
-              r["placement"] == pl}
-        ul = {r["round"]: r for r in ok if r["kind"] == "ucx_put_lat" and
-              r["placement"] == pl}
-        pairs = sorted(set(ml) & set(ul))
-        probes = [p for r in list(ml.values()) + list(ul.values())
-                  for p in (r["probe_before_ns"], r["probe_after_ns"])
-                  if p is not None]
+        lt = hb.latency_summary(ok, "marlin_write_lat", pl, "t_p99_ns")
         res["lat"] = {
-            "marlin": med([r["value"] for r in ml.values()]),
-            "marlin_p99": med([r["t_p99_ns"] for r in ml.values()]),
-            "ucx": med([r["value"] for r in ul.values()]),
-            "n_marlin": len(ml), "n_ucx": len(ul), "pairs": len(pairs),
-            "probe": med(probes),
-            "ratio_ucx": med([ml[k]["value"] / ul[k]["value"] for k in pairs
-                              if ul[k]["value"]]),
+            "marlin": lt["mine"], "marlin_p99": lt["mine_p99"],
+            "ucx": lt["ucx"], "n_marlin": lt["n_mine"], "n_ucx": lt["n_ucx"],
+            "pairs": lt["pairs"], "probe": lt["probe"],
+            "ratio_ucx": lt["ratio"],
         }
         out[pl] = res
     return out

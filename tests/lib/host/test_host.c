@@ -89,6 +89,26 @@ th_command_loop(void (*idle)(void *arg), int (*handle)(char *line, void *arg),
 	}
 }
 
+int
+th_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
+}
+
+uint64_t
+th_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 const char *
 th_errname(int rc)
 {

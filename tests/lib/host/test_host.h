@@ -43,6 +43,16 @@ void th_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int th_command_loop(void (*idle)(void *arg), int (*handle)(char *line, void *arg),
 		void *arg);
 
+/**
+ * Parse all of @s as an unsigned integer (decimal, 0x hex or 0 octal).
+ * @return 0, or -EINVAL when @s is NULL, empty, not a number or too big.
+ */
+int th_parse_u64(const char *s, uint64_t *v);
+
+/** The splitmix64 finalizer: a cheap, well-mixed word from @z (test data
+ * patterns derived from a seed and an index). */
+uint64_t th_mix64(uint64_t z);
+
 /** Symbolic name of negative errno @rc ("ENOLINK"), or "E<n>". */
 const char *th_errname(int rc);
 

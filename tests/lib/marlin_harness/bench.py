@@ -429,6 +429,38 @@ def settled(b, f):
     return r
 
 
+def interleaved_round(b, rnd, sizes, own_block, ucx_tests, iters, own_lat,
+                      lat_iters, pvw_iters):
+    """One round of a benchmark against its peers: per size, @own_block(size)
+    and the UCX bandwidth runs @ucx_tests [(kind, ucx test)] with
+    @iters(size) iterations, the benchmark's own first in even rounds and
+    UCX first in odd ones; then the 8-byte latency runs @own_lat
+    (callables) and UCX put_lat, in reverse order in odd rounds; then
+    process_vm_writev at every size (@pvw_iters(size) calls). Every run is
+    settled()."""
+    def ucx_block(size):
+        if b.have_ucx:
+            for kind, test in ucx_tests:
+                settled(b, lambda: b.ucx(kind, test, size, iters(size), rnd))
+
+    for size in sizes:
+        blocks = [own_block, ucx_block]
+        if rnd % 2:
+            blocks.reverse()
+        for f in blocks:
+            f(size)
+    lat = list(own_lat)
+    if b.have_ucx:
+        lat.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
+                                 rnd))
+    if rnd % 2:
+        lat.reverse()
+    for f in lat:
+        settled(b, f)
+    for size in sizes:
+        settled(b, lambda: b.pvw(size, pvw_iters(size), rnd))
+
+
 def copy_summary(runs, size):
     """Medians of the copy-limit runs at @size (steady ones when any)."""
     cp = [r for r in runs if r["kind"] == "copy_limit" and
@@ -443,12 +475,13 @@ def copy_summary(runs, size):
 
 
 def by_round(runs, kind, pl, size=None):
-    """{round: run} of the kept runs of @kind at placement @pl (and size)."""
+    """{round: run} of the kept runs of @kind at placement @pl (and size);
+    the last one of a round when it has several."""
     out = {}
     for r in runs:
         if (r["kind"] == kind and r.get("value") is not None and
                 r["placement"] == pl and (size is None or r["bytes"] == size)):
-            out.setdefault(r["round"], r)
+            out[r["round"]] = r
     return out
 
 
@@ -457,6 +490,23 @@ def paired_ratio(mine, peer):
     pairs = sorted(set(mine) & set(peer))
     return median([mine[k]["value"] / peer[k]["value"] for k in pairs
                    if peer[k]["value"]]), len(pairs)
+
+
+def latency_summary(ok, kind, pl, p99_key):
+    """8-byte latency at placement @pl: the benchmark's own runs @kind
+    against UCX put_lat. Medians, the p99 median (field @p99_key), counts,
+    the probe's median over both and the median of per-round ratios."""
+    mine = by_round(ok, kind, pl)
+    ucx = by_round(ok, "ucx_put_lat", pl)
+    ratio, pairs = paired_ratio(mine, ucx)
+    probes = [p for r in list(mine.values()) + list(ucx.values())
+              for p in (r["probe_before_ns"], r["probe_after_ns"])
+              if p is not None]
+    return {"mine": median([r["value"] for r in mine.values()]),
+            "mine_p99": median([r.get(p99_key) for r in mine.values()]),
+            "ucx": median([r["value"] for r in ucx.values()]),
+            "n_mine": len(mine), "n_ucx": len(ucx), "pairs": pairs,
+            "probe": median(probes), "ratio": ratio}
 
 
 # ---- command line and pages ------------------------------------------------
