@@ -266,19 +266,12 @@ poll_device(void *arg)
 
 /* Returns 1 on quit. */
 static int
-handle(char *line, void *arg)
+handle(int argc, char **argv, void *arg)
 {
-	RTE_SET_USED(arg);
-	char *argv[10];
-	uint64_t v[10] = { 0 };
-	int argc = 0, rc, i;
-	char *save = NULL, *tok;
+	uint64_t v[TH_ARGS_MAX] = { 0 };
+	int rc, i;
 
-	for (tok = strtok_r(line, " \t\r", &save); tok != NULL && argc < 10;
-			tok = strtok_r(NULL, " \t\r", &save))
-		argv[argc++] = tok;
-	if (argc == 0)
-		return 0;
+	RTE_SET_USED(arg);
 	for (i = 1; i < argc; i++)
 		th_parse_u64(argv[i], &v[i]);
 

@@ -7,7 +7,8 @@
     eop_test.py --skip REASON TEST          (exits 77)
 
 Hosts are Debian's dpdk-testpmd, driven interactively over stdin and
-loading the built plugins with -d (librte_ntb_shm.so, librte_net_eop.so),
+loading the built plugins by name (-d librte_ntb_shm.so -d librte_net_eop.so,
+found through LD_LIBRARY_PATH: see tests/lib/marlin_harness/plugins.py),
 or eop_frames (integrity traffic). Host 0 runs on core 0, host 1 on core 1.
 
 TEST is one of:

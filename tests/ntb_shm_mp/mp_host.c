@@ -255,19 +255,12 @@ poll_device(void *arg)
 
 /* Returns 1 on quit. */
 static int
-handle(char *line, void *arg)
+handle(int argc, char **argv, void *arg)
 {
-	RTE_SET_USED(arg);
-	char *argv[8];
 	uint64_t a = 0, b = 0, c = 0, t;
-	int argc = 0, pidx = 0, port = 0, rc;
-	char *save = NULL, *tok;
+	int pidx = 0, port = 0, rc;
 
-	for (tok = strtok_r(line, " \t\r", &save); tok != NULL && argc < 8;
-			tok = strtok_r(NULL, " \t\r", &save))
-		argv[argc++] = tok;
-	if (argc == 0)
-		return 0;
+	RTE_SET_USED(arg);
 
 #define NEED_ARGS(n) do { if (argc != (n) + 1) { \
 		th_reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \

@@ -43,9 +43,25 @@ th_reply(const char *fmt, ...)
 	fflush(stdout);
 }
 
-int
-th_command_loop(void (*idle)(void *arg), int (*handle)(char *line, void *arg),
+/* Split @line into words; hand them to @handle. */
+static int
+dispatch(char *line, int (*handle)(int argc, char **argv, void *arg),
 		void *arg)
+{
+	char *argv[TH_ARGS_MAX + 1];
+	char *save = NULL, *tok;
+	int argc = 0;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL &&
+			argc < TH_ARGS_MAX; tok = strtok_r(NULL, " \t\r", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return argc == 0 ? 0 : handle(argc, argv, arg);
+}
+
+int
+th_command_loop(void (*idle)(void *arg),
+		int (*handle)(int argc, char **argv, void *arg), void *arg)
 {
 	char buf[TH_LINE_MAX];
 	size_t have = 0;
@@ -77,7 +93,7 @@ th_command_loop(void (*idle)(void *arg), int (*handle)(char *line, void *arg),
 			size_t used = (size_t)(nl - buf) + 1;
 
 			*nl = '\0';
-			if (handle(buf, arg))
+			if (dispatch(buf, handle, arg))
 				return 0;
 			memmove(buf, buf + used, have - used + 1);
 			have -= used;

@@ -31,17 +31,22 @@ void th_sleep_us(unsigned int us);
 /** Print one protocol line (printf format, newline added) and flush. */
 void th_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** Most words of a command line handed to a handler (more are dropped). */
+#define TH_ARGS_MAX 16
+
 /**
- * Read commands on stdin, one per line, and hand each to @handle; call
- * @idle (may be NULL) at least every millisecond while stdin is quiet.
- * @handle returns non-zero to end the loop. A line longer than
- * TH_LINE_MAX - 1 bytes is answered "ERR line too long" and dropped.
+ * Read commands on stdin, one per line, split each into words (blanks
+ * separate them) and hand the words of a non-empty line to @handle
+ * (argv[0] is the command); call @idle (may be NULL) at least every
+ * millisecond while stdin is quiet. @handle returns non-zero to end the
+ * loop. A line longer than TH_LINE_MAX - 1 bytes is answered
+ * "ERR line too long" and dropped.
  *
  * @return 0 when @handle asked to stop or stdin closed (the harness went
  *   away); a negative errno when reading stdin failed.
  */
-int th_command_loop(void (*idle)(void *arg), int (*handle)(char *line, void *arg),
-		void *arg);
+int th_command_loop(void (*idle)(void *arg),
+		int (*handle)(int argc, char **argv, void *arg), void *arg);
 
 /**
  * Parse all of @s as an unsigned integer (decimal, 0x hex or 0 octal).
