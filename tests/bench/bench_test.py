@@ -28,7 +28,8 @@ import sys
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 from marlin_harness.session import (  # noqa: E402
-    Fail, Session, Skip, check, kv, log, run, skip)
+    Session, Skip, check, kv, log)
+from marlin_harness.session import main as harness_main  # noqa: E402
 from marlin_harness import plugins, stats  # noqa: E402
 
 BENCH = os.path.join("scripts", "bench", "eop", "eop_bench.py")
@@ -127,14 +128,11 @@ TESTS = {"eop_tmp_clone": test_eop_tmp_clone,
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.environ.get("MARLIN_BUILD_DIR"))
-    ap.add_argument("--skip")
-    ap.add_argument("test", choices=sorted(TESTS))
-    a = ap.parse_args()
-    if a.skip:
-        return skip(a.test, a.skip)
-    if not a.build:
-        ap.error("--build is required")
-    return run(a.test, TESTS[a.test], Test(a.test, a))
+
+    def prepare(a):
+        if not a.build:
+            ap.error("--build is required")
+    return harness_main(ap, TESTS, lambda a: Test(a.test, a), prepare)
 
 
 if __name__ == "__main__":

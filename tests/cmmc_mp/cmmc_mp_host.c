@@ -144,6 +144,17 @@ wait_cpl(struct rte_cmmc_ep *ep, uint64_t cookie)
 	return -ETIMEDOUT;
 }
 
+/*
+ * stream: every 8th operation (cookie = its index) asks for a completion.
+ * A failed operation completes whether it asked or not (rte_cmmc.h), so
+ * only completions of signalled cookies count against the outstanding ones.
+ */
+static inline uint64_t
+is_signaled(uint64_t cookie)
+{
+	return cookie % 8 == 7;
+}
+
 static void
 cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 		struct rte_cmmc_mem *m, uint64_t len, uint64_t ms, int notify)
@@ -157,7 +168,7 @@ cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 
 	for (;;) {
 		uint64_t t = th_now_ns();
-		unsigned int flags = (posted % 8 == 7) ? RTE_CMMC_F_SIGNALED : 0;
+		unsigned int flags = is_signaled(posted) ? RTE_CMMC_F_SIGNALED : 0;
 		int rc, i, n;
 
 		if (t >= deadline)
@@ -184,8 +195,7 @@ cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 		n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
 		for (i = 0; i < n; i++) {
 			completed++;
-			if (outstanding > 0)
-				outstanding--;
+			outstanding -= is_signaled(cpl[i].cookie);
 			if (cpl[i].status != 0) {
 				if (cpl_err++ == 0)
 					first_cpl_err = cpl[i].status;
@@ -199,7 +209,7 @@ cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 
 		for (i = 0; i < n; i++) {
 			completed++;
-			outstanding--;
+			outstanding -= is_signaled(cpl[i].cookie);
 			if (cpl[i].status != 0 && cpl_err++ == 0)
 				first_cpl_err = cpl[i].status;
 		}

@@ -29,7 +29,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from marlin_harness.session import (  # noqa: E402
-    CmdHost, Fail, Proc, Session, Skip, kv, log, run, skip)
+    CmdHost, Fail, Proc, Session, Skip, kv, log)
+from marlin_harness.session import main as harness_main  # noqa: E402
 from marlin_harness import plugins  # noqa: E402
 
 CMD_TIMEOUT = 30.0
@@ -416,15 +417,15 @@ def main():
     ap.add_argument("--build")
     ap.add_argument("--engine", default="none",
                     choices=("none", "cpu", "skeleton"))
-    ap.add_argument("--skip")
-    ap.add_argument("test", choices=sorted(TESTS))
-    args = ap.parse_args()
-    if args.skip:
-        return skip(args.test, args.skip)
-    if not args.host:
-        ap.error("--host is required")
-    name = args.test + ("" if args.engine == "none" else args.engine[:3])
-    return run(name, TESTS[args.test], Test(name, args))
+
+    def prepare(args):
+        if not args.host:
+            ap.error("--host is required")
+
+    def session(args):
+        return Test(args.test + ("" if args.engine == "none" else
+                                 args.engine[:3]), args)
+    return harness_main(ap, TESTS, session, prepare)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from marlin_harness.session import (  # noqa: E402
-    Fail, Proc, Session, Skip, check, log, run, skip)
+    Fail, Proc, Session, Skip, check, log)
+from marlin_harness.session import main as harness_main  # noqa: E402
 from marlin_harness import plugins  # noqa: E402
 
 START_TIMEOUT = 60.0
@@ -789,14 +790,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build")
     ap.add_argument("--frames")
-    ap.add_argument("--skip")
     ap.add_argument("--mw-size", default="16M")
-    ap.add_argument("test", choices=sorted(TESTS))
-    a = ap.parse_args()
-    if a.skip:
-        return skip(a.test, a.skip)
-    a.frames = os.path.abspath(a.frames)
-    return run(a.test, TESTS[a.test], Env(a, a.test))
+
+    def prepare(a):
+        if not a.build or not a.frames:
+            ap.error("--build and --frames are required")
+        a.frames = os.path.abspath(a.frames)
+    return harness_main(ap, TESTS, lambda a: Env(a, a.test), prepare)
 
 
 if __name__ == "__main__":

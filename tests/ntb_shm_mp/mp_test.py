@@ -28,7 +28,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from marlin_harness.session import (  # noqa: E402
-    CmdHost, Fail, Proc, Session, kv, log, run, skip)
+    CmdHost, Fail, Proc, Session, kv, log, skip)
+from marlin_harness.session import main as harness_main  # noqa: E402
 
 CMD_TIMEOUT = 20.0
 LINK_TIMEOUT_MS = 10000
@@ -522,13 +523,14 @@ def test_demo(t):
 
 
 TESTS = {
-    "pingpong": (test_pingpong, 2),
-    "demo": (test_demo, 2),
-    "two_hosts": (test_two_hosts, 2),
-    "four_hosts": (test_four_hosts, 4),
-    "kill": (test_kill, 2),
-    "cut": (test_cut, 2),
+    "pingpong": test_pingpong,
+    "demo": test_demo,
+    "two_hosts": test_two_hosts,
+    "four_hosts": test_four_hosts,
+    "kill": test_kill,
+    "cut": test_cut,
 }
+HOSTS = {"four_hosts": 4}
 
 
 def main():
@@ -536,19 +538,18 @@ def main():
     ap.add_argument("--host", help="mp_host executable")
     ap.add_argument("--fabric-tool", help="marlin-fabric executable")
     ap.add_argument("--pingpong", help="marlin-ntb-pingpong executable")
-    ap.add_argument("--skip", help="exit 77 with this reason")
-    ap.add_argument("test", choices=sorted(TESTS))
-    args = ap.parse_args()
-    if args.skip:
-        return skip(args.test, args.skip)
-    if not args.host:
-        ap.error("--host is required")
-    if args.test in ("pingpong", "demo") and not args.pingpong:
-        return skip(args.test, "examples are not built (-Dexamples=false)")
-    if not os.path.isdir("/dev/shm"):
-        return skip(args.test, "no /dev/shm")
-    fn, hosts = TESTS[args.test]
-    return run(args.test, fn, Test(args.test, hosts, args))
+
+    def prepare(args):
+        if not args.host:
+            ap.error("--host is required")
+        if args.test in ("pingpong", "demo") and not args.pingpong:
+            return skip(args.test, "examples are not built "
+                        "(-Dexamples=false)")
+        if not os.path.isdir("/dev/shm"):
+            return skip(args.test, "no /dev/shm")
+        return None
+    return harness_main(ap, TESTS, lambda a: Test(a.test, HOSTS.get(a.test, 2),
+                                                 a), prepare)
 
 
 if __name__ == "__main__":

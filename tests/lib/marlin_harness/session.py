@@ -199,6 +199,24 @@ def skip(name, reason):
     return SKIP
 
 
+def main(ap, tests, session_for, prepare=None):
+    """The main of a test script: adds --skip REASON and the TEST argument
+    (one of @tests, a dict name -> test function) to parser @ap, parses;
+    @prepare(args) may return an exit status (a skip) or call ap.error;
+    then runs the test on session_for(args). Returns the exit status."""
+    ap.add_argument("--skip", help="exit 77 with this reason")
+    ap.add_argument("test", choices=sorted(tests))
+    args = ap.parse_args()
+    if args.skip:
+        return skip(args.test, args.skip)
+    if prepare is not None:
+        rc = prepare(args)
+        if rc is not None:
+            return rc
+    s = session_for(args)
+    return run(s.name, tests[args.test], s)
+
+
 def run(name, fn, session):
     """Run test function @fn(session); exit status 0, 1 or 77."""
     def on_term(signum, _frame):
