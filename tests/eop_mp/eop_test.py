@@ -124,8 +124,8 @@ def pmd_ready(h):
 def port_stats(h):
     """Counters of port 0 from 'show port stats 0'."""
     i = h.mark()
-    h.send("show port stats 0")
-    h.wait_for(r"TX-packets:\s*\d+\s+TX-errors", CMD_TIMEOUT, i)
+    h.call("show port stats 0", r"TX-packets:\s*\d+\s+TX-errors",
+           CMD_TIMEOUT)
     block = "\n".join(h.lines(i))
     st = {}
     for key in ("RX-packets", "RX-missed", "RX-errors", "RX-nombuf",
@@ -137,8 +137,7 @@ def port_stats(h):
 
 def port_xstats(h):
     i = h.mark()
-    h.send("show port xstats 0")
-    h.wait_for(r"link_ups:", CMD_TIMEOUT, i)
+    h.call("show port xstats 0", r"link_ups:", CMD_TIMEOUT)
     time.sleep(0.5)
     block = h.lines(i)
     xs = {}
@@ -154,9 +153,7 @@ def wait_link(h, up, timeout=15.0):
     deadline = time.time() + timeout
     want = "up" if up else "down"
     while time.time() < deadline:
-        i = h.mark()
-        h.send("show port info 0")
-        m = h.wait_for(r"Link status:\s*(\w+)", CMD_TIMEOUT, i)
+        m = h.call("show port info 0", r"Link status:\s*(\w+)", CMD_TIMEOUT)
         if m.group(1) == want:
             return
         time.sleep(0.3)
@@ -197,13 +194,9 @@ def run_txrx(env, h0, h1, secs, label):
     h1.send("start")
     h0.send("start")
     time.sleep(secs)
-    m = h0.mark()
-    h0.send("stop")
-    h0.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h0.call("stop", r"Done\.", CMD_TIMEOUT)
     time.sleep(1.0)
-    m = h1.mark()
-    h1.send("stop")
-    h1.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h1.call("stop", r"Done\.", CMD_TIMEOUT)
     s0, s1 = port_stats(h0), port_stats(h1)
     x1 = port_xstats(h1)
     x0 = port_xstats(h0)
@@ -230,13 +223,9 @@ def run_io(env, h0, h1, secs, label):
     h1.send("start tx_first")
     h0.send("start tx_first")
     time.sleep(secs)
-    m = h0.mark()
-    h0.send("stop")
-    h0.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h0.call("stop", r"Done\.", CMD_TIMEOUT)
     time.sleep(1.0)
-    m = h1.mark()
-    h1.send("stop")
-    h1.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h1.call("stop", r"Done\.", CMD_TIMEOUT)
     m = h0.mark()
     h0.send("set fwd rxonly")
     h0.send("start")
@@ -282,9 +271,8 @@ def t_devargs(env):
         h = env.testpmd_host(0, "d%d" % i, eal=eal)
         h.wait_for(msg, START_TIMEOUT)
         time.sleep(1.0)
-        i0 = h.mark()
-        h.send("show port summary all")
-        h.wait_for(r"Number of available ports: 0", CMD_TIMEOUT, i0)
+        h.call("show port summary all", r"Number of available ports: 0",
+               CMD_TIMEOUT)
         quit_pmd(h)
         log("devargs %-45s -> refused, no port" % vdev.split(",", 1)[1])
 

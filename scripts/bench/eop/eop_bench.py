@@ -96,14 +96,8 @@ class Bench:
 
     # ---- placement probe -------------------------------------------------
     def probe(self):
-        rc, out, err = self.runner.run([self.probe_bin, "--probe", "--json"],
-                                       timeout=30)
-        try:
-            j = json.loads(out.strip().splitlines()[-1])
-            return {"ns": j.get("ns"), "placement": j.get("placement")}
-        except (ValueError, IndexError) as e:
-            log("probe failed (%s): %s" % (e, err.strip()[-200:]))
-            return {"ns": None, "placement": None}
+        p = hb.probe(self.runner, self.probe_bin)
+        return {"ns": p["ns"], "placement": p["placement"]}
 
     # ---- one run ---------------------------------------------------------
     def eal(self, core, prefix):

@@ -212,7 +212,8 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
         "probe (client core to server core) before and after" %
         (a.cores[1], a.cores[0]))
     add("- process_vm_writev: `pvw_bw pvw SIZE ITERS %d %d` "
-        "(scripts/bench/pvw_bw.c, built by meson with -Dbenchmarks=true)" % (a.cores[1], a.cores[0]))
+        "(scripts/bench/pvw_bw.c, built by meson with -Dbenchmarks=true)" %
+        (a.cores[1], a.cores[0]))
     add("- copy limit: marlin-copy-bench pinned to core %d at the start, "
         "every 5 rounds and at the end (best of memcpy and non-temporal "
         "stores per footprint; runs with steady probes only, when there are "

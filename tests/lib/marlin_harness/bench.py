@@ -205,6 +205,23 @@ def hugetlbfs_mount():
 
 # ---- placement and quiet ----------------------------------------------------
 
+def probe(runner, exe, cores=None):
+    """One placement probe (marlin-perf --probe --json, between @cores
+    'client,server' when given): {"ns", "steady", "placement"}; ns None
+    when the probe failed."""
+    cmd = [exe, "--probe", "--json"]
+    if cores:
+        cmd += ["--probe-cores", "%d,%d" % tuple(cores)]
+    rc, out, err = runner.run(cmd, timeout=30)
+    try:
+        d = json.loads(out.strip().splitlines()[-1])
+        return {"ns": d["ns"], "steady": bool(d.get("steady", True)),
+                "placement": d.get("placement") or placement(d["ns"])}
+    except (ValueError, KeyError, TypeError, IndexError):
+        log("probe failed (status %s): %s" % (rc, err.strip()[-200:]))
+        return {"ns": None, "steady": False, "placement": None}
+
+
 def placement(ns):
     if ns is None or ns < 0:
         return "unknown"
@@ -255,16 +272,11 @@ class Bench:
         self.quiet = []
 
     def probe(self):
-        """One probe: (ns, steady) or (None, False)."""
-        rc, out, err = self.runner.run(
-            [self.exe, "--probe", "--json", "--probe-cores",
-             "%d,%d" % (self.client_core, self.server_core)], timeout=30)
-        try:
-            d = json.loads(out)
-            return (d["ns"], bool(d.get("steady", True)))
-        except (ValueError, KeyError, TypeError):
-            log("probe failed: %s" % err.strip()[-200:])
-            return (None, False)
+        """One probe from the client's core to the server's: (ns, steady)
+        or (None, False)."""
+        p = probe(self.runner, self.exe, (self.client_core,
+                                          self.server_core))
+        return (p["ns"], p["steady"])
 
     def record(self, kind, size, value, before, after, extra=None,
                rnd=None, error=None):

@@ -143,6 +143,13 @@ class Proc:
                                    self.proc.poll(), self._tail_locked(25)))
                 self.cv.wait(min(left, 0.5))
 
+    def call(self, line, regex, timeout):
+        """Send @line, then wait for its answer: the first line matching
+        @regex printed after it was sent; its match."""
+        i = self.mark()
+        self.send(line)
+        return self.wait_for(regex, timeout, i)
+
     def next_line(self, regex, timeout, what=None, fail=None):
         """Next line after the cursor matching @regex (the cursor moves
         past it); a line matching @fail first is a failure."""
