@@ -20,7 +20,6 @@ import argparse
 import os
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from marlin_harness.session import (  # noqa: E402
     CmdHost, Fail, Proc, Session, kv, log, skip)
 from marlin_harness.session import main as harness_main  # noqa: E402
+from marlin_harness.stats import median  # noqa: E402
 
 CMD_TIMEOUT = 20.0
 LINK_TIMEOUT_MS = 10000
@@ -302,7 +302,7 @@ def test_kill(t):
                            (r, got))
         exchange(h0, h1, r=r, spads=spads)
         exchange(h1, h0, r=r, spads=spads)
-    med = statistics.median(delays)
+    med = median(delays)
     log("link-down detection after SIGKILL: %s ms, median %.1f ms "
         "(limit %.0f ms); epochs %s" %
         (", ".join("%.1f" % d for d in delays), med, DOWN_LIMIT_MS,

@@ -44,7 +44,6 @@ import os
 import re
 import shutil
 import signal
-import statistics
 import sys
 import time
 
@@ -55,6 +54,7 @@ from marlin_harness import bench as hb  # noqa: E402
 from marlin_harness import plugins  # noqa: E402
 from marlin_harness.proc import Proc  # noqa: E402
 from marlin_harness.session import clean_fabric, remove_runtime  # noqa: E402
+from marlin_harness.stats import median  # noqa: E402
 
 RX_PPS = re.compile(r"Rx-pps:\s+(\d+)")
 
@@ -197,7 +197,7 @@ class Bench:
                 nz = [i for i, v in enumerate(live) if v > 0]
                 if nz and len(live) - nz[0] >= need:
                     samples = live[nz[0] + 1: nz[0] + 1 + self.a.secs]
-                    val = statistics.median(samples)
+                    val = median(samples)
                     break
                 if not pa.alive() or not pb.alive():
                     break
@@ -265,12 +265,12 @@ def summarize(rounds, transports):
                      run_placement(r, "eop") == pl and run_placement(r, t) == pl]
             if not pairs:
                 continue
-            e = statistics.median(p[0] for p in pairs) / 1e6
-            m = statistics.median(p[1] for p in pairs) / 1e6
+            e = median([p[0] for p in pairs]) / 1e6
+            m = median([p[1] for p in pairs]) / 1e6
             out.setdefault(pl, {})[t] = {
                 "pairs": len(pairs), "eop_mpps": e, "peer_mpps": m,
                 "ratio_of_medians": e / m,
-                "median_ratio": statistics.median(p[0] / p[1] for p in pairs)}
+                "median_ratio": median([p[0] / p[1] for p in pairs])}
     return out
 
 
@@ -485,7 +485,7 @@ def main():
     meta = {"command": " ".join(["scripts/bench/eop/eop_bench.py"] + sys.argv[1:]),
                 "when": time.strftime("%Y-%m-%d %H:%M", time.localtime(t_start)),
                 "secs": int(time.time() - t_start), **hb.machine(),
-                "load_med": statistics.median(loads) if loads else 0,
+                "load_med": median(loads) or 0,
                 "load_max": max(loads) if loads else 0, "mem": a.mem, "mbufs": a.mbufs,
                 "eop_args": a.eop_args, "mw_size": a.mw_size, "samples": a.secs}
     if a.md:
