@@ -589,9 +589,7 @@ def t_linkinfo(env):
     reports RTE_ETH_SPEED_NUM_UNKNOWN (testpmd: "Link speed: Unknown")."""
     h0, h1 = two_pmds(env)
     for h in (h0, h1):
-        i = h.mark()
-        h.send("show port info 0")
-        m = h.wait_for(r"Link speed:\s*(.*)$", CMD_TIMEOUT, i)
+        m = h.call("show port info 0", r"Link speed:\s*(.*)$", CMD_TIMEOUT)
         log("%s: Link speed: %s" % (h.name, m.group(1)))
         check(m.group(1).strip() == "Unknown",
               "%s: link speed %r, expected Unknown for a software fabric"
@@ -629,7 +627,7 @@ def delayed_pmd(env, host, tag, pmd_args, interactive=True):
     args = ([stdbuf, "-oL", "-eL"] if stdbuf else []) + strace_delay()
     args += [env.testpmd] + env.eal(host, tag) + env.plugin_args()
     args += ["--"] + (["-i"] if interactive else []) + list(pmd_args)
-    return Proc(env, "h%d%s" % (host, tag), args, env.testpmd_env)
+    return Proc(env, "h%d%s" % (host, tag), args, env.testpmd_env, cwd="/")
 
 
 def host_files(env, host):
@@ -642,14 +640,10 @@ def host_files(env, host):
 
 
 def exited_clean(env, h, host, want_rc, label):
-    try:
-        h.p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        raise Fail("%s: did not exit\n%s" % (label, h.tail()))
-    h.t.join(timeout=5)
-    check(h.p.returncode == want_rc, "%s: exited with %s, expected %d%s\n%s" % (
-        label, h.p.returncode, want_rc,
-        " (killed by a signal)" if h.p.returncode < 0 or h.p.returncode > 128 else "",
+    rc = h.wait(30, "exit (%s)" % label)
+    check(rc == want_rc, "%s: exited with %s, expected %d%s\n%s" % (
+        label, rc, want_rc,
+        " (killed by a signal)" if rc < 0 or rc > 128 else "",
         h.tail()))
     left = host_files(env, host)
     check(not left, "%s: the host's fabric files were left behind: %s" % (label, left))
@@ -679,16 +673,13 @@ def t_teardown_detach(env):
     h1.send("set fwd txonly")
     h1.send("start")
     time.sleep(1.0)
-    m = h1.mark()
-    h1.send("device detach ntb_shm0")
-    h1.wait_for(r"ntb_shm0 removed while 1 user", CMD_TIMEOUT, m)
+    h1.call("device detach ntb_shm0", r"ntb_shm0 removed while 1 user",
+            CMD_TIMEOUT)
     wait_link(h1, False, 5.0)
     wait_link(h0, False, 5.0)
     time.sleep(0.5)
     check(h1.alive(), "host 1 died after the detach\n%s" % h1.tail())
-    m = h1.mark()
-    h1.send("stop")
-    h1.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h1.call("stop", r"Done\.", CMD_TIMEOUT)
     h1.send("quit")
     exited_clean(env, h1, 1, 0, "quit after the detach")
     quit_pmd(h0)
@@ -704,9 +695,7 @@ def t_teardown_close_first(env):
         h = delayed_pmd(env, 1, "q%d" % i, ["--nb-cores=1", "--total-num-mbufs=16384"])
         pmd_ready(h)
         for c in cmds:
-            m = h.mark()
-            h.send(c)
-            h.wait_for(r"Done|closed|Stopping", CMD_TIMEOUT, m)
+            h.call(c, r"Done|closed|Stopping", CMD_TIMEOUT)
         h.send("quit")
         exited_clean(env, h, 1, 0, "quit after %s" % (" + ".join(cmds) or "nothing"))
     log("teardown_close_first: port closed before the NTB device: clean quit, no files left")
