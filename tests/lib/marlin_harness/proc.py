@@ -61,6 +61,7 @@ class Proc:
         self.cv = threading.Condition()
         self.cursor = 0
         self.eof = False
+        self.eof_err = merge
         self.on_line = on_line
         e = None
         if env:
@@ -100,6 +101,10 @@ class Proc:
         for line in self.proc.stderr:
             with self.cv:
                 self.err.append(line.rstrip("\n"))
+                self.cv.notify_all()
+        with self.cv:
+            self.eof_err = True
+            self.cv.notify_all()
 
     def mark(self):
         """Index of the next line to come (for wait_for's since)."""
@@ -121,19 +126,21 @@ class Proc:
         return Fail("%s exited (status %s) while we waited for %s\n%s" %
                     (self.name, self.proc.returncode, what, self.tail()))
 
-    def wait_for(self, regex, timeout, since=0):
-        """First line matching @regex at index >= @since; its match."""
+    def wait_for(self, regex, timeout, since=0, stderr=False):
+        """First line matching @regex at index >= @since of its output (of
+        its stderr, when kept apart and @stderr); its match."""
         rx = re.compile(regex)
         deadline = time.monotonic() + timeout
+        lines = self.err if stderr else self.out
         with self.cv:
             i = since
             while True:
-                while i < len(self.out):
-                    m = rx.search(self.out[i])
+                while i < len(lines):
+                    m = rx.search(lines[i])
                     if m:
                         return m
                     i += 1
-                if self._ended(i):
+                if (self.eof_err if stderr else self.eof) and i >= len(lines):
                     raise self._gone("a line matching %r" % regex, timeout)
                 left = deadline - time.monotonic()
                 if left <= 0:
