@@ -85,7 +85,7 @@ class Env(Session):
         return ["--lcores=0@(0,1),1@%d" % core, "--file-prefix=" + self.prefix(tag),
                 "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
                 "--log-level=lib.eal:error", "--log-level=pmd.net.eop:info",
-                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=%s,dir=%s%s"
+                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=%s,dir=%s%s"
                 % (self.fabric, host, self.a.mw_size, self.tmp, ntb_args),
                 "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d%s" % (1 - host,
                                                            extra_vdev_args)]
@@ -265,7 +265,7 @@ def t_devargs(env):
         eal = ["--lcores=0@(0,1),1@0", "--file-prefix=" + env.prefix("d%d" % i),
                "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
                "--log-level=lib.eal:error",
-               "--vdev", "ntb_shm0,fabric=%s,host=0,hosts=2,mw=1,mw_size=%s,dir=%s"
+               "--vdev", "ntb_shm0,fabric=%s,host=0,hosts=2,mw_count=1,mw_size=%s,dir=%s"
                % (env.fabric + "d%d" % i, env.a.mw_size, env.tmp),
                "--vdev", vdev]
         h = env.testpmd_host(0, "d%d" % i, eal=eal)

@@ -37,7 +37,7 @@ class Host(Proc):
     def __init__(self, t, hid, role, gen):
         self.stats = {}
         args = ([t.host_bin] + t.eal_args(hid % 2, t.prefix("h%d_%d" % (
-            hid, gen))) + ["--vdev", t.shm_devargs(hid, 2, ",mw=1,mw_size=4M")])
+            hid, gen))) + ["--vdev", t.shm_devargs(hid, 2, ",mw_count=1,mw_size=4M")])
         env = None
         if t.engine == "dmadev":
             dargs, env = plugins.load_args([t.skeleton])

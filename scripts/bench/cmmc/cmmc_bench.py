@@ -72,7 +72,7 @@ class Session:
                     "--file-prefix", prefix,
                     "--no-telemetry", "-m", "64", "--log-level",
                     "lib.eal:warning", "--vdev",
-                    "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=64M" %
+                    "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64M" %
                     (self.fabric, hid), "--", "--role", role]
             if nt is not None:
                 args += ["--nt", str(nt)]

@@ -139,7 +139,7 @@ class Bench:
             va = []
             for h in (0, 1):
                 va.append(dargs + [
-                           "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,"
+                           "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,"
                            "mw_size=%s,dir=%s" % (fab, h, self.a.mw_size,
                                                   self.fabric_dir()),
                            "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d,queues=1%s"
@@ -296,7 +296,7 @@ def render_md(results, transports, meta):
     out.append("- per run: two Debian `dpdk-testpmd` 22.11 processes, one forwarding lcore "
                "each, `-m %d --single-file-segments` hugepages, `--total-num-mbufs=%d "
                "--burst=32`, same for every transport; EOP: `net_eop0,...,queues=1%s` over "
-               "`ntb_shm` (`hosts=2,mw=1,mw_size=%s`, hugetlbfs); memif: copy mode "
+               "`ntb_shm` (`hosts=2,mw_count=1,mw_size=%s`, hugetlbfs); memif: copy mode "
                "(server core 0, client core 1), memif_zc: `zero-copy=yes` on the client "
                "(the receiver in txonly->rxonly)" % (meta["mem"], meta["mbufs"],
                                                     meta["eop_args"], meta["mw_size"]))
