@@ -425,6 +425,7 @@ peer_poll(struct cmmc_peer *p)
 			rte_marlin_hrdma_channel_info(p->ch, &info) != 0) {
 		__atomic_store_n(&p->peer_hrdma_epoch, 0, __ATOMIC_RELEASE);
 		p->pushed = 0;
+		p->mirror_seen = 0;
 		p->state = st == RTE_MARLIN_HRDMA_STATE_ERROR ? RTE_CMMC_PEER_ERROR :
 			st == RTE_MARLIN_HRDMA_STATE_NEGOTIATING ?
 			RTE_CMMC_PEER_CONNECTING : RTE_CMMC_PEER_DOWN;
@@ -448,11 +449,31 @@ peer_poll(struct cmmc_peer *p)
 		}
 		p->pushed = 1;
 		p->pushed_link_ups = info.link_ups;
+		p->pushed_at = rte_get_timer_cycles();
+		p->mirror_seen = 0;
 		CMMC_LOG(INFO, "peer %d: connected, key table sent (%u live slots)",
 			p->port, p->own_hw);
 	}
-	p->state = mirror_current(p, info.peer_epoch) ? RTE_CMMC_PEER_READY :
-		RTE_CMMC_PEER_CONNECTING;
+	if (mirror_current(p, info.peer_epoch)) {
+		p->mirror_seen = 1;
+		p->state = RTE_CMMC_PEER_READY;
+		return;
+	}
+	p->state = RTE_CMMC_PEER_CONNECTING;
+	/*
+	 * The peer writes its table header once per bring-up: a header that
+	 * was current and no longer is, or one that never arrives, was
+	 * overwritten. Reset the channel as HRDMA does for garbage in its
+	 * rings (both ends go down and negotiate again, and the tables are
+	 * sent anew); HRDMA rate-limits the log line.
+	 */
+	if (p->mirror_seen)
+		rte_marlin_hrdma_channel_fault(p->ch,
+			"the peer's key table in this host's memory was overwritten");
+	else if (rte_get_timer_cycles() - p->pushed_at >
+			rte_get_timer_hz() * CMMC_TABLE_WAIT_MS / 1000)
+		rte_marlin_hrdma_channel_fault(p->ch,
+			"the peer's key table did not arrive (garbage, or the peer does not run CMMC on this channel)");
 }
 
 int

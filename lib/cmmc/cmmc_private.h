@@ -32,6 +32,10 @@ extern int cmmc_logtype;
 #define CMMC_MAX_EXTENTS 256
 /* Attempts at a consistent snapshot of a key entry. */
 #define CMMC_SNAP_TRIES 16
+/* After a bring-up, the peer's table must arrive within this long (it
+ * sends it at its first poll that sees the channel UP), or the channel is
+ * reset as after garbage. */
+#define CMMC_TABLE_WAIT_MS 2000
 /* HRDMA operations per chunk of rte_cmmc_post(). */
 #define CMMC_POST_CHUNK 64
 /* Events taken from HRDMA per rte_cmmc_recv() call. */
@@ -120,6 +124,8 @@ struct cmmc_peer {
 	int state;                /* enum rte_cmmc_peer_state */
 	uint64_t pushed_link_ups; /* bring-up our table was sent for */
 	int pushed;
+	int mirror_seen;          /* the peer's table was current this bring-up */
+	uint64_t pushed_at;       /* timer cycles when ours was sent */
 
 	/* our exports to this peer: the table we keep in its memory */
 	struct cmmc_wire_tab_hdr own_hdr;

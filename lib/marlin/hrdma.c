@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -150,10 +152,12 @@ qp_layout(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
 	qp->msg_size = ch->conf.msg_size;
 	/* our slice on the peer: our credits for its ring, our descs & slots */
 	qp->rx_credit = (struct hrdma_wire_credit *)r;
+	qp->tx_prod = (struct hrdma_wire_credit *)(r + 64);
 	qp->tx_desc = (struct hrdma_wire_desc *)(r + 128);
 	qp->tx_slots = r + 128 + descs;
 	/* the peer's slice here: its credits for our ring, its descs & slots */
 	qp->tx_credit = (const struct hrdma_wire_credit *)l;
+	qp->rx_prod = (const struct hrdma_wire_credit *)(l + 64);
 	qp->rx_desc = (const struct hrdma_wire_desc *)(l + 128);
 	qp->rx_slots = l + 128 + descs;
 	qp->local_region = ch->local_region;
@@ -166,8 +170,13 @@ qp_reset(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
 {
 	qp->tx_n = 0;
 	qp->tx_consumed = 0;
+	qp->tx_prod_sent = 0;
+	qp->tx_credit_seen = 0;
 	qp->rx_n = 0;
 	qp->rx_released = 0;
+	__atomic_store_n(&qp->rx_pub, 0, __ATOMIC_RELAXED);
+	qp->stall_n = 0;
+	qp->stall_polls = 0;
 	qp->epoch = ch->epoch;
 	qp->peer_epoch = 0;
 	qp->remote_region_len = 0;
@@ -227,20 +236,74 @@ drain_engine(struct rte_marlin_hrdma_channel *ch)
 	}
 }
 
+/*
+ * A log line about this channel, rate limited so that a peer cycling it
+ * through faults cannot flood the log: HRDMA_LOG_BURST lines, then one per
+ * HRDMA_LOG_INTERVAL_MS; the next line printed says how many were left out.
+ */
+static void __rte_format_printf(3, 4)
+ch_log(struct rte_marlin_hrdma_channel *ch, uint32_t level, const char *fmt, ...)
+{
+	uint64_t now, iv;
+	char msg[320];
+	va_list ap;
+
+	if (!rte_log_can_log(marlin_hrdma_logtype, level))
+		return;
+	now = rte_get_timer_cycles();
+	iv = rte_get_timer_hz() * HRDMA_LOG_INTERVAL_MS / 1000;
+	if (ch->log_refill_at == 0) {
+		ch->log_tokens = HRDMA_LOG_BURST;
+		ch->log_refill_at = now + iv;
+	} else if (now >= ch->log_refill_at) {
+		uint64_t n = (now - ch->log_refill_at) / iv + 1;
+
+		ch->log_tokens = (uint32_t)RTE_MIN(ch->log_tokens + n,
+						   (uint64_t)HRDMA_LOG_BURST);
+		ch->log_refill_at += n * iv;
+	}
+	if (ch->log_tokens == 0) {
+		ch->log_suppressed++;
+		return;
+	}
+	ch->log_tokens--;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ch->log_suppressed != 0)
+		rte_log(level, marlin_hrdma_logtype,
+			"marlin.hrdma: ntb %u peer %d: %s (%" PRIu64 " earlier lines about this channel left out)\n",
+			ch->ntb_id, ch->pidx, msg, ch->log_suppressed);
+	else
+		rte_log(level, marlin_hrdma_logtype,
+			"marlin.hrdma: ntb %u peer %d: %s\n", ch->ntb_id, ch->pidx,
+			msg);
+	ch->log_suppressed = 0;
+}
+
+/* Withdraw our handshake: the peer sees the channel go down at its next
+ * poll and can no longer take stale values. */
+static void
+withdraw(struct rte_marlin_hrdma_channel *ch)
+{
+	rte_marlin_ntb_peer_spad_write(ch->ntb_id, ch->pidx, HRDMA_SPAD_MAGIC, 0);
+}
+
 static void
 go_down(struct rte_marlin_hrdma_channel *ch, const char *why)
 {
 	int st = __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
 
 	if (st == RTE_MARLIN_HRDMA_STATE_UP)
-		HRDMA_LOG(NOTICE, "ntb %u peer %d: channel down (%s)", ch->ntb_id,
-			ch->pidx, why);
+		ch_log(ch, RTE_LOG_NOTICE, "channel down (%s)", why);
 	set_state(ch, RTE_MARLIN_HRDMA_STATE_DOWN);
 	quiesce(ch);
-	/* Withdraw our handshake so the peer cannot take stale values. */
-	rte_marlin_ntb_peer_spad_write(ch->ntb_id, ch->pidx, HRDMA_SPAD_MAGIC, 0);
+	withdraw(ch);
+	ch->error = NULL;
 }
 
+/* The handshake was refused: stay in ERROR, published, until the peer
+ * starts a new bring-up (it sees the refusal too) or the link flaps. */
 static void
 go_error(struct rte_marlin_hrdma_channel *ch, const char *why)
 {
@@ -248,11 +311,39 @@ go_error(struct rte_marlin_hrdma_channel *ch, const char *why)
 	quiesce(ch);
 	ch->error = why;
 	ch->peer_errors++;
+	ch->retry_at = 0;
 	if (!ch->error_logged) {
-		HRDMA_LOG(ERR, "ntb %u peer %d: channel stopped: %s", ch->ntb_id,
-			ch->pidx, why);
+		ch_log(ch, RTE_LOG_ERR, "channel stopped: %s", why);
 		ch->error_logged = 1;
 	}
+}
+
+/*
+ * The peer wrote garbage while UP. Stop using the rings, withdraw the
+ * handshake as going down does (so the peer goes down at its next poll and
+ * operations in flight on both ends complete with -ENOLINK), then hold
+ * ERROR for a backoff that grows while faults repeat; afterwards
+ * rte_marlin_hrdma_channel_poll() negotiates again with a fresh epoch.
+ */
+static void
+go_fault(struct rte_marlin_hrdma_channel *ch, const char *why)
+{
+	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+	int healthy = ch->up_at != 0 &&
+		now - ch->up_at >= hz * HRDMA_HEALTHY_MS / 1000;
+
+	set_state(ch, RTE_MARLIN_HRDMA_STATE_ERROR);
+	quiesce(ch);
+	withdraw(ch);
+	ch->error = why;
+	ch->peer_errors++;
+	ch->backoff_ms = hrdma_backoff_next(ch->backoff_ms, healthy);
+	ch->retry_at = now + hz * ch->backoff_ms / 1000;
+	if (ch->retry_at == 0)
+		ch->retry_at = 1;
+	ch_log(ch, RTE_LOG_ERR,
+		"channel stopped: %s (peer fault %" PRIu64 "); the peer is told and both ends negotiate again in %u ms",
+		why, ch->peer_errors, ch->backoff_ms);
 }
 
 static int
@@ -284,9 +375,9 @@ bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
 	ch->peer_epoch = 0;
 	ch->ntb_peer_epoch = ntb_peer_epoch;
 	ch->remote_region_len = 0;
-	ch->error = NULL;
 	ch->error_logged = 0;
 	ch->peer_geom = 0;
+	ch->retry_at = 0;
 	/* Nothing of an earlier bring-up may be taken for new data: clear the
 	 * credit lines and descriptor rings. Message slots are left alone, as
 	 * a receiver may still be reading messages of the last bring-up in
@@ -371,9 +462,47 @@ negotiate(struct rte_marlin_hrdma_channel *ch)
 		qp->remote_region_len = ch->remote_region_len;
 	}
 	ch->link_ups++;
+	ch->error = NULL;
+	ch->up_at = rte_get_timer_cycles();
 	set_state(ch, RTE_MARLIN_HRDMA_STATE_UP);
-	HRDMA_LOG(INFO, "ntb %u peer %d: channel up (epoch %08x, peer %08x)",
-		ch->ntb_id, ch->pidx, ch->epoch, ch->peer_epoch);
+	ch_log(ch, RTE_LOG_INFO, "channel up (epoch %08x, peer %08x)",
+		ch->epoch, ch->peer_epoch);
+}
+
+/*
+ * Is the receive ring of @qp stalled on an overwritten descriptor? The
+ * peer's producer line says it published descriptors beyond what we took,
+ * yet the next slot holds no valid entry, on two polls in a row with no
+ * progress. The producer word is read before the slot: the peer stores
+ * it after the descriptors' sequence words, so those are visible unless
+ * they were overwritten. Control thread, channel UP.
+ */
+static const char *
+rx_stall_check(struct rte_marlin_hrdma_qp *qp)
+{
+	uint32_t n = __atomic_load_n(&qp->rx_pub, __ATOMIC_ACQUIRE);
+	uint64_t pw = __atomic_load_n(&qp->rx_prod->word, __ATOMIC_ACQUIRE);
+	uint32_t ahead = (uint32_t)pw - n;
+	uint64_t seq;
+
+	if ((uint32_t)(pw >> 32) != qp->lim.epoch || ahead == 0 ||
+			(int32_t)ahead < 0) {
+		qp->stall_polls = 0;     /* idle, or the word is stale */
+		return NULL;
+	}
+	if (ahead > qp->depth)
+		return "producer index ahead of the ring";
+	seq = __atomic_load_n(&qp->rx_desc[n & (qp->depth - 1)].seq,
+			      __ATOMIC_ACQUIRE);
+	if (seq == hrdma_seq_word(qp->lim.epoch, n + 1) ||
+			n != qp->stall_n) {
+		qp->stall_n = n;
+		qp->stall_polls = 0;
+		return NULL;
+	}
+	if (++qp->stall_polls < 2)
+		return NULL;
+	return "descriptor overwritten (the producer index is past a slot with no valid entry)";
 }
 
 int
@@ -400,7 +529,15 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 		go_down(ch, "peer restarted");
 		st = RTE_MARLIN_HRDMA_STATE_DOWN;
 	}
-	if (st == RTE_MARLIN_HRDMA_STATE_UP || st == RTE_MARLIN_HRDMA_STATE_ERROR) {
+	if (st == RTE_MARLIN_HRDMA_STATE_ERROR && ch->retry_at != 0) {
+		/* After a peer fault: withdrawn until the backoff ends,
+		 * whatever the peer publishes meanwhile. */
+		if ((int64_t)(rte_get_timer_cycles() - ch->retry_at) >= 0) {
+			set_state(ch, RTE_MARLIN_HRDMA_STATE_DOWN);
+			st = RTE_MARLIN_HRDMA_STATE_DOWN;
+		}
+	} else if (st == RTE_MARLIN_HRDMA_STATE_UP ||
+			st == RTE_MARLIN_HRDMA_STATE_ERROR) {
 		/* The peer started a new bring-up (its own flap or an error). */
 		uint32_t e = spad_get(ch, HRDMA_SPAD_EPOCH);
 		uint32_t magic = spad_get(ch, HRDMA_SPAD_MAGIC);
@@ -410,17 +547,25 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 			st = RTE_MARLIN_HRDMA_STATE_DOWN;
 		} else if (magic == 0 && st == RTE_MARLIN_HRDMA_STATE_UP) {
 			/* The peer withdrew its handshake: its channel was
-			 * destroyed (or is being set up again). */
-			go_down(ch, "peer closed the channel");
+			 * destroyed, or it stopped after finding garbage and
+			 * will negotiate again. */
+			go_down(ch, "peer withdrew its handshake: it closed the channel or found garbage in its rings");
 			st = RTE_MARLIN_HRDMA_STATE_DOWN;
 		}
 	}
 	if (st == RTE_MARLIN_HRDMA_STATE_UP) {
 		for (q = 0; q < ch->conf.nb_qp; q++) {
-			if (__atomic_load_n(&ch->qp[q]->peer_error, __ATOMIC_ACQUIRE)) {
-				go_error(ch, ch->qp[q]->peer_error_why ?
-					 ch->qp[q]->peer_error_why :
-					 "peer wrote a malformed entry");
+			struct rte_marlin_hrdma_qp *qp = ch->qp[q];
+			const char *why = NULL;
+
+			if (__atomic_load_n(&qp->peer_error, __ATOMIC_ACQUIRE))
+				why = qp->peer_error_why != NULL ?
+					qp->peer_error_why :
+					"peer wrote a malformed entry";
+			else
+				why = rx_stall_check(qp);
+			if (why != NULL) {
+				go_fault(ch, why);
 				break;
 			}
 		}
@@ -432,6 +577,19 @@ rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch)
 			RTE_MARLIN_HRDMA_STATE_NEGOTIATING)
 		negotiate(ch);
 	return __atomic_load_n(&ch->state, __ATOMIC_RELAXED);
+}
+
+int
+rte_marlin_hrdma_channel_fault(struct rte_marlin_hrdma_channel *ch,
+		const char *why)
+{
+	if (ch == NULL)
+		return -EINVAL;
+	if (__atomic_load_n(&ch->state, __ATOMIC_RELAXED) !=
+			RTE_MARLIN_HRDMA_STATE_UP)
+		return -ENOLINK;
+	go_fault(ch, why != NULL ? why : "the upper layer found the peer's data malformed");
+	return 0;
 }
 
 int
@@ -451,7 +609,8 @@ rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
 		if (st == RTE_MARLIN_HRDMA_STATE_UP)
 			return 0;
 		if (rte_get_timer_cycles() >= deadline)
-			return st == RTE_MARLIN_HRDMA_STATE_ERROR ? -EPROTO : -ETIMEDOUT;
+			return st == RTE_MARLIN_HRDMA_STATE_ERROR ||
+				ch->error != NULL ? -EPROTO : -ETIMEDOUT;
 		nanosleep(&ts, NULL);
 	}
 }

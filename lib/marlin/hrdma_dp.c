@@ -49,14 +49,49 @@ static inline int
 refresh_credit(struct rte_marlin_hrdma_qp *qp)
 {
 	uint64_t word = __atomic_load_n(&qp->tx_credit->word, __ATOMIC_ACQUIRE);
-	int64_t c = hrdma_credit_parse(word, qp->epoch, qp->tx_n, qp->tx_consumed);
+	int64_t c;
 
+	if (unlikely((uint32_t)(word >> 32) != qp->epoch)) {
+		/* Another bring-up's word (or none yet) is "nothing new";
+		 * once the peer has credited this bring-up it never writes
+		 * another epoch there, so that is an overwritten credit. */
+		if (unlikely(qp->tx_credit_seen)) {
+			peer_garbage(qp, "credit word overwritten");
+			return -1;
+		}
+		return 0;
+	}
+	c = hrdma_credit_parse(word, qp->epoch, qp->tx_n, qp->tx_consumed);
 	if (unlikely(c < 0)) {
 		peer_garbage(qp, "credit index out of range");
 		return -1;
 	}
 	qp->tx_consumed = (uint32_t)c;
+	qp->tx_credit_seen = 1;
 	return 0;
+}
+
+/*
+ * The ring is full: tell the peer how far we published (after the
+ * descriptors' sequence words), so that it can tell a ring stalled on an
+ * overwritten descriptor from an idle one. Only when nothing waits for an
+ * engine (then every descriptor counted in tx_n is published). While the
+ * ring stays full the word is stored again now and then, in case garbage
+ * overwrote it.
+ */
+#define PROD_REFRESH 1024   /* full-ring calls between two stores */
+
+static inline void
+prod_publish(struct rte_marlin_hrdma_qp *qp)
+{
+	if (qp->pend_head != qp->pend_tail)
+		return;
+	if (qp->tx_prod_sent == qp->tx_n &&
+			(++qp->tx_full_calls & (PROD_REFRESH - 1)) != 0)
+		return;
+	qp->tx_prod_sent = qp->tx_n;
+	__atomic_store_n(&qp->tx_prod->word,
+			 hrdma_seq_word(qp->peer_epoch, qp->tx_n), __ATOMIC_RELEASE);
 }
 
 static inline int
@@ -369,6 +404,8 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	if (nt_used && batch.n == 0)
 		rte_wmb();   /* streaming stores before anything later */
 	seq_flush(&batch);
+	if (unlikely(desc_free == 0))
+		prod_publish(qp);
 	if (dma_used)
 		rte_marlin_dma_submit(qp->dma_id, qp->dma_q);
 	qp->stats.posted += i;
@@ -541,6 +578,8 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 		qp->rx_n++;
 	}
 	qp->stats.rx_msgs += i;
+	if (i != 0)
+		__atomic_store_n(&qp->rx_pub, qp->rx_n, __ATOMIC_RELEASE);
 	dp_leave(qp);
 	if (i == 0 && why != NULL)
 		return -EPROTO;
@@ -579,8 +618,11 @@ rte_marlin_hrdma_send_capacity(struct rte_marlin_hrdma_qp *qp)
 {
 	int cap = 0;
 
-	if (dp_enter(qp) == RTE_MARLIN_HRDMA_STATE_UP && refresh_credit(qp) == 0)
+	if (dp_enter(qp) == RTE_MARLIN_HRDMA_STATE_UP && refresh_credit(qp) == 0) {
 		cap = (int)(qp->depth - (qp->tx_n - qp->tx_consumed));
+		if (unlikely(cap == 0))
+			prod_publish(qp);
+	}
 	dp_leave(qp);
 	return cap;
 }

@@ -23,6 +23,32 @@ extern int marlin_hrdma_logtype;
 	rte_log(RTE_LOG_ ## level, marlin_hrdma_logtype, \
 		"marlin.hrdma: " fmt "\n", ##__VA_ARGS__)
 
+/*
+ * Recovery from a peer fault. A channel that finds garbage written by the
+ * peer withdraws its handshake, holds ERROR for a backoff, then negotiates
+ * again. The backoff starts at HRDMA_BACKOFF_MIN_MS and doubles while faults
+ * follow each other (the channel did not stay UP for HRDMA_HEALTHY_MS in
+ * between), up to HRDMA_BACKOFF_MAX_MS, which bounds recovery once the
+ * garbage stops (see doc/guides/hrdma.rst).
+ */
+#define HRDMA_BACKOFF_MIN_MS 10
+#define HRDMA_BACKOFF_MAX_MS 200
+#define HRDMA_HEALTHY_MS 1000
+/* Control-path log lines per channel: a burst, then one per interval. */
+#define HRDMA_LOG_BURST 4
+#define HRDMA_LOG_INTERVAL_MS 1000
+
+/* Next backoff after a fault: @prev_ms is the last one, @healthy whether
+ * the channel stayed UP long enough since. Pure (unit tested). */
+static inline uint32_t
+hrdma_backoff_next(uint32_t prev_ms, int healthy)
+{
+	if (healthy || prev_ms < HRDMA_BACKOFF_MIN_MS)
+		return HRDMA_BACKOFF_MIN_MS;
+	return prev_ms >= HRDMA_BACKOFF_MAX_MS / 2 ? HRDMA_BACKOFF_MAX_MS :
+		prev_ms * 2;
+}
+
 /* ---- receive-side checks (pure: fuzzed by tests/fuzz) ------------------- */
 
 enum hrdma_rx_verdict {
@@ -142,8 +168,12 @@ struct rte_marlin_hrdma_qp {
 	const struct hrdma_wire_credit *tx_credit; /* ours: peer writes */
 	uint8_t *remote_region;                 /* peer's window */
 	uint64_t remote_region_len;
+	struct hrdma_wire_credit *tx_prod;      /* peer's window: we write */
 	uint32_t tx_n;          /* descriptors sent this bring-up */
 	uint32_t tx_consumed;   /* peer's last credit */
+	uint32_t tx_prod_sent;  /* last value stored in tx_prod */
+	uint32_t tx_full_calls; /* calls that found the ring full */
+	uint8_t tx_credit_seen; /* a credit of this bring-up arrived */
 	uint32_t depth;
 	uint32_t msg_size;
 	uint32_t epoch;         /* ours */
@@ -154,8 +184,10 @@ struct rte_marlin_hrdma_qp {
 	uint8_t *rx_slots;                      /* ours */
 	struct hrdma_wire_credit *rx_credit;    /* peer's window: we write */
 	uint8_t *local_region;
+	const struct hrdma_wire_credit *rx_prod; /* ours: peer writes */
 	uint32_t rx_n;          /* descriptors received */
 	uint32_t rx_released;   /* descriptors released (credits given) */
+	uint32_t rx_pub;        /* rx_n as the control thread may read it */
 	struct hrdma_rx_limits lim;
 
 	/* CPU copies into the peer's window */
@@ -180,6 +212,10 @@ struct rte_marlin_hrdma_qp {
 	uint32_t cq_size;       /* power of two */
 	uint32_t cq_head;       /* next to hand out */
 	uint32_t cq_tail;       /* next to fill */
+
+	/* control thread only: a receive ring seen stalled on a slot */
+	uint32_t stall_n;
+	uint32_t stall_polls;
 
 	/* state shared with the control thread */
 	int *state;             /* &channel->state */
@@ -221,9 +257,22 @@ struct rte_marlin_hrdma_channel {
 	uint64_t ntb_peer_epoch;        /* device-level epoch of the peer */
 	uint64_t link_ups;
 	uint64_t peer_errors;
-	const char *error;
+	const char *error;              /* last error since the last UP */
 	int error_logged;
 	uint32_t peer_geom;             /* geometry word of a refused peer; 0: none */
+
+	/* Recovery from a peer fault (garbage seen while UP): the handshake
+	 * is withdrawn and the channel stays in ERROR until retry_at, then
+	 * negotiates again with a fresh epoch. 0: not a fault (a refused
+	 * handshake waits for the peer's next bring-up instead). */
+	uint64_t retry_at;              /* timer cycles */
+	uint32_t backoff_ms;            /* hold of the last fault */
+	uint64_t up_at;                 /* timer cycles when it last came UP */
+
+	/* Rate limit of this channel's control-path log lines. */
+	uint64_t log_refill_at;         /* timer cycles */
+	uint32_t log_tokens;
+	uint64_t log_suppressed;
 
 	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
 };

@@ -18,12 +18,17 @@
  * number when the device shares windows among peers (ntb_shm), else one
  * slice covering the window. The slice of port P, written only by P, is:
  *
- *   qp 0: [credit line][spare line][desc 0 .. depth-1][slot 0 .. depth-1]
+ *   qp 0: [credit line][producer line][desc 0 .. depth-1][slot 0 .. depth-1]
  *   qp 1: ...
  *   (4 KiB aligned) region: target of P's WRITE / READ / WRITE_NOTIFY
  *
  * Credit line of qp q in the slice of P: P's consumption of the ring that
  * the owner sends to P on qp q (so the owner reads its credits locally).
+ *
+ * Producer line of qp q in the slice of P: (owner's epoch << 32) | number of
+ * descriptors P has published to the owner on qp q, stored by P (after
+ * the descriptors' sequence words) when it finds its ring full. It lets the
+ * owner tell a ring stalled on an overwritten descriptor from an idle one.
  *
  * Descriptor validity: the last 8 bytes of a descriptor are its sequence
  * word, (receiver epoch << 32) | (n + 1) for the n-th descriptor of the

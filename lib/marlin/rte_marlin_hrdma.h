@@ -34,8 +34,22 @@
  * separate cache lines. The order of stores is payload, descriptor, write
  * barrier, index. Every value a peer writes (indices, sequence numbers,
  * lengths, offsets, handshake values) is checked before use; a peer that
- * writes garbage puts the channel in RTE_MARLIN_HRDMA_STATE_ERROR (with a
- * counter and one log line) and stops its own traffic, nothing more.
+ * writes garbage stops its own traffic, nothing more.
+ *
+ * Recovery from garbage. A channel that finds garbage in what the peer
+ * wrote (a descriptor or credit that cannot be) goes to
+ * RTE_MARLIN_HRDMA_STATE_ERROR at its next rte_marlin_hrdma_channel_poll()
+ * and withdraws its handshake as going down does, so the peer's channel
+ * goes DOWN at the peer's next poll: both ends are down within one poll
+ * interval of each end after the garbage is seen. Operations outstanding on
+ * either end complete with -ENOLINK, as at a link loss. The channel holds
+ * ERROR for a backoff (10 ms, doubling while faults follow each other within
+ * a second of coming up, at most 200 ms), then both ends negotiate again
+ * with fresh epochs: once the garbage stops, the channel is UP again within
+ * 200 ms plus about six poll intervals of the slower end. Log lines about
+ * a channel are rate limited (a few, then one per second).
+ * rte_marlin_hrdma_channel_fault() lets an upper layer start the same
+ * recovery when it finds the peer's data in the region malformed.
  *
  * Bring-up. rte_marlin_hrdma_channel_poll() runs a versioned handshake over
  * the NTB scratchpads (version, queue count, ring size, message size, region
@@ -105,9 +119,12 @@ enum rte_marlin_hrdma_state {
 	RTE_MARLIN_HRDMA_STATE_DOWN = 0,    /**< link down */
 	RTE_MARLIN_HRDMA_STATE_NEGOTIATING, /**< link up, handshake running */
 	RTE_MARLIN_HRDMA_STATE_UP,          /**< traffic allowed */
-	RTE_MARLIN_HRDMA_STATE_ERROR,       /**< refused peer or peer error;
-					       cleared by the next link flap or
-					       peer restart */
+	RTE_MARLIN_HRDMA_STATE_ERROR,       /**< refused handshake (cleared by
+					       the peer's next bring-up or a
+					       link flap), or garbage from the
+					       peer (negotiates again by itself
+					       after a backoff of at most
+					       200 ms) */
 };
 
 /** Channel description. */
@@ -123,7 +140,8 @@ struct rte_marlin_hrdma_info {
 	uint32_t peer_epoch;
 	uint64_t link_ups;         /**< times the channel reached UP */
 	uint64_t peer_errors;      /**< times the peer was caught writing garbage */
-	const char *error;         /**< last error, static text; NULL if none */
+	const char *error;         /**< last error since the channel was last
+				        UP, static text; NULL if none */
 	/** When the peer was refused for another queue geometry: the peer's
 	 *  nb_qp, depth and msg_size as it announced them (peer-written, for
 	 *  messages only); all 0 otherwise. Lets a layer above name its own
@@ -269,11 +287,29 @@ __rte_experimental
 int rte_marlin_hrdma_channel_poll(struct rte_marlin_hrdma_channel *ch);
 
 /**
+ * Report that the peer's data is malformed (found by an upper layer, e.g. in
+ * a table the peer keeps in this host's region). Control thread only. The
+ * channel recovers as from garbage in its rings: ERROR, handshake
+ * withdrawn (the peer goes down), operations in flight complete with
+ * -ENOLINK, a new bring-up after the backoff.
+ *
+ * @param ch  Channel.
+ * @param why Static text for the log and rte_marlin_hrdma_info.error
+ *            (NULL: a generic one).
+ * @return 0; -EINVAL; -ENOLINK when the channel is not UP (nothing done).
+ */
+__rte_experimental
+int rte_marlin_hrdma_channel_fault(struct rte_marlin_hrdma_channel *ch,
+		const char *why);
+
+/**
  * Poll until the channel is UP.
  *
  * @param ch         Channel.
  * @param timeout_ms Give up after this long.
- * @return 0; -EINVAL, -ETIMEDOUT, -EPROTO (the peer was refused: see log).
+ * @return 0; -EINVAL, -ETIMEDOUT, -EPROTO (the peer was refused, or the
+ *         channel stopped on garbage from the peer and is still recovering:
+ *         see log and rte_marlin_hrdma_info.error).
  */
 __rte_experimental
 int rte_marlin_hrdma_channel_wait_up(struct rte_marlin_hrdma_channel *ch,
@@ -349,7 +385,8 @@ int rte_marlin_hrdma_poll_cq(struct rte_marlin_hrdma_qp *qp,
  * @param cqe  Array to fill.
  * @param n    Its size.
  * @return Number filled (>= 0); -ENOLINK when the channel is not UP,
- *         -EPROTO when the peer wrote garbage (channel now in ERROR).
+ *         -EPROTO when the peer wrote garbage (the channel stops at its
+ *         next poll and recovers by itself).
  */
 __rte_experimental
 int rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,

@@ -36,6 +36,14 @@
  *   serve PORT MS                      drain notifications for MS
  *   stream PORT RK ROFF MEM LEN MS notify|plain
  *                                      post until an error or MS passed
+ *   soak PORT RK ROFF MEM LEN MS       post signalled notified writes for MS
+ *                                      across link losses; -> downs= (peer
+ *                                      left READY) t_down_ns= t_up_ns= (last
+ *                                      times it left / came back) t_flow_ns=
+ *                                      (first post taken after that)
+ *                                      gaps=START-END,... (none taken for
+ *                                      more than 50 ms)
+ *   serve PORT MS                      (also -> the same, for notifications)
  *   msg PORT TEXT / stats PORT / quit
  */
 
@@ -224,24 +232,166 @@ cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 		t_last_ok, t_err);
 }
 
+/* What a long-running command saw of the link: how often the peer left
+ * READY, and the last gaps of more than WATCH_GAP_NS in its traffic. */
+#define WATCH_GAP_NS 50000000ull
+#define WATCH_GAPS 16
+
+struct watch {
+	int port;
+	int last_state;
+	uint64_t downs;
+	uint64_t t_down;         /* last time the peer left READY */
+	uint64_t t_up;           /* last time it came back */
+	uint64_t t_flow;         /* first traffic after that */
+	uint64_t last_event;
+	uint64_t gap_start[WATCH_GAPS];
+	uint64_t gap_end[WATCH_GAPS];
+	unsigned int ngaps;
+};
+
 static void
-cmd_recv(struct rte_cmmc_ep *ep, uint64_t want, uint64_t ms, int serve)
+watch_init(struct watch *w, int port)
+{
+	memset(w, 0, sizeof(*w));
+	w->port = port;
+	w->last_state = RTE_CMMC_PEER_READY;
+	w->last_event = th_now_ns();
+}
+
+/* Poll the context (every millisecond) and follow the peer's state. */
+static void
+watch_poll(struct watch *w)
+{
+	int st;
+
+	rte_cmmc_poll(ctx);
+	st = rte_cmmc_peer_state(ctx, w->port);
+	if (w->last_state == RTE_CMMC_PEER_READY && st != RTE_CMMC_PEER_READY) {
+		w->downs++;
+		w->t_down = th_now_ns();
+	} else if (w->last_state != RTE_CMMC_PEER_READY &&
+			st == RTE_CMMC_PEER_READY) {
+		w->t_up = th_now_ns();
+		w->t_flow = 0;
+	}
+	w->last_state = st;
+}
+
+/* Traffic at @t: close a gap if there was one. */
+static void
+watch_event(struct watch *w, uint64_t t)
+{
+	if (t - w->last_event > WATCH_GAP_NS) {
+		w->gap_start[w->ngaps % WATCH_GAPS] = w->last_event;
+		w->gap_end[w->ngaps % WATCH_GAPS] = t;
+		w->ngaps++;
+	}
+	if (w->t_flow == 0 && w->t_up != 0)
+		w->t_flow = RTE_MAX(t, w->t_up);  /* @t may predate the poll */
+	w->last_event = t;
+}
+
+static void
+watch_fmt(const struct watch *w, char *buf, size_t len)
+{
+	unsigned int i = w->ngaps > WATCH_GAPS ? w->ngaps - WATCH_GAPS : 0;
+	size_t used = (size_t)snprintf(buf, len, "downs=%" PRIu64
+		" t_down_ns=%" PRIu64 " t_up_ns=%" PRIu64 " t_flow_ns=%" PRIu64
+		" gaps=", w->downs, w->t_down, w->t_up, w->t_flow);
+
+	if (i == w->ngaps)
+		snprintf(buf + used, len - used, "-");
+	for (; i < w->ngaps && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used,
+			"%s%" PRIu64 "-%" PRIu64, used && buf[used - 1] != '=' ?
+			"," : "", w->gap_start[i % WATCH_GAPS],
+			w->gap_end[i % WATCH_GAPS]);
+}
+
+/* Signalled notified writes for @ms, whatever happens to the link; every
+ * operation taken must complete (with an error if the link is lost). */
+static void
+cmd_soak(struct rte_cmmc_ep *ep, int port, struct rte_cmmc_rkey *rk,
+		uint64_t roff, struct rte_cmmc_mem *m, uint64_t len, uint64_t ms)
+{
+	uint8_t *src = rte_cmmc_mem_addr(m, NULL);
+	uint64_t deadline = th_now_ns() + ms * 1000000u, last_poll = 0, drain;
+	uint64_t posted = 0, completed = 0, cpl_err = 0, post_err = 0;
+	int first_cpl_err = 0, first_post_err = 0;
+	struct rte_cmmc_cpl cpl[32];
+	char w_out[LINE_MAX_LEN / 2];
+	struct watch w;
+
+	watch_init(&w, port);
+	for (;;) {
+		uint64_t t = th_now_ns();
+		int rc, i, n;
+
+		if (t >= deadline)
+			break;
+		if (t - last_poll > 1000000u) {
+			watch_poll(&w);
+			last_poll = t;
+		}
+		rc = rte_cmmc_write_notify(ep, rk, roff, src, (uint32_t)len,
+					   posted, posted, RTE_CMMC_F_SIGNALED);
+		if (rc == 0) {
+			posted++;
+			watch_event(&w, t);
+		} else if (rc != -ENOSPC) {
+			if (post_err++ == 0)
+				first_post_err = rc;
+		}
+		n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
+		for (i = 0; i < n; i++) {
+			completed++;
+			if (cpl[i].status != 0 && cpl_err++ == 0)
+				first_cpl_err = cpl[i].status;
+		}
+	}
+	drain = th_now_ns() + 3000000000ull;
+	while (completed < posted && th_now_ns() < drain) {
+		int i, n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
+
+		for (i = 0; i < n; i++) {
+			completed++;
+			if (cpl[i].status != 0 && cpl_err++ == 0)
+				first_cpl_err = cpl[i].status;
+		}
+		rte_cmmc_poll(ctx);
+	}
+	watch_fmt(&w, w_out, sizeof(w_out));
+	th_reply("OK posted=%" PRIu64 " completed=%" PRIu64 " cpl_errors=%" PRIu64
+		" first_cpl_err=%s post_errors=%" PRIu64 " first_post_err=%s %s",
+		posted, completed, cpl_err,
+		first_cpl_err ? th_errname(first_cpl_err) : "none", post_err,
+		first_post_err ? th_errname(first_post_err) : "none", w_out);
+}
+
+static void
+cmd_recv(struct rte_cmmc_ep *ep, int port, uint64_t want, uint64_t ms,
+		int serve)
 {
 	uint64_t deadline = th_now_ns() + ms * 1000000u, last_poll = 0;
 	uint64_t notify = 0, msgs = 0;
-	char out[LINE_MAX_LEN] = "";
+	char out[LINE_MAX_LEN / 2] = "", w_out[LINE_MAX_LEN / 2] = "";
 	size_t used = 0;
+	struct watch w;
 
+	watch_init(&w, port);
 	while (th_now_ns() < deadline && (serve || notify + msgs < want)) {
 		struct rte_cmmc_event ev[32];
 		uint64_t t = th_now_ns();
 		int i, n;
 
 		if (t - last_poll > 1000000u) {
-			rte_cmmc_poll(ctx);
+			watch_poll(&w);
 			last_poll = t;
 		}
 		n = rte_cmmc_recv(ep, ev, RTE_DIM(ev));
+		if (n > 0)
+			watch_event(&w, t);
 		for (i = 0; i < n; i++) {
 			int id = -1, j;
 
@@ -262,8 +412,10 @@ cmd_recv(struct rte_cmmc_ep *ep, uint64_t want, uint64_t ms, int serve)
 					ev[i].offset, ev[i].len);
 		}
 	}
-	th_reply("OK n=%" PRIu64 " msgs=%" PRIu64 " ev=%s", notify, msgs,
-		used ? out : "-");
+	if (serve)
+		watch_fmt(&w, w_out, sizeof(w_out));
+	th_reply("OK n=%" PRIu64 " msgs=%" PRIu64 " ev=%s%s%s", notify, msgs,
+		used ? out : "-", serve ? " " : "", w_out);
 }
 
 /* Between commands the harness waits: keep the device polled. */
@@ -482,10 +634,13 @@ handle(int argc, char **argv, void *arg)
 			th_reply("OK");
 	} else if (strcmp(argv[0], "recv") == 0) {
 		NEED(3);
-		cmd_recv(EP(1), v[2], v[3], 0);
+		cmd_recv(EP(1), (int)v[1], v[2], v[3], 0);
 	} else if (strcmp(argv[0], "serve") == 0) {
 		NEED(2);
-		cmd_recv(EP(1), 0, v[2], 1);
+		cmd_recv(EP(1), (int)v[1], 0, v[2], 1);
+	} else if (strcmp(argv[0], "soak") == 0) {
+		NEED(6);
+		cmd_soak(EP(1), (int)v[1], RK(2), v[3], MEM(4), v[5], v[6]);
 	} else if (strcmp(argv[0], "stream") == 0) {
 		NEED(7);
 		cmd_stream(EP(1), RK(2), v[3], MEM(4), v[5], v[6],

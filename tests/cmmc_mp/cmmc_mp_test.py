@@ -12,7 +12,13 @@ stdin/stdout (see cmmc_mp_host.c).
                     [--build DIR] TEST [--engine none|cpu|skeleton]
     cmmc_mp_test.py --skip REASON TEST      (exits 77)
 
-TEST: transfer, forged, revoked, restart, kill, pingpong, pkgconfig.
+TEST: transfer, forged, revoked, restart, kill, corrupt, pingpong,
+pkgconfig. corrupt: host 0 streams notified writes into host 1's memory
+while random bytes are written into host 1's window file (the rings host 0
+writes there) for 3 s; both ends must see the peer leave READY, every
+operation must complete (with -ENOLINK where the link was lost), and the
+writes must flow again within RECOVERY_BOUND s of the garbage stopping,
+with data intact afterwards.
 Every wait is bounded; whatever happens, every process is killed and the
 fabric, temporary and EAL runtime directories are removed before exit.
 """
@@ -31,10 +37,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from marlin_harness.session import (  # noqa: E402
     CmdHost, Fail, Proc, Session, Skip, kv, log)
 from marlin_harness.session import main as harness_main  # noqa: E402
-from marlin_harness import plugins  # noqa: E402
+from marlin_harness import garbage, plugins  # noqa: E402
 
 CMD_TIMEOUT = 30.0
 PEER_TIMEOUT_MS = 20000
+RECOVERY_BOUND = 1.0      # s from the last garbage to traffic again
 
 
 class Host(CmdHost):
@@ -298,6 +305,77 @@ def test_kill(t):
                          res["cpl_errors"], ms))
 
 
+
+def gaps(f):
+    """The (start, end) ns pairs of a soak/serve answer."""
+    if f.get("gaps", "-") == "-":
+        return []
+    return [tuple(int(x) for x in g.split("-")) for g in f["gaps"].split(",")]
+
+
+def test_corrupt(t):
+    h = pair(t)
+    mem, key, rk = share(h[1], h[0], 1 << 20, "w")
+    lbuf = h[0].cmd("reg 65536")["mem"]
+    h[0].cmd("fill %s 0 4096 3" % lbuf)
+    secs = 8
+    h[1].send("serve 0 %d" % (secs * 1000))
+    h[0].send("soak 1 %s 0 %s 4096 %d" % (rk, lbuf, secs * 1000))
+    time.sleep(1.0)
+    # host 1's window; host 0 (port 0) owns its first half: the rings of
+    # the endpoint's and the control queue pairs (256 x 64-byte descriptors
+    # and 256 x 2 KiB slots each), then the region
+    path = garbage.window_file(t.parent, t.fabric, 1)
+    writes, t_stop = garbage.scribble(
+        path, 0, 2 * (128 + 256 * 64 + 256 * 2048), 3.0, os.getpid())
+    t_stop_ns = int(t_stop * 1e9)
+    log("corrupt: wrote garbage %d times in 3 s into %s" % (writes, path))
+    tx = kv(h[0].expect(("OK", "ERR"), secs + CMD_TIMEOUT))
+    rx = kv(h[1].expect(("OK", "ERR"), secs + CMD_TIMEOUT))
+    log("corrupt: issuer posted %s, completed %s, post errors %s (first %s), "
+        "completion errors %s (first %s); owner received %s notifications" % (
+            tx["posted"], tx["completed"], tx["post_errors"],
+            tx["first_post_err"], tx["cpl_errors"], tx["first_cpl_err"],
+            rx["n"]))
+    for who, f in (("issuer", tx), ("owner", rx)):
+        if int(f["downs"]) < 1:
+            raise Fail("the %s never saw its peer leave READY while the "
+                       "rings were garbage: %s" % (who, f))
+    if tx["completed"] != tx["posted"]:
+        raise Fail("operations taken but never completed: %s" % tx)
+    if tx["first_cpl_err"] not in ("none", "ENOLINK"):
+        raise Fail("completions failed with %s, expected ENOLINK" %
+                   tx["first_cpl_err"])
+    # both ends came back by themselves, and traffic with them, within
+    # the bound (the gaps are shown for the record: on a loaded machine
+    # the scheduler makes some of its own)
+    for who, f in (("issuer", tx), ("owner", rx)):
+        t_up, t_flow = int(f["t_up_ns"]), int(f["t_flow_ns"])
+        log("corrupt: %s: peer READY again %+.0f ms, traffic %+.0f ms from "
+            "the garbage's end; gaps over 50 ms: %s" % (
+                who, (t_up - t_stop_ns) / 1e6, (t_flow - t_stop_ns) / 1e6,
+                " ".join("%+.0f..%+.0f" % ((b - t_stop_ns) / 1e6,
+                                           (e - t_stop_ns) / 1e6)
+                         for (b, e) in gaps(f))))
+        if int(f["t_down_ns"]) > t_up or t_flow < t_up:
+            raise Fail("%s: the peer did not come back with traffic: %s" %
+                       (who, f))
+        took = max(t_flow - t_stop_ns, 0) / 1e9
+        if took > RECOVERY_BOUND:
+            raise Fail("%s: traffic resumed only %.2f s after the garbage "
+                       "stopped (bound %.1f s): %s" %
+                       (who, took, RECOVERY_BOUND, f))
+    for x in h:
+        if x.cmd("state %d" % (1 - x.hid))["state"] != "2":
+            raise Fail("%s: peer not READY after the recovery" % x.name)
+    # the same imported key works, bytes intact
+    h[0].cmd("fill %s 0 4096 9" % lbuf)
+    h[0].cmd("write 1 %s 8192 %s 0 4096" % (rk, lbuf))
+    h[1].cmd("check %s 8192 4096 9 0" % mem)
+    for x in h:
+        x.quit()
+
+
 def pingpong_args(t, binary, hid, extra):
     return ([binary] + t.eal_args(hid, t.prefix("pp%d" % hid)) + extra +
             ["--vdev", t.devargs(hid), "--", "--sizes", "8,4096,65536,1048576",
@@ -404,6 +482,7 @@ TESTS = {
     "revoked": test_revoked,
     "restart": test_restart,
     "kill": test_kill,
+    "corrupt": test_corrupt,
     "pingpong": test_pingpong,
     "pkgconfig": test_pkgconfig,
 }

@@ -34,6 +34,11 @@ TEST is one of:
   mismatch   queues=2 against queues=4 (and depth): both ends name the
              devargs that differ; the link stays down
   linkinfo   over the software fabric the link speed is Unknown
+  corrupt    host 1 sends to host 0 (txonly -> rxonly, 2 queues) while
+             random bytes are written into host 0's window file for 3 s:
+             both ends report the link down (LSC), and within 1 s of the
+             garbage stopping both report it up again by themselves and
+             frames arrive again; then io forward both ways
 
 Every wait is bounded; whatever happens, the processes are killed and the
 fabric, EAL runtime directories and namespaces are removed before exit.
@@ -54,7 +59,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from marlin_harness.session import (  # noqa: E402
     Fail, Proc, Session, Skip, check, log)
 from marlin_harness.session import main as harness_main  # noqa: E402
-from marlin_harness import plugins  # noqa: E402
+from marlin_harness import garbage, plugins  # noqa: E402
 
 START_TIMEOUT = 60.0
 CMD_TIMEOUT = 20.0
@@ -699,6 +704,84 @@ def t_teardown_close_first(env):
         h.send("quit")
         exited_clean(env, h, 1, 0, "quit after %s" % (" + ".join(cmds) or "nothing"))
     log("teardown_close_first: port closed before the NTB device: clean quit, no files left")
+LINK_RE = re.compile(r"link to host \d+ (up|down)")
+
+
+def link_events(h, since):
+    """EOP's link lines (up/down) of @h from line @since on."""
+    lines = h.lines(since)
+    return [m.group(1) for m in map(LINK_RE.search, lines) if m]
+
+
+def t_corrupt(env):
+    """Garbage in the rings: both ends go down, then recover by themselves."""
+    bound = 1.0
+    h0, h1 = two_pmds(env, ",queues=2", ["--rxq=2", "--txq=2", "--txpkts=64"])
+    h0.send("set fwd rxonly")
+    h1.send("set fwd txonly")
+    h0.send("start")
+    h1.send("start")
+    time.sleep(1.0)
+    m0, m1 = h0.mark(), h1.mark()
+    # host 0's window; the slice host 1 writes (port 1 of 2) is its second
+    # half, starting with the rings of the port's HRDMA queue pairs (two per
+    # queue; depth 256, 2 KiB slots: 128 + 256 * 64 + 256 * 2048 bytes each)
+    path = garbage.window_file(env.tmp, env.fabric, 0)
+    size = os.path.getsize(path)
+    writes, t_stop = garbage.scribble(
+        path, size // 2, size // 2 + 4 * (128 + 256 * 64 + 256 * 2048), 3.0,
+        os.getpid())
+    log("corrupt: wrote garbage %d times in 3 s into %s" % (writes, path))
+    t_up = None
+    while time.monotonic() < t_stop + bound + 5.0:
+        e0, e1 = link_events(h0, m0), link_events(h1, m1)
+        if e0 and e1 and e0[-1] == "up" and e1[-1] == "up":
+            t_up = time.monotonic()
+            break
+        time.sleep(0.02)
+    e0, e1 = link_events(h0, m0), link_events(h1, m1)
+    log("corrupt: host 0 link %s; host 1 link %s" % (" ".join(e0), " ".join(e1)))
+    for h, ev, m in ((h0, e0, m0), (h1, e1, m1)):
+        check("down" in ev, "%s never reported the link down while host 0's "
+              "rings were garbage\n%s" % (h.name, h.tail()))
+        lsc = sum("link state change" in x for x in h.lines(m))
+        check(lsc >= 2, "%s: %d link state change events (want down and up)"
+              % (h.name, lsc))
+    check(t_up is not None, "links not both up within %.0f s of the garbage "
+          "stopping" % (bound + 5.0))
+    took = t_up - t_stop
+    # frames arrive again, within the bound: host 0's counter grows
+    r1 = port_stats(h0)["RX-packets"]
+    r2, t_flow = r1, None
+    while time.monotonic() < t_stop + bound + 5.0:
+        r2 = port_stats(h0)["RX-packets"]
+        if r2 > r1:
+            t_flow = time.monotonic()
+            break
+        time.sleep(0.02)
+    check(t_flow is not None, "no frames arrive after the recovery\n%s" % h0.tail())
+    log("corrupt: both links up %.0f ms after the garbage stopped, frames "
+        "arriving again by %.0f ms" % (took * 1000, (t_flow - t_stop) * 1000))
+    check(took <= bound, "links up only %.2f s after the garbage stopped "
+          "(bound %.1f s)" % (took, bound))
+    check(t_flow - t_stop <= bound, "frames arrive only %.2f s after the "
+          "garbage stopped (bound %.1f s)" % (t_flow - t_stop, bound))
+    # the sender first, then the receiver once its rings are drained
+    for h in (h1, h0):
+        wait_link(h, True, 5)
+        h.call("stop", r"Done\.", CMD_TIMEOUT)
+        time.sleep(0.5)
+    x0, x1 = port_xstats(h0), port_xstats(h1)
+    log("corrupt: link_downs %d / %d, peer_malformed %d / %d" % (
+        x0["link_downs"], x1["link_downs"], x0.get("peer_malformed", 0),
+        x1.get("peer_malformed", 0)))
+    check(x0["link_downs"] >= 1 and x1["link_downs"] >= 1,
+          "link_downs not counted on both ends")
+    # frames flow both ways again (io forward lost its frames at the flaps:
+    # prime it anew, as after any link loss)
+    run_io(env, h0, h1, 2, "after recovery")
+    quit_pmd(h0)
+    quit_pmd(h1)
 
 
 PY_PING = r"""
@@ -759,7 +842,7 @@ TESTS = {
     "reconfig": t_reconfig, "sockets": t_sockets,
     "teardown_cmdline": t_teardown_cmdline, "teardown_detach": t_teardown_detach,
     "teardown_close_first": t_teardown_close_first,
-    "mismatch": t_mismatch, "linkinfo": t_linkinfo,
+    "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt,
 }
 
 

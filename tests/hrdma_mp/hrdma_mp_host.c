@@ -5,7 +5,7 @@
 /*
  * One host of the HRDMA multi-process tests (driven by hrdma_mp_test.py).
  *
- *   hrdma_mp_host EAL... -- --role tx|rx [--engine cpu|dmadev]
+ *   hrdma_mp_host EAL... -- --role tx|rx [--engine cpu|dmadev] [--stats-ms N]
  *
  * Both roles open an HRDMA channel to the other host of a two-host ntb_shm
  * fabric and poll it every millisecond. The sender streams SENDs (a sequence
@@ -16,9 +16,12 @@
  *   STATE UP|DOWN|NEGOTIATING|ERROR epoch=E peer=P
  *   DRAINED posted=N completed=N enolink=N     (tx, after a link loss)
  *   HANG outstanding=N                          (tx: completions missing)
- *   STATS role=.. msgs=N bad=N ...              (every 500 ms and at exit)
+ *   STATS role=.. msgs=N bad=N ...              (every N ms, 500 by default,
+ *                                                and at exit)
  *
- * "quit" on stdin ends the process cleanly (exit 0 unless a check failed).
+ * "quit" on stdin ends the process cleanly (exit 0 unless a check failed);
+ * "reset" zeroes the bad/errors counters (after a test corrupted the rings
+ * on purpose) and answers "RESET".
  */
 
 #include <errno.h>
@@ -77,6 +80,8 @@ fill_msg(struct msg *m, uint64_t seq)
 	m->sum = checksum(m->body, sizeof(m->body));
 }
 
+static volatile int reset_asked;
+
 static void
 stdin_check(void)
 {
@@ -85,6 +90,8 @@ stdin_check(void)
 
 	if (n == 0 || (n > 0 && strncmp(buf, "quit", 4) == 0))
 		quit = 1;
+	else if (n > 0 && strncmp(buf, "reset", 5) == 0)
+		reset_asked = 1;
 }
 
 static const char *
@@ -109,7 +116,7 @@ main(int argc, char **argv)
 	struct rte_marlin_hrdma_cqe cqe[64];
 	struct msg msgs[BURST];
 	const char *role = "tx", *engine = "cpu";
-	uint64_t hz, next_poll = 0, next_stats = 0, down_since = 0;
+	uint64_t hz, next_poll = 0, next_stats = 0, down_since = 0, stats_ms = 500;
 	uint64_t posted = 0, completed = 0, enolink = 0, other_err = 0;
 	uint64_t next_seq = 1, rx_msgs = 0, rx_notify = 0, bad = 0, last_seq = 0;
 	int eng = -1, ntb, st, last_st = -1, rc, opt, i, tx, drained = 1;
@@ -124,6 +131,7 @@ main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "role", required_argument, NULL, 'r' },
 		{ "engine", required_argument, NULL, 'e' },
+		{ "stats-ms", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -131,6 +139,8 @@ main(int argc, char **argv)
 			role = optarg;
 		else if (opt == 'e')
 			engine = optarg;
+		else if (opt == 's')
+			stats_ms = strtoull(optarg, NULL, 10);
 		else
 			return 2;
 	}
@@ -189,6 +199,12 @@ main(int argc, char **argv)
 				last_st = st;
 			}
 			stdin_check();
+			if (reset_asked) {
+				bad = other_err = 0;
+				last_seq = 0;
+				reset_asked = 0;
+				printf("RESET\n");
+			}
 		}
 		if (tx) {
 			/* every op is signalled: each must come back */
@@ -272,12 +288,14 @@ main(int argc, char **argv)
 				rte_marlin_hrdma_recv_release(qp, (uint16_t)n);
 		}
 		if (now >= next_stats) {
-			next_stats = now + hz / 2;
+			next_stats = now + hz * stats_ms / 1000;
+			rte_marlin_hrdma_channel_info(ch, &info);
 			printf("STATS role=%s posted=%" PRIu64 " completed=%" PRIu64
 			       " enolink=%" PRIu64 " errors=%" PRIu64 " msgs=%" PRIu64
-			       " notifies=%" PRIu64 " bad=%" PRIu64 "\n", role,
+			       " notifies=%" PRIu64 " bad=%" PRIu64 " link_ups=%" PRIu64
+			       " peer_errors=%" PRIu64 "\n", role,
 			       posted, completed, enolink, other_err, rx_msgs,
-			       rx_notify, bad);
+			       rx_notify, bad, info.link_ups, info.peer_errors);
 		}
 		if (last_st != RTE_MARLIN_HRDMA_STATE_UP) {
 			struct timespec ts = { 0, 200000 };

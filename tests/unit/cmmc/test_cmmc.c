@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -970,6 +971,42 @@ test_link_loss(void **state)
 	assert_true(ev[0].imm == 3);
 }
 
+/*
+ * The peer's key table header in our memory overwritten after it arrived:
+ * the channel is reset as for ring garbage (both ends leave READY), both
+ * come back by themselves after HRDMA's backoff, the table is sent anew and
+ * the key imported before works again.
+ */
+static void
+test_table_overwritten(void **state)
+{
+	struct fx *f = *state;
+	struct timespec ts = { 0, 200 * 1000 };
+	struct rte_cmmc_mem *mem;
+	struct rte_cmmc_rkey *rk = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &mem, NULL);
+	struct cmmc_wire_tab_hdr *h =
+		(struct cmmc_wire_tab_hdr *)f->c[0]->peers[0]->mirror_hdr;
+	struct rte_cmmc_event ev[2];
+	uint64_t deadline;
+
+	h->magic = 0x6172626167650a00ull;   /* the peer (host 1) wrote junk */
+	rte_cmmc_poll(f->c[0]);
+	assert_int_not_equal(rte_cmmc_peer_state(f->c[0], 1), RTE_CMMC_PEER_READY);
+	rte_cmmc_poll(f->c[1]);
+	assert_int_not_equal(rte_cmmc_peer_state(f->c[1], 0), RTE_CMMC_PEER_READY);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0),
+			 -ENOLINK);
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 2;
+	while (wait_ready(f) != 0 && rte_get_timer_cycles() < deadline)
+		nanosleep(&ts, NULL);
+	assert_int_equal(rte_cmmc_peer_state(f->c[0], 1), RTE_CMMC_PEER_READY);
+	assert_int_equal(rte_cmmc_peer_state(f->c[1], 0), RTE_CMMC_PEER_READY);
+	assert_int_equal(rte_cmmc_write_notify(f->ep[0], rk, 0, f->lbuf[0], 64, 5,
+					       0, 0), 0);
+	assert_int_equal(recv_wait(f->ep[1], NULL, ev, 1), 1);
+	assert_true(ev[0].imm == 5);
+}
+
 static void
 test_owner_restart(void **state)
 {
@@ -1057,6 +1094,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_owner_refuses_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_loss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_overwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_restart, setup, teardown),
 	};
 	/* the data tests again with DMA engines doing the large copies */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -558,6 +559,7 @@ test_geometry_mismatch(void **state)
 	teardown(state);
 }
 
+
 static void
 test_bad_conf(void **state)
 {
@@ -820,6 +822,302 @@ test_engine_link_loss(void **state)
 	assert_memory_equal(rx[0].data, big, 256);
 }
 
+/* ---- recovery from a peer fault ---------------------------------------- */
+
+static int
+state_of(struct rte_marlin_hrdma_channel *ch)
+{
+	struct rte_marlin_hrdma_info info;
+
+	rte_marlin_hrdma_channel_info(ch, &info);
+	return info.state;
+}
+
+/* Poll both ends (as two control threads would) until both are UP or
+ * @ms pass; returns 0 when both are UP. */
+static int
+wait_both_up(struct fixture *f, unsigned int ms)
+{
+	struct timespec ts = { 0, 200 * 1000 };
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
+
+	for (;;) {
+		poll_both(f, 1);
+		if (state_of(f->ch[0]) == RTE_MARLIN_HRDMA_STATE_UP &&
+				state_of(f->ch[1]) == RTE_MARLIN_HRDMA_STATE_UP)
+			return 0;
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Side 0 sends one message; side 1 finds its descriptor rewritten. */
+static void
+inject_garbage(struct fixture *f)
+{
+	struct rte_marlin_hrdma_cqe cqe[8];
+	struct hrdma_wire_desc *d;
+	uint8_t m[64] = { 0 };
+	struct rte_marlin_hrdma_qp *rq = f->qp[1];
+
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 64, 0, 1, 0), 1);
+	d = (struct hrdma_wire_desc *)&rq->rx_desc[rq->rx_n & (rq->depth - 1)];
+	d->opcode = 77;
+	assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 8), -EPROTO);
+}
+
+/*
+ * error -> withdraw -> the peer sees down -> both renegotiate with fresh
+ * epochs after the backoff -> traffic flows.
+ */
+static void
+test_fault_recovery(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_info i0, i1, j0, j1;
+	struct rte_marlin_hrdma_cqe cqe[8];
+	uint8_t m[64];
+	uint64_t t0;
+
+	bring_up(f);
+	rte_marlin_hrdma_channel_info(f->ch[0], &i0);
+	rte_marlin_hrdma_channel_info(f->ch[1], &i1);
+	inject_garbage(f);
+	t0 = rte_get_timer_cycles();
+
+	/* the end that saw garbage stops and withdraws its handshake */
+	rte_marlin_hrdma_channel_poll(f->ch[1]);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
+	assert_int_equal(pair.side[0].spad[HRDMA_SPAD_MAGIC], 0);
+	/* the peer goes down at its next poll and refuses traffic */
+	rte_marlin_hrdma_channel_poll(f->ch[0]);
+	assert_int_not_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 64, 0, 2, 0),
+			 -ENOLINK);
+	/* the faulted end holds ERROR through its backoff although the peer
+	 * published a new bring-up (checked only while surely inside it) */
+	poll_both(f, 2);
+	if (rte_get_timer_cycles() - t0 <
+			rte_get_timer_hz() * HRDMA_BACKOFF_MIN_MS / 1000 / 2)
+		assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
+
+	/* then both come back by themselves, with fresh epochs */
+	assert_int_equal(wait_both_up(f, 2000), 0);
+	rte_marlin_hrdma_channel_info(f->ch[0], &j0);
+	rte_marlin_hrdma_channel_info(f->ch[1], &j1);
+	assert_true(j0.local_epoch != i0.local_epoch);
+	assert_true(j1.local_epoch != i1.local_epoch);
+	assert_true(j0.peer_epoch == j1.local_epoch);
+	assert_true(j1.peer_epoch == j0.local_epoch);
+	assert_true(j0.link_ups == i0.link_ups + 1);
+	assert_true(j1.link_ups == i1.link_ups + 1);
+	assert_true(j1.peer_errors == 1);
+	assert_null(j1.error);
+	/* nothing of the old bring-up is delivered; new traffic flows */
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 8), 0);
+	memset(m, 0x37, sizeof(m));
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 64, 0, 9, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 8), 1);
+	assert_true(cqe[0].imm == 9);
+	assert_memory_equal(cqe[0].data, m, 64);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
+}
+
+/* Bring the pair up and fill side 0's send ring (depth 64) with SENDs. */
+static void
+fill_ring(struct fixture *f)
+{
+	struct rte_marlin_hrdma_op ops[64];
+	uint8_t m[8] = { 0 };
+	int i;
+
+	bring_up(f);
+	for (i = 0; i < 64; i++)
+		ops[i] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_SEND,
+			.len = 8, .local = m, .imm = i };
+	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 64), 64);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 0);
+}
+
+/* A descriptor overwritten after it was published stalls the receiver
+ * ("not yet" forever) and, once the ring is full, the sender: the producer
+ * line tells the receiver, which stops and recovers. */
+static void
+test_fault_stalled_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[64];
+	struct rte_marlin_hrdma_qp *rq = f->qp[1];
+	uint8_t m[8] = { 0 };
+
+	fill_ring(f);
+	/* the first slot's sequence word is overwritten with junk */
+	((struct hrdma_wire_desc *)rq->rx_desc)->seq = 0x0123456789abcdefull;
+	assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 64), 0);
+	poll_both(f, 4);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
+	assert_int_not_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(wait_both_up(f, 2000), 0);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 1, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 64), 1);
+}
+
+/* An idle ring, or one the application does not poll, is no fault. */
+static void
+test_no_fault_when_slow(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[64];
+
+	fill_ring(f);
+	poll_both(f, 8);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 64), 64);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 64), 0);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 64);
+	poll_both(f, 8);
+	assert_int_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_UP);
+}
+
+/* A credit word overwritten after the peer credited this bring-up. */
+static void
+test_fault_credit_overwritten(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[4];
+	uint8_t m[8] = { 0 };
+
+	bring_up(f);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 1, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 1);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 64);
+	((struct hrdma_wire_credit *)f->qp[0]->tx_credit)->word = 0xfeedfacecafebeefull;
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 0);
+	rte_marlin_hrdma_channel_poll(f->ch[0]);
+	assert_int_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_ERROR);
+	assert_int_equal(wait_both_up(f, 2000), 0);
+}
+
+/* The upper layer reports garbage: the same recovery. */
+static void
+test_fault_by_upper_layer(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_info info;
+
+	assert_int_equal(rte_marlin_hrdma_channel_fault(NULL, "x"), -EINVAL);
+	assert_int_equal(rte_marlin_hrdma_channel_fault(f->ch[0], "x"), -ENOLINK);
+	bring_up(f);
+	assert_int_equal(rte_marlin_hrdma_channel_fault(f->ch[0],
+			"table in the region is garbage"), 0);
+	rte_marlin_hrdma_channel_info(f->ch[0], &info);
+	assert_int_equal(info.state, RTE_MARLIN_HRDMA_STATE_ERROR);
+	assert_string_equal(info.error, "table in the region is garbage");
+	rte_marlin_hrdma_channel_poll(f->ch[1]);
+	assert_int_not_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(wait_both_up(f, 2000), 0);
+}
+
+/* Engine copies in flight on the peer when one end faults: each completes
+ * with -ENOLINK there, none vanishes. */
+static void
+test_fault_flushes_peer(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_op ops[16];
+	struct rte_marlin_hrdma_cqe cqe[32];
+	static uint8_t big[8192];
+	int i, n;
+
+	bring_up(f);
+	for (i = 0; i < 16; i++)
+		ops[i] = (struct rte_marlin_hrdma_op){
+			.opcode = RTE_MARLIN_HRDMA_OP_WRITE, .local = big,
+			.len = 8192, .remote_off = (uint64_t)i * 8192, .cookie = i };
+	n = rte_marlin_hrdma_post(f->qp[0], ops, 16);
+	assert_true(n > 0);
+	/* side 1 stops on garbage (a credit it cannot have been given) */
+	((struct hrdma_wire_credit *)f->qp[1]->tx_credit)->word =
+		hrdma_seq_word(f->qp[1]->epoch, 1000);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[1]), 0);
+	rte_marlin_hrdma_channel_poll(f->ch[1]);
+	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
+	rte_marlin_hrdma_channel_poll(f->ch[0]);
+	assert_int_not_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);
+	assert_int_equal(cq_collect(f->qp[0], cqe, n), n);
+	for (i = 0; i < n; i++) {
+		assert_true(cqe[i].cookie == (uint64_t)i);
+		assert_int_equal(cqe[i].status, -ENOLINK);
+	}
+	assert_int_equal(wait_both_up(f, 2000), 0);
+}
+
+/* The backoff grows while faults repeat, is capped, and resets. */
+static void
+test_backoff(void **state)
+{
+	uint32_t b = 0;
+	int i;
+
+	(void)state;
+	b = hrdma_backoff_next(b, 0);
+	assert_int_equal(b, HRDMA_BACKOFF_MIN_MS);
+	for (i = 0; i < 20; i++) {
+		uint32_t nb = hrdma_backoff_next(b, 0);
+
+		assert_true(nb >= b && nb <= HRDMA_BACKOFF_MAX_MS);
+		b = nb;
+	}
+	assert_int_equal(b, HRDMA_BACKOFF_MAX_MS);
+	assert_int_equal(hrdma_backoff_next(b, 1), HRDMA_BACKOFF_MIN_MS);
+	assert_int_equal(hrdma_backoff_next(HRDMA_BACKOFF_MIN_MS, 0),
+			 2 * HRDMA_BACKOFF_MIN_MS);
+}
+
+/* A peer that keeps writing garbage: the channel keeps recovering, each
+ * fault waits out a growing backoff, and its log lines stay few. */
+static void
+test_fault_storm(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_info info;
+	char *buf = NULL;
+	size_t len = 0, lines = 0;
+	const char *p;
+	FILE *mem, *old = rte_log_get_stream();
+	int k;
+
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	rte_openlog_stream(mem);
+	rte_log_set_level_pattern("lib.marlin.hrdma", RTE_LOG_INFO);
+	bring_up(f);
+	for (k = 0; k < 12; k++) {
+		inject_garbage(f);
+		rte_marlin_hrdma_channel_poll(f->ch[1]);
+		assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
+		/* skip the wait: the test is about the count, not the time */
+		f->ch[1]->retry_at = rte_get_timer_cycles();
+		assert_int_equal(wait_both_up(f, 2000), 0);
+	}
+	rte_marlin_hrdma_channel_info(f->ch[1], &info);
+	assert_true(info.peer_errors == 12);
+	assert_int_equal(f->ch[1]->backoff_ms, HRDMA_BACKOFF_MAX_MS);
+	rte_log_set_level_pattern("lib.marlin.*", RTE_LOG_CRIT);
+	rte_openlog_stream(old);
+	fclose(mem);
+	for (p = buf; p != NULL && (p = strstr(p, "ntb ")) != NULL; p++)
+		lines++;
+	/* 12 faults, each a stop + down + up on two channels: 72 events */
+	assert_true(lines > 0);
+	assert_true(lines <= 2 * (HRDMA_LOG_BURST + 1));
+	free(buf);
+}
+
+
 /* The receive parser on its own: every verdict. */
 static void
 test_rx_parse(void **state)
@@ -888,6 +1186,14 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hostile_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nt_copies, setup_nt, teardown),
 		cmocka_unit_test(test_geometry_mismatch),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test_setup_teardown(test_fault_recovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_by_upper_layer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_stalled_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_fault_when_slow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_credit_overwritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_flushes_peer, setup_engine, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_order, setup_engine, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_link_loss, setup_engine, teardown),
 		cmocka_unit_test(test_bad_conf),
