@@ -353,7 +353,7 @@ def main():
     a.marlin_huge = "yes"
     cmdline = " ".join(["scripts/bench/cmmc/cmmc_bench.py"] + sys.argv[1:])
 
-    runner = hb.Runner("cmb")
+    runner = hb.Runner("cmb", a.build_dir)
     runner.handle_signals()
     try:
         have_ucx = hb.ensure_ucx(runner, a.no_install)

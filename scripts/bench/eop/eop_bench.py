@@ -81,7 +81,7 @@ class Bench:
         if not self.huge and not a.no_huge:
             sys.exit("no hugetlbfs mount (scripts/setup.sh mounts "
                      "/dev/hugepages), or run with --no-huge")
-        self.runner = hb.Runner("eb")
+        self.runner = hb.Runner("eb", self.build)
         self.tmp = self.runner.tmp
         os.chmod(self.tmp, 0o755)
         self.seq = 0

@@ -233,7 +233,7 @@ def main():
     a = hb.parse_common(ap)
     cmdline = " ".join(["scripts/bench/hrdma/hrdma_bench.py"] + sys.argv[1:])
 
-    runner = hb.Runner("hb")
+    runner = hb.Runner("hb", a.build_dir)
     runner.handle_signals()
     try:
         have_ucx = hb.ensure_ucx(runner, a.no_install)

@@ -32,7 +32,7 @@ import sys
 import time
 
 from .proc import Proc
-from .session import Session, clean_fabric, remove_runtime
+from .session import Session, clean_fabric, fabric_tool, remove_runtime
 from .stats import MIB, median
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
@@ -60,8 +60,9 @@ class Runner(Session):
     was called) stops them and removes what they left: fabrics named with
     add_fabric(), EAL prefixes, the temporary directory."""
 
-    def __init__(self, tag):
-        Session.__init__(self, "b", tag=tag, fabric_parent=False)
+    def __init__(self, tag, build=None):
+        Session.__init__(self, "b", tag=tag, fabric_parent=False,
+                         tool=fabric_tool(build))
         self.tmp = self.tmpdir()
         self.marlin_perf_pids = []
 
