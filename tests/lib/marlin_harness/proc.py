@@ -58,8 +58,10 @@ class Proc:
         self.cmdline = " ".join(self.args)
         self.out = []
         self.err = []
+        self.both = []   # stdout and stderr lines in the order they came
         self.cv = threading.Condition()
         self.cursor = 0
+        self.cursor_both = 0
         self.eof = False
         self.eof_err = merge
         self.on_line = on_line
@@ -92,6 +94,7 @@ class Proc:
                 self.on_line(line)
             with self.cv:
                 self.out.append(line)
+                self.both.append(line)
                 self.cv.notify_all()
         with self.cv:
             self.eof = True
@@ -101,6 +104,7 @@ class Proc:
         for line in self.proc.stderr:
             with self.cv:
                 self.err.append(line.rstrip("\n"))
+                self.both.append(line.rstrip("\n"))
                 self.cv.notify_all()
         with self.cv:
             self.eof_err = True
@@ -179,6 +183,27 @@ class Proc:
                 if left <= 0:
                     raise Fail("%s: no %s within %.0f s" %
                                (self.name, what, timeout))
+                self.cv.wait(min(left, 0.5))
+
+    def next_match(self, regex, timeout):
+        """Next line of stdout or stderr (in the order they came) after the
+        last one this call consumed that matches @regex; its match."""
+        rx = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                while self.cursor_both < len(self.both):
+                    m = rx.search(self.both[self.cursor_both])
+                    self.cursor_both += 1
+                    if m:
+                        return m
+                if self.eof and self.eof_err:
+                    raise self._gone("a line matching %r" % regex, timeout)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Fail("%s: no line matching %r within %.0f s\n%s" %
+                               (self.name, regex, timeout,
+                                self._tail_locked(10)))
                 self.cv.wait(min(left, 0.5))
 
     def expect(self, kinds, timeout):
