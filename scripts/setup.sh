@@ -50,7 +50,8 @@ fi
 # ---- 1. packages ---------------------------------------------------------
 pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       meson ninja-build pkg-config gcc python3 util-linux dpkg-dev
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      qemu-system-x86 busybox-static cpio)   # the last three: tests/vm
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -145,7 +145,8 @@ parse_size(const char *dev, const struct rte_marlin_arg *a, const char *key,
 }
 
 static int
-parse_bool(const char *dev, const char *key, const char *val, int *out)
+parse_bool(const char *dev, const char *key, const char *val, int *out,
+	   int auto_ok)
 {
 	static const char *const yes[] = { "1", "yes", "on", "true" };
 	static const char *const no[] = { "0", "no", "off", "false" };
@@ -161,8 +162,8 @@ parse_bool(const char *dev, const char *key, const char *val, int *out)
 			return 0;
 		}
 	}
-	MARLIN_LOG(ERR, "%s: %s=%s is not a yes/no value: use 1 or 0 (yes/no, on/off, true/false)",
-		   dev, key, val);
+	MARLIN_LOG(ERR, "%s: %s=%s is not a yes/no value: use 1 or 0 (yes/no, on/off, true/false)%s",
+		   dev, key, val, auto_ok ? " or auto" : "");
 	return -EINVAL;
 }
 
@@ -186,7 +187,13 @@ parse_one(const char *dev, const struct rte_marlin_arg *a, const char *key,
 			*(uint64_t *)a->dst = u;
 		return rc;
 	case RTE_MARLIN_ARG_BOOL:
-		return parse_bool(dev, key, val, a->dst);
+		return parse_bool(dev, key, val, a->dst, 0);
+	case RTE_MARLIN_ARG_AUTO_BOOL:
+		if (strcmp(val, "auto") == 0) {
+			*(int *)a->dst = -1;
+			return 0;
+		}
+		return parse_bool(dev, key, val, a->dst, 1);
 	case RTE_MARLIN_ARG_STRING:
 		if (val[0] == '\0' || strlen(val) >= a->dst_len) {
 			MARLIN_LOG(ERR, "%s: %s= needs 1..%zu characters%s",

@@ -65,6 +65,8 @@ enum rte_marlin_arg_type {
 	RTE_MARLIN_ARG_BOOL,   /**< 0/1, yes/no, on/off, true/false; int */
 	RTE_MARLIN_ARG_STRING, /**< non-empty text < dst_len; char[dst_len] */
 	RTE_MARLIN_ARG_FUNC,   /**< parse(dev, key, value, dst) decides */
+	/** "auto" (-1) or a BOOL value (1/0); int */
+	RTE_MARLIN_ARG_AUTO_BOOL,
 };
 
 /** One devarg a driver accepts. */

@@ -27,28 +27,10 @@
 
 #include "ntb_intel_private.h"
 #include "rte_marlin_args.h"
+#include "rte_marlin_pci.h"
 
 #define NTB_INTEL_ARG_WC	"wc"
 #define NTB_INTEL_ARG_B2B_MW	"b2b_mw"
-
-static int
-parse_wc(const char *dev, const char *key, const char *value, void *opaque)
-{
-	int *wc = opaque;
-
-	if (strcmp(value, "auto") == 0)
-		*wc = -1;
-	else if (strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
-		*wc = 1;
-	else if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
-		*wc = 0;
-	else {
-		NTB_INTEL_LOG(ERR, "%s: %s=%s: use auto, on or off", dev, key,
-			      value);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 static int
 parse_devargs(const char *name, const struct rte_devargs *da,
@@ -56,8 +38,8 @@ parse_devargs(const char *name, const struct rte_devargs *da,
 {
 	int b2b_mw = 1, rc;
 	const struct rte_marlin_arg table[] = {
-		{ .key = NTB_INTEL_ARG_WC, .type = RTE_MARLIN_ARG_FUNC,
-		  .parse = parse_wc, .dst = &args->wc },
+		{ .key = NTB_INTEL_ARG_WC, .type = RTE_MARLIN_ARG_AUTO_BOOL,
+		  .dst = &args->wc },
 		{ .key = NTB_INTEL_ARG_B2B_MW, .type = RTE_MARLIN_ARG_BOOL,
 		  .dst = &b2b_mw,
 		  .hint = " (1: reach the peer's registers through a window)" },
@@ -71,32 +53,11 @@ parse_devargs(const char *name, const struct rte_devargs *da,
 }
 
 /*
- * Map an outbound window write-combining through sysfs resourceN_wc: the
- * kernel offers it for prefetchable BARs and it works while vfio-pci owns
- * the device. DPDK's own vfio mapping is uncached, which makes stores into
- * the peer's memory many times slower (DPDK's NTB guide quotes > 10x).
+ * Outbound windows are mapped write-combining through the shared PCI
+ * helper (sysfs resourceN_wc): DPDK's own vfio mapping is uncached, which
+ * makes stores into the peer's memory many times slower (DPDK's NTB guide
+ * quotes > 10x).
  */
-static int
-map_wc(struct ntb_intel_hw *hw, int barno)
-{
-	struct ntb_intel_bar *bar = &hw->bar[barno];
-	char path[PATH_MAX];
-	void *va;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s/resource%d_wc",
-		rte_pci_get_sysfs_path(), hw->pci->name, barno);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	va = mmap(NULL, bar->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (va == MAP_FAILED)
-		return -errno;
-	bar->wc_va = va;
-	return 0;
-}
-
 static int
 setup_wc(struct ntb_intel_hw *hw)
 {
@@ -107,7 +68,9 @@ setup_wc(struct ntb_intel_hw *hw)
 	for (w = 0; w < hw->mw_count; w++) {
 		int barno = hw->mw_bar[w];
 
-		rc = map_wc(hw, barno);
+		rc = hw->pci == NULL ? -ENODEV :
+			rte_marlin_pci_map_wc(hw->pci, barno, hw->bar[barno].len,
+					      (void **)&hw->bar[barno].wc_va);
 		if (rc == 0)
 			continue;
 		if (hw->args.wc == 1) {
@@ -127,26 +90,8 @@ unmap_wc(struct ntb_intel_hw *hw)
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(hw->bar); i++) {
-		if (hw->bar[i].wc_va != NULL)
-			munmap(hw->bar[i].wc_va, hw->bar[i].len);
+		rte_marlin_pci_unmap_wc(hw->bar[i].wc_va, hw->bar[i].len);
 		hw->bar[i].wc_va = NULL;
-	}
-}
-
-static const char *
-kdrv_name(enum rte_pci_kernel_driver k)
-{
-	switch (k) {
-	case RTE_PCI_KDRV_VFIO:
-		return "vfio-pci";
-	case RTE_PCI_KDRV_IGB_UIO:
-		return "igb_uio";
-	case RTE_PCI_KDRV_UIO_GENERIC:
-		return "uio_pci_generic";
-	case RTE_PCI_KDRV_NONE:
-		return "no driver";
-	default:
-		return "an unknown driver";
 	}
 }
 
@@ -164,9 +109,9 @@ ntb_intel_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 	rc = parse_devargs(name, pci->device.devargs, &tmpl.args);
 	if (rc != 0)
 		return rc;
-	if (pci->kdrv != RTE_PCI_KDRV_VFIO)
-		NTB_INTEL_LOG(WARNING, "%s: bound to %s; Marlin is meant to use vfio-pci (dpdk-devbind.py -b vfio-pci %s)",
-			name, kdrv_name(pci->kdrv), name);
+	rc = rte_marlin_pci_check(pci, ntb_intel_logtype);
+	if (rc < 0)
+		return rc;
 	if (rte_pci_read_config(pci, &rev, 1, 0x08) != 1)
 		NTB_INTEL_LOG(WARNING, "%s: cannot read the revision id", name);
 	tmpl.pci = pci;
@@ -228,7 +173,6 @@ int
 rte_pmd_ntb_intel_intr_enable(uint16_t dev_id)
 {
 	struct ntb_intel_hw *hw;
-	struct rte_intr_handle *ih;
 	int n;
 
 	hw = ntb_intel_hw_by_id(dev_id);
@@ -238,25 +182,10 @@ rte_pmd_ntb_intel_intr_enable(uint16_t dev_id)
 		return hw->intr_vectors;
 	if (hw->pci == NULL || hw->pci->intr_handle == NULL)
 		return -ENOTSUP;
-	ih = hw->pci->intr_handle;
-	if (!rte_intr_cap_multiple(ih)) {
-		NTB_INTEL_LOG(ERR, "%s: no MSI-X through this kernel driver; bind the port to vfio-pci",
-			hw->dev->name);
-		return -ENOTSUP;
-	}
-	n = hw->db_vec_count;
-	/* Vector 0 is the handle's own fd; vectors 1..n-1 get event fds. */
-	if (n > 1 && rte_intr_efd_enable(ih, (uint32_t)(n - 1)) != 0) {
-		NTB_INTEL_LOG(ERR, "%s: cannot create %d interrupt event fds",
-			hw->dev->name, n - 1);
-		return -EIO;
-	}
-	if (rte_intr_enable(ih) != 0) {
-		NTB_INTEL_LOG(ERR, "%s: DPDK could not enable %d MSI-X vectors",
-			hw->dev->name, n);
-		rte_intr_efd_disable(ih);
-		return -EIO;
-	}
+	n = rte_marlin_pci_intr_enable(hw->pci, hw->db_vec_count,
+				       ntb_intel_logtype);
+	if (n < 0)
+		return n;
 	hw->intr_enabled = 1;
 	hw->intr_vectors = n;
 	return n;
@@ -272,8 +201,7 @@ rte_pmd_ntb_intel_intr_disable(uint16_t dev_id)
 		return -ENODEV;
 	if (!hw->intr_enabled)
 		return 0;
-	rte_intr_disable(hw->pci->intr_handle);
-	rte_intr_efd_disable(hw->pci->intr_handle);
+	rte_marlin_pci_intr_disable(hw->pci);
 	hw->intr_enabled = 0;
 	hw->intr_vectors = 0;
 	return 0;
@@ -287,11 +215,9 @@ rte_pmd_ntb_intel_intr_fd(uint16_t dev_id, int vector)
 	hw = ntb_intel_hw_by_id(dev_id);
 	if (hw == NULL)
 		return -ENODEV;
-	if (!hw->intr_enabled || vector < 0 || vector >= hw->intr_vectors)
+	if (!hw->intr_enabled)
 		return -EINVAL;
-	if (vector == 0)
-		return rte_intr_fd_get(hw->pci->intr_handle);
-	return rte_intr_efds_index_get(hw->pci->intr_handle, vector - 1);
+	return rte_marlin_pci_intr_fd(hw->pci, hw->intr_vectors, vector);
 }
 
 /* ---- registration ---- */

@@ -219,22 +219,12 @@ static int
 shm_db_read(struct rte_marlin_ntb_dev *dev, uint64_t *bits)
 {
 	struct shm_host *h = to_host(dev);
-	uint64_t out = 0, x;
-	int i, w, k;
+	uint64_t out = 0;
+	int i;
 
-	for (i = 0; i < h->npeers; i++) {
-		const struct shm_wire_src *src =
-			&h->regs->src[h->peers[i].host_id];
-
-		for (w = 0; w < SHM_WIRE_DB_BITS / 8; w++) {
-			x = LOAD_ACQ(&src->db.word[w]);
-			if (x == 0)
-				continue;
-			for (k = 0; k < 8; k++)
-				if ((x >> (8 * k)) & 0xff)
-					out |= UINT64_C(1) << (8 * w + k);
-		}
-	}
+	for (i = 0; i < h->npeers; i++)
+		out |= rte_marlin_ntb_bank_db_read(
+			&h->regs->src[h->peers[i].host_id]);
 	*bits = out;
 	return 0;
 }
@@ -243,18 +233,11 @@ static int
 shm_db_clear(struct rte_marlin_ntb_dev *dev, uint64_t bits)
 {
 	struct shm_host *h = to_host(dev);
-	uint64_t left;
-	int i, b;
+	int i;
 
-	for (i = 0; i < h->npeers; i++) {
-		struct shm_wire_src *src = &h->regs->src[h->peers[i].host_id];
-
-		for (left = bits; left != 0; left &= left - 1) {
-			b = (int)rte_bsf64(left);
-			if (LOAD_ACQ(&src->db.bit[b]) != 0)
-				STORE_REL(&src->db.bit[b], 0);
-		}
-	}
+	for (i = 0; i < h->npeers; i++)
+		rte_marlin_ntb_bank_db_clear(
+			&h->regs->src[h->peers[i].host_id], bits);
 	return 0;
 }
 
@@ -284,15 +267,10 @@ shm_peer_db_set(struct rte_marlin_ntb_dev *dev, int pidx, uint64_t bits)
 {
 	struct shm_host *h = to_host(dev);
 	struct shm_peer *pr = &h->peers[pidx];
-	struct shm_wire_src *src;
-	uint64_t left;
 
 	if (!LOAD_ACQ(&pr->link_up))
 		return -ENOLINK;
-	src = &pr->regs->src[h->p.host];
-	/* Release: window stores before the bell are seen before it. */
-	for (left = bits; left != 0; left &= left - 1)
-		STORE_REL(&src->db.bit[rte_bsf64(left)], 1);
+	rte_marlin_ntb_bank_db_ring(&pr->regs->src[h->p.host], bits);
 	return 0;
 }
 
@@ -309,14 +287,13 @@ shm_spad_read(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 	struct shm_dev *sd = to_shm(dev);
 	struct shm_host *h = &sd->host;
 	struct shm_peer *pr = &h->peers[pidx];
-	const struct shm_wire_src *src = &h->regs->src[pr->host_id];
+	const struct rte_marlin_ntb_bank *src = &h->regs->src[pr->host_id];
 	uint64_t stamp = LOAD_ACQ(&src->epoch);
 
 	/* A stamp we do not know may be from a peer that just restarted. */
 	if (stamp != 0 && stamp != pr->epoch)
 		shm_refresh(sd, 0);
-	*val = (stamp != 0 && stamp == pr->epoch) ?
-		LOAD_ACQ(&src->spad[sidx]) : 0;
+	*val = rte_marlin_ntb_bank_spad_get(src, pr->epoch, sidx);
 	return 0;
 }
 
@@ -336,20 +313,11 @@ shm_peer_spad_write(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 {
 	struct shm_host *h = to_host(dev);
 	struct shm_peer *pr = &h->peers[pidx];
-	struct shm_wire_src *src;
-	int i;
 
 	if (!LOAD_ACQ(&pr->link_up))
 		return -ENOLINK;
-	src = &pr->regs->src[h->p.host];
-	if (LOAD_ACQ(&src->epoch) != h->epoch) {
-		/* First write of this incarnation: drop the old bank, then
-		 * stamp it so the owner trusts it again. */
-		for (i = 0; i < SHM_WIRE_MAX_SPADS; i++)
-			STORE_RLX(&src->spad[i], 0);
-		STORE_REL(&src->epoch, h->epoch);
-	}
-	STORE_REL(&src->spad[sidx], val);
+	rte_marlin_ntb_bank_spad_put(&pr->regs->src[h->p.host], h->epoch, sidx,
+		val);
 	return 0;
 }
 
@@ -359,13 +327,11 @@ shm_peer_spad_read(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 {
 	struct shm_host *h = to_host(dev);
 	struct shm_peer *pr = &h->peers[pidx];
-	const struct shm_wire_src *src;
 
 	if (!LOAD_ACQ(&pr->link_up))
 		return -ENOLINK;
-	src = &pr->regs->src[h->p.host];
-	*val = LOAD_ACQ(&src->epoch) == h->epoch ?
-		LOAD_ACQ(&src->spad[sidx]) : 0;
+	*val = rte_marlin_ntb_bank_spad_get(&pr->regs->src[h->p.host], h->epoch,
+		sidx);
 	return 0;
 }
 

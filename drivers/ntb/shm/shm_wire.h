@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_marlin_ntb_bank.h>
+
 /** "MLNS" in memory on little-endian hosts. */
 #define SHM_WIRE_MAGIC 0x534e4c4du
 /** Bumped on any incompatible layout change. */
@@ -71,28 +73,16 @@ struct shm_wire_mgmt {
 	uint8_t pad[SHM_WIRE_LINE - 8];
 };
 
-/** Area that only source host S writes on the owner's page. */
-struct shm_wire_src {
-	/** Doorbells: S stores 1 into byte b to ring bit b (write-1-to-set);
-	 *  the owner clears by storing 0, and scans eight bytes at a time
-	 *  through @c word. Line 0. */
-	union {
-		uint8_t bit[SHM_WIRE_DB_BITS];
-		uint64_t word[SHM_WIRE_DB_BITS / 8];
-	} db;
-	/** Epoch of S when it last wrote its scratchpad bank here; values
-	 *  are valid only while it equals S's current epoch. Line 1. */
-	uint64_t epoch;
-	uint8_t pad[SHM_WIRE_LINE - 8];
-	/** Scratchpad bank of S (spad_count used). Lines 2..5. */
-	uint32_t spad[SHM_WIRE_MAX_SPADS];
-};
+/* Area that only source host S writes on the owner's page: the shared
+ * register bank of memory-based NTB drivers (rte_marlin_ntb_bank.h). */
+static_assert(SHM_WIRE_DB_BITS == RTE_MARLIN_NTB_BANK_DB_BITS &&
+	SHM_WIRE_MAX_SPADS == RTE_MARLIN_NTB_BANK_SPADS, "bank geometry");
 
 /** The register page of one host. */
 struct shm_wire_page {
 	struct shm_wire_hdr hdr;
 	struct shm_wire_mgmt mgmt;
-	struct shm_wire_src src[SHM_WIRE_MAX_HOSTS];
+	struct rte_marlin_ntb_bank src[SHM_WIRE_MAX_HOSTS];
 };
 
 static_assert(sizeof(struct shm_wire_hdr) == SHM_WIRE_LINE,
@@ -108,12 +98,6 @@ static_assert(offsetof(struct shm_wire_hdr, heartbeat) == 48,
 	"heartbeat offset");
 static_assert(sizeof(struct shm_wire_mgmt) == SHM_WIRE_LINE,
 	"management area is one cache line");
-static_assert(offsetof(struct shm_wire_src, epoch) == SHM_WIRE_LINE,
-	"epoch stamp on its own line");
-static_assert(offsetof(struct shm_wire_src, spad) == 2 * SHM_WIRE_LINE,
-	"scratchpads start on line 2");
-static_assert(sizeof(struct shm_wire_src) == 6 * SHM_WIRE_LINE,
-	"source area is 6 cache lines");
 static_assert(offsetof(struct shm_wire_page, mgmt) == SHM_WIRE_LINE,
 	"management on line 1");
 static_assert(offsetof(struct shm_wire_page, src) == 2 * SHM_WIRE_LINE,

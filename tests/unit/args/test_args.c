@@ -75,6 +75,7 @@ struct opts {
 	int flag;
 	char name[8];
 	int func;
+	int wc;
 };
 
 static int
@@ -101,6 +102,7 @@ parse(const char *args, struct opts *o, uint64_t *given)
 		  .dst_len = sizeof(o->name) },
 		{ .key = "even", .type = RTE_MARLIN_ARG_FUNC, .parse = parse_even,
 		  .dst = &o->func },
+		{ .key = "wc", .type = RTE_MARLIN_ARG_AUTO_BOOL, .dst = &o->wc },
 	};
 
 	memset(o, 0, sizeof(*o));
@@ -152,6 +154,15 @@ test_devargs(void **state)
 	assert_int_equal(parse("name=12345678", &o, NULL), -EINVAL);
 	assert_int_equal(parse("name=1234567", &o, NULL), 0);
 	assert_int_equal(parse("even=3", &o, NULL), -EDOM);
+	/* auto or a yes/no value */
+	assert_int_equal(parse("wc=auto", &o, &given), 0);
+	assert_true(o.wc == -1 && given == 0x20);
+	assert_int_equal(parse("wc=on", &o, NULL), 0);
+	assert_int_equal(o.wc, 1);
+	assert_int_equal(parse("wc=0", &o, NULL), 0);
+	assert_int_equal(o.wc, 0);
+	assert_int_equal(parse("wc=sometimes", &o, NULL), -EINVAL);
+	assert_int_equal(parse("flag=auto", &o, NULL), -EINVAL);
 	/* a failed key writes nothing */
 	assert_int_equal(parse("host=70", &o, NULL), -EINVAL);
 	assert_int_equal(o.host, 0);
