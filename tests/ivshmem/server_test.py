@@ -14,8 +14,11 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from marlin_harness.session import Fail, Proc, Session, run  # noqa: E402
 
 VECTORS = 2
 TIMEOUT = 10.0
@@ -76,26 +79,19 @@ class Client:
         self.s.close()
 
 
-def start(server, path, *extra):
-    p = subprocess.Popen([server, "-S", path, "-l", "1M", "-n", str(VECTORS),
-                          "-p", "4"] + list(extra), stderr=subprocess.PIPE,
-                         text=True)
+def start(t, server, path, *extra):
+    p = Proc(t, "marlin-ivshmem-server",
+             [server, "-S", path, "-l", "1M", "-n", str(VECTORS), "-p", "4"] +
+             list(extra), merge=False, stdin=False)
     # Ready once it says so (the socket file of a dead server may exist).
-    line = p.stderr.readline()
-    if "listening on" not in line:
-        p.kill()
-        raise RuntimeError("server did not start: " + line + p.stderr.read())
+    p.wait_for("listening on", TIMEOUT, stderr=True)
     return p
 
 
-def main():
-    server = sys.argv[1]
-    tmp = tempfile.mkdtemp(prefix="ivsh-test-")
-    path = os.path.join(tmp, "sock")
-    procs = []
-    try:
-        srv = start(server, path)
-        procs.append(srv)
+def server_test(t, server):
+    path = os.path.join(t.tmpdir(), "sock")
+    if True:
+        srv = start(t, server, path)
 
         a = Client(path)
         assert a.setup([]) == 0, "first client gets id 0"
@@ -162,8 +158,7 @@ def main():
         srv.kill()
         srv.wait(TIMEOUT)
         assert os.path.exists(path), "SIGKILL leaves the socket behind"
-        srv = start(server, path)
-        procs.append(srv)
+        srv = start(t, server, path)
         for cl in (a, b, c, d, e):
             cl.close()
         a = Client(path)
@@ -175,8 +170,7 @@ def main():
         print("ok: stale socket replaced, live one refused, clean stop")
 
         # --notify-gone: departures announced, ids never reused.
-        srv = start(server, path, "--notify-gone")
-        procs.append(srv)
+        srv = start(t, server, path, "--notify-gone")
         x = Client(path)
         assert x.setup([]) == 0
         y = Client(path)
@@ -198,15 +192,21 @@ def main():
                              capture_output=True, text=True, timeout=TIMEOUT)
         assert bad.returncode == 2 and "power of two" in bad.stderr
         print("ok: usage errors")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for f in os.listdir(tmp):
-            os.unlink(os.path.join(tmp, f))
-        os.rmdir(tmp)
-    return 0
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    server = sys.argv[1]
+
+    def test(t):
+        try:
+            server_test(t, server)
+        except AssertionError as e:
+            raise Fail(str(e) or "assertion failed")
+    return run("ivshmem_server", test,
+               Session("ivshmem", tag="ivsh", fabric_parent=False))
 
 
 if __name__ == "__main__":
