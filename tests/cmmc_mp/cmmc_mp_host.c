@@ -302,11 +302,18 @@ watch_fmt(const struct watch *w, char *buf, size_t len)
 
 	if (i == w->ngaps)
 		snprintf(buf + used, len - used, "-");
-	for (; i < w->ngaps && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used,
-			"%s%" PRIu64 "-%" PRIu64, used && buf[used - 1] != '=' ?
-			"," : "", w->gap_start[i % WATCH_GAPS],
-			w->gap_end[i % WATCH_GAPS]);
+	/* whole entries only: a gap cut in half reads as garbage */
+	for (; i < w->ngaps && used < len; i++) {
+		char one[64];
+		int n = snprintf(one, sizeof(one), "%s%" PRIu64 "-%" PRIu64,
+			buf[used - 1] != '=' ? "," : "",
+			w->gap_start[i % WATCH_GAPS], w->gap_end[i % WATCH_GAPS]);
+
+		if (n < 0 || used + (size_t)n >= len)
+			break;
+		memcpy(buf + used, one, (size_t)n + 1);
+		used += (size_t)n;
+	}
 }
 
 /* Signalled notified writes for @ms, whatever happens to the link; every
