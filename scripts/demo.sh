@@ -5,10 +5,12 @@
 #
 #   scripts/demo.sh [--iters N] [--mode mem|db] [--build-dir DIR]
 #                   [--fabric NAME] [--timeout SEC] [--no-setup] [--no-perf]
-#                   [--help]
+#                   [--no-manager] [--help]
 #
 # Runs scripts/setup.sh first (packages, headers, build; skip with
-# --no-setup), creates a fabric (default demo-<pid>), starts host 0 on
+# --no-setup), starts a rack manager (marlin-fabric serve, its policy
+# granting all pairs; --no-manager: none), creates a fabric (default
+# demo-<pid>) whose hosts take their windows from it, starts host 0 on
 # core 0 and host 1 on core 1, runs marlin-ntb-pingpong between them, prints
 # what each said and the result line, then (unless --no-perf) runs
 # marlin-perf's HRDMA write bandwidth (64 KiB and 1 MiB) and 8-byte
@@ -25,9 +27,10 @@ fabric="demo-$$"
 timeout=60
 do_setup=1
 do_perf=1
+do_manager=1
 
 usage() {
-	sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() { printf '[demo] error: %s\n' "$*" >&2; exit 1; }
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
 	--no-setup) do_setup=0; shift ;;
 	--no-perf) do_perf=0; shift ;;
+	--no-manager) do_manager=0; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "demo: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -85,15 +89,16 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/marlin-demo.XXXXXX")
 pids=()
+mgr_pid=
 prefixes=()
 
 cleanup() {
 	local rc=$? p d
 	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
+	for p in "${pids[@]}" $mgr_pid; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
-	for p in "${pids[@]}"; do
+	for p in "${pids[@]}" $mgr_pid; do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
@@ -118,9 +123,32 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The rack manager: it decides who holds which host id and hands each host
+# the windows its peer granted it (doc/guides/manager.rst).
+socket=
+if [ "$do_manager" -eq 1 ]; then
+	[ -x "$fabric_tool" ] || die "$fabric_tool not found: build first"
+	# demo.policy names root; anyone else gets the default policy, which
+	# is the same for the uid running the manager.
+	policy=()
+	[ "$(id -u)" -ne 0 ] || policy=(--policy "$top/apps/marlin-fabric/demo.policy")
+	"$fabric_tool" serve --run-dir "$tmp/run" "${policy[@]}" \
+		>"$tmp/manager.out" 2>"$tmp/manager.log" </dev/null &
+	mgr_pid=$!
+	for _ in $(seq 1 100); do
+		grep -q '^ready ' "$tmp/manager.out" 2>/dev/null && break
+		kill -0 "$mgr_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^ready ' "$tmp/manager.out" ||
+		{ cat "$tmp/manager.log" >&2; die "the rack manager did not start"; }
+	socket=$(awk '/^ready / { print $2 }' "$tmp/manager.out")
+	log "rack manager: $socket (all pairs granted)"
+fi
+
 start_host() {
 	local id=$1 core=$2 prefix="marlin-demo-$$-h$1"
-	local devargs="ntb_shm0,fabric=$fabric,host=$id,hosts=2${fabric_dir:+,dir=$fabric_dir}"
+	local devargs="ntb_shm0,fabric=$fabric,host=$id,hosts=2${fabric_dir:+,dir=$fabric_dir}${socket:+,manager=$socket}"
 
 	prefixes+=("$prefix")
 	"$bin" -l "$core" --no-pci --no-telemetry "${eal_mem[@]}" \

@@ -202,10 +202,18 @@ handshake(struct pingpong *p)
 
 	rte_marlin_ntb_peer_spad_write(p->id, p->pidx, SPAD_ITERS, p->iters);
 	rte_marlin_ntb_peer_spad_write(p->id, p->pidx, SPAD_HELLO, mine);
-	while ((hello & 0xffffff00u) != HELLO_MAGIC) {
+	for (;;) {
 		rte_marlin_ntb_spad_read(p->id, p->pidx, SPAD_HELLO, &hello);
-		if ((rc = check_wait(p, start)) != 0)
+		if ((hello & 0xffffff00u) == HELLO_MAGIC)
+			break;
+		if ((rc = check_wait(p, start)) != 0) {
+			/* it may have landed just before the peer left (a peer
+			 * that refuses our parameters exits at once) */
+			rte_marlin_ntb_spad_read(p->id, p->pidx, SPAD_HELLO, &hello);
+			if ((hello & 0xffffff00u) == HELLO_MAGIC)
+				break;
 			return wait_error(p, rc, "handshake from the peer", 0);
+		}
 		rte_delay_us_sleep(100);
 	}
 	rte_marlin_ntb_spad_read(p->id, p->pidx, SPAD_ITERS, &iters);

@@ -54,7 +54,8 @@ class Host(Proc):
         self.flow = []       # (arrival time, messages received)
         args = ([t.host_bin] + t.eal_args(hid % 2, t.prefix("h%d_%d" % (
             hid, gen))) + ["--vdev", t.shm_devargs(
-                hid, 2, ",mw_count=1,mw_size=4M")])
+                hid, 2, ",mw_count=1,mw_size=4M" +
+                (",manager=" + t.socket if t.socket else ""))])
         env = None
         if t.engine == "dmadev":
             dargs, env = plugins.load_args([t.skeleton])
@@ -96,6 +97,18 @@ class Test(Session):
         self.host_bin = args.host
         self.engine = args.engine
         self.skeleton = args.skeleton
+        self.socket = None
+        self.manager = None
+        self.manager_bin = args.manager
+
+    def manager_start(self):
+        m = Proc(self, "manager", [self.manager_bin, "serve", "--run-dir",
+                                   os.path.join(self.parent, "run")],
+                 merge=False, stdin=False)
+        # "ready SOCKET", or the end of its output on failure
+        self.socket = m.next_line(r"^ready ", 30, "the rack manager's ready "
+                                  "line").split()[1]
+        self.manager = m
 
     def start_pair(self, extra=()):
         """Receiver (host 0) and sender (host 1), up and carrying traffic."""
@@ -130,6 +143,25 @@ class Test(Session):
     def run_test(self):
         rx, tx = self.start_pair()
         up = r"^STATE UP"
+
+        if self.manager is not None:
+            # The manager dies mid-transfer: traffic goes on; it comes back
+            # (state reloaded) and the hosts register again, no reset.
+            seen = {h: h.mark() for h in (tx, rx)}
+            self.manager.kill()
+            base = int(rx.stats["msgs"])
+            rx.wait_stat("msgs", base + 2000, 60)
+            self.manager_start()
+            time.sleep(2)               # the hosts retry once a second
+            base = int(rx.stats["msgs"])
+            rx.wait_stat("msgs", base + 2000, 60)
+            downs = [h.name + ": " + l for h in (tx, rx)
+                     for l in h.lines(seen[h]) if l.startswith("STATE DOWN")]
+            if downs:
+                raise Fail("the channel went down across the manager's "
+                           "restart: %s" % downs)
+            print("traffic went on across the manager's kill -9 and restart: %s"
+                  % rx.stats, flush=True)
 
         # pull the receiver out mid-transfer
         t0 = time.monotonic()
@@ -226,14 +258,27 @@ def main():
     ap.add_argument("--engine", default="cpu", choices=("cpu", "dmadev"))
     ap.add_argument("--skeleton", default="")
     ap.add_argument("--case", default="kill", choices=("kill", "corrupt"))
+    ap.add_argument("--manager", default="",
+                    help="marlin-fabric: run the hosts with a rack manager")
     args = ap.parse_args()
     name = "hrdma_mp_%s_%s" % (args.case, args.engine)
     if args.engine == "dmadev" and not os.path.exists(args.skeleton):
         return skip(name, "DPDK's dma_skeleton driver not found at '%s'" %
                     args.skeleton)
+    if args.manager:
+        name += "_manager"
     t = Test(args)
-    fn = t.corrupt if args.case == "corrupt" else t.run_test
-    return run(name, lambda _t: fn(), t)
+
+    def body(_t):
+        if args.manager:
+            # windows granted by a rack manager (ntb_shm manager=): the
+            # restarted receiver registers again and hands over new ones
+            t.manager_start()
+        if args.case == "corrupt":
+            t.corrupt()
+        else:
+            t.run_test()
+    return run(name, body, t)
 
 
 if __name__ == "__main__":

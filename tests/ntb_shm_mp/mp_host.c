@@ -356,6 +356,17 @@ handle(int argc, char **argv, void *arg)
 			th_reply("ERR db_read: %s", strerror(-rc));
 		else
 			th_reply("OK bits=0x%" PRIx64, a);
+	} else if (strcmp(argv[0], "peek") == 0) {
+		/* peek OFF: the 64-bit word at OFF of inbound window 0 */
+		NEED_ARGS(1);
+		NUM(1, a);
+		if (a > mp.mw_len[0] - 8 || a % 8 != 0) {
+			th_reply("ERR offset %" PRIu64 " outside window 0", a);
+			return 0;
+		}
+		rte_rmb();
+		th_reply("OK val=0x%016" PRIx64,
+			*(volatile uint64_t *)((char *)mp.mw[0] + a));
 	} else if (strcmp(argv[0], "spad_w") == 0) {
 		NEED_ARGS(3);
 		PEER(1);

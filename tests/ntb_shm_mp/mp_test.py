@@ -510,6 +510,9 @@ def test_demo(t):
         raise Fail("demo.sh printed no ping-pong result line:\n" + p.stdout)
     if "[host1] ntb_pingpong: answered 3000" not in p.stdout:
         raise Fail("demo.sh did not show host1's output:\n" + p.stdout)
+    # the hosts took their windows from the rack manager it started
+    if "[demo] rack manager: " not in p.stdout:
+        raise Fail("demo.sh started no rack manager:\n" + p.stdout)
     # then marlin-perf's tables: bandwidth rows at 64 KiB and 1 MiB and the
     # 8-byte latency row
     for row in (r"^ 65536 +20000 ", r"^ 1048576 +2000 ", r"^ 8 +100000 "):

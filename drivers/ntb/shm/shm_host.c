@@ -238,7 +238,7 @@ host_files_create(struct shm_host *h, uint64_t prev)
 	if (rc != 0)
 		return rc;
 	h->regs = va;
-	for (w = 0; w < h->p.mw_count; w++) {
+	for (w = 0; w < h->p.mw_count && h->grant == NULL; w++) {
 		shm_mw_file(name, sizeof(name), h->p.host, w);
 		rc = file_create(h, name, h->p.mw_size, &va);
 		if (rc != 0)
@@ -336,6 +336,11 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	h->regs_size = RTE_ALIGN_CEIL(sizeof(struct shm_wire_page),
 		h->page_size);
 
+	if (p->manager[0] != '\0') {
+		rc = shm_grant_open(h); /* the manager decides who is host N */
+		if (rc != 0)
+			goto fail;
+	}
 	rc = host_claim(h);
 	if (rc != 0)
 		goto fail;
@@ -425,5 +430,6 @@ shm_host_close(struct shm_host *h)
 	}
 	h->opened = 0;
 	h->dir_fd = -1;
+	shm_grant_close(h);
 }
 

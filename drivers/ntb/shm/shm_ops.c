@@ -166,7 +166,6 @@ shm_mw_alloc(struct rte_marlin_ntb_dev *dev, int pidx, int widx, size_t size,
 	struct shm_host *h = to_host(dev);
 	char a[32], b[32];
 
-	RTE_SET_USED(pidx);
 	if (size > h->p.mw_size) {
 		SHM_LOG(ERR, "%s: window %d holds %s, %s asked: raise mw_size= or ask for less",
 			dev->name, widx,
@@ -174,7 +173,7 @@ shm_mw_alloc(struct rte_marlin_ntb_dev *dev, int pidx, int widx, size_t size,
 			rte_marlin_size_format(size, b, sizeof(b)));
 		return -EINVAL;
 	}
-	*addr = h->mw[widx];
+	*addr = h->grant != NULL ? shm_grant_mw(h, pidx, widx) : h->mw[widx];
 	*len = h->p.mw_size;
 	return 0;
 }

@@ -121,6 +121,8 @@ peer_window_map(struct shm_host *h, struct shm_peer *pr, int w)
 	struct stat st;
 	int fd, rc;
 
+	if (h->grant != NULL)
+		return shm_grant_peer_map(h, pr, w);
 	shm_mw_file(name, sizeof(name), pr->host_id, w);
 	fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
 	if (fd < 0)
@@ -182,7 +184,9 @@ peer_link_update(struct shm_host *h, struct shm_peer *pr)
 			LOAD_RLX(&hd->epoch) == pr->epoch &&
 			LOAD_ACQ(&hd->link_enable) != 0 &&
 			!(LOAD_ACQ(&h->regs->mgmt.cut_mask) & bit_peer) &&
-			!(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me);
+			!(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me) &&
+			(h->grant == NULL || shm_grant_link_ok(h,
+				shm_host_to_pidx(h, pr->host_id)));
 	if (!up) {
 		/* Stop callers first, then pull the windows. */
 		STORE_REL(&pr->link_up, 0);
@@ -202,6 +206,8 @@ shm_host_refresh(struct shm_host *h, int slow)
 {
 	int i;
 
+	if (slow && h->grant != NULL)
+		shm_grant_poll(h);
 	for (i = 0; i < h->npeers; i++) {
 		if (slow)
 			peer_files_check(h, &h->peers[i]);

@@ -56,6 +56,7 @@ struct shm_params {
 	int mw_count;
 	uint64_t mw_size;
 	int spad_count;
+	char manager[PATH_MAX]; /* rack manager socket; "" = none */
 };
 
 /* What this host knows about one peer. */
@@ -98,6 +99,7 @@ struct shm_host {
 	uint64_t db_mask;
 	int npeers;
 	struct shm_peer peers[SHM_WIRE_MAX_HOSTS - 1];
+	struct shm_grant *grant;     /* windows from the manager, or NULL */
 };
 
 /* Device private data (dev->priv). */
@@ -154,6 +156,15 @@ void shm_host_refresh(struct shm_host *h, int slow);
 void shm_host_link_set(struct shm_host *h, int enable);
 void shm_host_heartbeat(struct shm_host *h);
 void *shm_peer_mw_get(struct shm_host *h, int pidx, int widx);
+
+/* shm_grant.c: windows granted by the rack manager (devarg manager=) */
+struct shm_grant;
+int shm_grant_open(struct shm_host *h);
+void shm_grant_close(struct shm_host *h);
+void *shm_grant_mw(struct shm_host *h, int pidx, int widx);
+int shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int widx);
+int shm_grant_link_ok(const struct shm_host *h, int pidx);
+void shm_grant_poll(struct shm_host *h);
 
 /* shm_ops.c */
 struct rte_marlin_ntb_ops;

@@ -31,6 +31,7 @@
 #define ARG_MW_SIZE "mw_size"
 #define ARG_SPADS "spads"
 #define ARG_DIR "dir"
+#define ARG_MANAGER "manager"
 
 static int
 parse_fabric(const char *dev, const char *key, const char *v, void *dst)
@@ -59,7 +60,23 @@ parse_dir(const char *dev, const char *key, const char *v, void *dst)
 	return 0;
 }
 
-enum { A_FABRIC, A_HOST, A_HOSTS, A_MW_COUNT, A_MW_SIZE, A_SPADS, A_DIR };
+static int
+parse_manager(const char *dev, const char *key, const char *v, void *dst)
+{
+	struct shm_params *p = dst;
+
+	/* A Unix socket path: sun_path holds 108 bytes. */
+	if (strlen(v) >= 108) {
+		SHM_LOG(ERR, "%s: %s=%s is too long for a socket path (107 bytes at most)",
+			dev, key, v);
+		return -ENAMETOOLONG;
+	}
+	snprintf(p->manager, sizeof(p->manager), "%s", v);
+	return 0;
+}
+
+enum { A_FABRIC, A_HOST, A_HOSTS, A_MW_COUNT, A_MW_SIZE, A_SPADS, A_DIR,
+	A_MANAGER };
 
 static int
 shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
@@ -84,6 +101,9 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 		[A_DIR] = { .key = ARG_DIR, .type = RTE_MARLIN_ARG_FUNC,
 			.parse = parse_dir, .dst = p,
 			.hint = " (the directory that holds the fabric directory)" },
+		[A_MANAGER] = { .key = ARG_MANAGER, .type = RTE_MARLIN_ARG_FUNC,
+			.parse = parse_manager, .dst = p,
+			.hint = " (the rack manager's socket, e.g. /run/marlin/manager.sock)" },
 	};
 	uint64_t given;
 	char a[24], b[24];
@@ -152,7 +172,8 @@ shm_probe(struct rte_vdev_device *vdev)
 	}
 	sd->opened = 1;
 	dev->topo = RTE_MARLIN_NTB_TOPO_SOFTWARE;
-	dev->mw_shared = 1;
+	/* With a manager, window W seen by each peer is its own object. */
+	dev->mw_shared = sd->host.grant == NULL;
 	dev->device = &vdev->device;
 	return 0;
 }
@@ -175,4 +196,4 @@ static struct rte_vdev_driver shm_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(ntb_shm, shm_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(ntb_shm,
-	"fabric=<name> host=<id> hosts=<2..64> mw_count=<1..8> mw_size=<size> spads=<1..64> dir=<path>");
+	"fabric=<name> host=<id> hosts=<2..64> mw_count=<1..8> mw_size=<size> spads=<1..64> dir=<path> manager=<socket>");

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef MARLIN_FABRIC_H
+#define MARLIN_FABRIC_H
+
+/*
+ * marlin-fabric: the rack manager (serve), its CLI, and the commands that
+ * work on an ntb_shm fabric directory without a manager.
+ *
+ *   cli.c        main(): command line, manager client commands
+ *   fabric_dir.c FABRIC status|cut|restore|clean (no manager)
+ *   daemon.c     serve: socket directory, poll loop, clients, log
+ *   protocol.c   what the manager answers: HELLO, OFFER, ADMIN
+ *   state.c      policy file, hosts, grants, cuts, persistence
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "rack_proto.h"
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+#define MGR_MAX_HOSTS RACK_WIRE_MAX_HOSTS
+#define MGR_MAX_WINDOWS RACK_WIRE_MAX_WINDOWS
+#define MGR_MAX_UIDS 64
+
+extern const char *prog;
+
+int usage_error(const char *fmt, const char *arg);
+int parse_host(const char *s, int *out);
+
+/* ---- fabric_dir.c ---- */
+int fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv);
+
+/* ---- state.c ---- */
+
+/** Policy: who may hold which host ids, who administers, default grants. */
+struct mgr_policy {
+	struct {
+		uint64_t hosts; /* bit h: may hold host h */
+		uid_t uid;
+	} rule[MGR_MAX_UIDS];
+	int nrules;
+	uid_t admin[MGR_MAX_UIDS];
+	int nadmins;
+	/* Default grants, applied when there is no saved state. */
+	uint8_t grant[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS];
+	uint64_t named[MGR_MAX_HOSTS]; /* bit p: a rule named owner/peer */
+};
+
+struct mgr_host {
+	int known;          /* registered at least once (persisted) */
+	uint32_t mw_count;
+	uint64_t mw_size;
+	uid_t uid;          /* uid of the last holder */
+	/* at run time only */
+	int client;         /* connection holding it, or -1 */
+	pid_t pid;
+	int resumed;        /* registered again as the same process: peers
+			     * keep its objects until it offers them again */
+};
+
+struct mgr_state {
+	struct mgr_policy policy;
+	struct mgr_host host[MGR_MAX_HOSTS];
+	/* [owner][peer][window]: enum rack_wire_access */
+	uint8_t grant[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS];
+	/* bit p of explicit[o]: an admin (or a policy rule) named o->p */
+	uint64_t explicit[MGR_MAX_HOSTS];
+	uint64_t cut[MGR_MAX_HOSTS];  /* bit b of cut[a]: link a-b cut */
+	/* the memory object of (owner, peer, window), offered by the owner */
+	int memfd[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS];
+	uint64_t epoch;
+	const char *state_path;
+};
+
+int policy_load(struct mgr_policy *p, const char *path, char *err,
+		size_t elen);
+void policy_default(struct mgr_policy *p);
+int policy_may_hold(const struct mgr_policy *p, uid_t uid, uint32_t host);
+int policy_is_admin(const struct mgr_policy *p, uid_t uid);
+
+void state_init(struct mgr_state *s, const char *state_path);
+int state_load(struct mgr_state *s, char *err, size_t elen);
+int state_save(const struct mgr_state *s);
+void state_memfd_drop(struct mgr_state *s, uint32_t o, uint32_t p,
+		uint32_t w);
+void state_fini(struct mgr_state *s);
+uint64_t rack_addr_of(uint32_t host, uint32_t window);
+/** Is pair owner->peer worth showing (granted, and hosts known or named). */
+int state_pair_shown(const struct mgr_state *s, uint32_t o, uint32_t p);
+int state_link_up(const struct mgr_state *s, uint32_t a, uint32_t b);
+
+/* ---- text/JSON output (state.c) ---- */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_json_str(struct sbuf *b, const char *s);
+void sb_free(struct sbuf *b);
+
+/* ---- daemon.c ---- */
+struct serve_opts {
+	const char *run_dir;
+	const char *policy;
+	const char *state;
+	const char *group;
+	const char *fabric;
+	const char *fabric_dir;
+	int idle_ms;
+};
+int serve_main(const struct serve_opts *o);
+void mgr_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int default_run_dir(char *buf, size_t len);
+
+struct client;
+/** Queue one record for a client (the descriptor is duplicated). */
+int client_queue(struct client *c, uint16_t type, uint32_t seq,
+		const void *body, size_t blen, int fd);
+/** Queue a reply, split into records; the client is closed after it if
+ *  @p last_word. */
+void client_reply(struct client *c, uint32_t seq, int status,
+		const char *text, size_t len);
+void client_close_after_reply(struct client *c);
+uid_t client_uid(const struct client *c);
+pid_t client_pid(const struct client *c);
+int client_host(const struct client *c);
+void client_set_host(struct client *c, int host);
+struct client *client_of_host(int host);
+
+/* ---- protocol.c ---- */
+struct mgr_ctx {
+	struct mgr_state st;
+	const char *socket_path;
+	const char *fabric_path; /* ntb_shm fabric to apply cuts to, or NULL */
+	int64_t started_ms;
+	int nclients;
+};
+void proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
+		int fd);
+void proto_host_gone(struct mgr_ctx *m, int host);
+
+#endif /* MARLIN_FABRIC_H */

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * marlin-fabric FABRIC status|cut|restore|clean: look at and manage an
+ * ntb_shm software fabric from outside its hosts, without a manager. Needs
+ * no EAL: it works on the fabric directory through the rte_pmd_ntb_shm_*
+ * calls.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_marlin_args.h>
+#include <rte_pmd_ntb_shm.h>
+
+#include "fabric.h"
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Where the hosts would look (the driver's own search order); printed when
+ * the fabric is not found. */
+static void
+print_searched(const char *fabric, const char *dir)
+{
+	struct rte_pmd_ntb_shm_place pl[8];
+	int i, n;
+
+	fprintf(stderr, "%s: fabric '%s' not found; looked for:\n", prog, fabric);
+	if (dir != NULL) {
+		fprintf(stderr, "  %s/marlin-fabric-%s\n", dir, fabric);
+		return;
+	}
+	n = rte_pmd_ntb_shm_places(pl, RTE_DIM(pl));
+	for (i = 0; i < n && i < (int)RTE_DIM(pl); i++)
+		fprintf(stderr, "  %s/marlin-fabric-%s\n", pl[i].dir, fabric);
+	fprintf(stderr, "Is a host running with fabric=%s? Pass --dir if the hosts use dir=.\n",
+		fabric);
+}
+
+static void
+fmt_mask(uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int h;
+
+	buf[0] = '\0';
+	for (h = 0; h < 64 && off < len; h++) {
+		if (!(mask & (UINT64_C(1) << h)))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%d", off ? "," : "", h);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
+static int
+cmd_status(const char *fabric, const char *path)
+{
+	struct rte_pmd_ntb_shm_host_state st;
+	char cuts[256], size[32];
+	struct dirent *de;
+	int h, rc, shown = 0, failed = 0;
+	DIR *d;
+
+	printf("fabric %s: %s\n", fabric, path);
+	for (h = 0; h < RTE_PMD_NTB_SHM_MAX_HOSTS; h++) {
+		rc = rte_pmd_ntb_shm_host_state(path, h, &st);
+		if (rc == -ENOENT)
+			continue;
+		if (shown++ == 0)
+			printf("%-4s  %-5s  %-8s  %-20s  %-8s  %-8s  %s\n", "host",
+				"alive", "pid", "epoch", "link", "windows",
+				"cut from");
+		if (rc != 0) {
+			printf("%-4d  %s\n", h, rc == -EPROTO ?
+				"(register page not valid: starting, or left by an old version)" :
+				strerror(-rc));
+			if (rc != -EPROTO)
+				failed = 1;
+			continue;
+		}
+		fmt_mask(st.cut_mask, cuts, sizeof(cuts));
+		rte_marlin_size_format(st.mw_size, size, sizeof(size));
+		printf("%-4d  %-5s  %-8d  %-20" PRIu64 "  %-8s  %dx%-6s  %s\n",
+			h, st.alive ? "yes" : "no", st.pid, st.epoch,
+			st.link_enabled ? "enabled" : "disabled", st.mw_count,
+			size, cuts);
+	}
+	if (shown == 0)
+		printf("no host has a register page here\n");
+
+	/* Cut records also cover hosts that are not running. */
+	d = opendir(path);
+	if (d != NULL) {
+		int first = 1;
+
+		while ((de = readdir(d)) != NULL) {
+			int a, b;
+
+			if (sscanf(de->d_name, "cut-%d-%d", &a, &b) != 2)
+				continue;
+			printf("%s%d-%d", first ? "cut links: " : " ", a, b);
+			first = 0;
+		}
+		if (!first)
+			printf("\n");
+		closedir(d);
+	}
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* A restore may leave the directory empty (only cut records were left in
+ * it): remove it then, under the directory lock hosts start with. */
+static void
+remove_if_empty(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX) == 0 && rmdir(path) == 0)
+		printf("fabric directory %s removed (nothing left in it)\n", path);
+	close(fd);
+}
+
+static int
+cmd_cut(const char *fabric, const char *path, int a, int b, int cut)
+{
+	int rc = rte_pmd_ntb_shm_link_cut(path, a, b, cut);
+
+	if (rc != 0) {
+		fprintf(stderr, "%s: cannot %s link %d-%d of fabric %s: %s\n",
+			prog, cut ? "cut" : "restore", a, b, fabric,
+			strerror(-rc));
+		return EXIT_FAIL;
+	}
+	printf("link %d-%d of fabric %s %s\n", a, b, fabric,
+		cut ? "cut" : "restored");
+	if (!cut)
+		remove_if_empty(path);
+	return EXIT_OK;
+}
+
+static int
+cmd_clean(const char *fabric, const char *path)
+{
+	int n = rte_pmd_ntb_shm_fabric_clean(path, 1);
+
+	if (n < 0) {
+		fprintf(stderr, "%s: cannot clean fabric %s (%s): %s\n", prog,
+			fabric, path, strerror(-n));
+		return EXIT_FAIL;
+	}
+	printf("removed the files of %d dead host%s\n", n, n == 1 ? "" : "s");
+	if (!is_dir(path))
+		printf("fabric directory %s removed (no host left)\n", path);
+	return EXIT_OK;
+}
+
+/* Checks the command line first: exit 2 whether or not the fabric exists. */
+int
+fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	char path[PATH_MAX];
+	int a = 0, b = 0, rc;
+
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "cut") != 0 &&
+			strcmp(cmd, "restore") != 0 && strcmp(cmd, "clean") != 0)
+		return usage_error("unknown command '%s' (status, cut, restore, clean)",
+			cmd);
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "clean") == 0) &&
+			argc != 1)
+		return usage_error("'%s' takes no arguments", cmd);
+	if (strcmp(cmd, "cut") == 0 || strcmp(cmd, "restore") == 0) {
+		if (argc != 3)
+			return usage_error("'%s' takes two host ids", cmd);
+		if (parse_host(argv[1], &a) != 0)
+			return usage_error("'%s' is not a host id (0..63)", argv[1]);
+		if (parse_host(argv[2], &b) != 0)
+			return usage_error("'%s' is not a host id (0..63)", argv[2]);
+		if (a == b)
+			return usage_error("a link joins two different hosts, got %s twice",
+				argv[1]);
+	}
+	rc = rte_pmd_ntb_shm_fabric_path(fabric, dir, path, sizeof(path));
+	if (rc == -EINVAL)
+		return usage_error("'%s' is not a fabric name (1..32 of [A-Za-z0-9_.-])",
+			fabric);
+	if (rc != 0) {
+		fprintf(stderr, "%s: fabric %s: %s\n", prog, fabric, strerror(-rc));
+		return EXIT_FAIL;
+	}
+	if (!is_dir(path)) {
+		print_searched(fabric, dir);
+		return EXIT_FAIL;
+	}
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(fabric, path);
+	if (strcmp(cmd, "clean") == 0)
+		return cmd_clean(fabric, path);
+	return cmd_cut(fabric, path, a, b, strcmp(cmd, "cut") == 0);
+}

@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * What the rack manager answers: a host's HELLO and OFFER, the CLI's ADMIN
+ * requests (queries rendered as a table or JSON, and the decisions: grant,
+ * revoke, cut, restore), and what it pushes to hosts when a decision or a
+ * host's arrival changes what they may reach. Every decision is logged
+ * with the uid and pid that asked.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_pmd_ntb_shm.h>
+
+#include "fabric.h"
+
+#define SEALS_NEEDED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+static const char *const op_name[RACK_OP_MAX] = {
+	[RACK_OP_STATUS] = "status", [RACK_OP_HOSTS] = "hosts",
+	[RACK_OP_LINKS] = "links", [RACK_OP_MAP] = "map",
+	[RACK_OP_GRANTS] = "grants", [RACK_OP_GRANT] = "grant",
+	[RACK_OP_REVOKE] = "revoke", [RACK_OP_CUT] = "cut",
+	[RACK_OP_RESTORE] = "restore",
+};
+
+/* Reply with a formatted line, log it as a decision if @p log. */
+static void
+answer(struct client *c, uint32_t seq, int status, int log,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+answer(struct client *c, uint32_t seq, int status, int log,
+		const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(text))
+		n = sizeof(text) - 1;
+	if (log)
+		mgr_log("uid=%u pid=%d: %s", (unsigned int)client_uid(c),
+			(int)client_pid(c), text);
+	client_reply(c, seq, status, text, (size_t)n);
+}
+
+/* Windows of @p o that exist (all 8 if it never registered). */
+static uint32_t
+windows_of(const struct mgr_state *s, uint32_t o)
+{
+	return s->host[o].known ? s->host[o].mw_count : MGR_MAX_WINDOWS;
+}
+
+/* Tell @p to about grant (o, p, w) as it stands now. */
+static void
+push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
+		uint32_t w)
+{
+	struct rack_wire_grant g;
+	int fd = -1, ro = -1;
+
+	if (to == NULL)
+		return;
+	memset(&g, 0, sizeof(g));
+	g.owner = o;
+	g.peer = p;
+	g.window = w;
+	g.access = s->grant[o][p][w];
+	g.rack_addr = rack_addr_of(o, w);
+	g.size = s->host[o].known ? s->host[o].mw_size : 0;
+	/* Only the peer receives the owner's memory object; read-only
+	 * grants a descriptor opened read-only, which cannot be mapped for
+	 * writing. */
+	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
+			s->memfd[o][p][w] >= 0) {
+		fd = s->memfd[o][p][w];
+		if (g.access == RACK_ACCESS_RO) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			ro = open(path, O_RDONLY | O_CLOEXEC);
+			fd = ro;
+		}
+		g.nfds = fd >= 0;
+	}
+	/* Without an object, the peer drops the one it holds only if it is
+	 * known to be stale: the owner started anew and has not offered yet.
+	 * An owner that resumed, or that this manager has not seen since it
+	 * started, may still be using it. */
+	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
+			fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
+		g.flags = RACK_GRANT_F_KEEP;
+	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
+	if (ro >= 0)
+		close(ro);
+}
+
+static void
+push_grant_both(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w)
+{
+	push_grant(s, client_of_host((int)o), o, p, w);
+	push_grant(s, client_of_host((int)p), o, p, w);
+}
+
+static void
+push_link(struct mgr_state *s, uint32_t a, uint32_t b)
+{
+	struct rack_wire_link l = {
+		.a = a, .b = b, .up = (uint32_t)state_link_up(s, a, b),
+	};
+	struct client *c;
+
+	if ((c = client_of_host((int)a)) != NULL)
+		client_queue(c, RACK_MSG_LINK, 0, &l, sizeof(l), -1);
+	if ((c = client_of_host((int)b)) != NULL)
+		client_queue(c, RACK_MSG_LINK, 0, &l, sizeof(l), -1);
+}
+
+static void
+save_or_log(struct mgr_state *s)
+{
+	int rc = state_save(s);
+
+	if (rc != 0)
+		mgr_log("cannot save the state to %s: %s (the decision holds until the manager stops)",
+			s->state_path, strerror(-rc));
+}
+
+/* ---- HELLO ---- */
+
+static void
+handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
+{
+	const struct rack_wire_hello *h = &r->u.hello;
+	struct mgr_state *s = &m->st;
+	uint32_t id = h->host_id, p, w;
+	uid_t uid = client_uid(c);
+	struct rack_wire_welcome wel;
+
+	if (client_host(c) >= 0) {
+		answer(c, r->seq, -EALREADY, 0,
+			"this connection already holds host %d", client_host(c));
+		return;
+	}
+	if (!policy_may_hold(&s->policy, uid, id)) {
+		answer(c, r->seq, -EACCES, 1,
+			"hello host %u: refused: the policy does not let uid %u hold host %u",
+			id, (unsigned int)uid, id);
+		client_close_after_reply(c);
+		return;
+	}
+	if (s->host[id].client >= 0) {
+		answer(c, r->seq, -EBUSY, 1,
+			"hello host %u: refused: held by pid %d (uid %u)", id,
+			(int)s->host[id].pid, (unsigned int)s->host[id].uid);
+		client_close_after_reply(c);
+		return;
+	}
+	/* Memory objects of an earlier run of this host are stale; those of
+	 * a process that registers again (after a manager restart, or a
+	 * dropped connection) are not. */
+	s->host[id].resumed = (h->flags & RACK_HELLO_F_RESUME) != 0;
+	for (p = 0; p < MGR_MAX_HOSTS && !s->host[id].resumed; p++)
+		for (w = 0; w < MGR_MAX_WINDOWS; w++)
+			state_memfd_drop(s, id, p, w);
+	s->host[id].known = 1;
+	s->host[id].uid = uid;
+	s->host[id].pid = client_pid(c);
+	s->host[id].mw_count = h->mw_count;
+	s->host[id].mw_size = h->mw_size;
+	client_set_host(c, (int)id);
+	mgr_log("uid=%u pid=%d: hello host %u (%u window%s of %" PRIu64 " bytes): registered%s",
+		(unsigned int)uid, (int)client_pid(c), id, h->mw_count,
+		h->mw_count == 1 ? "" : "s", h->mw_size,
+		s->host[id].resumed ? " again (same process)" : "");
+	save_or_log(s);
+
+	memset(&wel, 0, sizeof(wel));
+	wel.host_id = id;
+	wel.host_shift = RACK_WIRE_HOST_SHIFT;
+	wel.window_shift = RACK_WIRE_WINDOW_SHIFT;
+	wel.rack_base = rack_addr_of(id, 0);
+	wel.epoch = s->epoch;
+	client_queue(c, RACK_MSG_WELCOME, r->seq, &wel, sizeof(wel), -1);
+
+	/* Grants between this host and every other known host, both ways,
+	 * to both ends; then the links. */
+	for (p = 0; p < MGR_MAX_HOSTS; p++) {
+		if (p == id || !s->host[p].known)
+			continue;
+		for (w = 0; w < windows_of(s, id); w++)
+			if (s->grant[id][p][w] != RACK_ACCESS_NONE)
+				push_grant_both(s, id, p, w);
+		for (w = 0; w < windows_of(s, p); w++)
+			if (s->grant[p][id][w] != RACK_ACCESS_NONE)
+				push_grant_both(s, p, id, w);
+		if (s->host[p].client >= 0)
+			push_link(s, id, p);
+	}
+}
+
+void
+proto_host_gone(struct mgr_ctx *m, int host)
+{
+	struct mgr_state *s = &m->st;
+	uint32_t p;
+
+	s->host[host].client = -1;
+	s->host[host].resumed = 0;
+	mgr_log("host %d (pid %d) disconnected", host, (int)s->host[host].pid);
+	s->host[host].pid = 0;
+	for (p = 0; p < MGR_MAX_HOSTS; p++)
+		if ((int)p != host && s->host[p].client >= 0)
+			push_link(s, (uint32_t)host, p);
+}
+
+/* ---- OFFER ---- */
+
+static void
+handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
+		int *fd)
+{
+	const struct rack_wire_offer *of = &r->u.offer;
+	struct mgr_state *s = &m->st;
+	int o = client_host(c), seals;
+	struct stat st;
+
+	if (o < 0) {
+		answer(c, r->seq, -EPERM, 1,
+			"offer: refused: register as a host first");
+		return;
+	}
+	if (of->peer == (uint32_t)o || of->window >= s->host[o].mw_count) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d: refused: peer %u / window %u is not another host / one of its %u windows",
+			o, of->peer, of->window, s->host[o].mw_count);
+		return;
+	}
+	seals = fcntl(*fd, F_GET_SEALS);
+	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d for peer %u window %u: refused: not a memfd",
+			o, of->peer, of->window);
+		return;
+	}
+	if ((seals & SEALS_NEEDED) != SEALS_NEEDED) {
+		answer(c, r->seq, -EPERM, 1,
+			"offer from host %d for peer %u window %u: refused: the memfd must be sealed with F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL (has 0x%x)",
+			o, of->peer, of->window, (unsigned int)seals);
+		return;
+	}
+	if ((uint64_t)st.st_size != of->size || of->size > s->host[o].mw_size) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d for peer %u window %u: refused: size %" PRIu64
+			" (memfd %lld) must match and be at most the window's %" PRIu64,
+			o, of->peer, of->window, of->size, (long long)st.st_size,
+			s->host[o].mw_size);
+		return;
+	}
+	state_memfd_drop(s, (uint32_t)o, of->peer, of->window);
+	s->memfd[o][of->peer][of->window] = *fd;
+	*fd = -1;
+	if (s->grant[o][of->peer][of->window] != RACK_ACCESS_NONE &&
+			s->host[of->peer].client >= 0) {
+		push_grant(s, client_of_host((int)of->peer), (uint32_t)o,
+			of->peer, of->window);
+		answer(c, r->seq, 0, 1,
+			"offer from host %d for peer %u window %u: kept, passed to host %u",
+			o, of->peer, of->window, of->peer);
+	} else {
+		answer(c, r->seq, 0, 1,
+			"offer from host %d for peer %u window %u: kept, passed on once host %u is %s",
+			o, of->peer, of->window, of->peer,
+			s->grant[o][of->peer][of->window] == RACK_ACCESS_NONE ?
+			"granted" : "connected");
+	}
+}
+
+/* ---- ADMIN: queries ---- */
+
+static void
+render_hosts(const struct mgr_state *s, struct sbuf *b, int json)
+{
+	uint32_t h;
+	int n = 0;
+
+	if (json)
+		sb_printf(b, "\"hosts\":[");
+	else
+		sb_printf(b, "%-4s  %-12s  %-6s  %-8s  %-7s  %-14s  %s\n", "host",
+			"state", "uid", "pid", "windows", "window size",
+			"rack address");
+	for (h = 0; h < MGR_MAX_HOSTS; h++) {
+		const struct mgr_host *x = &s->host[h];
+
+		if (!x->known)
+			continue;
+		if (json)
+			sb_printf(b, "%s{\"id\":%u,\"connected\":%s,\"uid\":%u,\"pid\":%d,\"windows\":%u,\"window_size\":%" PRIu64 ",\"rack_base\":%" PRIu64 "}",
+				n ? "," : "", h, x->client >= 0 ? "true" : "false",
+				(unsigned int)x->uid, (int)x->pid, x->mw_count,
+				x->mw_size, rack_addr_of(h, 0));
+		else
+			sb_printf(b, "%-4u  %-12s  %-6u  %-8d  %-7u  %-14" PRIu64 "  0x%012" PRIx64 "\n",
+				h, x->client >= 0 ? "connected" : "disconnected",
+				(unsigned int)x->uid, (int)x->pid, x->mw_count,
+				x->mw_size, rack_addr_of(h, 0));
+		n++;
+	}
+	if (json)
+		sb_printf(b, "]");
+	else if (n == 0)
+		sb_printf(b, "no host has registered\n");
+}
+
+static void
+render_links(const struct mgr_state *s, struct sbuf *b, int json)
+{
+	uint32_t a, c;
+	int n = 0;
+
+	sb_printf(b, json ? "\"links\":[" : "%-5s  %-5s  %s\n", "a", "b", "state");
+	for (a = 0; a < MGR_MAX_HOSTS; a++)
+		for (c = a + 1; c < MGR_MAX_HOSTS; c++) {
+			int cut = s->cut[a] >> c & 1;
+			const char *st = cut ? "cut" :
+				state_link_up(s, a, c) ? "up" : "down";
+
+			if (!cut && !(s->host[a].known && s->host[c].known))
+				continue;
+			if (json)
+				sb_printf(b, "%s{\"a\":%u,\"b\":%u,\"state\":\"%s\"}",
+					n ? "," : "", a, c, st);
+			else
+				sb_printf(b, "%-5u  %-5u  %s\n", a, c, st);
+			n++;
+		}
+	if (json)
+		sb_printf(b, "]");
+}
+
+static void
+render_grants(const struct mgr_state *s, struct sbuf *b, int json)
+{
+	uint32_t o, p, w;
+	int n = 0;
+
+	sb_printf(b, json ? "\"grants\":[" : "%-5s  %-5s  %-6s  %-6s  %-14s  %s\n",
+		"owner", "peer", "window", "access", "rack address", "memory object");
+	for (o = 0; o < MGR_MAX_HOSTS; o++)
+		for (p = 0; p < MGR_MAX_HOSTS; p++) {
+			if (p == o || !state_pair_shown(s, o, p))
+				continue;
+			for (w = 0; w < windows_of(s, o); w++) {
+				uint8_t a = s->grant[o][p][w];
+				int obj = s->memfd[o][p][w] >= 0;
+
+				if (a == RACK_ACCESS_NONE)
+					continue;
+				if (json)
+					sb_printf(b, "%s{\"owner\":%u,\"peer\":%u,\"window\":%u,\"access\":\"%s\",\"rack_addr\":%" PRIu64 ",\"object\":%s}",
+						n ? "," : "", o, p, w,
+						rack_access_name(a),
+						rack_addr_of(o, w),
+						obj ? "true" : "false");
+				else
+					sb_printf(b, "%-5u  %-5u  %-6u  %-6s  0x%012" PRIx64 "  %s\n",
+						o, p, w, rack_access_name(a),
+						rack_addr_of(o, w),
+						obj ? "offered" : "-");
+				n++;
+			}
+		}
+	if (json)
+		sb_printf(b, "]");
+	else if (n == 0)
+		sb_printf(b, "no grants between known hosts\n");
+}
+
+static void
+render_map(const struct mgr_state *s, struct sbuf *b, int json)
+{
+	uint32_t h, w;
+	int n = 0;
+
+	if (json)
+		sb_printf(b, "\"address_bits\":48,\"host_shift\":%u,\"window_shift\":%u,\"hosts\":[",
+			RACK_WIRE_HOST_SHIFT, RACK_WIRE_WINDOW_SHIFT);
+	else
+		sb_printf(b, "rack address = host << %u | window << %u | offset (48 bits)\n"
+			"%-4s  %-6s  %-16s  %-16s  %s\n",
+			RACK_WIRE_HOST_SHIFT, RACK_WIRE_WINDOW_SHIFT, "host",
+			"window", "start", "end", "bytes");
+	for (h = 0; h < MGR_MAX_HOSTS; h++) {
+		const struct mgr_host *x = &s->host[h];
+
+		if (!x->known)
+			continue;
+		if (json)
+			sb_printf(b, "%s{\"id\":%u,\"base\":%" PRIu64 ",\"windows\":[",
+				n ? "," : "", h, rack_addr_of(h, 0));
+		for (w = 0; w < x->mw_count; w++) {
+			uint64_t a = rack_addr_of(h, w);
+
+			if (json)
+				sb_printf(b, "%s{\"window\":%u,\"start\":%" PRIu64 ",\"size\":%" PRIu64 "}",
+					w ? "," : "", w, a, x->mw_size);
+			else
+				sb_printf(b, "%-4u  %-6u  0x%012" PRIx64 "    0x%012" PRIx64 "    %" PRIu64 "\n",
+					h, w, a, a + x->mw_size - 1, x->mw_size);
+		}
+		if (json)
+			sb_printf(b, "]}");
+		n++;
+	}
+	if (json)
+		sb_printf(b, "]");
+	else if (n == 0)
+		sb_printf(b, "no host has registered: the map is empty\n");
+}
+
+static void
+render_status(const struct mgr_ctx *m, struct sbuf *b, int json)
+{
+	const struct mgr_state *s = &m->st;
+	int known = 0, conn = 0, cuts = 0;
+	struct timespec ts;
+	int64_t up;
+	uint32_t a, c;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	up = ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - m->started_ms) / 1000;
+	for (a = 0; a < MGR_MAX_HOSTS; a++) {
+		known += s->host[a].known;
+		conn += s->host[a].client >= 0;
+		for (c = a + 1; c < MGR_MAX_HOSTS; c++)
+			cuts += (int)(s->cut[a] >> c & 1);
+	}
+	if (json) {
+		sb_printf(b, "\"manager\":{\"pid\":%d,\"socket\":", (int)getpid());
+		sb_json_str(b, m->socket_path);
+		sb_printf(b, ",\"state_file\":");
+		sb_json_str(b, s->state_path);
+		sb_printf(b, ",\"fabric\":");
+		if (m->fabric_path != NULL)
+			sb_json_str(b, m->fabric_path);
+		else
+			sb_printf(b, "null");
+		sb_printf(b, ",\"uptime_s\":%" PRId64 ",\"epoch\":%" PRIu64 ",\"clients\":%d},\"hosts_known\":%d,\"hosts_connected\":%d,\"cuts\":%d,",
+			up, s->epoch, m->nclients, known, conn, cuts);
+		render_hosts(s, b, 1);
+		return;
+	}
+	sb_printf(b, "manager pid %d, up %" PRId64 " s, socket %s\nstate %s\n",
+		(int)getpid(), up, m->socket_path, s->state_path);
+	if (m->fabric_path != NULL)
+		sb_printf(b, "ntb_shm fabric %s\n", m->fabric_path);
+	sb_printf(b, "%d host%s known, %d connected, %d link%s cut, %d client%s\n\n",
+		known, known == 1 ? "" : "s", conn, cuts, cuts == 1 ? "" : "s",
+		m->nclients, m->nclients == 1 ? "" : "s");
+	render_hosts(s, b, 0);
+}
+
+static void
+handle_query(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
+{
+	int json = (r->u.admin.flags & RACK_ADMIN_F_JSON) != 0;
+	struct sbuf b = { 0 };
+
+	if (json)
+		sb_printf(&b, "{");
+	switch (r->u.admin.op) {
+	case RACK_OP_STATUS:
+		render_status(m, &b, json);
+		break;
+	case RACK_OP_HOSTS:
+		render_hosts(&m->st, &b, json);
+		break;
+	case RACK_OP_LINKS:
+		render_links(&m->st, &b, json);
+		break;
+	case RACK_OP_MAP:
+		render_map(&m->st, &b, json);
+		break;
+	default:
+		render_grants(&m->st, &b, json);
+		break;
+	}
+	if (json)
+		sb_printf(&b, "}\n");
+	if (b.oom)
+		answer(c, r->seq, -ENOMEM, 0, "out of memory");
+	else
+		client_reply(c, r->seq, 0, b.p, b.len);
+	sb_free(&b);
+}
+
+/* ---- ADMIN: decisions ---- */
+
+static void
+handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
+{
+	const struct rack_wire_admin *a = &r->u.admin;
+	struct mgr_state *s = &m->st;
+	int grant = a->op == RACK_OP_GRANT;
+	uint32_t w, w0 = 0, w1 = MGR_MAX_WINDOWS;
+	char win[16];
+
+	if (a->window != RACK_WIRE_ALL_WINDOWS) {
+		if (s->host[a->owner].known &&
+				a->window >= s->host[a->owner].mw_count) {
+			answer(c, r->seq, -EINVAL, 1,
+				"%s %u %u window %u: refused: host %u has %u window%s",
+				op_name[a->op], a->owner, a->peer, a->window,
+				a->owner, s->host[a->owner].mw_count,
+				s->host[a->owner].mw_count == 1 ? "" : "s");
+			return;
+		}
+		w0 = a->window;
+		w1 = a->window + 1;
+		snprintf(win, sizeof(win), "%u", a->window);
+	} else {
+		snprintf(win, sizeof(win), "all");
+	}
+	for (w = w0; w < w1; w++) {
+		s->grant[a->owner][a->peer][w] =
+			(uint8_t)(grant ? a->access : RACK_ACCESS_NONE);
+		if (!grant)
+			state_memfd_drop(s, a->owner, a->peer, w);
+		if (w < windows_of(s, a->owner))
+			push_grant_both(s, a->owner, a->peer, w);
+	}
+	s->explicit[a->owner] |= UINT64_C(1) << a->peer;
+	save_or_log(s);
+	if (grant)
+		answer(c, r->seq, 0, 1,
+			"grant %u %u %s window %s: granted: host %u may %s window %s of host %u",
+			a->owner, a->peer, rack_access_name(a->access), win,
+			a->peer, a->access == RACK_ACCESS_RW ? "read and write" :
+			"read", win, a->owner);
+	else
+		answer(c, r->seq, 0, 1,
+			"revoke %u %u window %s: revoked: host %u may no longer reach window %s of host %u",
+			a->owner, a->peer, win, a->peer, win, a->owner);
+}
+
+static void
+handle_cut(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
+{
+	const struct rack_wire_admin *a = &r->u.admin;
+	struct mgr_state *s = &m->st;
+	int cut = a->op == RACK_OP_CUT, rc = 0;
+	char fab[256] = "";
+
+	if (cut) {
+		s->cut[a->owner] |= UINT64_C(1) << a->peer;
+		s->cut[a->peer] |= UINT64_C(1) << a->owner;
+	} else {
+		s->cut[a->owner] &= ~(UINT64_C(1) << a->peer);
+		s->cut[a->peer] &= ~(UINT64_C(1) << a->owner);
+	}
+	save_or_log(s);
+	push_link(s, a->owner, a->peer);
+	if (m->fabric_path != NULL) {
+		rc = rte_pmd_ntb_shm_link_cut(m->fabric_path, (int)a->owner,
+			(int)a->peer, cut);
+		snprintf(fab, sizeof(fab), "; ntb_shm fabric %s: %s",
+			m->fabric_path, rc == 0 ? "applied" :
+			rc == -ENOENT ? "no fabric directory yet (hosts read the cut from the manager)" :
+			strerror(-rc));
+	}
+	answer(c, r->seq, 0, 1, "%s %u %u: link %s%s", op_name[a->op],
+		a->owner, a->peer, cut ? "cut" : "restored", fab);
+}
+
+static void
+handle_admin(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
+{
+	uint32_t op = r->u.admin.op;
+
+	if (op <= RACK_OP_GRANTS) {
+		handle_query(m, c, r);
+		return;
+	}
+	if (!policy_is_admin(&m->st.policy, client_uid(c))) {
+		answer(c, r->seq, -EPERM, 1,
+			"%s: refused: uid %u may not administer this rack (no admin line for it in the policy)",
+			op_name[op], (unsigned int)client_uid(c));
+		return;
+	}
+	if (op == RACK_OP_GRANT || op == RACK_OP_REVOKE)
+		handle_grant(m, c, r);
+	else
+		handle_cut(m, c, r);
+}
+
+void
+proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
+		int fd)
+{
+	switch (r->type) {
+	case RACK_MSG_HELLO:
+		handle_hello(m, c, r);
+		break;
+	case RACK_MSG_OFFER:
+		handle_offer(m, c, r, &fd);
+		break;
+	case RACK_MSG_ADMIN:
+		handle_admin(m, c, r);
+		break;
+	default:
+		answer(c, r->seq, -EBADMSG, 1,
+			"record type %u is not a request: connection closed",
+			r->type);
+		client_close_after_reply(c);
+	}
+	if (fd >= 0)
+		close(fd);
+}

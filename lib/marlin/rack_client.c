@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * A host's side of the rack manager protocol (rte_marlin_rack.h): register,
+ * then read pushed grants, revocations and link changes, and hand over
+ * memory objects. Control path only; no EAL needed.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "rack_proto.h"
+#include "rte_marlin_rack.h"
+
+RTE_LOG_REGISTER_SUFFIX(marlin_rack_logtype, rack, NOTICE);
+#define RACK_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, marlin_rack_logtype, \
+		"marlin.rack: " fmt "\n", ##__VA_ARGS__)
+
+#define DEFAULT_TIMEOUT_MS 5000
+
+struct rte_marlin_rack_client {
+	int sock;
+	uint32_t host_id;
+	uint32_t mw_count;
+	uint64_t mw_size;
+	uint32_t seq;
+	uint64_t base;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint8_t rec[RACK_WIRE_MAX_RECORD];
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until @p sock is readable, at most @p ms (< 0: not at all). */
+static int
+wait_readable(int sock, int ms)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	int rc;
+
+	do {
+		rc = poll(&p, 1, ms < 0 ? 0 : ms);
+	} while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : rc;
+}
+
+static int
+connect_to(const char *path, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int64_t end = now_ms() + timeout_ms;
+	int s, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return -errno;
+	for (;;) {
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return s;
+		rc = -errno;
+		/* A Unix socket's backlog full: try again until the end. */
+		if (rc != -EAGAIN || now_ms() >= end)
+			break;
+		usleep(10 * 1000);
+	}
+	close(s);
+	return rc;
+}
+
+/*
+ * Receive and check one record, waiting at most @p ms. Returns 1 (one in
+ * @p m, descriptor in @p fd), 0 (nothing), -errno.
+ */
+static int
+recv_one(struct rte_marlin_rack_client *c, struct rack_msg *m, int *fd, int ms)
+{
+	unsigned int nfds;
+	const char *why;
+	ssize_t n;
+	int rc;
+
+	*fd = -1;
+	rc = wait_readable(c->sock, ms);
+	if (rc <= 0)
+		return rc;
+	n = rack_sock_recv(c->sock, c->rec, sizeof(c->rec), fd, &nfds);
+	if (n == -EAGAIN)
+		return 0;
+	if (n == 0 || n == -ECONNRESET)
+		return -ECONNRESET;
+	if (n == -EMSGSIZE) {
+		RACK_LOG(ERR, "manager sent a record over %u bytes: dropped",
+			RACK_WIRE_MAX_RECORD);
+		return -EPROTO;
+	}
+	if (n < 0)
+		return (int)n;
+	rc = rack_msg_parse(c->rec, (size_t)n, nfds, m, &why);
+	if (rc != 0) {
+		RACK_LOG(ERR, "malformed record from the manager (%s): dropped",
+			why);
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -EPROTO;
+	}
+	return 1;
+}
+
+static void
+reply_text(const struct rack_msg *m, char *buf, size_t len)
+{
+	size_t n = m->u.reply.text_len < len - 1 ? m->u.reply.text_len : len - 1;
+
+	memcpy(buf, m->text, n);
+	buf[n] = '\0';
+}
+
+static int
+hello_send(struct rte_marlin_rack_client *c, uint32_t flags)
+{
+	struct rack_wire_hello hello;
+	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(hello)];
+	int len;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.host_id = c->host_id;
+	hello.mw_count = c->mw_count;
+	hello.mw_size = c->mw_size;
+	hello.flags = flags;
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_HELLO, ++c->seq,
+		&hello, sizeof(hello), NULL, 0);
+	return rack_sock_send(c->sock, rec, (size_t)len, -1);
+}
+
+struct rte_marlin_rack_client *
+rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
+{
+	struct rte_marlin_rack_client *c;
+	int tmo, rc, fd;
+	struct rack_msg m;
+	char text[256];
+	int64_t end;
+
+	if (conf == NULL || conf->socket == NULL ||
+			conf->host_id >= RTE_MARLIN_RACK_MAX_HOSTS ||
+			conf->mw_count == 0 ||
+			conf->mw_count > RTE_MARLIN_RACK_MAX_WINDOWS ||
+			conf->mw_size == 0 ||
+			conf->mw_size > UINT64_C(1) << RTE_MARLIN_RACK_WINDOW_SHIFT) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	tmo = conf->timeout_ms != 0 ? (int)conf->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	c->host_id = conf->host_id;
+	c->mw_count = conf->mw_count;
+	c->mw_size = conf->mw_size;
+	if (strlen(conf->socket) >= sizeof(c->path)) {
+		free(c);
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
+	memcpy(c->path, conf->socket, strlen(conf->socket) + 1);
+	c->sock = connect_to(conf->socket, tmo);
+	if (c->sock < 0) {
+		rc = c->sock;
+		RACK_LOG(ERR, "cannot reach the rack manager at %s: %s%s",
+			conf->socket, strerror(-rc),
+			rc == -ENOENT || rc == -ECONNREFUSED ?
+			" (is marlin-fabric serve running?)" :
+			rc == -EACCES ? " (the socket is not open to this user)" : "");
+		goto fail;
+	}
+	rc = hello_send(c, 0);
+	if (rc != 0)
+		goto fail_log;
+	end = now_ms() + tmo;
+	for (;;) {
+		int64_t left = end - now_ms();
+
+		rc = left > 0 ? recv_one(c, &m, &fd, (int)left) : 0;
+		if (rc == 0) {
+			rc = -ETIMEDOUT;
+			goto fail_log;
+		}
+		if (rc < 0)
+			goto fail_log;
+		if (fd >= 0)
+			close(fd);
+		if (m.type == RACK_MSG_WELCOME &&
+				m.u.welcome.host_id == conf->host_id) {
+			c->base = m.u.welcome.rack_base;
+			RACK_LOG(INFO, "registered as host %u with the rack manager",
+				conf->host_id);
+			return c;
+		}
+		if (m.type == RACK_MSG_REPLY && m.seq == c->seq &&
+				m.u.reply.status < 0) {
+			rc = m.u.reply.status;
+			reply_text(&m, text, sizeof(text));
+			RACK_LOG(ERR, "the rack manager refused host %u: %s",
+				conf->host_id, text);
+			goto fail;
+		}
+		rc = -EPROTO;
+		goto fail_log;
+	}
+fail_log:
+	RACK_LOG(ERR, "registering host %u with the rack manager at %s: %s",
+		conf->host_id, conf->socket, strerror(-rc));
+fail:
+	if (c->sock >= 0)
+		close(c->sock);
+	free(c);
+	rte_errno = -rc;
+	return NULL;
+}
+
+int
+rte_marlin_rack_client_fd(const struct rte_marlin_rack_client *c)
+{
+	return c == NULL ? -EINVAL : c->sock;
+}
+
+uint64_t
+rte_marlin_rack_client_base(const struct rte_marlin_rack_client *c)
+{
+	return c == NULL ? UINT64_MAX : c->base;
+}
+
+int
+rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
+		struct rte_marlin_rack_event *ev, int timeout_ms)
+{
+	struct rack_msg m;
+	int rc, fd;
+
+	if (c == NULL || ev == NULL)
+		return -EINVAL;
+	rc = recv_one(c, &m, &fd, timeout_ms);
+	if (rc <= 0)
+		return rc;
+	memset(ev, 0, sizeof(*ev));
+	ev->fd = -1;
+	switch (m.type) {
+	case RACK_MSG_GRANT:
+		ev->type = m.u.grant.access == RACK_ACCESS_NONE ?
+			RTE_MARLIN_RACK_EV_REVOKE : RTE_MARLIN_RACK_EV_GRANT;
+		ev->owner = m.u.grant.owner;
+		ev->peer = m.u.grant.peer;
+		ev->window = m.u.grant.window;
+		ev->access = m.u.grant.access;
+		ev->rack_addr = m.u.grant.rack_addr;
+		ev->size = m.u.grant.size;
+		ev->fd = fd;
+		ev->keep = (m.u.grant.flags & RACK_GRANT_F_KEEP) != 0;
+		return 1;
+	case RACK_MSG_WELCOME:
+		if (m.u.welcome.host_id != c->host_id)
+			return -EPROTO;
+		c->base = m.u.welcome.rack_base;
+		ev->type = RTE_MARLIN_RACK_EV_REGISTERED;
+		ev->owner = c->host_id;
+		return 1;
+	case RACK_MSG_LINK:
+		ev->type = RTE_MARLIN_RACK_EV_LINK;
+		ev->owner = m.u.link.a;
+		ev->peer = m.u.link.b;
+		ev->up = (int32_t)m.u.link.up;
+		return 1;
+	case RACK_MSG_REPLY:
+		ev->type = RTE_MARLIN_RACK_EV_REPLY;
+		ev->status = m.u.reply.status;
+		reply_text(&m, ev->text, sizeof(ev->text));
+		return 1;
+	default:
+		if (fd >= 0)
+			close(fd);
+		RACK_LOG(ERR, "unexpected record type %u from the manager: dropped",
+			m.type);
+		return -EPROTO;
+	}
+}
+
+int
+rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
+		uint32_t window, int memfd)
+{
+	struct rack_wire_offer o;
+	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(o)];
+	struct stat st;
+	int len;
+
+	if (c == NULL || memfd < 0 || peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
+			peer == c->host_id ||
+			window >= RTE_MARLIN_RACK_MAX_WINDOWS)
+		return -EINVAL;
+	if (fstat(memfd, &st) != 0)
+		return -errno;
+	if (st.st_size <= 0)
+		return -EINVAL;
+	memset(&o, 0, sizeof(o));
+	o.peer = peer;
+	o.window = window;
+	o.size = (uint64_t)st.st_size;
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_OFFER, ++c->seq, &o,
+		sizeof(o), NULL, 0);
+	return rack_sock_send(c->sock, rec, (size_t)len, memfd);
+}
+
+int
+rte_marlin_rack_resume(struct rte_marlin_rack_client *c)
+{
+	int s, rc;
+
+	if (c == NULL)
+		return -EINVAL;
+	s = connect_to(c->path, 0); /* one try: no wait */
+	if (s < 0)
+		return s;
+	close(c->sock);
+	c->sock = s;
+	rc = hello_send(c, RACK_HELLO_F_RESUME);
+	if (rc != 0)
+		RACK_LOG(ERR, "registering host %u again: %s", c->host_id,
+			strerror(-rc));
+	return rc;
+}
+
+void
+rte_marlin_rack_client_close(struct rte_marlin_rack_client *c)
+{
+	if (c == NULL)
+		return;
+	close(c->sock);
+	free(c);
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * Rack manager protocol: record checks and socket I/O (rack_proto.h).
+ * Needs only libc, so the manager, the host side and the fuzz target all
+ * build this one file.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rack_proto.h"
+
+#define WINDOW_MAX_SIZE (UINT64_C(1) << RACK_WIRE_WINDOW_SHIFT)
+
+static int
+all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != 0)
+			return 0;
+	return 1;
+}
+
+#define BAD(text) do { *why = (text); return -EBADMSG; } while (0)
+
+static int
+two_hosts(uint32_t a, uint32_t b)
+{
+	return a < RACK_WIRE_MAX_HOSTS && b < RACK_WIRE_MAX_HOSTS && a != b;
+}
+
+static int
+check_admin(const struct rack_wire_admin *a, const char **why)
+{
+	if (a->op == 0 || a->op >= RACK_OP_MAX)
+		BAD("unknown admin operation");
+	if (a->flags & ~RACK_ADMIN_F_JSON)
+		BAD("unknown admin flags");
+	switch (a->op) {
+	case RACK_OP_GRANT:
+	case RACK_OP_REVOKE:
+		if (!two_hosts(a->owner, a->peer))
+			BAD("owner and peer must be two host ids < 64");
+		if (a->window >= RACK_WIRE_MAX_WINDOWS &&
+				a->window != RACK_WIRE_ALL_WINDOWS)
+			BAD("window out of range");
+		if (a->op == RACK_OP_GRANT && a->access != RACK_ACCESS_RO &&
+				a->access != RACK_ACCESS_RW)
+			BAD("grant access must be ro or rw");
+		if (a->op == RACK_OP_REVOKE && a->access != 0)
+			BAD("revoke carries no access");
+		break;
+	case RACK_OP_CUT:
+	case RACK_OP_RESTORE:
+		if (!two_hosts(a->owner, a->peer))
+			BAD("a link joins two host ids < 64");
+		if (a->window != 0 || a->access != 0)
+			BAD("cut/restore carry only two host ids");
+		break;
+	default:
+		if (a->owner != 0 || a->peer != 0 || a->window != 0 ||
+				a->access != 0)
+			BAD("queries carry no arguments");
+	}
+	return 0;
+}
+
+static int
+check_grant(const struct rack_wire_grant *g, unsigned int nfds,
+		const char **why)
+{
+	uint64_t addr;
+
+	if (!two_hosts(g->owner, g->peer))
+		BAD("grant: owner and peer must be two host ids < 64");
+	if (g->window >= RACK_WIRE_MAX_WINDOWS)
+		BAD("grant: window out of range");
+	if (g->access > RACK_ACCESS_RW)
+		BAD("grant: unknown access");
+	if (g->nfds > RACK_WIRE_MAX_FDS || g->nfds != nfds)
+		BAD("grant: descriptor count does not match what came");
+	if (g->access == RACK_ACCESS_NONE && g->nfds != 0)
+		BAD("grant: a revocation carries no descriptor");
+	if ((g->flags & RACK_GRANT_F_KEEP) &&
+			(g->nfds != 0 || g->access == RACK_ACCESS_NONE))
+		BAD("grant: keep goes only with a grant without descriptor");
+	addr = (uint64_t)g->owner << RACK_WIRE_HOST_SHIFT |
+		(uint64_t)g->window << RACK_WIRE_WINDOW_SHIFT;
+	if (g->rack_addr != addr)
+		BAD("grant: rack address does not match owner and window");
+	if (g->size > WINDOW_MAX_SIZE)
+		BAD("grant: size beyond the window slot");
+	return 0;
+}
+
+/* Checks the fixed part; @p body is the private copy in @p m. */
+static int
+check_body(struct rack_msg *m, size_t blen, const char **why)
+{
+	switch (m->type) {
+	case RACK_MSG_HELLO:
+		if (m->u.hello.host_id >= RACK_WIRE_MAX_HOSTS)
+			BAD("hello: host id out of range (0..63)");
+		if (m->u.hello.mw_count == 0 ||
+				m->u.hello.mw_count > RACK_WIRE_MAX_WINDOWS)
+			BAD("hello: window count out of range (1..8)");
+		if (m->u.hello.mw_size == 0 ||
+				m->u.hello.mw_size > WINDOW_MAX_SIZE)
+			BAD("hello: window size out of range (1..2^39)");
+		if (m->u.hello.flags & ~RACK_HELLO_F_RESUME)
+			BAD("hello: unknown flags");
+		if (!all_zero(m->u.hello.reserved, sizeof(m->u.hello.reserved)))
+			BAD("hello: reserved field not zero");
+		break;
+	case RACK_MSG_WELCOME:
+		if (m->u.welcome.host_id >= RACK_WIRE_MAX_HOSTS ||
+				m->u.welcome.host_shift != RACK_WIRE_HOST_SHIFT ||
+				m->u.welcome.window_shift != RACK_WIRE_WINDOW_SHIFT ||
+				m->u.welcome.rack_base != (uint64_t)m->u.welcome.host_id <<
+					RACK_WIRE_HOST_SHIFT)
+			BAD("welcome: address map does not match this library");
+		if (m->u.welcome.reserved != 0)
+			BAD("welcome: reserved field not zero");
+		break;
+	case RACK_MSG_ADMIN:
+		if (!all_zero(m->u.admin.reserved, sizeof(m->u.admin.reserved)))
+			BAD("admin: reserved field not zero");
+		return check_admin(&m->u.admin, why);
+	case RACK_MSG_REPLY:
+		if (m->u.reply.status > 0 || m->u.reply.status < -4095)
+			BAD("reply: status is not 0 or a negative errno");
+		if (m->u.reply.flags & ~RACK_REPLY_F_MORE)
+			BAD("reply: unknown flags");
+		if (m->u.reply.reserved != 0)
+			BAD("reply: reserved field not zero");
+		if (m->u.reply.text_len != blen - sizeof(m->u.reply))
+			BAD("reply: text length does not match the record");
+		break;
+	case RACK_MSG_GRANT:
+		if (m->u.grant.flags & ~RACK_GRANT_F_KEEP)
+			BAD("grant: unknown flags");
+		return check_grant(&m->u.grant, m->nfds, why);
+	case RACK_MSG_OFFER:
+		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
+				m->u.offer.window >= RACK_WIRE_MAX_WINDOWS)
+			BAD("offer: peer or window out of range");
+		if (m->u.offer.size == 0 || m->u.offer.size > WINDOW_MAX_SIZE)
+			BAD("offer: size out of range (1..2^39)");
+		if (m->u.offer.reserved != 0)
+			BAD("offer: reserved field not zero");
+		if (m->nfds != 1)
+			BAD("offer: must carry exactly one descriptor");
+		break;
+	case RACK_MSG_LINK:
+		if (!two_hosts(m->u.link.a, m->u.link.b) || m->u.link.up > 1 ||
+				m->u.link.reserved != 0)
+			BAD("link: bad host ids or state");
+		break;
+	}
+	return 0;
+}
+
+static const size_t body_size[RACK_MSG_TYPE_MAX] = {
+	[RACK_MSG_HELLO] = sizeof(struct rack_wire_hello),
+	[RACK_MSG_WELCOME] = sizeof(struct rack_wire_welcome),
+	[RACK_MSG_ADMIN] = sizeof(struct rack_wire_admin),
+	[RACK_MSG_REPLY] = sizeof(struct rack_wire_reply),
+	[RACK_MSG_GRANT] = sizeof(struct rack_wire_grant),
+	[RACK_MSG_OFFER] = sizeof(struct rack_wire_offer),
+	[RACK_MSG_LINK] = sizeof(struct rack_wire_link),
+};
+
+size_t
+rack_msg_body_size(uint16_t type)
+{
+	return type < RACK_MSG_TYPE_MAX ? body_size[type] : 0;
+}
+
+int
+rack_msg_parse(const void *rec, size_t len, unsigned int nfds,
+		struct rack_msg *m, const char **why)
+{
+	struct rack_wire_hdr h;
+	const uint8_t *body;
+	size_t blen;
+
+	memset(m, 0, sizeof(*m));
+	if (len < sizeof(h))
+		BAD("record shorter than its header");
+	if (len > RACK_WIRE_MAX_RECORD)
+		BAD("record longer than the protocol allows");
+	memcpy(&h, rec, sizeof(h));
+	if (h.magic != RACK_WIRE_MAGIC)
+		BAD("bad magic: not a Marlin rack manager record");
+	if (h.version != RACK_WIRE_VERSION) {
+		*why = "protocol version not supported";
+		return -EPROTONOSUPPORT;
+	}
+	if (h.type == 0 || h.type >= RACK_MSG_TYPE_MAX)
+		BAD("unknown record type");
+	if (h.length != len - sizeof(h))
+		BAD("length field does not match the record");
+	blen = h.length;
+	if (blen < body_size[h.type] ||
+			(h.type != RACK_MSG_REPLY && blen != body_size[h.type]))
+		BAD("body size wrong for its type");
+	if (nfds != 0 && h.type != RACK_MSG_GRANT && h.type != RACK_MSG_OFFER)
+		BAD("descriptors attached to a record that takes none");
+	body = (const uint8_t *)rec + sizeof(h);
+	m->type = h.type;
+	m->seq = h.seq;
+	m->nfds = nfds;
+	memcpy(&m->u, body, body_size[h.type]);
+	if (h.type == RACK_MSG_REPLY) {
+		m->text = (const char *)body + sizeof(m->u.reply);
+		if (memchr(m->text, '\0', blen - sizeof(m->u.reply)) != NULL)
+			BAD("reply: NUL inside the text");
+	}
+	return check_body(m, blen, why);
+}
+
+int
+rack_msg_build(void *buf, size_t cap, uint16_t type, uint32_t seq,
+		const void *body, size_t blen, const char *text, size_t tlen)
+{
+	struct rack_wire_hdr h = {
+		.magic = RACK_WIRE_MAGIC,
+		.version = RACK_WIRE_VERSION,
+		.type = type,
+		.seq = seq,
+	};
+	size_t len = sizeof(h) + blen + tlen;
+
+	if (len > cap || len > RACK_WIRE_MAX_RECORD)
+		return -EMSGSIZE;
+	h.length = (uint32_t)(blen + tlen);
+	memcpy(buf, &h, sizeof(h));
+	if (blen != 0)
+		memcpy((uint8_t *)buf + sizeof(h), body, blen);
+	if (tlen != 0)
+		memcpy((uint8_t *)buf + sizeof(h) + blen, text, tlen);
+	return (int)len;
+}
+
+int
+rack_sock_send(int sock, const void *rec, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)rec, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+ssize_t
+rack_sock_recv(int sock, void *buf, size_t cap, int *fd, unsigned int *nfds)
+{
+	/* Room for more than we keep, so that extra descriptors are seen
+	 * (and closed) rather than silently truncated. */
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	*nfds = 0;
+	do {
+		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t i, k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*fd < 0)
+				*fd = f;
+			else
+				close(f);
+			(*nfds)++;
+		}
+	}
+	if (mh.msg_flags & MSG_CTRUNC)
+		(*nfds)++; /* some were dropped by the kernel: refuse */
+	if (mh.msg_flags & MSG_TRUNC) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+const char *
+rack_access_name(uint32_t access)
+{
+	switch (access) {
+	case RACK_ACCESS_RO:
+		return "ro";
+	case RACK_ACCESS_RW:
+		return "rw";
+	default:
+		return "none";
+	}
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef RTE_MARLIN_RACK_H
+#define RTE_MARLIN_RACK_H
+
+/**
+ * @file
+ * The rack: one global address map, and a host's link to the rack manager.
+ *
+ * Address map
+ * -----------
+ * Every host's exported memory sits at a fixed place in one 48-bit rack
+ * address space: host h at h << RTE_MARLIN_RACK_HOST_SHIFT (42: 4 TiB per
+ * host, 64 hosts), its inbound window w at w << RTE_MARLIN_RACK_WINDOW_SHIFT
+ * (39: 512 GiB per window, 8 windows) inside that, then the byte offset in
+ * the window:
+ *
+ *     47      42 41    39 38                                  0
+ *    +----------+--------+-------------------------------------+
+ *    |  host    | window |             offset                  |
+ *    +----------+--------+-------------------------------------+
+ *
+ * The map is fixed: a rack address names the same byte on every host and
+ * at every manager restart. How much of a slot is backed (the window's size)
+ * is what the owner registered with the manager (marlin-fabric map).
+ *
+ * Manager client
+ * --------------
+ * A host registers with the rack manager (marlin-fabric serve) over its
+ * Unix socket: rte_marlin_rack_register() sends the host id it wants and
+ * the memory it exports; the manager checks the caller's uid (from the
+ * kernel, SO_PEERCRED) against its policy and answers. From then on the
+ * manager pushes events: grants (which peer may reach which window of
+ * which owner, read-only or read-write, with the memory object of that
+ * (owner, peer, window) when the owner handed one over), revocations and
+ * link changes; rte_marlin_rack_event_get() returns them one at a time.
+ * An owner hands the manager the memory object a peer may map with
+ * rte_marlin_rack_offer(): a sealed memfd per (owner, peer, window).
+ *
+ * The data plane never waits on the manager: these are control-path calls,
+ * one thread per client; the manager may stop without disturbing traffic
+ * over memory already mapped. When it is back, rte_marlin_rack_resume()
+ * registers the same process again without waiting; peers keep the
+ * objects they hold from it meanwhile.
+ *
+ * Call order: rte_marlin_rack_register(), rte_marlin_rack_offer() for
+ * each (peer, window) it exports, then rte_marlin_rack_event_get() from
+ * the control loop (or when rte_marlin_rack_client_fd() is readable);
+ * rte_marlin_rack_client_close() at the end.
+ */
+
+#include <stdint.h>
+
+#include <rte_compat.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bits of a rack address. */
+#define RTE_MARLIN_RACK_ADDR_BITS 48
+/** Host h's memory starts at h << RTE_MARLIN_RACK_HOST_SHIFT. */
+#define RTE_MARLIN_RACK_HOST_SHIFT 42
+/** Window w of a host starts w << RTE_MARLIN_RACK_WINDOW_SHIFT into it. */
+#define RTE_MARLIN_RACK_WINDOW_SHIFT 39
+/** Hosts in one rack address space. */
+#define RTE_MARLIN_RACK_MAX_HOSTS 64
+/** Windows per host in the map. */
+#define RTE_MARLIN_RACK_MAX_WINDOWS 8
+
+/** A place in the rack address space. */
+struct rte_marlin_rack_loc {
+	uint32_t host;   /**< owner host id */
+	uint32_t window; /**< owner's inbound window */
+	uint64_t offset; /**< byte offset in the window */
+};
+
+/**
+ * Rack address of (host, window, offset).
+ *
+ * @param loc  Where.
+ * @param addr Its rack address on success.
+ * @return 0; -EINVAL (NULL); -ERANGE (host >= 64, window >= 8, or offset
+ *         beyond the 2^39-byte window slot).
+ */
+__rte_experimental
+int rte_marlin_rack_addr(const struct rte_marlin_rack_loc *loc,
+		uint64_t *addr);
+
+/**
+ * Where a range of rack addresses lies.
+ *
+ * @param addr Rack address of the first byte.
+ * @param len  Bytes in the range (>= 1); the range must stay in one window
+ *             slot.
+ * @param loc  Filled on success.
+ * @return 0; -EINVAL (NULL, len 0); -ERANGE (beyond 48 bits, or the range
+ *         crosses into the next window slot).
+ */
+__rte_experimental
+int rte_marlin_rack_locate(uint64_t addr, uint64_t len,
+		struct rte_marlin_rack_loc *loc);
+
+/** Default directory of the manager's socket when run by root. */
+#define RTE_MARLIN_RACK_RUN_DIR "/run/marlin"
+/** Socket file name inside the manager's directory. */
+#define RTE_MARLIN_RACK_SOCKET "manager.sock"
+
+/** What a host tells the manager when it registers. */
+struct rte_marlin_rack_host_conf {
+	const char *socket;  /**< path of the manager's socket */
+	uint32_t host_id;    /**< host id to hold (the policy must allow it) */
+	uint32_t mw_count;   /**< inbound windows exported, 1..8 */
+	uint64_t mw_size;    /**< bytes per window, 1..2^39 */
+	uint32_t timeout_ms; /**< how long to wait for the answer (0: 5000) */
+	uint32_t reserved[3];/**< zero */
+};
+
+/** A host's connection to the manager. */
+struct rte_marlin_rack_client;
+
+/** Event kinds from rte_marlin_rack_event_get(). */
+enum rte_marlin_rack_event_type {
+	RTE_MARLIN_RACK_EV_GRANT = 1,  /**< a grant exists (or changed) */
+	RTE_MARLIN_RACK_EV_REVOKE = 2, /**< a grant was revoked */
+	RTE_MARLIN_RACK_EV_LINK = 3,   /**< a link went up or down */
+	RTE_MARLIN_RACK_EV_REPLY = 4,  /**< the answer to an offer, or a
+					*   refused rte_marlin_rack_resume() */
+	RTE_MARLIN_RACK_EV_REGISTERED = 5, /**< rte_marlin_rack_resume() done */
+};
+
+/** Access in a grant. */
+#define RTE_MARLIN_RACK_ACCESS_RO 1
+#define RTE_MARLIN_RACK_ACCESS_RW 2
+
+/** One event from the manager. */
+struct rte_marlin_rack_event {
+	uint32_t type;      /**< enum rte_marlin_rack_event_type */
+	uint32_t owner;     /**< GRANT/REVOKE: owner; LINK: one end */
+	uint32_t peer;      /**< GRANT/REVOKE: peer; LINK: other end */
+	uint32_t window;    /**< GRANT/REVOKE: owner's window */
+	uint32_t access;    /**< GRANT: RTE_MARLIN_RACK_ACCESS_RO or _RW */
+	int32_t up;         /**< LINK: 1 up, 0 down */
+	int32_t status;     /**< REPLY: 0 or a negative errno */
+	int32_t fd;         /**< GRANT: memory object of (owner, peer, window)
+			     *   if the owner handed one over, else -1; the
+			     *   caller owns it and closes it */
+	int32_t keep;       /**< GRANT without fd: 1 if the object held for
+			     *   it may still be good (its owner resumed, or
+			     *   the manager has not seen it since it
+			     *   started), 0 if any object held is stale */
+	uint64_t rack_addr; /**< GRANT/REVOKE: rack address of the window */
+	uint64_t size;      /**< GRANT: window bytes (0: not registered) */
+	char text[128];     /**< REPLY: the manager's words, NUL-terminated */
+	uint64_t reserved[2];
+};
+
+/**
+ * Connect to the manager and register as a host.
+ *
+ * @param conf What to register.
+ * @return The client, or NULL with rte_errno: EINVAL (conf), ENOENT /
+ *         ECONNREFUSED (no manager there), EACCES (the socket is not open
+ *         to this user, or the policy does not let this uid hold the host
+ *         id), EBUSY (another process holds it), ETIMEDOUT (no answer),
+ *         EPROTO (the answer was malformed). The manager's reason is
+ *         logged.
+ */
+__rte_experimental
+struct rte_marlin_rack_client *
+rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf);
+
+/**
+ * The socket, to poll for readability next to other work.
+ *
+ * @return A descriptor; -EINVAL for NULL.
+ */
+__rte_experimental
+int rte_marlin_rack_client_fd(const struct rte_marlin_rack_client *c);
+
+/**
+ * Rack address of this host (its host id << RTE_MARLIN_RACK_HOST_SHIFT).
+ *
+ * @return The address; UINT64_MAX for NULL.
+ */
+__rte_experimental
+uint64_t rte_marlin_rack_client_base(const struct rte_marlin_rack_client *c);
+
+/**
+ * Next event from the manager.
+ *
+ * @param c          The client.
+ * @param ev         Filled when one is returned.
+ * @param timeout_ms 0: do not wait; > 0: wait at most that long.
+ * @return 1 (an event); 0 (none yet); -EINVAL; -ECONNRESET (the manager
+ *         went away: traffic on mapped memory goes on, register again to
+ *         see new grants); -EPROTO (the manager sent a malformed record,
+ *         which is dropped and logged).
+ */
+__rte_experimental
+int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
+		struct rte_marlin_rack_event *ev, int timeout_ms);
+
+/**
+ * Hand the manager the memory object a peer may map: one per (this host,
+ * @p peer, @p window). It must be a memfd sealed against shrinking, growing
+ * and further sealing (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) of
+ * exactly the window's size. The manager passes it to @p peer while a
+ * grant allows, and answers with an RTE_MARLIN_RACK_EV_REPLY event.
+ * The caller keeps its own descriptor.
+ *
+ * @return 0 (sent); -EINVAL (arguments); -EAGAIN (socket full: retry);
+ *         -errno of sendmsg.
+ */
+__rte_experimental
+int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
+		uint32_t window, int memfd);
+
+/**
+ * Register again over a new connection, after rte_marlin_rack_event_get()
+ * returned -ECONNRESET (the manager restarted, or the connection dropped),
+ * as the same process: the memory objects handed over before stay valid
+ * and peers keep them. Does not wait: the answer comes as an
+ * RTE_MARLIN_RACK_EV_REGISTERED event, or an RTE_MARLIN_RACK_EV_REPLY
+ * with a negative status (the policy or another process refused). Hand
+ * the objects over again (rte_marlin_rack_offer()) once registered.
+ *
+ * @return 0 (asked); -EINVAL; -ENOENT / -ECONNREFUSED (no manager yet:
+ *         try again later); -errno.
+ */
+__rte_experimental
+int rte_marlin_rack_resume(struct rte_marlin_rack_client *c);
+
+/**
+ * Disconnect. The manager marks the host gone; its grants stay.
+ *
+ * @param c The client, or NULL.
+ */
+__rte_experimental
+void rte_marlin_rack_client_close(struct rte_marlin_rack_client *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_MARLIN_RACK_H */

@@ -1,0 +1,632 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 Marlin authors
+"""The rack manager (marlin-fabric serve) as hostile users would meet it.
+
+    manager_test.py --tool MARLIN_FABRIC --host RACK_HOST TEST
+
+TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
+fabric_dir,
+fabric_grants, fabric_refused, revoked_peer (ntb_shm hosts with manager=,
+need --mp-host).
+Every process runs with a timeout; whatever happens, all of them are
+killed and the temporary directory is removed. Tests that need another
+user (policy, hostile_dir) run as root and exit 77 otherwise.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from marlin_harness.proc import Proc as HProc  # noqa: E402
+from marlin_harness.session import Session, Skip, check  # noqa: E402
+from marlin_harness.session import main as harness_main  # noqa: E402
+
+NOBODY = 65534
+MAGIC, VERSION = 0x4b43524d, 1
+T_ADMIN, OP_STATUS = 3, 1
+
+
+class Proc(HProc):
+    """A process whose stdout and stderr lines are read by the harness;
+    expect() takes the next line of either that matches."""
+
+    def __init__(self, t, args, user=None):
+        if user is not None:
+            args = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                    "--clear-groups"] + args
+        HProc.__init__(self, t, os.path.basename(args[0]), args,
+                       merge=False)
+
+    def expect(self, pattern, timeout=20.0):
+        return self.next_match(pattern, timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        return HProc.stop(self, sig, timeout)
+
+
+class Test(Session):
+    def __init__(self, a):
+        Session.__init__(self, a.test, tag="mgr", fabric_parent=False)
+        self.tool, self.host_bin, self.mp_host = a.tool, a.host, a.mp_host
+        self.tmp = self.tmpdir()
+        os.chmod(self.tmp, 0o755)   # other users traverse, never write
+        self.run_dir = os.path.join(self.tmp, "run")
+        self.sock = os.path.join(self.run_dir, "manager.sock")
+
+    def serve(self, *extra, run=None, ready=True):
+        m = Proc(self, [self.tool, "serve", "--run-dir", run or self.run_dir]
+                 + list(extra))
+        if ready:
+            m.expect(r"^ready ")
+        return m
+
+    def cli(self, *args, user=None, rc=None, json_out=False):
+        cmd = [self.tool, "--socket", self.sock] + list(args)
+        if user is not None:
+            cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                   "--clear-groups"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        print("$ marlin-fabric %s -> %d\n%s%s" % (" ".join(args),
+              p.returncode, p.stdout, p.stderr), flush=True)
+        if rc is not None:
+            check(p.returncode == rc, "%s: exit %d, wanted %d" %
+                  (" ".join(args), p.returncode, rc))
+        if json_out:
+            return json.loads(p.stdout)
+        return p
+
+    def host(self, hid, *extra, user=None):
+        h = Proc(self, [self.host_bin, "--socket", self.sock, "--host",
+                        str(hid)] + list(extra), user=user)
+        return h
+
+
+def need_root():
+    if os.geteuid() != 0:
+        raise Skip("needs root to act as another user (setpriv)")
+    if shutil.which("setpriv") is None:
+        raise Skip("setpriv (util-linux) not installed")
+
+
+def admin_record(op=OP_STATUS, flags=0):
+    body = struct.pack("<8I", op, flags, 0, 0, 0, 0, 0, 0)
+    return struct.pack("<IHHII", MAGIC, VERSION, T_ADMIN, len(body), 7) + body
+
+
+def raw_ask(t, record, fds=None, timeout=5.0):
+    """Send one record on a fresh connection; return the reply text."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    try:
+        s.connect(t.sock)
+        if fds:
+            socket.send_fds(s, [record], fds)
+        else:
+            s.send(record)
+        data = s.recv(65536)
+        if len(data) < 32:
+            return data
+        return data[32:].decode(errors="replace")
+    finally:
+        s.close()
+
+
+# ---- tests ----
+
+def test_policy(t):
+    """The policy, not a lock file, says who holds a host id."""
+    need_root()
+    pol = os.path.join(t.tmp, "policy")
+    with open(pol, "w") as f:
+        f.write("# test policy\nhost 0 uid 0\nhost 1-2 uid %d\n"
+                "admin uid 0\ngrant all all rw\n" % NOBODY)
+    m = t.serve("--policy", pol, "--group", "nogroup")
+    st = os.stat(t.run_dir)
+    check(stat.S_IMODE(st.st_mode) == 0o750, "run dir mode %o" % st.st_mode)
+    # nobody may not hold host 0 ...
+    h = t.host(0, user=NOBODY)
+    h.expect(r"^refused errno=13")
+    check(h.wait(20) == 1, "refused host exits 1")
+    check(any("does not let uid %d hold host 0" % NOBODY in ln
+              for ln in h.err), "the refusal says why: %s" % h.err)
+    m.expect(r"uid=%d pid=\d+: hello host 0: refused" % NOBODY)
+    # ... but host 1, and then nobody else gets host 1.
+    h1 = t.host(1, user=NOBODY)
+    h1.expect(r"^registered host=1 base=0x40000000000")
+    h1b = t.host(1, user=NOBODY)
+    h1b.expect(r"^refused errno=16")
+    # root holds host 0; both see each other's grants and the link.
+    h0 = t.host(0)
+    h0.expect(r"^registered host=0")
+    h0.expect(r"event=link a=0 b=1 up=1")
+    h1.expect(r"event=grant owner=0 peer=1 window=0 access=rw")
+    # nobody may look, not decide.
+    t.cli("status", user=NOBODY, rc=0)
+    p = t.cli("grant", "0", "1", "ro", user=NOBODY, rc=1)
+    check("uid %d may not administer" % NOBODY in p.stderr, "admin refusal")
+    m.expect(r"uid=%d pid=\d+: grant: refused" % NOBODY)
+    t.cli("revoke", "0", "1", rc=0)
+    h1.expect(r"event=revoke owner=0 peer=1 window=0")
+    check(m.stop() == 0, "manager exits 0 on SIGTERM")
+    check(not os.path.exists(t.sock), "socket removed at exit")
+
+
+def test_garbage(t):
+    """Garbage on the socket is refused; no client blocks another."""
+    m = t.serve("--idle-ms", "1500")
+    idle = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    idle.connect(t.sock)                       # says nothing at all
+    hdr = struct.pack("<IHHII", MAGIC, VERSION, T_ADMIN, 32, 1)
+    cases = [
+        (b"\x00" * 3, "shorter than its header"),
+        (os.urandom(200), "bad magic"),
+        (struct.pack("<IHHII", MAGIC, 9, T_ADMIN, 32, 1) + bytes(32),
+         "version not supported"),
+        (hdr[:12] + struct.pack("<I", 1) + bytes(31), "length field"),
+        (struct.pack("<IHHII", MAGIC, VERSION, 99, 0, 1), "unknown record type"),
+        (struct.pack("<IHHII", MAGIC, VERSION, T_ADMIN, 32, 1)
+         + struct.pack("<8I", 77, 0, 0, 0, 0, 0, 0, 0), "unknown admin operation"),
+        (struct.pack("<IHHII", MAGIC, VERSION, T_ADMIN, 32, 1)
+         + struct.pack("<8I", 6, 0, 3, 3, 0, 2, 0, 0), "two host ids"),
+        (struct.pack("<IHHII", MAGIC, VERSION, 4, 16, 1) + bytes(16),
+         "not a request"),
+        (struct.pack("<IHHII", MAGIC, VERSION, 1, 32, 1)
+         + struct.pack("<IIQ4I", 70, 1, 4096, 0, 0, 0, 0), "host id out of range"),
+        (bytes(40000), "longer than"),
+    ]
+    for rec, want in cases:
+        reply = raw_ask(t, rec)
+        check(want in str(reply), "garbage %r...: reply %r lacks %r"
+              % (rec[:8], reply, want))
+    # A descriptor attached to a record that takes none.
+    r, w = os.pipe()
+    reply = raw_ask(t, admin_record(), fds=[r])
+    os.close(r)
+    os.close(w)
+    check("descriptors attached" in reply, "fd on ADMIN refused: %r" % reply)
+    # A client that sends half its business and stops, and one that floods
+    # without reading: others are still served at once.
+    flood = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    flood.connect(t.sock)
+    flood.setblocking(False)
+    for _ in range(2000):
+        try:
+            flood.send(admin_record(flags=1))
+        except BlockingIOError:
+            break
+    t0 = time.monotonic()
+    out = t.cli("--json", "status", json_out=True)
+    check(time.monotonic() - t0 < 5, "status answered promptly")
+    check(out["manager"]["clients"] >= 2, "the idle clients are still counted")
+    m.expect(r"no request within 1500 ms: connection closed", timeout=10)
+    check(idle.recv(100) == b"", "the idle client was closed")
+    idle.close()
+    flood.close()
+    t.cli("status", rc=0)
+    check(m.proc.poll() is None, "the manager survived")
+
+
+def test_fd_exhaustion(t):
+    """Out of descriptors, the manager pauses accepting instead of spinning
+    or failing, and serves again once clients leave."""
+    if shutil.which("prlimit") is None:
+        raise Skip("prlimit (util-linux) not installed")
+    m = Proc(t, ["prlimit", "--nofile=24:24", t.tool, "serve", "--run-dir",
+                 t.run_dir])
+    m.expect(r"^ready ")
+    socks = []
+    for _ in range(40):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(2)
+        s.connect(t.sock)                   # the backlog takes them all
+        socks.append(s)
+    m.expect(r"out of file descriptors .*: not accepting for 1 s")
+    for s in socks:
+        s.close()
+    t.cli("status", rc=0)
+    check(m.proc.poll() is None, "the manager survived")
+
+
+def test_hostile_dir(t):
+    """A directory or file prepared by someone else is refused, never used."""
+    need_root()
+    cases = []
+    d = os.path.join(t.tmp, "open")            # world-writable
+    os.mkdir(d)
+    os.chmod(d, 0o777)
+    cases.append((d, "mode 0777 lets other users write"))
+    d = os.path.join(t.tmp, "theirs")          # another user's
+    os.mkdir(d, 0o700)
+    os.chown(d, NOBODY, NOBODY)
+    cases.append((d, "belongs to uid %d" % NOBODY))
+    d = os.path.join(t.tmp, "link")            # a symlink to our own dir
+    os.mkdir(os.path.join(t.tmp, "real"), 0o700)
+    os.symlink(os.path.join(t.tmp, "real"), d)
+    cases.append((d, "it is a symbolic link, not a directory"))
+    d = os.path.join(t.tmp, "fifo")            # a FIFO instead of the dir
+    os.mkfifo(d)
+    cases.append((d, "it is a FIFO, not a directory"))
+    d = os.path.join(t.tmp, "sockfifo")        # a FIFO as the socket
+    os.mkdir(d, 0o700)
+    os.mkfifo(os.path.join(d, "manager.sock"))
+    cases.append((d, "manager.sock: it is a FIFO, not a socket"))
+    d = os.path.join(t.tmp, "lockfifo")        # a FIFO as the lock
+    os.mkdir(d, 0o700)
+    os.mkfifo(os.path.join(d, "manager.lock"))
+    cases.append((d, "manager.lock: a FIFO"))
+    for d, want in cases:
+        p = subprocess.run([t.tool, "serve", "--run-dir", d],
+                           capture_output=True, text=True, timeout=20)
+        print("serve --run-dir %s -> %d: %s" % (d, p.returncode,
+              p.stderr.strip()), flush=True)
+        check(p.returncode == 1, "exit 1 for %s" % d)
+        check(want in p.stderr, "%r in %r" % (want, p.stderr))
+    check(stat.S_IMODE(os.stat(os.path.join(t.tmp, "open")).st_mode) == 0o777,
+          "a refused directory is left alone")
+    # A second manager on the same directory is refused too.
+    t.serve()
+    p = subprocess.run([t.tool, "serve", "--run-dir", t.run_dir],
+                       capture_output=True, text=True, timeout=20)
+    check(p.returncode == 1 and "another manager" in p.stderr,
+          "second manager refused: %s" % p.stderr)
+
+
+def grants_of(t):
+    out = t.cli("--json", "grants", rc=0, json_out=True)
+    return {(g["owner"], g["peer"], g["window"]): g["access"]
+            for g in out["grants"]}
+
+
+def test_persist(t):
+    """Grants, revocations, cuts and hosts survive kill -9 of the manager."""
+    m = t.serve()
+    for hid in (0, 1, 2):
+        h = t.host(hid, "--windows", "2", "--seconds", "5")
+        h.expect(r"^registered")
+        h.proc.stdin.close()
+        h.wait(20)
+    t.cli("grant", "0", "1", "ro", "1", rc=0)
+    t.cli("revoke", "1", "0", rc=0)
+    t.cli("cut", "0", "2", rc=0)
+    before = grants_of(t)
+    check(before[(0, 1, 1)] == "ro" and before[(0, 1, 0)] == "rw",
+          "grant 0 1 ro 1")
+    check((1, 0, 0) not in before and (1, 0, 1) not in before, "revoked 1 0")
+    m.stop(signal.SIGKILL)
+    check(os.path.exists(t.sock), "kill -9 leaves the socket behind")
+    m2 = t.serve()                             # over the stale socket
+    check(grants_of(t) == before, "grants after restart")
+    links = t.cli("--json", "links", rc=0, json_out=True)["links"]
+    check({"a": 0, "b": 2, "state": "cut"} in links, "cut kept: %s" % links)
+    hosts = t.cli("--json", "hosts", rc=0, json_out=True)["hosts"]
+    check([h["id"] for h in hosts] == [0, 1, 2], "hosts known")
+    check(not any(h["connected"] for h in hosts), "none connected")
+    t.cli("grant", "1", "0", "rw", "0", rc=0)  # new decisions still work
+    check(grants_of(t)[(1, 0, 0)] == "rw", "grant after restart")
+    m2.expect(r"uid=0 pid=\d+: grant 1 0 rw window 0: granted")
+    # A state file that is not ours stops the start with a clear line.
+    m2.stop()
+    with open(os.path.join(t.run_dir, "state"), "w") as f:
+        f.write("something else\n")
+    p = subprocess.run([t.tool, "serve", "--run-dir", t.run_dir],
+                       capture_output=True, text=True, timeout=20)
+    check(p.returncode == 1 and "not a marlin-fabric state file" in p.stderr,
+          p.stderr)
+
+
+def test_json(t):
+    """Every command's --json output parses and says what the table says
+    (with the demo policy shipped in apps/marlin-fabric)."""
+    src = os.environ.get("MARLIN_SOURCE_DIR",
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
+    pol = os.path.join(src, "apps", "marlin-fabric", "demo.policy")
+    if os.geteuid() != 0:
+        pol = os.path.join(t.tmp, "policy")     # the demo names uid 0
+        with open(pol, "w") as f:
+            f.write("host all uid %d\nadmin uid %d\ngrant all all rw\n"
+                    % (os.geteuid(), os.geteuid()))
+    t.serve("--policy", pol)
+    h = t.host(1, "--windows", "2", "--size", "0x200000")
+    h.expect(r"^registered host=1")
+    st = t.cli("--json", "status", rc=0, json_out=True)
+    check(st["hosts_connected"] == 1 and st["manager"]["pid"] > 0, st)
+    mp = t.cli("--json", "map", rc=0, json_out=True)
+    check(mp["address_bits"] == 48 and mp["host_shift"] == 42, mp)
+    w1 = mp["hosts"][0]["windows"][1]
+    check(w1["start"] == (1 << 42) | (1 << 39) and w1["size"] == 0x200000, w1)
+    txt = t.cli("map", rc=0).stdout
+    check("0x048000000000" in txt, "map table shows host 1 window 1")
+    for cmd in ("hosts", "links", "grants"):
+        t.cli("--json", cmd, rc=0, json_out=True)
+    ok = t.cli("--json", "grant", "1", "0", "ro", rc=0, json_out=True)
+    check(ok["ok"] is True and "granted" in ok["message"], ok)
+    bad = t.cli("--json", "grant", "1", "0", "ro", "5", rc=1, json_out=True)
+    check(bad["ok"] is False and bad["status"] == -22 and
+          "has 2 windows" in bad["error"], bad)
+    p = t.cli("--json", "grant", "1", "1", "rw", rc=2)
+    check(p.stdout == "", "usage errors print no JSON")
+
+
+def test_memfd(t):
+    """Sealed memfds go from owner to granted peer only."""
+    t.serve()
+    t.cli("revoke", "0", "2", rc=0)
+    h1 = t.host(1)
+    h1.expect(r"^registered host=1")
+    h2 = t.host(2)
+    h2.expect(r"^registered host=2")
+    h0 = t.host(0, "--offer", "1:0", "--offer", "2:0")
+    h0.expect(r"^registered host=0")
+    h0.expect(r"event=reply status=0 text=\".*passed to host 1")
+    h0.expect(r"event=reply status=0 text=\".*passed on once host 2 is granted")
+    m = h1.expect(r"event=grant owner=0 peer=1 window=0 access=rw .* fd=1 "
+                  r"data=\"(.*)\" shrink=(\w+)")
+    check(m.group(1) == "owner=0 peer=1 window=0", "data %s" % m.group(1))
+    check(m.group(2) == "refused", "a sealed object cannot shrink")
+    t.cli("grant", "0", "2", "ro", "0", rc=0)
+    m = h2.expect(r"event=grant owner=0 peer=2 window=0 access=ro .* fd=1 "
+                  r"data=\"(.*)\"")
+    check(m.group(1) == "owner=0 peer=2 window=0", "host 2 got its own object")
+    t.cli("revoke", "0", "1", "0", rc=0)
+    h1.expect(r"event=revoke owner=0 peer=1 window=0 access=none .* fd=0")
+    h0.expect(r"event=revoke owner=0 peer=1 window=0")
+    grants = t.cli("--json", "grants", rc=0, json_out=True)["grants"]
+    check(not any(g["owner"] == 0 and g["peer"] == 1 for g in grants),
+          "revoked grant gone")
+    # An unsealed memfd is refused.
+    h3 = t.host(3, "--offer", "0:0", "--unsealed")
+    h3.expect(r"event=reply status=-1 text=\".*must be sealed")
+    # Killing the owner's peer takes its link down at the others.
+    h2.proc.kill()
+    h0.expect(r"event=link a=2 b=0 up=0|event=link a=0 b=2 up=0")
+
+
+def test_fabric_dir(t):
+    """marlin-fabric FABRIC ...: the command line is checked first (exit 2
+    whether or not the fabric exists); a restore that empties the fabric
+    directory removes it."""
+    parent = os.path.join(t.tmp, "fab")
+    os.mkdir(parent)
+    def run(*args):
+        p = subprocess.run([t.tool, "--dir", parent] + list(args),
+                           capture_output=True, text=True, timeout=20)
+        print("$ marlin-fabric %s -> %d %s" % (" ".join(args), p.returncode,
+              p.stderr.strip()), flush=True)
+        return p
+    for args in (("nofab", "cut", "0", "64"), ("nofab", "cut", "1", "1"),
+                 ("nofab", "restore", "0"), ("nofab", "status", "x"),
+                 ("nofab", "frob"), ("bad/name", "status")):
+        check(run(*args).returncode == 2, "exit 2 for %s" % (args,))
+    check(run("nofab", "status").returncode == 1, "missing fabric: exit 1")
+    fab = os.path.join(parent, "marlin-fabric-rk")
+    os.mkdir(fab, 0o770)
+    check(run("rk", "cut", "0", "1").returncode == 0, "cut")
+    check(os.listdir(fab) == ["cut-0-1"], "cut record: %s" % os.listdir(fab))
+    p = run("rk", "restore", "0", "1")
+    check(p.returncode == 0 and "removed" in p.stdout, p.stdout)
+    check(not os.path.exists(fab), "emptied fabric directory removed")
+
+
+class EalHost(Proc):
+    """An mp_host (tests/ntb_shm_mp) on an ntb_shm fabric with manager=."""
+
+    def __init__(self, t, hid, fabric, core):
+        self.prefix = t.prefix("%s_h%d" % (fabric, hid))
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,dir=%s,"
+               "manager=%s" % (fabric, hid, os.path.join(t.tmp, "fab"),
+                               t.sock))
+        super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
+                             "--no-huge", "-m", "128", "--no-telemetry",
+                             "--file-prefix", self.prefix, "--log-level",
+                             "lib.eal:warning", "--vdev", dev])
+        self.expect(r"^READY port=%d" % hid, timeout=60)
+
+    def do(self, cmd, want="^OK", timeout=20.0):
+        self.send(cmd)
+        return self.expect(r"%s|^ERR|^FATAL" % want, timeout=timeout)
+
+    def ok(self, cmd, timeout=20.0):
+        m = self.do(cmd, timeout=timeout)
+        check(m.group(0).startswith("OK"), "%s: %s" % (cmd, m.string))
+        return m.string
+
+
+def test_fabric_grants(t):
+    """ntb_shm with manager=: windows are granted memory objects, revocation
+    moves the owner's pages, traffic outlives the manager."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    m = t.serve()
+    t.cli("revoke", "1", "0", rc=0)       # host 0 may not reach host 1
+    h0 = EalHost(t, 0, "mg", 0)
+    h1 = EalHost(t, 1, "mg", 1)
+    fab = os.path.join(t.tmp, "fab", "marlin-fabric-mg")
+    files = sorted(os.listdir(fab))
+    check(not any(".mw-" in f for f in files),
+          "no window files to open by name: %s" % files)
+    for h in (h0, h1):
+        h.ok("enable")
+    # Host 0 may not reach host 1: no translation that way, no link.
+    m0 = h0.do("wait_up 1 1500", timeout=10)
+    check(m0.group(0) == "ERR", "link 0-1 must stay down without a grant")
+    t.cli("grant", "1", "0", "rw", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    # A second process for host 1 is turned away by the manager.
+    dup = Proc(t, [t.mp_host, "-l", "1", "--no-pci", "--no-huge", "-m", "128",
+                   "--no-telemetry", "--file-prefix", h1.prefix + "dup",
+                   "--log-level", "lib.eal:warning", "--vdev",
+                   h1.args[-1]])
+    t.prefixes.append(h1.prefix + "dup")
+    check(dup.wait(60) != 0, "a second host 1 must not start")
+    check(any("held by pid %d" % h1.proc.pid in ln for ln in dup.err),
+          "the refusal names the holder: %s" % dup.err[-5:])
+    h1.ok("write 0 11")
+    h0.ok("verify 1 11")
+    h0.ok("write 1 12")
+    h1.ok("verify 0 12")
+    # Revoke: host 0 moves host 1's pages to fresh memory; both see the
+    # link go down; nothing of what host 1 wrote is left in host 0's view.
+    t.cli("revoke", "0", "1", rc=0)
+    h1.ok("wait_down 0 10000")
+    h0.ok("wait_down 1 10000")
+    h0.ok("absent 1 11")
+    t.cli("grant", "0", "1", "rw", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("write 0 13")
+    h0.ok("verify 1 13")
+    # Cuts come from the manager (no --fabric: nothing in the directory).
+    t.cli("cut", "0", "1", rc=0)
+    h0.ok("wait_down 1 10000")
+    h1.ok("wait_down 0 10000")
+    check(not any(f.startswith("cut-") for f in os.listdir(fab)),
+          "the cut is the manager's, not a file")
+    t.cli("restore", "0", "1", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    # The data plane does not need the manager.
+    m.stop(signal.SIGKILL)
+    h1.ok("write 0 14")
+    h0.ok("verify 1 14")
+    check(" up=1 " in h0.ok("link 1"), "link up without the manager")
+    # Back with its saved state: the hosts register again on their own,
+    # keep their windows (no link flap), and new decisions reach them.
+    m2 = t.serve()
+    end = time.monotonic() + 20
+    while True:
+        hosts = t.cli("--json", "hosts", rc=0, json_out=True)["hosts"]
+        if all(x["connected"] for x in hosts) and len(hosts) == 2:
+            break
+        check(time.monotonic() < end, "hosts registered again: %s" % hosts)
+        time.sleep(0.2)
+    m2.expect(r"hello host 0 .*registered again \(same process\)")
+    h1.ok("write 0 15")
+    h0.ok("verify 1 15")
+    t.cli("revoke", "0", "1", rc=0)
+    h1.ok("wait_down 0 10000")
+    h0.ok("wait_down 1 10000")
+    t.cli("grant", "0", "1", "rw", rc=0)
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("write 0 16")
+    h0.ok("verify 1 16")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
+
+
+def test_fabric_refused(t):
+    """ntb_shm with manager=: no manager, or a policy that does not let this
+    uid hold the id: the host does not start, and says why."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    fab = os.path.join(t.tmp, "fab", "marlin-fabric-rf")
+
+    def start(hid):
+        prefix = "mgr%d_rf_h%d" % (os.getpid(), hid)
+        t.prefixes.append(prefix)
+        p = Proc(t, [t.mp_host, "-l", "0", "--no-pci", "--no-huge", "-m",
+                     "128", "--no-telemetry", "--file-prefix", prefix,
+                     "--log-level", "lib.eal:warning", "--vdev",
+                     "ntb_shm0,fabric=rf,host=%d,hosts=2,dir=%s,manager=%s"
+                     % (hid, os.path.join(t.tmp, "fab"), t.sock)])
+        check(p.wait(60) != 0, "host %d must not start" % hid)
+        time.sleep(0.2)
+        return "\n".join(p.err + p.out)
+
+    err = start(0)
+    check("cannot reach the rack manager" in err and
+          "is marlin-fabric serve running?" in err, err[-400:])
+    pol = os.path.join(t.tmp, "policy")
+    with open(pol, "w") as f:
+        f.write("host 1 uid %d\nadmin uid 0\n" % os.geteuid())
+    t.serve("--policy", pol)
+    err = start(0)
+    check("does not let uid %d hold host 0" % os.geteuid() in err, err[-400:])
+    check(not os.path.exists(fab) or not os.listdir(fab),
+          "a refused host leaves no files: %s" %
+          (os.listdir(fab) if os.path.exists(fab) else ""))
+
+
+def test_revoked_peer(t):
+    """A hostile peer keeps the object it was granted mapped and writes on
+    after the revocation: none of it reaches the owner any more."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+    h0 = EalHost(t, 0, "rv", 0)
+    bad = t.host(1, "--size", "65536", "--scribble", "0xab")
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*"
+               r"scribbling=yes")
+
+    def peek_until(want, timeout=10.0):
+        end = time.monotonic() + timeout
+        while True:
+            val = int(h0.ok("peek 0").split("val=")[1], 16)
+            if val == want or time.monotonic() > end:
+                return val
+            time.sleep(0.05)
+
+    check(peek_until(0xabababababababab) == 0xabababababababab,
+          "the granted peer's stores land in host 0's window")
+
+    def counter():
+        return int(h0.ok("peek 8").split("val=")[1], 16)
+
+    def moving(want, timeout=10.0):
+        end = time.monotonic() + timeout
+        while True:
+            a = counter()
+            time.sleep(0.2)
+            if (counter() != a) == want or time.monotonic() > end:
+                return counter() != a if want else counter() == a
+            time.sleep(0.05)
+
+    check(moving(True), "the peer's counter moves in host 0's window")
+    # Down to read-only: host 0 copies the pages to an object the peer
+    # gets read-only; its old writable mapping reaches nothing.
+    t.cli("grant", "0", "1", "ro", "0", rc=0)
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=ro .*fd=1 .*"
+               r"write_map=refused")
+    check(moving(False), "after the downgrade the counter stands still")
+    check(peek_until(0xabababababababab, timeout=0) == 0xabababababababab,
+          "the data is still there to read")
+    t.cli("revoke", "0", "1", rc=0)
+    bad.expect(r"event=revoke owner=0 peer=1 window=0")
+    check(peek_until(0) == 0, "after revoke host 0 sees fresh memory")
+    time.sleep(0.5)                       # the peer goes on scribbling
+    check(bad.proc.poll() is None, "the hostile peer is still running")
+    check(peek_until(0, timeout=0) == 0,
+          "the revoked peer's stores do not land")
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
+TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--host", required=True)
+    ap.add_argument("--mp-host", help="tests/ntb_shm_mp's mp_host")
+    return harness_main(ap, TESTS, Test)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
