@@ -4,13 +4,16 @@
 # Set up a Debian machine for Marlin and build it. Idempotent: a second run
 # only checks and rebuilds what changed.
 #
-#   scripts/setup.sh [--build-dir DIR] [--sanitize] [--no-build] [--hugepages N]
-#                    [-Dmeson_option=value ...]
+#   scripts/setup.sh [--build-dir DIR] [--sanitize] [--no-build] [--no-ucx]
+#                    [--hugepages N] [-Dmeson_option=value ...]
 #
-# 1. installs Debian packages that are missing (needs root, or sudo);
+# 1. installs Debian packages that are missing (needs root, or sudo), and
+#    UCX, Open MPI and MPICH for the UCX transport (not with --no-ucx);
 # 2. puts DPDK's driver SDK headers (which libdpdk-dev leaves out) for the
 #    installed DPDK version into .deps/dpdk-sdk/include (git-ignored), taken
-#    from Debian's dpdk source package;
+#    from Debian's dpdk source package; likewise UCX's transport headers
+#    (libucx-dev leaves them out) into .deps/ucx-src, with `ucx_info -b` as
+#    their config.h;
 # 3. reserves 2 MiB hugepages and mounts hugetlbfs when allowed (root);
 #    without them everything still runs on /dev/shm;
 # 4. configures and builds with meson/ninja.
@@ -20,11 +23,12 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir="$top/build"
 sanitize=0
 do_build=1
+with_ucx=1
 want_pages=${MARLIN_HUGEPAGES:-512}
 extra_opts=()
 
 usage() {
-	sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) build_dir=$2; shift 2 ;;
 	--sanitize) sanitize=1; shift ;;
 	--no-build) do_build=0; shift ;;
+	--no-ucx) with_ucx=0; shift ;;
 	--hugepages) want_pages=$2; shift 2 ;;
 	-D*) extra_opts+=("$1"); shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -52,11 +57,15 @@ pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       meson ninja-build pkg-config gcc python3 util-linux dpkg-dev
       clang libclang-rt-14-dev
       qemu-system-x86 busybox-static cpio)   # the last three: tests/vm
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
+# Fills missing=() with those of the named packages that are not installed.
+find_missing() {
+	missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+}
+find_missing "${pkgs[@]}"
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing: ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
@@ -68,6 +77,53 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
 	log "packages: all present"
 fi
+# UCX transport and its tests: UCX, Open MPI and MPICH. Both MPI runtimes
+# install side by side (mpicc.openmpi / mpicc.mpich, mpirun.openmpi /
+# mpirun.mpich); only the unsuffixed alternatives point at one of them.
+# Failing to get these is not fatal: the transport is then not built and
+# its tests skip.
+ucx_pkgs=(libucx-dev ucx-utils openmpi-bin libopenmpi-dev mpich libmpich-dev)
+if [ "$with_ucx" -eq 1 ]; then
+	find_missing "${ucx_pkgs[@]}"
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing for the UCX transport: ${missing[*]}"
+		# The package lists may be stale: update once if the first
+		# try fails.
+		if { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; } &&
+		   { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+		     { $SUDO apt-get update -qq &&
+		       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null 2>&1; }; }; then
+			:
+		else
+			log "warning: could not install ${missing[*]}: the UCX transport will not be built"
+			with_ucx=0
+		fi
+	fi
+fi
+
+# apt-get source needs a deb-src entry; derive one from the machine's own
+# deb entries if there is none.
+ensure_deb_src() {
+	if ! apt-get indextargets 2>/dev/null | grep -q 'Identifier: Sources'; then
+		src_list=/etc/apt/sources.list.d/marlin-deb-src.sources
+		if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+			sed 's/^Types:.*/Types: deb-src/' \
+				/etc/apt/sources.list.d/debian.sources |
+				$SUDO tee "$src_list" >/dev/null
+		elif [ -f /etc/apt/sources.list ]; then
+			grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+				$SUDO tee /etc/apt/sources.list.d/marlin-deb-src.list >/dev/null
+		else
+			die "no apt sources found to derive a deb-src entry from"
+		fi
+		$SUDO apt-get update -qq
+	fi
+	command -v dpkg-source >/dev/null || {
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends dpkg-dev >/dev/null; }
+}
 
 # ---- 2. DPDK driver SDK headers -----------------------------------------
 dpdk_ver=$(dpkg-query -W -f='${Version}' libdpdk-dev)
@@ -88,25 +144,7 @@ if [ -f "$sdk_root/VERSION" ] && [ "$(cat "$sdk_root/VERSION")" = "$dpdk_ver" ] 
 	log "DPDK driver SDK headers: present for $dpdk_ver"
 else
 	log "fetching DPDK driver SDK headers for dpdk $dpdk_ver"
-	# apt-get source needs a deb-src entry; derive one from the machine's
-	# own deb entries if there is none.
-	if ! apt-get indextargets 2>/dev/null | grep -q 'Identifier: Sources'; then
-		src_list=/etc/apt/sources.list.d/marlin-deb-src.sources
-		if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-			sed 's/^Types:.*/Types: deb-src/' \
-				/etc/apt/sources.list.d/debian.sources |
-				$SUDO tee "$src_list" >/dev/null
-		elif [ -f /etc/apt/sources.list ]; then
-			grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
-				$SUDO tee /etc/apt/sources.list.d/marlin-deb-src.list >/dev/null
-		else
-			die "no apt sources found to derive a deb-src entry from"
-		fi
-		$SUDO apt-get update -qq
-	fi
-	command -v dpkg-source >/dev/null || {
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-			--no-install-recommends dpkg-dev >/dev/null; }
+	ensure_deb_src
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	(cd "$tmp" && apt-get source -qq --download-only "dpdk=$dpdk_ver" 2>/dev/null) ||
@@ -122,6 +160,39 @@ else
 	done
 	echo "$dpdk_ver" >"$sdk_root/VERSION"
 	log "DPDK driver SDK headers in $sdk_inc"
+fi
+
+# ---- 2b. UCX transport headers -------------------------------------------
+# A UCT transport derives from UCX's base interface (uct/base/*.h) and uses
+# UCX-internal headers of ucs/; libucx-dev installs neither. Take the
+# headers of the installed version from Debian's ucx source package, and
+# the configuration UCX was built with (`ucx_info -b`) as their config.h.
+ucx_root="$top/.deps/ucx-src"
+if [ "$with_ucx" -eq 1 ]; then
+	ucx_ver=$(dpkg-query -W -f='${Version}' libucx-dev)
+	if [ -f "$ucx_root/VERSION" ] && [ "$(cat "$ucx_root/VERSION")" = "$ucx_ver" ] &&
+	   [ -f "$ucx_root/include/uct/base/uct_iface.h" ] &&
+	   [ -f "$ucx_root/include/config.h" ]; then
+		log "UCX transport headers: present for $ucx_ver"
+	elif ensure_deb_src && utmp=$(mktemp -d) &&
+	     (cd "$utmp" && apt-get source -qq --download-only "ucx=$ucx_ver" >/dev/null 2>&1); then
+		log "fetching UCX transport headers for ucx $ucx_ver"
+		uorig=$(ls "$utmp"/ucx_*.orig.tar.* | head -n 1)
+		mkdir -p "$utmp/x"
+		tar -xf "$uorig" -C "$utmp/x" --wildcards \
+			'*/src/ucs/*.h' '*/src/ucs/*.inl' \
+			'*/src/uct/base/*.h' '*/src/uct/base/*.inl' \
+			'*/src/uct/api/*.h'
+		rm -rf "$ucx_root"
+		mkdir -p "$ucx_root/include"
+		cp -r "$utmp"/x/*/src/ucs "$utmp"/x/*/src/uct "$ucx_root/include/"
+		ucx_info -b >"$ucx_root/include/config.h"
+		echo "$ucx_ver" >"$ucx_root/VERSION"
+		rm -rf "$utmp"
+		log "UCX transport headers in $ucx_root/include"
+	else
+		log "warning: apt-get source ucx=$ucx_ver failed: the UCX transport will not be built"
+	fi
 fi
 
 # ---- 3. hugepages --------------------------------------------------------

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef UCT_MARLIN_H
+#define UCT_MARLIN_H
+
+/**
+ * @file
+ * UCX side of the Marlin transport: component, memory domain, interface,
+ * endpoints. See doc/guides/ucx.rst for the model.
+ */
+
+#include <uct/base/uct_iface.h>
+#include <uct/base/uct_md.h>
+#include <ucs/datastruct/list.h>
+#include <ucs/datastruct/queue.h>
+
+#include "uct_marlin_host.h"
+#include "uct_marlin_wire.h"
+
+#define UCT_MARLIN_NAME     "marlin"
+#define UM_MAX_EPS          1024   /* endpoints per interface */
+#define UM_MAX_GETS         32     /* gets in flight per endpoint */
+#define UM_MAX_FLUSH        16     /* flush completions waiting per endpoint */
+#define UM_MAX_JOBS         256    /* replies waiting to be sent */
+
+extern uct_component_t uct_marlin_component;
+
+typedef struct uct_marlin_md {
+	uct_md_t super;
+} uct_marlin_md_t;
+
+/** What mem_reg returns. */
+typedef struct uct_marlin_memh {
+	uint32_t idx;
+	uint64_t secret;
+	void *addr;
+	size_t len;
+} uct_marlin_memh_t;
+
+/** An unpacked remote key (uct_rkey_t points to it). */
+typedef struct uct_marlin_rkey {
+	struct um_rkey_wire w;
+} uct_marlin_rkey_t;
+
+typedef struct uct_marlin_iface_config {
+	uct_iface_config_t super;
+	size_t seg_size;
+	unsigned depth;
+	double connect_timeout;
+	double poll_interval;
+} uct_marlin_iface_config_t;
+
+struct uct_marlin_get {
+	uct_completion_t *comp;
+	uct_unpack_callback_t unpack;  /* bcopy */
+	void *arg;                     /* bcopy: unpack arg; zcopy: buffer */
+	uint32_t len;
+	uint32_t got;                  /* bytes arrived so far */
+	uint8_t busy;
+};
+
+struct uct_marlin_flush {
+	uct_completion_t *comp;
+	uint32_t put_seq;
+	uint64_t get_seq;
+};
+
+typedef struct uct_marlin_ep {
+	uct_base_ep_t super;
+	uint16_t port;
+	uint16_t id;                 /* slot in the interface's table */
+	uint32_t gen;                /* tells this endpoint from earlier ones
+					of the same id */
+	uint8_t failed;
+	uint8_t was_up;
+	ucs_time_t created;
+	ucs_queue_head_t pending;
+	uint32_t put_seq;            /* puts sent */
+	uint32_t put_acked;          /* puts known applied */
+	uint32_t flush_asked;        /* last put_seq a FLUSH_REQ was sent for */
+	uint64_t get_issued;
+	uint64_t get_done;
+	unsigned gets_out;
+	struct uct_marlin_get gets[UM_MAX_GETS];
+	unsigned nb_flush;
+	struct uct_marlin_flush flush[UM_MAX_FLUSH];
+} uct_marlin_ep_t;
+
+/* A reply owed to a peer, sent in order when its ring has room. */
+struct uct_marlin_job {
+	uint8_t flush_ack;     /* 1: FLUSH_ACK with @c req as sequence */
+	uint16_t port;
+	uint32_t req;
+	uint16_t ep_id;
+	int32_t status;
+	uint32_t idx;          /* get: registration, checked for every piece */
+	uint64_t secret;
+	uint64_t addr;
+	uint32_t len;
+	uint32_t sent;         /* get: bytes answered so far */
+	uint32_t gen;          /* get: the requester's endpoint generation */
+};
+
+typedef struct uct_marlin_iface {
+	uct_base_iface_t super;
+	struct um_host_info host;
+	uint32_t seg_size;
+	void *tx_buf;                 /* bounce buffer for one message */
+	ucs_time_t next_poll;
+	ucs_time_t poll_interval;
+	ucs_time_t connect_timeout;
+	int8_t state[UM_MAX_HOSTS];
+	uint16_t ports[UM_MAX_HOSTS]; /* peers with a channel */
+	unsigned nb_ports;
+	uct_marlin_ep_t *eps[UM_MAX_EPS];
+	unsigned nb_eps;
+	uint32_t ep_gen;              /* generations handed out */
+	unsigned nb_pending;          /* endpoints with pending requests */
+	struct uct_marlin_job job[UM_MAX_JOBS];
+	unsigned job_head, job_tail;
+	uint64_t refused;
+	int event_fd;                 /* timerfd, -1 until asked for */
+	unsigned last_rx;             /* messages the last progress got */
+	uint64_t tx_msgs;             /* messages sent */
+	uint64_t rx_msgs;             /* messages received */
+} uct_marlin_iface_t;
+
+#endif /* UCT_MARLIN_H */

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#ifndef UCT_MARLIN_HOST_H
+#define UCT_MARLIN_HOST_H
+
+/**
+ * @file
+ * The Marlin side of the UCX transport: how a UCX process becomes a host of
+ * a Marlin fabric, its HRDMA channels to the other hosts, and the table of
+ * memory it registered for peers' put/get. This header uses neither DPDK
+ * nor UCX types, so the UCX side (uct_marlin_md.c, uct_marlin_iface.c) and
+ * the Marlin side (uct_marlin_host.c) compile apart.
+ *
+ * A process is brought up once, by the first UCX call that needs it, from
+ * its environment (see doc/guides/ucx.rst):
+ *   MARLIN_FABRIC   fabric name (required: without it the transport offers
+ *                   no device)
+ *   MARLIN_HOST     this process's host id (required)
+ *   MARLIN_HOSTS    host ids on the fabric (default 8)
+ *   MARLIN_DEVARGS  more ntb_shm devargs, e.g. "mw_size=8M,dir=/dev/shm"
+ *   MARLIN_EAL_ARGS more EAL arguments, space-separated (e.g. "--huge")
+ *   MARLIN_NTB_DEVICE use this NTB device (silicon, ivshmem) instead of an
+ *                   ntb_shm software host; MARLIN_EAL_ARGS must make the
+ *                   EAL probe it (e.g. "-a 0000:af:00.0 -d librte_ntb_intel.so");
+ *                   the host id is the device's port number
+ *
+ * Threads: every call comes from the UCX worker's progress thread (the
+ * transport does not support UCS_THREAD_MODE_MULTI).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Most hosts on a fabric (ntb_shm's limit). */
+#define UM_MAX_HOSTS 64
+
+/** What a brought-up host is. */
+struct um_host_info {
+	uint64_t fabric_id;  /**< hash of the fabric name */
+	uint16_t port;       /**< this host's id */
+	uint16_t hosts;      /**< host ids on the fabric */
+	char fabric[40];     /**< fabric name */
+	char device[32];     /**< NTB device name */
+};
+
+/** Channel states (those of HRDMA). */
+enum um_peer_state {
+	UM_PEER_DOWN = 0,
+	UM_PEER_NEGOTIATING = 1,
+	UM_PEER_UP = 2,
+	UM_PEER_ERROR = 3,
+};
+
+/** A received message, valid until um_recv_release(). */
+struct um_msg {
+	uint64_t imm;
+	const void *data;
+	uint32_t len;
+};
+
+/**
+ * Bring this process up as a Marlin host (once; later calls return the
+ * first result).
+ * @param[out] info Filled on success.
+ * @return 0; -ENODEV (MARLIN_FABRIC / MARLIN_HOST not set: not a host),
+ *         -EINVAL (bad variable; logged), -EIO (EAL or device failed;
+ *         logged).
+ */
+int um_host_get(struct um_host_info *info);
+
+/**
+ * Create one HRDMA channel per peer (once per process).
+ * @param seg_size Message size (power of two), the same on every host.
+ * @param depth    Ring entries, the same on every host.
+ * @return 0; a negative errno (logged).
+ */
+int um_channels_open(uint32_t seg_size, uint16_t depth);
+
+/** Release the channels (when the last interface closes). */
+void um_channels_close(void);
+
+/**
+ * Drive the channels (handshakes, link changes).
+ * @param[out] state Per port: enum um_peer_state (-1 for self/no channel).
+ */
+void um_channels_poll(int8_t state[UM_MAX_HOSTS]);
+
+/** Why the channel to @p port is not up (static text), or NULL. */
+const char *um_peer_error(int port);
+
+/**
+ * Send one message to @p port.
+ * @return 0; -ENOSPC (ring full: retry later), -ENOLINK (not up),
+ *         -EINVAL.
+ */
+int um_send(int port, const void *buf, uint32_t len, uint64_t imm);
+
+/**
+ * Receive up to @p n messages from @p port, in order.
+ * @return Count (>= 0); -ENOLINK, -EPROTO.
+ */
+int um_recv(int port, struct um_msg *m, unsigned int n);
+
+/** Give back the @p n oldest received slots of @p port. */
+void um_recv_release(int port, unsigned int n);
+
+/**
+ * Register memory for peers' put/get.
+ * @param[out] idx    Table slot.
+ * @param[out] secret Random value a peer must present.
+ * @return 0; -ENOMEM.
+ */
+int um_reg_add(void *addr, size_t len, uint32_t *idx, uint64_t *secret);
+
+/** Revoke a registration: later requests naming it are refused. */
+void um_reg_del(uint32_t idx);
+
+/**
+ * Check a peer's request against the table.
+ * @return The local address of @p addr when [addr, addr+len) lies inside
+ *         live registration @p idx with @p secret; NULL otherwise.
+ */
+void *um_reg_check(uint32_t idx, uint64_t secret, uint64_t addr,
+		uint32_t len);
+
+#endif /* UCT_MARLIN_HOST_H */

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * UCP one-sided check over the Marlin transport (tests/ucx/ucx_test.py).
+ *   ucp_rma server PORT      maps a buffer, sends its worker address and
+ *                            rkey over a localhost TCP socket, waits
+ *                            (sleeping in poll() on the worker's event fd
+ *                            between bursts of progress)
+ *   ucp_rma client PORT      puts a pattern into the server's buffer,
+ *                            flushes, gets it back and checks it; then
+ *                            tells the server, which checks it too
+ *   ucp_rma server PORT zero as server, but expects its buffer to stay
+ *                            zero (the client is tests/ucx/hostile_peer)
+ *   ucp_rma client PORT loop puts and flushes until an operation fails
+ *                            (the test kills the server): prints
+ *                            "ucp_rma peer error: ..." and exits 3
+ * Sizes 8 B .. 256 KiB. Prints "ucp_rma OK". Exit 1 on any mismatch.
+ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ucx_oob.h"
+
+#include <ucp/api/ucp.h>
+
+#define BUF_LEN (256u << 10)
+
+static void
+die(const char *what, ucs_status_t st)
+{
+	fprintf(stderr, "ucp_rma: %s: %s\n", what, ucs_status_string(st));
+	exit(1);
+}
+
+static void
+send_blob(int fd, const void *p, uint32_t len)
+{
+	xfer(fd, &len, sizeof(len), 1);
+	xfer(fd, (void *)(uintptr_t)p, len, 1);
+}
+
+static void *
+recv_blob(int fd, uint32_t *len)
+{
+	void *p;
+
+	xfer(fd, len, sizeof(*len), 0);
+	p = malloc(*len);
+	if (p == NULL)
+		exit(1);
+	xfer(fd, p, *len, 0);
+	return p;
+}
+
+/* Wait for a request to finish; its status. */
+static ucs_status_t
+req_wait(ucp_worker_h w, void *req)
+{
+	ucs_status_t st;
+
+	if (req == NULL)
+		return UCS_OK;
+	if (UCS_PTR_IS_ERR(req))
+		return UCS_PTR_STATUS(req);
+	do {
+		ucp_worker_progress(w);
+		st = ucp_request_check_status(req);
+	} while (st == UCS_INPROGRESS);
+	ucp_request_free(req);
+	return st;
+}
+
+static void
+wait_req(ucp_worker_h w, void *req, const char *what)
+{
+	ucs_status_t st = req_wait(w, req);
+
+	if (st != UCS_OK)
+		die(what, st);
+}
+
+static uint8_t
+pat(size_t len, size_t i)
+{
+	return (uint8_t)(len * 7 + i * 13 + (i >> 9));
+}
+
+int
+main(int argc, char **argv)
+{
+	ucp_params_t params = { .field_mask = UCP_PARAM_FIELD_FEATURES,
+				.features = UCP_FEATURE_RMA };
+	ucp_worker_params_t wp = { .field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
+				   .thread_mode = UCS_THREAD_MODE_SINGLE };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	ucp_context_h ctx;
+	ucp_worker_h w;
+	ucp_address_t *addr;
+	size_t addr_len, i, len;
+	ucs_status_t st;
+	int server, fd, one = 1, efd;
+	unsigned long sleeps = 0;
+	uint8_t *buf;
+	char ack;
+
+	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
+		fprintf(stderr, "usage: ucp_rma server|client PORT [loop]\n");
+		return 2;
+	}
+	server = strcmp(argv[1], "server") == 0;
+	if (server)
+		params.features |= UCP_FEATURE_WAKEUP;
+	sa.sin_port = htons((uint16_t)atoi(argv[2]));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+	st = ucp_init(&params, NULL, &ctx);
+	if (st != UCS_OK)
+		die("ucp_init", st);
+	st = ucp_worker_create(ctx, &wp, &w);
+	if (st != UCS_OK)
+		die("ucp_worker_create", st);
+	st = ucp_worker_get_address(w, &addr, &addr_len);
+	if (st != UCS_OK)
+		die("ucp_worker_get_address", st);
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (server) {
+		ucp_mem_map_params_t mp = {
+			.field_mask = UCP_MEM_MAP_PARAM_FIELD_LENGTH |
+				      UCP_MEM_MAP_PARAM_FIELD_FLAGS,
+			.length = BUF_LEN, .flags = UCP_MEM_MAP_ALLOCATE };
+		ucp_mem_attr_t ma = { .field_mask = UCP_MEM_ATTR_FIELD_ADDRESS };
+		ucp_mem_h mh;
+		void *rkey;
+		size_t rkey_len;
+		uint64_t base;
+		int lfd = fd;
+
+		st = ucp_mem_map(ctx, &mp, &mh);
+		if (st != UCS_OK)
+			die("ucp_mem_map", st);
+		ucp_mem_query(mh, &ma);
+		memset(ma.address, 0, BUF_LEN);
+		st = ucp_rkey_pack(ctx, mh, &rkey, &rkey_len);
+		if (st != UCS_OK)
+			die("ucp_rkey_pack", st);
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+				listen(lfd, 1) != 0) {
+			perror("ucp_rma: bind");
+			return 1;
+		}
+		fd = accept(lfd, NULL, NULL);
+		close(lfd);
+		base = (uintptr_t)ma.address;
+		send_blob(fd, addr, (uint32_t)addr_len);
+		send_blob(fd, rkey, (uint32_t)rkey_len);
+		xfer(fd, &base, sizeof(base), 1);
+		/* Serve until the client says it is done: progress, then
+		 * sleep on the worker's event fd (and the socket). */
+		st = ucp_worker_get_efd(w, &efd);
+		if (st != UCS_OK)
+			die("ucp_worker_get_efd", st);
+		for (;;) {
+			struct pollfd pfd[2] = { { .fd = efd, .events = POLLIN },
+						 { .fd = fd, .events = POLLIN } };
+			ssize_t n = recv(fd, &ack, 1, MSG_DONTWAIT);
+
+			if (n == 1)
+				break;
+			if (n == 0) {
+				fprintf(stderr, "ucp_rma: client went away\n");
+				return 1;
+			}
+			while (ucp_worker_progress(w) != 0)
+				;
+			st = ucp_worker_arm(w);
+			if (st == UCS_ERR_BUSY)
+				continue;
+			if (st != UCS_OK)
+				die("ucp_worker_arm", st);
+			/* Only the event fd or the socket may wake us: a
+			 * transport that never signals leaves us here. */
+			if (poll(pfd, 2, 10000) == 0) {
+				fprintf(stderr, "ucp_rma server: no event for 10 s while the client waits\n");
+				return 1;
+			}
+			sleeps++;
+		}
+		len = BUF_LEN;
+		buf = ma.address;
+		for (i = 0; i < len; i++)
+			if (buf[i] != (argc > 3 ? 0 : pat(len, i))) {
+				fprintf(stderr, "ucp_rma server: byte %zu is %u, expected %u\n",
+					i, buf[i], argc > 3 ? 0 : pat(len, i));
+				return 1;
+			}
+		xfer(fd, &ack, 1, 1);
+		ucp_rkey_buffer_release(rkey);
+		ucp_mem_unmap(ctx, mh);
+		printf("ucp_rma server OK (slept %lu times)\n", sleeps);
+	} else {
+		ucp_ep_params_t ep_params = {
+			.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS |
+				      UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE,
+			.err_mode = UCP_ERR_HANDLING_MODE_PEER };
+		ucp_request_param_t rp = { .op_attr_mask = 0 };
+		ucp_rkey_h rk;
+		ucp_ep_h ep;
+		void *peer_addr, *rkey;
+		uint32_t l;
+		uint64_t base;
+		int tries;
+
+		for (tries = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0; tries++) {
+			if (tries == 200) {
+				perror("ucp_rma: connect");
+				return 1;
+			}
+			usleep(50000);
+		}
+		peer_addr = recv_blob(fd, &l);
+		rkey = recv_blob(fd, &l);
+		xfer(fd, &base, sizeof(base), 0);
+		ep_params.address = peer_addr;
+		st = ucp_ep_create(w, &ep_params, &ep);
+		if (st != UCS_OK)
+			die("ucp_ep_create", st);
+		st = ucp_ep_rkey_unpack(ep, rkey, &rk);
+		if (st != UCS_OK)
+			die("ucp_ep_rkey_unpack", st);
+		buf = malloc(BUF_LEN);
+		if (argc > 3 && strcmp(argv[3], "loop") == 0) {
+			printf("ucp_rma looping\n");
+			fflush(stdout);
+			do {
+				st = req_wait(w, ucp_put_nbx(ep, buf, 4096, base, rk, &rp));
+				if (st == UCS_OK)
+					st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
+			} while (st == UCS_OK);
+			printf("ucp_rma peer error: %s\n", ucs_status_string(st));
+			return 3;
+		}
+		for (len = 8; len <= BUF_LEN; len *= 8) {
+			for (i = 0; i < len; i++)
+				buf[i] = pat(len, i);
+			wait_req(w, ucp_put_nbx(ep, buf, len, base, rk, &rp), "put");
+			wait_req(w, ucp_ep_flush_nbx(ep, &rp), "flush");
+			memset(buf, 0, len);
+			wait_req(w, ucp_get_nbx(ep, buf, len, base, rk, &rp), "get");
+			wait_req(w, ucp_ep_flush_nbx(ep, &rp), "flush");
+			for (i = 0; i < len; i++)
+				if (buf[i] != pat(len, i)) {
+					fprintf(stderr, "ucp_rma client: %zu bytes: byte %zu is %u, expected %u\n",
+						len, i, buf[i], pat(len, i));
+					return 1;
+				}
+		}
+		xfer(fd, &ack, 1, 1);
+		xfer(fd, &ack, 1, 0);
+		ucp_rkey_destroy(rk);
+		wait_req(w, ucp_ep_close_nbx(ep, &rp), "close");
+		free(buf);
+		free(peer_addr);
+		free(rkey);
+		printf("ucp_rma OK: put/flush/get 8 B .. 256 KiB verified\n");
+	}
+	close(fd);
+	ucp_worker_release_address(w, addr);
+	ucp_worker_destroy(w);
+	ucp_cleanup(ctx);
+	return 0;
+}

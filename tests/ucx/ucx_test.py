@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 Marlin authors
+"""UCX programs across software Marlin hosts, over the Marlin UCX transport.
+
+  ucx_test.py perftest        ucx_perftest put/get/am latency and bandwidth
+  ucx_test.py rma             UCP put/flush/get program, data checked
+  ucx_test.py openmpi N       Open MPI ping-pong + allreduce on N hosts
+  ucx_test.py mpich N         MPICH ping-pong + allreduce on N hosts
+  ucx_test.py kill            a rank killed mid-run: the job ends with an
+                              error within a bound, nothing left behind
+  ucx_test.py rma_kill        the UCP program's peer killed mid-run: the
+                              survivor's put/flush fail with an error
+  ucx_test.py hostile         a hostile host sends a UCP program what no
+                              honest peer sends: all refused, memory intact
+
+Every run is forced onto Marlin (UCX_TLS=marlin,self) and each process
+prints how many messages it moved over Marlin (MARLIN_UCX_STATS), which is
+checked. Exit 77 when UCX, the MPI runtimes or the plugin are missing.
+"""
+
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("MARLIN_BUILD_DIR", ".")
+RUN = os.path.join(BUILD, "drivers", "ucx", "marlin", "marlin-run")
+PLUGIN = os.path.join(BUILD, "drivers", "ucx", "marlin", "libuct_marlin.so")
+SRC = os.path.dirname(os.path.abspath(__file__))
+STATS = re.compile(r"\[marlin ucx\] host (\d+): (\d+) messages sent, (\d+) received, (\d+) refused")
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(77)
+
+
+def fail(why, out=""):
+    if out:
+        print(out[-6000:])
+    print("FAIL: " + why)
+    sys.exit(1)
+
+
+class Fabric:
+    """A fabric name of our own, and its files removed at the end."""
+
+    def __init__(self, tag):
+        self.name = "ucxt%s%d" % (tag, os.getpid())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for d in glob.glob("/dev/hugepages/marlin-fabric-" + self.name) + \
+                glob.glob("/dev/shm/marlin-fabric-" + self.name) + \
+                glob.glob("/var/run/dpdk/ucx-%s-*" % self.name):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def env(fabric, **extra):
+    e = dict(os.environ)
+    # Fabrics on /dev/shm: hugepages are shared with whatever else runs
+    # and may run out between two hosts' starts.
+    e.update(UCX_TLS="marlin,self", UCX_WARN_UNUSED_ENV_VARS="n",
+             MARLIN_UCX_STATS="1", MARLIN_FABRIC=fabric,
+             MARLIN_DEVARGS="dir=/dev/shm")
+    e.update({k: str(v) for k, v in extra.items()})
+    return e
+
+
+def run(cmd, e, timeout):
+    """Run in a process group; kill the group on timeout."""
+    p = subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        fail("%s did not finish within %d s" % (cmd[0], timeout), out)
+    return p.returncode, out
+
+
+def check_stats(out, hosts):
+    seen = {int(m.group(1)): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+            for m in STATS.finditer(out)}
+    for h in range(hosts):
+        if h not in seen or seen[h][1] == 0:
+            fail("host %d moved nothing over Marlin (stats: %s)" % (h, seen), out)
+        if seen[h][2] != 0:
+            fail("host %d refused messages (stats: %s)" % (h, seen), out)
+    return seen
+
+
+def need(*tools):
+    for t in tools:
+        if shutil.which(t) is None:
+            skip("%s not installed (scripts/setup.sh installs ucx-utils, "
+                 "openmpi-bin, mpich)" % t)
+    if not os.path.exists(PLUGIN):
+        skip("libuct_marlin not built (-Ducx=auto found no UCX headers: "
+             "run scripts/setup.sh)")
+
+
+def pair(fabric, server, client, timeout=60):
+    """Host 0 runs @server, host 1 @client; both must succeed."""
+    srv = subprocess.Popen([RUN, "--host", "0", "--hosts", "2"] + server,
+                           env=env(fabric), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    try:
+        time.sleep(1.0)
+        rc, out = run([RUN, "--host", "1", "--hosts", "2"] + client,
+                      env(fabric), timeout)
+        try:
+            sout, _ = srv.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(srv.pid, signal.SIGKILL)
+            sout, _ = srv.communicate()
+            fail("server did not finish", sout + out)
+    finally:
+        if srv.poll() is None:
+            os.killpg(srv.pid, signal.SIGKILL)
+            srv.wait()
+    if rc != 0 or srv.returncode != 0:
+        fail("client rc %d, server rc %d" % (rc, srv.returncode), sout + out)
+    return sout, out
+
+
+PERF = re.compile(r"^Final:\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", re.M)
+
+
+def perftest():
+    need("ucx_perftest")
+    port = 20000 + os.getpid() % 20000
+    rows = []
+    # (test, size, iterations, UCT data layout): UCT and UCP, latency and
+    # bandwidth.
+    for i, (t, s, n, d) in enumerate([
+            ("am_lat", 8, 5000, "short"), ("put_lat", 8, 5000, "short"),
+            ("am_bw", 4096, 5000, "bcopy"), ("put_bw", 8000, 5000, "zcopy"),
+            ("get", 8000, 1000, "bcopy"), ("get", 8000, 1000, "zcopy"),
+            ("ucp_put_lat", 8, 5000, ""), ("ucp_get", 65536, 200, ""),
+            ("tag_lat", 8, 5000, ""), ("tag_bw", 1 << 20, 50, "")]):
+        args = ["-p", str(port + i), "-t", t, "-s", str(s), "-n", str(n), "-w", "10"]
+        if d:
+            args += ["-D", d]
+        if not t.startswith(("ucp_", "tag_")):
+            args += ["-x", "marlin", "-d", "ntb_shm_ucx"]
+        with Fabric("p%d" % i) as f:
+            _, out = pair(f.name, ["ucx_perftest", "-p", str(port + i)],
+                          ["ucx_perftest", "localhost"] + args)
+        m = PERF.search(out)
+        if m is None:
+            fail("%s: no Final: row" % t, out)
+        iters, lat50, lat = int(m.group(1)), float(m.group(2)), float(m.group(3))
+        bw = float(m.group(5))
+        if iters != n or not (lat > 0 and bw > 0):
+            fail("%s: %d iterations (expected %d), latency %.3f us, %.1f MB/s"
+                 % (t, iters, n, lat, bw), out)
+        rows.append((t, s, lat50, lat, bw))
+        print("%-12s %-5s %8d B  median %8.3f us  avg %8.3f us  %10.1f MB/s"
+              % (t, d, s, lat50, lat, bw))
+    print("perftest: %d tests over Marlin, all iterations done" % len(rows))
+
+
+def rma():
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("r") as f:
+        sout, out = pair(f.name, [prog, "server", port], [prog, "client", port])
+    if "ucp_rma OK" not in out or "ucp_rma server OK" not in sout:
+        fail("no OK line", sout + out)
+    check_stats(sout + out, 2)
+    print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
+    print([l for l in sout.splitlines() if "server OK" in l][0])
+
+
+def rma_kill():
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("rk") as f:
+        srv = subprocess.Popen([RUN, "--host", "0", "--hosts", "2", prog, "server", port],
+                               env=env(f.name), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        cli = subprocess.Popen([RUN, "--host", "1", "--hosts", "2", prog, "client", port, "loop"],
+                               env=env(f.name), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+        try:
+            line = cli.stdout.readline()
+            if "looping" not in line:
+                fail("the client did not start its loop: " + line)
+            time.sleep(1.0)
+            t0 = time.time()
+            os.kill(srv.pid, signal.SIGKILL)
+            srv.wait()
+            try:
+                out, _ = cli.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                fail("the survivor still runs 30 s after its peer was killed")
+            took = time.time() - t0
+        finally:
+            for p in (srv, cli):
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+    if cli.returncode != 3 or "ucp_rma peer error" not in out:
+        fail("survivor rc %d (expected 3, a peer error)" % cli.returncode, out)
+    print("rma_kill: %s after %.2f s" % (
+        [l for l in out.splitlines() if "peer error" in l][0], took))
+
+
+def hostile():
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    bad = os.path.join(BUILD, "tests", "ucx", "hostile_peer")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("h") as f:
+        sout, out = pair(f.name, [prog, "server", port, "zero"], [bad, port])
+    if "ucp_rma server OK" not in sout or "hostile_peer: sent" not in out:
+        fail("no OK lines", sout + out)
+    m = STATS.search(sout)
+    if m is None or int(m.group(4)) < 13:
+        fail("the server refused %s of 13 hostile messages"
+             % (m.group(4) if m else "none"), sout + out)
+    print("hostile: server alive, buffer untouched, refused %s messages" % m.group(4))
+
+
+def build_mpi(flavour, tmp):
+    cc = {"openmpi": "mpicc.openmpi", "mpich": "mpicc.mpich"}[flavour]
+    need(cc, "mpirun." + flavour)
+    exe = os.path.join(tmp, "mpi_check_" + flavour)
+    r = subprocess.run([cc, "-O2", "-Wall", "-o", exe,
+                        os.path.join(SRC, "mpi_check.c")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        fail("%s failed" % cc, r.stdout)
+    return exe
+
+
+def mpi_cmd(flavour, n, fabric, exe, args=()):
+    if flavour == "openmpi":
+        return ["mpirun.openmpi", "--allow-run-as-root", "--oversubscribe",
+                "-np", str(n), "--bind-to", "none",
+                "--mca", "pml", "ucx", "--mca", "pml_ucx_tls", "any",
+                "--mca", "pml_ucx_devices", "any", "--mca", "btl", "self",
+                "--mca", "osc", "^ucx",
+                "-x", "UCX_TLS", "-x", "MARLIN_UCX_STATS", "-x", "UCX_WARN_UNUSED_ENV_VARS",
+                "-x", "MARLIN_DEVARGS",
+                RUN, "--fabric", fabric, exe] + list(args)
+    # MPICH: MPIR_CVAR_NOLOCAL keeps it off its own shared memory.
+    return ["mpirun.mpich", "-np", str(n), "-genv", "MPIR_CVAR_NOLOCAL", "1",
+            RUN, "--fabric", fabric, exe] + list(args)
+
+
+def mpi(flavour, n):
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = build_mpi(flavour, tmp)
+        with Fabric(flavour[0] + str(n)) as f:
+            rc, out = run(mpi_cmd(flavour, n, f.name, exe), env(f.name), 120)
+    if rc != 0 or "mpi_check OK" not in out:
+        fail("%s with %d ranks: rc %d" % (flavour, n, rc), out)
+    check_stats(out, n)
+    print([l for l in out.splitlines() if "mpi_check OK" in l][0])
+
+
+def kill():
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = build_mpi("openmpi", tmp)
+        with Fabric("k") as f:
+            p = subprocess.Popen(mpi_cmd("openmpi", 2, f.name, exe, ["--rounds", "1000000"]),
+                                 env=env(f.name), stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True,
+                                 start_new_session=True)
+            try:
+                victim = None
+                deadline = time.time() + 30
+                while victim is None and time.time() < deadline:
+                    time.sleep(0.5)
+                    for pid in os.listdir("/proc"):
+                        if not pid.isdigit():
+                            continue
+                        try:
+                            e = open("/proc/%s/environ" % pid, "rb").read()
+                            comm = open("/proc/%s/comm" % pid).read().strip()
+                        except OSError:
+                            continue
+                        if comm.startswith("mpi_check") and \
+                                (b"MARLIN_FABRIC=%s\0" % f.name.encode()) in e and \
+                                b"MARLIN_HOST=1\0" in e:
+                            victim = int(pid)
+                if victim is None:
+                    fail("rank 1 never started")
+                time.sleep(1.0)
+                t0 = time.time()
+                os.kill(victim, signal.SIGKILL)
+                try:
+                    out, _ = p.communicate(timeout=60)
+                except subprocess.TimeoutExpired:
+                    fail("the job still runs 60 s after rank 1 was killed")
+                took = time.time() - t0
+            finally:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+    if p.returncode == 0:
+        fail("mpirun exited 0 although rank 1 was killed", out)
+    print("kill: rank 1 killed; job ended with rc %d after %.1f s" % (p.returncode, took))
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    what = sys.argv[1]
+    if what == "perftest":
+        perftest()
+    elif what == "rma":
+        rma()
+    elif what in ("openmpi", "mpich"):
+        mpi(what, int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+    elif what == "kill":
+        kill()
+    elif what == "rma_kill":
+        rma_kill()
+    elif what == "hostile":
+        hostile()
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
