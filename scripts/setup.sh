@@ -220,7 +220,9 @@ fi
 
 # ---- 4. build ------------------------------------------------------------
 if [ "$do_build" -eq 1 ]; then
-	opts=("${extra_opts[@]}")
+	# relocatable .pc files, also for a build directory configured before
+	# the project asked for them (default_options apply only at setup)
+	opts=(-Dpkgconfig.relocatable=true "${extra_opts[@]}")
 	if [ "$sanitize" -eq 1 ]; then
 		opts+=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=1)
 	fi
