@@ -62,7 +62,7 @@ pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       meson ninja-build pkg-config gcc python3 util-linux dpkg-dev
       clang libclang-rt-14-dev
       qemu-system-x86 busybox-static cpio   # tests/vm
-      iperf3 iputils-ping)                  # tests/eop sockets, ovs
+      iperf3 iputils-ping)                  # tests/eop_mp sockets, ovs
 [ "$with_ovs" -eq 1 ] && pkgs+=(openvswitch-switch-dpdk)
 # Fills missing=() with those of the named packages that are not installed.
 find_missing() {
@@ -227,7 +227,9 @@ fi
 
 # ---- 4. build ------------------------------------------------------------
 if [ "$do_build" -eq 1 ]; then
-	opts=("${extra_opts[@]}")
+	# relocatable .pc files, also for a build directory configured before
+	# the project asked for them (default_options apply only at setup)
+	opts=(-Dpkgconfig.relocatable=true "${extra_opts[@]}")
 	if [ "$sanitize" -eq 1 ]; then
 		opts+=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=1)
 	fi

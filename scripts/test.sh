@@ -6,7 +6,9 @@
 #   scripts/test.sh [--no-sanitize] [--build-dir DIR] [--suite NAME]... [--no-fuzz]
 #
 # By default the tests are built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (as CI does) in build-test/. The last line is
+# UndefinedBehaviorSanitizer (as CI does) in build-test/, with the benchmark
+# programs (scripts/bench, -Dbenchmarks=true) so that they get the same
+# warnings and sanitizers. The last line is
 #   N passed, N failed, N skipped
 # counted from meson's test log; the exit code is 0 only if nothing failed.
 set -uo pipefail
@@ -23,12 +25,12 @@ while [ $# -gt 0 ]; do
 	--build-dir) build_dir=$2; shift 2 ;;
 	--suite) suites+=(--suite "$2"); shift 2 ;;
 	--no-fuzz) fuzz=0; shift ;;
-	-h|--help) sed -n '4,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
 
-setup_args=(--build-dir "$build_dir" -Dfuzz=$([ "$fuzz" -eq 1 ] && echo true || echo false))
+setup_args=(--build-dir "$build_dir" -Dbenchmarks=true -Dfuzz=$([ "$fuzz" -eq 1 ] && echo true || echo false))
 [ "$sanitize" -eq 1 ] && setup_args+=(--sanitize)
 if ! bash "$top/scripts/setup.sh" "${setup_args[@]}"; then
 	echo "setup or build failed"

@@ -25,65 +25,43 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tests", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    Fail, Proc, Session, check, log, run, skip)
+from marlin_harness.session import remove_runtime  # noqa: E402
 
 BW_KEYS = ("bw_peak_gbs", "bw_avg_gbs", "mpps")
 LAT_KEYS = ("t_min_ns", "t_median_ns", "t_avg_ns", "t_p99_ns", "t_p999_ns",
             "t_max_ns")
 
 
-def fail(msg, out="", err=""):
-    print("FAIL: " + msg)
-    if out:
-        print("--- stdout ---\n" + out)
-    if err:
-        print("--- stderr ---\n" + err)
-    sys.exit(1)
+class LocalRun(Proc):
+    """marlin-perf in local mode (it starts the two hosts itself), in its
+    own process group: the session's cleanup reaches the hosts too."""
 
+    def __init__(self, t, exe, args, env=None):
+        Proc.__init__(self, t, "marlin-perf", [exe] + args, env=env,
+                      merge=False, stdin=False, group=True)
+        self.fabric = t.add_fabric("mperf-%d" % self.pid)
+        t.local_runs.append(self)
 
-class LocalRun:
-    """marlin-perf in local mode, stderr read line by line as it comes."""
-    started = []
-
-    def __init__(self, exe, args, env=None):
-        self.p = subprocess.Popen([exe] + args, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True,
-                                  env=env)
-        LocalRun.started.append(self)
-        self.fabric = "mperf-%d" % self.p.pid
-        self.err = []
-        self.out = ""
-        self.t_err = threading.Thread(target=self._read_err, daemon=True)
-        self.t_err.start()
-        self.t_out = threading.Thread(target=self._read_out, daemon=True)
-        self.t_out.start()
-
-    def _read_err(self):
-        for line in self.p.stderr:
-            self.err.append(line)
-
-    def _read_out(self):
-        self.out = self.p.stdout.read()
+    def stdout(self):
+        return "\n".join(self.lines()) + "\n"
 
     def stderr(self):
-        return "".join(self.err)
+        with self.cv:
+            return "\n".join(self.err) + "\n"
 
     def wait_line(self, text, timeout):
-        end = time.time() + timeout
-        while time.time() < end and self.p.poll() is None:
-            if any(text in l for l in self.err):
-                return
-            time.sleep(0.05)
-        if self.p.poll() is not None:
-            self.fail("marlin-perf exited with status %d before printing %r"
-                      % (self.p.returncode, text))
-        self.fail("no line with %r on stderr within %d s" % (text, timeout))
+        """A line of stderr that contains @text."""
+        self.wait_for(re.escape(text), timeout, stderr=True)
 
     def _kids(self):
-        path = "/proc/%d/task/%d/children" % (self.p.pid, self.p.pid)
+        path = "/proc/%d/task/%d/children" % (self.pid, self.pid)
         try:
             with open(path) as f:
                 return [int(x) for x in f.read().split()]
@@ -98,50 +76,51 @@ class LocalRun:
             if len(kids) == 2:
                 return kids
             time.sleep(0.05)
-        self.fail("marlin-perf did not start two hosts")
+        raise Fail("marlin-perf did not start two hosts")
 
     def finish(self, timeout=90):
-        try:
-            self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            self.fail("marlin-perf did not finish in %d s" % timeout)
-        self.t_out.join(10)
-        self.t_err.join(10)
-        left = left_behind(self.fabric)
-        if left:
-            self.fail("fabric files or EAL runtime directories left "
-                      "behind: %s" % left)
-        return self.p.returncode
-
-    def kill(self):
-        """SIGTERM first (marlin-perf stops its hosts and removes the
-        fabric), SIGKILL for whatever is still there 10 s later."""
-        kids = self._kids()
-        self.p.terminate()
-        try:
-            self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-        for pid in kids:
+        """Exit status; nothing of the run may be left behind."""
+        if self.alive():
             try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+                self.wait(timeout, "finish")
+            except Fail:
+                self.terminate()
+                raise
+        self.join(10)
+        left = left_behind(self.fabric)
+        check(not left, "fabric files or EAL runtime directories left "
+              "behind: %s" % left)
+        return self.proc.returncode
 
-    def fail(self, msg):
-        if self.p.poll() is None:
-            self.kill()
-        fail(msg, self.out, self.stderr())
+    def terminate(self):
+        """SIGTERM first (marlin-perf stops its hosts and removes the
+        fabric), SIGKILL for the whole group 10 s later."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            pass
+        self.send_signal(signal.SIGKILL)
 
 
-def fabric_cmd(tool, run, *cmd):
-    r = subprocess.run([tool, run.fabric] + list(cmd), capture_output=True,
-                       text=True, timeout=30)
-    if r.returncode != 0:
-        run.fail("marlin-fabric %s: %s%s" % (" ".join(cmd), r.stdout,
-                                             r.stderr))
+class PerfTest(Session):
+    def __init__(self, name):
+        Session.__init__(self, name, tag="pt", fabric_parent=False)
+        self.local_runs = []
+
+    def cleanup(self):
+        # whatever happened, no host outlives the test
+        for r in self.local_runs:
+            if r.alive():
+                r.terminate()
+            remove_runtime(["marlin-perf-%s-%d" % (r.fabric, h)
+                            for h in (0, 1)])
+        Session.cleanup(self)
+
+
+def fabric_cmd(t, tool, run, *cmd):
+    t.run([tool, run.fabric] + list(cmd), what="marlin-fabric " +
+          " ".join(cmd))
 
 
 def perf_row(out):
@@ -151,100 +130,74 @@ def perf_row(out):
     return (int(m.group(1)), bool(m.group(2))) if m else (0, False)
 
 
-def fault_cut(exe, tool):
+def fault_cut(t, exe, tool):
     """A cut mid-run: the loss in words and the measured row, partial."""
-    run = LocalRun(exe, ["write_bw", "-D", "30", "-v", "--timeout", "20"])
+    run = LocalRun(t, exe, ["write_bw", "-D", "30", "-v", "--timeout", "20"])
     run.wait_line("write_bw 65536 B", 60)
     time.sleep(2.0)     # past the warm-up, into the measured run
-    fabric_cmd(tool, run, "cut", "0", "1")
+    fabric_cmd(t, tool, run, "cut", "0", "1")
     rc = run.finish()
-    err = run.stderr()
-    if rc != 1:
-        run.fail("exit status %d after a cut, expected 1" % rc)
+    check(rc == 1, "exit status %d after a cut, expected 1" % rc)
     m = re.search(r"marlin-perf client: link to the peer \(port 0\) lost "
                   r"[\d.]+ s after it came up, [\d.]+ s into the 65536 B "
                   r"run, after (\d+) operations; the 65536 B row is partial",
-                  err)
-    if not m:
-        run.fail("the client did not say in words that the link was lost")
-    iters, partial = perf_row(run.out)
-    if not partial or iters <= 0 or iters != int(m.group(1)):
-        run.fail("expected the measured row (%s operations) marked partial"
-                 % m.group(1))
-    print("ok: cut after %d operations reported, partial row printed" %
-          iters)
+                  run.stderr())
+    check(m, "the client did not say in words that the link was lost")
+    iters, partial = perf_row(run.stdout())
+    check(partial and iters > 0 and iters == int(m.group(1)),
+          "expected the measured row (%s operations) marked partial" %
+          m.group(1))
+    log("ok: cut after %d operations reported, partial row printed" %
+        iters)
 
 
-def fault_kill(exe, tool):
+def fault_kill(t, exe, tool):
     """A host killed by a signal is named with that signal."""
-    env = dict(os.environ)
     # the sanitizer would turn SIGBUS into a report and an abort
-    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":handle_sigbus=0"
-    run = LocalRun(exe, ["write_bw", "-D", "30", "-v", "--timeout", "20"],
+    env = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") +
+           ":handle_sigbus=0"}
+    run = LocalRun(t, exe, ["write_bw", "-D", "30", "-v", "--timeout", "20"],
                    env)
     run.wait_line("write_bw 65536 B", 60)
     os.kill(run.children()[1], signal.SIGBUS)
     rc = run.finish()
-    if rc != 1:
-        run.fail("exit status %d after the client died, expected 1" % rc)
-    if "the client (host 1, core 1) was killed by signal SIGBUS" not in \
-            run.stderr():
-        run.fail("the client's death by SIGBUS was not reported")
-    print("ok: the client's SIGBUS reported")
+    check(rc == 1, "exit status %d after the client died, expected 1" % rc)
+    check("the client (host 1, core 1) was killed by signal SIGBUS" in
+          run.stderr(), "the client's death by SIGBUS was not reported")
+    log("ok: the client's SIGBUS reported")
 
 
-def fault_reconnect(exe, tool):
+def fault_reconnect(t, exe, tool):
     """--reconnect rides out a cut and restore."""
-    run = LocalRun(exe, ["write_bw", "-D", "4", "-v", "--reconnect",
-                         "--timeout", "20"])
+    run = LocalRun(t, exe, ["write_bw", "-D", "4", "-v", "--reconnect",
+                            "--timeout", "20"])
     run.wait_line("write_bw 65536 B", 60)
     time.sleep(0.5)
-    fabric_cmd(tool, run, "cut", "0", "1")
+    fabric_cmd(t, tool, run, "cut", "0", "1")
     time.sleep(0.3)
-    fabric_cmd(tool, run, "restore", "0", "1")
+    fabric_cmd(t, tool, run, "restore", "0", "1")
     rc = run.finish()
-    if rc != 0:
-        run.fail("exit status %d with --reconnect, expected 0" % rc)
-    iters, partial = perf_row(run.out)
-    if iters <= 0 or partial:
-        run.fail("expected a full row after the flap")
-    if not re.search(r"^ Link flaps +: 1 ridden out", run.out, re.M):
-        run.fail("the flap was not counted in the report")
-    print("ok: one flap ridden out, %d operations" % iters)
+    check(rc == 0, "exit status %d with --reconnect, expected 0" % rc)
+    iters, partial = perf_row(run.stdout())
+    check(iters > 0 and not partial, "expected a full row after the flap")
+    check(re.search(r"^ Link flaps +: 1 ridden out", run.stdout(), re.M),
+          "the flap was not counted in the report")
+    log("ok: one flap ridden out, %d operations" % iters)
 
 
-def nt_alias(exe):
+def nt_alias(t, exe):
     """--nt-threshold is the name; --nt still works and says it is old."""
     for opt, warned in (("--nt-threshold", False), ("--nt", True)):
-        r = subprocess.run([exe, opt, "4K", "--probe", "--probe-rounds",
-                            "100", "--json"], capture_output=True,
-                           text=True, timeout=60)
-        if r.returncode != 0:
-            fail("%s 4K: exit status %d" % (opt, r.returncode), r.stdout,
-                 r.stderr)
-        if ("--nt is deprecated, use --nt-threshold" in r.stderr) != warned:
-            fail("%s 4K: deprecation line %s" %
-                 (opt, "missing" if warned else "unexpected"), r.stdout,
-                 r.stderr)
-    print("ok: --nt-threshold, and --nt with its deprecation line")
-    return 0
-
-
-def fault_main(argv):
-    if len(argv) != 3 or argv[0] not in ("cut", "kill", "reconnect"):
-        print(__doc__)
-        return 2
-    if not os.access(argv[2], os.X_OK):
-        print("SKIP: marlin-fabric not built (%s)" % argv[2])
-        return 77
-    try:
-        globals()["fault_" + argv[0]](argv[1], argv[2])
-    finally:
-        # whatever happened, no host outlives the test
-        for run in LocalRun.started:
-            if run.p.poll() is None:
-                run.kill()
-    return 0
+        p = Proc(t, "marlin-perf" + opt, [exe, opt, "4K", "--probe",
+                                         "--probe-rounds", "100", "--json"],
+                 merge=False, stdin=False)
+        rc = p.wait(60, "finish")
+        check(rc == 0, "%s 4K: exit status %d" % (opt, rc))
+        said = any("--nt is deprecated, use --nt-threshold" in line
+                   for line in p.err)
+        check(said == warned, "%s 4K: deprecation line %s" %
+              (opt, "missing" if warned else "unexpected"))
+    log("ok: --nt-threshold, and --nt with its deprecation line")
 
 
 def left_behind(fabric):
@@ -256,74 +209,74 @@ def left_behind(fabric):
             + run for d in glob.glob(pat)]
 
 
-def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--fault":
-        return fault_main(sys.argv[2:])
-    if len(sys.argv) == 3 and sys.argv[1] == "--nt-alias":
-        return nt_alias(sys.argv[2])
-    if len(sys.argv) < 3:
-        print(__doc__)
-        return 2
-    exe, test = sys.argv[1], sys.argv[2]
-    args = [exe] + sys.argv[2:] + ["--check", "--json", "--timeout", "30"]
-    print("running: " + " ".join(args))
+def report_test(t, exe, argv):
+    """marlin-perf ARGV --check --json: a well-formed report, no data check
+    errors, nothing left behind."""
+    test = argv[0]
+    args = list(argv) + ["--check", "--json", "--timeout", "30"]
+    log("running: " + " ".join([exe] + args))
+    run = LocalRun(t, exe, args)
+    rc = run.finish(100)
+    check(rc == 0, "exit status %d" % rc)
     try:
-        p = subprocess.Popen(args, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        out, err = p.communicate(timeout=100)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        fail("marlin-perf did not finish in 100 s", out, err)
-    fabric = "mperf-%d" % p.pid
-    if p.returncode != 0:
-        fail("exit status %d" % p.returncode, out, err)
-    try:
-        doc = json.loads(out)
+        doc = json.loads(run.stdout())
     except ValueError as e:
-        fail("stdout is not one JSON object: %s" % e, out, err)
-
-    if doc.get("tool") != "marlin-perf" or doc.get("test") != test:
-        fail("wrong tool/test in %r" % {k: doc.get(k) for k in
-                                        ("tool", "test")}, out, err)
-    if doc.get("role") != "client" or doc.get("check") is not True:
-        fail("expected the client's report with check on", out, err)
+        raise Fail("stdout is not one JSON object: %s" % e)
+    check(doc.get("tool") == "marlin-perf" and doc.get("test") == test,
+          "wrong tool/test in %r" % {k: doc.get(k) for k in ("tool", "test")})
+    check(doc.get("role") == "client" and doc.get("check") is True,
+          "expected the client's report with check on")
     for k in ("probe_before", "probe_after"):
         pr = doc.get(k)
-        if not isinstance(pr, dict) or "ns" not in pr or "cores" not in pr:
-            fail("%s missing or malformed" % k, out, err)
-    if doc.get("placement") not in ("near", "far", "mixed", "unknown"):
-        fail("bad placement %r" % doc.get("placement"), out, err)
+        check(isinstance(pr, dict) and "ns" in pr and "cores" in pr,
+              "%s missing or malformed" % k)
+    check(doc.get("placement") in ("near", "far", "mixed", "unknown"),
+          "bad placement %r" % doc.get("placement"))
     res = doc.get("results")
-    if not isinstance(res, list) or len(res) != 1:
-        fail("expected one result row", out, err)
+    check(isinstance(res, list) and len(res) == 1, "expected one result row")
     r = res[0]
-    if r.get("check_errors") != 0:
-        fail("data check errors: %r" % r.get("check_errors"), out, err)
-    if not isinstance(r.get("iterations"), int) or r["iterations"] <= 0:
-        fail("no iterations measured", out, err)
-    keys = LAT_KEYS if test.endswith("_lat") else BW_KEYS
-    for k in keys:
+    check(r.get("check_errors") == 0,
+          "data check errors: %r" % r.get("check_errors"))
+    check(isinstance(r.get("iterations"), int) and r["iterations"] > 0,
+          "no iterations measured")
+    for k in LAT_KEYS if test.endswith("_lat") else BW_KEYS:
         v = r.get(k)
-        if not isinstance(v, (int, float)) or v <= 0:
-            fail("%s = %r, expected a positive number" % (k, v), out, err)
+        check(isinstance(v, (int, float)) and v > 0,
+              "%s = %r, expected a positive number" % (k, v))
     if test.endswith("_lat"):
-        if not (r["t_min_ns"] <= r["t_median_ns"] <= r["t_p99_ns"] <=
-                r["t_p999_ns"] <= r["t_max_ns"]):
-            fail("latency percentiles out of order", out, err)
-    elif r["bw_peak_gbs"] + 1e-9 < r["bw_avg_gbs"]:
-        fail("peak below average", out, err)
-    if "--consume" in args and r.get("rx_bytes", 0) < r["iterations"] * \
-            r["bytes"]:
-        fail("the server read %r bytes, fewer than were written" %
-             r.get("rx_bytes"), out, err)
+        check(r["t_min_ns"] <= r["t_median_ns"] <= r["t_p99_ns"] <=
+              r["t_p999_ns"] <= r["t_max_ns"],
+              "latency percentiles out of order")
+    else:
+        check(r["bw_peak_gbs"] + 1e-9 >= r["bw_avg_gbs"],
+              "peak below average")
+    if "--consume" in args:
+        check(r.get("rx_bytes", 0) >= r["iterations"] * r["bytes"],
+              "the server read %r bytes, fewer than were written" %
+              r.get("rx_bytes"))
+    log("ok: %s, %d row(s), placement %s" % (test, len(res),
+                                            doc["placement"]))
 
-    left = left_behind(fabric)
-    if left:
-        fail("fabric files left behind: %s" % left, out, err)
-    print("ok: %s, %d row(s), placement %s" % (test, len(res),
-                                              doc["placement"]))
-    return 0
+
+def main():
+    argv = sys.argv[1:]
+    if len(argv) == 4 and argv[0] == "--fault" and \
+            argv[1] in ("cut", "kill", "reconnect"):
+        name, exe, tool = argv[1], argv[2], argv[3]
+        if not os.access(tool, os.X_OK):
+            return skip(name, "marlin-fabric not built (%s)" % tool)
+        fn = {"cut": fault_cut, "kill": fault_kill,
+              "reconnect": fault_reconnect}[name]
+        return run("fault_" + name, lambda t: fn(t, exe, tool),
+                   PerfTest("fault" + name))
+    if len(argv) == 2 and argv[0] == "--nt-alias":
+        return run("nt_alias", lambda t: nt_alias(t, argv[1]),
+                   PerfTest("ntalias"))
+    if len(argv) < 2 or argv[0].startswith("--"):
+        print(__doc__)
+        return 2
+    return run(argv[1], lambda t: report_test(t, argv[0], argv[1:]),
+               PerfTest(argv[1]))
 
 
 if __name__ == "__main__":

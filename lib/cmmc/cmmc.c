@@ -202,6 +202,16 @@ mirror_current(const struct cmmc_peer *p, uint32_t peer_hrdma_epoch)
 		owner == p->port && importer == p->c->port;
 }
 
+/* A magic word no honest owner writes: not 0 (being rewritten), not the
+ * table's. */
+static int
+mirror_garbage(const struct cmmc_peer *p)
+{
+	uint64_t m = __atomic_load_n(&p->mirror_hdr->magic, __ATOMIC_RELAXED);
+
+	return m != 0 && m != CMMC_TAB_MAGIC;
+}
+
 /* ---- configuration ------------------------------------------------------ */
 
 void
@@ -470,6 +480,10 @@ peer_poll(struct cmmc_peer *p)
 	if (p->mirror_seen)
 		rte_marlin_hrdma_channel_fault(p->ch,
 			"the peer's key table in this host's memory was overwritten");
+	else if (mirror_garbage(p) && rte_get_timer_cycles() - p->pushed_at >
+			rte_get_timer_hz() * CMMC_TABLE_GARBAGE_MS / 1000)
+		rte_marlin_hrdma_channel_fault(p->ch,
+			"the peer's key table header in this host's memory is garbage");
 	else if (rte_get_timer_cycles() - p->pushed_at >
 			rte_get_timer_hz() * CMMC_TABLE_WAIT_MS / 1000)
 		rte_marlin_hrdma_channel_fault(p->ch,

@@ -36,6 +36,11 @@ extern int cmmc_logtype;
  * sends it at its first poll that sees the channel UP), or the channel is
  * reset as after garbage. */
 #define CMMC_TABLE_WAIT_MS 2000
+/* A table header whose magic word is neither 0 nor the table's magic can
+ * only be garbage (the owner clears the word before rewriting and sets it
+ * last); once the owner has had this long to send its new table, such a
+ * header resets the channel at once instead of after CMMC_TABLE_WAIT_MS. */
+#define CMMC_TABLE_GARBAGE_MS 250
 /* HRDMA operations per chunk of rte_cmmc_post(). */
 #define CMMC_POST_CHUNK 64
 /* Events taken from HRDMA per rte_cmmc_recv() call. */

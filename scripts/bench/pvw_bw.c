@@ -6,7 +6,7 @@
  * Peers for the HRDMA benchmark that need no library: the bandwidth of
  * process_vm_writev() between two processes pinned to two cores, and a
  * plain single-core memcpy loop (used when marlin-copy-bench is not built).
- * Built on the fly by scripts/bench/bench.py with `cc -O2`.
+ * Built by meson with -Dbenchmarks=true (scripts/bench/meson.build).
  *
  *   pvw_bw pvw  SIZE ITERS WRITER_CORE TARGET_CORE
  *       a child pinned to TARGET_CORE owns a SIZE-byte buffer; the parent,
@@ -19,7 +19,6 @@
  * Output: one JSON object on stdout; GB/s = 1e9 B/s.
  */
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,14 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "test_host.h"
 
 static int
 pin(int core)
@@ -119,7 +111,7 @@ run_pvw(size_t size, long iters, int wcore, int tcore)
 		ssize_t n;
 
 		if (i == warm)
-			t0 = now_s();
+			t0 = ((double)th_now_ns() * 1e-9);
 		n = process_vm_writev(child, &l, 1, &r, 1, 0);
 		if (n != (ssize_t)size) {
 			fprintf(stderr, "pvw: process_vm_writev: %s\n",
@@ -129,7 +121,7 @@ run_pvw(size_t size, long iters, int wcore, int tcore)
 			return 1;
 		}
 	}
-	t1 = now_s();
+	t1 = ((double)th_now_ns() * 1e-9);
 	close(down[1]);
 	waitpid(child, &status, 0);
 	printf("{\"test\": \"process_vm_writev\", \"bytes\": %zu, "
@@ -158,12 +150,12 @@ run_copy(size_t size, double total, int core)
 		return 1;
 	for (i = 0; i < n / 10 + 1; i++)
 		memcpy(b, a, size);
-	t0 = now_s();
+	t0 = ((double)th_now_ns() * 1e-9);
 	for (i = 0; i < n; i++) {
 		memcpy(b, a, size);
 		__asm__ volatile("" : : "r"(b) : "memory");
 	}
-	t1 = now_s();
+	t1 = ((double)th_now_ns() * 1e-9);
 	printf("{\"test\": \"memcpy\", \"bytes\": %zu, \"iterations\": %ld, "
 	       "\"seconds\": %.6f, \"gbs\": %.3f, \"core\": %d}\n", size, n,
 	       t1 - t0, (double)size * (double)n / (t1 - t0) / 1e9, core);

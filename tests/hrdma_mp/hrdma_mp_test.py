@@ -29,18 +29,15 @@ however the test ends.
 
 import argparse
 import os
-import queue
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                ".."))
-import ring_garbage  # noqa: E402  (tests/ring_garbage.py)
+                                "..", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    Fail, Proc, Session, kv, run, skip)
+from marlin_harness import garbage, plugins  # noqa: E402
 
 START_TIMEOUT = 60.0
 UP_TIMEOUT = 30.0
@@ -48,140 +45,78 @@ RECOVERY_BOUND = 1.0     # s from the last garbage to intact traffic
 CORRUPT_SECS = 3.0
 
 
-class Fail(Exception):
-    pass
+class Host(Proc):
+    """hrdma_mp_host: prints READY, STATE changes, STATS, DRAINED."""
 
-
-def kv(line):
-    return dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
-
-
-class Host:
     def __init__(self, t, hid, role, gen, extra=()):
-        self.name = "host%d(%s)" % (hid, role)
-        self.prefix = "hmp%d_h%d_%d" % (os.getpid(), hid, gen)
-        t.prefixes.append(self.prefix)
-        devargs = "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,mw_size=4M,dir=%s" % (
-            t.fabric, hid, t.parent)
-        if t.socket:
-            devargs += ",manager=" + t.socket
-        args = [t.host_bin, "-l", str(hid % 2), "--no-pci", "--no-huge",
-                "-m", "128", "--no-telemetry", "--file-prefix", self.prefix,
-                "--log-level", "lib.eal:warning", "--vdev", devargs]
-        if t.engine == "dmadev":
-            args += ["-d", t.skeleton, "--vdev", "dma_skeleton0"]
-        args += ["--", "--role", role, "--engine", t.engine] + list(extra)
-        self.q = queue.Queue()
-        self.lines = []
         self.stats = {}
         self.states = []     # (arrival time, state name)
         self.flow = []       # (arrival time, messages received)
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True,
-                                     bufsize=1)
-        t.procs.append(self.proc)
-        threading.Thread(target=self._read, daemon=True).start()
+        args = ([t.host_bin] + t.eal_args(hid % 2, t.prefix("h%d_%d" % (
+            hid, gen))) + ["--vdev", t.shm_devargs(
+                hid, 2, ",mw_count=1,mw_size=4M" +
+                (",manager=" + t.socket if t.socket else ""))])
+        env = None
+        if t.engine == "dmadev":
+            dargs, env = plugins.load_args([t.skeleton])
+            args += dargs + ["--vdev", "dma_skeleton0"]
+        args += ["--", "--role", role, "--engine", t.engine] + list(extra)
+        Proc.__init__(self, t, "host%d(%s)" % (hid, role), args, env=env,
+                      on_line=self._track)
 
-    def _read(self):
-        for line in self.proc.stdout:
-            line = line.rstrip("\n")
-            self.lines.append(line)
-            if line.startswith("STATS "):
-                self.stats = kv(line)
-                self.flow.append((time.monotonic(), int(self.stats["msgs"])))
-            if line.startswith("STATE "):
-                self.states.append((time.monotonic(), line.split()[1]))
-            self.q.put(line)
-        self.q.put(None)
+    def _track(self, line):
+        if line.startswith("STATS "):
+            self.stats = kv(line)
+            self.flow.append((time.monotonic(), int(self.stats["msgs"])))
+        if line.startswith("STATE "):
+            self.states.append((time.monotonic(), line.split()[1]))
 
-    def wait_for(self, pred, what, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.q.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise Fail("%s exited (%s) while waiting for %s" %
-                           (self.name, self.proc.poll(), what))
-            if line.startswith(("FATAL", "HANG")):
-                raise Fail("%s: %s" % (self.name, line))
-            if pred(line):
-                return line
-        raise Fail("%s: no %s within %.0f s" % (self.name, what, timeout))
+    def wait_for(self, regex, what, timeout):
+        """Next line matching @regex; FATAL or HANG first fail the test."""
+        return self.next_line(regex, timeout, what, fail=r"^(FATAL|HANG)")
 
     def wait_stat(self, key, at_least, timeout):
-        return self.wait_for(
-            lambda l: l.startswith("STATS ") and int(kv(l)[key]) >= at_least,
-            "%s >= %d" % (key, at_least), timeout)
-
-    def send(self, cmd):
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.wait_for(r"^STATS ", "%s >= %d" % (key, at_least),
+                                 max(deadline - time.monotonic(), 0.01))
+            if int(kv(line)[key]) >= at_least:
+                return line
 
     def quit(self):
         try:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+            self.send("quit")
+        except Fail:
             pass
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            raise Fail("%s did not exit on quit" % self.name)
-        # drain the reader so the final STATS line is in
-        time.sleep(0.1)
-        return self.proc.returncode
+        return self.wait(20, "exit on quit")
 
 
-class Test:
+class Test(Session):
     def __init__(self, args):
+        Session.__init__(self, args.case + args.engine, tag="hmp")
         self.host_bin = args.host
         self.engine = args.engine
         self.skeleton = args.skeleton
-        self.fabric = "hmp%d" % os.getpid()
-        self.parent = tempfile.mkdtemp(prefix="marlin-hmp-", dir="/dev/shm")
-        self.procs = []
-        self.prefixes = []
         self.socket = None
         self.manager = None
         self.manager_bin = args.manager
-        if args.manager:
-            # Windows granted by a rack manager (ntb_shm manager=): the
-            # restarted receiver registers again and hands over new ones.
-            self.manager_start()
 
     def manager_start(self):
-        run = os.path.join(self.parent, "run")
-        m = subprocess.Popen([self.manager_bin, "serve", "--run-dir", run],
-                             stdout=subprocess.PIPE, text=True)
-        self.procs.append(m)
-        line = m.stdout.readline()      # "ready SOCKET", or EOF on failure
-        if not line.startswith("ready "):
-            raise Fail("the rack manager did not start: %r" % line)
-        self.socket = line.split()[1]
+        m = Proc(self, "manager", [self.manager_bin, "serve", "--run-dir",
+                                   os.path.join(self.parent, "run")],
+                 merge=False, stdin=False)
+        # "ready SOCKET", or the end of its output on failure
+        self.socket = m.next_line(r"^ready ", 30, "the rack manager's ready "
+                                  "line").split()[1]
         self.manager = m
-
-    def cleanup(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        shutil.rmtree(self.parent, ignore_errors=True)
-        for pfx in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
 
     def start_pair(self, extra=()):
         """Receiver (host 0) and sender (host 1), up and carrying traffic."""
         rx = Host(self, 0, "rx", 0, extra)
         tx = Host(self, 1, "tx", 0, extra)
         for h in (rx, tx):
-            h.wait_for(lambda l: l.startswith("READY"), "READY", START_TIMEOUT)
-        up = lambda l: l.startswith("STATE UP")
+            h.wait_for(r"^READY", "READY", START_TIMEOUT)
+        up = r"^STATE UP"
         tx.wait_for(up, "channel up", UP_TIMEOUT)
         rx.wait_for(up, "channel up", UP_TIMEOUT)
         rx.wait_stat("msgs", 2000, 60)
@@ -205,16 +140,15 @@ class Test:
         if int(tx.stats["posted"]) != int(tx.stats["completed"]):
             raise Fail("sender: completions missing at exit: %s" % tx.stats)
 
-    def run(self):
+    def run_test(self):
         rx, tx = self.start_pair()
-        up = lambda l: l.startswith("STATE UP")
+        up = r"^STATE UP"
 
         if self.manager is not None:
             # The manager dies mid-transfer: traffic goes on; it comes back
             # (state reloaded) and the hosts register again, no reset.
-            seen = {h: len(h.lines) for h in (tx, rx)}
+            seen = {h: h.mark() for h in (tx, rx)}
             self.manager.kill()
-            self.manager.wait(timeout=10)
             base = int(rx.stats["msgs"])
             rx.wait_stat("msgs", base + 2000, 60)
             self.manager_start()
@@ -222,7 +156,7 @@ class Test:
             base = int(rx.stats["msgs"])
             rx.wait_stat("msgs", base + 2000, 60)
             downs = [h.name + ": " + l for h in (tx, rx)
-                     for l in h.lines[seen[h]:] if l.startswith("STATE DOWN")]
+                     for l in h.lines(seen[h]) if l.startswith("STATE DOWN")]
             if downs:
                 raise Fail("the channel went down across the manager's "
                            "restart: %s" % downs)
@@ -231,12 +165,12 @@ class Test:
 
         # pull the receiver out mid-transfer
         t0 = time.monotonic()
-        rx.proc.send_signal(signal.SIGKILL)
-        rx.proc.wait(timeout=10)
-        tx.wait_for(lambda l: l.startswith("STATE DOWN"), "channel down", 5)
+        rx.send_signal(signal.SIGKILL)
+        rx.wait(10)
+        tx.wait_for(r"^STATE DOWN", "channel down", 5)
         print("sender saw the channel down %.0f ms after the kill" %
               ((time.monotonic() - t0) * 1000), flush=True)
-        drained = tx.wait_for(lambda l: l.startswith("DRAINED"),
+        drained = tx.wait_for(r"^DRAINED",
                               "every posted operation completed", 5)
         d = kv(drained)
         if d["posted"] != d["completed"]:
@@ -245,7 +179,7 @@ class Test:
 
         # the receiver comes back: new bring-up, traffic again
         rx2 = Host(self, 0, "rx", 1)
-        rx2.wait_for(lambda l: l.startswith("READY"), "READY", START_TIMEOUT)
+        rx2.wait_for(r"^READY", "READY", START_TIMEOUT)
         rx2.wait_for(up, "channel up after restart", UP_TIMEOUT)
         line = tx.wait_for(up, "channel up after restart", UP_TIMEOUT)
         print("sender back up: %s" % line, flush=True)
@@ -259,10 +193,10 @@ class Test:
         # the receiver's window: host 0's inbound window file; the sender
         # (port 1) owns the second half (one slice per port of a 2-host
         # fabric), rings first
-        path = ring_garbage.window_file(self.parent, self.fabric, 0)
+        path = garbage.window_file(self.parent, self.fabric, 0)
         size = os.path.getsize(path)
         t0 = time.monotonic()
-        writes, t_stop = ring_garbage.scribble(
+        writes, t_stop = garbage.scribble(
             path, size // 2, size // 2 + 96 * 1024, CORRUPT_SECS, os.getpid())
         print("wrote garbage %d times in %.1f s into %s" %
               (writes, CORRUPT_SECS, path), flush=True)
@@ -312,7 +246,7 @@ class Test:
 
         # what arrives from now on is intact
         rx.send("reset")
-        rx.wait_for(lambda l: l == "RESET", "RESET", 10)
+        rx.wait_for(r"^RESET$", "RESET", 10)
         m0 = int(rx.stats["msgs"])
         rx.wait_stat("msgs", m0 + 2000, 30)
         self.finish(tx, rx)
@@ -327,25 +261,24 @@ def main():
     ap.add_argument("--manager", default="",
                     help="marlin-fabric: run the hosts with a rack manager")
     args = ap.parse_args()
+    name = "hrdma_mp_%s_%s" % (args.case, args.engine)
     if args.engine == "dmadev" and not os.path.exists(args.skeleton):
-        print("SKIP: DPDK's dma_skeleton driver not found at '%s'" %
-              args.skeleton)
-        return 77
-    t = None
-    try:
-        t = Test(args)
+        return skip(name, "DPDK's dma_skeleton driver not found at '%s'" %
+                    args.skeleton)
+    if args.manager:
+        name += "_manager"
+    t = Test(args)
+
+    def body(_t):
+        if args.manager:
+            # windows granted by a rack manager (ntb_shm manager=): the
+            # restarted receiver registers again and hands over new ones
+            t.manager_start()
         if args.case == "corrupt":
             t.corrupt()
         else:
-            t.run()
-    except Fail as e:
-        print("FAIL: %s" % e, flush=True)
-        return 1
-    finally:
-        if t is not None:
-            t.cleanup()
-    print("PASS", flush=True)
-    return 0
+            t.run_test()
+    return run(name, body, t)
 
 
 if __name__ == "__main__":

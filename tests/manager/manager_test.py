@@ -17,8 +17,6 @@ user (policy, hostile_dir) run as root and exit 77 otherwise.
 import argparse
 import json
 import os
-import queue
-import re
 import shutil
 import signal
 import socket
@@ -26,112 +24,48 @@ import stat
 import struct
 import subprocess
 import sys
-import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from marlin_harness.proc import Proc as HProc  # noqa: E402
+from marlin_harness.session import Session, Skip, check  # noqa: E402
+from marlin_harness.session import main as harness_main  # noqa: E402
 
 NOBODY = 65534
 MAGIC, VERSION = 0x4b43524d, 1
 T_ADMIN, OP_STATUS = 3, 1
 
 
-class Fail(Exception):
-    """A failed check, with what was seen."""
-
-
-class Skip(Exception):
-    """The test cannot run here."""
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-class Proc:
-    """A process whose output lines are collected by reader threads."""
+class Proc(HProc):
+    """A process whose stdout and stderr lines are read by the harness;
+    expect() takes the next line of either that matches."""
 
     def __init__(self, t, args, user=None):
         if user is not None:
             args = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
                     "--clear-groups"] + args
-        self.args = args
-        self.lines = queue.Queue()
-        self.out, self.err = [], []
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True,
-                                     errors="replace")
-        t.procs.append(self)
-        for f, keep in ((self.proc.stdout, self.out),
-                        (self.proc.stderr, self.err)):
-            threading.Thread(target=self._read, args=(f, keep),
-                             daemon=True).start()
-
-    def _read(self, f, keep):
-        for line in f:
-            keep.append(line.rstrip("\n"))
-            self.lines.put(line.rstrip("\n"))
+        HProc.__init__(self, t, os.path.basename(args[0]), args,
+                       merge=False)
 
     def expect(self, pattern, timeout=20.0):
-        end = time.monotonic() + timeout
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise Fail("%s: no line matching %r within %.0f s; out: %s err: %s"
-                           % (os.path.basename(self.args[-1]), pattern,
-                              timeout, self.out[-10:], self.err[-10:]))
-            try:
-                line = self.lines.get(timeout=min(left, 0.2))
-            except queue.Empty:
-                if self.proc.poll() is not None and self.lines.empty():
-                    time.sleep(0.2)     # let the readers finish
-                    if self.lines.empty():
-                        raise Fail("%s exited (%d) before a line matching %r; err: %s"
-                                   % (os.path.basename(self.args[0]),
-                                      self.proc.returncode, pattern,
-                                      self.err[-10:]))
-                continue
-            m = re.search(pattern, line)
-            if m:
-                return m
+        return self.next_match(pattern, timeout)
 
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return HProc.stop(self, sig, timeout)
 
 
-class Test:
+class Test(Session):
     def __init__(self, a):
+        Session.__init__(self, a.test, tag="mgr", fabric_parent=False)
         self.tool, self.host_bin, self.mp_host = a.tool, a.host, a.mp_host
-        self.procs = []
-        self.prefixes = []
-        self.tmp = tempfile.mkdtemp(prefix="marlin-mgr-")
+        self.tmp = self.tmpdir()
         os.chmod(self.tmp, 0o755)   # other users traverse, never write
-        self.run = os.path.join(self.tmp, "run")
-        self.sock = os.path.join(self.run, "manager.sock")
-
-    def cleanup(self):
-        for p in self.procs:
-            if p.proc.poll() is None:
-                p.proc.kill()
-                p.proc.wait(5)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        xdg = os.environ.get("XDG_RUNTIME_DIR", "")
-        for pre in self.prefixes:       # EAL runtime directories
-            for d in ("/var/run/dpdk/" + pre, "/tmp/dpdk/" + pre,
-                      os.path.join(xdg, "dpdk", pre) if xdg else ""):
-                if d:
-                    shutil.rmtree(d, ignore_errors=True)
+        self.run_dir = os.path.join(self.tmp, "run")
+        self.sock = os.path.join(self.run_dir, "manager.sock")
 
     def serve(self, *extra, run=None, ready=True):
-        m = Proc(self, [self.tool, "serve", "--run-dir", run or self.run]
+        m = Proc(self, [self.tool, "serve", "--run-dir", run or self.run_dir]
                  + list(extra))
         if ready:
             m.expect(r"^ready ")
@@ -198,12 +132,12 @@ def test_policy(t):
         f.write("# test policy\nhost 0 uid 0\nhost 1-2 uid %d\n"
                 "admin uid 0\ngrant all all rw\n" % NOBODY)
     m = t.serve("--policy", pol, "--group", "nogroup")
-    st = os.stat(t.run)
+    st = os.stat(t.run_dir)
     check(stat.S_IMODE(st.st_mode) == 0o750, "run dir mode %o" % st.st_mode)
     # nobody may not hold host 0 ...
     h = t.host(0, user=NOBODY)
     h.expect(r"^refused errno=13")
-    check(h.proc.wait(20) == 1, "refused host exits 1")
+    check(h.wait(20) == 1, "refused host exits 1")
     check(any("does not let uid %d hold host 0" % NOBODY in ln
               for ln in h.err), "the refusal says why: %s" % h.err)
     m.expect(r"uid=%d pid=\d+: hello host 0: refused" % NOBODY)
@@ -289,7 +223,7 @@ def test_fd_exhaustion(t):
     if shutil.which("prlimit") is None:
         raise Skip("prlimit (util-linux) not installed")
     m = Proc(t, ["prlimit", "--nofile=24:24", t.tool, "serve", "--run-dir",
-                 t.run])
+                 t.run_dir])
     m.expect(r"^ready ")
     socks = []
     for _ in range(40):
@@ -342,7 +276,7 @@ def test_hostile_dir(t):
           "a refused directory is left alone")
     # A second manager on the same directory is refused too.
     t.serve()
-    p = subprocess.run([t.tool, "serve", "--run-dir", t.run],
+    p = subprocess.run([t.tool, "serve", "--run-dir", t.run_dir],
                        capture_output=True, text=True, timeout=20)
     check(p.returncode == 1 and "another manager" in p.stderr,
           "second manager refused: %s" % p.stderr)
@@ -361,7 +295,7 @@ def test_persist(t):
         h = t.host(hid, "--windows", "2", "--seconds", "5")
         h.expect(r"^registered")
         h.proc.stdin.close()
-        h.proc.wait(20)
+        h.wait(20)
     t.cli("grant", "0", "1", "ro", "1", rc=0)
     t.cli("revoke", "1", "0", rc=0)
     t.cli("cut", "0", "2", rc=0)
@@ -383,9 +317,9 @@ def test_persist(t):
     m2.expect(r"uid=0 pid=\d+: grant 1 0 rw window 0: granted")
     # A state file that is not ours stops the start with a clear line.
     m2.stop()
-    with open(os.path.join(t.run, "state"), "w") as f:
+    with open(os.path.join(t.run_dir, "state"), "w") as f:
         f.write("something else\n")
-    p = subprocess.run([t.tool, "serve", "--run-dir", t.run],
+    p = subprocess.run([t.tool, "serve", "--run-dir", t.run_dir],
                        capture_output=True, text=True, timeout=20)
     check(p.returncode == 1 and "not a marlin-fabric state file" in p.stderr,
           p.stderr)
@@ -485,11 +419,10 @@ def test_fabric_dir(t):
 
 
 class EalHost(Proc):
-    """An mp_host (tests/multiproc) on an ntb_shm fabric with manager=."""
+    """An mp_host (tests/ntb_shm_mp) on an ntb_shm fabric with manager=."""
 
     def __init__(self, t, hid, fabric, core):
-        self.prefix = "mgr%d_%s_h%d" % (os.getpid(), fabric, hid)
-        t.prefixes.append(self.prefix)
+        self.prefix = t.prefix("%s_h%d" % (fabric, hid))
         dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,dir=%s,"
                "manager=%s" % (fabric, hid, os.path.join(t.tmp, "fab"),
                                t.sock))
@@ -500,8 +433,7 @@ class EalHost(Proc):
         self.expect(r"^READY port=%d" % hid, timeout=60)
 
     def do(self, cmd, want="^OK", timeout=20.0):
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
+        self.send(cmd)
         return self.expect(r"%s|^ERR|^FATAL" % want, timeout=timeout)
 
     def ok(self, cmd, timeout=20.0):
@@ -514,7 +446,7 @@ def test_fabric_grants(t):
     """ntb_shm with manager=: windows are granted memory objects, revocation
     moves the owner's pages, traffic outlives the manager."""
     if t.mp_host is None:
-        raise Skip("mp_host (tests/multiproc) not built")
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
     os.mkdir(os.path.join(t.tmp, "fab"))
     m = t.serve()
     t.cli("revoke", "1", "0", rc=0)       # host 0 may not reach host 1
@@ -538,7 +470,7 @@ def test_fabric_grants(t):
                    "--log-level", "lib.eal:warning", "--vdev",
                    h1.args[-1]])
     t.prefixes.append(h1.prefix + "dup")
-    check(dup.proc.wait(60) != 0, "a second host 1 must not start")
+    check(dup.wait(60) != 0, "a second host 1 must not start")
     check(any("held by pid %d" % h1.proc.pid in ln for ln in dup.err),
           "the refusal names the holder: %s" % dup.err[-5:])
     h1.ok("write 0 11")
@@ -593,14 +525,14 @@ def test_fabric_grants(t):
     h0.ok("verify 1 16")
     for h in (h0, h1):
         h.proc.stdin.close()
-        check(h.proc.wait(30) == 0, "host exits cleanly")
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 def test_fabric_refused(t):
     """ntb_shm with manager=: no manager, or a policy that does not let this
     uid hold the id: the host does not start, and says why."""
     if t.mp_host is None:
-        raise Skip("mp_host (tests/multiproc) not built")
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
     os.mkdir(os.path.join(t.tmp, "fab"))
     fab = os.path.join(t.tmp, "fab", "marlin-fabric-rf")
 
@@ -612,7 +544,7 @@ def test_fabric_refused(t):
                      "--log-level", "lib.eal:warning", "--vdev",
                      "ntb_shm0,fabric=rf,host=%d,hosts=2,dir=%s,manager=%s"
                      % (hid, os.path.join(t.tmp, "fab"), t.sock)])
-        check(p.proc.wait(60) != 0, "host %d must not start" % hid)
+        check(p.wait(60) != 0, "host %d must not start" % hid)
         time.sleep(0.2)
         return "\n".join(p.err + p.out)
 
@@ -634,7 +566,7 @@ def test_revoked_peer(t):
     """A hostile peer keeps the object it was granted mapped and writes on
     after the revocation: none of it reaches the owner any more."""
     if t.mp_host is None:
-        raise Skip("mp_host (tests/multiproc) not built")
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
     os.mkdir(os.path.join(t.tmp, "fab"))
     t.serve()
     h0 = EalHost(t, 0, "rv", 0)
@@ -682,7 +614,7 @@ def test_revoked_peer(t):
     check(peek_until(0, timeout=0) == 0,
           "the revoked peer's stores do not land")
     h0.proc.stdin.close()
-    check(h0.proc.wait(30) == 0, "host 0 exits cleanly")
+    check(h0.wait(30) == 0, "host 0 exits cleanly")
 
 
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}
@@ -692,25 +624,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tool", required=True)
     ap.add_argument("--host", required=True)
-    ap.add_argument("--mp-host", help="tests/multiproc's mp_host")
-    ap.add_argument("test", choices=sorted(TESTS))
-    a = ap.parse_args()
-    t = Test(a)
-    try:
-        TESTS[a.test](t)
-    except Skip as e:
-        print("SKIP: %s" % e, flush=True)
-        return 77
-    except Fail as e:
-        print("FAIL: %s" % e, flush=True)
-        for p in t.procs:
-            print("--- %s\n%s\n%s" % (" ".join(p.args), "\n".join(p.out),
-                                     "\n".join(p.err)), flush=True)
-        return 1
-    finally:
-        t.cleanup()
-    print("PASS", flush=True)
-    return 0
+    ap.add_argument("--mp-host", help="tests/ntb_shm_mp's mp_host")
+    return harness_main(ap, TESTS, Test)
 
 
 if __name__ == "__main__":

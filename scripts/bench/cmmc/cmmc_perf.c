@@ -3,7 +3,7 @@
  */
 
 /*
- * cmmc_perf: one host of the CMMC benchmark (scripts/bench/cmmc/bench.py).
+ * cmmc_perf: one host of the CMMC benchmark (scripts/bench/cmmc/cmmc_bench.py).
  * Public headers only; built by the script with pkg-config.
  *
  *   cmmc_perf [EAL options] -- --role server|client [--nt BYTES]
@@ -53,6 +53,8 @@
 #include <rte_marlin_ntb.h>
 #include <rte_cmmc.h>
 
+#include "test_host.h"
+
 #define CMMC_PERF_BUF (16u << 20)
 #define SIGNAL_EVERY 64
 #define TIMEOUT_NS (30ull * 1000000000ull)
@@ -84,15 +86,6 @@ static uint8_t *priv;                /* server: where consumed data goes */
 static int peer;
 static uint64_t *lat;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int
 fail(const char *what, int rc)
 {
@@ -104,14 +97,14 @@ fail(const char *what, int rc)
 static int
 send_msg(const void *m, uint32_t len)
 {
-	uint64_t deadline = now_ns() + TIMEOUT_NS;
+	uint64_t deadline = th_now_ns() + TIMEOUT_NS;
 	int rc;
 
 	while ((rc = rte_cmmc_msg_send(ep, m, len)) == -ENOSPC) {
 		struct rte_cmmc_cpl c[8];
 
 		rte_cmmc_poll_cq(ep, c, 8);
-		if (now_ns() > deadline)
+		if (th_now_ns() > deadline)
 			return -ETIMEDOUT;
 	}
 	return rc;
@@ -131,7 +124,7 @@ send_simple(uint32_t type, uint32_t test, uint64_t size, uint64_t iters,
 static int
 next_event(struct rte_cmmc_event *ev)
 {
-	uint64_t deadline = now_ns() + TIMEOUT_NS, last = now_ns();
+	uint64_t deadline = th_now_ns() + TIMEOUT_NS, last = th_now_ns();
 	unsigned int spins = 0;
 
 	for (;;) {
@@ -145,7 +138,7 @@ next_event(struct rte_cmmc_event *ev)
 		/* the clock costs more than a look at the ring: now and then */
 		if ((++spins & 1023) != 0)
 			continue;
-		t = now_ns();
+		t = th_now_ns();
 		if (t - last > 1000000) {
 			rte_cmmc_poll(ctx);
 			last = t;
@@ -247,14 +240,6 @@ serve(void)
 
 /* ---- client ------------------------------------------------------------- */
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Collect completions; -errno if one failed. */
 static int
 reap(uint64_t *outstanding)
@@ -275,7 +260,7 @@ client_bw(uint32_t test, uint64_t size, uint64_t iters, double *gbs)
 {
 	uint64_t warm = iters / 10 + 1, total = iters + warm, i, t0 = 0;
 	uint64_t outstanding = 0, acked = 0, slots = slots_for(size);
-	uint64_t deadline = now_ns() + TIMEOUT_NS;
+	uint64_t deadline = th_now_ns() + TIMEOUT_NS;
 	int rc;
 
 	for (i = 0; i < total; i++) {
@@ -284,7 +269,7 @@ client_bw(uint32_t test, uint64_t size, uint64_t iters, double *gbs)
 		uint64_t roff = 0;
 
 		if (i == warm)
-			t0 = now_ns();
+			t0 = th_now_ns();
 		if (test == T_CONSUME) {
 			while (i - acked >= slots) {
 				struct msg m;
@@ -312,7 +297,7 @@ client_bw(uint32_t test, uint64_t size, uint64_t iters, double *gbs)
 			rc = reap(&outstanding);
 			if (rc != 0)
 				return rc;
-			if (now_ns() > deadline)
+			if (th_now_ns() > deadline)
 				return -ETIMEDOUT;
 		}
 		if (rc != 0)
@@ -328,7 +313,7 @@ client_bw(uint32_t test, uint64_t size, uint64_t iters, double *gbs)
 		rc = reap(&outstanding);
 		if (rc != 0)
 			return rc;
-		if (now_ns() > deadline)
+		if (th_now_ns() > deadline)
 			return -ETIMEDOUT;
 	}
 	while (test == T_CONSUME && acked < total) {
@@ -339,7 +324,7 @@ client_bw(uint32_t test, uint64_t size, uint64_t iters, double *gbs)
 			return rc;
 		acked = m.value;
 	}
-	*gbs = (double)(size * iters) / (double)(now_ns() - t0);
+	*gbs = (double)(size * iters) / (double)(th_now_ns() - t0);
 	return 0;
 }
 
@@ -347,7 +332,7 @@ static int
 client_lat(uint64_t iters, double *med, double *avg, double *min, double *p99)
 {
 	uint64_t warm = iters / 10 + 1, total = iters + warm, i, sum = 0;
-	uint64_t deadline = now_ns() + TIMEOUT_NS, spins;
+	uint64_t deadline = th_now_ns() + TIMEOUT_NS, spins;
 	double hz = (double)rte_get_tsc_hz() / 1e9;
 	struct rte_cmmc_event ev;
 	int rc;
@@ -369,7 +354,7 @@ client_lat(uint64_t iters, double *med, double *avg, double *min, double *p99)
 				break;
 			if (n < 0)
 				return n;
-			if ((spins & 0xffff) == 0xffff && now_ns() > deadline)
+			if ((spins & 0xffff) == 0xffff && th_now_ns() > deadline)
 				return -ETIMEDOUT;
 		}
 		t1 = rte_rdtsc();
@@ -379,13 +364,13 @@ client_lat(uint64_t iters, double *med, double *avg, double *min, double *p99)
 		if (i >= warm)
 			lat[i - warm] = t1 - t0;
 	}
-	qsort(lat, iters, sizeof(lat[0]), cmp_u64);
+	th_sort_u64(lat, iters);
 	for (i = 0; i < iters; i++)
 		sum += lat[i];
-	*med = lat[iters / 2] / hz / 2;
+	*med = (double)th_percentile_u64(lat, iters, 500) / hz / 2;
 	*avg = (double)sum / (double)iters / hz / 2;
 	*min = lat[0] / hz / 2;
-	*p99 = lat[iters * 99 / 100] / hz / 2;
+	*p99 = (double)th_percentile_u64(lat, iters, 990) / hz / 2;
 	return 0;
 }
 

@@ -27,27 +27,34 @@ median of the per-pair ratios).
     eop_bench.py [--build DIR] [--rounds N] [--secs S] [--sizes 64,1500]
                  [--modes txrx,io] [--peers memif,memif_zc]
                  [--json FILE] [--md FILE]
+    eop_bench.py --smoke [--build DIR]   one short EOP run; exit status 1
+                                         when it measured nothing
 
-Every process is started and ended by pid; EAL runtime directories and
-fabric files are removed after each run.
+The plugins are loaded by name through LD_LIBRARY_PATH (EAL refuses a -d
+path below a world-writable directory, such as a clone under /tmp). A run
+that produced no traffic prints why: the exit status and last lines of
+both testpmd processes. Every process is started and ended by pid; EAL
+runtime directories and fabric files are removed after each run. The
+shared pieces (processes, probe, plugins) are in tests/lib/marlin_harness.
 """
 
 import argparse
-import glob
 import json
 import os
 import re
 import shutil
 import signal
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
+from marlin_harness import bench as hb  # noqa: E402
+from marlin_harness import plugins  # noqa: E402
+from marlin_harness.proc import Proc  # noqa: E402
+from marlin_harness.session import clean_fabric, remove_runtime  # noqa: E402
+from marlin_harness.stats import median  # noqa: E402
 
 RX_PPS = re.compile(r"Rx-pps:\s+(\d+)")
 
@@ -56,35 +63,11 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def find_probe(build):
-    cands = []
-    if build:
-        cands.append(os.path.join(build, "apps", "marlin-perf", "marlin-perf"))
-    cands += sorted(glob.glob(os.path.join(SRC, "build*", "apps",
-                                           "marlin-perf", "marlin-perf")))
-    for c in cands:
-        if os.access(c, os.X_OK):
-            return c
-    return None
-
-
-def hugetlbfs_mount():
-    try:
-        with open("/proc/mounts") as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) > 2 and parts[2] == "hugetlbfs":
-                    return parts[1]
-    except OSError:
-        pass
-    return None
-
-
 class Bench:
     def __init__(self, a):
         self.a = a
         self.build = os.path.abspath(a.build)
-        self.probe_bin = a.probe or find_probe(self.build)
+        self.probe_bin = a.probe or hb.find_probe(self.build)
         if not self.probe_bin:
             sys.exit("no placement probe: build apps/marlin-perf (marlin-perf --probe) "
                      "or pass --probe PATH")
@@ -94,41 +77,35 @@ class Bench:
         self.shm_so, self.eop_so = self.plugins(self.build)
         if a.alt_build:
             self.plugins(os.path.abspath(a.alt_build))
-        self.huge = hugetlbfs_mount()
-        if not self.huge:
-            sys.exit("no hugetlbfs mount (scripts/setup.sh mounts /dev/hugepages)")
-        self.tmp = tempfile.mkdtemp(prefix="eopbench-")
+        self.huge = None if a.no_huge else hb.hugetlbfs_mount()
+        if not self.huge and not a.no_huge:
+            sys.exit("no hugetlbfs mount (scripts/setup.sh mounts "
+                     "/dev/hugepages), or run with --no-huge")
+        self.runner = hb.Runner("eb", self.build)
+        self.tmp = self.runner.tmp
         os.chmod(self.tmp, 0o755)
-        self.procs = []
-        self.prefixes = []
-        self.fabric_dirs = []
         self.seq = 0
 
     @staticmethod
     def plugins(build):
-        shm = os.path.join(build, "drivers", "librte_ntb_shm.so")
-        eop = os.path.join(build, "drivers", "librte_net_eop.so")
-        for f in (shm, eop):
-            if not os.path.exists(f):
-                sys.exit("%s missing: build %s first" % (f, build))
+        shm = plugins.plugin_path(build, "ntb_shm")
+        eop = plugins.plugin_path(build, "net_eop")
+        for f in plugins.missing((shm, eop)):
+            sys.exit("%s missing: build %s first" % (f, build))
         return shm, eop
 
     # ---- placement probe -------------------------------------------------
     def probe(self):
-        try:
-            out = subprocess.run([self.probe_bin, "--probe", "--json"],
-                                 capture_output=True, text=True, timeout=30)
-            j = json.loads(out.stdout.strip().splitlines()[-1])
-            return {"ns": j.get("ns"), "placement": j.get("placement")}
-        except (subprocess.SubprocessError, ValueError, IndexError) as e:
-            log("probe failed: %s" % e)
-            return {"ns": None, "placement": None}
+        p = hb.probe(self.runner, self.probe_bin)
+        return {"ns": p["ns"], "placement": p["placement"]}
 
     # ---- one run ---------------------------------------------------------
     def eal(self, core, prefix):
+        mem = ["--no-huge"] if self.huge is None else [
+            "--huge-dir", self.huge, "--single-file-segments"]
         return [self.testpmd, "--lcores=0@(0,1),1@%d" % core,
-                "--file-prefix=" + prefix, "--no-pci", "--huge-dir", self.huge,
-                "-m", str(self.a.mem), "--single-file-segments", "--no-telemetry",
+                "--file-prefix=" + prefix, "--no-pci"] + mem + [
+                "-m", str(self.a.mem), "--no-telemetry",
                 "--log-level=lib.eal:error"]
 
     def pmd_args(self, mode, size, tx_first):
@@ -143,7 +120,8 @@ class Bench:
         self.seq += 1
         tag = "eb%d_%d" % (os.getpid(), self.seq)
         pa, pb = tag + "a", tag + "b"
-        self.prefixes += [pa, pb]
+        self.runner.prefixes += [pa, pb]
+        env = {}
         if scen == "txrx":
             ma, mb, tfa, tfb = "txonly", "rxonly", False, False
         else:
@@ -153,13 +131,17 @@ class Bench:
             shm_so, eop_so = self.shm_so, self.eop_so
             if transport == "eop_alt" and self.a.alt_build:
                 shm_so, eop_so = self.plugins(os.path.abspath(self.a.alt_build))
-            fab = tag
-            self.fabric_dirs.append(os.path.join(self.huge, "marlin-fabric-" + fab))
+            fab = self.runner.add_fabric(tag, self.fabric_dir())
+            # by name through LD_LIBRARY_PATH: EAL refuses a -d path below
+            # a world-writable directory (a clone under /tmp)
+            dargs, env = plugins.load_args([shm_so, eop_so])
+            env.update(plugins.sanitizer_env(eop_so))
             va = []
             for h in (0, 1):
-                va.append(["-d", shm_so, "-d", eop_so,
-                           "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw=1,"
-                           "mw_size=%s,dir=%s" % (fab, h, self.a.mw_size, self.huge),
+                va.append(dargs + [
+                           "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,"
+                           "mw_size=%s,dir=%s" % (fab, h, self.a.mw_size,
+                                                  self.fabric_dir()),
                            "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d,queues=1%s"
                            % (1 - h, extra)])
         else:
@@ -171,57 +153,41 @@ class Bench:
                    % (sock, zc)]]
         a = self.eal(0, pa) + va[0] + self.pmd_args(ma, size, tfa)
         b = self.eal(1, pb) + va[1] + self.pmd_args(mb, size, tfb)
-        return a, b
+        return a, b, env
 
-    def start(self, cmd):
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, bufsize=1,
-                             cwd="/")
-        p.lines = []
-        p.pps = []
+    def fabric_dir(self):
+        return self.huge or "/dev/shm"
 
-        def reader():
-            for line in p.stdout:
-                p.lines.append(line.rstrip("\n"))
-                m = RX_PPS.search(line)
-                if m:
-                    p.pps.append(int(m.group(1)))
-        t = threading.Thread(target=reader, daemon=True)
-        t.start()
-        p.reader = t
-        self.procs.append(p)
+    def start(self, name, cmd, env):
+        """A testpmd process; its Rx-pps samples collect in p.pps."""
+        pps = []
+
+        def rx_pps(line):
+            m = RX_PPS.search(line)
+            if m:
+                pps.append(int(m.group(1)))
+        p = Proc(self.runner, name, cmd, env=env, stdin=False, cwd="/",
+                 on_line=rx_pps)
+        p.pps = pps
         return p
 
     def stop(self, p):
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-            try:
-                p.wait(timeout=8)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=5)
-        p.reader.join(timeout=2)
+        p.stop(signal.SIGINT, timeout=8)
 
     def cleanup_files(self):
-        for pre in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + pre, ignore_errors=True)
-            for f in glob.glob(os.path.join(self.huge, pre + "*")):
-                try:
-                    os.unlink(f)
-                except OSError:
-                    pass
-        self.prefixes = []
-        for d in self.fabric_dirs:
-            shutil.rmtree(d, ignore_errors=True)
-        self.fabric_dirs = []
+        remove_runtime(self.runner.prefixes, self.huge)
+        self.runner.prefixes = []
+        for name, parent in self.runner.fabrics:
+            clean_fabric(name, parent, self.runner.tool)
+        self.runner.fabrics = []
 
     def run(self, transport, scen, size):
         """Median receive rate (packets/s) of core 1's process, or None."""
-        ca, cb = self.cmds(transport, scen, size)
+        ca, cb, env = self.cmds(transport, scen, size)
         # memif: the server (core 0) must listen before the client connects
-        pa = self.start(ca)
+        pa = self.start("core-0", ca, env)
         time.sleep(0.8)
-        pb = self.start(cb)
+        pb = self.start("core-1", cb, env)
         need = self.a.secs + 1
         deadline = time.time() + 20 + self.a.secs
         val = None
@@ -231,28 +197,55 @@ class Bench:
                 nz = [i for i, v in enumerate(live) if v > 0]
                 if nz and len(live) - nz[0] >= need:
                     samples = live[nz[0] + 1: nz[0] + 1 + self.a.secs]
-                    val = statistics.median(samples)
+                    val = median(samples)
                     break
-                if pa.poll() is not None or pb.poll() is not None:
+                if not pa.alive() or not pb.alive():
                     break
                 time.sleep(0.2)
         finally:
             self.stop(pb)
             self.stop(pa)
-            self.procs = [x for x in self.procs if x not in (pa, pb)]
+            self.runner.procs = [x for x in self.runner.procs
+                                 if x not in (pa, pb)]
             self.cleanup_files()
         if val is None:
-            log("  %s %s %dB: no steady traffic; last lines of core-1 process:\n    %s"
-                % (transport, scen, size, "\n    ".join(pb.lines[-8:])))
+            log("  %s %s %dB: no steady traffic (%s)" % (
+                transport, scen, size, no_traffic_reason(pa, pb)))
         return val
 
     def close(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=5)
-        self.cleanup_files()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.runner.cleanup()
+
+
+# lines in which EAL, drivers and testpmd say what went wrong
+PROBLEM = re.compile(r"error|fail|refus|cannot|can't|not found|unknown|"
+                     r"invalid|insecure|world-writable|no probed|no such|"
+                     r"denied|missing|out of range|required|not a |"
+                     r"link (is )?down", re.I)
+
+
+def no_traffic_reason(*procs):
+    """Why a run moved nothing, in the processes' own words: the exit
+    status of each, the lines where it reported a problem, its last
+    lines."""
+    out = []
+    for p in procs:
+        rc = p.proc.poll()
+        state = "still running" if rc is None else "exited with status %d" % rc
+        lines = [l.strip() for l in p.lines() if l.strip()]
+        problems = []
+        for l in lines:
+            if PROBLEM.search(l) and l not in problems:
+                problems.append(l)
+        text = "%s (%s) %s" % (p.name, os.path.basename(p.args[0]), state)
+        if problems:
+            text += "; it reported:\n      " + "\n      ".join(problems[-8:])
+        text += "\n    last lines of %s:\n      %s" % (
+            p.name, "\n      ".join(lines[-4:]) if lines else
+            "(it printed nothing)")
+        out.append(text)
+    return "Rx-pps samples of core-1: %s\n    %s" % (
+        procs[-1].pps or "none", "\n    ".join(out))
 
 
 def run_placement(rec, t):
@@ -272,12 +265,12 @@ def summarize(rounds, transports):
                      run_placement(r, "eop") == pl and run_placement(r, t) == pl]
             if not pairs:
                 continue
-            e = statistics.median(p[0] for p in pairs) / 1e6
-            m = statistics.median(p[1] for p in pairs) / 1e6
+            e = median([p[0] for p in pairs]) / 1e6
+            m = median([p[1] for p in pairs]) / 1e6
             out.setdefault(pl, {})[t] = {
                 "pairs": len(pairs), "eop_mpps": e, "peer_mpps": m,
                 "ratio_of_medians": e / m,
-                "median_ratio": statistics.median(p[0] / p[1] for p in pairs)}
+                "median_ratio": median([p[0] / p[1] for p in pairs])}
     return out
 
 
@@ -285,25 +278,6 @@ TARGETS = [
     # (scenario, size, minimum EOP/memif ratio)
     ("txrx", 64, 1.0), ("io", 64, 1.0), ("txrx", 1500, 1.2), ("io", 1500, 1.2),
 ]
-
-
-def git_rev():
-    try:
-        return subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "?"
 
 
 def render_md(results, transports, meta):
@@ -322,7 +296,7 @@ def render_md(results, transports, meta):
     out.append("- per run: two Debian `dpdk-testpmd` 22.11 processes, one forwarding lcore "
                "each, `-m %d --single-file-segments` hugepages, `--total-num-mbufs=%d "
                "--burst=32`, same for every transport; EOP: `net_eop0,...,queues=1%s` over "
-               "`ntb_shm` (`hosts=2,mw=1,mw_size=%s`, hugetlbfs); memif: copy mode "
+               "`ntb_shm` (`hosts=2,mw_count=1,mw_size=%s`, hugetlbfs); memif: copy mode "
                "(server core 0, client core 1), memif_zc: `zero-copy=yes` on the client "
                "(the receiver in txonly->rxonly)" % (meta["mem"], meta["mbufs"],
                                                     meta["eop_args"], meta["mw_size"]))
@@ -399,7 +373,7 @@ def render_files(a):
                 "summary": summarize(v, trs)} for k, v in pooled.items()]
     known = [m for m in metas if m]
     base = dict(known[-1]) if known else {
-        "git": git_rev(), "cpu": cpu_model(), "mem": a.mem, "mbufs": a.mbufs,
+        **hb.machine(), "mem": a.mem, "mbufs": a.mbufs,
         "eop_args": a.eop_args, "mw_size": a.mw_size, "samples": a.secs}
     base["command"] = "; ".join(m.get("command", "?") for m in known) or "?"
     base["when"] = ", ".join(m.get("when", "?") for m in known) or "?"
@@ -441,9 +415,19 @@ def main():
     ap.add_argument("--md", help="write the markdown tables here")
     ap.add_argument("--render", metavar="JSON",
                     help="only write --md from the raw results of an earlier run")
+    ap.add_argument("--no-huge", action="store_true",
+                    help="EAL --no-huge and the fabric in /dev/shm (no "
+                    "hugetlbfs needed; slower)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="one short EOP run (txonly -> rxonly, 64 B, no "
+                    "peers, --no-huge); exit status 1 when it measured "
+                    "nothing")
     a = ap.parse_args()
     if a.render:
         return render_files(a)
+    if a.smoke:
+        a.rounds, a.secs, a.sizes, a.modes, a.peers = 1, 2, "64", "txrx", ""
+        a.no_huge = True
     if a.eop_args and not a.eop_args.startswith(","):
         a.eop_args = "," + a.eop_args
     if a.alt_args and not a.alt_args.startswith(","):
@@ -500,8 +484,8 @@ def main():
     print(table)
     meta = {"command": " ".join(["scripts/bench/eop/eop_bench.py"] + sys.argv[1:]),
                 "when": time.strftime("%Y-%m-%d %H:%M", time.localtime(t_start)),
-                "secs": int(time.time() - t_start), "git": git_rev(), "cpu": cpu_model(),
-                "load_med": statistics.median(loads) if loads else 0,
+                "secs": int(time.time() - t_start), **hb.machine(),
+                "load_med": median(loads) or 0,
                 "load_max": max(loads) if loads else 0, "mem": a.mem, "mbufs": a.mbufs,
                 "eop_args": a.eop_args, "mw_size": a.mw_size, "samples": a.secs}
     if a.md:
@@ -510,6 +494,12 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "results": results}, f, indent=1)
+    if a.smoke:
+        got = [rec["pps"].get("eop") for res in results for rec in res["rounds"]]
+        if not all(got):
+            log("smoke: EOP measured nothing (see above)")
+            return 1
+        log("smoke: EOP received %s packets/s" % got)
     return 0
 
 

@@ -36,7 +36,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,18 +44,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _load_helpers():
-    """scripts/bench/bench.py (process handling, probe, quiet wait)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        "marlin_bench_helpers", os.path.join(os.path.dirname(HERE), "bench.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+from marlin_harness import bench as hbench  # noqa: E402
 
-
-hb = _load_helpers()
-TOP = hb.TOP
+runner = None   # the processes of this run (hbench.Runner), made by main()
 KIB = 1024
 MIB = KIB * KIB
 FINAL = re.compile(r"^Final:\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", re.M)
@@ -85,13 +77,8 @@ class Ctx:
         self.port = 30000 + os.getpid() % 20000
 
     def probe(self):
-        rc, out, err = hb.run([self.perf, "--probe", "--json", "--probe-cores",
-                               "%d,%d" % tuple(self.a.cores)], timeout=30)
-        try:
-            d = json.loads(out)
-            return d["ns"], bool(d.get("steady", True))
-        except (ValueError, KeyError, TypeError):
-            return None, False
+        p = hbench.probe(runner, self.perf, self.a.cores)
+        return p["ns"], p["steady"]
 
     def record(self, kind, tl, size, value, before, after, cmd, error=None):
         (bns, bok), (ans, aok) = before, after
@@ -99,8 +86,8 @@ class Ctx:
             pl = "failed"
         elif not (bok and aok):
             pl = "unsteady"
-        elif hb.placement(bns) == hb.placement(ans):
-            pl = hb.placement(bns)
+        elif hbench.placement(bns) == hbench.placement(ans):
+            pl = hbench.placement(bns)
         else:
             pl = "mixed"
         self.runs.append({"kind": kind, "transport": tl, "bytes": size,
@@ -130,10 +117,10 @@ class Ctx:
         client = wrap(1) + ["ucx_perftest", "127.0.0.1", "-p", str(self.port),
                             "-t", test, "-s", str(size), "-n", str(n),
                             "-w", str(max(n // 10, 10))]
-        srv = hb.start(wrap(0) + ["ucx_perftest", "-p", str(self.port)], env=env)
+        srv = runner.start(wrap(0) + ["ucx_perftest", "-p", str(self.port)], env=env)
         time.sleep(1.5)  # the server must listen before the client connects
-        rc, out, err = hb.run(client, timeout=120, env=env)
-        hb.finish(srv, 20)
+        rc, out, err = runner.run(client, timeout=120, env=env)
+        runner.finish(srv, 20)
         m = FINAL.search(out)
         if rc != 0 or m is None:
             return None, " ".join(client), "rc %s: %s" % (rc, (err + out)[-300:])
@@ -162,7 +149,7 @@ class Ctx:
         else:
             cmd += ["--mca", "pml", "ob1", "--mca", "btl", "self,tcp",
                     "--mca", "btl_tcp_if_include", "lo"] + tail
-        rc, out, err = hb.run(cmd, timeout=180)
+        rc, out, err = runner.run(cmd, timeout=180)
         try:
             d = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
             return d["lat_us"] if test == "lat" else d["bw_gbs"], " ".join(cmd), None
@@ -256,14 +243,15 @@ def main():
     if not os.path.exists(ctx.run_bin):
         sys.exit("ucx-bench: %s missing: build with the UCX transport "
                  "(scripts/setup.sh --build-dir %s)" % (ctx.run_bin, a.build_dir))
-    signal.signal(signal.SIGINT, hb.on_signal)
-    signal.signal(signal.SIGTERM, hb.on_signal)
+    global runner
+    runner = hbench.Runner("ucxb", a.build_dir)
+    runner.handle_signals()
     tmp = tempfile.mkdtemp(prefix="ucx-bench-")
     exe = os.path.join(tmp, "mpi_bench")
     try:
         subprocess.run(["mpicc.openmpi", "-O2", "-o", exe,
                         os.path.join(HERE, "mpi_bench.c")], check=True)
-        quiet, waited = hb.wait_quiet(a.quiet_wait)
+        quiet, waited = hbench.wait_quiet(a.quiet_wait)
         log("CPUs %.0f%% busy after waiting %.0f s" % (quiet * 100, waited))
         started = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
         t0 = time.time()
@@ -289,7 +277,7 @@ def main():
                      started, time.time() - t0, quiet)
             log("round %d: wrote %s and %s" % (rnd + 1, a.out_md, a.out_json))
     finally:
-        hb.cleanup()
+        runner.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
         for fab in fabrics:
             for d in ("/dev/hugepages/marlin-fabric-" + fab, "/dev/shm/marlin-fabric-" + fab):

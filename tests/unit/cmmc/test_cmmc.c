@@ -37,6 +37,7 @@
 #include "rte_marlin_hrdma.h"
 #include "rte_cmmc.h"
 #include "cmmc_private.h"
+#include "fake_ntb_pair.h"
 #ifdef CMMC_TEST_DMA_CPU
 #include "rte_pmd_dma_cpu.h"
 #endif
@@ -45,148 +46,9 @@
 #endif
 
 #define WIN_LEN (4u << 20)
-#define SPADS 16
 
-/* ---- two fake hosts ----------------------------------------------------- */
-
-struct host {
-	int port;
-	int enabled;
-	uint64_t epoch;          /* device epoch: changes at a "restart" */
-	uint8_t *win;            /* inbound window */
-	uint32_t spad[SPADS];    /* written by the other host */
-	struct host *other;
-};
-
-static struct host hosts[2];
-static int cable_cut;
-
-static struct host *H(struct rte_marlin_ntb_dev *d) { return *(struct host **)d->priv; }
-
-static int ff_port(struct rte_marlin_ntb_dev *d) { return H(d)->port; }
-static int ff_peers(struct rte_marlin_ntb_dev *d) { RTE_SET_USED(d); return 1; }
-
-static int
-ff_link(struct rte_marlin_ntb_dev *d, int pidx, struct rte_marlin_ntb_link *l)
-{
-	struct host *h = H(d);
-
-	RTE_SET_USED(pidx);
-	l->up = h->enabled && h->other->enabled && !cable_cut;
-	l->peer_epoch = l->up ? h->other->epoch : 0;
-	return 0;
-}
-
-static int
-ff_enable(struct rte_marlin_ntb_dev *d, enum rte_marlin_ntb_speed s,
-		enum rte_marlin_ntb_width w)
-{
-	RTE_SET_USED(s);
-	RTE_SET_USED(w);
-	H(d)->enabled = 1;
-	return 0;
-}
-
-static int ff_disable(struct rte_marlin_ntb_dev *d) { H(d)->enabled = 0; return 0; }
-static int ff_one(struct rte_marlin_ntb_dev *d, int p) { RTE_SET_USED(d); RTE_SET_USED(p); return 1; }
-
-static int
-ff_align(struct rte_marlin_ntb_dev *d, int p, int w, struct rte_marlin_ntb_mw_align *a)
-{
-	RTE_SET_USED(d);
-	RTE_SET_USED(p);
-	RTE_SET_USED(w);
-	a->addr_align = 4096;
-	a->size_align = 4096;
-	a->size_max = WIN_LEN;
-	return 0;
-}
-
-static int
-ff_mw_alloc(struct rte_marlin_ntb_dev *d, int p, int w, size_t size, void **addr,
-		size_t *len)
-{
-	RTE_SET_USED(p);
-	RTE_SET_USED(w);
-	if (size > WIN_LEN)
-		return -EINVAL;
-	*addr = H(d)->win;
-	*len = WIN_LEN;
-	return 0;
-}
-
-static int
-ff_mw_free(struct rte_marlin_ntb_dev *d, int p, int w)
-{
-	RTE_SET_USED(d);
-	RTE_SET_USED(p);
-	RTE_SET_USED(w);
-	return 0;
-}
-
-static int
-ff_peer_mw(struct rte_marlin_ntb_dev *d, int p, int w, void **base, size_t *size)
-{
-	RTE_SET_USED(p);
-	RTE_SET_USED(w);
-	*base = H(d)->other->win;
-	*size = WIN_LEN;
-	return 0;
-}
-
-static int ff_dbmask(struct rte_marlin_ntb_dev *d, uint64_t *m) { RTE_SET_USED(d); *m = 1; return 0; }
-static int ff_dbread(struct rte_marlin_ntb_dev *d, uint64_t *b) { RTE_SET_USED(d); *b = 0; return 0; }
-static int ff_dbclear(struct rte_marlin_ntb_dev *d, uint64_t b) { RTE_SET_USED(d); RTE_SET_USED(b); return 0; }
-
-static int
-ff_peer_db(struct rte_marlin_ntb_dev *d, int p, uint64_t b)
-{
-	RTE_SET_USED(d);
-	RTE_SET_USED(p);
-	RTE_SET_USED(b);
-	return 0;
-}
-
-static int ff_spads(struct rte_marlin_ntb_dev *d) { RTE_SET_USED(d); return SPADS; }
-
-static int
-ff_spad_read(struct rte_marlin_ntb_dev *d, int p, int s, uint32_t *v)
-{
-	RTE_SET_USED(p);
-	*v = H(d)->spad[s];
-	return 0;
-}
-
-static int
-ff_peer_spad_write(struct rte_marlin_ntb_dev *d, int p, int s, uint32_t v)
-{
-	RTE_SET_USED(p);
-	if (cable_cut || !H(d)->enabled || !H(d)->other->enabled)
-		return -ENOLINK;
-	H(d)->other->spad[s] = v;
-	return 0;
-}
-
-static const struct rte_marlin_ntb_ops fake_ops = {
-	.port_number = ff_port,
-	.peer_port_count = ff_peers,
-	.link_is_up = ff_link,
-	.link_enable = ff_enable,
-	.link_disable = ff_disable,
-	.mw_count = ff_one,
-	.mw_get_align = ff_align,
-	.mw_alloc = ff_mw_alloc,
-	.mw_free = ff_mw_free,
-	.peer_mw_count = ff_one,
-	.peer_mw_get_addr = ff_peer_mw,
-	.db_valid_mask = ff_dbmask,
-	.db_read = ff_dbread,
-	.db_clear = ff_dbclear,
-	.peer_db_set = ff_peer_db,
-	.spad_count = ff_spads,
-	.spad_read = ff_spad_read,
-	.peer_spad_write = ff_peer_spad_write,
-};
+/* the two hosts */
+static struct fake_ntb_pair pair;
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -258,30 +120,16 @@ setup_engine(void **state, const int *engine)
 
 	if (f == NULL)
 		return -1;
-	cable_cut = 0;
 	rte_cmmc_conf_default(&f->conf);
 	f->conf.nb_ep = 2;
 	f->conf.depth = 64;
 	f->conf.msg_size = 256;
 	f->engine = engine;
 	f->conf.cpu_threshold = engine != NULL ? 256 : 0;
+	if (fake_ntb_pair_create(&pair, "cmmcfake", WIN_LEN, 1000) != 0)
+		return -1;
 	for (i = 0; i < 2; i++) {
-		char name[24];
-
-		memset(&hosts[i], 0, sizeof(hosts[i]));
-		hosts[i].port = i;
-		hosts[i].epoch = 1000 + i;
-		hosts[i].win = rte_malloc("fake_win", WIN_LEN, 4096);
-		if (hosts[i].win == NULL)
-			return -1;
-		memset(hosts[i].win, 0xee, WIN_LEN);  /* garbage until used */
-		hosts[i].other = &hosts[1 - i];
-		snprintf(name, sizeof(name), "cmmcfake%d", i);
-		f->dev[i] = rte_marlin_ntb_dev_allocate(name, "fake", &fake_ops,
-							sizeof(void *));
-		if (f->dev[i] == NULL)
-			return -1;
-		*(struct host **)f->dev[i]->priv = &hosts[i];
+		f->dev[i] = pair.dev[i];
 		f->lbuf[i] = rte_zmalloc("lbuf", LBUF_LEN, 4096);
 		if (f->lbuf[i] == NULL)
 			return -1;
@@ -304,10 +152,9 @@ teardown(void **state)
 
 	for (i = 0; i < 2; i++) {
 		rte_cmmc_close(f->c[i]);
-		rte_marlin_ntb_dev_release(f->dev[i]);
-		rte_free(hosts[i].win);
 		rte_free(f->lbuf[i]);
 	}
+	fake_ntb_pair_destroy(&pair);
 	free(f);
 	return 0;
 }
@@ -585,7 +432,7 @@ test_memory(void **state)
 	assert_non_null(b);
 	assert_int_equal((uintptr_t)rte_cmmc_mem_addr(b, NULL) % (1u << 16), 0);
 	/* never over the key table at the start of the region */
-	assert_true((uint8_t *)rte_cmmc_mem_addr(a, NULL) >= hosts[1].win + 0);
+	assert_true((uint8_t *)rte_cmmc_mem_addr(a, NULL) >= pair.side[1].win + 0);
 	/* too much, bad arguments */
 	assert_null(rte_cmmc_alloc(f->c[1], 0, total, 0));
 	assert_int_equal(rte_errno, ENOMEM);
@@ -1108,14 +955,14 @@ test_link_loss(void **state)
 	struct rte_cmmc_rkey *rk = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &mem, NULL);
 	struct rte_cmmc_event ev[2];
 
-	cable_cut = 1;
+	pair.cable_cut = 1;
 	poll_both(f, 3);
 	assert_int_equal(rte_cmmc_peer_state(f->c[0], 1), RTE_CMMC_PEER_DOWN);
 	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0),
 			 -ENOLINK);
 	assert_int_equal(rte_cmmc_recv(f->ep[1], ev, 2), -ENOLINK);
 	assert_int_equal(rte_cmmc_peer_wait(f->c[0], 1, 10), -ETIMEDOUT);
-	cable_cut = 0;
+	pair.cable_cut = 0;
 	assert_int_equal(wait_ready(f), 0);
 	/* same owner instance: the key survives a flap */
 	assert_int_equal(rte_cmmc_write_notify(f->ep[0], rk, 0, f->lbuf[0], 64, 3,
@@ -1173,7 +1020,7 @@ test_owner_restart(void **state)
 	/* host 1 "restarts": a new CMMC instance on a new device epoch */
 	rte_cmmc_close(f->c[1]);
 	f->c[1] = NULL;
-	hosts[1].epoch++;
+	pair.side[1].epoch++;
 	poll_both(f, 3);
 	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0),
 			 -ENOLINK);

@@ -31,126 +31,11 @@
 #include "rte_marlin_hrdma.h"
 #include "rte_pmd_dma_dmadev.h"
 #include "hrdma_private.h"
+#include "fake_ntb_pair.h"
 
 #define WIN_LEN (4u << 20)
-#define SPADS 16
 
-struct side {
-	int port;
-	int enabled;
-	uint64_t epoch;
-	uint8_t *win;
-	uint32_t spad[SPADS];     /* written by the other side */
-	struct side *peer;
-};
-
-static struct side sides[2];
-static int cable_cut;
-
-static struct side *S(struct rte_marlin_ntb_dev *d) { return *(struct side **)d->priv; }
-
-static int f_port(struct rte_marlin_ntb_dev *d) { return S(d)->port; }
-static int f_peers(struct rte_marlin_ntb_dev *d) { (void)d; return 1; }
-
-static int
-f_link(struct rte_marlin_ntb_dev *d, int pidx, struct rte_marlin_ntb_link *l)
-{
-	struct side *s = S(d);
-
-	(void)pidx;
-	l->up = s->enabled && s->peer->enabled && !cable_cut;
-	l->peer_epoch = l->up ? s->peer->epoch : 0;
-	return 0;
-}
-
-static int
-f_enable(struct rte_marlin_ntb_dev *d, enum rte_marlin_ntb_speed sp,
-		enum rte_marlin_ntb_width w)
-{
-	(void)sp; (void)w;
-	S(d)->enabled = 1;
-	return 0;
-}
-
-static int f_disable(struct rte_marlin_ntb_dev *d) { S(d)->enabled = 0; return 0; }
-static int f_one(struct rte_marlin_ntb_dev *d, int p) { (void)d; (void)p; return 1; }
-
-static int
-f_align(struct rte_marlin_ntb_dev *d, int p, int w, struct rte_marlin_ntb_mw_align *a)
-{
-	(void)d; (void)p; (void)w;
-	a->addr_align = a->size_align = 4096;
-	a->size_max = WIN_LEN;
-	return 0;
-}
-
-static int
-f_mw_alloc(struct rte_marlin_ntb_dev *d, int p, int w, size_t size, void **addr,
-		size_t *len)
-{
-	(void)p; (void)w;
-	if (size > WIN_LEN)
-		return -EINVAL;
-	*addr = S(d)->win;
-	*len = WIN_LEN;
-	return 0;
-}
-
-static int f_mw_free(struct rte_marlin_ntb_dev *d, int p, int w) { (void)d; (void)p; (void)w; return 0; }
-
-static int
-f_peer_mw(struct rte_marlin_ntb_dev *d, int p, int w, void **base, size_t *size)
-{
-	(void)p; (void)w;
-	*base = S(d)->peer->win;
-	*size = WIN_LEN;
-	return 0;
-}
-
-static int f_dbmask(struct rte_marlin_ntb_dev *d, uint64_t *m) { (void)d; *m = 1; return 0; }
-static int f_dbread(struct rte_marlin_ntb_dev *d, uint64_t *b) { (void)d; *b = 0; return 0; }
-static int f_dbclear(struct rte_marlin_ntb_dev *d, uint64_t b) { (void)d; (void)b; return 0; }
-static int f_peer_db(struct rte_marlin_ntb_dev *d, int p, uint64_t b) { (void)d; (void)p; (void)b; return 0; }
-static int f_spads(struct rte_marlin_ntb_dev *d) { (void)d; return SPADS; }
-
-static int
-f_spad_read(struct rte_marlin_ntb_dev *d, int p, int s, uint32_t *v)
-{
-	(void)p;
-	*v = S(d)->spad[s];
-	return 0;
-}
-
-static int
-f_peer_spad_write(struct rte_marlin_ntb_dev *d, int p, int s, uint32_t v)
-{
-	(void)p;
-	if (cable_cut || !S(d)->enabled || !S(d)->peer->enabled)
-		return -ENOLINK;
-	S(d)->peer->spad[s] = v;
-	return 0;
-}
-
-static const struct rte_marlin_ntb_ops pair_ops = {
-	.port_number = f_port,
-	.peer_port_count = f_peers,
-	.link_is_up = f_link,
-	.link_enable = f_enable,
-	.link_disable = f_disable,
-	.mw_count = f_one,
-	.mw_get_align = f_align,
-	.mw_alloc = f_mw_alloc,
-	.mw_free = f_mw_free,
-	.peer_mw_count = f_one,
-	.peer_mw_get_addr = f_peer_mw,
-	.db_valid_mask = f_dbmask,
-	.db_read = f_dbread,
-	.db_clear = f_dbclear,
-	.peer_db_set = f_peer_db,
-	.spad_count = f_spads,
-	.spad_read = f_spad_read,
-	.peer_spad_write = f_peer_spad_write,
-};
+static struct fake_ntb_pair pair;
 
 struct fixture {
 	struct rte_marlin_ntb_dev *dev[2];
@@ -189,21 +74,9 @@ setup_with(void **state, const struct rte_marlin_hrdma_conf *c0,
 	struct fixture *f = calloc(1, sizeof(*f));
 	int i;
 
-	cable_cut = 0;
+	assert_int_equal(fake_ntb_pair_create(&pair, "pair", WIN_LEN, 100), 0);
 	for (i = 0; i < 2; i++) {
-		char name[16];
-
-		memset(&sides[i], 0, sizeof(sides[i]));
-		sides[i].port = i;
-		sides[i].epoch = 100 + i;
-		sides[i].win = aligned_alloc(4096, WIN_LEN);
-		memset(sides[i].win, 0xee, WIN_LEN);  /* garbage until reset */
-		sides[i].peer = &sides[1 - i];
-		snprintf(name, sizeof(name), "pair%d", i);
-		f->dev[i] = rte_marlin_ntb_dev_allocate(name, "pair", &pair_ops,
-							sizeof(void *));
-		assert_non_null(f->dev[i]);
-		*(struct side **)f->dev[i]->priv = &sides[i];
+		f->dev[i] = pair.dev[i];
 		rte_marlin_ntb_link_enable(f->dev[i]->dev_id,
 			RTE_MARLIN_NTB_SPEED_AUTO, RTE_MARLIN_NTB_WIDTH_AUTO);
 	}
@@ -233,9 +106,8 @@ teardown(void **state)
 
 	for (i = 0; i < 2; i++) {
 		rte_marlin_hrdma_channel_destroy(f->ch[i]);
-		rte_marlin_ntb_dev_release(f->dev[i]);
-		free(sides[i].win);
 	}
+	fake_ntb_pair_destroy(&pair);
 	free(f);
 	return 0;
 }
@@ -518,7 +390,7 @@ test_link_loss_and_return(void **state)
 	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 64, 0, 2, 0), 1);
 	rte_marlin_hrdma_channel_info(f->ch[0], &info);
 	e0 = info.local_epoch;
-	cable_cut = 1;
+	pair.cable_cut = 1;
 	poll_both(f, 1);
 	rte_marlin_hrdma_channel_info(f->ch[0], &info);
 	assert_int_equal(info.state, RTE_MARLIN_HRDMA_STATE_DOWN);
@@ -527,7 +399,7 @@ test_link_loss_and_return(void **state)
 	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 8), -ENOLINK);
 	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 0);
 
-	cable_cut = 0;
+	pair.cable_cut = 0;
 	bring_up(f);
 	rte_marlin_hrdma_channel_info(f->ch[0], &info);
 	assert_true(info.local_epoch != e0);
@@ -541,7 +413,7 @@ test_link_loss_and_return(void **state)
 	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
 
 	/* the peer restarts (new device epoch): renegotiation */
-	sides[1].epoch = 555;
+	pair.side[1].epoch = 555;
 	poll_both(f, 1);
 	bring_up(f);
 	rte_marlin_hrdma_channel_info(f->ch[0], &info);
@@ -585,9 +457,9 @@ test_hostile_descriptors(void **state)
 		assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 8), -EPROTO);
 		assert_int_equal(rte_marlin_hrdma_channel_wait_up(f->ch[1], 5), -EPROTO);
 		/* a link flap clears it */
-		cable_cut = 1;
+		pair.cable_cut = 1;
 		poll_both(f, 1);
-		cable_cut = 0;
+		pair.cable_cut = 0;
 	}
 }
 
@@ -637,9 +509,9 @@ test_hostile_credit(void **state)
 	rte_marlin_hrdma_channel_info(f->ch[0], &info);
 	assert_int_equal(info.state, RTE_MARLIN_HRDMA_STATE_ERROR);
 	/* a credit word of another bring-up is ignored, not an error */
-	cable_cut = 1;
+	pair.cable_cut = 1;
 	poll_both(f, 1);
-	cable_cut = 0;
+	pair.cable_cut = 0;
 	bring_up(f);
 	c->word = hrdma_seq_word(f->qp[0]->epoch + 1, 1000);
 	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 1, 0), 1);
@@ -652,18 +524,18 @@ test_hostile_handshake(void **state)
 	struct fixture *f = *state;
 	struct rte_marlin_hrdma_info info;
 
-	sides[1].spad[HRDMA_SPAD_MAGIC] = 0xdeadbeef; /* B's bank, written by A */
-	sides[0].enabled = 1;
+	pair.side[1].spad[HRDMA_SPAD_MAGIC] = 0xdeadbeef; /* B's bank, written by A */
+	pair.side[0].enabled = 1;
 	rte_marlin_hrdma_channel_poll(f->ch[1]);
 	rte_marlin_hrdma_channel_info(f->ch[1], &info);
 	assert_int_equal(info.state, RTE_MARLIN_HRDMA_STATE_ERROR);
 
 	/* region larger than the slice */
-	cable_cut = 1;
+	pair.cable_cut = 1;
 	poll_both(f, 1);
-	cable_cut = 0;
+	pair.cable_cut = 0;
 	rte_marlin_hrdma_channel_poll(f->ch[0]);
-	sides[1].spad[HRDMA_SPAD_REGION] = 0xffffffff;
+	pair.side[1].spad[HRDMA_SPAD_REGION] = 0xffffffff;
 	rte_marlin_hrdma_channel_poll(f->ch[1]);
 	rte_marlin_hrdma_channel_info(f->ch[1], &info);
 	assert_int_equal(info.state, RTE_MARLIN_HRDMA_STATE_ERROR);
@@ -930,7 +802,7 @@ test_engine_link_loss(void **state)
 			.remote_off = (uint64_t)i * 8192, .cookie = i };
 	n = rte_marlin_hrdma_post(f->qp[0], ops, 16);
 	assert_true(n > 0);
-	cable_cut = 1;
+	pair.cable_cut = 1;
 	poll_both(f, 1);
 	assert_int_equal(cq_collect(f->qp[0], cqe, n), n);
 	for (i = 0; i < n; i++) {
@@ -941,7 +813,7 @@ test_engine_link_loss(void **state)
 	assert_int_equal(rte_marlin_hrdma_qp_stats_get(f->qp[0], &st), 0);
 	assert_true(st.flushed == (uint64_t)n);
 	/* back up: fresh rings, nothing stale delivered, traffic flows */
-	cable_cut = 0;
+	pair.cable_cut = 0;
 	bring_up(f);
 	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], rx, 16), 0);
 	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], &ops[1], 1), 1);
@@ -1017,7 +889,7 @@ test_fault_recovery(void **state)
 	/* the end that saw garbage stops and withdraws its handshake */
 	rte_marlin_hrdma_channel_poll(f->ch[1]);
 	assert_int_equal(state_of(f->ch[1]), RTE_MARLIN_HRDMA_STATE_ERROR);
-	assert_int_equal(sides[0].spad[HRDMA_SPAD_MAGIC], 0);
+	assert_int_equal(pair.side[0].spad[HRDMA_SPAD_MAGIC], 0);
 	/* the peer goes down at its next poll and refuses traffic */
 	rte_marlin_hrdma_channel_poll(f->ch[0]);
 	assert_int_not_equal(state_of(f->ch[0]), RTE_MARLIN_HRDMA_STATE_UP);

@@ -18,19 +18,19 @@ the fabric and EAL runtime directories are removed before exit.
 
 import argparse
 import os
-import queue
 import re
-import shutil
 import signal
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
-PROTO = ("READY", "OK", "ERR", "WATCHING", "FATAL", "BYE")
-START_TIMEOUT = 60.0      # EAL start under ASan on a busy 2-core machine
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    CmdHost, Fail, Proc, Session, kv, log, skip)
+from marlin_harness.session import main as harness_main  # noqa: E402
+from marlin_harness.stats import median  # noqa: E402
+
 CMD_TIMEOUT = 20.0
 LINK_TIMEOUT_MS = 10000
 # ntb_shm promises that a dead or cut peer is seen down within 100 ms by a
@@ -38,171 +38,47 @@ LINK_TIMEOUT_MS = 10000
 DOWN_LIMIT_MS = 100.0
 
 
-class Fail(Exception):
-    """A test assertion that failed, with the reason."""
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-class Host:
-    """One mp_host process."""
+class Host(CmdHost):
+    """One mp_host process, host @hid of the test's fabric, on core hid % 2."""
 
     def __init__(self, t, hid, restart=0):
-        self.t = t
         self.hid = hid
-        self.prefix = "mp%d_%s_h%d_%d" % (os.getpid(), t.name, hid, restart)
-        t.prefixes.append(self.prefix)
-        core = hid % 2
-        devargs = "ntb_shm0,fabric=%s,host=%d,hosts=%d,dir=%s" % (
-            t.fabric, hid, t.hosts, t.parent)
-        args = [t.host_bin, "-l", str(core), "--no-pci", "--no-huge",
-                "-m", "128", "--no-telemetry", "--file-prefix", self.prefix,
-                "--log-level", "lib.eal:warning", "--vdev", devargs]
-        self.cmdline = " ".join(args)
-        self.lines = queue.Queue()
-        self.out = []      # every stdout line, for diagnostics
-        self.err = []      # every stderr line
-        self.proc = subprocess.Popen(
-            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, bufsize=1)
-        t.procs.append(self.proc)
-        threading.Thread(target=self._read_out, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+        prefix = t.prefix("h%d_%d" % (hid, restart))
+        args = ([t.host_bin] + t.eal_args(hid % 2, prefix) +
+                ["--vdev", t.shm_devargs(hid, t.hosts)])
+        CmdHost.__init__(self, t, "host%d" % hid, args, merge=False)
         self.port = None
 
-    def _read_out(self):
-        for line in self.proc.stdout:
-            line = line.rstrip("\n")
-            self.out.append(line)
-            word = line.split(" ", 1)[0] if line else ""
-            if word in PROTO:
-                self.lines.put(line)
-        self.lines.put(None)
-
-    def _read_err(self):
-        for line in self.proc.stderr:
-            self.err.append(line.rstrip("\n"))
-
-    def name(self):
-        return "host%d" % self.hid
-
-    def expect(self, kinds, timeout):
-        """Next protocol line whose first word is in kinds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Fail("%s: no %s line within %.0f s" %
-                           (self.name(), "/".join(kinds), timeout))
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                self.proc.wait(timeout=10)
-                raise Fail("%s exited (status %s) while we waited for %s" %
-                           (self.name(), self.proc.returncode,
-                            "/".join(kinds)))
-            word = line.split(" ", 1)[0]
-            if word in kinds:
-                return line
-            raise Fail("%s: unexpected line '%s' (wanted %s)" %
-                       (self.name(), line, "/".join(kinds)))
-
     def wait_ready(self):
-        line = self.expect(("READY",), START_TIMEOUT)
-        self.port = int(kv(line)["port"])
+        self.port = int(CmdHost.wait_ready(self)["port"])
         if self.port != self.hid:
             raise Fail("%s: port number %d, expected the host id %d" %
-                       (self.name(), self.port, self.hid))
-
-    def send(self, line):
-        try:
-            self.proc.stdin.write(line + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as e:
-            raise Fail("%s: cannot send '%s': %s" % (self.name(), line, e))
+                       (self.name, self.port, self.hid))
 
     def try_cmd(self, line, timeout=CMD_TIMEOUT):
         """Send a command; return (ok, answer line)."""
-        self.send(line)
-        ans = self.expect(("OK", "ERR"), timeout)
-        return ans.startswith("OK"), ans
-
-    def cmd(self, line, timeout=CMD_TIMEOUT):
-        """Send a command that must succeed; return its key=value fields."""
-        ok, ans = self.try_cmd(line, timeout)
-        if not ok:
-            raise Fail("%s: '%s' failed: %s" % (self.name(), line, ans))
-        return kv(ans)
+        ok, _, ans = self.ask(line, timeout)
+        return ok, ans
 
     def wait_down(self, peer, ms):
         """Start watching the link with peer; return once polling."""
         self.send("wait_down %d %d" % (peer, ms))
         self.expect(("WATCHING",), CMD_TIMEOUT)
 
-    def result(self, what, timeout=CMD_TIMEOUT):
-        """The OK answer to a command sent earlier."""
-        ans = self.expect(("OK", "ERR"), timeout)
-        if not ans.startswith("OK"):
-            raise Fail("%s: %s failed: %s" % (self.name(), what, ans))
-        return kv(ans)
-
-    def quit(self):
-        self.send("quit")
-        self.expect(("BYE",), CMD_TIMEOUT)
-        try:
-            rc = self.proc.wait(timeout=CMD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise Fail("%s did not exit after quit" % self.name())
-        if rc != 0:
-            raise Fail("%s exited with status %d after quit" %
-                       (self.name(), rc))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-
-
-def kv(line):
-    """key=value fields of an answer line."""
-    out = {}
-    for tok in line.split()[1:]:
-        if "=" in tok:
-            k, v = tok.split("=", 1)
-            out[k] = v
-    return out
-
 
 def seed(a, b, r=0):
     return 0x5eed0000 + (r << 12) + (a << 6) + b
 
 
-def runtime_dirs(prefix):
-    dirs = ["/var/run/dpdk/" + prefix]
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        dirs.append(os.path.join(xdg, "dpdk", prefix))
-    dirs.append("/tmp/dpdk/" + prefix)
-    return dirs
-
-
-class Test:
+class Test(Session):
     """State of one test: its fabric, directory and processes."""
 
     def __init__(self, name, hosts, args):
-        self.name = name
+        Session.__init__(self, name, tag="mp")
         self.hosts = hosts
         self.host_bin = args.host
         self.fabric_tool = args.fabric_tool
         self.pingpong_bin = getattr(args, "pingpong", None)
-        self.fabric = "mp%d-%s" % (os.getpid(), name.replace("_", ""))
-        self.parent = tempfile.mkdtemp(prefix="marlin-mp-", dir="/dev/shm")
-        self.procs = []
-        self.prefixes = []
         self.all = []
 
     def start(self, hid, restart=0):
@@ -212,35 +88,7 @@ class Test:
 
     def ctl(self, *words):
         """Cut or restore a link through the driver API (mp_host --ctl)."""
-        args = [self.host_bin, "--ctl"] + [str(w) for w in words]
-        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
-        if r.returncode != 0:
-            raise Fail("'%s' failed (%d): %s" %
-                       (" ".join(args), r.returncode, r.stderr.strip()))
-        return r.stdout.strip()
-
-    def cleanup(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                log("warning: pid %d did not die" % p.pid)
-        for pre in self.prefixes:
-            for d in runtime_dirs(pre):
-                shutil.rmtree(d, ignore_errors=True)
-        shutil.rmtree(self.parent, ignore_errors=True)
-
-    def dump(self):
-        for h in self.all:
-            log("---- %s (%s), status %s" %
-                (h.name(), h.cmdline, h.proc.returncode))
-            for line in h.out[-25:]:
-                log("  out| " + line)
-            for line in h.err[-40:]:
-                log("  err| " + line)
+        return self.run([self.host_bin, "--ctl"] + list(words)).strip()
 
 
 def bring_up(hosts):
@@ -258,7 +106,7 @@ def bring_up(hosts):
                       timeout=LINK_TIMEOUT_MS / 1000 + CMD_TIMEOUT)
             if int(r["epoch"], 16) == 0:
                 raise Fail("%s: link with host%d up but peer epoch 0" %
-                           (h.name(), p.hid))
+                           (h.name, p.hid))
             epochs[(h.hid, p.hid)] = r["epoch"]
     # Everyone sees one epoch per host.
     for p in hosts:
@@ -273,9 +121,9 @@ def check_info(h, n):
     want = ",".join(str(i) for i in range(n) if i != h.hid)
     if int(r["peers"]) != n - 1 or r["ports"] != want:
         raise Fail("%s: peers=%s ports=%s, expected %d peers, ports %s" %
-                   (h.name(), r["peers"], r["ports"], n - 1, want))
+                   (h.name, r["peers"], r["ports"], n - 1, want))
     if int(r["mw"]) < 1 or int(r["peer_mw"]) < 1:
-        raise Fail("%s: no memory windows (%s)" % (h.name(), r))
+        raise Fail("%s: no memory windows (%s)" % (h.name, r))
     return r
 
 
@@ -297,7 +145,7 @@ def exchange(src, dst, r=0, spads=0):
             if got != v:
                 raise Fail("%s: scratchpad %d of host%d's bank reads 0x%x, "
                            "host%d wrote 0x%x" %
-                           (dst.name(), sidx, src.hid, got, src.hid, v))
+                           (dst.name, sidx, src.hid, got, src.hid, v))
 
 
 def test_two_hosts(t):
@@ -311,7 +159,7 @@ def test_two_hosts(t):
         bits = int(x.cmd("db_read")["bits"], 16)
         if bits:
             raise Fail("%s: doorbell bits 0x%x pending before any ring" %
-                       (x.name(), bits))
+                       (x.name, bits))
     exchange(h[0], h[1], spads=spads)
     exchange(h[1], h[0], spads=spads)
     # A second pattern replaces the first, in both directions.
@@ -337,7 +185,7 @@ def test_two_hosts(t):
         bits = int(x.cmd("db_read")["bits"], 16)
         if bits:
             raise Fail("%s: doorbell bits 0x%x still set after db_clear" %
-                       (x.name(), bits))
+                       (x.name, bits))
     for x in h:
         x.quit()
     log("two hosts: windows, doorbells and %d scratchpads both ways" % spads)
@@ -366,7 +214,7 @@ def test_four_hosts(t):
         got = int(b.cmd("db_wait %d 5000" % want)["bits"], 16)
         if got != want:
             raise Fail("%s: doorbell bits 0x%x, expected exactly 0x%x" %
-                       (b.name(), got, want))
+                       (b.name, got, want))
     # Scratchpads: one bank per peer, so no pair disturbs another.
     if spads > 0:
         for a, b in pairs:
@@ -376,7 +224,7 @@ def test_four_hosts(t):
             want = 0xb0000000 | a.hid << 8 | b.hid
             if got != want:
                 raise Fail("%s: scratchpad 0 of host%d's bank reads 0x%x, "
-                           "expected 0x%x" % (b.name(), a.hid, got, want))
+                           "expected 0x%x" % (b.name, a.hid, got, want))
     # One host leaves: only its links go down.
     h[3].cmd("disable")
     for x in h[:3]:
@@ -385,7 +233,7 @@ def test_four_hosts(t):
         for y in h[:3]:
             if y is not x and x.cmd("link %d" % y.hid)["up"] != "1":
                 raise Fail("%s: link with host%d went down when host3 "
-                           "disabled its link" % (x.name(), y.hid))
+                           "disabled its link" % (x.name, y.hid))
     for x in h:
         x.quit()
     log("four hosts: %d directed pairs exchanged windows, doorbells, "
@@ -454,7 +302,7 @@ def test_kill(t):
                            (r, got))
         exchange(h0, h1, r=r, spads=spads)
         exchange(h1, h0, r=r, spads=spads)
-    med = statistics.median(delays)
+    med = median(delays)
     log("link-down detection after SIGKILL: %s ms, median %.1f ms "
         "(limit %.0f ms); epochs %s" %
         (", ".join("%.1f" % d for d in delays), med, DOWN_LIMIT_MS,
@@ -472,13 +320,7 @@ def cut_round(t, h0, h1, how, r, spads):
         if how == "api":
             t.ctl(op, t.fabric, t.parent, 0, 1)
         else:
-            args = [t.fabric_tool, "--dir", t.parent, t.fabric, op, "0", "1"]
-            p = subprocess.run(args, capture_output=True, text=True,
-                               timeout=30)
-            if p.returncode != 0:
-                raise Fail("'%s' failed (%d): %s %s" %
-                           (" ".join(args), p.returncode, p.stdout.strip(),
-                            p.stderr.strip()))
+            t.run([t.fabric_tool, "--dir", t.parent, t.fabric, op, "0", "1"])
 
     before = h0.cmd("link 1")
     if before["up"] != "1":
@@ -555,7 +397,7 @@ def cut_restart(t, h0, h1, spads):
     for a, b in ((h0, 1), (h1, 0)):
         if a.cmd("link %d" % b)["up"] != "0":
             raise Fail("%s: link up across a cut after host1 restarted" %
-                       a.name())
+                       a.name)
     t.ctl("restore", t.fabric, t.parent, 0, 1)
     for a, b in ((h0, 1), (h1, 0)):
         a.cmd("wait_up %d %d" % (b, LINK_TIMEOUT_MS),
@@ -589,28 +431,19 @@ def pingpong_run(t, tag, per_host, expect_rc, timeout=120):
     Returns the combined output of each host."""
     procs = []
     for hid, extra in enumerate(per_host):
-        prefix = "mp%d_pp%s_h%d" % (os.getpid(), tag, hid)
-        t.prefixes.append(prefix)
-        args = [t.pingpong_bin, "-l", str(hid % 2), "--no-pci", "--no-huge",
-                "-m", "128", "--no-telemetry", "--file-prefix", prefix,
-                "--log-level", "lib.eal:warning", "--vdev",
-                "ntb_shm0,fabric=%s%s,host=%d,hosts=2,dir=%s" %
-                (t.fabric, tag, hid, t.parent), "--"] + extra
-        p = subprocess.Popen(args, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-        t.procs.append(p)
-        procs.append((args, p))
+        args = ([t.pingpong_bin] +
+                t.eal_args(hid % 2, t.prefix("pp%s_h%d" % (tag, hid))) +
+                ["--vdev", t.shm_devargs(hid, 2, fabric=t.fabric + tag),
+                 "--"] + extra)
+        procs.append(Proc(t, "pingpong%s%d" % (tag, hid), args, stdin=False))
     outs = []
-    for hid, (args, p) in enumerate(procs):
-        try:
-            out, _ = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise Fail("[%s] host%d still running after %d s" %
-                       (tag, hid, timeout))
+    for hid, p in enumerate(procs):
+        rc = p.wait(timeout, "finish [%s]" % tag)
+        out = "\n".join(p.lines()) + "\n"
         outs.append(out)
-        if p.returncode != expect_rc[hid]:
+        if rc != expect_rc[hid]:
             raise Fail("[%s] host%d exited %d, expected %d; it said:\n%s" %
-                       (tag, hid, p.returncode, expect_rc[hid], out))
+                       (tag, hid, rc, expect_rc[hid], out))
     return outs
 
 
@@ -693,13 +526,14 @@ def test_demo(t):
 
 
 TESTS = {
-    "pingpong": (test_pingpong, 2),
-    "demo": (test_demo, 2),
-    "two_hosts": (test_two_hosts, 2),
-    "four_hosts": (test_four_hosts, 4),
-    "kill": (test_kill, 2),
-    "cut": (test_cut, 2),
+    "pingpong": test_pingpong,
+    "demo": test_demo,
+    "two_hosts": test_two_hosts,
+    "four_hosts": test_four_hosts,
+    "kill": test_kill,
+    "cut": test_cut,
 }
+HOSTS = {"four_hosts": 4}
 
 
 def main():
@@ -707,50 +541,18 @@ def main():
     ap.add_argument("--host", help="mp_host executable")
     ap.add_argument("--fabric-tool", help="marlin-fabric executable")
     ap.add_argument("--pingpong", help="marlin-ntb-pingpong executable")
-    ap.add_argument("--skip", help="exit 77 with this reason")
-    ap.add_argument("test", choices=sorted(TESTS))
-    args = ap.parse_args()
-    if args.skip:
-        print("SKIP %s: %s" % (args.test, args.skip))
-        return 77
-    if not args.host:
-        ap.error("--host is required")
-    if args.test in ("pingpong", "demo") and not args.pingpong:
-        print("SKIP %s: examples are not built (-Dexamples=false)" %
-              args.test)
-        return 77
-    if not os.path.isdir("/dev/shm"):
-        print("SKIP %s: no /dev/shm" % args.test)
-        return 77
-    # meson stops a test that overruns with SIGTERM: clean up all the same.
-    def on_term(signum, frame):
-        raise Fail("stopped by signal %d" % signum)
-    signal.signal(signal.SIGTERM, on_term)
-    fn, hosts = TESTS[args.test]
-    t = Test(args.test, hosts, args)
-    start = time.monotonic()
-    ok = False
-    try:
-        fn(t)
-        ok = True
-    except Fail as e:
-        log("FAIL %s: %s" % (args.test, e))
-        t.dump()
-    except Exception:
-        import traceback
-        log("FAIL %s: harness error" % args.test)
-        traceback.print_exc()
-        t.dump()
-    finally:
-        t.cleanup()
-    left = [d for pre in t.prefixes for d in runtime_dirs(pre)
-            if os.path.exists(d)]
-    if left or os.path.exists(t.parent):
-        log("FAIL %s: left behind: %s" % (args.test, left + [t.parent]))
-        ok = False
-    log("%s %s (%.1f s)" % ("PASS" if ok else "FAIL", args.test,
-                            time.monotonic() - start))
-    return 0 if ok else 1
+
+    def prepare(args):
+        if not args.host:
+            ap.error("--host is required")
+        if args.test in ("pingpong", "demo") and not args.pingpong:
+            return skip(args.test, "examples are not built "
+                        "(-Dexamples=false)")
+        if not os.path.isdir("/dev/shm"):
+            return skip(args.test, "no /dev/shm")
+        return None
+    return harness_main(ap, TESTS, lambda a: Test(a.test, HOSTS.get(a.test, 2),
+                                                 a), prepare)
 
 
 if __name__ == "__main__":

@@ -26,222 +26,64 @@ fabric, temporary and EAL runtime directories are removed before exit.
 import argparse
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                ".."))
-import ring_garbage  # noqa: E402  (tests/ring_garbage.py)
+                                "..", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    CmdHost, Fail, Proc, Session, Skip, kv, log)
+from marlin_harness.session import main as harness_main  # noqa: E402
+from marlin_harness import garbage, plugins  # noqa: E402
 
-START_TIMEOUT = 60.0      # EAL start under ASan on a busy 2-core machine
 CMD_TIMEOUT = 30.0
 PEER_TIMEOUT_MS = 20000
 RECOVERY_BOUND = 1.0      # s from the last garbage to traffic again
-PROTO = ("READY", "OK", "ERR", "FATAL", "BYE")
 
 
-class Fail(Exception):
-    """A test assertion that failed."""
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def kv(line):
-    out = {}
-    for tok in line.split()[1:]:
-        if "=" in tok:
-            k, v = tok.split("=", 1)
-            out[k] = v
-    return out
-
-
-def runtime_dirs(prefix):
-    dirs = ["/var/run/dpdk/" + prefix, "/tmp/dpdk/" + prefix]
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        dirs.append(os.path.join(xdg, "dpdk", prefix))
-    return dirs
-
-
-class Proc:
-    """A child process whose stdout lines are collected by a thread."""
-
-    def __init__(self, t, name, args, stdin=True):
-        self.t = t
-        self.label = name
-        self.cmdline = " ".join(args)
-        self.lines = queue.Queue()
-        self.out = []
-        self.err = []
-        self.proc = subprocess.Popen(
-            args, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            bufsize=1)
-        t.procs.append(self)
-        threading.Thread(target=self._read_out, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
-
-    def _read_out(self):
-        for line in self.proc.stdout:
-            line = line.rstrip("\n")
-            self.out.append(line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def _read_err(self):
-        for line in self.proc.stderr:
-            self.err.append(line.rstrip("\n"))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            log("warning: pid %d did not die" % self.proc.pid)
-
-
-class Host(Proc):
+class Host(CmdHost):
     """One cmmc_mp_host process."""
+
+    cmd_timeout = CMD_TIMEOUT
 
     def __init__(self, t, hid, incarnation=0):
         self.hid = hid
-        prefix = "cmmc%d_%s_h%d_%d" % (os.getpid(), t.name, hid, incarnation)
-        t.prefixes.append(prefix)
-        args = [t.args.host, "-l", str(hid % 2), "--no-pci", "--no-huge",
-                "-m", "128", "--no-telemetry", "--file-prefix", prefix,
-                "--log-level", "lib.eal:warning",
-                "--vdev", t.devargs(hid)]
+        prefix = t.prefix("h%d_%d" % (hid, incarnation))
+        args = ([t.args.host] + t.eal_args(hid % 2, prefix) +
+                ["--vdev", t.devargs(hid)])
+        env = None
         if t.engine == "skeleton":
-            args += ["-d", os.path.join(t.pmd_path, "librte_dma_skeleton.so"),
-                     "--vdev", "dma_skeleton0"]
+            dargs, env = plugins.load_args([os.path.join(
+                t.pmd_path, "librte_dma_skeleton.so")])
+            args += dargs + ["--vdev", "dma_skeleton0"]
         args += ["--", "--engine", t.engine]
-        Proc.__init__(self, t, "host%d" % hid, args)
+        CmdHost.__init__(self, t, "host%d" % hid, args, env=env, merge=False)
         self.port = None
-        self.pid = None
-
-    def expect(self, kinds, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Fail("%s: no %s line within %.0f s" %
-                           (self.label, "/".join(kinds), timeout))
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                try:
-                    self.proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
-                raise Fail("%s exited (status %s) while we waited for %s" %
-                           (self.label, self.proc.returncode, "/".join(kinds)))
-            word = line.split(" ", 1)[0]
-            if word not in PROTO:
-                continue
-            if word in kinds:
-                return line
-            raise Fail("%s: unexpected line '%s' (wanted %s)" %
-                       (self.label, line, "/".join(kinds)))
 
     def wait_ready(self):
-        r = kv(self.expect(("READY",), START_TIMEOUT))
+        r = CmdHost.wait_ready(self)
         self.port = int(r["port"])
         self.pid = int(r["pid"])
         if self.port != self.hid:
-            raise Fail("%s: port %d, expected %d" % (self.label, self.port,
+            raise Fail("%s: port %d, expected %d" % (self.name, self.port,
                                                      self.hid))
 
-    def send(self, line):
-        try:
-            self.proc.stdin.write(line + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as e:
-            raise Fail("%s: cannot send '%s': %s" % (self.label, line, e))
 
-    def ask(self, line, timeout=CMD_TIMEOUT):
-        """Send a command; return (ok, fields)."""
-        self.send(line)
-        ans = self.expect(("OK", "ERR"), timeout)
-        return ans.startswith("OK"), kv(ans), ans
-
-    def cmd(self, line, timeout=CMD_TIMEOUT):
-        ok, f, ans = self.ask(line, timeout)
-        if not ok:
-            raise Fail("%s: '%s' failed: %s" % (self.label, line[:80], ans))
-        return f
-
-    def refused(self, line, err, timeout=CMD_TIMEOUT):
-        """The command must fail with errno name err."""
-        ok, f, ans = self.ask(line, timeout)
-        if ok or f.get("err") != err:
-            raise Fail("%s: '%s' answered '%s', expected ERR err=%s" %
-                       (self.label, line[:80], ans, err))
-
-    def quit(self):
-        self.send("quit")
-        self.expect(("BYE",), CMD_TIMEOUT)
-        try:
-            rc = self.proc.wait(timeout=CMD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise Fail("%s did not exit after quit" % self.label)
-        if rc != 0:
-            raise Fail("%s exited with status %d" % (self.label, rc))
-
-
-class Test:
+class Test(Session):
     def __init__(self, name, args):
-        self.name = name
+        Session.__init__(self, name, tag="cm")
         self.args = args
         self.engine = args.engine
-        self.fabric = "cm%d%s" % (os.getpid(), name[:8])
-        self.parent = tempfile.mkdtemp(prefix="marlin-cmmc-", dir="/dev/shm")
-        self.tmp = tempfile.mkdtemp(prefix="marlin-cmmc-")
-        self.procs = []
-        self.prefixes = []
+        self.tmp = self.tmpdir()
         self.pmd_path = None
         if self.engine == "skeleton":
-            self.pmd_path = subprocess.run(
-                [args.host, "--pmd-path"], capture_output=True, text=True,
-                timeout=30).stdout.strip()
+            self.pmd_path = self.run([args.host, "--pmd-path"]).strip()
 
     def devargs(self, hid):
-        return "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_size=8M,dir=%s" % (
-            self.fabric, hid, self.parent)
-
-    def cleanup(self):
-        for p in self.procs:
-            if p.proc.poll() is None:
-                p.proc.kill()
-        for p in self.procs:
-            try:
-                p.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                log("warning: pid %d did not die" % p.proc.pid)
-        for pre in self.prefixes:
-            for d in runtime_dirs(pre):
-                shutil.rmtree(d, ignore_errors=True)
-        shutil.rmtree(self.parent, ignore_errors=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def dump(self):
-        for p in self.procs:
-            log("---- %s (%s), status %s" % (p.label, p.cmdline,
-                                              p.proc.returncode))
-            for line in p.out[-30:]:
-                log("  out| " + line)
-            for line in p.err[-40:]:
-                log("  err| " + line)
+        return self.shm_devargs(hid, 2, ",mw_size=8M")
 
 
 # ---- helpers ------------------------------------------------------------
@@ -308,7 +150,7 @@ def one_direction(src, dst, seed):
         want = "%d:%s:%d:%d" % (0x1000 + i, mem, roff, ln)
         if ev["n"] != "1" or ev["ev"] != want:
             raise Fail("%s: notification %s, expected %s" %
-                       (dst.label, ev, want))
+                       (dst.name, ev, want))
         dst.cmd("check %s %d %d %d %d" % (mem, roff, ln, seed + 1 + i, loff))
     # read everything back into the second half of the local buffer
     src.cmd("read %d %s 0 %s %d %d" % (p, rk, lbuf, size, size))
@@ -323,7 +165,7 @@ def one_direction(src, dst, seed):
                                              (7 - k) * 8192))
     st = dst.cmd("stats %d" % src.hid)
     if st["notify_rx"] != str(len(cases)) or st["refused_notify"] != "0":
-        raise Fail("%s: stats %s" % (dst.label, st))
+        raise Fail("%s: stats %s" % (dst.name, st))
 
 
 def test_transfer(t):
@@ -483,8 +325,8 @@ def test_corrupt(t):
     # host 1's window; host 0 (port 0) owns its first half: the rings of
     # the endpoint's and the control queue pairs (256 x 64-byte descriptors
     # and 256 x 2 KiB slots each), then the region
-    path = ring_garbage.window_file(t.parent, t.fabric, 1)
-    writes, t_stop = ring_garbage.scribble(
+    path = garbage.window_file(t.parent, t.fabric, 1)
+    writes, t_stop = garbage.scribble(
         path, 0, 2 * (128 + 256 * 64 + 256 * 2048), 3.0, os.getpid())
     t_stop_ns = int(t_stop * 1e9)
     log("corrupt: wrote garbage %d times in 3 s into %s" % (writes, path))
@@ -525,7 +367,7 @@ def test_corrupt(t):
                        (who, took, RECOVERY_BOUND, f))
     for x in h:
         if x.cmd("state %d" % (1 - x.hid))["state"] != "2":
-            raise Fail("%s: peer not READY after the recovery" % x.label)
+            raise Fail("%s: peer not READY after the recovery" % x.name)
     # the same imported key works, bytes intact
     h[0].cmd("fill %s 0 4096 9" % lbuf)
     h[0].cmd("write 1 %s 8192 %s 0 4096" % (rk, lbuf))
@@ -535,33 +377,25 @@ def test_corrupt(t):
 
 
 def pingpong_args(t, binary, hid, extra):
-    prefix = "cmmcpp%d_%s_%d" % (os.getpid(), t.name, hid)
-    t.prefixes.append(prefix)
-    return [binary, "-l", str(hid), "--no-pci", "--no-huge", "-m", "128",
-            "--no-telemetry", "--file-prefix", prefix, "--log-level",
-            "lib.eal:warning"] + extra + ["--vdev", t.devargs(hid), "--",
-            "--sizes", "8,4096,65536,1048576", "--iters", "200",
-            "--timeout", "30"]
+    return ([binary] + t.eal_args(hid, t.prefix("pp%d" % hid)) + extra +
+            ["--vdev", t.devargs(hid), "--", "--sizes", "8,4096,65536,1048576",
+             "--iters", "200", "--timeout", "30"])
 
 
-def run_pingpong(t, binary, extra=()):
+def run_pingpong(t, binary, extra=(), env=None):
     p = [Proc(t, "pingpong%d" % i, pingpong_args(t, binary, i, list(extra)),
-              stdin=False) for i in (0, 1)]
+              env=env, stdin=False, merge=False) for i in (0, 1)]
     for x in p:
-        try:
-            rc = x.proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            raise Fail("%s did not finish within 120 s" % x.label)
+        rc = x.wait(120, "finish")
         if rc != 0:
-            raise Fail("%s exited with %d" % (x.label, rc))
-    time.sleep(0.2)     # let the reader threads drain
-    results = [l for x in p for l in x.out if l.startswith("RESULT")]
+            raise Fail("%s exited with %d" % (x.name, rc))
+    results = [l for x in p for l in x.lines() if l.startswith("RESULT")]
     if len(results) != 2 or not all(r.startswith("RESULT OK") for r in results):
         raise Fail("pingpong results: %s" % results)
     for x in p:
-        for l in x.out:
+        for l in x.lines():
             if l.startswith("size") or l.strip().split(" ")[0].isdigit():
-                log("  " + x.label + ": " + l)
+                log("  " + x.name + ": " + l)
     return results
 
 
@@ -613,8 +447,8 @@ def test_pkgconfig(t):
     it on the staged libraries."""
     src = os.path.join(t.args.source, "examples", "cmmc_pingpong")
     if shutil.which("make") is None or shutil.which("pkg-config") is None:
-        log("make or pkg-config missing: cannot build the example by hand")
-        sys.exit(77)
+        raise Skip("make or pkg-config missing: cannot build the example by "
+                   "hand")
     pcdir, libdir = staged_install(t)
     env = dict(os.environ)
     env["PKG_CONFIG_PATH"] = pcdir
@@ -662,29 +496,15 @@ def main():
     ap.add_argument("--build")
     ap.add_argument("--engine", default="none",
                     choices=("none", "cpu", "skeleton"))
-    ap.add_argument("--skip")
-    ap.add_argument("test", choices=sorted(TESTS))
-    args = ap.parse_args()
-    if args.skip:
-        log("SKIP %s: %s" % (args.test, args.skip))
-        return 77
-    if not args.host:
-        ap.error("--host is required")
-    t = Test(args.test + ("" if args.engine == "none" else args.engine[:3]),
-             args)
-    ok = False
-    try:
-        TESTS[args.test](t)
-        ok = True
-    except Fail as e:
-        log("FAIL %s: %s" % (args.test, e))
-        t.dump()
-    except Exception:
-        t.dump()
-        raise
-    finally:
-        t.cleanup()
-    return 0 if ok else 1
+
+    def prepare(args):
+        if not args.host:
+            ap.error("--host is required")
+
+    def session(args):
+        return Test(args.test + ("" if args.engine == "none" else
+                                 args.engine[:3]), args)
+    return harness_main(ap, TESTS, session, prepare)
 
 
 if __name__ == "__main__":

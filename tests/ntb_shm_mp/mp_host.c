@@ -38,6 +38,8 @@
 
 #include <rte_atomic.h>
 #include <rte_common.h>
+
+#include "test_host.h"
 #include <rte_eal.h>
 #include <rte_errno.h>
 
@@ -59,39 +61,6 @@ struct mp_host {
 
 static struct mp_host mp;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-sleep_us(unsigned int us)
-{
-	struct timespec ts = { .tv_sec = us / 1000000,
-		.tv_nsec = (long)(us % 1000000) * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
-reply(const char *fmt, ...) __rte_format_printf(1, 2);
-
-static void
-reply(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
 /* splitmix64: a cheap, well-mixed word per index. */
 static uint64_t
 pattern_word(uint64_t seed, int src, int dst, int widx, uint64_t i)
@@ -100,10 +69,7 @@ pattern_word(uint64_t seed, int src, int dst, int widx, uint64_t i)
 		((uint64_t)src << 48) ^ ((uint64_t)dst << 40) ^
 		((uint64_t)widx << 32) ^ i;
 
-	z += 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return th_mix64(z + 0x9e3779b97f4a7c15ull);
 }
 
 static int
@@ -114,12 +80,12 @@ port_to_pidx(const char *arg, int *pidx, int *port)
 	int rc;
 
 	if (*arg == '\0' || *end != '\0' || p < 0 || p > 1000) {
-		reply("ERR bad port '%s'", arg);
+		th_reply("ERR bad port '%s'", arg);
 		return -EINVAL;
 	}
 	rc = rte_marlin_ntb_peer_port_idx(mp.dev_id, (int)p);
 	if (rc < 0) {
-		reply("ERR port %ld is not a peer: %s", p, strerror(-rc));
+		th_reply("ERR port %ld is not a peer: %s", p, strerror(-rc));
 		return rc;
 	}
 	*pidx = rc;
@@ -150,7 +116,7 @@ cmd_write(int pidx, int port, uint64_t seed)
 	int w, n = rte_marlin_ntb_peer_mw_count(mp.dev_id, pidx);
 
 	if (n <= 0) {
-		reply("ERR peer_mw_count: %d", n);
+		th_reply("ERR peer_mw_count: %d", n);
 		return;
 	}
 	for (w = 0; w < n; w++) {
@@ -161,7 +127,7 @@ cmd_write(int pidx, int port, uint64_t seed)
 				&base, &len);
 
 		if (rc != 0) {
-			reply("ERR peer_mw_get_addr(port %d, widx %d): %s", port, w,
+			th_reply("ERR peer_mw_get_addr(port %d, widx %d): %s", port, w,
 				strerror(-rc));
 			return;
 		}
@@ -173,7 +139,7 @@ cmd_write(int pidx, int port, uint64_t seed)
 		total += cnt * 8;
 	}
 	rte_wmb();
-	reply("OK bytes=%zu", total);
+	th_reply("OK bytes=%zu", total);
 }
 
 /*
@@ -203,7 +169,7 @@ cmd_check(int port, uint64_t seed, int expect)
 				continue;
 			}
 			if (expect) {
-				reply("ERR widx %d offset %zu: got 0x%016" PRIx64
+				th_reply("ERR widx %d offset %zu: got 0x%016" PRIx64
 					", want 0x%016" PRIx64 " (pattern of port %d "
 					"seed %" PRIu64 ")", w, off + i * 8, got,
 					want, port, seed);
@@ -212,15 +178,15 @@ cmd_check(int port, uint64_t seed, int expect)
 		}
 	}
 	if (words == 0) {
-		reply("ERR no window memory to check");
+		th_reply("ERR no window memory to check");
 		return;
 	}
 	if (!expect && found != 0) {
-		reply("ERR %zu of %zu words of port %d seed %" PRIu64
+		th_reply("ERR %zu of %zu words of port %d seed %" PRIu64
 			" landed", found, words, port, seed);
 		return;
 	}
-	reply("OK words=%zu", words);
+	th_reply("OK words=%zu", words);
 }
 
 static void
@@ -230,10 +196,10 @@ print_link(int pidx, int port, const char *prefix, uint64_t t)
 	int rc = rte_marlin_ntb_link_get(mp.dev_id, pidx, &l);
 
 	if (rc != 0) {
-		reply("ERR link_get: %s", strerror(-rc));
+		th_reply("ERR link_get: %s", strerror(-rc));
 		return;
 	}
-	reply("%s port=%d up=%d epoch=0x%" PRIx64 " speed=%d width=%d t_ns=%"
+	th_reply("%s port=%d up=%d epoch=0x%" PRIx64 " speed=%d width=%d t_ns=%"
 		PRIu64, prefix, port, l.up, l.peer_epoch, (int)l.speed,
 		(int)l.width, t);
 }
@@ -242,25 +208,25 @@ print_link(int pidx, int port, const char *prefix, uint64_t t)
 static int
 wait_link(int pidx, int want, unsigned long ms, uint64_t *when)
 {
-	uint64_t deadline = now_ns() + (uint64_t)ms * 1000000u;
+	uint64_t deadline = th_now_ns() + (uint64_t)ms * 1000000u;
 	struct rte_marlin_ntb_link l;
 
 	for (;;) {
 		rte_marlin_ntb_poll(mp.dev_id);
-		*when = now_ns();
+		*when = th_now_ns();
 		if (rte_marlin_ntb_link_get(mp.dev_id, pidx, &l) == 0 &&
 				!!l.up == want)
 			return 0;
 		if (*when >= deadline)
 			return -ETIMEDOUT;
-		sleep_us(1000);
+		th_sleep_us(1000);
 	}
 }
 
 static void
 cmd_db_wait(uint64_t bits, unsigned long ms)
 {
-	uint64_t deadline = now_ns() + (uint64_t)ms * 1000000u, got = 0;
+	uint64_t deadline = th_now_ns() + (uint64_t)ms * 1000000u, got = 0;
 
 	for (;;) {
 		rte_marlin_ntb_poll(mp.dev_id);
@@ -268,49 +234,39 @@ cmd_db_wait(uint64_t bits, unsigned long ms)
 			got = 0;
 		if ((got & bits) == bits)
 			break;
-		if (now_ns() >= deadline) {
-			reply("ERR timeout: doorbell bits 0x%" PRIx64 ", waited "
+		if (th_now_ns() >= deadline) {
+			th_reply("ERR timeout: doorbell bits 0x%" PRIx64 ", waited "
 				"for 0x%" PRIx64, got, bits);
 			return;
 		}
-		sleep_us(1000);
+		th_sleep_us(1000);
 	}
 	rte_marlin_ntb_db_clear(mp.dev_id, bits);
-	reply("OK bits=0x%" PRIx64, got);
+	th_reply("OK bits=0x%" PRIx64, got);
 }
 
-static int
-parse_u64(const char *s, uint64_t *v)
+/* Between commands the harness waits: keep the device polled. */
+static void
+poll_device(void *arg)
 {
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
+	RTE_SET_USED(arg);
+	rte_marlin_ntb_poll(mp.dev_id);
 }
 
 /* Returns 1 on quit. */
 static int
-handle(char *line)
+handle(int argc, char **argv, void *arg)
 {
-	char *argv[8];
 	uint64_t a = 0, b = 0, c = 0, t;
-	int argc = 0, pidx = 0, port = 0, rc;
-	char *save = NULL, *tok;
+	int pidx = 0, port = 0, rc;
 
-	for (tok = strtok_r(line, " \t\r", &save); tok != NULL && argc < 8;
-			tok = strtok_r(NULL, " \t\r", &save))
-		argv[argc++] = tok;
-	if (argc == 0)
-		return 0;
+	RTE_SET_USED(arg);
 
 #define NEED_ARGS(n) do { if (argc != (n) + 1) { \
-		reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \
+		th_reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \
 	} while (0)
-#define NUM(i, v) do { if (parse_u64(argv[i], &(v)) != 0) { \
-		reply("ERR bad number '%s'", argv[i]); return 0; } } while (0)
+#define NUM(i, v) do { if (th_parse_u64(argv[i], &(v)) != 0) { \
+		th_reply("ERR bad number '%s'", argv[i]); return 0; } } while (0)
 #define PEER(i) do { if (port_to_pidx(argv[i], &pidx, &port) != 0) \
 		return 0; } while (0)
 
@@ -329,7 +285,7 @@ handle(char *line)
 			if (used >= sizeof(ports))
 				break;
 		}
-		reply("OK port=%d peers=%d ports=%s mw=%d peer_mw=%d spads=%d "
+		th_reply("OK port=%d peers=%d ports=%s mw=%d peer_mw=%d spads=%d "
 			"db_mask=0x%" PRIx64 " mw_shared=%d mw_len=%zu topo=%d",
 			mp.info.port, mp.info.peer_count, ports, mp.info.mw_count,
 			mp.info.peer_mw_count, mp.info.spad_count,
@@ -339,20 +295,20 @@ handle(char *line)
 		rc = rte_marlin_ntb_link_enable(mp.dev_id,
 				RTE_MARLIN_NTB_SPEED_AUTO, RTE_MARLIN_NTB_WIDTH_AUTO);
 		if (rc != 0)
-			reply("ERR link_enable: %s", strerror(-rc));
+			th_reply("ERR link_enable: %s", strerror(-rc));
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "disable") == 0) {
 		rc = rte_marlin_ntb_link_disable(mp.dev_id);
 		if (rc != 0)
-			reply("ERR link_disable: %s", strerror(-rc));
+			th_reply("ERR link_disable: %s", strerror(-rc));
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "link") == 0) {
 		NEED_ARGS(1);
 		PEER(1);
 		rte_marlin_ntb_poll(mp.dev_id);
-		print_link(pidx, port, "OK", now_ns());
+		print_link(pidx, port, "OK", th_now_ns());
 	} else if (strcmp(argv[0], "wait_up") == 0 ||
 			strcmp(argv[0], "wait_down") == 0) {
 		int want = argv[0][5] == 'u';
@@ -361,9 +317,9 @@ handle(char *line)
 		PEER(1);
 		NUM(2, a);
 		if (!want)
-			reply("WATCHING");
+			th_reply("WATCHING");
 		if (wait_link(pidx, want, (unsigned long)a, &t) != 0) {
-			reply("ERR timeout: link with port %d not %s after %"
+			th_reply("ERR timeout: link with port %d not %s after %"
 				PRIu64 " ms", port, want ? "up" : "down", a);
 			return 0;
 		}
@@ -385,9 +341,9 @@ handle(char *line)
 		NUM(2, a);
 		rc = rte_marlin_ntb_peer_db_set(mp.dev_id, pidx, a);
 		if (rc != 0)
-			reply("ERR peer_db_set: %s (%d)", strerror(-rc), rc);
+			th_reply("ERR peer_db_set: %s (%d)", strerror(-rc), rc);
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "db_wait") == 0) {
 		NEED_ARGS(2);
 		NUM(1, a);
@@ -397,19 +353,19 @@ handle(char *line)
 		rte_marlin_ntb_poll(mp.dev_id);
 		rc = rte_marlin_ntb_db_read(mp.dev_id, &a);
 		if (rc != 0)
-			reply("ERR db_read: %s", strerror(-rc));
+			th_reply("ERR db_read: %s", strerror(-rc));
 		else
-			reply("OK bits=0x%" PRIx64, a);
+			th_reply("OK bits=0x%" PRIx64, a);
 	} else if (strcmp(argv[0], "peek") == 0) {
 		/* peek OFF: the 64-bit word at OFF of inbound window 0 */
 		NEED_ARGS(1);
 		NUM(1, a);
 		if (a > mp.mw_len[0] - 8 || a % 8 != 0) {
-			reply("ERR offset %" PRIu64 " outside window 0", a);
+			th_reply("ERR offset %" PRIu64 " outside window 0", a);
 			return 0;
 		}
 		rte_rmb();
-		reply("OK val=0x%016" PRIx64,
+		th_reply("OK val=0x%016" PRIx64,
 			*(volatile uint64_t *)((char *)mp.mw[0] + a));
 	} else if (strcmp(argv[0], "spad_w") == 0) {
 		NEED_ARGS(3);
@@ -419,9 +375,9 @@ handle(char *line)
 		rc = rte_marlin_ntb_peer_spad_write(mp.dev_id, pidx, (int)b,
 				(uint32_t)c);
 		if (rc != 0)
-			reply("ERR peer_spad_write: %s (%d)", strerror(-rc), rc);
+			th_reply("ERR peer_spad_write: %s (%d)", strerror(-rc), rc);
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "spad_r") == 0) {
 		uint32_t v = 0;
 
@@ -430,61 +386,16 @@ handle(char *line)
 		NUM(2, b);
 		rc = rte_marlin_ntb_spad_read(mp.dev_id, pidx, (int)b, &v);
 		if (rc != 0)
-			reply("ERR spad_read: %s (%d)", strerror(-rc), rc);
+			th_reply("ERR spad_read: %s (%d)", strerror(-rc), rc);
 		else
-			reply("OK val=0x%08x", v);
+			th_reply("OK val=0x%08x", v);
 	} else {
-		reply("ERR unknown command '%s'", argv[0]);
+		th_reply("ERR unknown command '%s'", argv[0]);
 	}
 	return 0;
 #undef NEED_ARGS
 #undef NUM
 #undef PEER
-}
-
-/* Read commands; poll the device whenever stdin is idle. */
-static int
-command_loop(void)
-{
-	char buf[MP_LINE_MAX];
-	size_t have = 0;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-		char *nl;
-		ssize_t n;
-		int rc;
-
-		rte_marlin_ntb_poll(mp.dev_id);
-		rc = poll(&pfd, 1, 1);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (rc <= 0)
-			continue;
-		n = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
-		if (n == 0)
-			return 0; /* harness went away: leave cleanly */
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		have += (size_t)n;
-		buf[have] = '\0';
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			size_t used = (size_t)(nl - buf) + 1;
-
-			*nl = '\0';
-			if (handle(buf))
-				return 0;
-			memmove(buf, buf + used, have - used + 1);
-			have -= used;
-		}
-		if (have == sizeof(buf) - 1) {
-			reply("ERR line too long");
-			have = 0;
-		}
-	}
 }
 
 static int
@@ -535,19 +446,19 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		reply("FATAL rte_eal_init: %s", rte_strerror(rte_errno));
+		th_reply("FATAL rte_eal_init: %s", rte_strerror(rte_errno));
 		return 1;
 	}
 	id = rte_marlin_ntb_get_by_name("ntb_shm0");
 	if (id < 0) {
-		reply("FATAL no device ntb_shm0: %s", strerror(-id));
+		th_reply("FATAL no device ntb_shm0: %s", strerror(-id));
 		rc = 1;
 		goto out;
 	}
 	mp.dev_id = (uint16_t)id;
 	rc = rte_marlin_ntb_info_get(mp.dev_id, &mp.info);
 	if (rc != 0) {
-		reply("FATAL info_get: %s", strerror(-rc));
+		th_reply("FATAL info_get: %s", strerror(-rc));
 		rc = 1;
 		goto out;
 	}
@@ -556,18 +467,18 @@ main(int argc, char **argv)
 		rc = rte_marlin_ntb_mw_alloc(mp.dev_id, 0, w, 0, &mp.mw[w],
 				&mp.mw_len[w]);
 		if (rc != 0) {
-			reply("FATAL mw_alloc(widx %d): %s", w, strerror(-rc));
+			th_reply("FATAL mw_alloc(widx %d): %s", w, strerror(-rc));
 			rc = 1;
 			goto out;
 		}
 	}
-	reply("READY port=%d peers=%d pid=%d", mp.info.port, mp.info.peer_count,
+	th_reply("READY port=%d peers=%d pid=%d", mp.info.port, mp.info.peer_count,
 		(int)getpid());
-	rc = command_loop() == 0 ? 0 : 1;
+	rc = th_command_loop(poll_device, handle, NULL) == 0 ? 0 : 1;
 	rte_marlin_ntb_link_disable(mp.dev_id);
 	for (w = 0; w < mp.info.mw_count && w < MP_MAX_MW; w++)
 		rte_marlin_ntb_mw_free(mp.dev_id, 0, w);
-	reply("BYE");
+	th_reply("BYE");
 out:
 	rte_eal_cleanup();
 	return rc;

@@ -3,7 +3,7 @@
 """Write random bytes into a host's window file, as a peer gone bad would.
 
 Shared by the multi-process tests that check recovery from garbage
-(tests/hrdma_mp, tests/eop, tests/cmmc). Only the window file is touched,
+(tests/hrdma_mp, tests/eop_mp, tests/cmmc_mp). Only the window file is touched,
 never the register page: the handshake stays readable, the rings do not.
 """
 

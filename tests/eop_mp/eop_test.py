@@ -7,7 +7,8 @@
     eop_test.py --skip REASON TEST          (exits 77)
 
 Hosts are Debian's dpdk-testpmd, driven interactively over stdin and
-loading the built plugins with -d (librte_ntb_shm.so, librte_net_eop.so),
+loading the built plugins by name (-d librte_ntb_shm.so -d librte_net_eop.so,
+found through LD_LIBRARY_PATH: see tests/lib/marlin_harness/plugins.py),
 or eop_frames (integrity traffic). Host 0 runs on core 0, host 1 on core 1.
 
 TEST is one of:
@@ -56,188 +57,66 @@ fabric, EAL runtime directories and namespaces are removed before exit.
 """
 
 import argparse
-import hashlib
 import json
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                ".."))
-import ring_garbage  # noqa: E402  (tests/ring_garbage.py)
+                                "..", "lib"))
+from marlin_harness.session import (  # noqa: E402
+    Fail, Proc, Session, Skip, check, log)
+from marlin_harness.session import main as harness_main  # noqa: E402
+from marlin_harness import garbage, plugins  # noqa: E402
 
 START_TIMEOUT = 60.0
 CMD_TIMEOUT = 20.0
 
 
-class Fail(Exception):
-    """A test assertion that failed."""
+class Env(Session):
+    """One test: the fabric (in self.tmp), processes, prefixes, netns."""
 
-
-class Skip(Exception):
-    """The test cannot run here."""
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-class Proc:
-    """One host process; its output lines are collected by a thread."""
-
-    def __init__(self, env, name, args, extra_env=None):
-        self.name = name
-        self.cmdline = " ".join(args)
-        self.lines = []
-        self.cv = threading.Condition()
-        e = dict(os.environ)
-        e.update(env.proc_env)
-        if extra_env:
-            e.update(extra_env)
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True,
-                                  bufsize=1, env=e, cwd="/")
-        env.procs.append(self)
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            with self.cv:
-                self.lines.append(line.rstrip("\n"))
-                self.cv.notify_all()
-        with self.cv:
-            self.cv.notify_all()
-
-    def send(self, cmd):
-        try:
-            self.p.stdin.write(cmd + "\n")
-            self.p.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise Fail("%s: cannot send %r: process gone (rc %s)\n%s" % (
-                self.name, cmd, self.p.poll(), self.tail()))
-
-    def mark(self):
-        with self.cv:
-            return len(self.lines)
-
-    def wait_for(self, regex, timeout, since=0):
-        """First line matching regex at index >= since; its match."""
-        rx = re.compile(regex)
-        deadline = time.time() + timeout
-        with self.cv:
-            i = since
-            while True:
-                while i < len(self.lines):
-                    m = rx.search(self.lines[i])
-                    if m:
-                        return m
-                    i += 1
-                left = deadline - time.time()
-                if left <= 0 or (self.p.poll() is not None and i >= len(self.lines)):
-                    raise Fail("%s: no line matching %r within %.0f s (rc %s)\n%s"
-                               % (self.name, regex, timeout, self.p.poll(),
-                                  self.tail()))
-                self.cv.wait(min(left, 0.5))
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def tail(self, n=25):
-        with self.cv:
-            return "\n".join("    [%s] %s" % (self.name, x) for x in self.lines[-n:])
-
-    def stop(self, sig=signal.SIGINT, timeout=20):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-            try:
-                self.p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait(timeout=10)
-        self.t.join(timeout=5)
-        return self.p.returncode
-
-
-class Env:
     def __init__(self, a, name):
+        Session.__init__(self, name, tag="eop")
         self.a = a
-        self.name = name
         self.build = os.path.abspath(a.build)
-        self.procs = []
-        self.prefixes = []
-        self.netns = []
-        self.tmp = tempfile.mkdtemp(prefix="eop_%s_" % name, dir="/dev/shm")
-        self.fabric = "eop%d%s" % (os.getpid(), name)
-        self.shm_so = os.path.join(self.build, "drivers",
-                                   "librte_ntb_shm.so")
-        self.eop_so = os.path.join(self.build, "drivers",
-                                   "librte_net_eop.so")
+        self.tmp = self.parent
+        self.shm_so = plugins.plugin_path(self.build, "ntb_shm")
+        self.eop_so = plugins.plugin_path(self.build, "net_eop")
         self.testpmd = shutil.which("dpdk-testpmd")
         # EAL refuses a plugin path below a world-writable directory (a
-        # clone under /tmp): give bare names and let the loader find them.
-        os.environ["LD_LIBRARY_PATH"] = ":".join(
-            [os.path.dirname(self.shm_so), os.path.dirname(self.eop_so)] +
-            [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d])
-        self.proc_env = {}
+        # clone under /tmp): bare names, found through LD_LIBRARY_PATH
+        self.dargs, self.proc_env = plugins.load_args([self.shm_so,
+                                                       self.eop_so])
+        # testpmd is not built with sanitizers; an instrumented plugin
+        # needs their runtimes loaded first
+        self.testpmd_env = dict(self.proc_env)
+        self.testpmd_env.update(plugins.sanitizer_env(self.eop_so))
         self.hosts = 2           # ntb_shm hosts= (window slices)
-        self._sanitizer_env()
 
-    def _sanitizer_env(self):
-        """testpmd is not built with sanitizers; an instrumented plugin needs
-        their runtimes loaded first."""
-        try:
-            out = subprocess.run(["ldd", self.eop_so], capture_output=True,
-                                 text=True, timeout=10).stdout
-        except (OSError, subprocess.SubprocessError):
-            return
-        pre = []
-        for lib in ("libasan.so", "libubsan.so"):
-            m = re.search(r"(\S*%s\S*) => (\S+)" % re.escape(lib), out)
-            if m:
-                pre.append(m.group(2))
-        if pre:
-            self.preload = ":".join(pre)
-            # DPDK itself leaks at exit in ways we do not own.
-            self.testpmd_env = {"LD_PRELOAD": self.preload,
-                                "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1"
-                                ":detect_odr_violation=0"}
-        else:
-            self.testpmd_env = {}
-
-    def prefix(self, tag):
-        p = "eop%d_%s_%s" % (os.getpid(), self.name, tag)
-        self.prefixes.append(p)
-        return p
-
-    def eal(self, host, tag, extra_vdev_args="", ntb_args=""):
-        core = host
+    def eal(self, host, tag, extra_vdev_args="", ntb_args="", fabric=None,
+            vdev=None, core=None):
+        """EAL options of host @host: ntb_shm0 on @fabric (this session's by
+        default, self.hosts hosts) and net_eop0 (@vdev, or peer 1 - host
+        with @extra_vdev_args); pinned to @core (default: @host)."""
+        core = host if core is None else core
+        if vdev is None:
+            vdev = "net_eop0,ntb=ntb_shm0,peer=%d%s" % (1 - host, extra_vdev_args)
         return ["--lcores=0@(0,1),1@%d" % core, "--file-prefix=" + self.prefix(tag),
                 "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
                 "--log-level=lib.eal:error", "--log-level=pmd.net.eop:info",
-                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=%d,mw=1,mw_size=%s,dir=%s%s"
-                % (self.fabric, host, self.hosts, self.a.mw_size, self.tmp, ntb_args),
-                "--vdev", "net_eop0,ntb=ntb_shm0,peer=%d%s" % (1 - host,
-                                                           extra_vdev_args)]
+                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=%s,dir=%s%s"
+                % (fabric or self.fabric, host, self.hosts, self.a.mw_size, self.tmp,
+                   ntb_args),
+                "--vdev", vdev]
 
     def plugin_args(self):
-        """EAL -d options for the built plugins (the processes run in /,
-        where no file of that name exists, so EAL dlopen()s the name)."""
-        return ["-d", os.path.basename(self.shm_so),
-                "-d", os.path.basename(self.eop_so)]
+        """EAL -d options for the built plugins (by name)."""
+        return list(self.dargs)
 
     def testpmd_host(self, host, tag, vdev="", pmd_args=(), eal_extra=(),
                      eal=None):
@@ -249,25 +128,12 @@ class Env:
         args += eal if eal is not None else self.eal(host, tag, vdev)
         args += self.plugin_args() + list(eal_extra)
         args += ["--", "-i", "--nb-cores=1", "--total-num-mbufs=16384"] + list(pmd_args)
-        return Proc(self, "h%d%s" % (host, tag), args, self.testpmd_env)
+        return Proc(self, "h%d%s" % (host, tag), args, self.testpmd_env,
+                    cwd="/")
 
     def frames_host(self, host, tag, app_args, vdev=""):
         args = [self.a.frames] + self.eal(host, tag, vdev) + ["--"] + app_args
-        return Proc(self, "h%d%s" % (host, tag), args)
-
-    def cleanup(self):
-        for pr in self.procs:
-            if pr.p.poll() is None:
-                pr.p.kill()
-                try:
-                    pr.p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
-        for pre in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + pre, ignore_errors=True)
-        for ns in self.netns:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        return Proc(self, "h%d%s" % (host, tag), args, self.proc_env, cwd="/")
 
 
 # ---- testpmd helpers ---------------------------------------------------------
@@ -282,10 +148,9 @@ def pmd_ready(h):
 def port_stats(h):
     """Counters of port 0 from 'show port stats 0'."""
     i = h.mark()
-    h.send("show port stats 0")
-    h.wait_for(r"TX-packets:\s*\d+\s+TX-errors", CMD_TIMEOUT, i)
-    with h.cv:
-        block = "\n".join(h.lines[i:])
+    h.call("show port stats 0", r"TX-packets:\s*\d+\s+TX-errors",
+           CMD_TIMEOUT)
+    block = "\n".join(h.lines(i))
     st = {}
     for key in ("RX-packets", "RX-missed", "RX-errors", "RX-nombuf",
                 "TX-packets", "TX-errors"):
@@ -297,11 +162,9 @@ def port_stats(h):
 def port_xstats(h, last=r"link_ups:"):
     """Extended statistics of port 0; @last matches its last line."""
     i = h.mark()
-    h.send("show port xstats 0")
-    h.wait_for(last, CMD_TIMEOUT, i)
+    h.call("show port xstats 0", last, CMD_TIMEOUT)
     time.sleep(0.5)
-    with h.cv:
-        block = h.lines[i:]
+    block = h.lines(i)
     xs = {}
     for line in block:
         m = re.match(r"\s*(\w+):\s*(\d+)\s*$", line)
@@ -315,9 +178,7 @@ def wait_link(h, up, timeout=15.0):
     deadline = time.time() + timeout
     want = "up" if up else "down"
     while time.time() < deadline:
-        i = h.mark()
-        h.send("show port info 0")
-        m = h.wait_for(r"Link status:\s*(\w+)", CMD_TIMEOUT, i)
+        m = h.call("show port info 0", r"Link status:\s*(\w+)", CMD_TIMEOUT)
         if m.group(1) == want:
             return
         time.sleep(0.3)
@@ -328,12 +189,12 @@ def quit_pmd(h):
     if h.alive():
         h.send("quit")
         try:
-            h.p.wait(timeout=20)
+            h.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             raise Fail("%s: testpmd did not quit\n%s" % (h.name, h.tail()))
-    h.t.join(timeout=5)
-    check(h.p.returncode == 0, "%s: testpmd exited with %s\n%s" % (
-        h.name, h.p.returncode, h.tail()))
+    h.join()
+    check(h.proc.returncode == 0, "%s: testpmd exited with %s\n%s" % (
+        h.name, h.proc.returncode, h.tail()))
 
 
 def two_pmds(env, vdev="", pmd_args=()):
@@ -358,13 +219,9 @@ def run_txrx(env, h0, h1, secs, label):
     h1.send("start")
     h0.send("start")
     time.sleep(secs)
-    m = h0.mark()
-    h0.send("stop")
-    h0.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h0.call("stop", r"Done\.", CMD_TIMEOUT)
     time.sleep(1.0)
-    m = h1.mark()
-    h1.send("stop")
-    h1.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h1.call("stop", r"Done\.", CMD_TIMEOUT)
     s0, s1 = port_stats(h0), port_stats(h1)
     x1 = port_xstats(h1)
     x0 = port_xstats(h0)
@@ -391,13 +248,9 @@ def run_io(env, h0, h1, secs, label):
     h1.send("start tx_first")
     h0.send("start tx_first")
     time.sleep(secs)
-    m = h0.mark()
-    h0.send("stop")
-    h0.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h0.call("stop", r"Done\.", CMD_TIMEOUT)
     time.sleep(1.0)
-    m = h1.mark()
-    h1.send("stop")
-    h1.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h1.call("stop", r"Done\.", CMD_TIMEOUT)
     m = h0.mark()
     h0.send("set fwd rxonly")
     h0.send("start")
@@ -421,15 +274,11 @@ def run_io(env, h0, h1, secs, label):
 
 # ---- tests -------------------------------------------------------------------
 
-def lone_pmd(env, tag, vdev, hosts=2):
-    """One testpmd (host 0) on its own fabric @tag with net_eop @vdev."""
-    eal = ["--lcores=0@(0,1),1@0", "--file-prefix=" + env.prefix(tag),
-           "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
-           "--log-level=lib.eal:error",
-           "--vdev", "ntb_shm0,fabric=%s,host=0,hosts=%d,mw=1,mw_size=%s,dir=%s"
-           % (env.fabric + tag, hosts, env.a.mw_size, env.tmp),
-           "--vdev", vdev]
-    return env.testpmd_host(0, tag, eal=eal)
+def lone_pmd(env, tag, vdev):
+    """One testpmd (host 0 of env.hosts) on its own fabric @tag with
+    net_eop @vdev."""
+    fabric = env.add_fabric(env.fabric + tag, env.tmp)
+    return env.testpmd_host(0, tag, eal=env.eal(0, tag, fabric=fabric, vdev=vdev))
 
 
 def t_devargs(env):
@@ -454,9 +303,8 @@ def t_devargs(env):
         h = lone_pmd(env, "d%d" % i, vdev)
         h.wait_for(msg, START_TIMEOUT)
         time.sleep(1.0)
-        i0 = h.mark()
-        h.send("show port summary all")
-        h.wait_for(r"Number of available ports: 0", CMD_TIMEOUT, i0)
+        h.call("show port summary all", r"Number of available ports: 0",
+               CMD_TIMEOUT)
         quit_pmd(h)
         log("devargs %-45s -> refused, no port" % vdev.split(",", 1)[1])
     # the deprecated names still make a port, with a line naming the new ones
@@ -538,7 +386,7 @@ def t_smallwin(env):
     run_io(env, h0, h1, 2, "1 MiB window / 8 hosts, 1500 B")
     quit_pmd(h0)
     quit_pmd(h1)
-    h = lone_pmd(env, "q", "net_eop0,ntb=ntb_shm0,peer=1,queues=4", hosts=8)
+    h = lone_pmd(env, "q", "net_eop0,ntb=ntb_shm0,peer=1,queues=4")
     m = h.wait_for(r"cannot hold queues=4 with any ring size even at depth=64 slot=256.*(mw_size=\S+)",
                    START_TIMEOUT)
     quit_pmd(h)
@@ -587,17 +435,16 @@ def frames_pair(env, args0, args1, vdev=""):
 
 
 def last_json(h, tag, since=0):
-    with h.cv:
-        for line in reversed(h.lines[since:]):
-            if line.startswith(tag + " "):
-                return json.loads(line[len(tag) + 1:])
+    for line in reversed(h.lines(since)):
+        if line.startswith(tag + " "):
+            return json.loads(line[len(tag) + 1:])
     raise Fail("%s: no %s line\n%s" % (h.name, tag, h.tail()))
 
 
 def finish_frames(hosts):
     """Stop sending, let frames in flight land, stop; return FINAL/PORT/MBUFS."""
     for h in hosts:
-        h.p.send_signal(signal.SIGUSR1)
+        h.proc.send_signal(signal.SIGUSR1)
     time.sleep(1.5)
     out = []
     for h in hosts:
@@ -645,8 +492,8 @@ def t_kill(env):
     check(before["rx"] > 0, "no traffic before the kill")
     m = h0.mark()
     t_kill = time.time()
-    h1.p.kill()
-    h1.p.wait(timeout=10)
+    h1.proc.kill()
+    h1.proc.wait(timeout=10)
     h0.wait_for(r"^LINK down", 5, m)
     log("kill: survivor saw the link go down after %.2f s" % (time.time() - t_kill))
     time.sleep(1.0)
@@ -779,18 +626,17 @@ def t_sockets(env):
             check(r.returncode == 0, "ip %s: %s" % (" ".join(cmd), r.stderr))
     wait_link(hs[0], True)
     ns_ping(ip, nss[0], "10.77.0.2")
-    ns_tcp(ip, nss, "10.77.0.2", 32 << 20)
+    ns_tcp(env, ip, nss, "10.77.0.2", 32 << 20)
     iperf = shutil.which("iperf3")
     if iperf and env.a.iperf_secs > 0:
-        log("iperf3: %s" % iperf3_run(ip, iperf, nss, "10.77.0.2", env.a.iperf_secs))
+        log("iperf3: %s" % iperf3_run(env, ip, iperf, nss, "10.77.0.2", env.a.iperf_secs))
         for h in hs:
             x = port_xstats(h)
             i = h.mark()
             h.send("show fwd stats all")
             h.wait_for(r"Accumulated forward statistics for all ports", CMD_TIMEOUT, i)
             time.sleep(0.3)
-            with h.cv:
-                drops = [l.strip() for l in h.lines[i:] if "TX-dropped" in l]
+            drops = [l.strip() for l in h.lines(i) if "TX-dropped" in l]
             log("  %s: EOP tx_ring_full %d, rx_nombuf %d; forwarding %s" % (
                 h.name, x.get("tx_ring_full", 0), x.get("rx_mbuf_allocation_errors", 0),
                 " | ".join(drops)))
@@ -821,11 +667,10 @@ def ns_ping(ip, ns, addr, count=5):
         check(r.returncode == 0, "ICMP echo failed:\n%s%s" % (r.stdout, r.stderr))
 
 
-def ns_tcp(ip, nss, addr, size):
+def ns_tcp(env, ip, nss, addr, size):
     """@size bytes by TCP from nss[0] to @addr in nss[1]; sha256 compared."""
-    srv = subprocess.Popen([ip, "netns", "exec", nss[1], sys.executable, "-c",
-                            PY_TCP_SERVER], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    srv = env.start("tcp-server", [ip, "netns", "exec", nss[1], sys.executable,
+                                   "-c", PY_TCP_SERVER], stdin=False, merge=False)
     try:
         time.sleep(0.5)
         t0 = time.time()
@@ -834,10 +679,10 @@ def ns_tcp(ip, nss, addr, size):
                               .replace("@SIZE@", str(size))],
                              capture_output=True, text=True, timeout=60)
         dt = time.time() - t0
-        out, err = srv.communicate(timeout=30)
+        srv.wait(30, "report what it received")
     finally:
-        if srv.poll() is None:
-            srv.kill()
+        srv.kill()
+    out, err = "\n".join(srv.out), "\n".join(srv.err)
     check(cli.returncode == 0, "TCP client failed: %s" % cli.stderr)
     check(out.strip() == cli.stdout.strip() and len(out.strip()) == 64 + 1 + len(str(size)),
           "TCP transfer mismatch: sent %r, received %r (%s)" % (
@@ -846,20 +691,18 @@ def ns_tcp(ip, nss, addr, size):
         % (size >> 20, dt, size * 8 / dt / 1e6))
 
 
-def iperf3_run(ip, iperf, nss, addr, secs):
+def iperf3_run(env, ip, iperf, nss, addr, secs):
     """TCP from nss[0] to addr in nss[1] for secs; a line with rate and
     retransmits (a measurement, never asserted)."""
-    srv = subprocess.Popen([ip, "netns", "exec", nss[1], iperf, "-s", "-1"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = env.start("iperf3-server", [ip, "netns", "exec", nss[1], iperf, "-s", "-1"],
+                    stdin=False)
     try:
         time.sleep(0.5)
         r = subprocess.run([ip, "netns", "exec", nss[0], iperf, "-c", addr,
                             "-t", str(secs), "-J"], capture_output=True, text=True,
                            timeout=secs + 30)
     finally:
-        if srv.poll() is None:
-            srv.kill()
-        srv.wait(timeout=10)
+        srv.stop(signal.SIGTERM, timeout=10)
     check(r.returncode == 0, "iperf3 failed: %s %s" % (r.stdout[-500:], r.stderr))
     end = json.loads(r.stdout)["end"]
     sent = end["sum_sent"]
@@ -933,7 +776,7 @@ class OvsHost:
             "--log-file=" + self.path("ovsdb-server.log")], self.ovs_env)
         deadline = time.time() + 20
         while not os.path.exists(self.sock):
-            check(time.time() < deadline and self.db.p.poll() is None,
+            check(time.time() < deadline and self.db.alive(),
                   "ovsdb-server %d did not start\n%s" % (h, self.db.tail()))
             time.sleep(0.1)
         mask = "0x%x" % (1 << h)
@@ -984,14 +827,12 @@ class OvsHost:
             return (sw or self.db).tail(n)
 
     def stop(self):
-        """Ask both daemons to exit; Env.cleanup kills what does not."""
+        """Ask both daemons to exit (SIGTERM, then SIGKILL, if they do not);
+        Env.cleanup kills whatever is left even when this is never reached."""
         for ctl, pr in (("ovs-vswitchd.ctl", self.sw), ("ovsdb-server.ctl", self.db)):
             subprocess.run(["ovs-appctl", "-t", self.path(ctl), "exit"],
                            capture_output=True, timeout=20)
-            try:
-                pr.p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pr.p.kill()
+            pr.stop(signal.SIGTERM, timeout=15)
 
 
 def t_ovs(env):
@@ -1033,10 +874,10 @@ def t_ovs(env):
                   % (o.h, rings, o.log_tail()))
         log("OVS: both eop0 links up, EOP rings of 2048 slots as OVS asked")
         ns_ping(ip, nss[0], "10.78.0.2", env.a.ping_count)
-        ns_tcp(ip, nss, "10.78.0.2", 32 << 20)
+        ns_tcp(env, ip, nss, "10.78.0.2", 32 << 20)
         iperf = shutil.which("iperf3")
         if iperf and env.a.iperf_secs > 0:
-            log("iperf3 through OVS: %s" % iperf3_run(ip, iperf, nss, "10.78.0.2",
+            log("iperf3 through OVS: %s" % iperf3_run(env, ip, iperf, nss, "10.78.0.2",
                                                        env.a.iperf_secs))
             for o in hosts:
                 for ifc in ("eop0", "br0"):
@@ -1065,9 +906,7 @@ def t_rack(env):
     taps = ["eoprk%d_%d" % (os.getpid() % 10000, h) for h in range(n)]
     hs = []
     for h in range(n):
-        eal = env.eal(h, "r%d" % h)
-        eal[eal.index("--vdev", eal.index("--vdev") + 1) + 1] = "net_eop0,ntb=ntb_shm0,rack=1"
-        eal[0] = "--lcores=0@(0,1),1@%d" % (h % 2)
+        eal = env.eal(h, "r%d" % h, vdev="net_eop0,ntb=ntb_shm0,rack=1", core=h % 2)
         eal += ["--vdev", "net_tap0,iface=%s" % taps[h]]
         hs.append(env.testpmd_host(h, "r%d" % h, eal=eal,
                                    pmd_args=["--forward-mode=io", "--auto-start"]))
@@ -1104,7 +943,7 @@ def t_rack(env):
     for a, b in pairs:
         ns_ping(ip, nss[a], "10.79.0.%d" % (b + 1), 2)
     for a, b in pairs:
-        ns_tcp(ip, [nss[a], nss[b]], "10.79.0.%d" % (b + 1), 4 << 20)
+        ns_tcp(env, ip, [nss[a], nss[b]], "10.79.0.%d" % (b + 1), 4 << 20)
     # unknown unicast: a static neighbour with a MAC no host has
     subprocess.run([ip, "-n", nss[0], "neigh", "add", "10.79.0.99", "lladdr",
                     "02:00:00:00:99:99", "dev", taps[0]], capture_output=True)
@@ -1116,10 +955,9 @@ def t_rack(env):
     log("rack: per-peer stats of host 0: %s" % ", ".join(
         "%s=%d" % (k, v) for k, v in sorted(x0.items()) if k.startswith(("peer", "tx_unk"))))
     # a dead host affects only its own traffic
-    hs[3].p.kill()
-    hs[3].p.wait(timeout=10)
+    hs[3].kill()
     ns_ping(ip, nss[0], "10.79.0.2", 3)
-    ns_tcp(ip, [nss[1], nss[2]], "10.79.0.3", 4 << 20)
+    ns_tcp(env, ip, [nss[1], nss[2]], "10.79.0.3", 4 << 20)
     deadline = time.time() + 10
     while port_xstats(hs[0], rack_last).get("peer3_link_up", 1) != 0:
         check(time.time() < deadline, "host 0 still sees host 3's link up")
@@ -1159,9 +997,7 @@ def t_linkinfo(env):
     reports RTE_ETH_SPEED_NUM_UNKNOWN (testpmd: "Link speed: Unknown")."""
     h0, h1 = two_pmds(env)
     for h in (h0, h1):
-        i = h.mark()
-        h.send("show port info 0")
-        m = h.wait_for(r"Link speed:\s*(.*)$", CMD_TIMEOUT, i)
+        m = h.call("show port info 0", r"Link speed:\s*(.*)$", CMD_TIMEOUT)
         log("%s: Link speed: %s" % (h.name, m.group(1)))
         check(m.group(1).strip() == "Unknown",
               "%s: link speed %r, expected Unknown for a software fabric"
@@ -1199,7 +1035,7 @@ def delayed_pmd(env, host, tag, pmd_args, interactive=True):
     args = ([stdbuf, "-oL", "-eL"] if stdbuf else []) + strace_delay()
     args += [env.testpmd] + env.eal(host, tag) + env.plugin_args()
     args += ["--"] + (["-i"] if interactive else []) + list(pmd_args)
-    return Proc(env, "h%d%s" % (host, tag), args, env.testpmd_env)
+    return Proc(env, "h%d%s" % (host, tag), args, env.testpmd_env, cwd="/")
 
 
 def host_files(env, host):
@@ -1212,14 +1048,10 @@ def host_files(env, host):
 
 
 def exited_clean(env, h, host, want_rc, label):
-    try:
-        h.p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        raise Fail("%s: did not exit\n%s" % (label, h.tail()))
-    h.t.join(timeout=5)
-    check(h.p.returncode == want_rc, "%s: exited with %s, expected %d%s\n%s" % (
-        label, h.p.returncode, want_rc,
-        " (killed by a signal)" if h.p.returncode < 0 or h.p.returncode > 128 else "",
+    rc = h.wait(30, "exit (%s)" % label)
+    check(rc == want_rc, "%s: exited with %s, expected %d%s\n%s" % (
+        label, rc, want_rc,
+        " (killed by a signal)" if rc < 0 or rc > 128 else "",
         h.tail()))
     left = host_files(env, host)
     check(not left, "%s: the host's fabric files were left behind: %s" % (label, left))
@@ -1249,16 +1081,13 @@ def t_teardown_detach(env):
     h1.send("set fwd txonly")
     h1.send("start")
     time.sleep(1.0)
-    m = h1.mark()
-    h1.send("device detach ntb_shm0")
-    h1.wait_for(r"ntb_shm0 removed while 1 user", CMD_TIMEOUT, m)
+    h1.call("device detach ntb_shm0", r"ntb_shm0 removed while 1 user",
+            CMD_TIMEOUT)
     wait_link(h1, False, 5.0)
     wait_link(h0, False, 5.0)
     time.sleep(0.5)
     check(h1.alive(), "host 1 died after the detach\n%s" % h1.tail())
-    m = h1.mark()
-    h1.send("stop")
-    h1.wait_for(r"Done\.", CMD_TIMEOUT, m)
+    h1.call("stop", r"Done\.", CMD_TIMEOUT)
     h1.send("quit")
     exited_clean(env, h1, 1, 0, "quit after the detach")
     quit_pmd(h0)
@@ -1274,9 +1103,7 @@ def t_teardown_close_first(env):
         h = delayed_pmd(env, 1, "q%d" % i, ["--nb-cores=1", "--total-num-mbufs=16384"])
         pmd_ready(h)
         for c in cmds:
-            m = h.mark()
-            h.send(c)
-            h.wait_for(r"Done|closed|Stopping", CMD_TIMEOUT, m)
+            h.call(c, r"Done|closed|Stopping", CMD_TIMEOUT)
         h.send("quit")
         exited_clean(env, h, 1, 0, "quit after %s" % (" + ".join(cmds) or "nothing"))
     log("teardown_close_first: port closed before the NTB device: clean quit, no files left")
@@ -1285,8 +1112,7 @@ LINK_RE = re.compile(r"link to host \d+ (up|down)")
 
 def link_events(h, since):
     """EOP's link lines (up/down) of @h from line @since on."""
-    with h.cv:
-        lines = h.lines[since:]
+    lines = h.lines(since)
     return [m.group(1) for m in map(LINK_RE.search, lines) if m]
 
 
@@ -1303,9 +1129,9 @@ def t_corrupt(env):
     # host 0's window; the slice host 1 writes (port 1 of 2) is its second
     # half, starting with the rings of the port's HRDMA queue pairs (two per
     # queue; depth 256, 2 KiB slots: 128 + 256 * 64 + 256 * 2048 bytes each)
-    path = ring_garbage.window_file(env.tmp, env.fabric, 0)
+    path = garbage.window_file(env.tmp, env.fabric, 0)
     size = os.path.getsize(path)
-    writes, t_stop = ring_garbage.scribble(
+    writes, t_stop = garbage.scribble(
         path, size // 2, size // 2 + 4 * (128 + 256 * 64 + 256 * 2048), 3.0,
         os.getpid())
     log("corrupt: wrote garbage %d times in 3 s into %s" % (writes, path))
@@ -1321,8 +1147,7 @@ def t_corrupt(env):
     for h, ev, m in ((h0, e0, m0), (h1, e1, m1)):
         check("down" in ev, "%s never reported the link down while host 0's "
               "rings were garbage\n%s" % (h.name, h.tail()))
-        with h.cv:
-            lsc = sum("link state change" in x for x in h.lines[m:])
+        lsc = sum("link state change" in x for x in h.lines(m))
         check(lsc >= 2, "%s: %d link state change events (want down and up)"
               % (h.name, lsc))
     check(t_up is not None, "links not both up within %.0f s of the garbage "
@@ -1347,9 +1172,7 @@ def t_corrupt(env):
     # the sender first, then the receiver once its rings are drained
     for h in (h1, h0):
         wait_link(h, True, 5)
-        m = h.mark()
-        h.send("stop")
-        h.wait_for(r"Done\.", CMD_TIMEOUT, m)
+        h.call("stop", r"Done\.", CMD_TIMEOUT)
         time.sleep(0.5)
     x0, x1 = port_xstats(h0), port_xstats(h1)
     log("corrupt: link_downs %d / %d, peer_malformed %d / %d" % (
@@ -1431,7 +1254,6 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build")
     ap.add_argument("--frames")
-    ap.add_argument("--skip")
     ap.add_argument("--mw-size", default="16M")
     ap.add_argument("--ovs-mw-size", default="32M",
                     help="ovs: ntb_shm window (32M holds OVS's 2048-slot rings)")
@@ -1441,28 +1263,12 @@ def main():
                     help="sockets: ring size testpmd asks for (0: the port's default)")
     ap.add_argument("--iperf-secs", type=int, default=3,
                     help="sockets: iperf3 seconds when iperf3 is installed (0: none)")
-    ap.add_argument("test", choices=sorted(TESTS))
-    a = ap.parse_args()
-    if a.skip:
-        print("SKIP: " + a.skip)
-        return 77
-    a.frames = os.path.abspath(a.frames)
-    env = Env(a, a.test)
-    try:
-        TESTS[a.test](env)
-    except Skip as e:
-        print("SKIP: %s" % e)
-        return 77
-    except Fail as e:
-        print("FAIL: %s" % e)
-        for pr in env.procs:
-            print("--- %s: %s" % (pr.name, pr.cmdline))
-            print(pr.tail(40))
-        return 1
-    finally:
-        env.cleanup()
-    print("PASS")
-    return 0
+
+    def prepare(a):
+        if not a.build or not a.frames:
+            ap.error("--build and --frames are required")
+        a.frames = os.path.abspath(a.frames)
+    return harness_main(ap, TESTS, lambda a: Env(a, a.test), prepare)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@
 #include <unistd.h>
 
 #include <rte_common.h>
+
+#include "test_host.h"
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -82,82 +84,13 @@ static struct rte_cmmc_rkey *rkeys[MAX_OBJ];
 static struct rte_cmmc_ep *eps[MAX_PORTS];
 static int engine_id = -1;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void reply(const char *fmt, ...) __rte_format_printf(1, 2);
-
-static void
-reply(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static const char *
-errname(int rc)
-{
-	static char buf[32];
-
-	switch (-rc) {
-	case EKEYREVOKED: return "EKEYREVOKED";
-	case EACCES: return "EACCES";
-	case EPERM: return "EPERM";
-	case ERANGE: return "ERANGE";
-	case ESTALE: return "ESTALE";
-	case ENOLINK: return "ENOLINK";
-	case EBADMSG: return "EBADMSG";
-	case EINVAL: return "EINVAL";
-	case ENOENT: return "ENOENT";
-	case EFAULT: return "EFAULT";
-	case ENOSPC: return "ENOSPC";
-	case EXDEV: return "EXDEV";
-	case EBUSY: return "EBUSY";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-	case EPROTO: return "EPROTO";
-	case EMSGSIZE: return "EMSGSIZE";
-	case ENOMEM: return "ENOMEM";
-	case EIO: return "EIO";
-	default:
-		snprintf(buf, sizeof(buf), "E%d", -rc);
-		return buf;
-	}
-}
-
 /* Byte @pos of the pattern of @seed. */
 static inline uint8_t
 pattern(uint64_t seed, uint64_t pos)
 {
-	uint64_t z = seed * 0x9e3779b97f4a7c15ull + (pos >> 3);
+	uint64_t z = th_mix64(seed * 0x9e3779b97f4a7c15ull + (pos >> 3));
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
 	return (uint8_t)(z >> ((pos & 7) * 8));
-}
-
-static int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
 }
 
 static int
@@ -205,10 +138,10 @@ slot_put(void **tab, void *obj)
 static int
 wait_cpl(struct rte_cmmc_ep *ep, uint64_t cookie)
 {
-	uint64_t deadline = now_ns() + 5000000000ull;
+	uint64_t deadline = th_now_ns() + 5000000000ull;
 	struct rte_cmmc_cpl c;
 
-	while (now_ns() < deadline) {
+	while (th_now_ns() < deadline) {
 		if (rte_cmmc_poll_cq(ep, &c, 1) == 1) {
 			if (c.cookie != cookie)
 				continue;
@@ -219,20 +152,31 @@ wait_cpl(struct rte_cmmc_ep *ep, uint64_t cookie)
 	return -ETIMEDOUT;
 }
 
+/*
+ * stream: every 8th operation (cookie = its index) asks for a completion.
+ * A failed operation completes whether it asked or not (rte_cmmc.h), so
+ * only completions of signalled cookies count against the outstanding ones.
+ */
+static inline uint64_t
+is_signaled(uint64_t cookie)
+{
+	return cookie % 8 == 7;
+}
+
 static void
 cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 		struct rte_cmmc_mem *m, uint64_t len, uint64_t ms, int notify)
 {
 	uint8_t *src = rte_cmmc_mem_addr(m, NULL);
-	uint64_t start = now_ns(), deadline = start + ms * 1000000u;
+	uint64_t start = th_now_ns(), deadline = start + ms * 1000000u;
 	uint64_t last_poll = 0, posted = 0, completed = 0, cpl_err = 0;
 	uint64_t outstanding = 0, t_last_ok = 0, t_err = 0, t_drained;
 	int post_err = 0, first_cpl_err = 0;
 	struct rte_cmmc_cpl cpl[32];
 
 	for (;;) {
-		uint64_t t = now_ns();
-		unsigned int flags = (posted % 8 == 7) ? RTE_CMMC_F_SIGNALED : 0;
+		uint64_t t = th_now_ns();
+		unsigned int flags = is_signaled(posted) ? RTE_CMMC_F_SIGNALED : 0;
 		int rc, i, n;
 
 		if (t >= deadline)
@@ -253,14 +197,13 @@ cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 			t_last_ok = t;
 		} else if (rc != -ENOSPC) {
 			post_err = rc;
-			t_err = now_ns();
+			t_err = th_now_ns();
 			break;
 		}
 		n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
 		for (i = 0; i < n; i++) {
 			completed++;
-			if (outstanding > 0)
-				outstanding--;
+			outstanding -= is_signaled(cpl[i].cookie);
 			if (cpl[i].status != 0) {
 				if (cpl_err++ == 0)
 					first_cpl_err = cpl[i].status;
@@ -268,24 +211,24 @@ cmd_stream(struct rte_cmmc_ep *ep, struct rte_cmmc_rkey *rk, uint64_t roff,
 		}
 	}
 	/* everything outstanding must complete, with an error if need be */
-	t_drained = now_ns() + 3000000000ull;
-	while (outstanding > 0 && now_ns() < t_drained) {
+	t_drained = th_now_ns() + 3000000000ull;
+	while (outstanding > 0 && th_now_ns() < t_drained) {
 		int i, n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
 
 		for (i = 0; i < n; i++) {
 			completed++;
-			outstanding--;
+			outstanding -= is_signaled(cpl[i].cookie);
 			if (cpl[i].status != 0 && cpl_err++ == 0)
 				first_cpl_err = cpl[i].status;
 		}
 		rte_cmmc_poll(ctx);
 	}
-	reply("OK posted=%" PRIu64 " completed=%" PRIu64 " cpl_errors=%" PRIu64
+	th_reply("OK posted=%" PRIu64 " completed=%" PRIu64 " cpl_errors=%" PRIu64
 		" first_cpl_err=%s post_err=%s outstanding=%" PRIu64
 		" t_start_ns=%" PRIu64 " t_last_ok_ns=%" PRIu64 " t_err_ns=%" PRIu64,
 		posted, completed, cpl_err,
-		first_cpl_err ? errname(first_cpl_err) : "none",
-		post_err ? errname(post_err) : "none", outstanding, start,
+		first_cpl_err ? th_errname(first_cpl_err) : "none",
+		post_err ? th_errname(post_err) : "none", outstanding, start,
 		t_last_ok, t_err);
 }
 
@@ -313,7 +256,7 @@ watch_init(struct watch *w, int port)
 	memset(w, 0, sizeof(*w));
 	w->port = port;
 	w->last_state = RTE_CMMC_PEER_READY;
-	w->last_event = now_ns();
+	w->last_event = th_now_ns();
 }
 
 /* Poll the context (every millisecond) and follow the peer's state. */
@@ -326,10 +269,10 @@ watch_poll(struct watch *w)
 	st = rte_cmmc_peer_state(ctx, w->port);
 	if (w->last_state == RTE_CMMC_PEER_READY && st != RTE_CMMC_PEER_READY) {
 		w->downs++;
-		w->t_down = now_ns();
+		w->t_down = th_now_ns();
 	} else if (w->last_state != RTE_CMMC_PEER_READY &&
 			st == RTE_CMMC_PEER_READY) {
-		w->t_up = now_ns();
+		w->t_up = th_now_ns();
 		w->t_flow = 0;
 	}
 	w->last_state = st;
@@ -359,11 +302,18 @@ watch_fmt(const struct watch *w, char *buf, size_t len)
 
 	if (i == w->ngaps)
 		snprintf(buf + used, len - used, "-");
-	for (; i < w->ngaps && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used,
-			"%s%" PRIu64 "-%" PRIu64, used && buf[used - 1] != '=' ?
-			"," : "", w->gap_start[i % WATCH_GAPS],
-			w->gap_end[i % WATCH_GAPS]);
+	/* whole entries only: a gap cut in half reads as garbage */
+	for (; i < w->ngaps && used < len; i++) {
+		char one[64];
+		int n = snprintf(one, sizeof(one), "%s%" PRIu64 "-%" PRIu64,
+			buf[used - 1] != '=' ? "," : "",
+			w->gap_start[i % WATCH_GAPS], w->gap_end[i % WATCH_GAPS]);
+
+		if (n < 0 || used + (size_t)n >= len)
+			break;
+		memcpy(buf + used, one, (size_t)n + 1);
+		used += (size_t)n;
+	}
 }
 
 /* Signalled notified writes for @ms, whatever happens to the link; every
@@ -373,7 +323,7 @@ cmd_soak(struct rte_cmmc_ep *ep, int port, struct rte_cmmc_rkey *rk,
 		uint64_t roff, struct rte_cmmc_mem *m, uint64_t len, uint64_t ms)
 {
 	uint8_t *src = rte_cmmc_mem_addr(m, NULL);
-	uint64_t deadline = now_ns() + ms * 1000000u, last_poll = 0, drain;
+	uint64_t deadline = th_now_ns() + ms * 1000000u, last_poll = 0, drain;
 	uint64_t posted = 0, completed = 0, cpl_err = 0, post_err = 0;
 	int first_cpl_err = 0, first_post_err = 0;
 	struct rte_cmmc_cpl cpl[32];
@@ -382,7 +332,7 @@ cmd_soak(struct rte_cmmc_ep *ep, int port, struct rte_cmmc_rkey *rk,
 
 	watch_init(&w, port);
 	for (;;) {
-		uint64_t t = now_ns();
+		uint64_t t = th_now_ns();
 		int rc, i, n;
 
 		if (t >= deadline)
@@ -407,8 +357,8 @@ cmd_soak(struct rte_cmmc_ep *ep, int port, struct rte_cmmc_rkey *rk,
 				first_cpl_err = cpl[i].status;
 		}
 	}
-	drain = now_ns() + 3000000000ull;
-	while (completed < posted && now_ns() < drain) {
+	drain = th_now_ns() + 3000000000ull;
+	while (completed < posted && th_now_ns() < drain) {
 		int i, n = rte_cmmc_poll_cq(ep, cpl, RTE_DIM(cpl));
 
 		for (i = 0; i < n; i++) {
@@ -419,27 +369,27 @@ cmd_soak(struct rte_cmmc_ep *ep, int port, struct rte_cmmc_rkey *rk,
 		rte_cmmc_poll(ctx);
 	}
 	watch_fmt(&w, w_out, sizeof(w_out));
-	reply("OK posted=%" PRIu64 " completed=%" PRIu64 " cpl_errors=%" PRIu64
+	th_reply("OK posted=%" PRIu64 " completed=%" PRIu64 " cpl_errors=%" PRIu64
 		" first_cpl_err=%s post_errors=%" PRIu64 " first_post_err=%s %s",
 		posted, completed, cpl_err,
-		first_cpl_err ? errname(first_cpl_err) : "none", post_err,
-		first_post_err ? errname(first_post_err) : "none", w_out);
+		first_cpl_err ? th_errname(first_cpl_err) : "none", post_err,
+		first_post_err ? th_errname(first_post_err) : "none", w_out);
 }
 
 static void
 cmd_recv(struct rte_cmmc_ep *ep, int port, uint64_t want, uint64_t ms,
 		int serve)
 {
-	uint64_t deadline = now_ns() + ms * 1000000u, last_poll = 0;
+	uint64_t deadline = th_now_ns() + ms * 1000000u, last_poll = 0;
 	uint64_t notify = 0, msgs = 0;
 	char out[LINE_MAX_LEN / 2] = "", w_out[LINE_MAX_LEN / 2] = "";
 	size_t used = 0;
 	struct watch w;
 
 	watch_init(&w, port);
-	while (now_ns() < deadline && (serve || notify + msgs < want)) {
+	while (th_now_ns() < deadline && (serve || notify + msgs < want)) {
 		struct rte_cmmc_event ev[32];
-		uint64_t t = now_ns();
+		uint64_t t = th_now_ns();
 		int i, n;
 
 		if (t - last_poll > 1000000u) {
@@ -471,36 +421,38 @@ cmd_recv(struct rte_cmmc_ep *ep, int port, uint64_t want, uint64_t ms,
 	}
 	if (serve)
 		watch_fmt(&w, w_out, sizeof(w_out));
-	reply("OK n=%" PRIu64 " msgs=%" PRIu64 " ev=%s%s%s", notify, msgs,
+	th_reply("OK n=%" PRIu64 " msgs=%" PRIu64 " ev=%s%s%s", notify, msgs,
 		used ? out : "-", serve ? " " : "", w_out);
+}
+
+/* Between commands the harness waits: keep the device polled. */
+static void
+poll_device(void *arg)
+{
+	RTE_SET_USED(arg);
+	rte_cmmc_poll(ctx);
 }
 
 /* Returns 1 on quit. */
 static int
-handle(char *line)
+handle(int argc, char **argv, void *arg)
 {
-	char *argv[10];
-	uint64_t v[10] = { 0 };
-	int argc = 0, rc, i;
-	char *save = NULL, *tok;
+	uint64_t v[TH_ARGS_MAX] = { 0 };
+	int rc, i;
 
-	for (tok = strtok_r(line, " \t\r", &save); tok != NULL && argc < 10;
-			tok = strtok_r(NULL, " \t\r", &save))
-		argv[argc++] = tok;
-	if (argc == 0)
-		return 0;
+	RTE_SET_USED(arg);
 	for (i = 1; i < argc; i++)
-		parse_u64(argv[i], &v[i]);
+		th_parse_u64(argv[i], &v[i]);
 
 #define NEED(n) do { if (argc < (n) + 1) { \
-		reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \
+		th_reply("ERR %s takes %d argument(s)", argv[0], (n)); return 0; } \
 	} while (0)
 #define MEM(i) ({ struct rte_cmmc_mem *m_ = v[i] < MAX_OBJ ? mems[v[i]] : NULL; \
-		if (m_ == NULL) { reply("ERR no mem %s", argv[i]); return 0; } m_; })
+		if (m_ == NULL) { th_reply("ERR no mem %s", argv[i]); return 0; } m_; })
 #define RK(i) ({ struct rte_cmmc_rkey *r_ = v[i] < MAX_OBJ ? rkeys[v[i]] : NULL; \
-		if (r_ == NULL) { reply("ERR no rk %s", argv[i]); return 0; } r_; })
+		if (r_ == NULL) { th_reply("ERR no rk %s", argv[i]); return 0; } r_; })
 #define EP(i) ({ struct rte_cmmc_ep *e_ = ep_of(v[i]); \
-		if (e_ == NULL) { reply("ERR no endpoint to %s: %s", argv[i], \
+		if (e_ == NULL) { th_reply("ERR no endpoint to %s: %s", argv[i], \
 			rte_strerror(rte_errno)); return 0; } e_; })
 
 	if (strcmp(argv[0], "quit") == 0)
@@ -509,13 +461,13 @@ handle(char *line)
 		NEED(2);
 		rc = rte_cmmc_peer_wait(ctx, (int)v[1], (unsigned int)v[2]);
 		if (rc != 0)
-			reply("ERR err=%s", errname(rc));
+			th_reply("ERR err=%s", th_errname(rc));
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "state") == 0) {
 		NEED(1);
 		rte_cmmc_poll(ctx);
-		reply("OK state=%d", rte_cmmc_peer_state(ctx, (int)v[1]));
+		th_reply("OK state=%d", rte_cmmc_peer_state(ctx, (int)v[1]));
 	} else if (strcmp(argv[0], "alloc") == 0 || strcmp(argv[0], "reg") == 0) {
 		struct rte_cmmc_mem *m;
 		int id;
@@ -533,11 +485,11 @@ handle(char *line)
 				rte_free(p);
 		}
 		if (m == NULL) {
-			reply("ERR err=%s", errname(-rte_errno));
+			th_reply("ERR err=%s", th_errname(-rte_errno));
 			return 0;
 		}
 		id = slot_put((void **)mems, m);
-		reply("OK mem=%d", id);
+		th_reply("OK mem=%d", id);
 	} else if (strcmp(argv[0], "free") == 0) {
 		struct rte_cmmc_mem *m;
 
@@ -546,7 +498,7 @@ handle(char *line)
 		rc = rte_cmmc_mem_free(m);
 		if (rc == 0)
 			mems[v[1]] = NULL;
-		reply(rc == 0 ? "OK" : "ERR err=%s", errname(rc));
+		th_reply(rc == 0 ? "OK" : "ERR err=%s", th_errname(rc));
 	} else if (strcmp(argv[0], "export") == 0) {
 		struct rte_cmmc_key k;
 		char hex[2 * RTE_CMMC_KEY_SIZE + 1];
@@ -559,39 +511,39 @@ handle(char *line)
 			acc |= RTE_CMMC_ACCESS_WRITE;
 		rc = rte_cmmc_key_export(MEM(1), v[2], v[3], acc, &k);
 		if (rc != 0) {
-			reply("ERR err=%s", errname(rc));
+			th_reply("ERR err=%s", th_errname(rc));
 			return 0;
 		}
 		for (i = 0; i < RTE_CMMC_KEY_SIZE; i++)
 			snprintf(hex + 2 * i, 3, "%02x", k.bytes[i]);
-		reply("OK key=%s", hex);
+		th_reply("OK key=%s", hex);
 	} else if (strcmp(argv[0], "import") == 0 || strcmp(argv[0], "revoke") == 0) {
 		struct rte_cmmc_key k;
 
 		NEED(1);
 		if (hex_to_key(argv[1], &k) != 0) {
-			reply("ERR bad key text");
+			th_reply("ERR bad key text");
 			return 0;
 		}
 		if (argv[0][0] == 'i') {
 			struct rte_cmmc_rkey *rk = rte_cmmc_key_import(ctx, &k);
 
 			if (rk == NULL)
-				reply("ERR err=%s", errname(-rte_errno));
+				th_reply("ERR err=%s", th_errname(-rte_errno));
 			else
-				reply("OK rk=%d", slot_put((void **)rkeys, rk));
+				th_reply("OK rk=%d", slot_put((void **)rkeys, rk));
 		} else {
 			rc = rte_cmmc_key_revoke(ctx, &k);
 			if (rc != 0)
-				reply("ERR err=%s", errname(rc));
+				th_reply("ERR err=%s", th_errname(rc));
 			else
-				reply("OK t_ns=%" PRIu64, now_ns());
+				th_reply("OK t_ns=%" PRIu64, th_now_ns());
 		}
 	} else if (strcmp(argv[0], "release") == 0) {
 		NEED(1);
 		rte_cmmc_rkey_release(RK(1));
 		rkeys[v[1]] = NULL;
-		reply("OK");
+		th_reply("OK");
 	} else if (strcmp(argv[0], "fill") == 0 || strcmp(argv[0], "check") == 0) {
 		struct rte_cmmc_mem *m;
 		uint8_t *p;
@@ -602,38 +554,38 @@ handle(char *line)
 		m = MEM(1);
 		p = rte_cmmc_mem_addr(m, &len);
 		if (v[2] > len || v[3] > len - v[2]) {
-			reply("ERR outside mem (%zu bytes)", len);
+			th_reply("ERR outside mem (%zu bytes)", len);
 			return 0;
 		}
 		if (argv[0][0] == 'f') {
 			for (k = 0; k < v[3]; k++)
 				p[v[2] + k] = pattern(v[4], v[2] + k);
-			reply("OK");
+			th_reply("OK");
 			return 0;
 		}
 		for (k = 0; k < v[3]; k++) {
 			uint8_t want = pattern(v[4], v[5] + k);
 
 			if (p[v[2] + k] != want) {
-				reply("ERR mismatch at %" PRIu64 ": got 0x%02x want 0x%02x",
+				th_reply("ERR mismatch at %" PRIu64 ": got 0x%02x want 0x%02x",
 					v[2] + k, p[v[2] + k], want);
 				return 0;
 			}
 		}
-		reply("OK bytes=%" PRIu64, v[3]);
+		th_reply("OK bytes=%" PRIu64, v[3]);
 	} else if (strcmp(argv[0], "write") == 0 || strcmp(argv[0], "read") == 0) {
 		struct rte_cmmc_ep *ep;
 		struct rte_cmmc_rkey *rk;
 		uint8_t *p;
 		size_t len;
-		uint64_t cookie = now_ns();
+		uint64_t cookie = th_now_ns();
 
 		NEED(6);
 		ep = EP(1);
 		rk = RK(2);
 		p = rte_cmmc_mem_addr(MEM(4), &len);
 		if (v[5] > len || v[6] > len - v[5]) {
-			reply("ERR outside mem (%zu bytes)", len);
+			th_reply("ERR outside mem (%zu bytes)", len);
 			return 0;
 		}
 		if (argv[0][0] == 'r')
@@ -649,13 +601,13 @@ handle(char *line)
 		if (rc == 0)
 			rc = wait_cpl(ep, cookie);
 		if (rc != 0)
-			reply("ERR err=%s", errname(rc));
+			th_reply("ERR err=%s", th_errname(rc));
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "writev") == 0) {
 		struct rte_cmmc_iov iov[RTE_CMMC_MAX_IOV];
 		struct rte_cmmc_op op;
-		uint64_t piece, k, cookie = now_ns();
+		uint64_t piece, k, cookie = th_now_ns();
 		uint8_t *p;
 		size_t len;
 
@@ -663,7 +615,7 @@ handle(char *line)
 		p = rte_cmmc_mem_addr(MEM(4), &len);
 		if (v[7] == 0 || v[7] > RTE_CMMC_MAX_IOV || v[6] % v[7] != 0 ||
 				v[5] > len || v[6] > len - v[5]) {
-			reply("ERR bad pieces");
+			th_reply("ERR bad pieces");
 			return 0;
 		}
 		/* pieces taken from the source in reverse order */
@@ -684,9 +636,9 @@ handle(char *line)
 		rc = rte_cmmc_post(EP(1), &op, 1);
 		rc = rc == 1 ? wait_cpl(EP(1), cookie) : rc;
 		if (rc != 0)
-			reply("ERR err=%s", errname(rc));
+			th_reply("ERR err=%s", th_errname(rc));
 		else
-			reply("OK");
+			th_reply("OK");
 	} else if (strcmp(argv[0], "recv") == 0) {
 		NEED(3);
 		cmd_recv(EP(1), (int)v[1], v[2], v[3], 0);
@@ -703,69 +655,25 @@ handle(char *line)
 	} else if (strcmp(argv[0], "msg") == 0) {
 		NEED(2);
 		rc = rte_cmmc_msg_send(EP(1), argv[2], (uint32_t)strlen(argv[2]));
-		reply(rc == 0 ? "OK" : "ERR err=%s", errname(rc));
+		th_reply(rc == 0 ? "OK" : "ERR err=%s", th_errname(rc));
 	} else if (strcmp(argv[0], "stats") == 0) {
 		struct rte_cmmc_ep_stats st;
 
 		NEED(1);
 		rte_cmmc_ep_stats_get(EP(1), &st);
-		reply("OK ops=%" PRIu64 " tx=%" PRIu64 " rx=%" PRIu64
+		th_reply("OK ops=%" PRIu64 " tx=%" PRIu64 " rx=%" PRIu64
 			" refused_ops=%" PRIu64 " notify_rx=%" PRIu64
 			" refused_notify=%" PRIu64 " msg_tx=%" PRIu64 " msg_rx=%" PRIu64,
 			st.ops, st.tx_bytes, st.rx_bytes, st.refused_ops,
 			st.notify_rx, st.refused_notify, st.msg_tx, st.msg_rx);
 	} else {
-		reply("ERR unknown command '%s'", argv[0]);
+		th_reply("ERR unknown command '%s'", argv[0]);
 	}
 	return 0;
 #undef NEED
 #undef MEM
 #undef RK
 #undef EP
-}
-
-static int
-command_loop(void)
-{
-	char buf[LINE_MAX_LEN];
-	size_t have = 0;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-		char *nl;
-		ssize_t n;
-		int rc;
-
-		rte_cmmc_poll(ctx);
-		rc = poll(&pfd, 1, 1);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (rc <= 0)
-			continue;
-		n = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
-		if (n == 0)
-			return 0;
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		have += (size_t)n;
-		buf[have] = '\0';
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			size_t used = (size_t)(nl - buf) + 1;
-
-			*nl = '\0';
-			if (handle(buf))
-				return 0;
-			memmove(buf, buf + used, have - used + 1);
-			have -= used;
-		}
-		if (have == sizeof(buf) - 1) {
-			reply("ERR line too long");
-			have = 0;
-		}
-	}
 }
 
 static int
@@ -809,7 +717,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		reply("FATAL rte_eal_init: %s", rte_strerror(rte_errno));
+		th_reply("FATAL rte_eal_init: %s", rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= rc;
@@ -819,13 +727,13 @@ main(int argc, char **argv)
 			engine = argv[i + 1];
 	engine_id = engine_open(engine);
 	if (engine_id == -2) {
-		reply("FATAL engine %s not available", engine);
+		th_reply("FATAL engine %s not available", engine);
 		rte_eal_cleanup();
 		return 1;
 	}
 	id = rte_marlin_ntb_get_by_name("ntb_shm0");
 	if (id < 0) {
-		reply("FATAL no device ntb_shm0: %s", strerror(-id));
+		th_reply("FATAL no device ntb_shm0: %s", strerror(-id));
 		rte_eal_cleanup();
 		return 1;
 	}
@@ -834,19 +742,19 @@ main(int argc, char **argv)
 	conf.cpu_threshold = engine_id >= 0 ? 1024 : 0;
 	ctx = rte_cmmc_open((uint16_t)id, &conf);
 	if (ctx == NULL) {
-		reply("FATAL rte_cmmc_open: %s", rte_strerror(rte_errno));
+		th_reply("FATAL rte_cmmc_open: %s", rte_strerror(rte_errno));
 		rte_eal_cleanup();
 		return 1;
 	}
-	reply("READY port=%d pid=%d engine=%s", rte_cmmc_port(ctx), (int)getpid(),
+	th_reply("READY port=%d pid=%d engine=%s", rte_cmmc_port(ctx), (int)getpid(),
 		engine);
-	rc = command_loop() == 0 ? 0 : 1;
+	rc = th_command_loop(poll_device, handle, NULL) == 0 ? 0 : 1;
 	rte_cmmc_close(ctx);
 	if (engine_id >= 0) {
 		rte_marlin_dma_stop(engine_id);
 		rte_marlin_dma_close(engine_id);
 	}
-	reply("BYE");
+	th_reply("BYE");
 	rte_eal_cleanup();
 	return rc;
 }

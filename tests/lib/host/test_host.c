@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_host.h"
+
+uint64_t
+th_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+th_sleep_us(unsigned int us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000,
+		.tv_nsec = (long)(us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+void
+th_reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Split @line into words; hand them to @handle. */
+static int
+dispatch(char *line, int (*handle)(int argc, char **argv, void *arg),
+		void *arg)
+{
+	char *argv[TH_ARGS_MAX + 1];
+	char *save = NULL, *tok;
+	int argc = 0;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL &&
+			argc < TH_ARGS_MAX; tok = strtok_r(NULL, " \t\r", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return argc == 0 ? 0 : handle(argc, argv, arg);
+}
+
+int
+th_command_loop(void (*idle)(void *arg),
+		int (*handle)(int argc, char **argv, void *arg), void *arg)
+{
+	char buf[TH_LINE_MAX];
+	size_t have = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		char *nl;
+		ssize_t n;
+		int rc;
+
+		if (idle != NULL)
+			idle(arg);
+		rc = poll(&pfd, 1, 1);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		n = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
+		if (n == 0)
+			return 0; /* the harness went away: leave cleanly */
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			size_t used = (size_t)(nl - buf) + 1;
+
+			*nl = '\0';
+			if (dispatch(buf, handle, arg))
+				return 0;
+			memmove(buf, buf + used, have - used + 1);
+			have -= used;
+		}
+		if (have == sizeof(buf) - 1) {
+			th_reply("ERR line too long");
+			have = 0;
+		}
+	}
+}
+
+int
+th_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno != 0 || *end != '\0') ? -EINVAL : 0;
+}
+
+uint64_t
+th_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+const char *
+th_errname(int rc)
+{
+	static char buf[32];
+
+	switch (-rc) {
+	case EKEYREVOKED: return "EKEYREVOKED";
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
+	case ERANGE: return "ERANGE";
+	case ESTALE: return "ESTALE";
+	case ENOLINK: return "ENOLINK";
+	case EBADMSG: return "EBADMSG";
+	case EINVAL: return "EINVAL";
+	case ENOENT: return "ENOENT";
+	case EFAULT: return "EFAULT";
+	case ENOSPC: return "ENOSPC";
+	case EXDEV: return "EXDEV";
+	case EBUSY: return "EBUSY";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EPROTO: return "EPROTO";
+	case EMSGSIZE: return "EMSGSIZE";
+	case ENOMEM: return "ENOMEM";
+	case EIO: return "EIO";
+	case EAGAIN: return "EAGAIN";
+	case ENOTSUP: return "ENOTSUP";
+	case ENODEV: return "ENODEV";
+	default:
+		snprintf(buf, sizeof(buf), "E%d", -rc);
+		return buf;
+	}
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+th_sort_u64(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+}
+
+uint64_t
+th_percentile_u64(const uint64_t *sorted, size_t n, unsigned int permille)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = n / 1000 * permille + n % 1000 * permille / 1000;
+	return sorted[i < n ? i : n - 1];
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+/*
+ * The small library every C test host and benchmark host program links
+ * (tests/lib/host): the line protocol a harness (tests/lib/marlin_harness)
+ * drives, monotonic time, errno names and percentiles.
+ *
+ * Protocol: the host prints "READY key=value..." once it can take commands,
+ * then exactly one answer line per command, "OK key=value..." or
+ * "ERR ...", and "BYE" before it exits; "FATAL ..." when it cannot go on.
+ * th_reply() writes one such line and flushes it.
+ */
+
+#ifndef MARLIN_TEST_HOST_H
+#define MARLIN_TEST_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Longest command line th_command_loop() takes (with its newline). */
+#define TH_LINE_MAX 1024
+
+/** CLOCK_MONOTONIC in nanoseconds: comparable across processes. */
+uint64_t th_now_ns(void);
+
+/** Sleep @us microseconds. */
+void th_sleep_us(unsigned int us);
+
+/** Print one protocol line (printf format, newline added) and flush. */
+void th_reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Most words of a command line handed to a handler (more are dropped). */
+#define TH_ARGS_MAX 16
+
+/**
+ * Read commands on stdin, one per line, split each into words (blanks
+ * separate them) and hand the words of a non-empty line to @handle
+ * (argv[0] is the command); call @idle (may be NULL) at least every
+ * millisecond while stdin is quiet. @handle returns non-zero to end the
+ * loop. A line longer than TH_LINE_MAX - 1 bytes is answered
+ * "ERR line too long" and dropped.
+ *
+ * @return 0 when @handle asked to stop or stdin closed (the harness went
+ *   away); a negative errno when reading stdin failed.
+ */
+int th_command_loop(void (*idle)(void *arg),
+		int (*handle)(int argc, char **argv, void *arg), void *arg);
+
+/**
+ * Parse all of @s as an unsigned integer (decimal, 0x hex or 0 octal).
+ * @return 0, or -EINVAL when @s is NULL, empty, not a number or too big.
+ */
+int th_parse_u64(const char *s, uint64_t *v);
+
+/** The splitmix64 finalizer: a cheap, well-mixed word from @z (test data
+ * patterns derived from a seed and an index). */
+uint64_t th_mix64(uint64_t z);
+
+/** Symbolic name of negative errno @rc ("ENOLINK"), or "E<n>". */
+const char *th_errname(int rc);
+
+/** Sort @n values ascending. */
+void th_sort_u64(uint64_t *v, size_t n);
+
+/**
+ * The percentile @permille / 10 of @n sorted values by the nearest-rank
+ * rule: the value at index n * permille / 1000 (the last one for 1000);
+ * 0 when @n is 0. Median: 500, p99: 990, p99.9: 999.
+ */
+uint64_t th_percentile_u64(const uint64_t *sorted, size_t n,
+		unsigned int permille);
+
+#endif /* MARLIN_TEST_HOST_H */
