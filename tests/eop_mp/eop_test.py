@@ -541,6 +541,18 @@ def t_intr(env):
           "receiver slept through traffic until its 3 s timeout %d times" % f1["overslept"])
 
 
+def traffic_resumes(h, limit):
+    """Seconds until @h's RX-packets grow after a port start (the link
+    renegotiates first), or None after @limit seconds."""
+    t0 = time.monotonic()
+    before = port_stats(h)["RX-packets"]
+    while time.monotonic() - t0 < limit:
+        time.sleep(0.25)
+        if port_stats(h)["RX-packets"] > before:
+            return time.monotonic() - t0
+    return None
+
+
 def t_reconfig(env):
     h0, h1 = two_pmds(env, vdev=",queues=2",
                       pmd_args=["--rxq=2", "--txq=2", "--txpkts=64"])
@@ -556,11 +568,10 @@ def t_reconfig(env):
         h1.send("port config all txq %d" % nq)
         h1.send("port start 0")
         h1.send("start")
-        time.sleep(0.7)
-        before = port_stats(h1)["RX-packets"]
-        time.sleep(0.8)
-        after = port_stats(h1)["RX-packets"]
-        check(after > before, "no traffic after reconfiguring to %d queues" % nq)
+        took = traffic_resumes(h1, 5.0)
+        check(took is not None,
+              "no traffic within 5 s of reconfiguring to %d queues" % nq)
+        log("reconfig: %d queue(s): traffic again %.2f s after start" % (nq, took))
         check(h0.alive() and h1.alive(), "a host died")
     # stop and restart the sender's port under traffic too
     h0.send("stop")
