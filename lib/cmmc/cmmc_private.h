@@ -221,7 +221,29 @@ cmmc_ent_check(const struct cmmc_wire_keyent *s, uint32_t gen, uint64_t secret,
 	return 0;
 }
 
-/* Internal to the library, shared by its two files. */
+/* Internal to the library, shared by its files. */
 int cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm);
+
+/* cmmc.c, used by cmmc_mem.c: a nonzero random word (*rc 0 or -EIO), the
+ * peer on a port, writing our entry @slot into the peer's mirror, and
+ * whether that mirror matches the peer's current HRDMA epoch. */
+uint64_t cmmc_random_u64_nonzero(int *rc);
+struct cmmc_peer *cmmc_peer_by_port(const struct rte_cmmc *c, int port);
+int cmmc_push_entry(struct cmmc_peer *p, unsigned int slot);
+int cmmc_mirror_current(const struct cmmc_peer *p, uint32_t peer_hrdma_epoch);
+
+/* Begin / end rewriting one of our private entries (seen by endpoints). */
+static inline void
+cmmc_ent_begin(struct cmmc_wire_keyent *e)
+{
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void
+cmmc_ent_end(struct cmmc_wire_keyent *e)
+{
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
+}
 
 #endif /* CMMC_PRIVATE_H */
