@@ -127,4 +127,48 @@ typedef struct uct_marlin_iface {
 	uint64_t rx_msgs;             /* messages received */
 } uct_marlin_iface_t;
 
+/* Maximal payload of one put message. */
+static UCS_F_ALWAYS_INLINE size_t
+um_put_max(const uct_marlin_iface_t *iface)
+{
+	return iface->seg_size - sizeof(struct um_put_hdr);
+}
+
+/* uct_marlin_send.c: the interface's send operations, and what progress
+ * calls to finish flushes and run pending requests. */
+ucs_status_t uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
+		const void *payload, unsigned length);
+ucs_status_t uct_marlin_ep_am_short_iov(uct_ep_h tl_ep, uint8_t id,
+		const uct_iov_t *iov, size_t iovcnt);
+ssize_t uct_marlin_ep_am_bcopy(uct_ep_h tl_ep, uint8_t id,
+		uct_pack_callback_t pack_cb, void *arg, unsigned flags);
+ucs_status_t uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer,
+		unsigned length, uint64_t remote_addr, uct_rkey_t rkey);
+ssize_t uct_marlin_ep_put_bcopy(uct_ep_h tl_ep, uct_pack_callback_t pack_cb,
+		void *arg, uint64_t remote_addr, uct_rkey_t rkey);
+ucs_status_t uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov,
+		size_t iovcnt, uint64_t remote_addr, uct_rkey_t rkey,
+		uct_completion_t *comp);
+ucs_status_t uct_marlin_ep_get_bcopy(uct_ep_h tl_ep,
+		uct_unpack_callback_t unpack_cb, void *arg, size_t length,
+		uint64_t remote_addr, uct_rkey_t rkey, uct_completion_t *comp);
+ucs_status_t uct_marlin_ep_get_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov,
+		size_t iovcnt, uint64_t remote_addr, uct_rkey_t rkey,
+		uct_completion_t *comp);
+ucs_status_t uct_marlin_ep_pending_add(uct_ep_h tl_ep, uct_pending_req_t *req,
+		unsigned flags);
+void uct_marlin_ep_pending_purge(uct_ep_h tl_ep,
+		uct_pending_purge_callback_t cb, void *arg);
+ucs_status_t uct_marlin_ep_flush(uct_ep_h tl_ep, unsigned flags,
+		uct_completion_t *comp);
+ucs_status_t uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
+		uct_completion_t *comp);
+void um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status);
+void um_pending_dispatch(uct_marlin_iface_t *iface);
+
+/* uct_marlin_recv.c: progress, and the channel follower the interface
+ * calls at setup. */
+unsigned uct_marlin_iface_progress(uct_iface_h tl_iface);
+void um_channels_follow(uct_marlin_iface_t *iface, ucs_time_t now);
+
 #endif /* UCT_MARLIN_H */

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 Marlin authors
+ */
+
+
+/* Marlin UCX transport, sending: active messages, puts, gets, flush and
+ * pending requests (uct_marlin_iface.c has the model). */
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <ucs/sys/string.h>
+#include <ucs/time/time.h>
+#include <ucs/type/class.h>
+#include <uct/base/uct_iov.inl>
+
+#include "uct_marlin.h"
+
+/* ---- sending ------------------------------------------------------------ */
+
+static UCS_F_ALWAYS_INLINE uct_marlin_iface_t *
+um_iface(uct_ep_h tl_ep)
+{
+	return ucs_derived_of(tl_ep->iface, uct_marlin_iface_t);
+}
+
+/* 0 -> OK; back-pressure or link not (yet) up -> NO_RESOURCE. */
+static UCS_F_ALWAYS_INLINE ucs_status_t
+um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
+{
+	int rc;
+
+	if (ucs_unlikely(ep->failed))
+		return UCS_ERR_ENDPOINT_TIMEOUT;
+	/* Requests queued earlier go first. */
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending)))
+		return UCS_ERR_NO_RESOURCE;
+	rc = um_send(ep->port, buf, len, imm);
+	if (ucs_likely(rc == 0)) {
+		ucs_derived_of(ep->super.super.iface, uct_marlin_iface_t)->tx_msgs++;
+		return UCS_OK;
+	}
+	return UCS_ERR_NO_RESOURCE;
+}
+
+ucs_status_t
+uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
+		       const void *payload, unsigned length)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+
+	UCT_CHECK_AM_ID(id);
+	UCT_CHECK_LENGTH(length + sizeof(header), 0, iface->seg_size, "am_short");
+	/* UCP passes a NULL payload with length 0. */
+	memcpy(iface->tx_buf, &header, sizeof(header));
+	if (length > 0)
+		memcpy((uint8_t *)iface->tx_buf + sizeof(header), payload, length);
+	return um_ep_send(ep, iface->tx_buf, length + sizeof(header),
+			  UM_IMM(UM_AM, id, 0, 0));
+}
+
+ucs_status_t
+uct_marlin_ep_am_short_iov(uct_ep_h tl_ep, uint8_t id, const uct_iov_t *iov,
+			   size_t iovcnt)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_iov_iter_t it;
+	size_t len;
+
+	UCT_CHECK_AM_ID(id);
+	UCT_CHECK_LENGTH(uct_iov_total_length(iov, iovcnt), 0, iface->seg_size,
+			 "am_short_iov");
+	ucs_iov_iter_init(&it);
+	len = uct_iov_to_buffer(iov, iovcnt, &it, iface->tx_buf, iface->seg_size);
+	return um_ep_send(ep, iface->tx_buf, (uint32_t)len,
+			  UM_IMM(UM_AM, id, 0, 0));
+}
+
+ssize_t
+uct_marlin_ep_am_bcopy(uct_ep_h tl_ep, uint8_t id, uct_pack_callback_t pack_cb,
+		       void *arg, unsigned flags)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_status_t st;
+	size_t len;
+
+	(void)flags;
+	UCT_CHECK_AM_ID(id);
+	if (ucs_unlikely(ep->failed))
+		return UCS_ERR_ENDPOINT_TIMEOUT;
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) ||
+			 iface->state[ep->port] != UM_PEER_UP))
+		return UCS_ERR_NO_RESOURCE;
+	len = pack_cb(iface->tx_buf, arg);
+	UCT_CHECK_LENGTH(len, 0, iface->seg_size, "am_bcopy");
+	st = um_ep_send(ep, iface->tx_buf, (uint32_t)len,
+			UM_IMM(UM_AM, id, 0, 0));
+	return st == UCS_OK ? (ssize_t)len : st;
+}
+
+/* A put of @p len bytes already packed after the header in tx_buf. */
+static ucs_status_t
+um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
+	    uint64_t remote_addr, uct_rkey_t rkey)
+{
+	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+	struct um_put_hdr *h = iface->tx_buf;
+	ucs_status_t st;
+
+	h->idx = rk->w.idx;
+	h->len = (uint32_t)len;
+	h->secret = rk->w.secret;
+	h->addr = remote_addr;
+	st = um_ep_send(ep, h, (uint32_t)(sizeof(*h) + len),
+			UM_IMM(UM_PUT, 0, ep->id, 0));
+	if (st == UCS_OK)
+		ep->put_seq++;
+	return st;
+}
+
+ucs_status_t
+uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
+			uint64_t remote_addr, uct_rkey_t rkey)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+
+	UCT_CHECK_LENGTH(length, 0, um_put_max(iface), "put_short");
+	memcpy((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), buffer,
+	       length);
+	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface,
+			   length, remote_addr, rkey);
+}
+
+ssize_t
+uct_marlin_ep_put_bcopy(uct_ep_h tl_ep, uct_pack_callback_t pack_cb, void *arg,
+			uint64_t remote_addr, uct_rkey_t rkey)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_status_t st;
+	size_t len;
+
+	if (ucs_unlikely(ep->failed))
+		return UCS_ERR_ENDPOINT_TIMEOUT;
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) ||
+			 iface->state[ep->port] != UM_PEER_UP))
+		return UCS_ERR_NO_RESOURCE;
+	len = pack_cb((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), arg);
+	UCT_CHECK_LENGTH(len, 0, um_put_max(iface), "put_bcopy");
+	st = um_put_send(ep, iface, len, remote_addr, rkey);
+	return st == UCS_OK ? (ssize_t)len : st;
+}
+
+/* The data is in the peer's ring when the post returns: complete at once. */
+ucs_status_t
+uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
+			uint64_t remote_addr, uct_rkey_t rkey,
+			uct_completion_t *comp)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	ucs_iov_iter_t it;
+	size_t len;
+
+	(void)comp;
+	UCT_CHECK_LENGTH(uct_iov_total_length(iov, iovcnt), 0, um_put_max(iface),
+			 "put_zcopy");
+	ucs_iov_iter_init(&it);
+	len = uct_iov_to_buffer(iov, iovcnt, &it,
+				(uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr),
+				um_put_max(iface));
+	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface, len,
+			   remote_addr, rkey);
+}
+
+static ucs_status_t
+um_get_post(uct_marlin_ep_t *ep, void *unpack_or_null, void *arg, size_t len,
+	    uint64_t remote_addr, uct_rkey_t rkey, uct_completion_t *comp)
+{
+	uct_marlin_iface_t *iface = ucs_derived_of(ep->super.super.iface,
+						   uct_marlin_iface_t);
+	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+	struct um_get_req req;
+	ucs_status_t st;
+	unsigned slot;
+
+	UCT_CHECK_LENGTH(len, 0, unpack_or_null != NULL ?
+			 iface->seg_size - sizeof(struct um_get_resp) : UM_GET_MAX,
+			 "get");
+	if (ep->gets_out == UM_MAX_GETS)
+		return UCS_ERR_NO_RESOURCE;
+	for (slot = 0; ep->gets[slot].busy; slot++)
+		;
+	memset(&req, 0, sizeof(req));
+	req.idx = rk->w.idx;
+	req.len = (uint32_t)len;
+	req.secret = rk->w.secret;
+	req.addr = remote_addr;
+	req.req = slot;
+	st = um_ep_send(ep, &req, sizeof(req),
+			UM_IMM(UM_GET_REQ, 0, ep->id, ep->gen));
+	if (st != UCS_OK)
+		return st;
+	ep->gets[slot].busy = 1;
+	ep->gets[slot].comp = comp;
+	ep->gets[slot].unpack = (uct_unpack_callback_t)unpack_or_null;
+	ep->gets[slot].arg = arg;
+	ep->gets[slot].len = (uint32_t)len;
+	ep->gets[slot].got = 0;
+	ep->gets_out++;
+	ep->get_issued++;
+	return UCS_INPROGRESS;
+}
+
+ucs_status_t
+uct_marlin_ep_get_bcopy(uct_ep_h tl_ep, uct_unpack_callback_t unpack_cb,
+			void *arg, size_t length, uint64_t remote_addr,
+			uct_rkey_t rkey, uct_completion_t *comp)
+{
+	return um_get_post(ucs_derived_of(tl_ep, uct_marlin_ep_t),
+			   (void *)unpack_cb, arg, length, remote_addr, rkey,
+			   comp);
+}
+
+ucs_status_t
+uct_marlin_ep_get_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
+			uint64_t remote_addr, uct_rkey_t rkey,
+			uct_completion_t *comp)
+{
+	if (iovcnt != 1)
+		return UCS_ERR_UNSUPPORTED;
+	return um_get_post(ucs_derived_of(tl_ep, uct_marlin_ep_t), NULL,
+			   iov[0].buffer, iov[0].length * iov[0].count,
+			   remote_addr, rkey, comp);
+}
+
+/* ---- flush, fence, pending ------------------------------------------- */
+
+static int
+um_flush_done(const uct_marlin_ep_t *ep, uint32_t put_seq, uint64_t get_seq)
+{
+	return (int32_t)(ep->put_acked - put_seq) >= 0 && ep->get_done >= get_seq;
+}
+
+ucs_status_t
+uct_marlin_ep_flush(uct_ep_h tl_ep, unsigned flags, uct_completion_t *comp)
+{
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_status_t st;
+
+	if (ep->failed)
+		return UCS_ERR_ENDPOINT_TIMEOUT;
+	if (flags & UCT_FLUSH_FLAG_CANCEL) {
+		uct_ep_pending_purge(tl_ep, NULL, NULL);
+		return UCS_OK;
+	}
+	if (!ucs_queue_is_empty(&ep->pending))
+		return UCS_ERR_NO_RESOURCE;
+	if (um_flush_done(ep, ep->put_seq, ep->get_issued))
+		return UCS_OK;
+	if (ep->put_seq != ep->flush_asked) {
+		st = um_ep_send(ep, NULL, 0,
+				UM_IMM(UM_FLUSH_REQ, 0, ep->id, ep->put_seq));
+		if (st != UCS_OK)
+			return st;
+		ep->flush_asked = ep->put_seq;
+	}
+	if (comp != NULL) {
+		if (ep->nb_flush == UM_MAX_FLUSH)
+			return UCS_ERR_NO_RESOURCE;
+		ep->flush[ep->nb_flush].comp = comp;
+		ep->flush[ep->nb_flush].put_seq = ep->put_seq;
+		ep->flush[ep->nb_flush].get_seq = ep->get_issued;
+		ep->nb_flush++;
+	}
+	return UCS_INPROGRESS;
+}
+
+void
+um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status)
+{
+	unsigned i = 0;
+
+	while (i < ep->nb_flush) {
+		struct uct_marlin_flush f = ep->flush[i];
+
+		if (status == UCS_OK && !um_flush_done(ep, f.put_seq, f.get_seq)) {
+			i++;
+			continue;
+		}
+		ep->flush[i] = ep->flush[--ep->nb_flush];
+		uct_invoke_completion(f.comp, status);
+	}
+}
+
+ucs_status_t
+uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
+		       uct_completion_t *comp)
+{
+	uct_marlin_iface_t *iface = ucs_derived_of(tl_iface, uct_marlin_iface_t);
+	ucs_status_t st, ret = UCS_OK;
+	unsigned i;
+
+	if (comp != NULL)
+		return UCS_ERR_UNSUPPORTED;
+	for (i = 0; i < UM_MAX_EPS; i++) {
+		if (iface->eps[i] == NULL || iface->eps[i]->failed)
+			continue;
+		st = uct_marlin_ep_flush(&iface->eps[i]->super.super, flags, NULL);
+		if (st == UCS_ERR_NO_RESOURCE || st == UCS_INPROGRESS)
+			ret = UCS_INPROGRESS;
+	}
+	return ret;
+}
+
+ucs_status_t
+uct_marlin_ep_pending_add(uct_ep_h tl_ep, uct_pending_req_t *req,
+			  unsigned flags)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+
+	/* Always queued (never UCS_ERR_BUSY): a ring with room says nothing
+	 * about the get slots an operation may also be waiting for. */
+	(void)flags;
+	iface->nb_pending++;  /* a hint; um_pending_dispatch() recounts */
+	uct_pending_req_queue_push(&ep->pending, req);
+	return UCS_OK;
+}
+
+void
+uct_marlin_ep_pending_purge(uct_ep_h tl_ep, uct_pending_purge_callback_t cb,
+			    void *arg)
+{
+	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	uct_pending_req_priv_queue_t *priv;
+
+	(void)iface;
+	while (!ucs_queue_is_empty(&ep->pending)) {
+		priv = ucs_queue_pull_elem_non_empty(&ep->pending,
+						     uct_pending_req_priv_queue_t,
+						     queue_elem);
+		if (cb != NULL)
+			cb(ucs_container_of(priv, uct_pending_req_t, priv), arg);
+	}
+}
+
+void
+um_pending_dispatch(uct_marlin_iface_t *iface)
+{
+	uct_pending_req_priv_queue_t *priv;
+	unsigned i;
+
+	for (i = 0; i < UM_MAX_EPS && iface->nb_pending > 0; i++) {
+		uct_marlin_ep_t *ep = iface->eps[i];
+		ucs_queue_head_t q;
+
+		if (ep == NULL || ucs_queue_is_empty(&ep->pending) ||
+				iface->state[ep->port] != UM_PEER_UP)
+			continue;
+		/* The requests call back into the send functions, which
+		 * refuse while ep->pending holds anything: dispatch from a
+		 * detached queue and put back what is left. */
+		ucs_queue_head_init(&q);
+		ucs_queue_splice(&q, &ep->pending);
+		uct_pending_queue_dispatch(priv, &q, 1);
+		ucs_queue_splice(&q, &ep->pending);
+		ucs_queue_splice(&ep->pending, &q);
+	}
+	/* Recount: requests may have been added while dispatching. */
+	iface->nb_pending = 0;
+	for (i = 0; i < UM_MAX_EPS; i++)
+		if (iface->eps[i] != NULL &&
+				!ucs_queue_is_empty(&iface->eps[i]->pending))
+			iface->nb_pending++;
+}
