@@ -10,8 +10,9 @@
  * The Marlin side of the UCX transport: how a UCX process becomes a host of
  * a Marlin fabric, its HRDMA channels to the other hosts, and the table of
  * memory it registered for peers' put/get. This header uses neither DPDK
- * nor UCX types, so the UCX side (uct_marlin_md.c, uct_marlin_iface.c) and
- * the Marlin side (uct_marlin_host.c) compile apart.
+ * nor UCX types, so the UCX side (uct_marlin_md.c, uct_marlin_iface.c,
+ * uct_marlin_send.c, uct_marlin_recv.c) and the Marlin side
+ * (uct_marlin_host.c) compile apart.
  *
  * A process is brought up once, by the first UCX call that needs it, from
  * its environment (see doc/guides/ucx.rst):
