@@ -87,7 +87,7 @@ class Proc:
         for line in self.proc.stdout:
             line = line.rstrip("\n")
             self.log.append(line)
-            for tag in ("UP ", "IDLE ", "RATE ", "LAT ", "ERR ", "BYE"):
+            for tag in ("UP ", "IDLE ", "DRAINED ", "RATE ", "LAT ", "ERR ", "BYE"):
                 if line.startswith(tag):
                     self.q.put(line)
         self.q.put(None)
@@ -191,13 +191,15 @@ def measure(args, n):
         t = ms / 1000 + 30
         res = rack.all("a2a %d" % ms, "RATE ", t)
         r["a2a_msgs_s"] = sum(int(x["rx"]) for x in res) / (ms / 1000)
+        rack.all("drain", "DRAINED ", 30)
         res = rack.all("incast 0 %d" % ms, "RATE ", t)
         r["incast_msgs_s"] = int(res[0]["rx"]) / (ms / 1000)
+        rack.all("drain", "DRAINED ", 30)
         # latency 0 <-> 1 while everybody else idles
         lat_s = args.lat_iters * 20e-6 + 5
         idle_ms = int(lat_s * 1000)
         for p in rack.procs[2:]:
-            p.send("idle %d" % idle_ms)
+            p.send("idle %d %d" % (idle_ms, args.idle_poll_ms))
         rack.procs[1].send("lat pong 0 %d send" % args.lat_iters)
         rack.procs[0].send("lat ping 1 %d send" % args.lat_iters)
         lat = rack.procs[0].expect("LAT ", lat_s + 30)
@@ -213,8 +215,19 @@ def measure(args, n):
             r["idle_cpu_pct_per_host"] = 100 * cpu / 1e9 / secs / (n - 2)
         else:
             r["idle_cpu_pct_per_host"] = None
+        # every host asleep, polling its channels every --poll-ms
+        res = rack.all("idle %d %d" % (args.idle_ms, args.poll_ms), "IDLE ",
+                       args.idle_ms / 1000 + 30)
+        r["idle_all_cpu_pct_per_host"] = 100 * sum(
+            int(x["cpu_ns"]) for x in res) / 1e9 / (args.idle_ms / 1000) / n
         if args.smoke and (r["a2a_msgs_s"] <= 0 or r["incast_msgs_s"] <= 0):
             raise Fail("N=%d: no messages flowed" % n)
+    except Fail:
+        time.sleep(0.5)
+        for p in rack.procs:
+            print("---- %s:\n  %s" % (p.name, "\n  ".join(p.log[-6:])),
+                  file=sys.stderr)
+        raise
     finally:
         rack.cleanup()
     return r
@@ -224,23 +237,27 @@ def mib(b):
     return "%.2f" % (b / 2**20)
 
 
-def table(rows):
+def table(rows, args):
     out = ["| N | procs | window/host needed (run rings) MiB | window file MiB "
            "| default rings/host MiB | all UP s | all-to-all Mmsg/s "
-           "| incast Mmsg/s | one-way p50 ns (p10-p90) | idle host CPU % |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+           "| incast Mmsg/s | one-way p50 ns (p10-p90) "
+           "| CPU %% per idle host meanwhile (polls every %d ms) "
+           "| CPU %% per host, all asleep (polls every %d ms) |" % (
+               args.idle_poll_ms, args.poll_ms),
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for r in rows:
         idle = r["idle_cpu_pct_per_host"]
-        out.append("| %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %.0f (%.0f-%.0f) | %s |" % (
+        out.append("| %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %.0f (%.0f-%.0f) | %s | %.3f |" % (
             r["n"], r["processes"], mib(r["per_host_needed"]),
             mib(r["window_file"]), mib(r["default_per_host_needed"]),
             r["up_s"], r["a2a_msgs_s"] / 1e6, r["incast_msgs_s"] / 1e6,
             r["lat_p50_ns"], r["lat_p10_ns"], r["lat_p90_ns"],
-            "-" if idle is None else "%.3f" % idle))
+            "-" if idle is None else "%.3f" % idle,
+            r["idle_all_cpu_pct_per_host"]))
     return "\n".join(out)
 
 
-def plot(rows, path, conditions):
+def plot(rows, args, path, conditions):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -262,7 +279,10 @@ def plot(rows, path, conditions):
         ("one-way latency hosts 0-1, p50 (ns)",
          [r["lat_p50_ns"] for r in rows], None, None, None),
         ("idle host CPU (% of a core)",
-         [r["idle_cpu_pct_per_host"] or 0 for r in rows], None, None, None),
+         [r["idle_all_cpu_pct_per_host"] for r in rows],
+         [r["idle_cpu_pct_per_host"] or 0 for r in rows],
+         "polls every %d ms" % args.poll_ms,
+         "every %d ms" % args.idle_poll_ms),
     ]
     for a, (title, y1, y2, l1, l2) in zip(ax.flat, series):
         a.plot(ns, y1, "o-", label=l1)
@@ -302,6 +322,11 @@ def main():
     ap.add_argument("--msg-size", type=int, default=256)
     ap.add_argument("--poll-ms", type=int, default=10,
                     help="channel poll interval while sleeping")
+    ap.add_argument("--idle-poll-ms", type=int, default=100,
+                    help="channel poll interval of the hosts that idle "
+                    "while hosts 0 and 1 measure latency")
+    ap.add_argument("--idle-ms", type=int, default=3000,
+                    help="length of the phase where every host sleeps")
     ap.add_argument("--phase-ms", type=int, default=2000)
     ap.add_argument("--lat-iters", type=int, default=100000)
     ap.add_argument("--up-timeout", type=float, default=120)
@@ -311,6 +336,7 @@ def main():
     args = ap.parse_args()
     if args.smoke:
         args.sizes, args.phase_ms, args.lat_iters = "2,4", 300, 2000
+        args.idle_ms = 300
     if not 1 <= args.group <= 32:
         ap.error("--group must be 1..32")
     cond = conditions()
@@ -325,13 +351,13 @@ def main():
     except Fail as e:
         print("FAIL: %s" % e, file=sys.stderr)
         return 1
-    print(table(rows))
+    print(table(rows, args))
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "scale.json"), "w") as f:
             json.dump({"conditions": cond, "args": vars(args), "rows": rows},
                       f, indent=1)
-        plot(rows, os.path.join(args.out, "scale.png"), cond)
+        plot(rows, args, os.path.join(args.out, "scale.png"), cond)
     return 0
 
 

@@ -21,7 +21,8 @@
  *   UP ns=T channels=K            every channel of these hosts UP, T ns after
  *                                 --t0 (CLOCK_MONOTONIC; 0: process start)
  * Commands on stdin, one per line, each answered with one line:
- *   idle MS                     -> IDLE ms=MS cpu_ns=X
+ *   idle MS [POLL_MS]           -> IDLE ms=MS cpu_ns=X
+ *       sleep, polling every channel every POLL_MS (default --poll-ms)
  *   a2a MS                      -> RATE rx=R tx=T ms=MS cpu_ns=X
  *       every host sends 8-byte SENDs to every peer and receives
  *   incast RX MS                -> RATE ...
@@ -29,6 +30,8 @@
  *   lat ping|pong PEER ITERS send|notify
  *                               -> LAT n=I p50_ns=A p10_ns=B p90_ns=C
  *       (this process's first host against host PEER; one-way = rtt / 2)
+ *   drain                       -> DRAINED n=M
+ *       receive what is left on every channel (after all phases ended)
  *   quit                        -> BYE
  */
 
@@ -243,14 +246,27 @@ rate(int rx, uint64_t ms)
 	       rxs, txs, ms, cpu_ns() - c0);
 }
 
+/* Take what peers sent after a phase ended here (they ran longer). */
 static void
-idle(uint64_t ms)
+drain_all(void)
+{
+	uint64_t got = 0;
+	int h, p;
+
+	for (h = 0; h < nb_local; h++)
+		for (p = 0; p < nb_hosts - 1; p++)
+			got += drain(hosts[h].qp[p]);
+	printf("DRAINED n=%" PRIu64 "\n", got);
+}
+
+static void
+idle(uint64_t ms, uint64_t every_ms)
 {
 	uint64_t c0 = cpu_ns(), t_end = now_ns() + ms * 1000000u;
 
 	while (now_ns() < t_end) {
 		poll_all();
-		sleep_ms(poll_ms);
+		sleep_ms(every_ms);
 	}
 	printf("IDLE ms=%" PRIu64 " cpu_ns=%" PRIu64 "\n", ms, cpu_ns() - c0);
 }
@@ -276,8 +292,10 @@ wait_one(struct rte_marlin_hrdma_qp *qp, uint64_t deadline)
 			rte_marlin_hrdma_recv_release(qp, 1);
 			return 0;
 		}
-		if (n < 0 || rte_get_timer_cycles() > deadline)
-			return -1;
+		if (n < 0)
+			return n;
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -292,6 +310,8 @@ lat(int ping, int peer_id, uint32_t iters, int notify)
 	struct rte_marlin_hrdma_cqe cqe[16];
 	uint64_t *rtt, hz = rte_get_timer_hz(), payload = 42, deadline, t0;
 	uint32_t i, total = iters + LAT_WARM;
+	const char *what = "";
+	int rc = 0;
 
 	if (p < 0 || iters == 0) {
 		printf("ERR lat: host %d is not a peer of host %d, or no iterations\n",
@@ -309,18 +329,21 @@ lat(int ping, int peer_id, uint32_t iters, int notify)
 		RTE_MARLIN_HRDMA_OP_SEND;
 	op.len = sizeof(payload);
 	op.local = &payload;
-	drain(qp);
 	for (i = 0; i < total; i++) {
 		/* every 64th signalled, so completions never pile up */
 		op.flags = (i & 63) == 63 ? RTE_MARLIN_HRDMA_F_SIGNALED : 0;
 		deadline = rte_get_timer_cycles() + hz * LAT_TIMEOUT_S;
 		t0 = rte_rdtsc_precise();
-		if (!ping && wait_one(qp, deadline) != 0)
+		what = "waiting for the peer's message";
+		if (!ping && (rc = wait_one(qp, deadline)) != 0)
 			break;
-		while (rte_marlin_hrdma_post(qp, &op, 1) != 1)
-			if (rte_get_timer_cycles() > deadline)
+		what = "posting";
+		while ((rc = rte_marlin_hrdma_post(qp, &op, 1)) != 1)
+			if (rc != -ENOSPC || rte_get_timer_cycles() > deadline)
 				goto out;
-		if (ping && wait_one(qp, deadline) != 0)
+		rc = 0;
+		what = "waiting for the peer's answer";
+		if (ping && (rc = wait_one(qp, deadline)) != 0)
 			break;
 		if (ping && i >= LAT_WARM)
 			rtt[i - LAT_WARM] = rte_rdtsc_precise() - t0;
@@ -328,8 +351,17 @@ lat(int ping, int peer_id, uint32_t iters, int notify)
 	}
 out:
 	if (i < total) {
-		printf("ERR lat: stopped after %u of %u round trips (peer gone or channel down)\n",
-		       i, total);
+		struct rte_marlin_hrdma_info info;
+		struct rte_marlin_hrdma_qp_stats st;
+
+		rte_marlin_hrdma_channel_poll(ho->ch[p]);
+		rte_marlin_hrdma_channel_info(ho->ch[p], &info);
+		rte_marlin_hrdma_qp_stats_get(qp, &st);
+		printf("ERR lat: stopped after %u of %u round trips %s: %s (channel state %d, ups %" PRIu64 ", epochs %x/%x, sent %" PRIu64 ", received %" PRIu64 ", malformed %" PRIu64 ", last error: %s)\n",
+		       i, total, what, rte_strerror(-rc), info.state,
+		       info.link_ups, info.local_epoch, info.peer_epoch,
+		       st.posted, st.rx_msgs, st.malformed,
+		       info.error != NULL ? info.error : "none");
 	} else if (!ping) {
 		printf("LAT n=%u pong\n", iters);
 	} else {
@@ -362,8 +394,9 @@ commands(void)
 	int z;
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
-		if (sscanf(line, "idle %llu", &x) == 1)
-			idle(x);
+		z = sscanf(line, "idle %llu %llu", &x, &y);
+		if (z >= 1)
+			idle(x, z == 2 && y != 0 ? y : poll_ms);
 		else if (sscanf(line, "a2a %llu", &x) == 1)
 			rate(-1, x);
 		else if (sscanf(line, "incast %d %llu", &z, &x) == 2)
@@ -371,6 +404,8 @@ commands(void)
 		else if (sscanf(line, "lat %15s %d %llu %15s", a, &z, &y, b) == 4)
 			lat(strcmp(a, "ping") == 0, z, (uint32_t)y,
 			    strcmp(b, "notify") == 0);
+		else if (strncmp(line, "drain", 5) == 0)
+			drain_all();
 		else if (strncmp(line, "quit", 4) == 0)
 			break;
 		else
