@@ -5,9 +5,11 @@
 # only checks and rebuilds what changed.
 #
 #   scripts/setup.sh [--build-dir DIR] [--sanitize] [--no-build] [--hugepages N]
-#                    [-Dmeson_option=value ...]
+#                    [--bench] [-Dmeson_option=value ...]
 #
-# 1. installs Debian packages that are missing (needs root, or sudo);
+# 1. installs Debian packages that are missing (needs root, or sudo); with
+#    --bench also what only the benchmarks use (ucx-utils for ucx_perftest,
+#    python3-matplotlib for the plots of scripts/bench/scale);
 # 2. puts DPDK's driver SDK headers (which libdpdk-dev leaves out) for the
 #    installed DPDK version into .deps/dpdk-sdk/include (git-ignored), taken
 #    from Debian's dpdk source package;
@@ -20,11 +22,12 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir="$top/build"
 sanitize=0
 do_build=1
+bench=0
 want_pages=${MARLIN_HUGEPAGES:-512}
 extra_opts=()
 
 usage() {
-	sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--sanitize) sanitize=1; shift ;;
 	--no-build) do_build=0; shift ;;
 	--hugepages) want_pages=$2; shift 2 ;;
+	--bench) bench=1; shift ;;
 	-D*) extra_opts+=("$1"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "setup: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -52,6 +56,9 @@ pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       meson ninja-build pkg-config gcc python3 util-linux dpkg-dev
       clang libclang-rt-14-dev
       qemu-system-x86 busybox-static cpio)   # the last three: tests/vm
+if [ "$bench" -eq 1 ]; then
+	pkgs+=(ucx-utils python3-matplotlib)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

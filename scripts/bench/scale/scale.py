@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 
@@ -263,8 +264,9 @@ def plot(rows, args, path, conditions):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib missing (scripts/setup.sh --bench installs "
-              "python3-matplotlib): no plot", file=sys.stderr)
+        print("no matplotlib in %s: no plot (scripts/setup.sh --bench "
+              "installs Debian's python3-matplotlib, for /usr/bin/python3)"
+              % sys.executable, file=sys.stderr)
         return False
     ns = [r["n"] for r in rows]
     fig, ax = plt.subplots(2, 3, figsize=(13, 7))
@@ -294,9 +296,11 @@ def plot(rows, args, path, conditions):
         a.set_xticklabels([str(n) for n in ns])
         a.set_xlabel("hosts N")
         a.set_title(title, fontsize=10)
+        a.set_ylim(bottom=0)
         a.grid(True, alpha=0.3)
     ax.flat[-1].axis("off")
-    ax.flat[-1].text(0, 0.5, conditions, fontsize=8, wrap=True)
+    ax.flat[-1].text(0, 0.5, "\n".join(textwrap.wrap(conditions, 45)),
+                     fontsize=8, va="center")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     return True
