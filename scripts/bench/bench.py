@@ -15,7 +15,8 @@ Measured, per round:
   * Marlin write_bw at 64K/1M/4M: plain, --consume (the server reads every
     byte), --consume with the cpu DMA engine's non-temporal stores;
   * UCX ucx_perftest ucp_put_bw over sysv shared memory, same sizes;
-  * Marlin write_lat 8 B (WRITE_NOTIFY) and UCX ucp_put_lat 8 B;
+  * Marlin write_lat 8 B (WRITE_NOTIFY), send_lat 8 B (SEND) and UCX
+    ucp_put_lat 8 B, in alternating order;
   * process_vm_writev bandwidth (scripts/bench/pvw_bw.c);
 and, at the start, every 5 rounds and at the end, the single-core copy
 limit at the same footprints (drivers/dma/cpu's marlin-copy-bench, or pvw_bw's memcpy loop).
@@ -427,6 +428,8 @@ def run_round(b, rnd, sizes, quick):
         first(size)
         second(size)
     lat = [lambda: b.marlin("marlin_write_lat", "write_lat", 8, lat_iters,
+                            [], rnd),
+           lambda: b.marlin("marlin_send_lat", "send_lat", 8, lat_iters,
                             [], rnd)]
     if b.have_ucx:
         lat.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
@@ -491,8 +494,11 @@ def analyse(runs, sizes):
                 "n": len(cp)}
         ml = {r["round"]: r for r in ok if r["kind"] == "marlin_write_lat" and
               r["placement"] == pl}
+        sl = {r["round"]: r for r in ok if r["kind"] == "marlin_send_lat" and
+              r["placement"] == pl}
         ul = {r["round"]: r for r in ok if r["kind"] == "ucx_put_lat" and
               r["placement"] == pl}
+        spairs = sorted(set(sl) & set(ul))
         pairs = sorted(set(ml) & set(ul))
         probes = [p for r in list(ml.values()) + list(ul.values())
                   for p in (r["probe_before_ns"], r["probe_after_ns"])
@@ -505,6 +511,11 @@ def analyse(runs, sizes):
             "probe": med(probes),
             "ratio_ucx": med([ml[k]["value"] / ul[k]["value"] for k in pairs
                               if ul[k]["value"]]),
+            "send": med([r["value"] for r in sl.values()]),
+            "send_p99": med([r["t_p99_ns"] for r in sl.values()]),
+            "n_send": len(sl), "send_pairs": len(spairs),
+            "send_ratio_ucx": med([sl[k]["value"] / ul[k]["value"]
+                                   for k in spairs if ul[k]["value"]]),
         }
         out[pl] = res
     return out
@@ -599,6 +610,17 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
                 else None), fmt(lt["ratio_ucx"]), lt["n_marlin"],
             lt["n_ucx"], lt["pairs"]))
         add("")
+        add("| probe (cache line) | Marlin send_lat median (p99) | "
+            "UCX put_lat median | Marlin / probe | Marlin / UCX | "
+            "n (Marlin, UCX, pairs) |")
+        add("|---|---|---|---|---|---|")
+        add("| %s | %s (%s) | %s | %s | %s | %d, %d, %d |" % (
+            fmt(lt["probe"], 1), fmt(lt["send"], 1),
+            fmt(lt["send_p99"], 1), fmt(lt["ucx"], 1),
+            fmt(lt["send"] / lt["probe"] if lt["send"] and lt["probe"]
+                else None), fmt(lt["send_ratio_ucx"]), lt["n_send"],
+            lt["n_ucx"], lt["send_pairs"]))
+        add("")
         add("### Targets")
         add("")
         add("| target | measured | verdict |")
@@ -621,6 +643,12 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
             fmt(q, 3), verdict(None if q is None else q <= 1.5)))
         q = lt["ratio_ucx"]
         add("| 8 B one-way <= UCX put_lat | %s x | %s |" % (
+            fmt(q, 3), verdict(None if q is None else q <= 1.0)))
+        q = lt["send"] / lt["probe"] if lt["send"] and lt["probe"] else None
+        add("| 8 B SEND one-way <= 1.5 x probe | %s x | %s |" % (
+            fmt(q, 3), verdict(None if q is None else q <= 1.5)))
+        q = lt["send_ratio_ucx"]
+        add("| 8 B SEND one-way <= UCX put_lat | %s x | %s |" % (
             fmt(q, 3), verdict(None if q is None else q <= 1.0)))
         add("")
     add("## How the runs were made")
