@@ -201,11 +201,13 @@ def measure(args, n):
         idle_ms = int(lat_s * 1000)
         for p in rack.procs[2:]:
             p.send("idle %d %d" % (idle_ms, args.idle_poll_ms))
+        r["probe_before"] = probe(args)
         rack.procs[1].send("lat pong 0 %d send" % args.lat_iters)
         rack.procs[0].send("lat ping 1 %d send" % args.lat_iters)
         lat = rack.procs[0].expect("LAT ", lat_s + 30)
         rack.procs[1].expect("LAT ", 30)
         idle = [p.expect("IDLE ", lat_s + 30) for p in rack.procs[2:]]
+        r["probe_after"] = probe(args)
         r["lat_p50_ns"] = float(lat["p50_ns"])
         r["lat_p10_ns"] = float(lat["p10_ns"])
         r["lat_p90_ns"] = float(lat["p90_ns"])
@@ -234,6 +236,22 @@ def measure(args, n):
     return r
 
 
+def probe(args):
+    """Cache-line one-way between cores 0 and 1 (marlin-perf --probe):
+    (ns, placement), or None without --probe."""
+    if not args.probe:
+        return None
+    out = subprocess.run([args.probe, "--probe", "--json", "--probe-cores",
+                          "1,0"], capture_output=True, text=True,
+                         timeout=60).stdout
+    try:
+        d = json.loads(out)
+        return [round(d["ns"], 1), d.get("placement", "?"),
+                bool(d.get("steady", True))]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def mib(b):
     return "%.2f" % (b / 2**20)
 
@@ -241,18 +259,22 @@ def mib(b):
 def table(rows, args):
     out = ["| N | procs | window/host needed (run rings) MiB | window file MiB "
            "| default rings/host MiB | all UP s | all-to-all Mmsg/s "
-           "| incast Mmsg/s | one-way p50 ns (p10-p90) "
+           "| incast Mmsg/s | one-way p50 ns (p10-p90) | probe before/after ns (placement) "
            "| CPU %% per idle host meanwhile (polls every %d ms) "
            "| CPU %% per host, all asleep (polls every %d ms) |" % (
                args.idle_poll_ms, args.poll_ms),
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"]
     for r in rows:
         idle = r["idle_cpu_pct_per_host"]
-        out.append("| %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %.0f (%.0f-%.0f) | %s | %.3f |" % (
+        pb = [r.get("probe_before"), r.get("probe_after")]
+        pr = "/".join("-" if p is None else "%.0f" % p[0] for p in pb)
+        pl = sorted(set(p[1] if p[2] else "unsteady" for p in pb if p))
+        out.append("| %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %.0f (%.0f-%.0f) | %s | %s | %.3f |" % (
             r["n"], r["processes"], mib(r["per_host_needed"]),
             mib(r["window_file"]), mib(r["default_per_host_needed"]),
             r["up_s"], r["a2a_msgs_s"] / 1e6, r["incast_msgs_s"] / 1e6,
             r["lat_p50_ns"], r["lat_p10_ns"], r["lat_p90_ns"],
+            "%s (%s)" % (pr, ",".join(pl) or "-"),
             "-" if idle is None else "%.3f" % idle,
             r["idle_all_cpu_pct_per_host"]))
     return "\n".join(out)
@@ -334,7 +356,10 @@ def main():
     ap.add_argument("--phase-ms", type=int, default=2000)
     ap.add_argument("--lat-iters", type=int, default=100000)
     ap.add_argument("--up-timeout", type=float, default=120)
-    ap.add_argument("--out", help="directory for scale.json and scale.png")
+    ap.add_argument("--out", help="directory for scale.json and scale.png "
+                    "(and the table in its scale.md)")
+    ap.add_argument("--probe", help="marlin-perf binary: placement probe "
+                    "(cores 1 -> 0) before and after each latency run")
     ap.add_argument("--smoke", action="store_true",
                     help="N=2,4, short phases (CI)")
     args = ap.parse_args()
@@ -344,6 +369,7 @@ def main():
     if not 1 <= args.group <= 32:
         ap.error("--group must be 1..32")
     cond = conditions()
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print("# " + cond, flush=True)
     rows = []
     try:
@@ -362,7 +388,31 @@ def main():
             json.dump({"conditions": cond, "args": vars(args), "rows": rows},
                       f, indent=1)
         plot(rows, args, os.path.join(args.out, "scale.png"), cond)
+        page_update(os.path.join(args.out, "scale.md"), rows, args, cond,
+                    started)
     return 0
+
+
+def page_update(path, rows, args, cond, started):
+    """Put the table between the markers of the results page."""
+    if not os.path.isfile(path):
+        return
+    text = open(path).read()
+    a, b = "<!-- table -->", "<!-- /table -->"
+    if a not in text or b not in text:
+        return
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.abspath(__file__))).stdout
+    end = open("/proc/loadavg").read().split()[:3]
+    body = ("\n- command: `scale.py %s`\n- when: %s UTC, git %s\n"
+            "- conditions: %s; load %s after the run\n\n%s\n" % (
+                " ".join(sys.argv[1:]), started, rev.strip(), cond,
+                "/".join(end), table(rows, args)))
+    head, rest = text.split(a, 1)
+    tail = rest.split(b, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + a + body + b + tail)
 
 
 if __name__ == "__main__":

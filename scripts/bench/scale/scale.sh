@@ -19,4 +19,4 @@ fi
 host="$build/scripts/bench/scale/scale_host"
 [ -x "$host" ] || { echo "scale.sh: no $host (build with -Dtests=true)" >&2; exit 2; }
 exec /usr/bin/python3 "$top/scripts/bench/scale/scale.py" --host "$host" \
-	--out "$top/doc/benchmarks" "$@"
+	--probe "$build/apps/marlin-perf/marlin-perf" --out "$top/doc/benchmarks" "$@"
