@@ -5,10 +5,11 @@
 # only checks and rebuilds what changed.
 #
 #   scripts/setup.sh [--build-dir DIR] [--sanitize] [--no-build] [--no-ucx]
-#                    [--hugepages N] [--with-ovs] [-Dmeson_option=value ...]
+#                    [--hugepages N] [--with-ovs] [--bench] [-Dmeson_option=value ...]
 #
 # --with-ovs also installs Open vSwitch with DPDK (openvswitch-switch-dpdk),
-# which the OVS-over-EOP test needs.
+# which the OVS-over-EOP test needs; --bench also what only the benchmarks
+# use (ucx-utils for ucx_perftest, python3-matplotlib for scripts/bench/scale).
 #
 # 1. installs Debian packages that are missing (needs root, or sudo), and
 #    UCX, Open MPI and MPICH for the UCX transport (not with --no-ucx);
@@ -30,9 +31,10 @@ with_ucx=1
 want_pages=${MARLIN_HUGEPAGES:-512}
 extra_opts=()
 with_ovs=0
+bench=0
 
 usage() {
-	sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--no-ucx) with_ucx=0; shift ;;
 	--hugepages) want_pages=$2; shift 2 ;;
 	--with-ovs) with_ovs=1; shift ;;
+	--bench) bench=1; shift ;;
 	-D*) extra_opts+=("$1"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "setup: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -64,6 +67,7 @@ pkgs=(libdpdk-dev dpdk-dev dpdk libpciaccess-dev libcmocka-dev libnuma-dev
       qemu-system-x86 busybox-static cpio   # tests/vm
       iperf3 iputils-ping)                  # tests/eop_mp sockets, ovs
 [ "$with_ovs" -eq 1 ] && pkgs+=(openvswitch-switch-dpdk)
+[ "$bench" -eq 1 ] && pkgs+=(ucx-utils python3-matplotlib)
 # Fills missing=() with those of the named packages that are not installed.
 find_missing() {
 	missing=()

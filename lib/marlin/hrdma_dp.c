@@ -315,7 +315,17 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		dp_leave(qp);
 		return -ENOLINK;
 	}
-	if (unlikely(refresh_credit(qp) != 0)) {
+	/*
+	 * The credit line is written by the peer: reading it on every post
+	 * pulls it across (one more cache-line hand-over on the path of a
+	 * small message, and the peer's next credit store must take it
+	 * back). Read it only when what we know to be free is no more than
+	 * this call asks for, or half the ring; a credit only ever frees
+	 * more.
+	 */
+	if (qp->depth - (qp->tx_n - qp->tx_consumed) <=
+			RTE_MAX((uint32_t)n, qp->depth / 2) &&
+			unlikely(refresh_credit(qp) != 0)) {
 		dp_leave(qp);
 		return -ENOLINK;
 	}

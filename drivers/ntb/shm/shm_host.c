@@ -394,6 +394,7 @@ shm_host_close(struct shm_host *h)
 		struct shm_peer *pr = &h->peers[i];
 
 		STORE_REL(&pr->link_up, 0);
+		shm_peer_lock_close(pr);
 		if (pr->regs != NULL)
 			munmap(pr->regs, h->regs_size);
 		pr->regs = NULL;

@@ -74,6 +74,9 @@ struct shm_peer {
 	uint64_t failed_epoch;  /* epoch whose window mapping failure was logged */
 	int geometry_ok;        /* page compatible with ours */
 	int alive;              /* lock held at the last liveness check */
+	int lock_open;          /* lock_fd holds the live peer's lock file */
+	int lock_fd;            /* kept open while the peer is alive, so a
+				   liveness check is one flock() call */
 	int link_up;            /* atomic: read by any thread */
 	/* Outbound windows: NULL until first asked for, then fixed. */
 	void *mw[SHM_WIRE_MAX_MW];
@@ -153,6 +156,7 @@ void shm_host_close(struct shm_host *h);
 
 /* shm_peer.c: one host's view of its peers */
 void shm_host_refresh(struct shm_host *h, int slow);
+void shm_peer_lock_close(struct shm_peer *pr);
 void shm_host_link_set(struct shm_host *h, int enable);
 void shm_host_heartbeat(struct shm_host *h);
 void *shm_peer_mw_get(struct shm_host *h, int pidx, int widx);

@@ -87,6 +87,8 @@ def run_round(b, rnd, sizes, quick):
         b, rnd, sizes, marlin_block, [("ucx_put_bw", "ucp_put_bw")],
         lambda size: iters_for(size, quick),
         [lambda: b.marlin("marlin_write_lat", "write_lat", 8, lat_iters, [],
+                          rnd),
+         lambda: b.marlin("marlin_send_lat", "send_lat", 8, lat_iters, [],
                           rnd)],
         lat_iters, lambda size: max(iters_for(size, quick) // 4, 20))
 
@@ -124,6 +126,12 @@ def analyse(runs, sizes):
             "pairs": lt["pairs"], "probe": lt["probe"],
             "ratio_ucx": lt["ratio"],
         }
+        st = hb.latency_summary(ok, "marlin_send_lat", pl, "t_p99_ns")
+        res["lat"].update({
+            "send": st["mine"], "send_p99": st["mine_p99"],
+            "n_send": st["n_mine"], "send_pairs": st["pairs"],
+            "send_ratio_ucx": st["ratio"],
+        })
         out[pl] = res
     return out
 
@@ -180,6 +188,17 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
                 else None), fmt(lt["ratio_ucx"]), lt["n_marlin"],
             lt["n_ucx"], lt["pairs"]))
         add("")
+        add("| probe (cache line) | Marlin send_lat median (p99) | "
+            "UCX put_lat median | Marlin / probe | Marlin / UCX | "
+            "n (Marlin, UCX, pairs) |")
+        add("|---|---|---|---|---|---|")
+        add("| %s | %s (%s) | %s | %s | %s | %d, %d, %d |" % (
+            fmt(lt["probe"], 1), fmt(lt["send"], 1),
+            fmt(lt["send_p99"], 1), fmt(lt["ucx"], 1),
+            fmt(lt["send"] / lt["probe"] if lt["send"] and lt["probe"]
+                else None), fmt(lt["send_ratio_ucx"]), lt["n_send"],
+            lt["n_ucx"], lt["send_pairs"]))
+        add("")
         add("### Targets")
         add("")
         add("| target | measured | verdict |")
@@ -202,6 +221,12 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
             fmt(q, 3), verdict(None if q is None else q <= 1.5)))
         q = lt["ratio_ucx"]
         add("| 8 B one-way <= UCX put_lat | %s x | %s |" % (
+            fmt(q, 3), verdict(None if q is None else q <= 1.0)))
+        q = lt["send"] / lt["probe"] if lt["send"] and lt["probe"] else None
+        add("| 8 B SEND one-way <= 1.5 x probe | %s x | %s |" % (
+            fmt(q, 3), verdict(None if q is None else q <= 1.5)))
+        q = lt["send_ratio_ucx"]
+        add("| 8 B SEND one-way <= UCX put_lat | %s x | %s |" % (
             fmt(q, 3), verdict(None if q is None else q <= 1.0)))
         add("")
     add("## How the runs were made")

@@ -375,15 +375,22 @@ test_hostile_credit(void **state)
 {
 	struct fixture *f = *state;
 	struct rte_marlin_hrdma_info info;
+	struct rte_marlin_hrdma_op ops[64];
 	struct hrdma_wire_credit *c;
 	uint8_t m[8] = { 0 };
+	int i;
 
 	bring_up(f);
-	/* B claims to have consumed 1000 messages A never sent */
+	/* B claims to have consumed 1000 messages A never sent. A post reads
+	 * the credit when it needs more than the free half of the ring it
+	 * knows of: this one (the whole ring) does, and refuses it. */
 	c = (struct hrdma_wire_credit *)f->qp[0]->tx_credit;
 	c->word = hrdma_seq_word(f->qp[0]->epoch, 1000);
-	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 1, 0),
-			 -ENOLINK);
+	for (i = 0; i < 64; i++)
+		ops[i] = (struct rte_marlin_hrdma_op){ .opcode = RTE_MARLIN_HRDMA_OP_SEND,
+			.len = 8, .local = m };
+	assert_int_equal(rte_marlin_hrdma_post(f->qp[0], ops, 64), -ENOLINK);
+	assert_int_equal(rte_marlin_hrdma_send_capacity(f->qp[0]), 0);
 	poll_both(f, 1);
 	rte_marlin_hrdma_channel_info(f->ch[0], &info);
 	assert_int_equal(info.state, RTE_MARLIN_HRDMA_STATE_ERROR);
