@@ -323,16 +323,27 @@ client_event(struct server *s, int id, short revents)
 static int
 open_shm(struct server *s)
 {
+	struct stat st;
 	int fd;
 
 	if (s->shm_path != NULL)
-		fd = open(s->shm_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(s->shm_path,
+			  O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	else
 		fd = memfd_create("marlin-ivshmem", MFD_CLOEXEC);
 	if (fd < 0) {
 		logf_("cannot create the shared memory %s: %s",
 		      s->shm_path != NULL ? s->shm_path : "(memfd)",
 		      strerror(errno));
+		return -1;
+	}
+	/* Guests' memory: a regular file of ours that nobody else may open
+	 * (not a FIFO, a device or another user's file planted there). */
+	if (s->shm_path != NULL && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+			st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
+		logf_("refusing %s: not a regular file of this user with mode 0600",
+		      s->shm_path);
+		close(fd);
 		return -1;
 	}
 	if (ftruncate(fd, (off_t)s->size) != 0) {
@@ -349,7 +360,8 @@ static int
 open_socket(struct server *s)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd, probe;
+	mode_t old_mask;
+	int fd, probe, rc;
 
 	if (strlen(s->sock_path) >= sizeof(a.sun_path)) {
 		logf_("socket path too long (max %zu bytes): %s",
@@ -373,8 +385,12 @@ open_socket(struct server *s)
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    listen(fd, 16) != 0) {
+	/* Whoever connects gets the guests' memory: the socket is for this
+	 * user only, whatever the umask (chmod it to share on purpose). */
+	old_mask = umask(077);
+	rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old_mask);
+	if (fd < 0 || rc != 0 || listen(fd, 16) != 0) {
 		logf_("cannot listen on %s: %s", s->sock_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
