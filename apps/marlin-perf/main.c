@@ -201,7 +201,7 @@ build_eal(struct perf_opts *o, const struct perf_sizes *sz, char *prg,
 		snprintf(memory, PERF_MEMORY_LEN, "%s, windows in %s",
 			 huge ? "hugepages" : "no-huge", dir);
 		snprintf(vdev, 512, "--vdev=ntb_shm0,fabric=%s,host=%d,hosts=%d,"
-			 "mw=1,mw_size=%llu,dir=%s", o->fabric, o->host, hosts,
+			 "mw_count=1,mw_size=%llu,dir=%s", o->fabric, o->host, hosts,
 			 (unsigned long long)mw, dir);
 		rc |= eal_add(a, vdev);
 		rc |= eal_add(a, "--no-telemetry");

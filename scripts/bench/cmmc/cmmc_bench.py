@@ -75,7 +75,7 @@ class Session:
                     "ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64M" %
                     (self.fabric, hid), "--", "--role", role]
             if nt is not None:
-                args += ["--nt", str(nt)]
+                args += ["--nt-threshold", str(nt)]
             self.procs.append(Proc(runner, "%s%d" % (tag, hid), args,
                                    env=env, merge=False, group=True))
         self.cmdline = " ".join(args)

@@ -6,7 +6,7 @@
  * cmmc_perf: one host of the CMMC benchmark (scripts/bench/cmmc/cmmc_bench.py).
  * Public headers only; built by the script with pkg-config.
  *
- *   cmmc_perf [EAL options] -- --role server|client [--nt BYTES]
+ *   cmmc_perf [EAL options] -- --role server|client [--nt-threshold BYTES]
  *
  * --nt: streaming stores for copies of at least BYTES into the peer (0:
  * never); default rte_cmmc_conf_default()'s.
@@ -495,11 +495,12 @@ main(int argc, char **argv)
 	for (i = 1; i + 1 < argc; i++) {
 		if (strcmp(argv[i], "--role") == 0)
 			server = strcmp(argv[i + 1], "server") == 0;
-		else if (strcmp(argv[i], "--nt") == 0)
+		else if (strcmp(argv[i], "--nt-threshold") == 0 ||
+				strcmp(argv[i], "--nt") == 0)   /* old name */
 			nt = strtol(argv[i + 1], NULL, 0);
 	}
 	if (server < 0) {
-		fprintf(stderr, "usage: cmmc_perf [EAL] -- --role server|client [--nt BYTES]\n");
+		fprintf(stderr, "usage: cmmc_perf [EAL] -- --role server|client [--nt-threshold BYTES]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
