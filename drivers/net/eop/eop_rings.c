@@ -86,9 +86,11 @@ eop_window_text(int slices, uint16_t queues, uint32_t depth, uint32_t slot,
 		char *buf, size_t len)
 {
 	char sz[24];
-	/* ntb_shm windows are a power of two */
-	uint64_t w = rte_align64pow2((uint64_t)slices *
-				     eop_window_need(queues, depth, slot));
+	uint64_t w = (uint64_t)slices * eop_window_need(queues, depth, slot);
+
+	/* a size ntb_shm takes both on hugetlbfs and in /dev/shm */
+	w = w < (UINT64_C(2) << 20) ? rte_align64pow2(w) :
+		RTE_ALIGN_CEIL(w, UINT64_C(2) << 20);
 
 	rte_marlin_size_format(w, sz, sizeof(sz));
 	snprintf(buf, len, "mw_size=%s (ntb_shm, on every host; %d host slices of queues=%u x depth=%u x slot=%u)",

@@ -327,7 +327,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	if (h->page_size < SHM_SMALL_PAGE)
 		h->page_size = SHM_SMALL_PAGE;
 	if (p->mw_size % h->page_size != 0) {
-		SHM_LOG(ERR, "%s: mw_size=%s is not a multiple of the %s hugepage size of %s: use mw_size=%s or larger, or put the fabric in /dev/shm with dir=/dev/shm",
+		SHM_LOG(ERR, "%s: mw_size=%s is not a multiple of the %s hugepage size of %s: use a multiple of %s, or put the fabric in /dev/shm with dir=/dev/shm",
 			h->name, rte_marlin_size_format(p->mw_size, a, sizeof(a)),
 			rte_marlin_size_format(h->page_size, b, sizeof(b)), h->path, b);
 		rc = -EINVAL;

@@ -95,7 +95,8 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 			.deprecated = "mw", .hint = " (inbound windows per host)" },
 		[A_MW_SIZE] = { .key = ARG_MW_SIZE, .type = RTE_MARLIN_ARG_SIZE,
 			.min = SHM_MIN_MW_SIZE, .max = SHM_MAX_MW_SIZE,
-			.dst = &p->mw_size, .hint = ", a power of two" },
+			.dst = &p->mw_size,
+			.hint = ", a whole number of pages (2M on hugetlbfs, 4K in /dev/shm)" },
 		[A_SPADS] = { .key = ARG_SPADS, .type = RTE_MARLIN_ARG_INT,
 			.min = 1, .max = SHM_WIRE_MAX_SPADS, .dst = &p->spad_count },
 		[A_DIR] = { .key = ARG_DIR, .type = RTE_MARLIN_ARG_FUNC,
@@ -133,10 +134,11 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 			dev, p->host, p->hosts - 1, p->hosts);
 		return -EINVAL;
 	}
-	if (!rte_is_power_of_2(p->mw_size)) {
-		SHM_LOG(ERR, "%s: mw_size=%s is not a power of two: use e.g. mw_size=%s",
+	if (p->mw_size % SHM_SMALL_PAGE != 0) {
+		SHM_LOG(ERR, "%s: mw_size=%s is not a whole number of 4K pages: use e.g. mw_size=%s",
 			dev, rte_marlin_size_format(p->mw_size, a, sizeof(a)),
-			rte_marlin_size_format(rte_align64pow2(p->mw_size), b,
+			rte_marlin_size_format(RTE_ALIGN_CEIL(p->mw_size,
+							SHM_SMALL_PAGE), b,
 					       sizeof(b)));
 		return -EINVAL;
 	}

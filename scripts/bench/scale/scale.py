@@ -13,7 +13,8 @@ Per N it reports:
   window memory per host  rte_marlin_hrdma_window_size() per peer x N (the
                           window is split by port number among all hosts),
                           for the run's rings and for the default ones, and
-                          the power-of-two window file ntb_shm needs;
+                          and the window file ntb_shm allocates (the need
+                          rounded up to whole pages);
   time to UP              from the start of the processes (EAL init
                           included) until every channel of every host is UP;
   all-to-all, incast      8-byte SENDs per second received, all hosts
@@ -125,11 +126,9 @@ def window_bytes(host, depth, msg_size):
     return int(kv(out.strip())["bytes"])
 
 
-def pow2_at_least(v):
-    p = 4096
-    while p < v:
-        p *= 2
-    return p
+def pages_at_least(v, page=4096):
+    """ntb_shm takes any whole number of pages (4 KiB in /dev/shm)."""
+    return (v + page - 1) // page * page
 
 
 class Rack:
@@ -138,7 +137,7 @@ class Rack:
         self.fabric = "scale%d_%d" % (os.getpid(), n)
         self.dir = tempfile.mkdtemp(prefix="marlin-scale-", dir="/dev/shm")
         self.per_peer = window_bytes(args.host, args.depth, args.msg_size)
-        self.mw_size = pow2_at_least(self.per_peer * n)
+        self.mw_size = pages_at_least(self.per_peer * n)
         self.prefixes = []
         self.procs = []
         self.t0 = 0

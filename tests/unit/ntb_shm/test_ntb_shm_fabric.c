@@ -138,8 +138,8 @@ test_devargs_errors(void **state)
 		{ "fabric=" FABRIC ",host=0,hosts=1", -EINVAL, "hosts=1" },
 		{ "fabric=" FABRIC ",host=0,mw_count=0", -EINVAL, "mw_count=0" },
 		{ "fabric=" FABRIC ",host=0,mw_count=9", -EINVAL, "mw_count=9" },
-		{ "fabric=" FABRIC ",host=0,mw_size=3M", -EINVAL, "not a power of two" },
-		{ "fabric=" FABRIC ",host=0,mw_size=12288", -EINVAL, "mw_size=16K" },
+		{ "fabric=" FABRIC ",host=0,mw_size=5000", -EINVAL, "not a whole number of 4K pages" },
+		{ "fabric=" FABRIC ",host=0,mw_size=12289", -EINVAL, "mw_size=16K" },
 		{ "fabric=" FABRIC ",host=0,mw_size=2K", -EINVAL, "out of range" },
 		{ "fabric=" FABRIC ",host=0,mw_size=4X", -EINVAL, "not a size" },
 		{ "fabric=" FABRIC ",host=0,mw_size=", -EINVAL, "not a size" },
@@ -235,6 +235,8 @@ test_mw_size_suffixes(void **state)
 	static const struct { const char *arg; uint64_t size; } ok[] = {
 		{ "4096", 4096 }, { "8k", 8192 }, { "64K", 65536 },
 		{ "1M", UINT64_C(1) << 20 }, { "2m", UINT64_C(2) << 20 },
+		/* windows are sized to need, not rounded to a power of two */
+		{ "12288", 12288 }, { "3M", UINT64_C(3) << 20 },
 	};
 	struct rte_marlin_ntb_mw_align al;
 	unsigned int i;
