@@ -71,6 +71,7 @@ struct pp {
 	uint64_t *rtt;
 	uint64_t last_poll;
 	uint64_t deadline;
+	uint64_t seq;                 /* iterations so far, all sizes */
 };
 
 static volatile int quit_signal;
@@ -346,11 +347,18 @@ run_size(struct pp *pp, uint32_t size)
 	struct rte_cmmc_event ev;
 	int64_t bad;
 
+	/*
+	 * Slots alternate over the whole run, not per size: the pong side
+	 * checks a slot after echoing it, and the next write into that slot
+	 * must be two iterations away even where one size ends and the next
+	 * begins.
+	 */
 	/* the pinger prepares iteration 0 before the clock runs */
 	if (pp->role)
-		pat_fill(pp->tx_buf, size, 0);
-	for (i = 0; i < total; i++) {
-		uint64_t slot = (i & 1) * (uint64_t)pp->max_size, t0 = 0;
+		pat_fill(pp->tx_buf + (pp->seq & 1) * (uint64_t)pp->max_size,
+			 size, 0);
+	for (i = 0; i < total; i++, pp->seq++) {
+		uint64_t slot = (pp->seq & 1) * (uint64_t)pp->max_size, t0 = 0;
 		uint64_t imm = ((uint64_t)size << 32) | i;
 
 		pp->deadline = now_ns() + (uint64_t)pp->timeout_s * 1000000000ull;
@@ -375,8 +383,8 @@ run_size(struct pp *pp, uint32_t size)
 				pp->rtt[i - warm] = rtt;
 			/* next iteration's bytes go into the other local slot */
 			if (i + 1 < total)
-				pat_fill(pp->tx_buf + ((i + 1) & 1) * (uint64_t)pp->max_size,
-					 size, i + 1);
+				pat_fill(pp->tx_buf + ((pp->seq + 1) & 1) *
+					 (uint64_t)pp->max_size, size, i + 1);
 		} else if (write_notify(pp, slot, ev.data, size, imm) != 0) {
 			return -1;          /* echoed from where it landed */
 		}
