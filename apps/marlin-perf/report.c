@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_marlin_stats.h>
+
 #include "perf.h"
 
 static const char *const test_names[PERF_NB_TESTS] = {
@@ -54,49 +56,24 @@ perf_test_is_lat(enum perf_test t)
 	return t == PERF_WRITE_LAT || t == PERF_SEND_LAT;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Percentile @p (0..1) of sorted @v, nearest rank. */
-static uint64_t
-pct(const uint64_t *v, uint64_t n, double p)
-{
-	uint64_t k = (uint64_t)ceil(p * (double)n);
-
-	if (k == 0)
-		k = 1;
-	if (k > n)
-		k = n;
-	return v[k - 1];
-}
-
 /*
  * Fill the latency fields of @r from @n round-trip times in ns (sorted in
- * place). One-way = round trip / 2.
+ * place), by the rule of rte_marlin_stats.h (nearest-rank percentiles,
+ * median of the middle two). One-way = round trip / 2.
  */
 int
 perf_stats_lat(uint64_t *rtt, uint64_t n, struct perf_result *r)
 {
-	long double sum = 0;
-	uint64_t i;
+	struct rte_marlin_stats_u64 s;
 
-	if (n == 0)
+	if (rte_marlin_stats_summarize_u64(rtt, n, &s) != 0)
 		return -EINVAL;
-	qsort(rtt, n, sizeof(rtt[0]), cmp_u64);
-	for (i = 0; i < n; i++)
-		sum += rtt[i];
-	r->t_min = rtt[0] / 2.0;
-	r->t_max = rtt[n - 1] / 2.0;
-	r->t_median = (n & 1) ? rtt[n / 2] / 2.0 :
-		(rtt[n / 2 - 1] + rtt[n / 2]) / 4.0;
-	r->t_avg = (double)(sum / n) / 2.0;
-	r->t_p99 = pct(rtt, n, 0.99) / 2.0;
-	r->t_p999 = pct(rtt, n, 0.999) / 2.0;
+	r->t_min = s.min / 2.0;
+	r->t_max = s.max / 2.0;
+	r->t_median = s.median / 2.0;
+	r->t_avg = s.mean / 2.0;
+	r->t_p99 = s.p99 / 2.0;
+	r->t_p999 = s.p999 / 2.0;
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 
 #include <rte_marlin_ntb.h>
 #include <rte_cmmc.h>
+#include <rte_marlin_stats.h>
 
 #define PP_MAX_SIZES 16
 #define PP_HELLO_MAGIC 0x434d5050u   /* "CMPP" */
@@ -330,14 +331,6 @@ exchange_keys(struct pp *pp)
 	return 0;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* One size; returns bytes verified or -1. */
 static int64_t
 run_size(struct pp *pp, uint32_t size)
@@ -396,15 +389,15 @@ run_size(struct pp *pp, uint32_t size)
 		}
 	}
 	if (pp->role) {
-		uint64_t *r = pp->rtt, n = pp->iters;
-		double med, bw;
+		struct rte_marlin_stats_u64 st;
+		double med;
 
-		qsort(r, n, sizeof(r[0]), cmp_u64);
-		med = r[n / 2] / 2.0;
-		bw = size / med;     /* bytes per ns = GB/s */
+		if (rte_marlin_stats_summarize_u64(pp->rtt, pp->iters, &st) != 0)
+			return -1;
+		med = st.median / 2.0;
 		printf("size=%u iters=%u one_way_ns min=%.0f median=%.0f p99=%.0f max=%.0f bandwidth_GBps=%.2f\n",
-		       size, pp->iters, r[0] / 2.0, med, r[n * 99 / 100] / 2.0,
-		       r[n - 1] / 2.0, bw);
+		       size, pp->iters, st.min / 2.0, med, st.p99 / 2.0,
+		       st.max / 2.0, size / med);    /* bytes per ns = GB/s */
 	}
 	return (int64_t)size * total;
 }

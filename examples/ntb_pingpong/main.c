@@ -30,6 +30,7 @@
 #include <rte_pause.h>
 
 #include <rte_marlin_ntb.h>
+#include <rte_marlin_stats.h>
 
 #define SPAD_HELLO 0             /* magic | mode << 4 | role */
 #define SPAD_ITERS 1
@@ -231,14 +232,6 @@ handshake(struct pingpong *p)
 	return 0;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Ping (time each round trip) or pong (answer each ping). */
 static int
 run(struct pingpong *p)
@@ -265,10 +258,11 @@ run(struct pingpong *p)
 			rtt[seq - warmup - 1] = rte_rdtsc() - t0;
 	}
 	if (rc == 0 && p->ping) {
-		qsort(rtt, p->iters, sizeof(*rtt), cmp_u64);
+		rte_marlin_stats_sort_u64(rtt, p->iters);
 		printf("ntb_pingpong: %u round trips, one-way latency ns: min %.0f "
 		       "median %.0f max %.0f\n", p->iters, rtt[0] * ns,
-		       rtt[p->iters / 2] * ns, rtt[p->iters - 1] * ns);
+		       rte_marlin_stats_median_u64(rtt, p->iters) * ns,
+		       rtt[p->iters - 1] * ns);
 	} else if (rc == 0) {
 		printf("ntb_pingpong: answered %u round trips (mode %s)\n",
 		       p->iters, p->mode == MODE_DB ? "db" : "mem");

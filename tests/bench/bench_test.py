@@ -100,7 +100,11 @@ def test_eop_no_traffic(t):
 
 def test_harness(t):
     v = [5, 1, 4, 2, 3, 9, 8, 7, 6, 10]
-    check(stats.percentile(v, 50) == 6, "p50 of 1..10 by nearest rank")
+    # the cases of tests/unit/stats (one rule in C and Python)
+    check(stats.percentile(v, 50) == 5, "p50 of 1..10 by nearest rank")
+    check(stats.percentile(range(1, 101), 99) == 99, "p99 of 1..100")
+    check(stats.percentile(range(1, 1001), 99.9) == 999, "p99.9 of 1..1000")
+    check(stats.median([1, 2, 4, 9]) == 3, "median of an even count")
     check(stats.percentile(v, 99) == 10, "p99 of 1..10")
     check(stats.percentile(v, 0) == 1, "p0 of 1..10")
     check(stats.percentile([], 50) is None, "percentile of nothing")

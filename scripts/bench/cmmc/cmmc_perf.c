@@ -52,6 +52,7 @@
 
 #include <rte_marlin_ntb.h>
 #include <rte_cmmc.h>
+#include <rte_marlin_stats.h>
 
 #include "test_host.h"
 
@@ -331,9 +332,10 @@ client_bw(uint32_t test, uint64_t size, uint64_t iters, double *gbs)
 static int
 client_lat(uint64_t iters, double *med, double *avg, double *min, double *p99)
 {
-	uint64_t warm = iters / 10 + 1, total = iters + warm, i, sum = 0;
+	uint64_t warm = iters / 10 + 1, total = iters + warm, i;
 	uint64_t deadline = th_now_ns() + TIMEOUT_NS, spins;
 	double hz = (double)rte_get_tsc_hz() / 1e9;
+	struct rte_marlin_stats_u64 st;
 	struct rte_cmmc_event ev;
 	int rc;
 
@@ -364,13 +366,12 @@ client_lat(uint64_t iters, double *med, double *avg, double *min, double *p99)
 		if (i >= warm)
 			lat[i - warm] = t1 - t0;
 	}
-	th_sort_u64(lat, iters);
-	for (i = 0; i < iters; i++)
-		sum += lat[i];
-	*med = (double)th_percentile_u64(lat, iters, 500) / hz / 2;
-	*avg = (double)sum / (double)iters / hz / 2;
-	*min = lat[0] / hz / 2;
-	*p99 = (double)th_percentile_u64(lat, iters, 990) / hz / 2;
+	if (rte_marlin_stats_summarize_u64(lat, iters, &st) != 0)
+		return -EINVAL;
+	*med = st.median / hz / 2;
+	*avg = st.mean / hz / 2;
+	*min = st.min / hz / 2;
+	*p99 = st.p99 / hz / 2;
 	return 0;
 }
 

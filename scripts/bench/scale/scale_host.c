@@ -52,6 +52,7 @@
 
 #include "rte_marlin_hrdma.h"
 #include "rte_marlin_ntb.h"
+#include "rte_marlin_stats.h"
 
 #define MAX_LOCAL 32
 #define MAX_HOSTS 64
@@ -271,14 +272,6 @@ idle(uint64_t ms, uint64_t every_ms)
 	printf("IDLE ms=%" PRIu64 " cpu_ns=%" PRIu64 "\n", ms, cpu_ns() - c0);
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Wait for one message on @qp; -1 after LAT_TIMEOUT_S. */
 static int
 wait_one(struct rte_marlin_hrdma_qp *qp, uint64_t deadline)
@@ -367,10 +360,12 @@ out:
 	} else {
 		double ns = 1e9 / (double)rte_get_tsc_hz() / 2; /* one-way */
 
-		qsort(rtt, iters, sizeof(*rtt), cmp_u64);
+		rte_marlin_stats_sort_u64(rtt, iters);
 		printf("LAT n=%u p50_ns=%.1f p10_ns=%.1f p90_ns=%.1f\n", iters,
-		       rtt[iters / 2] * ns, rtt[iters / 10] * ns,
-		       rtt[iters * 9 / 10] * ns);
+		       rte_marlin_stats_median_u64(rtt, iters) * ns,
+		       rte_marlin_stats_percentile_u64(rtt, iters, 1000) * ns,
+		       rte_marlin_stats_percentile_u64(rtt, iters,
+				RTE_MARLIN_STATS_P90) * ns);
 	}
 	free(rtt);
 }

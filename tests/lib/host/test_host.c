@@ -158,28 +158,3 @@ th_errname(int rc)
 		return buf;
 	}
 }
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-void
-th_sort_u64(uint64_t *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-}
-
-uint64_t
-th_percentile_u64(const uint64_t *sorted, size_t n, unsigned int permille)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	i = n / 1000 * permille + n % 1000 * permille / 1000;
-	return sorted[i < n ? i : n - 1];
-}

@@ -5,7 +5,7 @@
 /*
  * The small library every C test host and benchmark host program links
  * (tests/lib/host): the line protocol a harness (tests/lib/marlin_harness)
- * drives, monotonic time, errno names and percentiles.
+ * drives, monotonic time and errno names (percentiles: rte_marlin_stats.h).
  *
  * Protocol: the host prints "READY key=value..." once it can take commands,
  * then exactly one answer line per command, "OK key=value..." or
@@ -60,16 +60,5 @@ uint64_t th_mix64(uint64_t z);
 
 /** Symbolic name of negative errno @rc ("ENOLINK"), or "E<n>". */
 const char *th_errname(int rc);
-
-/** Sort @n values ascending. */
-void th_sort_u64(uint64_t *v, size_t n);
-
-/**
- * The percentile @permille / 10 of @n sorted values by the nearest-rank
- * rule: the value at index n * permille / 1000 (the last one for 1000);
- * 0 when @n is 0. Median: 500, p99: 990, p99.9: 999.
- */
-uint64_t th_percentile_u64(const uint64_t *sorted, size_t n,
-		unsigned int permille);
 
 #endif /* MARLIN_TEST_HOST_H */
