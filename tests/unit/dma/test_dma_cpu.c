@@ -166,22 +166,6 @@ test_routines(void **state)
 
 /* ---- the engine --------------------------------------------------------- */
 
-static int
-configure_start(int id, uint16_t nb_queues, uint32_t nb_desc, uint64_t flags)
-{
-	struct rte_marlin_dma_conf c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.nb_queues = nb_queues;
-	c.nb_desc = nb_desc;
-	c.flags = flags;
-	rc = rte_marlin_dma_configure(id, &c);
-	if (rc == 0)
-		rc = rte_marlin_dma_start(id);
-	return rc;
-}
-
 struct engine_ctx {
 	int id;
 	uint16_t next;
@@ -229,7 +213,7 @@ test_engine_sweep(void **state)
 	assert_int_equal(rc, 0);
 	e.id = rte_marlin_dma_get_by_name("dma_cpu_sweep");
 	assert_true(e.id >= 0);
-	assert_int_equal(configure_start(e.id, 1, 16, 0), 0);
+	assert_int_equal(dma_test_configure_start(e.id, 1, 16, 0), 0);
 	sweep(engine_cb, &e, "engine nt_threshold=1");
 	assert_int_equal(rte_vdev_uninit("dma_cpu_sweep"), 0);
 	assert_int_equal(rte_marlin_dma_get_by_name("dma_cpu_sweep"), -ENODEV);
@@ -240,7 +224,7 @@ test_engine_sweep(void **state)
 		assert_int_equal(rc, 0);
 		memset(&e, 0, sizeof(e));
 		e.id = rte_marlin_dma_get_by_name("dma_cpu_sse2");
-		assert_int_equal(configure_start(e.id, 1, 16, 0), 0);
+		assert_int_equal(dma_test_configure_start(e.id, 1, 16, 0), 0);
 		sweep(engine_cb, &e, "engine nt_isa=sse2");
 		assert_int_equal(rte_vdev_uninit("dma_cpu_sse2"), 0);
 	}
@@ -308,7 +292,7 @@ test_ring(void **state)
 	fill_src(src, sizeof(src), 1);
 	id = rte_marlin_dma_cpu_create("cpu_ring", NULL);
 	assert_true(id >= 0);
-	assert_int_equal(configure_start(id, 2, 8, 0), 0);
+	assert_int_equal(dma_test_configure_start(id, 2, 8, 0), 0);
 	assert_int_equal(rte_marlin_dma_burst_capacity(id, 0), 8);
 
 	/* right after start nothing is complete; last_idx is 65535 */
@@ -379,7 +363,7 @@ test_wrap(void **state)
 	fill_src(src, sizeof(src), 2);
 	id = rte_marlin_dma_cpu_create("cpu_wrap", NULL);
 	assert_true(id >= 0);
-	assert_int_equal(configure_start(id, 1, 64, 0), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 64, 0), 0);
 	while (total < 70000) {
 		int burst = 50, i;
 
@@ -412,7 +396,7 @@ test_silent_and_stats(void **state)
 	fill_src(src, sizeof(src), 4);
 	id = rte_marlin_dma_cpu_create("cpu_silent", NULL);
 	assert_true(id >= 0);
-	assert_int_equal(configure_start(id, 1, 4,
+	assert_int_equal(dma_test_configure_start(id, 1, 4,
 			RTE_MARLIN_DMA_CONF_F_SILENT), 0);
 	/* far more operations than slots: silent queues never fill up
 	 * once submitted */
@@ -441,7 +425,7 @@ test_silent_and_stats(void **state)
 	/* normal queue: counters follow submit and completion */
 	id = rte_marlin_dma_cpu_create("cpu_stats", NULL);
 	assert_true(id >= 0);
-	assert_int_equal(configure_start(id, 2, 16, 0), 0);
+	assert_int_equal(dma_test_configure_start(id, 2, 16, 0), 0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(rte_marlin_dma_copy(id, 1, src, dst, 20, 0), i);
 	assert_int_equal(rte_marlin_dma_stats_get(id, 1, &st), 0);
@@ -525,10 +509,8 @@ main(int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (dma_test_eal_init(RTE_DIM(eal_args), eal_args) != 0)
 		return 1;
-	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	dma_test_eal_cleanup();
 	return rc;

@@ -51,21 +51,6 @@ fill(uint8_t *p, size_t n, unsigned int seed)
 		p[i] = (uint8_t)(i * 31 + seed * 17 + 3);
 }
 
-static int
-configure_start(int id, uint16_t nb_queues, uint32_t nb_desc)
-{
-	struct rte_marlin_dma_conf c;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	c.nb_queues = nb_queues;
-	c.nb_desc = nb_desc;
-	rc = rte_marlin_dma_configure(id, &c);
-	if (rc == 0)
-		rc = rte_marlin_dma_start(id);
-	return rc;
-}
-
 /* Collect @p want completions on queue 0 within WAIT_MS; return how many
  * came (successful ones; stops at an error). */
 static unsigned int
@@ -180,7 +165,7 @@ test_copies_verified(void **state)
 	assert_non_null(src);
 	assert_non_null(dst);
 	assert_true(id >= 0);
-	assert_int_equal(configure_start(id, 1, 64), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 64, 0), 0);
 	assert_int_equal(rte_marlin_dma_stats_reset(id, 0), 0);
 	fill(src, span, 1);
 
@@ -252,7 +237,7 @@ test_wrap(void **state)
 
 	(void)state;
 	fill(src, sizeof(src), 2);
-	assert_int_equal(configure_start(id, 1, 512), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 512, 0), 0);
 	while (total < 70000) {
 		unsigned int burst = 200, i;
 
@@ -290,7 +275,7 @@ test_fence(void **state)
 	assert_non_null(b);
 	assert_non_null(c);
 	fill(a, len, 3);
-	assert_int_equal(configure_start(id, 1, 64), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 64, 0), 0);
 	assert_int_equal(rte_marlin_dma_copy(id, 0, a, b, len, 0), 0);
 	assert_int_equal(rte_marlin_dma_copy(id, 0, b, c, len,
 			RTE_MARLIN_DMA_OP_FLAG_FENCE | RTE_MARLIN_DMA_OP_FLAG_SUBMIT), 1);
@@ -314,7 +299,7 @@ test_capacity(void **state)
 
 	(void)state;
 	fill(src, sizeof(src), 4);
-	assert_int_equal(configure_start(id, 1, 32), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 32, 0), 0);
 	cap = rte_marlin_dma_burst_capacity(id, 0);
 	assert_true(cap > 0 && cap <= 32);
 	for (;;) {
@@ -363,7 +348,7 @@ test_stop_start_close(void **state)
 	assert_int_equal(rte_vdev_init("dma_skeleton1", NULL), 0);
 	id = rte_marlin_dma_dmadev_create("e_stop", "dma_skeleton1", NULL);
 	assert_true(id >= 0);
-	assert_int_equal(configure_start(id, 1, 64), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 64, 0), 0);
 	for (i = 0; i < 10; i++)
 		assert_int_equal(rte_marlin_dma_copy(id, 0, src, dst, sizeof(dst),
 				0), i);
@@ -388,7 +373,7 @@ test_stop_start_close(void **state)
 	assert_int_equal(rte_vdev_init("dma_dmadev_v", "dmadev=dma_skeleton1"), 0);
 	id2 = rte_marlin_dma_get_by_name("dma_dmadev_v");
 	assert_true(id2 >= 0);
-	assert_int_equal(configure_start(id2, 1, 32), 0);
+	assert_int_equal(dma_test_configure_start(id2, 1, 32, 0), 0);
 	memset(dst, 0, sizeof(dst));
 	assert_int_equal(rte_marlin_dma_copy(id2, 0, src, dst, 100,
 			RTE_MARLIN_DMA_OP_FLAG_SUBMIT), 0);
@@ -446,7 +431,7 @@ test_iova_path(void **state)
 
 	fill(src, len, 6);
 	memset(dst, 0, len);
-	assert_int_equal(configure_start(id, 1, 64), 0);
+	assert_int_equal(dma_test_configure_start(id, 1, 64, 0), 0);
 	assert_int_equal(rte_marlin_dma_copy_iova(id, 0, src + 100, si + 100,
 			dst + 3, di + 3, len - 200, RTE_MARLIN_DMA_OP_FLAG_SUBMIT), 0);
 	assert_int_equal(collect(id, 1, &last), 1);
@@ -521,10 +506,8 @@ main(int argc, char **argv)
 			SKELETON_SO);
 		return 77;
 	}
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (dma_test_eal_init(RTE_DIM(eal_args), eal_args) != 0)
 		return 1;
-	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	id = rte_marlin_dma_get_by_name("dma_dmadev0");
 	if (id >= 0)
