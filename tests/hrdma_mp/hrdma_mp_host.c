@@ -25,14 +25,12 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -43,6 +41,7 @@
 #include "rte_marlin_hrdma.h"
 #include "rte_marlin_ntb.h"
 #include "rte_pmd_dma_dmadev.h"
+#include "test_host.h"
 
 #define MSG_LEN 1000
 #define NOTIFY_LEN 8192
@@ -54,7 +53,7 @@ struct msg {
 	uint8_t body[MSG_LEN - 12];
 };
 
-static volatile int quit;
+static int quit;
 
 static uint32_t
 checksum(const uint8_t *p, size_t n)
@@ -80,18 +79,35 @@ fill_msg(struct msg *m, uint64_t seq)
 	m->sum = checksum(m->body, sizeof(m->body));
 }
 
-static volatile int reset_asked;
+static int reset_asked;
 
-static void
-stdin_check(void)
+/* A command from the harness: "quit" or "reset" (other lines ignored). */
+static int
+handle_cmd(int argc, char **argv, void *arg)
 {
-	char buf[64];
-	ssize_t n = read(0, buf, sizeof(buf) - 1);
-
-	if (n == 0 || (n > 0 && strncmp(buf, "quit", 4) == 0))
-		quit = 1;
-	else if (n > 0 && strncmp(buf, "reset", 5) == 0)
+	(void)argc; (void)arg;
+	if (strcmp(argv[0], "quit") == 0)
+		return 1;
+	if (strcmp(argv[0], "reset") == 0)
 		reset_asked = 1;
+	return 0;
+}
+
+/* Count the completions @qp has now into @completed, @enolink, @other_err. */
+static void
+reap(struct rte_marlin_hrdma_qp *qp, uint64_t *completed, uint64_t *enolink,
+		uint64_t *other_err)
+{
+	struct rte_marlin_hrdma_cqe cqe[64];
+	int n = rte_marlin_hrdma_poll_cq(qp, cqe, RTE_DIM(cqe)), i;
+
+	for (i = 0; i < n; i++) {
+		(*completed)++;
+		if (cqe[i].status == -ENOLINK)
+			(*enolink)++;
+		else if (cqe[i].status != 0)
+			(*other_err)++;
+	}
 }
 
 static const char *
@@ -146,7 +162,6 @@ main(int argc, char **argv)
 	}
 	tx = strcmp(role, "tx") == 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 
 	ntb = rte_marlin_ntb_get_by_name("ntb_shm0");
 	if (ntb < 0) {
@@ -198,7 +213,8 @@ main(int argc, char **argv)
 				}
 				last_st = st;
 			}
-			stdin_check();
+			if (th_command_poll(handle_cmd, NULL) != 0)
+				quit = 1;
 			if (reset_asked) {
 				bad = other_err = 0;
 				last_seq = 0;
@@ -207,16 +223,10 @@ main(int argc, char **argv)
 			}
 		}
 		if (tx) {
-			/* every op is signalled: each must come back */
-			int n = rte_marlin_hrdma_poll_cq(qp, cqe, RTE_DIM(cqe));
+			int n;
 
-			for (i = 0; i < n; i++) {
-				completed++;
-				if (cqe[i].status == -ENOLINK)
-					enolink++;
-				else if (cqe[i].status != 0)
-					other_err++;
-			}
+			/* every op is signalled: each must come back */
+			reap(qp, &completed, &enolink, &other_err);
 			if (!drained && posted == completed) {
 				printf("DRAINED posted=%" PRIu64 " completed=%" PRIu64
 				       " enolink=%" PRIu64 "\n", posted, completed,
@@ -297,27 +307,15 @@ main(int argc, char **argv)
 			       posted, completed, enolink, other_err, rx_msgs,
 			       rx_notify, bad, info.link_ups, info.peer_errors);
 		}
-		if (last_st != RTE_MARLIN_HRDMA_STATE_UP) {
-			struct timespec ts = { 0, 200000 };
-
-			nanosleep(&ts, NULL);
-		}
+		if (last_st != RTE_MARLIN_HRDMA_STATE_UP)
+			th_sleep_us(200);
 	}
 	/* stop posting; what is in flight must still complete (bounded) */
 	if (tx) {
 		uint64_t until = rte_get_timer_cycles() + 2 * hz;
 
-		while (posted != completed && rte_get_timer_cycles() < until) {
-			int n = rte_marlin_hrdma_poll_cq(qp, cqe, RTE_DIM(cqe));
-
-			for (i = 0; i < n; i++) {
-				completed++;
-				if (cqe[i].status == -ENOLINK)
-					enolink++;
-				else if (cqe[i].status != 0)
-					other_err++;
-			}
-		}
+		while (posted != completed && rte_get_timer_cycles() < until)
+			reap(qp, &completed, &enolink, &other_err);
 	}
 	printf("STATS role=%s posted=%" PRIu64 " completed=%" PRIu64
 	       " enolink=%" PRIu64 " errors=%" PRIu64 " msgs=%" PRIu64

@@ -59,17 +59,53 @@ dispatch(char *line, int (*handle)(int argc, char **argv, void *arg),
 	return argc == 0 ? 0 : handle(argc, argv, arg);
 }
 
+/* The bytes of stdin read but not yet dispatched (one stdin a process). */
+static char line_buf[TH_LINE_MAX];
+static size_t line_have;
+
+int
+th_command_poll(int (*handle)(int argc, char **argv, void *arg), void *arg)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char *nl;
+	ssize_t n;
+	int rc;
+
+	rc = poll(&pfd, 1, 0);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc == 0)
+		return 0;
+	n = read(STDIN_FILENO, line_buf + line_have,
+		 sizeof(line_buf) - 1 - line_have);
+	if (n == 0)
+		return 1; /* the harness went away: leave cleanly */
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+	line_have += (size_t)n;
+	line_buf[line_have] = '\0';
+	while ((nl = strchr(line_buf, '\n')) != NULL) {
+		size_t used = (size_t)(nl - line_buf) + 1;
+
+		*nl = '\0';
+		if (dispatch(line_buf, handle, arg))
+			return 1;
+		memmove(line_buf, line_buf + used, line_have - used + 1);
+		line_have -= used;
+	}
+	if (line_have == sizeof(line_buf) - 1) {
+		th_reply("ERR line too long");
+		line_have = 0;
+	}
+	return 0;
+}
+
 int
 th_command_loop(void (*idle)(void *arg),
 		int (*handle)(int argc, char **argv, void *arg), void *arg)
 {
-	char buf[TH_LINE_MAX];
-	size_t have = 0;
-
 	for (;;) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-		char *nl;
-		ssize_t n;
 		int rc;
 
 		if (idle != NULL)
@@ -79,29 +115,9 @@ th_command_loop(void (*idle)(void *arg),
 			return -errno;
 		if (rc <= 0)
 			continue;
-		n = read(STDIN_FILENO, buf + have, sizeof(buf) - 1 - have);
-		if (n == 0)
-			return 0; /* the harness went away: leave cleanly */
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		have += (size_t)n;
-		buf[have] = '\0';
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			size_t used = (size_t)(nl - buf) + 1;
-
-			*nl = '\0';
-			if (dispatch(buf, handle, arg))
-				return 0;
-			memmove(buf, buf + used, have - used + 1);
-			have -= used;
-		}
-		if (have == sizeof(buf) - 1) {
-			th_reply("ERR line too long");
-			have = 0;
-		}
+		rc = th_command_poll(handle, arg);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 }
 

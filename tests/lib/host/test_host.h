@@ -49,6 +49,17 @@ int th_command_loop(void (*idle)(void *arg),
 		int (*handle)(int argc, char **argv, void *arg), void *arg);
 
 /**
+ * The non-blocking step of th_command_loop(), for a host that runs its own
+ * polling loop: read what stdin has now (never waits) and hand each
+ * complete line's words to @handle.
+ *
+ * @return 1 when @handle asked to stop or stdin closed (the harness went
+ *   away); 0 otherwise; a negative errno when reading stdin failed.
+ */
+int th_command_poll(int (*handle)(int argc, char **argv, void *arg),
+		void *arg);
+
+/**
  * Parse all of @s as an unsigned integer (decimal, 0x hex or 0 octal).
  * @return 0, or -EINVAL when @s is NULL, empty, not a number or too big.
  */
