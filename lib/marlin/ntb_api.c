@@ -24,10 +24,29 @@
 #include "marlin_private.h"
 #include "ntb_private.h"
 
+/*
+ * The argument checks of every public call, in the style of DPDK's
+ * RTE_ETH_VALID_PORTID_OR_ERR_RET: each returns from the calling function.
+ *   GET_DEV_OR_RET(dev, id)  declare @dev, the live device @id, or -ENODEV
+ *   ARG_OR_RET(cond)         -EINVAL unless @cond (NULL outputs, sizes)
+ *   CHECK_OR_RET(expr)       the non-zero result of a check_*() below
+ * The order of the checks in a call is the order its errors take precedence.
+ */
 #define GET_DEV_OR_RET(dev, id) \
 	struct rte_marlin_ntb_dev *dev = get_dev(id); \
 	if (dev == NULL) \
 		return -ENODEV
+
+#define ARG_OR_RET(cond) do { \
+	if (!(cond)) \
+		return -EINVAL; \
+} while (0)
+
+#define CHECK_OR_RET(expr) do { \
+	int check_rc_ = (expr); \
+	if (check_rc_ != 0) \
+		return check_rc_; \
+} while (0)
 
 static int
 check_pidx(struct rte_marlin_ntb_dev *dev, int pidx)
@@ -42,8 +61,7 @@ check_widx(struct rte_marlin_ntb_dev *dev, int pidx, int widx, int peer_side)
 {
 	int n;
 
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	n = peer_side ? dev->ops.peer_mw_count(dev, pidx)
 		      : dev->ops.mw_count(dev, pidx);
 	if (n < 0)
@@ -67,8 +85,7 @@ check_sidx(struct rte_marlin_ntb_dev *dev, int pidx, int sidx)
 {
 	int n;
 
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	n = dev->ops.spad_count(dev);
 	if (n <= 0)
 		return -ENOTSUP;
@@ -81,8 +98,7 @@ rte_marlin_ntb_info_get(uint16_t dev_id, struct rte_marlin_ntb_info *info)
 	GET_DEV_OR_RET(dev, dev_id);
 	int rc;
 
-	if (info == NULL)
-		return -EINVAL;
+	ARG_OR_RET(info != NULL);
 	memset(info, 0, sizeof(*info));
 	strlcpy(info->name, dev->name, sizeof(info->name));
 	info->driver = dev->driver;
@@ -117,8 +133,7 @@ int
 rte_marlin_ntb_peer_port_number(uint16_t dev_id, int pidx)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	return dev->ops.peer_port_number(dev, pidx);
 }
 
@@ -164,8 +179,8 @@ rte_marlin_ntb_link_get(uint16_t dev_id, int pidx,
 		struct rte_marlin_ntb_link *link)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (link == NULL || check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	ARG_OR_RET(link != NULL);
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	memset(link, 0, sizeof(*link));
 	return dev->ops.link_is_up(dev, pidx, link);
 }
@@ -189,8 +204,7 @@ int
 rte_marlin_ntb_mw_count(uint16_t dev_id, int pidx)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	return dev->ops.mw_count(dev, pidx);
 }
 
@@ -199,13 +213,8 @@ rte_marlin_ntb_mw_get_align(uint16_t dev_id, int pidx, int widx,
 		struct rte_marlin_ntb_mw_align *align)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc;
-
-	if (align == NULL)
-		return -EINVAL;
-	rc = check_widx(dev, pidx, widx, 0);
-	if (rc != 0)
-		return rc;
+	ARG_OR_RET(align != NULL);
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
 	memset(align, 0, sizeof(*align));
 	return dev->ops.mw_get_align(dev, pidx, widx, align);
 }
@@ -215,12 +224,8 @@ rte_marlin_ntb_mw_set_trans(uint16_t dev_id, int pidx, int widx, void *addr,
 		rte_iova_t iova, size_t size)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_widx(dev, pidx, widx, 0);
-
-	if (rc != 0)
-		return rc;
-	if (addr == NULL || size == 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
+	ARG_OR_RET(addr != NULL && size != 0);
 	return dev->ops.mw_set_trans(dev, pidx, widx, addr, iova, size);
 }
 
@@ -228,10 +233,7 @@ int
 rte_marlin_ntb_mw_clear_trans(uint16_t dev_id, int pidx, int widx)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_widx(dev, pidx, widx, 0);
-
-	if (rc != 0)
-		return rc;
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
 	return dev->ops.mw_clear_trans(dev, pidx, widx);
 }
 
@@ -291,11 +293,8 @@ rte_marlin_ntb_mw_alloc(uint16_t dev_id, int pidx, int widx, size_t size,
 	void *va = NULL;
 	int rc;
 
-	if (addr == NULL)
-		return -EINVAL;
-	rc = check_widx(dev, pidx, widx, 0);
-	if (rc != 0)
-		return rc;
+	ARG_OR_RET(addr != NULL);
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
 	m = mw_mem_slot(dev, pidx, widx);
 	if (m == NULL)
 		return widx >= RTE_MARLIN_NTB_MAX_MW ? -EINVAL : -ENOMEM;
@@ -367,18 +366,13 @@ rte_marlin_ntb_mw_free(uint16_t dev_id, int pidx, int widx)
 {
 	struct rte_marlin_ntb_dev *dev = get_slot(dev_id);
 	struct rte_marlin_ntb_mw_mem *m;
-	int rc;
-
 	if (dev == NULL)
 		return -ENODEV;
 	/* A removed device frees its windows when its last user lets go;
 	 * a user tearing down does not touch the driver meanwhile. */
 	if (dev_removed(dev))
 		return 0;
-	rc = check_widx(dev, pidx, widx, 0);
-
-	if (rc != 0)
-		return rc;
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
 	if (widx >= RTE_MARLIN_NTB_MAX_MW || dev->mw_mem == NULL)
 		return -ENOENT;
 	m = mw_mem_slot(dev, pidx, widx);
@@ -398,8 +392,7 @@ int
 rte_marlin_ntb_peer_mw_count(uint16_t dev_id, int pidx)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	return dev->ops.peer_mw_count(dev, pidx);
 }
 
@@ -408,13 +401,8 @@ rte_marlin_ntb_peer_mw_get_addr(uint16_t dev_id, int pidx, int widx,
 		void **base, size_t *size)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc;
-
-	if (base == NULL || size == NULL)
-		return -EINVAL;
-	rc = check_widx(dev, pidx, widx, 1);
-	if (rc != 0)
-		return rc;
+	ARG_OR_RET(base != NULL && size != NULL);
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 1));
 	return dev->ops.peer_mw_get_addr(dev, pidx, widx, base, size);
 }
 
@@ -422,8 +410,7 @@ int
 rte_marlin_ntb_db_valid_mask(uint16_t dev_id, uint64_t *mask)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (mask == NULL)
-		return -EINVAL;
+	ARG_OR_RET(mask != NULL);
 	return dev->ops.db_valid_mask(dev, mask);
 }
 
@@ -431,8 +418,7 @@ int
 rte_marlin_ntb_db_read(uint16_t dev_id, uint64_t *bits)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (bits == NULL)
-		return -EINVAL;
+	ARG_OR_RET(bits != NULL);
 	return dev->ops.db_read(dev, bits);
 }
 
@@ -440,10 +426,7 @@ int
 rte_marlin_ntb_db_clear(uint16_t dev_id, uint64_t bits)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_db_bits(dev, bits);
-
-	if (rc != 0)
-		return rc;
+	CHECK_OR_RET(check_db_bits(dev, bits));
 	dev->db_reported &= ~bits;
 	return dev->ops.db_clear(dev, bits);
 }
@@ -452,19 +435,17 @@ int
 rte_marlin_ntb_db_set_mask(uint16_t dev_id, uint64_t bits)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_db_bits(dev, bits);
-
-	return rc != 0 ? rc : dev->ops.db_set_mask(dev, bits);
+	CHECK_OR_RET(check_db_bits(dev, bits));
+	return dev->ops.db_set_mask(dev, bits);
 }
 
 int
 rte_marlin_ntb_db_clear_mask(uint16_t dev_id, uint64_t bits)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_db_bits(dev, bits);
+	int rc;
 
-	if (rc != 0)
-		return rc;
+	CHECK_OR_RET(check_db_bits(dev, bits));
 	rc = dev->ops.db_clear_mask(dev, bits);
 	/* A bit pending while masked fires once it is unmasked. */
 	if (rc == 0)
@@ -476,8 +457,7 @@ int
 rte_marlin_ntb_db_read_mask(uint16_t dev_id, uint64_t *mask)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	if (mask == NULL)
-		return -EINVAL;
+	ARG_OR_RET(mask != NULL);
 	return dev->ops.db_read_mask(dev, mask);
 }
 
@@ -485,12 +465,9 @@ int
 rte_marlin_ntb_peer_db_set(uint16_t dev_id, int pidx, uint64_t bits)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc;
-
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
-	rc = check_db_bits(dev, bits);
-	return rc != 0 ? rc : dev->ops.peer_db_set(dev, pidx, bits);
+	CHECK_OR_RET(check_pidx(dev, pidx));
+	CHECK_OR_RET(check_db_bits(dev, bits));
+	return dev->ops.peer_db_set(dev, pidx, bits);
 }
 
 int
@@ -504,12 +481,8 @@ int
 rte_marlin_ntb_spad_read(uint16_t dev_id, int pidx, int sidx, uint32_t *val)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_sidx(dev, pidx, sidx);
-
-	if (rc != 0)
-		return rc;
-	if (val == NULL)
-		return -EINVAL;
+	CHECK_OR_RET(check_sidx(dev, pidx, sidx));
+	ARG_OR_RET(val != NULL);
 	return dev->ops.spad_read(dev, pidx, sidx, val);
 }
 
@@ -517,30 +490,24 @@ int
 rte_marlin_ntb_spad_write(uint16_t dev_id, int pidx, int sidx, uint32_t val)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_sidx(dev, pidx, sidx);
-
-	return rc != 0 ? rc : dev->ops.spad_write(dev, pidx, sidx, val);
+	CHECK_OR_RET(check_sidx(dev, pidx, sidx));
+	return dev->ops.spad_write(dev, pidx, sidx, val);
 }
 
 int
 rte_marlin_ntb_peer_spad_write(uint16_t dev_id, int pidx, int sidx, uint32_t val)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_sidx(dev, pidx, sidx);
-
-	return rc != 0 ? rc : dev->ops.peer_spad_write(dev, pidx, sidx, val);
+	CHECK_OR_RET(check_sidx(dev, pidx, sidx));
+	return dev->ops.peer_spad_write(dev, pidx, sidx, val);
 }
 
 int
 rte_marlin_ntb_peer_spad_read(uint16_t dev_id, int pidx, int sidx, uint32_t *val)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_sidx(dev, pidx, sidx);
-
-	if (rc != 0)
-		return rc;
-	if (val == NULL)
-		return -EINVAL;
+	CHECK_OR_RET(check_sidx(dev, pidx, sidx));
+	ARG_OR_RET(val != NULL);
 	return dev->ops.peer_spad_read(dev, pidx, sidx, val);
 }
 
@@ -565,12 +532,8 @@ int
 rte_marlin_ntb_msg_read(uint16_t dev_id, int midx, int *pidx, uint32_t *msg)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_midx(dev, midx);
-
-	if (rc != 0)
-		return rc;
-	if (pidx == NULL || msg == NULL)
-		return -EINVAL;
+	CHECK_OR_RET(check_midx(dev, midx));
+	ARG_OR_RET(pidx != NULL && msg != NULL);
 	return dev->ops.msg_read(dev, midx, pidx, msg);
 }
 
@@ -578,12 +541,8 @@ int
 rte_marlin_ntb_peer_msg_write(uint16_t dev_id, int pidx, int midx, uint32_t msg)
 {
 	GET_DEV_OR_RET(dev, dev_id);
-	int rc = check_midx(dev, midx);
-
-	if (rc != 0)
-		return rc;
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_midx(dev, midx));
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	return dev->ops.peer_msg_write(dev, pidx, midx, msg);
 }
 
@@ -685,8 +644,7 @@ rte_marlin_ntb_link_wait(uint16_t dev_id, int pidx, unsigned int timeout_ms)
 		(uint64_t)timeout_ms * rte_get_timer_hz() / 1000;
 	struct rte_marlin_ntb_link link;
 
-	if (check_pidx(dev, pidx) != 0)
-		return -EINVAL;
+	CHECK_OR_RET(check_pidx(dev, pidx));
 	for (;;) {
 		dev->ops.poll(dev);
 		memset(&link, 0, sizeof(link));
