@@ -51,6 +51,8 @@
 
 #include <rte_marlin_args.h>
 
+#include "marlin_fdpass.h"
+
 #define PRG "marlin-ivshmem-server"
 #define MAX_VECTORS 64
 #define MAX_PEERS_LIMIT 1024
@@ -149,33 +151,12 @@ parse_int(const char *s, int lo, int hi, int *out)
 static int
 send_msg(struct server *s, int cfd, int64_t v, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	ssize_t n;
+	int64_t le = (int64_t)htole64((uint64_t)v);
+	ssize_t n = marlin_fdpass_send(cfd, &le, sizeof(le), fd);
 
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	v = (int64_t)htole64((uint64_t)v);
-	do {
-		n = sendmsg(cfd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
 	if (s->verbose)
-		logf_("  -> fd %d: %" PRId64 "%s", cfd, (int64_t)le64toh(v),
-		      fd >= 0 ? " + fd" : "");
-	return n == (ssize_t)sizeof(v) ? 0 : -1;
+		logf_("  -> fd %d: %" PRId64 "%s", cfd, v, fd >= 0 ? " + fd" : "");
+	return n == (ssize_t)sizeof(le) ? 0 : -1;
 }
 
 /* id + one eventfd per vector: a connect notification or interrupt setup. */

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "marlin_fdpass.h"
 #include "rack_proto.h"
 
 #define WINDOW_MAX_SIZE (UINT64_C(1) << RACK_WIRE_WINDOW_SHIFT)
@@ -253,83 +254,17 @@ rack_msg_build(void *buf, size_t cap, uint16_t type, uint32_t seq,
 int
 rack_sock_send(int sock, const void *rec, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)rec, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-	ssize_t n;
+	ssize_t n = marlin_fdpass_send(sock, rec, len, fd);
 
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	do {
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		return (int)n;
 	return (size_t)n == len ? 0 : -EMSGSIZE;
 }
 
 ssize_t
 rack_sock_recv(int sock, void *buf, size_t cap, int *fd, unsigned int *nfds)
 {
-	/* Room for more than we keep, so that extra descriptors are seen
-	 * (and closed) rather than silently truncated. */
-	union {
-		char buf[CMSG_SPACE(8 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*fd = -1;
-	*nfds = 0;
-	do {
-		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		size_t i, k;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			int f;
-
-			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*fd < 0)
-				*fd = f;
-			else
-				close(f);
-			(*nfds)++;
-		}
-	}
-	if (mh.msg_flags & MSG_CTRUNC)
-		(*nfds)++; /* some were dropped by the kernel: refuse */
-	if (mh.msg_flags & MSG_TRUNC) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		return -EMSGSIZE;
-	}
-	return n;
+	return marlin_fdpass_recv(sock, buf, cap, fd, nfds);
 }
 
 const char *
