@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 from marlin_harness.session import (  # noqa: E402
     Session, Skip, check, kv, log)
 from marlin_harness.session import main as harness_main  # noqa: E402
-from marlin_harness import plugins, stats  # noqa: E402
+from marlin_harness import plugins, report, stats  # noqa: E402
 
 BENCH = os.path.join("scripts", "bench", "eop", "eop_bench.py")
 
@@ -105,6 +105,14 @@ def test_harness(t):
     check(stats.percentile(range(1, 101), 99) == 99, "p99 of 1..100")
     check(stats.percentile(range(1, 1001), 99.9) == 999, "p99.9 of 1..1000")
     check(stats.median([1, 2, 4, 9]) == 3, "median of an even count")
+    page = []
+    report.table_head(page.append, "a", "b")
+    report.target(page.append, "x >= 1", 0.5, lambda q: q >= 1.0)
+    report.target(page.append, "y", None, lambda q: q >= 1.0)
+    check(page == ["| a | b |", "|---|---|", "| x >= 1 | 0.50 x | **MISSED** |",
+                   "| y | - x | - |"], "report tables: %r" % page)
+    check(report.copy_limit({"best": 2, "memcpy": 1, "nt": 2}) ==
+          "2.00 (1.00 / 2.00)", "copy-limit cell")
     check(stats.percentile(v, 99) == 10, "p99 of 1..10")
     check(stats.percentile(v, 0) == 1, "p0 of 1..10")
     check(stats.percentile([], 50) is None, "percentile of nothing")

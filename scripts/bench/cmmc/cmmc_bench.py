@@ -44,11 +44,12 @@ TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 from marlin_harness import bench as hb  # noqa: E402
 from marlin_harness import plugins  # noqa: E402
+from marlin_harness import report  # noqa: E402
 from marlin_harness.proc import Proc  # noqa: E402
 from marlin_harness.bench import settled  # noqa: E402
 from marlin_harness.session import clean_fabric, remove_runtime  # noqa: E402
 from marlin_harness.stats import (  # noqa: E402
-    KIB, MIB, fmt, human, median as med)
+    KIB, MIB, fmt, human, median as med, ratio)
 
 SIZES = [4 * KIB, 16 * KIB, 64 * KIB, 256 * KIB, MIB, 4 * MIB]
 TARGET_FROM = 64 * KIB
@@ -252,74 +253,55 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, b_tmp,
         "measured in the same round and placement (shm_copy is single-core: "
         "placement unknown)")
     add = lines.append
-    for pl in ("near", "far"):
-        r = res[pl]
-        add("## Placement: %s" % pl)
-        add("")
-        add("### Bandwidth (GB/s)")
-        add("")
-        add("| bytes | copy limit (memcpy / NT) | copy into shared memory "
-            "| CMMC write | CMMC write, "
-            "receiver reads | same + NT stores | CMMC read | UCX put_bw | "
-            "UCX get | process_vm_writev | write / UCX put | read / UCX get "
-            "| write / copy limit | write / shared copy | "
-            "n (write, put, pairs) |")
-        add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for size in sizes:
-            b = r["bw"][size]
-            cp = r["copy"][size]
-            wr = b["cmmc_write"]
-            add("| %s | %s (%s / %s) | %s | %s | %s | %s | %s | %s | %s | "
-                "%s | %s | %s | %s | %s | %d, %d, %d |" % (
-                    human(size), fmt(cp["best"]), fmt(cp["memcpy"]),
-                    fmt(cp["nt"]), fmt(cp["shm"]), fmt(wr),
-                    fmt(b["cmmc_consume"]),
-                    fmt(b["cmmc_consume_nt"]), fmt(b["cmmc_read"]),
-                    fmt(b["ucx_put_bw"]), fmt(b["ucx_get"]),
-                    fmt(b["pvw_bw"]), fmt(b["cmmc_write/ucx_put_bw"]),
-                    fmt(b["cmmc_read/ucx_get"]),
-                    fmt(wr / cp["best"] if wr and cp["best"] else None),
-                    fmt(wr / cp["shm"] if wr and cp["shm"] else None),
-                    b["cmmc_write_n"], b["ucx_put_bw_n"],
-                    b["cmmc_write/ucx_put_bw_pairs"]))
-        add("")
+    def bw_cells(r, size, b, cp):
+        wr = b["cmmc_write"]
+        return (fmt(cp["shm"]), fmt(wr), fmt(b["cmmc_consume"]),
+                fmt(b["cmmc_consume_nt"]), fmt(b["cmmc_read"]),
+                fmt(b["ucx_put_bw"]), fmt(b["ucx_get"]), fmt(b["pvw_bw"]),
+                fmt(b["cmmc_write/ucx_put_bw"]), fmt(b["cmmc_read/ucx_get"]),
+                fmt(ratio(wr, cp["best"])), fmt(ratio(wr, cp["shm"])),
+                report.counts(b["cmmc_write_n"], b["ucx_put_bw_n"],
+                              b["cmmc_write/ucx_put_bw_pairs"]))
+
+    def latency_and_targets(add, r):
         lt = r["lat"]
-        add("### 8-byte notification latency (ns, one-way)")
+        report.section(add, "8-byte notification latency (ns, one-way)")
+        report.table_head(
+            add, "probe (cache line)", "CMMC write+notify median (p99)",
+            "HRDMA alone (marlin-perf write_lat)", "UCX put_lat median",
+            "CMMC / UCX", "n (CMMC, HRDMA, UCX, pairs)")
+        report.row(add, fmt(lt["probe"], 1),
+                   report.median_p99(lt["cmmc"], lt["cmmc_p99"]),
+                   fmt(lt["hrdma"], 1), fmt(lt["ucx"], 1), fmt(lt["ratio"]),
+                   report.counts(lt["n_cmmc"], lt["n_hrdma"], lt["n_ucx"],
+                                 lt["pairs"]))
         add("")
-        add("| probe (cache line) | CMMC write+notify median (p99) | "
-            "HRDMA alone (marlin-perf write_lat) | UCX put_lat median | "
-            "CMMC / UCX | n (CMMC, HRDMA, UCX, pairs) |")
-        add("|---|---|---|---|---|---|")
-        add("| %s | %s (%s) | %s | %s | %s | %d, %d, %d, %d |" % (
-            fmt(lt["probe"], 1), fmt(lt["cmmc"], 1), fmt(lt["cmmc_p99"], 1),
-            fmt(lt["hrdma"], 1), fmt(lt["ucx"], 1), fmt(lt["ratio"]),
-            lt["n_cmmc"], lt["n_hrdma"], lt["n_ucx"], lt["pairs"]))
-        add("")
-        add("### Targets")
-        add("")
-        add("| target | measured | verdict |")
-        add("|---|---|---|")
+        report.targets(add)
         for size in sizes:
             if size < TARGET_FROM:
                 continue
             b = r["bw"][size]
-            cp = r["copy"][size]["best"]
-            q = b["cmmc_write/ucx_put_bw"]
-            add("| write %s >= UCX put_bw | %s x | %s |" % (
-                human(size), fmt(q), verdict(q, q is not None and q >= 1.0)))
-            q2 = b["cmmc_write"] / cp if b["cmmc_write"] and cp else None
-            add("| write %s >= 0.9 x copy limit | %s x | %s |" % (
-                human(size), fmt(q2),
-                verdict(q2, q2 is not None and q2 >= 0.9)))
-            sh = r["copy"][size]["shm"]
-            q3 = b["cmmc_write"] / sh if b["cmmc_write"] and sh else None
-            add("| (reference) write %s vs copy into shared memory | %s x | "
-                "%s |" % (human(size), fmt(q3), "-" if q3 is None else
-                          ("within 10%" if q3 >= 0.9 else "below")))
-        q = lt["ratio"]
-        add("| 8 B notify one-way <= UCX put_lat | %s x | %s |" % (
-            fmt(q), verdict(q, q is not None and q <= 1.0)))
+            report.target(add, "write %s >= UCX put_bw" % human(size),
+                          b["cmmc_write/ucx_put_bw"], lambda q: q >= 1.0)
+            report.target(add, "write %s >= 0.9 x copy limit" % human(size),
+                          ratio(b["cmmc_write"], r["copy"][size]["best"]),
+                          lambda q: q >= 0.9)
+            q3 = ratio(b["cmmc_write"], r["copy"][size]["shm"])
+            report.row(add, "(reference) write %s vs copy into shared memory"
+                       % human(size), "%s x" % fmt(q3),
+                       "-" if q3 is None else
+                       ("within 10%" if q3 >= 0.9 else "below"))
+        report.target(add, "8 B notify one-way <= UCX put_lat", lt["ratio"],
+                      lambda q: q <= 1.0)
         add("")
+
+    report.placements(
+        add, res, sizes,
+        ("copy into shared memory", "CMMC write", "CMMC write, receiver reads",
+         "same + NT stores", "CMMC read", "UCX put_bw", "UCX get",
+         "process_vm_writev", "write / UCX put", "read / UCX get",
+         "write / copy limit", "write / shared copy",
+         "n (write, put, pairs)"), bw_cells, latency_and_targets)
     add("## How the runs were made")
     add("")
     lines += hb.how_runs_were_made(runs, b_tmp)
@@ -339,10 +321,6 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, b_tmp,
         "of the transport CMMC runs on), same cores")
     add("")
     hb.write_page(path, lines)
-
-
-def verdict(q, ok):
-    return "-" if q is None else ("met" if ok else "**missed**")
 
 
 def main():

@@ -46,7 +46,9 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 from marlin_harness import bench as hb  # noqa: E402
 from marlin_harness.bench import NEAR_NS, settled  # noqa: E402
-from marlin_harness.stats import MIB, fmt, human, median as med  # noqa: E402
+from marlin_harness import report  # noqa: E402
+from marlin_harness.stats import (  # noqa: E402
+    MIB, fmt, human, median as med, ratio)
 
 log = hb.logger("bench")
 
@@ -136,10 +138,6 @@ def analyse(runs, sizes):
     return out
 
 
-def verdict(ok):
-    return "-" if ok is None else ("met" if ok else "**MISSED**")
-
-
 def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
     lines = hb.page_header(
         "HRDMA benchmark: Marlin vs UCX and process_vm_writev",
@@ -148,87 +146,56 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
         placement_more="; a Marlin/UCX pair is kept when all four probes "
         "are steady and agree")
     add = lines.append
-    for pl in ("near", "far"):
-        r = res[pl]
-        add("## Placement: %s" % pl)
-        add("")
-        add("### Bandwidth (GB/s)")
-        add("")
-        add("| bytes | copy limit (memcpy / NT) | Marlin write_bw | "
-            "Marlin --consume | --consume + NT | UCX put_bw | "
-            "process_vm_writev | write_bw / UCX | write_bw / copy | "
-            "n (Marlin, UCX, pairs) |")
-        add("|---|---|---|---|---|---|---|---|---|---|")
-        for size in sizes:
-            b = r["bw"][size]
-            cp = r["copy"][size]
-            wr = b["marlin_write_bw"]
-            add("| %s | %s (%s / %s) | %s | %s | %s | %s | %s | %s | %s | "
-                "%d, %d, %d |" % (
-                    human(size), fmt(cp["best"]), fmt(cp["memcpy"]),
-                    fmt(cp["nt"]), fmt(wr), fmt(b["marlin_write_bw_consume"]),
-                    fmt(b["marlin_write_bw_consume_nt"]),
-                    fmt(b["ucx_put_bw"]), fmt(r["pvw"][size][0]),
-                    fmt(b["marlin_write_bw_ratio_ucx"]),
-                    fmt(wr / cp["best"] if wr and cp["best"] else None),
-                    b["marlin_write_bw_n"], b["n_ucx"],
-                    b["marlin_write_bw_pairs"]))
-        add("")
+    def bw_cells(r, size, b, cp):
+        wr = b["marlin_write_bw"]
+        return (fmt(wr), fmt(b["marlin_write_bw_consume"]),
+                fmt(b["marlin_write_bw_consume_nt"]), fmt(b["ucx_put_bw"]),
+                fmt(r["pvw"][size][0]), fmt(b["marlin_write_bw_ratio_ucx"]),
+                fmt(ratio(wr, cp["best"])),
+                report.counts(b["marlin_write_bw_n"], b["n_ucx"],
+                              b["marlin_write_bw_pairs"]))
+
+    def latency_and_targets(add, r):
         lt = r["lat"]
-        add("### 8-byte latency (ns, one-way)")
-        add("")
-        add("| probe (cache line) | Marlin write_lat median (p99) | "
-            "UCX put_lat median | Marlin / probe | Marlin / UCX | "
-            "n (Marlin, UCX, pairs) |")
-        add("|---|---|---|---|---|---|")
-        add("| %s | %s (%s) | %s | %s | %s | %d, %d, %d |" % (
-            fmt(lt["probe"], 1), fmt(lt["marlin"], 1),
-            fmt(lt["marlin_p99"], 1), fmt(lt["ucx"], 1),
-            fmt(lt["marlin"] / lt["probe"] if lt["marlin"] and lt["probe"]
-                else None), fmt(lt["ratio_ucx"]), lt["n_marlin"],
-            lt["n_ucx"], lt["pairs"]))
-        add("")
-        add("| probe (cache line) | Marlin send_lat median (p99) | "
-            "UCX put_lat median | Marlin / probe | Marlin / UCX | "
-            "n (Marlin, UCX, pairs) |")
-        add("|---|---|---|---|---|---|")
-        add("| %s | %s (%s) | %s | %s | %s | %d, %d, %d |" % (
-            fmt(lt["probe"], 1), fmt(lt["send"], 1),
-            fmt(lt["send_p99"], 1), fmt(lt["ucx"], 1),
-            fmt(lt["send"] / lt["probe"] if lt["send"] and lt["probe"]
-                else None), fmt(lt["send_ratio_ucx"]), lt["n_send"],
-            lt["n_ucx"], lt["send_pairs"]))
-        add("")
-        add("### Targets")
-        add("")
-        add("| target | measured | verdict |")
-        add("|---|---|---|")
+        report.section(add, "8-byte latency (ns, one-way)")
+        for op, k in (("write_lat", "marlin"), ("send_lat", "send")):
+            n = ("n_marlin", "pairs") if k == "marlin" else \
+                ("n_send", "send_pairs")
+            report.table_head(
+                add, "probe (cache line)", "Marlin %s median (p99)" % op,
+                "UCX put_lat median", "Marlin / probe", "Marlin / UCX",
+                "n (Marlin, UCX, pairs)")
+            report.row(add, fmt(lt["probe"], 1),
+                       report.median_p99(lt[k], lt[k + "_p99"]),
+                       fmt(lt["ucx"], 1), fmt(ratio(lt[k], lt["probe"])),
+                       fmt(lt["ratio_ucx" if k == "marlin" else
+                              "send_ratio_ucx"]),
+                       report.counts(lt[n[0]], lt["n_ucx"], lt[n[1]]))
+            add("")
+        report.targets(add)
         for size in sizes:
             b = r["bw"][size]
-            cp = r["copy"][size]["best"]
-            wr = b["marlin_write_bw"]
-            q = b["marlin_write_bw_ratio_ucx"]
-            add("| write_bw %s >= 1.0 x UCX put_bw | %s x | %s |" % (
-                human(size), fmt(q, 3), verdict(None if q is None else
-                                                q >= 1.0)))
-            q2 = wr / cp if wr and cp else None
-            add("| write_bw %s >= 0.9 x copy limit | %s x | %s |" % (
-                human(size), fmt(q2, 3), verdict(None if q2 is None else
-                                                 q2 >= 0.9)))
-        q = lt["marlin"] / lt["probe"] if lt["marlin"] and lt["probe"] \
-            else None
-        add("| 8 B one-way <= 1.5 x probe | %s x | %s |" % (
-            fmt(q, 3), verdict(None if q is None else q <= 1.5)))
-        q = lt["ratio_ucx"]
-        add("| 8 B one-way <= UCX put_lat | %s x | %s |" % (
-            fmt(q, 3), verdict(None if q is None else q <= 1.0)))
-        q = lt["send"] / lt["probe"] if lt["send"] and lt["probe"] else None
-        add("| 8 B SEND one-way <= 1.5 x probe | %s x | %s |" % (
-            fmt(q, 3), verdict(None if q is None else q <= 1.5)))
-        q = lt["send_ratio_ucx"]
-        add("| 8 B SEND one-way <= UCX put_lat | %s x | %s |" % (
-            fmt(q, 3), verdict(None if q is None else q <= 1.0)))
+            report.target(add, "write_bw %s >= 1.0 x UCX put_bw" %
+                          human(size), b["marlin_write_bw_ratio_ucx"],
+                          lambda q: q >= 1.0, 3)
+            report.target(add, "write_bw %s >= 0.9 x copy limit" %
+                          human(size), ratio(b["marlin_write_bw"],
+                                             r["copy"][size]["best"]),
+                          lambda q: q >= 0.9, 3)
+        for what, k in (("", "marlin"), ("SEND ", "send")):
+            report.target(add, "8 B %sone-way <= 1.5 x probe" % what,
+                          ratio(lt[k], lt["probe"]), lambda q: q <= 1.5, 3)
+            report.target(add, "8 B %sone-way <= UCX put_lat" % what,
+                          lt["ratio_ucx" if k == "marlin" else
+                             "send_ratio_ucx"], lambda q: q <= 1.0, 3)
         add("")
+
+    report.placements(
+        add, res, sizes,
+        ("Marlin write_bw", "Marlin --consume", "--consume + NT",
+         "UCX put_bw", "process_vm_writev", "write_bw / UCX",
+         "write_bw / copy", "n (Marlin, UCX, pairs)"),
+        bw_cells, latency_and_targets)
     add("## How the runs were made")
     add("")
     lines += hb.how_runs_were_made(runs)

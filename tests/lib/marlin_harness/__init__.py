@@ -23,7 +23,10 @@ its own process wrapper:
   bench     benchmark plumbing: process groups, the placement probe
             (marlin-perf --probe), waiting for a quiet machine, the
             common command-line options, machine facts, result pages.
-  stats     median, percentile, number formats, verdicts.
+  stats     median, percentile (the nearest-rank rule of
+            lib/marlin/rte_marlin_stats.h), number formats, verdicts.
+  report    markdown pieces of the result pages: tables, placement
+            sections, the copy-limit cell, targets.
 
 Scripts find the package with:
     sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
