@@ -17,8 +17,10 @@ id from the server and links with the guest that stayed.
 
 The kernel and modules are cached in $MARLIN_VM_CACHE (default
 ~/.cache/marlin/vm); the initramfs is rebuilt when a binary changed.
-Guests and the server are always killed; a failing guest's console log is
-printed. Exit 77 (skip) only where QEMU cannot run.
+Guests and the server run as processes of the shared harness
+(tests/lib/marlin_harness): always killed, also when this script is
+killed (PR_SET_PDEATHSIG); a failing guest's console is printed. Exit 77
+(skip) only where QEMU cannot run.
 
     vm_test.py BUILD_DIR SERVER [--keep] [--steps a,b,...] [--iters N]
 """
@@ -30,14 +32,16 @@ import lzma
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from marlin_harness.proc import Fail, Skip  # noqa: E402
+from marlin_harness.session import Session, run as run_test  # noqa: E402
+
 DEFAULT_STEPS = "pp_mem,pp_db,pp_irq,write_bw,write_lat,testpmd,restart"
 SHM_SIZE = "32M"
 VECTORS = 4
@@ -46,10 +50,6 @@ MODULES = ["kernel/virt/lib/irqbypass.ko", "kernel/drivers/vfio/vfio.ko",
            "kernel/drivers/vfio/vfio_virqfd.ko",
            "kernel/drivers/vfio/pci/vfio-pci-core.ko",
            "kernel/drivers/vfio/pci/vfio-pci.ko"]
-
-
-class Skip(Exception):
-    pass
 
 
 def log(msg):
@@ -154,9 +154,9 @@ def initramfs(cache, build, mods):
     busybox = shutil.which("busybox")
     for p in list(progs.values()) + plugins:
         if not os.path.exists(p):
-            raise RuntimeError("%s is not built" % p)
+            raise Fail("%s is not built" % p)
     if not testpmd or not busybox:
-        raise RuntimeError("dpdk-testpmd or busybox missing: run scripts/setup.sh")
+        raise Fail("dpdk-testpmd or busybox missing: run scripts/setup.sh")
     pmd_dir = glob.glob("/usr/lib/x86_64-linux-gnu/dpdk/pmds-*")
     eal_plugins = []
     for d in pmd_dir:
@@ -281,34 +281,13 @@ def guide_check():
                  if a.startswith(opt)]
     missing = [w for w in want if w not in text]
     if missing:
-        raise RuntimeError("doc/guides/ntb_ivshmem.rst no longer shows what "
+        raise Fail("doc/guides/ntb_ivshmem.rst no longer shows what "
                            "the test runs: %s" % missing)
 
 
-def wait_for(path, pattern, proc, timeout, skip=0):
-    """Wait until @pattern occurs more than @skip times in file @path."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path) and len(re.findall(
-                pattern, open(path).read())) > skip:
-            return True
-        if proc.poll() is not None:
-            return False
-        time.sleep(0.1)
-    return False
-
-
-def die_with_parent():
-    """Child side of Popen: SIGKILL when the test process goes away, even
-    if it is killed without a chance to clean up (Linux prctl)."""
-    import ctypes
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def kill(p):
-    if p is not None and p.poll() is None:
-        p.kill()
-        p.wait()
+def console(p):
+    """All a guest (or the server) printed, one string."""
+    return "\n".join(line.rstrip("\r") for line in p.lines())
 
 
 def main():
@@ -323,10 +302,16 @@ def main():
                     help="ivshmem-plain (a memory file, no server, no "
                          "doorbells: polling only) instead of ivshmem-doorbell")
     ap.add_argument("--keep", action="store_true",
-                    help="keep the work directory with the logs")
+                    help="keep the work directory (the consoles are written "
+                         "there)")
     args = ap.parse_args()
-    guide_check()
+    name = "vm_ivshmem" + ("_plain" if args.plain else "")
+    return run_test(name, lambda s: vm_test(s, args),
+                    Session(name, tag="vm", fabric_parent=False))
 
+
+def vm_test(s, args):
+    guide_check()
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         raise Skip("qemu-system-x86_64 not installed (scripts/setup.sh "
@@ -343,92 +328,75 @@ def main():
     acc, why = accel()
     log("guest image ready in %.1f s; accelerator: %s" % (time.time() - t0, why))
 
-    work = tempfile.mkdtemp(prefix="marlin-vm-")
+    work = (tempfile.mkdtemp(prefix="marlin-vm-") if args.keep
+            else s.tmpdir())
     sock = os.path.join(work, "ivshmem.sock")
-    procs, logs = {}, {}
     steps = args.steps.split(",")
-    try:
-        srv_log = open(os.path.join(work, "server.log"), "w")
-        procs["server"] = subprocess.Popen(
-            server_cmd(args.server, sock), stdout=srv_log,
-            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-        if not wait_for(os.path.join(work, "server.log"), "listening on",
-                        procs["server"], 10):
-            raise RuntimeError("server did not start:\n" +
-                               open(os.path.join(work, "server.log")).read())
-        srv_path = os.path.join(work, "server.log")
+    srv = s.start("server", server_cmd(args.server, sock), stdin=False,
+                  pdeathsig=True)
+    srv.wait_for("listening on", 10)
+    guests = {}
 
-        def boot(g, peer):
-            logs[g] = os.path.join(work, "guest-%s.log" % g)
-            plain = (os.path.join(work, "plain.mem"), peer) if args.plain \
-                else None
-            with open(logs[g], "w") as f:
-                procs[g] = subprocess.Popen(
-                    qemu_cmd(qemu, acc, vmlinux, initrd, sock,
-                             ",".join(guest_steps(g, steps)), args.iters,
-                             plain),
-                    stdout=f, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
-            if args.plain:
-                connected[peer] = connected.get(peer, 0) + 1
-                return
+    def boot(g, peer):
+        plain = (os.path.join(work, "plain.mem"), peer) if args.plain \
+            else None
+        since = srv.mark()
+        guests[g] = s.start(
+            "guest-" + g, qemu_cmd(qemu, acc, vmlinux, initrd, sock,
+                                   ",".join(guest_steps(g, steps)),
+                                   args.iters, plain),
+            stdin=False, pdeathsig=True)
+        if not args.plain:
             # ids go in connection order, lowest free first
-            if not wait_for(srv_path, r"peer %d connected" % peer, procs[g],
-                            30, skip=connected.get(peer, 0)):
-                raise RuntimeError("guest %s did not connect to the server "
-                                   "as peer %d" % (g, peer))
-            connected[peer] = connected.get(peer, 0) + 1
+            srv.wait_for(r"peer %d connected" % peer, 30, since=since)
 
-        connected = {}
-        boot("a", 0)
-        boot("b", 1)
-        deadline = time.time() + args.timeout
-        rcs = {}
-        while time.time() < deadline and len(rcs) < len(procs) - 1:
-            if ("restart" in steps and "b2" not in procs and
-                    "MARLIN-STEP-START die" in open(logs["b"]).read()):
+    boot("a", 0)
+    boot("b", 1)
+    deadline = time.time() + args.timeout
+    rcs = {}
+    try:
+        while time.time() < deadline and len(rcs) < len(guests):
+            if ("restart" in steps and "b2" not in guests and
+                    "MARLIN-STEP-START die" in console(guests["b"])):
                 # Guest b dies without a word (its QEMU is killed) while a
                 # waits for it; b2 boots in its place and must get b's id.
-                procs["b"].kill()
-                procs["b"].wait()
-                if not wait_for(srv_path, r"peer 1 gone", procs["server"], 10):
-                    raise RuntimeError("the server did not see guest b die")
+                since = srv.mark()
+                guests["b"].kill()
+                srv.wait_for(r"peer 1 gone", 10, since=since)
                 log("guest b killed after %.0f s; booting b2" %
                     (time.time() - t0))
                 boot("b2", 1)
-            for g in [g for g in procs if g != "server"]:
-                if g not in rcs and procs[g].poll() is not None:
-                    rcs[g] = procs[g].returncode
+            for g, p in guests.items():
+                if g not in rcs and not p.alive():
+                    p.join()
+                    rcs[g] = p.proc.returncode
                     log("guest %s exited (QEMU status %d) after %.0f s" %
                         (g, rcs[g], time.time() - t0))
             time.sleep(0.2)
-        fails = check(logs, rcs, steps, args.plain)
-        for g in logs:
+        text = {g: console(p) for g, p in guests.items()}
+        fails = check(text, rcs, steps, args.plain)
+        for g in guests:
             if g not in rcs:
                 fails.append("guest %s did not finish within %d s" %
                              (g, args.timeout))
-        if procs["server"].poll() is not None:
+        if not srv.alive():
             fails.append("the server exited (status %d)" %
-                         procs["server"].returncode)
+                         srv.proc.returncode)
         if fails:
-            for g in logs:
+            for g in guests:
                 print("==== console of guest %s ====" % g)
-                print(open(logs[g], errors="replace").read())
+                print(text[g])
             print("==== server ====")
-            print(open(srv_path).read())
-            for f in fails:
-                log("FAIL: " + f)
-            return 1
-        figures(logs, acc)
-        log("PASS: %s in %.0f s" % (", ".join(steps), time.time() - t0))
-        return 0
+            print(console(srv))
+            raise Fail("; ".join(fails))
+        figures(text, acc)
+        log("%s in %.0f s" % (", ".join(steps), time.time() - t0))
     finally:
-        for p in procs.values():
-            kill(p)
         if args.keep:
+            for g, p in list(guests.items()) + [("server", srv)]:
+                with open(os.path.join(work, "%s.log" % g), "w") as f:
+                    f.write(console(p) + "\n")
             log("logs kept in " + work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def steps_of(text):
@@ -451,10 +419,10 @@ def guest_steps(g, steps):
     return out
 
 
-def check(logs, rcs, steps, plain=False):
+def check(text, rcs, steps, plain=False):
+    """What went wrong, from the consoles @text and QEMU statuses @rcs."""
     fails = []
-    text = {g: open(logs[g], errors="replace").read() for g in logs}
-    for g in logs:
+    for g in text:
         done = steps_of(text[g])
         for name in guest_steps(g, steps):
             if name == "die":
@@ -494,10 +462,9 @@ def check(logs, rcs, steps, plain=False):
     return fails
 
 
-def figures(logs, acc):
+def figures(text, acc):
     """Print what the guests measured (emulated: not hardware figures)."""
-    a = open(logs["a"], errors="replace").read()
-    b = open(logs["b"], errors="replace").read()
+    a, b = text["a"], text["b"]
     log("figures (%s-emulated guests, 1 vCPU each; not hardware numbers):"
         % acc.upper())
     for step in ("pp_mem", "pp_db"):
@@ -516,14 +483,5 @@ def section(text, step):
     return m.group(1) if m else ""
 
 
-def on_term(sig, frame):
-    raise SystemExit("killed by signal %d (meson timeout?)" % sig)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, on_term)
-    try:
-        sys.exit(main())
-    except Skip as e:
-        print("SKIP: %s" % e)
-        sys.exit(SKIP)
+    sys.exit(main())

@@ -39,6 +39,13 @@ def kv(line):
     return dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
 
 
+def die_with_parent():
+    """Child side of Popen (preexec_fn): SIGKILL when the parent dies
+    (Linux prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
 class Proc:
     """One child process.
 
@@ -46,13 +53,17 @@ class Proc:
     cleanup; @env: variables added to the environment; @merge: stderr goes
     into the same line list as stdout; @stdin: give it a pipe to write to;
     @group: its own process group (stop/kill then reach its children);
-    @on_line: called with every stdout line from the reader thread.
+    @on_line: called with every stdout line from the reader thread;
+    @pdeathsig: the kernel SIGKILLs it when this test process dies, even
+    by SIGKILL with no chance to clean up (long-lived children such as
+    QEMU guests). Output bytes that are not UTF-8 (a guest's console) are
+    read as U+FFFD.
     """
 
     proto = None     # first words of protocol lines (None: every line)
 
     def __init__(self, owner, name, args, env=None, merge=True, stdin=True,
-                 cwd=None, group=False, on_line=None):
+                 cwd=None, group=False, on_line=None, pdeathsig=False):
         self.name = name
         self.args = [str(a) for a in args]
         self.cmdline = " ".join(self.args)
@@ -70,7 +81,8 @@ class Proc:
             e = dict(os.environ)
             e.update(env)
         self.proc = subprocess.Popen(
-            self.args, env=e, cwd=cwd, text=True, bufsize=1,
+            self.args, env=e, cwd=cwd, text=True, errors="replace",
+            bufsize=1, preexec_fn=die_with_parent if pdeathsig else None,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merge else subprocess.PIPE,
@@ -130,6 +142,17 @@ class Proc:
         return Fail("%s exited (status %s) while we waited for %s\n%s" %
                     (self.name, self.proc.returncode, what, self.tail()))
 
+    def _await(self, ended, deadline, what, timeout, late):
+        """The tail of every waiting call, with self.cv held: Fail when
+        the output @ended (the process is gone; @what was awaited) or
+        @deadline passed (message late()), else wait for more (<= 0.5 s)."""
+        if ended:
+            raise self._gone(what, timeout)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Fail(late())
+        self.cv.wait(min(left, 0.5))
+
     def wait_for(self, regex, timeout, since=0, stderr=False):
         """First line matching @regex at index >= @since of its output (of
         its stderr, when kept apart and @stderr); its match."""
@@ -144,15 +167,13 @@ class Proc:
                     if m:
                         return m
                     i += 1
-                if (self.eof_err if stderr else self.eof) and i >= len(lines):
-                    raise self._gone("a line matching %r" % regex, timeout)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise Fail("%s: no line matching %r within %.0f s "
-                               "(status %s)\n%s" % (
-                                   self.name, regex, timeout,
-                                   self.proc.poll(), self._tail_locked(25)))
-                self.cv.wait(min(left, 0.5))
+                self._await(
+                    (self.eof_err if stderr else self.eof) and
+                    i >= len(lines), deadline, "a line matching %r" % regex,
+                    timeout, lambda: "%s: no line matching %r within %.0f s "
+                    "(status %s)\n%s" % (self.name, regex, timeout,
+                                         self.proc.poll(),
+                                         self._tail_locked(25)))
 
     def call(self, line, regex, timeout):
         """Send @line, then wait for its answer: the first line matching
@@ -177,13 +198,9 @@ class Proc:
                         raise Fail("%s: %s" % (self.name, line))
                     if rx.search(line):
                         return line
-                if self._ended(self.cursor):
-                    raise self._gone(what, timeout)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise Fail("%s: no %s within %.0f s" %
-                               (self.name, what, timeout))
-                self.cv.wait(min(left, 0.5))
+                self._await(self._ended(self.cursor), deadline, what, timeout,
+                            lambda: "%s: no %s within %.0f s" %
+                            (self.name, what, timeout))
 
     def next_match(self, regex, timeout):
         """Next line of stdout or stderr (in the order they came) after the
@@ -197,14 +214,11 @@ class Proc:
                     self.cursor_both += 1
                     if m:
                         return m
-                if self.eof and self.eof_err:
-                    raise self._gone("a line matching %r" % regex, timeout)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise Fail("%s: no line matching %r within %.0f s\n%s" %
-                               (self.name, regex, timeout,
-                                self._tail_locked(10)))
-                self.cv.wait(min(left, 0.5))
+                self._await(self.eof and self.eof_err, deadline,
+                            "a line matching %r" % regex, timeout,
+                            lambda: "%s: no line matching %r within %.0f s\n%s"
+                            % (self.name, regex, timeout,
+                               self._tail_locked(10)))
 
     def expect(self, kinds, timeout):
         """Next protocol line (first word in self.proto) after the cursor;
@@ -224,13 +238,9 @@ class Proc:
                     if self.proto is not None:
                         raise Fail("%s: unexpected line '%s' (wanted %s)" %
                                    (self.name, line, want))
-                if self._ended(self.cursor):
-                    raise self._gone(want, timeout)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise Fail("%s: no %s line within %.0f s" %
-                               (self.name, want, timeout))
-                self.cv.wait(min(left, 0.5))
+                self._await(self._ended(self.cursor), deadline, want, timeout,
+                            lambda: "%s: no %s line within %.0f s" %
+                            (self.name, want, timeout))
 
     # ---- writing and ending ------------------------------------------------
     def send(self, line):
