@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_marlin_stats.h>
+
 #include "perf.h"
 
 #define PROBE_LINE 64
@@ -158,14 +160,6 @@ probe_initiator(void *arg)
 	return NULL;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Measure the one-way cache-line latency between @core_a and @core_b:
  * @batches batches (1..16) of @rounds round trips, each after a warm-up of
@@ -239,9 +233,8 @@ perf_probe_run(int core_a, int core_b, uint32_t rounds, uint32_t batches,
 			res->batch_ns[i] = s->batch_ns[i];
 			sorted[i] = s->batch_ns[i];
 		}
-		qsort(sorted, batches, sizeof(sorted[0]), cmp_double);
-		res->ns = (batches & 1) ? sorted[batches / 2] :
-			(sorted[batches / 2 - 1] + sorted[batches / 2]) / 2.0;
+		rte_marlin_stats_sort_double(sorted, batches);
+		res->ns = rte_marlin_stats_median_double(sorted, batches);
 		res->spread = sorted[0] > 0 ? sorted[batches - 1] / sorted[0] :
 			0;
 	}

@@ -27,6 +27,9 @@
  * two rules, so a figure a script derives from raw samples and one a C
  * program prints agree.
  *
+ * Figures that are already doubles (a latency per batch, a bandwidth per
+ * repetition) have their sort and median too.
+ *
  * Call order: rte_marlin_stats_sort_u64() (or let
  * rte_marlin_stats_summarize_u64() sort), then any of the calls that take a
  * sorted array. Header only, no state: any thread may call any function on
@@ -145,6 +148,62 @@ rte_marlin_stats_median_u64(const uint64_t *sorted, size_t n)
 	if (n & 1)
 		return (double)sorted[n / 2];
 	return ((double)sorted[n / 2 - 1] + (double)sorted[n / 2]) / 2.0;
+}
+
+/**
+ * qsort() comparator for doubles, ascending (no NaN expected).
+ *
+ * @param a
+ *   Pointer to the first double.
+ * @param b
+ *   Pointer to the second double.
+ * @return
+ *   -1, 0 or 1 as *a is below, equal to or above *b.
+ */
+static inline int
+rte_marlin_stats_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/**
+ * Sort @p n doubles ascending, in place (figures already derived from
+ * samples: per-batch latencies, per-repetition bandwidths).
+ *
+ * @param v
+ *   The values (may be NULL when @p n is 0).
+ * @param n
+ *   How many.
+ */
+static inline void
+rte_marlin_stats_sort_double(double *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), rte_marlin_stats_cmp_double);
+}
+
+/**
+ * The median of sorted doubles, by the rule of
+ * rte_marlin_stats_median_u64().
+ *
+ * @param sorted
+ *   @p n values in ascending order.
+ * @param n
+ *   How many.
+ * @return
+ *   The middle value, or the mean of the two middle ones; 0 when @p n
+ *   is 0.
+ */
+static inline double
+rte_marlin_stats_median_double(const double *sorted, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (n & 1)
+		return sorted[n / 2];
+	return (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
 }
 
 /**

@@ -33,6 +33,7 @@
 #include <rte_memcpy.h>
 
 #include "rte_marlin_copy.h"
+#include "rte_marlin_stats.h"
 
 struct method {
 	const char *name;
@@ -53,14 +54,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static void
@@ -189,8 +182,9 @@ main(int argc, char **argv)
 		for (m = 0; m < nm; m++) {
 			double med;
 
-			qsort(&samples[m * reps], reps, sizeof(double), cmp_double);
-			med = samples[m * reps + reps / 2];
+			rte_marlin_stats_sort_double(&samples[m * reps], reps);
+			med = rte_marlin_stats_median_double(&samples[m * reps],
+							     reps);
 			printf(" %10.1f", med);
 			if (m == 0)
 				memcpy_med = med;

@@ -127,6 +127,20 @@ test_sort_duplicates(void **state)
 	assert_true(rte_marlin_stats_median_u64(v, 6) == 2.0);
 }
 
+static void
+test_double(void **state)
+{
+	double v[] = { 2.5, -1.0, 9.0, 0.5 };
+
+	(void)state;
+	rte_marlin_stats_sort_double(v, 4);
+	assert_true(v[0] == -1.0 && v[1] == 0.5 && v[2] == 2.5 && v[3] == 9.0);
+	assert_true(rte_marlin_stats_median_double(v, 4) == 1.5);
+	assert_true(rte_marlin_stats_median_double(v, 3) == 0.5);
+	assert_true(rte_marlin_stats_median_double(NULL, 0) == 0.0);
+	rte_marlin_stats_sort_double(NULL, 0);
+}
+
 int
 main(void)
 {
@@ -137,6 +151,7 @@ main(void)
 		cmocka_unit_test(test_median),
 		cmocka_unit_test(test_summarize_unsorted),
 		cmocka_unit_test(test_sort_duplicates),
+		cmocka_unit_test(test_double),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
