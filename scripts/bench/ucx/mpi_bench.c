@@ -6,7 +6,8 @@
  * Small MPI benchmark between ranks 0 and 1 (OSU's micro-benchmarks are not
  * in Debian main): ping-pong latency (half round trip, median of the
  * iterations) and streaming bandwidth (a window of 64 nonblocking sends,
- * then one acknowledgement). Prints one JSON line from rank 0.
+ * then one acknowledgement). Prints one JSON line from rank 0. The median
+ * follows rte_marlin_stats.h (header only: built with -I lib/marlin).
  *
  *   mpi_bench lat|bw SIZE ITERS
  */
@@ -16,15 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rte_marlin_stats.h"
+
 #define WINDOW 64
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int
 main(int argc, char **argv)
@@ -77,12 +72,15 @@ main(int argc, char **argv)
 			t[i] = MPI_Wtime() - t0;
 	}
 	if (rank == 0) {
-		qsort(t, (size_t)iters, sizeof(*t), cmp);
+		double med;
+
+		rte_marlin_stats_sort_double(t, (size_t)iters);
+		med = rte_marlin_stats_median_double(t, (size_t)iters);
 		if (lat) {
-			res = t[iters / 2] / 2 * 1e6;
+			res = med / 2 * 1e6;
 			printf("{\"test\": \"lat\", \"bytes\": %d, \"lat_us\": %.4f}\n", size, res);
 		} else {
-			res = (double)size * WINDOW / t[iters / 2] / 1e9;
+			res = (double)size * WINDOW / med / 1e9;
 			printf("{\"test\": \"bw\", \"bytes\": %d, \"bw_gbs\": %.4f}\n", size, res);
 		}
 	}

@@ -250,6 +250,7 @@ def main():
     exe = os.path.join(tmp, "mpi_bench")
     try:
         subprocess.run(["mpicc.openmpi", "-O2", "-o", exe,
+                        "-I", os.path.join(TOP, "lib", "marlin"),
                         os.path.join(HERE, "mpi_bench.c")], check=True)
         quiet, waited = hbench.wait_quiet(a.quiet_wait)
         log("CPUs %.0f%% busy after waiting %.0f s" % (quiet * 100, waited))
