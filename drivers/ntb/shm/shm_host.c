@@ -369,6 +369,14 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	rc = host_files_create(h, prev);
 	if (rc != 0)
 		goto fail;
+	if (h->grant != NULL) {
+		shm_grant_banks_bind(h);
+	} else {
+		for (i = 0; i < h->npeers; i++) {
+			h->in_bank[i] = &h->regs->src[h->peers[i].host_id];
+			h->out_bank[i] = &h->peers[i].regs->src[p->host];
+		}
+	}
 	flock(h->dir_fd, LOCK_UN);
 	h->opened = 1;
 	SHM_LOG(INFO, "%s: host %d of %d on %s, epoch %" PRIu64 ", %d x %s windows",

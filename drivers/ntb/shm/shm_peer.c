@@ -216,10 +216,10 @@ peer_link_update(struct shm_host *h, struct shm_peer *pr)
 		up = LOAD_ACQ(&hd->magic) == SHM_WIRE_MAGIC &&
 			LOAD_RLX(&hd->epoch) == pr->epoch &&
 			LOAD_ACQ(&hd->link_enable) != 0 &&
-			!(LOAD_ACQ(&h->regs->mgmt.cut_mask) & bit_peer) &&
-			!(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me) &&
-			(h->grant == NULL || shm_grant_link_ok(h,
-				shm_host_to_pidx(h, pr->host_id)));
+			(h->grant != NULL ? shm_grant_link_ok(h,
+				shm_host_to_pidx(h, pr->host_id)) :
+			 (!(LOAD_ACQ(&h->regs->mgmt.cut_mask) & bit_peer) &&
+			  !(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me)));
 	if (!up) {
 		/* Stop callers first, then pull the windows. */
 		STORE_REL(&pr->link_up, 0);

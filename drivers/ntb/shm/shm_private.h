@@ -103,6 +103,13 @@ struct shm_host {
 	int npeers;
 	struct shm_peer peers[SHM_WIRE_MAX_HOSTS - 1];
 	struct shm_grant *grant;     /* windows from the manager, or NULL */
+	/* Register banks, fixed for the life of the device: where peer
+	 * pidx rings this host's doorbells and writes its scratchpads
+	 * (in_bank), and where this host does so into peer pidx (out_bank).
+	 * Without a manager they are parts of the register pages; with one,
+	 * memory objects of their own (shm_grant.c). */
+	struct rte_marlin_ntb_bank *in_bank[SHM_WIRE_MAX_HOSTS - 1];
+	struct rte_marlin_ntb_bank *out_bank[SHM_WIRE_MAX_HOSTS - 1];
 };
 
 /* Device private data (dev->priv). */
@@ -167,7 +174,8 @@ int shm_grant_open(struct shm_host *h);
 void shm_grant_close(struct shm_host *h);
 void *shm_grant_mw(struct shm_host *h, int pidx, int widx);
 int shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int widx);
-int shm_grant_link_ok(const struct shm_host *h, int pidx);
+int shm_grant_link_ok(struct shm_host *h, int pidx);
+void shm_grant_banks_bind(struct shm_host *h);
 void shm_grant_poll(struct shm_host *h);
 
 /* shm_ops.c */
