@@ -7,7 +7,7 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer (ntb_shm hosts with manager=,
+fabric_grants, fabric_refused, revoked_peer, banks (ntb_shm hosts with manager=,
 need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
@@ -421,15 +421,17 @@ def test_fabric_dir(t):
 class EalHost(Proc):
     """An mp_host (tests/ntb_shm_mp) on an ntb_shm fabric with manager=."""
 
-    def __init__(self, t, hid, fabric, core):
+    def __init__(self, t, hid, fabric, core, hosts=2, user=None,
+                 manager=True):
         self.prefix = t.prefix("%s_h%d" % (fabric, hid))
-        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,dir=%s,"
-               "manager=%s" % (fabric, hid, os.path.join(t.tmp, "fab"),
-                               t.sock))
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=64K,"
+               "dir=%s" % (fabric, hid, hosts, os.path.join(t.tmp, "fab")))
+        if manager:
+            dev += ",manager=%s" % t.sock
         super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
                              "--no-huge", "-m", "128", "--no-telemetry",
                              "--file-prefix", self.prefix, "--log-level",
-                             "lib.eal:warning", "--vdev", dev])
+                             "lib.eal:warning", "--vdev", dev], user=user)
         self.expect(r"^READY port=%d" % hid, timeout=60)
 
     def do(self, cmd, want="^OK", timeout=20.0):
@@ -615,6 +617,84 @@ def test_revoked_peer(t):
           "the revoked peer's stores do not land")
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
+# Offsets in an ntb_shm register page (drivers/ntb/shm/shm_wire.h).
+REGS_CUT = 64
+
+
+def regs_bank(src):
+    """Offset of source host src's bank (doorbell bytes, then the stamp at
+    +64, scratchpads at +128) in a register page."""
+    return 128 + src * 384
+
+
+def test_banks(t):
+    """ntb_shm with manager=: a third host (rack_host as host 2) cannot
+    write host 0's register bank for host 1, forge doorbells or
+    scratchpads of host 1 through the register file, change link state
+    through the register file's cut masks, or write the manager's link
+    page."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+    h0 = EalHost(t, 0, "bk", 0, hosts=3)
+    h1 = EalHost(t, 1, "bk", 1, hosts=3)
+    bad = t.host(2, "--size", "65536", "--bank-scribble")
+    ln = bad.expect(r"^links ")
+    for what in ("write_map", "mprotect", "pwrite", "reopen_rw", "shrink"):
+        check("%s=refused" % what in ln.string,
+              "a host cannot write the link page (%s): %s" % (what, ln.string))
+    bad.expect(r"event=grant owner=0 peer=2 window=8 access=rw .*fd=1 .*"
+               r"bank_scribbling=yes")
+    for h in (h0, h1):
+        h.ok("enable")
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("spad_w 0 0 0x1111")
+    h1.ok("db 0 0x1")
+    h0.ok("db_wait 0x1 5000")
+    check(h0.ok("spad_r 1 0").endswith("val=0x00001111"),
+          "host 0 reads host 1's scratchpad")
+    time.sleep(0.3)                       # host 2 goes on scribbling
+    # Through the register files of the fabric directory, as host 2
+    # would without the manager: host 1's doorbells and scratchpads in
+    # host 0's page, and the cut masks of both.
+    fab = os.path.join(t.tmp, "fab", "marlin-fabric-bk")
+    for name, off, data in (
+            ("host-0.regs", regs_bank(1), b"\x01" * 64),
+            ("host-0.regs", regs_bank(1) + 128, struct.pack("<I", 0xbad)),
+            ("host-0.regs", REGS_CUT, struct.pack("<Q", (1 << 64) - 1)),
+            ("host-1.regs", REGS_CUT, struct.pack("<Q", (1 << 64) - 1))):
+        fd = os.open(os.path.join(fab, name), os.O_RDWR | os.O_NOFOLLOW)
+        os.pwrite(fd, data, off)
+        os.close(fd)
+    time.sleep(0.5)
+    check(h0.ok("spad_r 1 0").endswith("val=0x00001111"),
+          "host 1's scratchpad in host 0 is untouched")
+    h0.ok("db_read")                      # clears nothing: read only
+    bits = int(h0.ok("db_read").split("bits=")[1], 16)
+    check(bits & ~0x1 == 0, "no doorbell forged for host 1: 0x%x" % bits)
+    check(" up=1 " in h0.ok("link 1") and " up=1 " in h1.ok("link 0"),
+          "the register files' cut masks do not take the link down")
+    # Host 2's scribbling lands only in its own bank of host 0.
+    check(bad.proc.poll() is None, "host 2 still scribbling")
+    h1.ok("write 0 21")
+    h0.ok("verify 1 21")
+    # The manager's cut does take it down, and restore brings it back.
+    t.cli("cut", "0", "1", rc=0)
+    h0.ok("wait_down 1 10000")
+    t.cli("restore", "0", "1", rc=0)
+    h0.ok("wait_up 1 10000")
+    # Revoking host 2 everywhere: host 0 renews host 2's bank.
+    t.cli("revoke", "0", "2", rc=0)
+    bad.expect(r"event=revoke owner=0 peer=2 window=8")
+    check(any("register bank of host 2 revoked" in x for x in h0.err),
+          "host 0 moved host 2's bank: %s" % h0.err[-5:])
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}
