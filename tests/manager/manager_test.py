@@ -7,7 +7,7 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer, banks (ntb_shm hosts with manager=,
+fabric_grants, fabric_refused, revoked_peer, banks, mixed (ntb_shm hosts with manager=,
 need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
@@ -617,6 +617,37 @@ def test_revoked_peer(t):
           "the revoked peer's stores do not land")
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
+def test_mixed(t):
+    """A host with manager= and one without on one fabric: the second to
+    come is refused (-EPERM), with the reason, both ways."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+
+    def refused(hid, fabric, manager):
+        prefix = t.prefix("%s_h%d_refused" % (fabric, hid))
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,"
+               "dir=%s" % (fabric, hid, os.path.join(t.tmp, "fab")))
+        if manager:
+            dev += ",manager=%s" % t.sock
+        p = Proc(t, [t.mp_host, "-l", "1", "--no-pci", "--no-huge", "-m",
+                     "128", "--no-telemetry", "--file-prefix", prefix,
+                     "--log-level", "lib.eal:warning", "--vdev", dev])
+        check(p.wait(60) != 0, "host %d must not start" % hid)
+        err = "\n".join(p.err + p.out)
+        check("must all use manager= (or none)" in err, err[-600:])
+
+    h0 = EalHost(t, 0, "mx", 0)
+    refused(1, "mx", False)
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host exits cleanly")
+    h0 = EalHost(t, 0, "my", 0, manager=False)
+    refused(1, "my", True)
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host exits cleanly")
 
 
 # Offsets in an ntb_shm register page (drivers/ntb/shm/shm_wire.h).

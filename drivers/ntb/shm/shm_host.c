@@ -40,14 +40,26 @@ host_claim(struct shm_host *h)
 
 	shm_host_file(name, sizeof(name), h->p.host, "lock");
 	fd = openat(h->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-		O_NOFOLLOW, 0660);
+		O_NOFOLLOW | O_NONBLOCK, 0660);
 	if (fd >= 0) {
 		created = 1;
 		if (fchmod(fd, 0660) != 0)
 			SHM_LOG(DEBUG, "%s: chmod %s: %s", h->name, name,
 				strerror(errno));
 	} else if (errno == EEXIST) {
-		fd = openat(h->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+
+		fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
+		if (fd == -EPROTO) {
+			char why[160];
+
+			shm_file_refusal(h->dir_fd, name, why, sizeof(why));
+			SHM_LOG(ERR, "%s: refusing %s/%s: %s", h->name, h->path,
+				name, why);
+			return -EPERM;
+		}
+		if (fd < 0)
+			errno = -fd;
 	}
 	if (fd < 0) {
 		rc = -errno;
@@ -118,7 +130,7 @@ file_create(struct shm_host *h, const char *name, size_t size, void **va)
 	int fd, rc;
 
 	fd = openat(h->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-		O_NOFOLLOW, 0660);
+		O_NOFOLLOW | O_NONBLOCK, 0660);
 	if (fd < 0) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: cannot create %s/%s: %s", h->name, h->path,
@@ -172,6 +184,13 @@ fabric_check_hosts(struct shm_host *h)
 			continue;
 		if (shm_lock_probe(h->dir_fd, o) != 1)
 			continue;
+		if (!!(hd.flags & SHM_WIRE_F_MANAGER) != (h->grant != NULL)) {
+			SHM_LOG(ERR, "%s: host %d (pid %u) of fabric %s runs %s a rack manager, this host %s: hosts of one fabric must all use manager= (or none): a host without one can reach every window by name",
+				h->name, o, hd.pid, h->p.fabric,
+				(hd.flags & SHM_WIRE_F_MANAGER) ? "with" : "without",
+				h->grant != NULL ? "with manager=" : "without");
+			return -EPERM;
+		}
 		if (hd.hosts != (uint32_t)h->p.hosts)
 			snprintf(what, sizeof(what), "hosts=%u but %s asks for hosts=%d",
 				hd.hosts, h->name, h->p.hosts);
@@ -258,6 +277,7 @@ host_files_create(struct shm_host *h, uint64_t prev)
 	hd->pid = (uint32_t)getpid();
 	hd->link_enable = 0;
 	hd->heartbeat = 0;
+	hd->flags = h->grant != NULL ? SHM_WIRE_F_MANAGER : 0;
 	h->regs->mgmt.cut_mask = cut;
 	/* Everything above becomes visible with the magic. */
 	STORE_REL(&hd->magic, SHM_WIRE_MAGIC);
@@ -301,12 +321,18 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	if (rc != 0)
 		return rc;
 
-	rc = shm_fabric_dir_lock(h->path, &h->created_dir);
+	why[0] = '\0';
+	rc = shm_fabric_dir_lock(h->path, &h->created_dir, why, sizeof(why));
+	if (rc == -EPERM && why[0] != '\0') {
+		SHM_LOG(ERR, "%s: refusing fabric directory %s: %s", h->name,
+			h->path, why);
+		goto fail;
+	}
 	if (rc < 0) {
 		SHM_LOG(ERR, "%s: cannot create or open fabric directory %s: %s%s",
 			h->name, h->path, strerror(-rc), rc == -EACCES ?
 			": give this user write access to its parent or choose another parent with dir=" :
-			"");
+			rc == -ENOTDIR ? " (a symlink or a file is there: remove it)" : "");
 		goto fail;
 	}
 	h->dir_fd = rc;

@@ -60,6 +60,12 @@ peer_geometry_ok(struct shm_host *h, struct shm_peer *pr)
 	else if ((v = LOAD_RLX(&hd->mw_count)) != (uint32_t)h->p.mw_count)
 		snprintf(what, sizeof(what), "mw_count=%u, this host mw_count=%d",
 			v, h->p.mw_count);
+	else if (!!(LOAD_RLX(&hd->flags) & SHM_WIRE_F_MANAGER) !=
+			(h->grant != NULL))
+		snprintf(what, sizeof(what), "%s, this host %s",
+			(LOAD_RLX(&hd->flags) & SHM_WIRE_F_MANAGER) ?
+			"manager=" : "no manager=", h->grant != NULL ?
+			"manager=" : "none");
 	else if (LOAD_RLX(&hd->mw_size) != h->p.mw_size)
 		snprintf(what, sizeof(what), "mw_size=%s, this host mw_size=%s",
 			rte_marlin_size_format(LOAD_RLX(&hd->mw_size), a, sizeof(a)),
@@ -68,10 +74,30 @@ peer_geometry_ok(struct shm_host *h, struct shm_peer *pr)
 		return 1;
 	if (pr->refused_epoch != pr->epoch) {
 		pr->refused_epoch = pr->epoch;
-		SHM_LOG(ERR, "%s: refusing link with host %d of fabric %s: it runs with %s; start every host of a fabric with the same hosts=, mw= and mw_size=",
+		SHM_LOG(ERR, "%s: refusing link with host %d of fabric %s: it runs with %s; start every host of a fabric with the same hosts=, mw= and mw_size=, and manager= on all or none",
 			h->name, pr->host_id, h->p.fabric, what);
 	}
 	return 0;
+}
+
+/* A file of the peer that is not what it should be: say so once per
+ * inode. */
+static void
+peer_file_refused(struct shm_host *h, struct shm_peer *pr, const char *name,
+		int rc)
+{
+	char why[160];
+	struct stat st;
+
+	if (rc != -EPROTO || fstatat(h->dir_fd, name, &st,
+			AT_SYMLINK_NOFOLLOW) != 0 || (st.st_ino == pr->refused_ino &&
+			st.st_dev == pr->refused_dev))
+		return;
+	pr->refused_ino = st.st_ino;
+	pr->refused_dev = st.st_dev;
+	shm_file_refusal(h->dir_fd, name, why, sizeof(why));
+	SHM_LOG(ERR, "%s: refusing %s/%s of host %d: %s", h->name, h->path,
+		name, pr->host_id, why);
 }
 
 /* Files and liveness: stat, remap on a new inode, probe the lock. */
@@ -101,16 +127,20 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 	shm_host_file(name, sizeof(name), pr->host_id, "regs");
 	if (fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 			!S_ISREG(st.st_mode) || (size_t)st.st_size < h->regs_size) {
+		if (pr->regs_mapped || !S_ISREG(st.st_mode))
+			peer_file_refused(h, pr, name, -EPROTO);
 		peer_regs_drop(h, pr);
 		return;
 	}
 	if (!pr->regs_mapped || st.st_ino != pr->regs_ino ||
 			st.st_dev != pr->regs_dev) {
 		peer_regs_drop(h, pr);
-		fd = openat(h->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
+		fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
+		if (fd < 0) {
+			peer_file_refused(h, pr, name, fd);
 			return;
-		if (fstat(fd, &st) != 0 || (size_t)st.st_size < h->regs_size ||
+		}
+		if ((size_t)st.st_size < h->regs_size ||
 				shm_range_map_file(pr->regs, h->regs_size, fd) != 0) {
 			close(fd);
 			return;
@@ -139,7 +169,7 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 		pr->dead_epoch = epoch;
 	if (pr->alive && pr->geometry_ok) {
 		shm_host_file(name, sizeof(name), pr->host_id, "lock");
-		fd = openat(h->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = shm_file_open(h->dir_fd, name, O_RDONLY, &st);
 		if (fd >= 0) {
 			pr->lock_fd = fd;
 			pr->lock_open = 1;
@@ -158,9 +188,11 @@ peer_window_map(struct shm_host *h, struct shm_peer *pr, int w)
 		return shm_grant_peer_map(h, pr, w);
 	shm_mw_file(name, sizeof(name), pr->host_id, w);
 	fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
-	if (fd < 0)
+	if (fd < 0) {
+		peer_file_refused(h, pr, name, fd);
 		return fd;
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < h->p.mw_size) {
+	}
+	if ((uint64_t)st.st_size < h->p.mw_size) {
 		close(fd);
 		return -EPROTO;
 	}

@@ -72,6 +72,8 @@ struct shm_peer {
 	uint64_t dead_epoch;    /* an epoch whose owner was found dead */
 	uint64_t refused_epoch; /* epoch whose incompatibility was logged */
 	uint64_t failed_epoch;  /* epoch whose window mapping failure was logged */
+	dev_t refused_dev;      /* file whose refusal was logged */
+	ino_t refused_ino;
 	int geometry_ok;        /* page compatible with ours */
 	int alive;              /* lock held at the last liveness check */
 	int lock_open;          /* lock_fd holds the live peer's lock file */
@@ -137,8 +139,11 @@ int shm_fabric_name_valid(const char *name);
 void shm_host_file(char *buf, size_t len, int host, const char *what);
 void shm_mw_file(char *buf, size_t len, int host, int widx);
 void shm_cut_file(char *buf, size_t len, int a, int b);
-/* Open a file of the fabric directory (never following a link) and stat
- * it; returns the descriptor or -errno. */
+/* Open a file of the fabric directory (never following a link, never
+ * blocking on a FIFO) and stat it; only a regular file of this user, of
+ * the directory's owner or of its sharing group. Returns the descriptor,
+ * -EPROTO (something else is there: shm_file_refusal() says what) or
+ * -errno. */
 int shm_file_open(int dir_fd, const char *name, int flags, struct stat *st);
 int shm_range_sink(void *va, size_t size);
 void *shm_range_reserve(size_t size, size_t align);
@@ -147,7 +152,13 @@ int shm_fabric_search(const char *fabric, const struct shm_params *p, char *buf,
 		size_t len, char *why, size_t whylen);
 int shm_fabric_join(const char *dir, const char *fabric, char *buf, size_t len);
 int shm_mkdir_parents(const char *path);
-int shm_fabric_dir_lock(const char *path, int *created);
+int shm_fabric_dir_lock(const char *path, int *created, char *why,
+		size_t whylen);
+/* May this user trust the fabric directory @dir_fd (owned by it or shared
+ * with one of its groups, not writable by all)? 0, or -errno and @why. */
+int shm_dir_trusted(int dir_fd, char *why, size_t len);
+const char *shm_file_kind(const struct stat *st);
+void shm_file_refusal(int dir_fd, const char *name, char *why, size_t len);
 int shm_fabric_dir_open(const char *path, int lock);
 
 /* shm_liveness.c */

@@ -64,8 +64,12 @@ struct shm_wire_hdr {
 	uint32_t pid;         /**< owning process */
 	uint32_t link_enable; /**< 1 after link_enable, 0 after link_disable */
 	uint64_t heartbeat;   /**< bumped by poll; information only */
-	uint64_t reserved;    /**< zero */
+	uint64_t flags;       /**< SHM_WIRE_F_* */
 };
+
+/** The host runs with a rack manager (devarg manager=): hosts with and
+ *  without one refuse each other. */
+#define SHM_WIRE_F_MANAGER UINT64_C(1)
 
 /** Line 1: written by the fabric manager (cut tool). */
 struct shm_wire_mgmt {
