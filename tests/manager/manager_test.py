@@ -7,7 +7,7 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer, banks, mixed (ntb_shm hosts with manager=,
+fabric_grants, fabric_refused, revoked_peer, banks, mixed, two_users (ntb_shm hosts with manager=,
 need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
@@ -648,6 +648,44 @@ def test_mixed(t):
     refused(1, "my", True)
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host exits cleanly")
+
+
+def test_two_users(t):
+    """ntb_shm with manager=: host 0 as root and host 1 as nobody, on a
+    fabric directory shared by group: traffic, doorbells, scratchpads."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    need_root()
+    fab = os.path.join(t.tmp, "fab")
+    os.mkdir(fab)
+    os.chmod(fab, 0o755)
+    shared = os.path.join(fab, "marlin-fabric-du")
+    os.mkdir(shared)
+    os.chown(shared, 0, NOBODY)
+    os.chmod(shared, 0o2770)
+    pol = os.path.join(t.tmp, "policy")
+    with open(pol, "w") as f:
+        f.write("host 0 uid 0\nhost 1 uid %d\nadmin uid 0\n"
+                "grant all all rw\n" % NOBODY)
+    t.serve("--policy", pol, "--group", "nogroup")
+    h0 = EalHost(t, 0, "du", 0)
+    h1 = EalHost(t, 1, "du", 1, user=NOBODY)
+    for h in (h0, h1):
+        h.ok("enable")
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("write 0 31")
+    h0.ok("verify 1 31")
+    h0.ok("write 1 32")
+    h1.ok("verify 0 32")
+    h1.ok("spad_w 0 3 0x4242")
+    h1.ok("db 0 0x4")
+    h0.ok("db_wait 0x4 5000")
+    check(h0.ok("spad_r 1 3").endswith("val=0x00004242"),
+          "host 0 reads nobody's scratchpad")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 # Offsets in an ntb_shm register page (drivers/ntb/shm/shm_wire.h).
