@@ -761,6 +761,15 @@ def test_banks(t):
     bad.expect(r"event=revoke owner=0 peer=2 window=8")
     check(any("register bank of host 2 revoked" in x for x in h0.err),
           "host 0 moved host 2's bank: %s" % h0.err[-5:])
+    # Pages are the owner's alone (0640), and read, never mapped: one
+    # shrunk under host 0 takes the link down, raises no SIGBUS.
+    for name in ("host-0.regs", "host-1.regs"):
+        mode = stat.S_IMODE(os.stat(os.path.join(fab, name)).st_mode)
+        check(mode == 0o640, "%s mode %o" % (name, mode))
+    os.truncate(os.path.join(fab, "host-1.regs"), 64)
+    h0.ok("wait_down 1 10000")
+    check(h0.proc.poll() is None, "host 0 still running")
+    h1.ok("link 0")
     for h in (h0, h1):
         h.proc.stdin.close()
         check(h.wait(30) == 0, "host exits cleanly")

@@ -123,21 +123,22 @@ epoch_new(uint64_t prev)
 
 /* Create a file of @size bytes (new inode), reserve its memory, map it. */
 static int
-file_create(struct shm_host *h, const char *name, size_t size, void **va)
+file_create(struct shm_host *h, const char *name, size_t size, mode_t mode,
+		void **va)
 {
 	char sz[32];
 	void *p;
 	int fd, rc;
 
 	fd = openat(h->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-		O_NOFOLLOW | O_NONBLOCK, 0660);
+		O_NOFOLLOW | O_NONBLOCK, mode);
 	if (fd < 0) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: cannot create %s/%s: %s", h->name, h->path,
 			name, strerror(-rc));
 		return rc;
 	}
-	if (fchmod(fd, 0660) != 0 || ftruncate(fd, size) != 0) {
+	if (fchmod(fd, mode) != 0 || ftruncate(fd, size) != 0) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: cannot size %s/%s to %zu bytes: %s", h->name,
 			h->path, name, size, strerror(-rc));
@@ -253,13 +254,16 @@ host_files_create(struct shm_host *h, uint64_t prev)
 	}
 
 	shm_host_file(name, sizeof(name), h->p.host, "regs");
-	rc = file_create(h, name, h->regs_size, &va);
+	/* With a manager, peers only read the page (its banks are memory
+	 * objects of their own): no other user may write or shrink it. */
+	rc = file_create(h, name, h->regs_size, h->grant != NULL ? 0640 : 0660,
+		&va);
 	if (rc != 0)
 		return rc;
 	h->regs = va;
 	for (w = 0; w < h->p.mw_count && h->grant == NULL; w++) {
 		shm_mw_file(name, sizeof(name), h->p.host, w);
-		rc = file_create(h, name, h->p.mw_size, &va);
+		rc = file_create(h, name, h->p.mw_size, 0660, &va);
 		if (rc != 0)
 			return rc;
 		h->mw[w] = va;
@@ -296,6 +300,8 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	memset(h, 0, sizeof(*h));
 	h->dir_fd = -1;
 	h->lock_fd = -1;
+	for (i = 0; i < SHM_WIRE_MAX_HOSTS - 1; i++)
+		h->peers[i].regs_fd = -1;
 	h->p = *p;
 	snprintf(h->name, sizeof(h->name), "%s", devname);
 
@@ -429,6 +435,9 @@ shm_host_close(struct shm_host *h)
 
 		STORE_REL(&pr->link_up, 0);
 		shm_peer_lock_close(pr);
+		if (pr->regs_fd >= 0)
+			close(pr->regs_fd);
+		pr->regs_fd = -1;
 		if (pr->regs != NULL)
 			munmap(pr->regs, h->regs_size);
 		pr->regs = NULL;

@@ -33,12 +33,29 @@ static void
 peer_regs_drop(struct shm_host *h, struct shm_peer *pr)
 {
 	shm_peer_lock_close(pr);
+	if (pr->regs_fd >= 0)
+		close(pr->regs_fd);
+	pr->regs_fd = -1;
 	if (pr->regs_mapped)
 		shm_range_sink(pr->regs, h->regs_size);
 	pr->regs_mapped = 0;
 	pr->epoch = 0;
 	pr->alive = 0;
 	pr->geometry_ok = 0;
+}
+
+/* With a manager: a private copy of the header and management line,
+ * read anew at each check (a page shrunk meanwhile reads short: dropped). */
+static int
+peer_regs_pull(struct shm_host *h, struct shm_peer *pr)
+{
+	if (pr->regs_fd < 0)
+		return 0;
+	if (pread(pr->regs_fd, pr->regs, 2 * SHM_WIRE_LINE, 0) ==
+			2 * SHM_WIRE_LINE)
+		return 0;
+	peer_regs_drop(h, pr);
+	return -1;
 }
 
 /* Is the peer's page one we can link with? Logs once per epoch if not. */
@@ -119,7 +136,7 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 	 */
 	if (pr->lock_open && pr->alive && pr->regs_mapped) {
 		if (flock(pr->lock_fd, LOCK_SH | LOCK_NB) != 0 &&
-				errno == EWOULDBLOCK &&
+				errno == EWOULDBLOCK && peer_regs_pull(h, pr) == 0 &&
 				LOAD_ACQ(&pr->regs->hdr.magic) == SHM_WIRE_MAGIC)
 			return;
 		shm_peer_lock_close(pr);
@@ -135,21 +152,27 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 	if (!pr->regs_mapped || st.st_ino != pr->regs_ino ||
 			st.st_dev != pr->regs_dev) {
 		peer_regs_drop(h, pr);
-		fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
+		fd = shm_file_open(h->dir_fd, name,
+			h->grant != NULL ? O_RDONLY : O_RDWR, &st);
 		if (fd < 0) {
 			peer_file_refused(h, pr, name, fd);
 			return;
 		}
-		if ((size_t)st.st_size < h->regs_size ||
-				shm_range_map_file(pr->regs, h->regs_size, fd) != 0) {
+		if ((size_t)st.st_size < h->regs_size || (h->grant == NULL &&
+				shm_range_map_file(pr->regs, h->regs_size, fd) != 0)) {
 			close(fd);
 			return;
 		}
-		close(fd);
+		if (h->grant != NULL)
+			pr->regs_fd = fd;
+		else
+			close(fd);
 		pr->regs_mapped = 1;
 		pr->regs_ino = st.st_ino;
 		pr->regs_dev = st.st_dev;
 	}
+	if (peer_regs_pull(h, pr) != 0)
+		return;
 	if (LOAD_ACQ(&pr->regs->hdr.magic) != SHM_WIRE_MAGIC) {
 		/* Not published yet, or its owner closed. */
 		pr->epoch = 0;

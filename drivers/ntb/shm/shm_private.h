@@ -66,6 +66,9 @@ struct shm_peer {
 	 * device: the peer's file while it exists, else an anonymous sink. */
 	struct shm_wire_page *regs;
 	int regs_mapped;        /* regs shows the peer's file */
+	int regs_fd;            /* with a manager: the peer's page, read with
+				   pread into regs (private memory), never
+				   mapped, so no SIGBUS if it shrinks */
 	dev_t regs_dev;
 	ino_t regs_ino;
 	uint64_t epoch;         /* epoch of the mapped page; 0: none or invalid */
