@@ -24,6 +24,11 @@
  * - source host S writes only src[S]: its doorbell bytes, its scratchpad
  *   bank and its epoch stamp. The owner writes src[S] only to clear
  *   doorbell bytes and (spad_write) scratchpad entries.
+ * Nothing enforces these roles: any process that may write the file can
+ * write any of it. Hosts with a rack manager (devarg manager=, shm_grant.c)
+ * therefore use only the header: their banks are memfds per (owner, peer)
+ * passed by the manager, cuts come from the manager's link page, the page
+ * is mode 0640 and peers read it with pread, never map it.
  *
  * Across the bridge there are only plain loads and stores: no
  * read-modify-write atomics. Fields are host byte order (all hosts of a
