@@ -180,7 +180,8 @@ peer_bank_map(struct shm_host *h, int pidx, int fd)
 	struct stat st;
 	int seals = fcntl(fd, F_GET_SEALS);
 
-	peer_bank_sink(g, pidx);
+	/* Straight over the old mapping: a doorbell rung meanwhile lands in
+	 * one of the two (the same object when the owner resumed). */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0 ||
 			(seals & SEALS) != SEALS ||
 			(size_t)st.st_size != BANK_SIZE ||
@@ -188,10 +189,12 @@ peer_bank_map(struct shm_host *h, int pidx, int fd)
 				MAP_FIXED | MAP_SHARED, fd, 0) == MAP_FAILED) {
 		SHM_LOG(ERR, "%s: the register bank host %d passed is not a sealed page-sized memfd: link with it stays down",
 			h->name, shm_pidx_to_host(h, pidx));
-		shm_range_sink(g->peer_bank[pidx], BANK_SIZE);
+		peer_bank_sink(g, pidx);
 		close(fd);
 		return;
 	}
+	if (g->peer_bank_fd[pidx] >= 0)
+		close(g->peer_bank_fd[pidx]);
 	g->peer_bank_fd[pidx] = fd;
 }
 
