@@ -54,8 +54,8 @@ cut_apply(int dir_fd, int host, int other, int cut)
 
 	shm_host_file(name, sizeof(name), host, "regs");
 	fd = shm_file_open(dir_fd, name, O_RDWR, &st);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
+	if (fd < 0) /* none, or not a host's page (a FIFO, another's file) */
+		return fd == -ENOENT || fd == -EPROTO ? 0 : fd;
 	if ((size_t)st.st_size < sizeof(struct shm_wire_page) ||
 			pread(fd, &hd, sizeof(hd), 0) != (ssize_t)sizeof(hd) ||
 			pread(fd, &mask, sizeof(mask),

@@ -750,7 +750,22 @@ test_hostile_files(void **state)
 	poll_a_while(d0);
 	assert_int_equal(rte_marlin_ntb_link_is_up(d0, NULL, NULL), 0);
 	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &st), -EPROTO);
-	/* The cut tool refuses the FIFO lock's neighbour page quietly. */
+	/* A full-size page planted by another user (as root only). */
+	if (geteuid() == 0) {
+		assert_int_equal(unlink(q), 0);
+		fd = open(q, O_RDWR | O_CREAT | O_EXCL, 0660);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, REGS_SIZE), 0);
+		assert_int_equal(fchown(fd, 65534, 65534), 0);
+		close(fd);
+		cap_begin();
+		poll_a_while(d0);
+		log = cap_end();
+		assert_non_null(strstr(log, "belongs to uid 65534"));
+		assert_int_equal(rte_marlin_ntb_link_is_up(d0, NULL, NULL), 0);
+	}
+	/* The cut tool leaves a page that is not a host's alone; the cut
+	 * record holds. */
 	assert_int_equal(rte_pmd_ntb_shm_link_cut(fpath, 0, 1, 1), 0);
 	assert_int_equal(rte_pmd_ntb_shm_link_cut(fpath, 0, 1, 0), 0);
 	alarm(0);
