@@ -142,9 +142,10 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 		shm_peer_lock_close(pr);
 	}
 	shm_host_file(name, sizeof(name), pr->host_id, "regs");
-	if (fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-			!S_ISREG(st.st_mode) || (size_t)st.st_size < h->regs_size) {
-		if (pr->regs_mapped || !S_ISREG(st.st_mode))
+	rc = fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc != 0 || !S_ISREG(st.st_mode) ||
+			(size_t)st.st_size < h->regs_size) {
+		if (rc == 0 && !S_ISREG(st.st_mode))
 			peer_file_refused(h, pr, name, -EPROTO);
 		peer_regs_drop(h, pr);
 		return;
