@@ -655,6 +655,17 @@ serve_main(const struct serve_opts *o)
 	m.socket_path = sock;
 	m.started_ms = now_ms();
 	m.st.epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+	i = state_links_create(&m.st);
+	if (i != 0) {
+		fprintf(stderr, "%s: cannot create the link page (a sealed memfd): %s\n",
+			prog, strerror(-i));
+		close(lfd);
+		unlinkat(dfd, RTE_MARLIN_RACK_SOCKET, 0);
+		state_fini(&m.st);
+		close(lockfd);
+		close(dfd);
+		return EXIT_FAIL;
+	}
 
 	raise_fd_limit();
 	memset(&sa, 0, sizeof(sa));

@@ -76,8 +76,13 @@ struct mgr_state {
 	/* bit p of explicit[o]: an admin (or a policy rule) named o->p */
 	uint64_t explicit[MGR_MAX_HOSTS];
 	uint64_t cut[MGR_MAX_HOSTS];  /* bit b of cut[a]: link a-b cut */
-	/* the memory object of (owner, peer, window), offered by the owner */
-	int memfd[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS];
+	/* the memory object of (owner, peer, window), offered by the owner;
+	 * window RACK_WIRE_BANK_WINDOW: the owner's register bank for peer */
+	int memfd[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS + 1];
+	/* the link page (struct rack_wire_links): mapped here read-write,
+	 * passed to hosts sealed against writes */
+	int links_fd;
+	struct rack_wire_links *links;
 	uint64_t epoch;
 	const char *state_path;
 };
@@ -94,6 +99,13 @@ int state_save(const struct mgr_state *s);
 void state_memfd_drop(struct mgr_state *s, uint32_t o, uint32_t p,
 		uint32_t w);
 void state_fini(struct mgr_state *s);
+/** Create the link page; 0 or -errno. */
+int state_links_create(struct mgr_state *s);
+/** Write the cuts into the link page. */
+void state_links_sync(struct mgr_state *s);
+/** Access of the peer to the owner's register bank: RACK_ACCESS_RW while
+ *  some window of the owner is granted to it, else RACK_ACCESS_NONE. */
+uint8_t state_bank_access(const struct mgr_state *s, uint32_t o, uint32_t p);
 uint64_t rack_addr_of(uint32_t host, uint32_t window);
 /** Is pair owner->peer worth showing (granted, and hosts known or named). */
 int state_pair_shown(const struct mgr_state *s, uint32_t o, uint32_t p);

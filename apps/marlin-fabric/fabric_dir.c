@@ -85,13 +85,21 @@ cmd_status(const char *fabric, const char *path)
 		rc = rte_pmd_ntb_shm_host_state(path, h, &st);
 		if (rc == -ENOENT)
 			continue;
+		if (rc == -EPERM || rc == -ENOTDIR) {
+			/* The directory itself: the reason is logged above. */
+			fprintf(stderr, "%s: fabric %s: refusing %s: %s\n", prog,
+				fabric, path, rc == -EPERM ?
+				"not this user's, or writable by others" :
+				"a symlink or not a directory");
+			return EXIT_FAIL;
+		}
 		if (shown++ == 0)
 			printf("%-4s  %-5s  %-8s  %-20s  %-8s  %-8s  %s\n", "host",
 				"alive", "pid", "epoch", "link", "windows",
 				"cut from");
 		if (rc != 0) {
 			printf("%-4d  %s\n", h, rc == -EPROTO ?
-				"(register page not valid: starting, or left by an old version)" :
+				"(register page not valid: starting, left by an old version, or not a regular file of this user or group)" :
 				strerror(-rc));
 			if (rc != -EPROTO)
 				failed = 1;
@@ -108,7 +116,10 @@ cmd_status(const char *fabric, const char *path)
 		printf("no host has a register page here\n");
 
 	/* Cut records also cover hosts that are not running. */
-	d = opendir(path);
+	rc = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	d = rc >= 0 ? fdopendir(rc) : NULL;
+	if (d == NULL && rc >= 0)
+		close(rc);
 	if (d != NULL) {
 		int first = 1;
 
@@ -132,7 +143,7 @@ cmd_status(const char *fabric, const char *path)
 static void
 remove_if_empty(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return;

@@ -80,9 +80,14 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 	g.owner = o;
 	g.peer = p;
 	g.window = w;
-	g.access = s->grant[o][p][w];
-	g.rack_addr = rack_addr_of(o, w);
-	g.size = s->host[o].known ? s->host[o].mw_size : 0;
+	if (w == RACK_WIRE_BANK_WINDOW) {
+		g.access = state_bank_access(s, o, p);
+		g.size = RACK_WIRE_BANK_SIZE;
+	} else {
+		g.access = s->grant[o][p][w];
+		g.rack_addr = rack_addr_of(o, w);
+		g.size = s->host[o].known ? s->host[o].mw_size : 0;
+	}
 	/* Only the peer receives the owner's memory object; read-only
 	 * grants a descriptor opened read-only, which cannot be mapped for
 	 * writing. */
@@ -176,7 +181,7 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	 * dropped connection) are not. */
 	s->host[id].resumed = (h->flags & RACK_HELLO_F_RESUME) != 0;
 	for (p = 0; p < MGR_MAX_HOSTS && !s->host[id].resumed; p++)
-		for (w = 0; w < MGR_MAX_WINDOWS; w++)
+		for (w = 0; w <= RACK_WIRE_BANK_WINDOW; w++)
 			state_memfd_drop(s, id, p, w);
 	s->host[id].known = 1;
 	s->host[id].uid = uid;
@@ -196,7 +201,9 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	wel.window_shift = RACK_WIRE_WINDOW_SHIFT;
 	wel.rack_base = rack_addr_of(id, 0);
 	wel.epoch = s->epoch;
-	client_queue(c, RACK_MSG_WELCOME, r->seq, &wel, sizeof(wel), -1);
+	wel.flags = s->links_fd >= 0 ? RACK_WELCOME_F_LINKS : 0;
+	client_queue(c, RACK_MSG_WELCOME, r->seq, &wel, sizeof(wel),
+		s->links_fd);
 
 	/* Grants between this host and every other known host, both ways,
 	 * to both ends; then the links. */
@@ -209,6 +216,10 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 		for (w = 0; w < windows_of(s, p); w++)
 			if (s->grant[p][id][w] != RACK_ACCESS_NONE)
 				push_grant_both(s, p, id, w);
+		if (state_bank_access(s, id, p) != RACK_ACCESS_NONE)
+			push_grant_both(s, id, p, RACK_WIRE_BANK_WINDOW);
+		if (state_bank_access(s, p, id) != RACK_ACCESS_NONE)
+			push_grant_both(s, p, id, RACK_WIRE_BANK_WINDOW);
 		if (s->host[p].client >= 0)
 			push_link(s, id, p);
 	}
@@ -231,18 +242,88 @@ proto_host_gone(struct mgr_ctx *m, int host)
 
 /* ---- OFFER ---- */
 
+/* Is @p fd a memfd sealed against shrinking, growing and sealing, of
+ * @p size bytes? Answers the refusal itself. */
+static int
+offer_object_ok(struct client *c, const struct rack_msg *r, int o,
+		const char *what, int fd, uint64_t size, uint64_t max)
+{
+	struct stat st;
+	int seals;
+
+	seals = fcntl(fd, F_GET_SEALS);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d for peer %u %s: refused: not a memfd",
+			o, r->u.offer.peer, what);
+		return 0;
+	}
+	if ((seals & SEALS_NEEDED) != SEALS_NEEDED) {
+		answer(c, r->seq, -EPERM, 1,
+			"offer from host %d for peer %u %s: refused: the memfd must be sealed with F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL (has 0x%x)",
+			o, r->u.offer.peer, what, (unsigned int)seals);
+		return 0;
+	}
+	if ((uint64_t)st.st_size != size || size > max) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d for peer %u %s: refused: size %" PRIu64
+			" (memfd %lld) must match and be at most %" PRIu64,
+			o, r->u.offer.peer, what, size, (long long)st.st_size, max);
+		return 0;
+	}
+	return 1;
+}
+
+/* The owner's register bank for one peer: passed on while any window of
+ * the owner is granted to that peer. */
+static void
+handle_offer_bank(struct mgr_state *s, struct client *c,
+		const struct rack_msg *r, int o, int *fd)
+{
+	uint32_t p = r->u.offer.peer;
+
+	if (p == (uint32_t)o) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d: refused: a register bank is for another host",
+			o);
+		return;
+	}
+	if (!offer_object_ok(c, r, o, "register bank", *fd,
+			r->u.offer.size, RACK_WIRE_BANK_SIZE))
+		return;
+	state_memfd_drop(s, (uint32_t)o, p, RACK_WIRE_BANK_WINDOW);
+	s->memfd[o][p][RACK_WIRE_BANK_WINDOW] = *fd;
+	*fd = -1;
+	if (state_bank_access(s, (uint32_t)o, p) != RACK_ACCESS_NONE &&
+			s->host[p].client >= 0) {
+		push_grant(s, client_of_host((int)p), (uint32_t)o, p,
+			RACK_WIRE_BANK_WINDOW);
+		answer(c, r->seq, 0, 1,
+			"offer from host %d for peer %u register bank: kept, passed to host %u",
+			o, p, p);
+	} else {
+		answer(c, r->seq, 0, 1,
+			"offer from host %d for peer %u register bank: kept, passed on once host %u is granted and connected",
+			o, p, p);
+	}
+}
+
 static void
 handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		int *fd)
 {
 	const struct rack_wire_offer *of = &r->u.offer;
 	struct mgr_state *s = &m->st;
-	int o = client_host(c), seals;
-	struct stat st;
+	int o = client_host(c);
+	char what[32];
 
 	if (o < 0) {
 		answer(c, r->seq, -EPERM, 1,
 			"offer: refused: register as a host first");
+		return;
+	}
+	if (of->window == RACK_WIRE_BANK_WINDOW) {
+		handle_offer_bank(s, c, r, o, fd);
 		return;
 	}
 	if (of->peer == (uint32_t)o || of->window >= s->host[o].mw_count) {
@@ -251,27 +332,10 @@ handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 			o, of->peer, of->window, s->host[o].mw_count);
 		return;
 	}
-	seals = fcntl(*fd, F_GET_SEALS);
-	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0) {
-		answer(c, r->seq, -EINVAL, 1,
-			"offer from host %d for peer %u window %u: refused: not a memfd",
-			o, of->peer, of->window);
+	snprintf(what, sizeof(what), "window %u", of->window);
+	if (!offer_object_ok(c, r, o, what, *fd, of->size,
+			s->host[o].mw_size))
 		return;
-	}
-	if ((seals & SEALS_NEEDED) != SEALS_NEEDED) {
-		answer(c, r->seq, -EPERM, 1,
-			"offer from host %d for peer %u window %u: refused: the memfd must be sealed with F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL (has 0x%x)",
-			o, of->peer, of->window, (unsigned int)seals);
-		return;
-	}
-	if ((uint64_t)st.st_size != of->size || of->size > s->host[o].mw_size) {
-		answer(c, r->seq, -EINVAL, 1,
-			"offer from host %d for peer %u window %u: refused: size %" PRIu64
-			" (memfd %lld) must match and be at most the window's %" PRIu64,
-			o, of->peer, of->window, of->size, (long long)st.st_size,
-			s->host[o].mw_size);
-		return;
-	}
 	state_memfd_drop(s, (uint32_t)o, of->peer, of->window);
 	s->memfd[o][of->peer][of->window] = *fd;
 	*fd = -1;
@@ -519,6 +583,7 @@ handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	struct mgr_state *s = &m->st;
 	int grant = a->op == RACK_OP_GRANT;
 	uint32_t w, w0 = 0, w1 = MGR_MAX_WINDOWS;
+	uint8_t bank = state_bank_access(s, a->owner, a->peer);
 	char win[16];
 
 	if (a->window != RACK_WIRE_ALL_WINDOWS) {
@@ -544,6 +609,15 @@ handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 			state_memfd_drop(s, a->owner, a->peer, w);
 		if (w < windows_of(s, a->owner))
 			push_grant_both(s, a->owner, a->peer, w);
+	}
+	/* The register bank follows: granted with the first window, revoked
+	 * (and its object dropped: the owner makes a fresh one) with the
+	 * last. */
+	if (state_bank_access(s, a->owner, a->peer) != bank) {
+		if (bank != RACK_ACCESS_NONE)
+			state_memfd_drop(s, a->owner, a->peer,
+				RACK_WIRE_BANK_WINDOW);
+		push_grant_both(s, a->owner, a->peer, RACK_WIRE_BANK_WINDOW);
 	}
 	s->explicit[a->owner] |= UINT64_C(1) << a->peer;
 	save_or_log(s);
@@ -575,6 +649,7 @@ handle_cut(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 		s->cut[a->peer] &= ~(UINT64_C(1) << a->owner);
 	}
 	save_or_log(s);
+	state_links_sync(s);
 	push_link(s, a->owner, a->peer);
 	if (m->fabric_path != NULL) {
 		rc = rte_pmd_ntb_shm_link_cut(m->fabric_path, (int)a->owner,

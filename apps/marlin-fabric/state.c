@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fabric.h"
@@ -434,10 +435,70 @@ state_init(struct mgr_state *s, const char *state_path)
 	for (o = 0; o < MGR_MAX_HOSTS; o++) {
 		s->host[o].client = -1;
 		for (p = 0; p < MGR_MAX_HOSTS; p++)
-			for (w = 0; w < MGR_MAX_WINDOWS; w++)
+			for (w = 0; w <= MGR_MAX_WINDOWS; w++)
 				s->memfd[o][p][w] = -1;
 	}
+	s->links_fd = -1;
+	s->links = NULL;
 	s->state_path = state_path;
+}
+
+int
+state_links_create(struct mgr_state *s)
+{
+	void *va;
+	int fd, rc;
+
+	fd = memfd_create("marlin-links", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, RACK_LINKS_SIZE) != 0)
+		goto fail;
+	va = mmap(NULL, RACK_LINKS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		fd, 0);
+	if (va == MAP_FAILED)
+		goto fail;
+	/* This mapping stays writable; nobody can map it writable again. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+			F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0) {
+		rc = -errno;
+		munmap(va, RACK_LINKS_SIZE);
+		close(fd);
+		return rc;
+	}
+	s->links = va;
+	s->links_fd = fd;
+	s->links->version = RACK_LINKS_VERSION;
+	s->links->epoch = s->epoch;
+	state_links_sync(s);
+	__atomic_store_n(&s->links->magic, RACK_LINKS_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+fail:
+	rc = -errno;
+	close(fd);
+	return rc;
+}
+
+void
+state_links_sync(struct mgr_state *s)
+{
+	uint32_t h;
+
+	if (s->links == NULL)
+		return;
+	for (h = 0; h < MGR_MAX_HOSTS; h++)
+		__atomic_store_n(&s->links->cut[h], s->cut[h], __ATOMIC_RELEASE);
+}
+
+uint8_t
+state_bank_access(const struct mgr_state *s, uint32_t o, uint32_t p)
+{
+	uint32_t w;
+
+	for (w = 0; w < MGR_MAX_WINDOWS; w++)
+		if (s->grant[o][p][w] != RACK_ACCESS_NONE)
+			return RACK_ACCESS_RW;
+	return RACK_ACCESS_NONE;
 }
 
 void
@@ -455,8 +516,14 @@ state_fini(struct mgr_state *s)
 
 	for (o = 0; o < MGR_MAX_HOSTS; o++)
 		for (p = 0; p < MGR_MAX_HOSTS; p++)
-			for (w = 0; w < MGR_MAX_WINDOWS; w++)
+			for (w = 0; w <= MGR_MAX_WINDOWS; w++)
 				state_memfd_drop(s, o, p, w);
+	if (s->links != NULL)
+		munmap(s->links, RACK_LINKS_SIZE);
+	if (s->links_fd >= 0)
+		close(s->links_fd);
+	s->links = NULL;
+	s->links_fd = -1;
 }
 
 int

@@ -39,6 +39,7 @@ struct rte_marlin_rack_client {
 	uint64_t mw_size;
 	uint32_t seq;
 	uint64_t base;
+	int links_fd;           /* the manager's link page, or -1 */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint8_t rec[RACK_WIRE_MAX_RECORD];
 };
@@ -181,6 +182,7 @@ rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	c->links_fd = -1;
 	c->host_id = conf->host_id;
 	c->mw_count = conf->mw_count;
 	c->mw_size = conf->mw_size;
@@ -214,15 +216,16 @@ rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 		}
 		if (rc < 0)
 			goto fail_log;
-		if (fd >= 0)
-			close(fd);
 		if (m.type == RACK_MSG_WELCOME &&
 				m.u.welcome.host_id == conf->host_id) {
 			c->base = m.u.welcome.rack_base;
+			c->links_fd = fd;
 			RACK_LOG(INFO, "registered as host %u with the rack manager",
 				conf->host_id);
 			return c;
 		}
+		if (fd >= 0)
+			close(fd);
 		if (m.type == RACK_MSG_REPLY && m.seq == c->seq &&
 				m.u.reply.status < 0) {
 			rc = m.u.reply.status;
@@ -249,6 +252,14 @@ int
 rte_marlin_rack_client_fd(const struct rte_marlin_rack_client *c)
 {
 	return c == NULL ? -EINVAL : c->sock;
+}
+
+int
+rte_marlin_rack_links_fd(const struct rte_marlin_rack_client *c)
+{
+	if (c == NULL)
+		return -EINVAL;
+	return c->links_fd >= 0 ? c->links_fd : -ENOENT;
 }
 
 uint64_t
@@ -288,6 +299,9 @@ rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 		if (m.u.welcome.host_id != c->host_id)
 			return -EPROTO;
 		c->base = m.u.welcome.rack_base;
+		if (c->links_fd >= 0)
+			close(c->links_fd);
+		c->links_fd = fd;
 		ev->type = RTE_MARLIN_RACK_EV_REGISTERED;
 		ev->owner = c->host_id;
 		return 1;
@@ -322,7 +336,7 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 
 	if (c == NULL || memfd < 0 || peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
 			peer == c->host_id ||
-			window >= RTE_MARLIN_RACK_MAX_WINDOWS)
+			window > RTE_MARLIN_RACK_BANK_WINDOW)
 		return -EINVAL;
 	if (fstat(memfd, &st) != 0)
 		return -errno;
@@ -361,6 +375,8 @@ rte_marlin_rack_client_close(struct rte_marlin_rack_client *c)
 {
 	if (c == NULL)
 		return;
+	if (c->links_fd >= 0)
+		close(c->links_fd);
 	close(c->sock);
 	free(c);
 }

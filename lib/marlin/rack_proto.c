@@ -82,7 +82,7 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 
 	if (!two_hosts(g->owner, g->peer))
 		BAD("grant: owner and peer must be two host ids < 64");
-	if (g->window >= RACK_WIRE_MAX_WINDOWS)
+	if (g->window > RACK_WIRE_BANK_WINDOW)
 		BAD("grant: window out of range");
 	if (g->access > RACK_ACCESS_RW)
 		BAD("grant: unknown access");
@@ -93,6 +93,14 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 	if ((g->flags & RACK_GRANT_F_KEEP) &&
 			(g->nfds != 0 || g->access == RACK_ACCESS_NONE))
 		BAD("grant: keep goes only with a grant without descriptor");
+	if (g->window == RACK_WIRE_BANK_WINDOW) {
+		if (g->access == RACK_ACCESS_RO)
+			BAD("grant: a register bank is granted rw or not at all");
+		if (g->rack_addr != 0 || (g->size != 0 &&
+				g->size != RACK_WIRE_BANK_SIZE))
+			BAD("grant: a register bank has no rack address and one page");
+		return 0;
+	}
 	addr = (uint64_t)g->owner << RACK_WIRE_HOST_SHIFT |
 		(uint64_t)g->window << RACK_WIRE_WINDOW_SHIFT;
 	if (g->rack_addr != addr)
@@ -128,8 +136,10 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 				m->u.welcome.rack_base != (uint64_t)m->u.welcome.host_id <<
 					RACK_WIRE_HOST_SHIFT)
 			BAD("welcome: address map does not match this library");
-		if (m->u.welcome.reserved != 0)
-			BAD("welcome: reserved field not zero");
+		if (m->u.welcome.flags & ~RACK_WELCOME_F_LINKS)
+			BAD("welcome: unknown flags");
+		if (m->nfds != ((m->u.welcome.flags & RACK_WELCOME_F_LINKS) ? 1u : 0u))
+			BAD("welcome: descriptor count does not match its flags");
 		break;
 	case RACK_MSG_ADMIN:
 		if (!all_zero(m->u.admin.reserved, sizeof(m->u.admin.reserved)))
@@ -151,8 +161,11 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 		return check_grant(&m->u.grant, m->nfds, why);
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.offer.window >= RACK_WIRE_MAX_WINDOWS)
+				m->u.offer.window > RACK_WIRE_BANK_WINDOW)
 			BAD("offer: peer or window out of range");
+		if (m->u.offer.window == RACK_WIRE_BANK_WINDOW &&
+				m->u.offer.size != RACK_WIRE_BANK_SIZE)
+			BAD("offer: a register bank is one page");
 		if (m->u.offer.size == 0 || m->u.offer.size > WINDOW_MAX_SIZE)
 			BAD("offer: size out of range (1..2^39)");
 		if (m->u.offer.reserved != 0)
@@ -213,7 +226,8 @@ rack_msg_parse(const void *rec, size_t len, unsigned int nfds,
 	if (blen < body_size[h.type] ||
 			(h.type != RACK_MSG_REPLY && blen != body_size[h.type]))
 		BAD("body size wrong for its type");
-	if (nfds != 0 && h.type != RACK_MSG_GRANT && h.type != RACK_MSG_OFFER)
+	if (nfds != 0 && h.type != RACK_MSG_GRANT && h.type != RACK_MSG_OFFER &&
+			h.type != RACK_MSG_WELCOME)
 		BAD("descriptors attached to a record that takes none");
 	body = (const uint8_t *)rec + sizeof(h);
 	m->type = h.type;

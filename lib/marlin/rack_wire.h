@@ -24,6 +24,18 @@
  *   manager -> host   WELCOME, or REPLY with a negative status
  *   manager -> host   GRANT / LINK   (pushed whenever they change)
  *   host -> manager   OFFER + memfd  (answered with a REPLY)
+ *
+ * Register banks travel like windows, under the pseudo window
+ * RACK_WIRE_BANK_WINDOW: the owner offers one sealed memfd of
+ * RACK_WIRE_BANK_SIZE bytes per peer (where that peer rings doorbells and
+ * writes scratchpads), and the manager passes it read-write to that peer
+ * only while some window of the owner is granted to it. A bank is not in
+ * the rack address map: its GRANT carries rack_addr 0.
+ *
+ * WELCOME with RACK_WELCOME_F_LINKS carries one descriptor: the manager's
+ * link page (struct rack_wire_links), a memfd only the manager can write
+ * (sealed F_SEAL_FUTURE_WRITE after the manager mapped it), which hosts
+ * map read-only.
  *   CLI -> manager    ADMIN          (answered with REPLY records; all but
  *                                     the last carry RACK_REPLY_F_MORE)
  *
@@ -105,10 +117,13 @@ struct rack_wire_welcome {
 	uint32_t host_id;
 	uint32_t host_shift;   /**< host h starts at h << host_shift */
 	uint32_t window_shift; /**< window w of a host at w << window_shift */
-	uint32_t reserved;
+	uint32_t flags;        /**< RACK_WELCOME_F_* */
 	uint64_t rack_base;    /**< this host's rack address (h << host_shift) */
 	uint64_t epoch;        /**< the manager's start epoch */
 };
+
+/** The WELCOME carries the manager's link page. */
+#define RACK_WELCOME_F_LINKS 1u
 
 /** ADMIN request from the CLI. */
 struct rack_wire_admin {
@@ -167,6 +182,28 @@ struct rack_wire_link {
 
 #define RACK_WIRE_MAX_HOSTS 64u
 #define RACK_WIRE_MAX_WINDOWS 8u
+/** Window field of an OFFER or GRANT that carries a register bank. */
+#define RACK_WIRE_BANK_WINDOW RACK_WIRE_MAX_WINDOWS
+/** Bytes of a register bank object (one page). */
+#define RACK_WIRE_BANK_SIZE 4096u
+
+/** "MLNK" in memory on little-endian hosts. */
+#define RACK_LINKS_MAGIC 0x4b4e4c4du
+#define RACK_LINKS_VERSION 1u
+#define RACK_LINKS_SIZE 4096u
+
+/**
+ * The link page: written by the manager alone, mapped read-only by hosts.
+ * Bit b of cut[a] is set while the link a-b is cut (marlin-fabric cut).
+ * The manager stores cut words with release semantics, magic last at
+ * creation.
+ */
+struct rack_wire_links {
+	uint32_t magic;   /**< RACK_LINKS_MAGIC once filled */
+	uint32_t version; /**< RACK_LINKS_VERSION */
+	uint64_t epoch;   /**< the manager's start epoch */
+	uint64_t cut[RACK_WIRE_MAX_HOSTS];
+};
 /** The rack address map (rte_marlin_rack.h says the same). */
 #define RACK_WIRE_HOST_SHIFT 42u
 #define RACK_WIRE_WINDOW_SHIFT 39u
@@ -185,5 +222,7 @@ static_assert(sizeof(struct rack_wire_reply) == 16, "reply size");
 static_assert(sizeof(struct rack_wire_grant) == 40, "grant size");
 static_assert(sizeof(struct rack_wire_offer) == 24, "offer size");
 static_assert(sizeof(struct rack_wire_link) == 16, "link size");
+static_assert(sizeof(struct rack_wire_links) <= RACK_LINKS_SIZE,
+	"link page fits its object");
 
 #endif /* RACK_WIRE_H */

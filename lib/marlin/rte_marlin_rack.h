@@ -69,6 +69,18 @@ extern "C" {
 #define RTE_MARLIN_RACK_MAX_HOSTS 64
 /** Windows per host in the map. */
 #define RTE_MARLIN_RACK_MAX_WINDOWS 8
+/**
+ * Window number of a register bank in rte_marlin_rack_offer() and in
+ * GRANT/REVOKE events: the page of one (owner, peer) where that peer rings
+ * the owner's doorbells and writes its scratchpads. The owner offers a
+ * sealed memfd of RTE_MARLIN_RACK_BANK_SIZE bytes per peer; the manager
+ * passes it (read-write) to that peer only while some window of the owner
+ * is granted to it, and revokes it with the last such grant. Not part of
+ * the address map (rack_addr 0).
+ */
+#define RTE_MARLIN_RACK_BANK_WINDOW RTE_MARLIN_RACK_MAX_WINDOWS
+/** Bytes of a register bank object. */
+#define RTE_MARLIN_RACK_BANK_SIZE 4096
 
 /** A place in the rack address space. */
 struct rte_marlin_rack_loc {
@@ -217,6 +229,20 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 __rte_experimental
 int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 		uint32_t window, int memfd);
+
+/**
+ * The manager's link page, passed with the latest registration: a memfd
+ * only the manager writes (sealed with F_SEAL_FUTURE_WRITE, so it can be
+ * mapped read-only only), holding which links the manager cut. Its layout
+ * is the manager protocol's (rack_wire.h, struct rack_wire_links). The
+ * client owns the descriptor: it stays valid until the next
+ * RTE_MARLIN_RACK_EV_REGISTERED event (then a new one replaces it) or
+ * rte_marlin_rack_client_close().
+ *
+ * @return the descriptor; -EINVAL (NULL); -ENOENT (the manager sent none).
+ */
+__rte_experimental
+int rte_marlin_rack_links_fd(const struct rte_marlin_rack_client *c);
 
 /**
  * Register again over a new connection, after rte_marlin_rack_event_get()

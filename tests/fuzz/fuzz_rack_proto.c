@@ -47,15 +47,25 @@ check_ranges(const struct rack_msg *m)
 		break;
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.offer.window >= RACK_WIRE_MAX_WINDOWS ||
+				m->u.offer.window > RACK_WIRE_BANK_WINDOW ||
+				(m->u.offer.window == RACK_WIRE_BANK_WINDOW &&
+				 m->u.offer.size != RACK_WIRE_BANK_SIZE) ||
 				m->nfds != 1)
 			abort();
 		break;
 	case RACK_MSG_GRANT:
 		if (m->u.grant.owner >= RACK_WIRE_MAX_HOSTS ||
 				m->u.grant.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.grant.window >= RACK_WIRE_MAX_WINDOWS ||
+				m->u.grant.window > RACK_WIRE_BANK_WINDOW ||
+				(m->u.grant.window == RACK_WIRE_BANK_WINDOW &&
+				 (m->u.grant.access == RACK_ACCESS_RO ||
+				  m->u.grant.rack_addr != 0)) ||
 				m->u.grant.nfds != m->nfds)
+			abort();
+		break;
+	case RACK_MSG_WELCOME:
+		if (m->nfds != ((m->u.welcome.flags & RACK_WELCOME_F_LINKS) ?
+				1u : 0u))
 			abort();
 		break;
 	case RACK_MSG_REPLY:

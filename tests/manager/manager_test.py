@@ -7,7 +7,7 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer (ntb_shm hosts with manager=,
+fabric_grants, fabric_refused, revoked_peer, banks, mixed, two_users (ntb_shm hosts with manager=,
 need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
@@ -421,15 +421,17 @@ def test_fabric_dir(t):
 class EalHost(Proc):
     """An mp_host (tests/ntb_shm_mp) on an ntb_shm fabric with manager=."""
 
-    def __init__(self, t, hid, fabric, core):
+    def __init__(self, t, hid, fabric, core, hosts=2, user=None,
+                 manager=True):
         self.prefix = t.prefix("%s_h%d" % (fabric, hid))
-        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,dir=%s,"
-               "manager=%s" % (fabric, hid, os.path.join(t.tmp, "fab"),
-                               t.sock))
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=64K,"
+               "dir=%s" % (fabric, hid, hosts, os.path.join(t.tmp, "fab")))
+        if manager:
+            dev += ",manager=%s" % t.sock
         super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
                              "--no-huge", "-m", "128", "--no-telemetry",
                              "--file-prefix", self.prefix, "--log-level",
-                             "lib.eal:warning", "--vdev", dev])
+                             "lib.eal:warning", "--vdev", dev], user=user)
         self.expect(r"^READY port=%d" % hid, timeout=60)
 
     def do(self, cmd, want="^OK", timeout=20.0):
@@ -615,6 +617,166 @@ def test_revoked_peer(t):
           "the revoked peer's stores do not land")
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
+def test_mixed(t):
+    """A host with manager= and one without on one fabric: the second to
+    come is refused (-EPERM), with the reason, both ways."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+
+    def refused(hid, fabric, manager):
+        prefix = t.prefix("%s_h%d_refused" % (fabric, hid))
+        dev = ("ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=64K,"
+               "dir=%s" % (fabric, hid, os.path.join(t.tmp, "fab")))
+        if manager:
+            dev += ",manager=%s" % t.sock
+        p = Proc(t, [t.mp_host, "-l", "1", "--no-pci", "--no-huge", "-m",
+                     "128", "--no-telemetry", "--file-prefix", prefix,
+                     "--log-level", "lib.eal:warning", "--vdev", dev])
+        check(p.wait(60) != 0, "host %d must not start" % hid)
+        err = "\n".join(p.err + p.out)
+        check("must all use manager= (or none)" in err, err[-600:])
+
+    h0 = EalHost(t, 0, "mx", 0)
+    refused(1, "mx", False)
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host exits cleanly")
+    h0 = EalHost(t, 0, "my", 0, manager=False)
+    refused(1, "my", True)
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host exits cleanly")
+
+
+def test_two_users(t):
+    """ntb_shm with manager=: host 0 as root and host 1 as nobody, on a
+    fabric directory shared by group: traffic, doorbells, scratchpads."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    need_root()
+    fab = os.path.join(t.tmp, "fab")
+    os.mkdir(fab)
+    os.chmod(fab, 0o755)
+    shared = os.path.join(fab, "marlin-fabric-du")
+    os.mkdir(shared)
+    os.chown(shared, 0, NOBODY)
+    os.chmod(shared, 0o2770)
+    pol = os.path.join(t.tmp, "policy")
+    with open(pol, "w") as f:
+        f.write("host 0 uid 0\nhost 1 uid %d\nadmin uid 0\n"
+                "grant all all rw\n" % NOBODY)
+    t.serve("--policy", pol, "--group", "nogroup")
+    h0 = EalHost(t, 0, "du", 0)
+    h1 = EalHost(t, 1, "du", 1, user=NOBODY)
+    for h in (h0, h1):
+        h.ok("enable")
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("write 0 31")
+    h0.ok("verify 1 31")
+    h0.ok("write 1 32")
+    h1.ok("verify 0 32")
+    h1.ok("spad_w 0 3 0x4242")
+    h1.ok("db 0 0x4")
+    h0.ok("db_wait 0x4 5000")
+    check(h0.ok("spad_r 1 3").endswith("val=0x00004242"),
+          "host 0 reads nobody's scratchpad")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
+
+
+# Offsets in an ntb_shm register page (drivers/ntb/shm/shm_wire.h).
+REGS_CUT = 64
+
+
+def regs_bank(src):
+    """Offset of source host src's bank (doorbell bytes, then the stamp at
+    +64, scratchpads at +128) in a register page."""
+    return 128 + src * 384
+
+
+def test_banks(t):
+    """ntb_shm with manager=: a third host (rack_host as host 2) cannot
+    write host 0's register bank for host 1, forge doorbells or
+    scratchpads of host 1 through the register file, change link state
+    through the register file's cut masks, or write the manager's link
+    page."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+    h0 = EalHost(t, 0, "bk", 0, hosts=3)
+    h1 = EalHost(t, 1, "bk", 1, hosts=3)
+    bad = t.host(2, "--size", "65536", "--bank-scribble")
+    ln = bad.expect(r"^links ")
+    for what in ("write_map", "mprotect", "pwrite", "reopen_rw", "shrink"):
+        check("%s=refused" % what in ln.string,
+              "a host cannot write the link page (%s): %s" % (what, ln.string))
+    bad.expect(r"event=grant owner=0 peer=2 window=8 access=rw .*fd=1 .*"
+               r"bank_scribbling=yes")
+    for h in (h0, h1):
+        h.ok("enable")
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    h1.ok("spad_w 0 0 0x1111")
+    h1.ok("db 0 0x1")
+    h0.ok("db_wait 0x1 5000")
+    check(h0.ok("spad_r 1 0").endswith("val=0x00001111"),
+          "host 0 reads host 1's scratchpad")
+    time.sleep(0.3)                       # host 2 goes on scribbling
+    # Through the register files of the fabric directory, as host 2
+    # would without the manager: host 1's doorbells and scratchpads in
+    # host 0's page, and the cut masks of both.
+    fab = os.path.join(t.tmp, "fab", "marlin-fabric-bk")
+    for name, off, data in (
+            ("host-0.regs", regs_bank(1), b"\x01" * 64),
+            ("host-0.regs", regs_bank(1) + 128, struct.pack("<I", 0xbad)),
+            ("host-0.regs", REGS_CUT, struct.pack("<Q", (1 << 64) - 1)),
+            ("host-1.regs", REGS_CUT, struct.pack("<Q", (1 << 64) - 1))):
+        fd = os.open(os.path.join(fab, name), os.O_RDWR | os.O_NOFOLLOW)
+        os.pwrite(fd, data, off)
+        os.close(fd)
+    time.sleep(0.5)
+    check(h0.ok("spad_r 1 0").endswith("val=0x00001111"),
+          "host 1's scratchpad in host 0 is untouched")
+    h0.ok("db_read")                      # clears nothing: read only
+    bits = int(h0.ok("db_read").split("bits=")[1], 16)
+    check(bits & ~0x1 == 0, "no doorbell forged for host 1: 0x%x" % bits)
+    check(" up=1 " in h0.ok("link 1") and " up=1 " in h1.ok("link 0"),
+          "the register files' cut masks do not take the link down")
+    # Host 2's scribbling lands only in its own bank of host 0: it was
+    # handed no object of any other (owner, peer).
+    check(bad.proc.poll() is None, "host 2 still scribbling")
+    for x in list(bad.out):
+        if x.startswith("event=grant") and " fd=1" in x:
+            check(" peer=2 " in x, "host 2 got another's object: %s" % x)
+    h1.ok("write 0 21")
+    h0.ok("verify 1 21")
+    # The manager's cut does take it down, and restore brings it back.
+    t.cli("cut", "0", "1", rc=0)
+    h0.ok("wait_down 1 10000")
+    t.cli("restore", "0", "1", rc=0)
+    h0.ok("wait_up 1 10000")
+    # Revoking host 2 everywhere: host 0 renews host 2's bank.
+    t.cli("revoke", "0", "2", rc=0)
+    bad.expect(r"event=revoke owner=0 peer=2 window=8")
+    h0.expect(r"register bank of host 2 revoked: it writes to memory "
+              r"nobody reads", timeout=10)
+    # Pages are the owner's alone (0640), and read, never mapped: one
+    # shrunk under host 0 takes the link down, raises no SIGBUS.
+    for name in ("host-0.regs", "host-1.regs"):
+        mode = stat.S_IMODE(os.stat(os.path.join(fab, name)).st_mode)
+        check(mode == 0o640, "%s mode %o" % (name, mode))
+    os.truncate(os.path.join(fab, "host-1.regs"), 64)
+    h0.ok("wait_down 1 10000")
+    check(h0.proc.poll() is None, "host 0 still running")
+    h1.ok("link 0")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}

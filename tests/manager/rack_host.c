@@ -12,7 +12,11 @@
  * is granted mapped for good and fills its first 4 KiB with BYTE over and
  * over, revoked or not, but for the 64-bit word at offset 8, a counter
  * it bumps each time. It also tries to map every object it receives for
- * writing and says whether that worked (write_map=).
+ * writing and says whether that worked (write_map=). With --bank-scribble
+ * it keeps every register bank it is granted mapped and writes its
+ * scratchpads (0xbadbad00 | index) and stamp over and over. At start it
+ * tries every way to write the manager's link page and prints what
+ * worked (links ...).
  * Exits at end of stdin, after --seconds, or when the manager goes away.
  */
 
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +42,7 @@ usage(void)
 	fprintf(stderr,
 "Usage: rack_host --socket PATH --host ID [--windows N] [--size BYTES]\n"
 "                 [--offer PEER:WINDOW]... [--unsealed] [--seconds S]\n"
-"                 [--scribble BYTE]\n");
+"                 [--scribble BYTE] [--bank-scribble]\n");
 }
 
 static int
@@ -91,6 +96,63 @@ look_at(int fd, uint64_t size)
 static volatile uint8_t *scribble_va;
 static int scribble = -1;
 static uint64_t scribbles;
+/* --bank-scribble: banks kept mapped. */
+static int bank_scribble;
+static volatile uint32_t *banks[RTE_MARLIN_RACK_MAX_HOSTS];
+
+/* Every way a host could try to write the manager's link page. */
+static void
+links_attack(struct rte_marlin_rack_client *c)
+{
+	int fd = rte_marlin_rack_links_fd(c), rw;
+	char path[64];
+	struct stat st;
+	void *p;
+	int w;
+
+	if (fd < 0) {
+		printf("links none rc=%d\n", fd);
+		return;
+	}
+	printf("links size=%lld", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf(" write_map=%s", p == MAP_FAILED ? "refused" : "allowed");
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	w = p != MAP_FAILED && mprotect(p, 4096, PROT_READ | PROT_WRITE) == 0;
+	printf(" mprotect=%s", w ? "allowed" : "refused");
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	printf(" pwrite=%s", pwrite(fd, "x", 1, 64) == 1 ? "allowed" : "refused");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rw = open(path, O_RDWR | O_CLOEXEC);
+	w = 0;
+	if (rw >= 0) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+		w = p != MAP_FAILED || pwrite(rw, "x", 1, 64) == 1;
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+		close(rw);
+	}
+	printf(" reopen_rw=%s", w ? "allowed" : "refused");
+	printf(" shrink=%s\n", ftruncate(fd, 0) == 0 ? "allowed" : "refused");
+}
+
+static void
+banks_scribble(void)
+{
+	int h, i;
+
+	for (h = 0; h < RTE_MARLIN_RACK_MAX_HOSTS; h++) {
+		if (banks[h] == NULL)
+			continue;
+		/* the stamp at byte 64, scratchpads from byte 128 */
+		((volatile uint64_t *)banks[h])[8] = UINT64_MAX;
+		for (i = 0; i < 64; i++)
+			banks[h][32 + i] = 0xbadbad00u | (uint32_t)i;
+	}
+}
 
 static void
 print_event(const struct rte_marlin_rack_event *ev)
@@ -105,7 +167,20 @@ print_event(const struct rte_marlin_rack_event *ev)
 			ev->access == RTE_MARLIN_RACK_ACCESS_RO ? "ro" : "none",
 			(unsigned long long)ev->rack_addr,
 			(unsigned long long)ev->size, ev->fd >= 0);
-		if (ev->fd >= 0 && scribble >= 0 && scribble_va == NULL) {
+		if (ev->fd >= 0 && bank_scribble &&
+				ev->window == RTE_MARLIN_RACK_BANK_WINDOW &&
+				ev->owner < RTE_MARLIN_RACK_MAX_HOSTS) {
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED, ev->fd, 0);
+
+			if (p != MAP_FAILED) {
+				if (banks[ev->owner] != NULL)
+					munmap((void *)(uintptr_t)banks[ev->owner],
+						4096);
+				banks[ev->owner] = p;
+			}
+			printf(" bank_scribbling=%s", p != MAP_FAILED ? "yes" : "no");
+		} else if (ev->fd >= 0 && scribble >= 0 && scribble_va == NULL) {
 			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				MAP_SHARED, ev->fd, 0);
 
@@ -147,6 +222,10 @@ main(int argc, char **argv)
 			sealed = 0;
 			continue;
 		}
+		if (strcmp(argv[i], "--bank-scribble") == 0) {
+			bank_scribble = 1;
+			continue;
+		}
 		if (v == NULL) {
 			usage();
 			return 2;
@@ -185,6 +264,7 @@ main(int argc, char **argv)
 	}
 	printf("registered host=%ld base=0x%llx\n", host,
 		(unsigned long long)rte_marlin_rack_client_base(c));
+	links_attack(c);
 	fflush(stdout);
 	for (i = 0; i < noffers; i++) {
 		int fd = make_memfd((int)host, offer_peer[i], offer_win[i],
@@ -205,9 +285,10 @@ main(int argc, char **argv)
 			{ .fd = rte_marlin_rack_client_fd(c), .events = POLLIN },
 		};
 
-		if (poll(p, 2, scribble_va != NULL ? 10 : 1000) < 0 &&
+		if (poll(p, 2, scribble_va != NULL || bank_scribble ? 10 : 1000) < 0 &&
 				errno != EINTR)
 			break;
+		banks_scribble();
 		if (scribble_va != NULL) {
 			memset((void *)scribble_va, scribble, 4096);
 			((volatile uint64_t *)scribble_va)[1] = ++scribbles;

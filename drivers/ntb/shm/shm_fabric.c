@@ -73,20 +73,107 @@ shm_fabric_name_valid(const char *name)
 	return 1;
 }
 
+/* Is the caller in group @gid? */
+static int
+in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int i, n;
+
+	if (gid == getegid())
+		return 1;
+	n = getgroups(RTE_DIM(groups), groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+int
+shm_dir_trusted(int dir_fd, char *why, size_t len)
+{
+	struct stat st;
+
+	if (fstat(dir_fd, &st) != 0) {
+		snprintf(why, len, "cannot stat it: %s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "it is not a directory");
+		return -ENOTDIR;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(why, len, "it is writable by every user (mode %04o): anyone could plant or replace a host's files; remove it, or chmod o-w if it is yours",
+			(unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	if (st.st_uid != geteuid() &&
+			!((st.st_mode & S_IWGRP) && in_group(st.st_gid))) {
+		snprintf(why, len, "it belongs to uid %u, not to this user (uid %u), and is not shared with a group of this user (group %u%s): remove it, or let its owner share it by group (chmod g+ws)",
+			(unsigned int)st.st_uid, (unsigned int)geteuid(),
+			(unsigned int)st.st_gid,
+			(st.st_mode & S_IWGRP) ? "" : ", not group-writable");
+		return -EPERM;
+	}
+	return 0;
+}
+
 int
 shm_file_open(int dir_fd, const char *name, int flags, struct stat *st)
 {
+	struct stat ds;
 	int fd, rc;
 
-	fd = openat(dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted under this name never blocks the open;
+	 * O_NOFOLLOW: nor does a symlink lead elsewhere. */
+	fd = openat(dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) != 0) {
+		return errno == ELOOP ? -EPROTO : -errno;
+	if (fstat(fd, st) != 0 || fstat(dir_fd, &ds) != 0) {
 		rc = -errno;
 		close(fd);
 		return rc;
 	}
+	/* A regular file of this user, of the directory's owner, or of its
+	 * sharing group: who else could have put it there is refused. */
+	if (!S_ISREG(st->st_mode) || (st->st_uid != geteuid() &&
+			st->st_uid != ds.st_uid &&
+			!((ds.st_mode & S_IWGRP) && st->st_gid == ds.st_gid))) {
+		close(fd);
+		return -EPROTO;
+	}
 	return fd;
+}
+
+const char *
+shm_file_kind(const struct stat *st)
+{
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFIFO: return "a FIFO";
+	case S_IFLNK: return "a symlink";
+	case S_IFDIR: return "a directory";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return "not a regular file";
+	}
+}
+
+/* Why a file of the fabric directory was refused, for a log line. */
+void
+shm_file_refusal(int dir_fd, const char *name, char *why, size_t len)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		snprintf(why, len, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, len, "it is %s, not a regular file: remove it",
+			shm_file_kind(&st));
+	else
+		snprintf(why, len, "it belongs to uid %u gid %u, neither this user, the directory's owner nor its group: remove it",
+			(unsigned int)st.st_uid, (unsigned int)st.st_gid);
 }
 
 static int
@@ -364,7 +451,7 @@ shm_mkdir_parents(const char *path)
  * directory removed between our mkdir and our lock.
  */
 int
-shm_fabric_dir_lock(const char *path, int *created)
+shm_fabric_dir_lock(const char *path, int *created, char *why, size_t whylen)
 {
 	struct stat a, b;
 	int fd, i;
@@ -378,11 +465,16 @@ shm_fabric_dir_lock(const char *path, int *created)
 		} else if (errno != EEXIST) {
 			return -errno;
 		}
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
 			if (errno == ENOENT)
 				continue;
-			return -errno;
+			return errno == ELOOP || errno == ENOTDIR ? -ENOTDIR :
+				-errno;
+		}
+		if (shm_dir_trusted(fd, why, whylen) != 0) {
+			close(fd);
+			return -EPERM;
 		}
 		if (flock(fd, LOCK_EX) != 0) {
 			int rc = -errno;
@@ -402,13 +494,19 @@ shm_fabric_dir_lock(const char *path, int *created)
 int
 shm_fabric_dir_open(const char *path, int lock)
 {
+	char why[256];
 	int fd, rc;
 
 	if (path == NULL)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP ? -ENOTDIR : -errno;
+	if (shm_dir_trusted(fd, why, sizeof(why)) != 0) {
+		SHM_LOG(ERR, "refusing fabric directory %s: %s", path, why);
+		close(fd);
+		return -EPERM;
+	}
 	if (lock && flock(fd, LOCK_EX) != 0) {
 		rc = -errno;
 		close(fd);

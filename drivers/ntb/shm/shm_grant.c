@@ -21,14 +21,22 @@
  *   peer to fresh backing (as an NTB reprograms a translation), so the
  *   revoked peer's stores land in an object nobody reads any more, and the
  *   link between them goes down on both sides;
- * - the manager's link state (marlin-fabric cut/restore) holds besides the
- *   cut records in the fabric directory.
+ * - register banks likewise: where peer P rings this host's doorbells
+ *   and writes its scratchpads is one sealed memfd per P (one page),
+ *   handed to P by the manager only while some window of this host is
+ *   granted to it, and renewed (fresh memory) when the last grant goes;
+ *   so no host can ring doorbells or write scratchpads in the name of
+ *   another;
+ * - cuts come from the manager's link page, a memfd the manager alone can
+ *   write (sealed F_SEAL_FUTURE_WRITE), mapped read-only here; the cut
+ *   masks in the fabric directory's register pages are not read.
  * The windows are not shared among peers (mw_shared = 0): window W seen
  * from peer P is its own memory, so a peer cannot write into another
  * peer's part.
  *
- * Not yet: the register pages are still files in the fabric directory
- * (doorbells, scratchpads, link state and cuts), with their old trust.
+ * Still in the fabric directory: the register page header (epoch, pid,
+ * link enable, heartbeat) and the lock files, which give liveness; a host
+ * that can write them can take a link down, not reach memory.
  */
 
 #include <errno.h>
@@ -45,10 +53,20 @@
 #include <rte_errno.h>
 #include <rte_marlin_rack.h>
 
+#include "rack_wire.h"
 #include "shm_private.h"
 
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#define LINKS_SEALS (SEALS | F_SEAL_FUTURE_WRITE)
 #define NPEER (SHM_WIRE_MAX_HOSTS - 1)
+#define BANK RTE_MARLIN_RACK_BANK_WINDOW
+#define BANK_SIZE ((size_t)RTE_MARLIN_RACK_BANK_SIZE)
+
+static_assert(sizeof(struct rte_marlin_ntb_bank) <= RTE_MARLIN_RACK_BANK_SIZE,
+	"a bank fits its object");
+static_assert(RTE_MARLIN_RACK_BANK_WINDOW == RACK_WIRE_BANK_WINDOW &&
+	RTE_MARLIN_RACK_BANK_SIZE == RACK_WIRE_BANK_SIZE &&
+	SHM_WIRE_MAX_MW == RTE_MARLIN_RACK_MAX_WINDOWS, "bank geometry");
 
 struct shm_grant {
 	struct rte_marlin_rack_client *c;
@@ -59,27 +77,38 @@ struct shm_grant {
 	/* Peer side: what owner pidx granted us of its window w. */
 	int peer_fd[NPEER][SHM_WIRE_MAX_MW];
 	uint8_t peer_access[NPEER][SHM_WIRE_MAX_MW];
-	/* The manager says the link with pidx is down (cut, or the peer
-	 * left it); it alone writes this. */
-	uint8_t mgr_down[NPEER];
-	uint8_t offer_pending[NPEER][SHM_WIRE_MAX_MW];
+	/* Register banks: where peer pidx writes into this host (own), and
+	 * where this host writes into peer pidx (peer: a sink until the
+	 * manager passes the object). Fixed addresses. */
+	int own_bank_fd[NPEER];
+	struct rte_marlin_ntb_bank *own_bank[NPEER];
+	uint8_t own_bank_granted[NPEER];
+	int peer_bank_fd[NPEER];
+	struct rte_marlin_ntb_bank *peer_bank[NPEER];
+	/* The manager's link page, read-only; NULL: none (links down). */
+	const struct rack_wire_links *links;
+	uint8_t offer_pending[NPEER][SHM_WIRE_MAX_MW + 1];
 	int lost;               /* the manager went away */
 	uint64_t next_resume;   /* timer cycles of the next try */
 };
 
 /* A fresh sealed object of one window. */
 static int
-object_new(struct shm_host *h, int pidx, int w)
+object_new(struct shm_host *h, int pidx, int w, size_t size)
 {
 	char name[48];
 	int fd;
 
-	snprintf(name, sizeof(name), "marlin-h%d-p%d-w%d", h->p.host,
-		shm_pidx_to_host(h, pidx), w);
+	if (w == BANK)
+		snprintf(name, sizeof(name), "marlin-h%d-p%d-bank", h->p.host,
+			shm_pidx_to_host(h, pidx));
+	else
+		snprintf(name, sizeof(name), "marlin-h%d-p%d-w%d", h->p.host,
+			shm_pidx_to_host(h, pidx), w);
 	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)h->p.mw_size) != 0 ||
+	if (ftruncate(fd, (off_t)size) != 0 ||
 			fcntl(fd, F_ADD_SEALS, SEALS) != 0) {
 		int rc = -errno;
 
@@ -96,12 +125,121 @@ own_window_offer(struct shm_host *h, int pidx, int w)
 {
 	struct shm_grant *g = h->grant;
 	int rc = rte_marlin_rack_offer(g->c, (uint32_t)shm_pidx_to_host(h, pidx),
-		(uint32_t)w, g->own_fd[pidx][w]);
+		(uint32_t)w, w == BANK ? g->own_bank_fd[pidx] : g->own_fd[pidx][w]);
 
 	g->offer_pending[pidx][w] = rc == -EAGAIN;
 	if (rc != 0 && rc != -EAGAIN && !g->lost)
-		SHM_LOG(ERR, "%s: cannot hand window %d for host %d to the manager: %s",
-			h->name, w, shm_pidx_to_host(h, pidx), strerror(-rc));
+		SHM_LOG(ERR, "%s: cannot hand %s %d for host %d to the manager: %s",
+			h->name, w == BANK ? "the register bank" : "window",
+			w == BANK ? 0 : w, shm_pidx_to_host(h, pidx), strerror(-rc));
+}
+
+/* A fresh register bank for peer pidx at the same address (its old one,
+ * still held by a revoked peer, is read by nobody), handed to the manager. */
+static int
+own_bank_renew(struct shm_host *h, int pidx)
+{
+	struct shm_grant *g = h->grant;
+	void *va, *old = g->own_bank[pidx];
+	int fd, rc;
+
+	fd = object_new(h, pidx, BANK, BANK_SIZE);
+	if (fd < 0)
+		return fd;
+	va = mmap(old, BANK_SIZE, PROT_READ | PROT_WRITE,
+		MAP_SHARED | (old != NULL ? MAP_FIXED : 0), fd, 0);
+	if (va == MAP_FAILED) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	g->own_bank[pidx] = va;
+	if (g->own_bank_fd[pidx] >= 0)
+		close(g->own_bank_fd[pidx]);
+	g->own_bank_fd[pidx] = fd;
+	own_window_offer(h, pidx, BANK);
+	return 0;
+}
+
+/* Point this host's bank in peer pidx at a sink (no object). */
+static void
+peer_bank_sink(struct shm_grant *g, int pidx)
+{
+	if (g->peer_bank_fd[pidx] >= 0)
+		close(g->peer_bank_fd[pidx]);
+	g->peer_bank_fd[pidx] = -1;
+	if (g->peer_bank[pidx] != NULL)
+		shm_range_sink(g->peer_bank[pidx], BANK_SIZE);
+}
+
+/* Map the bank object owner pidx passed through the manager. */
+static void
+peer_bank_map(struct shm_host *h, int pidx, int fd)
+{
+	struct shm_grant *g = h->grant;
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	/* Straight over the old mapping: a doorbell rung meanwhile lands in
+	 * one of the two (the same object when the owner resumed). */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0 ||
+			(seals & SEALS) != SEALS ||
+			(size_t)st.st_size != BANK_SIZE ||
+			mmap(g->peer_bank[pidx], BANK_SIZE, PROT_READ | PROT_WRITE,
+				MAP_FIXED | MAP_SHARED, fd, 0) == MAP_FAILED) {
+		SHM_LOG(ERR, "%s: the register bank host %d passed is not a sealed page-sized memfd: link with it stays down",
+			h->name, shm_pidx_to_host(h, pidx));
+		peer_bank_sink(g, pidx);
+		close(fd);
+		return;
+	}
+	if (g->peer_bank_fd[pidx] >= 0)
+		close(g->peer_bank_fd[pidx]);
+	g->peer_bank_fd[pidx] = fd;
+}
+
+/* Map the link page of the latest registration, read-only. */
+static void
+links_map(struct shm_host *h)
+{
+	struct shm_grant *g = h->grant;
+	int fd = rte_marlin_rack_links_fd(g->c), seals;
+	const struct rack_wire_links *l;
+	struct stat st;
+	void *va;
+
+	if (g->links != NULL)
+		munmap((void *)(uintptr_t)g->links, RACK_LINKS_SIZE);
+	g->links = NULL;
+	if (fd < 0) {
+		SHM_LOG(ERR, "%s: the rack manager passed no link page (an older marlin-fabric?): links stay down",
+			h->name);
+		return;
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0 ||
+			(seals & LINKS_SEALS) != LINKS_SEALS ||
+			st.st_size != RACK_LINKS_SIZE) {
+		SHM_LOG(ERR, "%s: the rack manager's link page is not a %u-byte memfd sealed against writes: links stay down",
+			h->name, RACK_LINKS_SIZE);
+		return;
+	}
+	va = mmap(NULL, RACK_LINKS_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (va == MAP_FAILED) {
+		SHM_LOG(ERR, "%s: cannot map the rack manager's link page: %s",
+			h->name, strerror(errno));
+		return;
+	}
+	l = va;
+	if (LOAD_ACQ(&l->magic) != RACK_LINKS_MAGIC ||
+			LOAD_RLX(&l->version) != RACK_LINKS_VERSION) {
+		SHM_LOG(ERR, "%s: the rack manager's link page has magic 0x%x version %u, this host knows version %u: links stay down",
+			h->name, LOAD_RLX(&l->magic), LOAD_RLX(&l->version),
+			RACK_LINKS_VERSION);
+		munmap(va, RACK_LINKS_SIZE);
+		return;
+	}
+	g->links = l;
 }
 
 /*
@@ -117,7 +255,7 @@ own_window_renew(struct shm_host *h, int pidx, int w, int keep)
 	void *va, *old = g->own_va[pidx][w];
 	int fd, rc;
 
-	fd = object_new(h, pidx, w);
+	fd = object_new(h, pidx, w, h->p.mw_size);
 	if (fd < 0)
 		return fd;
 	if (keep && old != NULL) {
@@ -162,11 +300,14 @@ shm_grant_open(struct shm_host *h)
 	g = calloc(1, sizeof(*g));
 	if (g == NULL)
 		return -ENOMEM;
-	for (i = 0; i < NPEER; i++)
+	for (i = 0; i < NPEER; i++) {
 		for (w = 0; w < SHM_WIRE_MAX_MW; w++) {
 			g->own_fd[i][w] = -1;
 			g->peer_fd[i][w] = -1;
 		}
+		g->own_bank_fd[i] = -1;
+		g->peer_bank_fd[i] = -1;
+	}
 	g->c = rte_marlin_rack_register(&conf);
 	if (g->c == NULL) {
 		rc = -rte_errno;
@@ -176,7 +317,17 @@ shm_grant_open(struct shm_host *h)
 		return rc;
 	}
 	h->grant = g;
-	for (i = 0; i < h->p.hosts - 1; i++)
+	links_map(h);
+	for (i = 0; i < h->p.hosts - 1; i++) {
+		g->peer_bank[i] = shm_range_reserve(BANK_SIZE, SHM_SMALL_PAGE);
+		if (g->peer_bank[i] == NULL)
+			return -ENOMEM; /* the caller closes */
+		rc = own_bank_renew(h, i);
+		if (rc != 0) {
+			SHM_LOG(ERR, "%s: cannot create the register bank for host %d: %s",
+				h->name, shm_pidx_to_host(h, i), strerror(-rc));
+			return rc;
+		}
 		for (w = 0; w < h->p.mw_count; w++) {
 			rc = own_window_renew(h, i, w, 0);
 			if (rc != 0) {
@@ -186,7 +337,20 @@ shm_grant_open(struct shm_host *h)
 				return rc; /* the caller closes */
 			}
 		}
+	}
 	return 0;
+}
+
+void
+shm_grant_banks_bind(struct shm_host *h)
+{
+	struct shm_grant *g = h->grant;
+	int i;
+
+	for (i = 0; i < h->npeers; i++) {
+		h->in_bank[i] = g->own_bank[i];
+		h->out_bank[i] = g->peer_bank[i];
+	}
 }
 
 void
@@ -197,7 +361,7 @@ shm_grant_close(struct shm_host *h)
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < NPEER; i++)
+	for (i = 0; i < NPEER; i++) {
 		for (w = 0; w < SHM_WIRE_MAX_MW; w++) {
 			if (g->own_va[i][w] != NULL)
 				munmap(g->own_va[i][w], h->p.mw_size);
@@ -206,6 +370,17 @@ shm_grant_close(struct shm_host *h)
 			if (g->peer_fd[i][w] >= 0)
 				close(g->peer_fd[i][w]);
 		}
+		if (g->own_bank[i] != NULL)
+			munmap(g->own_bank[i], BANK_SIZE);
+		if (g->own_bank_fd[i] >= 0)
+			close(g->own_bank_fd[i]);
+		if (g->peer_bank[i] != NULL)
+			munmap(g->peer_bank[i], BANK_SIZE);
+		if (g->peer_bank_fd[i] >= 0)
+			close(g->peer_bank_fd[i]);
+	}
+	if (g->links != NULL)
+		munmap((void *)(uintptr_t)g->links, RACK_LINKS_SIZE);
 	rte_marlin_rack_client_close(g->c);
 	free(g);
 	h->grant = NULL;
@@ -246,19 +421,57 @@ shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int w)
 }
 
 /* A link needs a translation each way (this host lets the peer reach one
- * of its windows, and holds the object of one of the peer's), and the
- * manager must not have cut it. */
+ * of its windows, and holds the object of one of the peer's and of the
+ * peer's register bank for it), and the manager's link page must say it
+ * is not cut. */
 int
-shm_grant_link_ok(const struct shm_host *h, int pidx)
+shm_grant_link_ok(struct shm_host *h, int pidx)
 {
-	const struct shm_grant *g = h->grant;
-	int w, out = 0, in = 0;
+	struct shm_grant *g = h->grant;
+	int w, out = 0, in = 0, other = shm_pidx_to_host(h, pidx);
 
 	for (w = 0; w < h->p.mw_count; w++) {
 		out |= g->own_access[pidx][w] != 0;
 		in |= g->peer_fd[pidx][w] >= 0;
 	}
-	return out && in && !g->mgr_down[pidx];
+	if (g->links == NULL)
+		return 0;
+	return out && in && g->peer_bank_fd[pidx] >= 0 &&
+		!(LOAD_ACQ(&g->links->cut[h->p.host]) >> other & 1);
+}
+
+/* A register bank was granted or revoked. */
+static void
+bank_event(struct shm_host *h, const struct rte_marlin_rack_event *ev,
+		int granted)
+{
+	struct shm_grant *g = h->grant;
+	int me = h->p.host, pidx, rc;
+
+	if ((int)ev->owner == me && (int)ev->peer != me &&
+			(int)ev->peer < h->p.hosts) {
+		pidx = shm_host_to_pidx(h, (int)ev->peer);
+		if (!granted && g->own_bank_granted[pidx]) {
+			rc = own_bank_renew(h, pidx);
+			SHM_LOG(NOTICE, "%s: register bank of host %u revoked: %s",
+				h->name, ev->peer, rc == 0 ?
+				"it writes to memory nobody reads" :
+				strerror(-rc));
+		}
+		g->own_bank_granted[pidx] = (uint8_t)granted;
+	} else if ((int)ev->peer == me && (int)ev->owner != me &&
+			(int)ev->owner < h->p.hosts) {
+		pidx = shm_host_to_pidx(h, (int)ev->owner);
+		if (granted && ev->fd >= 0) {
+			peer_bank_map(h, pidx, ev->fd);
+			return;
+		}
+		if (!(granted && ev->keep))
+			peer_bank_sink(g, pidx);
+		return;
+	}
+	if (ev->fd >= 0)
+		close(ev->fd);
 }
 
 /* A grant or revocation that concerns this host. */
@@ -269,6 +482,10 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 	int me = h->p.host, w = (int)ev->window, pidx, rc;
 	int granted = ev->type == RTE_MARLIN_RACK_EV_GRANT;
 
+	if (w == BANK) {
+		bank_event(h, ev, granted);
+		return;
+	}
 	if ((int)ev->owner == me && (int)ev->peer != me &&
 			(int)ev->peer < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->peer);
@@ -322,10 +539,14 @@ registered_again(struct shm_host *h)
 
 	g->lost = 0;
 	SHM_LOG(NOTICE, "%s: registered again with the rack manager", h->name);
-	for (i = 0; i < h->p.hosts - 1; i++)
+	links_map(h);
+	for (i = 0; i < h->p.hosts - 1; i++) {
+		if (g->own_bank_fd[i] >= 0)
+			own_window_offer(h, i, BANK);
 		for (w = 0; w < h->p.mw_count; w++)
 			if (g->own_fd[i][w] >= 0)
 				own_window_offer(h, i, w);
+	}
 }
 
 /* The manager went away: try to register again once a second, without
@@ -354,10 +575,13 @@ offers_retry(struct shm_host *h)
 	struct shm_grant *g = h->grant;
 	int i, w;
 
-	for (i = 0; i < h->p.hosts - 1; i++)
+	for (i = 0; i < h->p.hosts - 1; i++) {
 		for (w = 0; w < h->p.mw_count; w++)
 			if (g->offer_pending[i][w])
 				own_window_offer(h, i, w);
+		if (g->offer_pending[i][BANK])
+			own_window_offer(h, i, BANK);
+	}
 }
 
 void
@@ -376,15 +600,10 @@ shm_grant_poll(struct shm_host *h)
 		case RTE_MARLIN_RACK_EV_REVOKE:
 			grant_event(h, &ev);
 			break;
-		case RTE_MARLIN_RACK_EV_LINK: {
-			int other = (int)(ev.owner == (uint32_t)h->p.host ?
-				ev.peer : ev.owner);
-
-			if (other != h->p.host && other < h->p.hosts)
-				g->mgr_down[shm_host_to_pidx(h, other)] =
-					(uint8_t)!ev.up;
+		case RTE_MARLIN_RACK_EV_LINK:
+			/* Cuts are read from the link page; liveness from
+			 * the peers' locks. */
 			break;
-		}
 		case RTE_MARLIN_RACK_EV_REPLY:
 			if (ev.status != 0)
 				SHM_LOG(ERR, "%s: the rack manager: %s", h->name,

@@ -40,14 +40,26 @@ host_claim(struct shm_host *h)
 
 	shm_host_file(name, sizeof(name), h->p.host, "lock");
 	fd = openat(h->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-		O_NOFOLLOW, 0660);
+		O_NOFOLLOW | O_NONBLOCK, 0660);
 	if (fd >= 0) {
 		created = 1;
 		if (fchmod(fd, 0660) != 0)
 			SHM_LOG(DEBUG, "%s: chmod %s: %s", h->name, name,
 				strerror(errno));
 	} else if (errno == EEXIST) {
-		fd = openat(h->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+
+		fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
+		if (fd == -EPROTO) {
+			char why[160];
+
+			shm_file_refusal(h->dir_fd, name, why, sizeof(why));
+			SHM_LOG(ERR, "%s: refusing %s/%s: %s", h->name, h->path,
+				name, why);
+			return -EPERM;
+		}
+		if (fd < 0)
+			errno = -fd;
 	}
 	if (fd < 0) {
 		rc = -errno;
@@ -111,21 +123,22 @@ epoch_new(uint64_t prev)
 
 /* Create a file of @size bytes (new inode), reserve its memory, map it. */
 static int
-file_create(struct shm_host *h, const char *name, size_t size, void **va)
+file_create(struct shm_host *h, const char *name, size_t size, mode_t mode,
+		void **va)
 {
 	char sz[32];
 	void *p;
 	int fd, rc;
 
 	fd = openat(h->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-		O_NOFOLLOW, 0660);
+		O_NOFOLLOW | O_NONBLOCK, mode);
 	if (fd < 0) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: cannot create %s/%s: %s", h->name, h->path,
 			name, strerror(-rc));
 		return rc;
 	}
-	if (fchmod(fd, 0660) != 0 || ftruncate(fd, size) != 0) {
+	if (fchmod(fd, mode) != 0 || ftruncate(fd, size) != 0) {
 		rc = -errno;
 		SHM_LOG(ERR, "%s: cannot size %s/%s to %zu bytes: %s", h->name,
 			h->path, name, size, strerror(-rc));
@@ -172,6 +185,13 @@ fabric_check_hosts(struct shm_host *h)
 			continue;
 		if (shm_lock_probe(h->dir_fd, o) != 1)
 			continue;
+		if (!!(hd.flags & SHM_WIRE_F_MANAGER) != (h->grant != NULL)) {
+			SHM_LOG(ERR, "%s: host %d (pid %u) of fabric %s runs %s a rack manager, this host %s: hosts of one fabric must all use manager= (or none): a host without one can reach every window by name",
+				h->name, o, hd.pid, h->p.fabric,
+				(hd.flags & SHM_WIRE_F_MANAGER) ? "with" : "without",
+				h->grant != NULL ? "with manager=" : "without");
+			return -EPERM;
+		}
 		if (hd.hosts != (uint32_t)h->p.hosts)
 			snprintf(what, sizeof(what), "hosts=%u but %s asks for hosts=%d",
 				hd.hosts, h->name, h->p.hosts);
@@ -234,13 +254,16 @@ host_files_create(struct shm_host *h, uint64_t prev)
 	}
 
 	shm_host_file(name, sizeof(name), h->p.host, "regs");
-	rc = file_create(h, name, h->regs_size, &va);
+	/* With a manager, peers only read the page (its banks are memory
+	 * objects of their own): no other user may write or shrink it. */
+	rc = file_create(h, name, h->regs_size, h->grant != NULL ? 0640 : 0660,
+		&va);
 	if (rc != 0)
 		return rc;
 	h->regs = va;
 	for (w = 0; w < h->p.mw_count && h->grant == NULL; w++) {
 		shm_mw_file(name, sizeof(name), h->p.host, w);
-		rc = file_create(h, name, h->p.mw_size, &va);
+		rc = file_create(h, name, h->p.mw_size, 0660, &va);
 		if (rc != 0)
 			return rc;
 		h->mw[w] = va;
@@ -258,6 +281,7 @@ host_files_create(struct shm_host *h, uint64_t prev)
 	hd->pid = (uint32_t)getpid();
 	hd->link_enable = 0;
 	hd->heartbeat = 0;
+	hd->flags = h->grant != NULL ? SHM_WIRE_F_MANAGER : 0;
 	h->regs->mgmt.cut_mask = cut;
 	/* Everything above becomes visible with the magic. */
 	STORE_REL(&hd->magic, SHM_WIRE_MAGIC);
@@ -276,6 +300,8 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	memset(h, 0, sizeof(*h));
 	h->dir_fd = -1;
 	h->lock_fd = -1;
+	for (i = 0; i < SHM_WIRE_MAX_HOSTS - 1; i++)
+		h->peers[i].regs_fd = -1;
 	h->p = *p;
 	snprintf(h->name, sizeof(h->name), "%s", devname);
 
@@ -301,12 +327,18 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	if (rc != 0)
 		return rc;
 
-	rc = shm_fabric_dir_lock(h->path, &h->created_dir);
+	why[0] = '\0';
+	rc = shm_fabric_dir_lock(h->path, &h->created_dir, why, sizeof(why));
+	if (rc == -EPERM && why[0] != '\0') {
+		SHM_LOG(ERR, "%s: refusing fabric directory %s: %s", h->name,
+			h->path, why);
+		goto fail;
+	}
 	if (rc < 0) {
 		SHM_LOG(ERR, "%s: cannot create or open fabric directory %s: %s%s",
 			h->name, h->path, strerror(-rc), rc == -EACCES ?
 			": give this user write access to its parent or choose another parent with dir=" :
-			"");
+			rc == -ENOTDIR ? " (a symlink or a file is there: remove it)" : "");
 		goto fail;
 	}
 	h->dir_fd = rc;
@@ -369,6 +401,14 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	rc = host_files_create(h, prev);
 	if (rc != 0)
 		goto fail;
+	if (h->grant != NULL) {
+		shm_grant_banks_bind(h);
+	} else {
+		for (i = 0; i < h->npeers; i++) {
+			h->in_bank[i] = &h->regs->src[h->peers[i].host_id];
+			h->out_bank[i] = &h->peers[i].regs->src[p->host];
+		}
+	}
 	flock(h->dir_fd, LOCK_UN);
 	h->opened = 1;
 	SHM_LOG(INFO, "%s: host %d of %d on %s, epoch %" PRIu64 ", %d x %s windows",
@@ -395,6 +435,9 @@ shm_host_close(struct shm_host *h)
 
 		STORE_REL(&pr->link_up, 0);
 		shm_peer_lock_close(pr);
+		if (pr->regs_fd >= 0)
+			close(pr->regs_fd);
+		pr->regs_fd = -1;
 		if (pr->regs != NULL)
 			munmap(pr->regs, h->regs_size);
 		pr->regs = NULL;

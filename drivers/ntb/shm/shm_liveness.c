@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <rte_common.h>
@@ -35,10 +34,12 @@ shm_lock_probe(int dir_fd, int host)
 	char name[SHM_FILE_NAME];
 	int fd, rc;
 
+	struct stat st;
+
 	shm_host_file(name, sizeof(name), host, "lock");
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = shm_file_open(dir_fd, name, O_RDONLY, &st);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT ? 0 : fd;
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
 		close(fd);
 		return 0;
@@ -48,50 +49,42 @@ shm_lock_probe(int dir_fd, int host)
 	return rc;
 }
 
-/* Copy the header of host @host's register page. */
+/*
+ * Copy the header of host @host's register page: read (never mapped, so a
+ * file truncated meanwhile cannot raise SIGBUS) into a private copy, and
+ * checked there.
+ */
 int
 shm_page_read(int dir_fd, int host, struct shm_wire_hdr *hd, uint64_t *cut)
 {
 	char name[SHM_FILE_NAME];
-	const struct shm_wire_page *pg;
+	struct {
+		struct shm_wire_hdr hdr;
+		struct shm_wire_mgmt mgmt;
+	} pg;
 	struct stat st;
-	int fd, rc = 0;
+	ssize_t n;
+	int fd;
 
 	shm_host_file(name, sizeof(name), host, "regs");
 	fd = shm_file_open(dir_fd, name, O_RDONLY, &st);
 	if (fd < 0)
 		return fd;
-	if (!S_ISREG(st.st_mode) ||
-			(size_t)st.st_size < sizeof(struct shm_wire_page)) {
+	if ((size_t)st.st_size < sizeof(struct shm_wire_page)) {
 		close(fd);
 		return -EPROTO;
 	}
-	pg = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	n = pread(fd, &pg, sizeof(pg), 0);
 	close(fd);
-	if (pg == MAP_FAILED)
-		return -errno;
-	if (LOAD_ACQ(&pg->hdr.magic) != SHM_WIRE_MAGIC ||
-			LOAD_RLX(&pg->hdr.version) != SHM_WIRE_VERSION ||
-			LOAD_RLX(&pg->hdr.host_id) != (uint32_t)host) {
-		rc = -EPROTO;
-	} else {
-		memset(hd, 0, sizeof(*hd));
-		hd->magic = SHM_WIRE_MAGIC;
-		hd->version = SHM_WIRE_VERSION;
-		hd->host_id = host;
-		hd->hosts = LOAD_RLX(&pg->hdr.hosts);
-		hd->mw_count = LOAD_RLX(&pg->hdr.mw_count);
-		hd->spad_count = LOAD_RLX(&pg->hdr.spad_count);
-		hd->mw_size = LOAD_RLX(&pg->hdr.mw_size);
-		hd->epoch = LOAD_RLX(&pg->hdr.epoch);
-		hd->pid = LOAD_RLX(&pg->hdr.pid);
-		hd->link_enable = LOAD_ACQ(&pg->hdr.link_enable);
-		hd->heartbeat = LOAD_RLX(&pg->hdr.heartbeat);
-		if (cut != NULL)
-			*cut = LOAD_ACQ(&pg->mgmt.cut_mask);
-	}
-	munmap((void *)(uintptr_t)pg, st.st_size);
-	return rc;
+	if (n != (ssize_t)sizeof(pg))
+		return n < 0 ? -errno : -EPROTO;
+	if (pg.hdr.magic != SHM_WIRE_MAGIC || pg.hdr.version != SHM_WIRE_VERSION ||
+			pg.hdr.host_id != (uint32_t)host)
+		return -EPROTO;
+	*hd = pg.hdr;
+	if (cut != NULL)
+		*cut = pg.mgmt.cut_mask;
+	return 0;
 }
 
 /* Remove host @host's files; the lock file last. */

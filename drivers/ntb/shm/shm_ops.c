@@ -222,8 +222,7 @@ shm_db_read(struct rte_marlin_ntb_dev *dev, uint64_t *bits)
 	int i;
 
 	for (i = 0; i < h->npeers; i++)
-		out |= rte_marlin_ntb_bank_db_read(
-			&h->regs->src[h->peers[i].host_id]);
+		out |= rte_marlin_ntb_bank_db_read(h->in_bank[i]);
 	*bits = out;
 	return 0;
 }
@@ -235,8 +234,7 @@ shm_db_clear(struct rte_marlin_ntb_dev *dev, uint64_t bits)
 	int i;
 
 	for (i = 0; i < h->npeers; i++)
-		rte_marlin_ntb_bank_db_clear(
-			&h->regs->src[h->peers[i].host_id], bits);
+		rte_marlin_ntb_bank_db_clear(h->in_bank[i], bits);
 	return 0;
 }
 
@@ -269,7 +267,7 @@ shm_peer_db_set(struct rte_marlin_ntb_dev *dev, int pidx, uint64_t bits)
 
 	if (!LOAD_ACQ(&pr->link_up))
 		return -ENOLINK;
-	rte_marlin_ntb_bank_db_ring(&pr->regs->src[h->p.host], bits);
+	rte_marlin_ntb_bank_db_ring(h->out_bank[pidx], bits);
 	return 0;
 }
 
@@ -286,7 +284,7 @@ shm_spad_read(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 	struct shm_dev *sd = to_shm(dev);
 	struct shm_host *h = &sd->host;
 	struct shm_peer *pr = &h->peers[pidx];
-	const struct rte_marlin_ntb_bank *src = &h->regs->src[pr->host_id];
+	const struct rte_marlin_ntb_bank *src = h->in_bank[pidx];
 	uint64_t stamp = LOAD_ACQ(&src->epoch);
 
 	/* A stamp we do not know may be from a peer that just restarted. */
@@ -302,7 +300,7 @@ shm_spad_write(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 {
 	struct shm_host *h = to_host(dev);
 
-	STORE_REL(&h->regs->src[shm_pidx_to_host(h, pidx)].spad[sidx], val);
+	STORE_REL(&h->in_bank[pidx]->spad[sidx], val);
 	return 0;
 }
 
@@ -315,8 +313,7 @@ shm_peer_spad_write(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 
 	if (!LOAD_ACQ(&pr->link_up))
 		return -ENOLINK;
-	rte_marlin_ntb_bank_spad_put(&pr->regs->src[h->p.host], h->epoch, sidx,
-		val);
+	rte_marlin_ntb_bank_spad_put(h->out_bank[pidx], h->epoch, sidx, val);
 	return 0;
 }
 
@@ -329,8 +326,7 @@ shm_peer_spad_read(struct rte_marlin_ntb_dev *dev, int pidx, int sidx,
 
 	if (!LOAD_ACQ(&pr->link_up))
 		return -ENOLINK;
-	*val = rte_marlin_ntb_bank_spad_get(&pr->regs->src[h->p.host], h->epoch,
-		sidx);
+	*val = rte_marlin_ntb_bank_spad_get(h->out_bank[pidx], h->epoch, sidx);
 	return 0;
 }
 

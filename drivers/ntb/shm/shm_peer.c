@@ -33,12 +33,29 @@ static void
 peer_regs_drop(struct shm_host *h, struct shm_peer *pr)
 {
 	shm_peer_lock_close(pr);
+	if (pr->regs_fd >= 0)
+		close(pr->regs_fd);
+	pr->regs_fd = -1;
 	if (pr->regs_mapped)
 		shm_range_sink(pr->regs, h->regs_size);
 	pr->regs_mapped = 0;
 	pr->epoch = 0;
 	pr->alive = 0;
 	pr->geometry_ok = 0;
+}
+
+/* With a manager: a private copy of the header and management line,
+ * read anew at each check (a page shrunk meanwhile reads short: dropped). */
+static int
+peer_regs_pull(struct shm_host *h, struct shm_peer *pr)
+{
+	if (pr->regs_fd < 0)
+		return 0;
+	if (pread(pr->regs_fd, pr->regs, 2 * SHM_WIRE_LINE, 0) ==
+			2 * SHM_WIRE_LINE)
+		return 0;
+	peer_regs_drop(h, pr);
+	return -1;
 }
 
 /* Is the peer's page one we can link with? Logs once per epoch if not. */
@@ -60,6 +77,12 @@ peer_geometry_ok(struct shm_host *h, struct shm_peer *pr)
 	else if ((v = LOAD_RLX(&hd->mw_count)) != (uint32_t)h->p.mw_count)
 		snprintf(what, sizeof(what), "mw_count=%u, this host mw_count=%d",
 			v, h->p.mw_count);
+	else if (!!(LOAD_RLX(&hd->flags) & SHM_WIRE_F_MANAGER) !=
+			(h->grant != NULL))
+		snprintf(what, sizeof(what), "%s, this host %s",
+			(LOAD_RLX(&hd->flags) & SHM_WIRE_F_MANAGER) ?
+			"manager=" : "no manager=", h->grant != NULL ?
+			"manager=" : "none");
 	else if (LOAD_RLX(&hd->mw_size) != h->p.mw_size)
 		snprintf(what, sizeof(what), "mw_size=%s, this host mw_size=%s",
 			rte_marlin_size_format(LOAD_RLX(&hd->mw_size), a, sizeof(a)),
@@ -68,10 +91,30 @@ peer_geometry_ok(struct shm_host *h, struct shm_peer *pr)
 		return 1;
 	if (pr->refused_epoch != pr->epoch) {
 		pr->refused_epoch = pr->epoch;
-		SHM_LOG(ERR, "%s: refusing link with host %d of fabric %s: it runs with %s; start every host of a fabric with the same hosts=, mw= and mw_size=",
+		SHM_LOG(ERR, "%s: refusing link with host %d of fabric %s: it runs with %s; start every host of a fabric with the same hosts=, mw= and mw_size=, and manager= on all or none",
 			h->name, pr->host_id, h->p.fabric, what);
 	}
 	return 0;
+}
+
+/* A file of the peer that is not what it should be: say so once per
+ * inode. */
+static void
+peer_file_refused(struct shm_host *h, struct shm_peer *pr, const char *name,
+		int rc)
+{
+	char why[160];
+	struct stat st;
+
+	if (rc != -EPROTO || fstatat(h->dir_fd, name, &st,
+			AT_SYMLINK_NOFOLLOW) != 0 || (st.st_ino == pr->refused_ino &&
+			st.st_dev == pr->refused_dev))
+		return;
+	pr->refused_ino = st.st_ino;
+	pr->refused_dev = st.st_dev;
+	shm_file_refusal(h->dir_fd, name, why, sizeof(why));
+	SHM_LOG(ERR, "%s: refusing %s/%s of host %d: %s", h->name, h->path,
+		name, pr->host_id, why);
 }
 
 /* Files and liveness: stat, remap on a new inode, probe the lock. */
@@ -93,33 +136,44 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 	 */
 	if (pr->lock_open && pr->alive && pr->regs_mapped) {
 		if (flock(pr->lock_fd, LOCK_SH | LOCK_NB) != 0 &&
-				errno == EWOULDBLOCK &&
+				errno == EWOULDBLOCK && peer_regs_pull(h, pr) == 0 &&
 				LOAD_ACQ(&pr->regs->hdr.magic) == SHM_WIRE_MAGIC)
 			return;
 		shm_peer_lock_close(pr);
 	}
 	shm_host_file(name, sizeof(name), pr->host_id, "regs");
-	if (fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-			!S_ISREG(st.st_mode) || (size_t)st.st_size < h->regs_size) {
+	rc = fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc != 0 || !S_ISREG(st.st_mode) ||
+			(size_t)st.st_size < h->regs_size) {
+		if (rc == 0 && !S_ISREG(st.st_mode))
+			peer_file_refused(h, pr, name, -EPROTO);
 		peer_regs_drop(h, pr);
 		return;
 	}
 	if (!pr->regs_mapped || st.st_ino != pr->regs_ino ||
 			st.st_dev != pr->regs_dev) {
 		peer_regs_drop(h, pr);
-		fd = openat(h->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
+		fd = shm_file_open(h->dir_fd, name,
+			h->grant != NULL ? O_RDONLY : O_RDWR, &st);
+		if (fd < 0) {
+			peer_file_refused(h, pr, name, fd);
 			return;
-		if (fstat(fd, &st) != 0 || (size_t)st.st_size < h->regs_size ||
-				shm_range_map_file(pr->regs, h->regs_size, fd) != 0) {
+		}
+		if ((size_t)st.st_size < h->regs_size || (h->grant == NULL &&
+				shm_range_map_file(pr->regs, h->regs_size, fd) != 0)) {
 			close(fd);
 			return;
 		}
-		close(fd);
+		if (h->grant != NULL)
+			pr->regs_fd = fd;
+		else
+			close(fd);
 		pr->regs_mapped = 1;
 		pr->regs_ino = st.st_ino;
 		pr->regs_dev = st.st_dev;
 	}
+	if (peer_regs_pull(h, pr) != 0)
+		return;
 	if (LOAD_ACQ(&pr->regs->hdr.magic) != SHM_WIRE_MAGIC) {
 		/* Not published yet, or its owner closed. */
 		pr->epoch = 0;
@@ -139,7 +193,7 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 		pr->dead_epoch = epoch;
 	if (pr->alive && pr->geometry_ok) {
 		shm_host_file(name, sizeof(name), pr->host_id, "lock");
-		fd = openat(h->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = shm_file_open(h->dir_fd, name, O_RDONLY, &st);
 		if (fd >= 0) {
 			pr->lock_fd = fd;
 			pr->lock_open = 1;
@@ -158,9 +212,11 @@ peer_window_map(struct shm_host *h, struct shm_peer *pr, int w)
 		return shm_grant_peer_map(h, pr, w);
 	shm_mw_file(name, sizeof(name), pr->host_id, w);
 	fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
-	if (fd < 0)
+	if (fd < 0) {
+		peer_file_refused(h, pr, name, fd);
 		return fd;
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < h->p.mw_size) {
+	}
+	if ((uint64_t)st.st_size < h->p.mw_size) {
 		close(fd);
 		return -EPROTO;
 	}
@@ -216,10 +272,10 @@ peer_link_update(struct shm_host *h, struct shm_peer *pr)
 		up = LOAD_ACQ(&hd->magic) == SHM_WIRE_MAGIC &&
 			LOAD_RLX(&hd->epoch) == pr->epoch &&
 			LOAD_ACQ(&hd->link_enable) != 0 &&
-			!(LOAD_ACQ(&h->regs->mgmt.cut_mask) & bit_peer) &&
-			!(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me) &&
-			(h->grant == NULL || shm_grant_link_ok(h,
-				shm_host_to_pidx(h, pr->host_id)));
+			(h->grant != NULL ? shm_grant_link_ok(h,
+				shm_host_to_pidx(h, pr->host_id)) :
+			 (!(LOAD_ACQ(&h->regs->mgmt.cut_mask) & bit_peer) &&
+			  !(LOAD_ACQ(&pr->regs->mgmt.cut_mask) & bit_me)));
 	if (!up) {
 		/* Stop callers first, then pull the windows. */
 		STORE_REL(&pr->link_up, 0);

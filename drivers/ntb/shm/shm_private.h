@@ -66,12 +66,17 @@ struct shm_peer {
 	 * device: the peer's file while it exists, else an anonymous sink. */
 	struct shm_wire_page *regs;
 	int regs_mapped;        /* regs shows the peer's file */
+	int regs_fd;            /* with a manager: the peer's page, read with
+				   pread into regs (private memory), never
+				   mapped, so no SIGBUS if it shrinks */
 	dev_t regs_dev;
 	ino_t regs_ino;
 	uint64_t epoch;         /* epoch of the mapped page; 0: none or invalid */
 	uint64_t dead_epoch;    /* an epoch whose owner was found dead */
 	uint64_t refused_epoch; /* epoch whose incompatibility was logged */
 	uint64_t failed_epoch;  /* epoch whose window mapping failure was logged */
+	dev_t refused_dev;      /* file whose refusal was logged */
+	ino_t refused_ino;
 	int geometry_ok;        /* page compatible with ours */
 	int alive;              /* lock held at the last liveness check */
 	int lock_open;          /* lock_fd holds the live peer's lock file */
@@ -103,6 +108,13 @@ struct shm_host {
 	int npeers;
 	struct shm_peer peers[SHM_WIRE_MAX_HOSTS - 1];
 	struct shm_grant *grant;     /* windows from the manager, or NULL */
+	/* Register banks, fixed for the life of the device: where peer
+	 * pidx rings this host's doorbells and writes its scratchpads
+	 * (in_bank), and where this host does so into peer pidx (out_bank).
+	 * Without a manager they are parts of the register pages; with one,
+	 * memory objects of their own (shm_grant.c). */
+	struct rte_marlin_ntb_bank *in_bank[SHM_WIRE_MAX_HOSTS - 1];
+	struct rte_marlin_ntb_bank *out_bank[SHM_WIRE_MAX_HOSTS - 1];
 };
 
 /* Device private data (dev->priv). */
@@ -130,8 +142,11 @@ int shm_fabric_name_valid(const char *name);
 void shm_host_file(char *buf, size_t len, int host, const char *what);
 void shm_mw_file(char *buf, size_t len, int host, int widx);
 void shm_cut_file(char *buf, size_t len, int a, int b);
-/* Open a file of the fabric directory (never following a link) and stat
- * it; returns the descriptor or -errno. */
+/* Open a file of the fabric directory (never following a link, never
+ * blocking on a FIFO) and stat it; only a regular file of this user, of
+ * the directory's owner or of its sharing group. Returns the descriptor,
+ * -EPROTO (something else is there: shm_file_refusal() says what) or
+ * -errno. */
 int shm_file_open(int dir_fd, const char *name, int flags, struct stat *st);
 int shm_range_sink(void *va, size_t size);
 void *shm_range_reserve(size_t size, size_t align);
@@ -140,7 +155,13 @@ int shm_fabric_search(const char *fabric, const struct shm_params *p, char *buf,
 		size_t len, char *why, size_t whylen);
 int shm_fabric_join(const char *dir, const char *fabric, char *buf, size_t len);
 int shm_mkdir_parents(const char *path);
-int shm_fabric_dir_lock(const char *path, int *created);
+int shm_fabric_dir_lock(const char *path, int *created, char *why,
+		size_t whylen);
+/* May this user trust the fabric directory @dir_fd (owned by it or shared
+ * with one of its groups, not writable by all)? 0, or -errno and @why. */
+int shm_dir_trusted(int dir_fd, char *why, size_t len);
+const char *shm_file_kind(const struct stat *st);
+void shm_file_refusal(int dir_fd, const char *name, char *why, size_t len);
 int shm_fabric_dir_open(const char *path, int lock);
 
 /* shm_liveness.c */
@@ -167,7 +188,8 @@ int shm_grant_open(struct shm_host *h);
 void shm_grant_close(struct shm_host *h);
 void *shm_grant_mw(struct shm_host *h, int pidx, int widx);
 int shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int widx);
-int shm_grant_link_ok(const struct shm_host *h, int pidx);
+int shm_grant_link_ok(struct shm_host *h, int pidx);
+void shm_grant_banks_bind(struct shm_host *h);
 void shm_grant_poll(struct shm_host *h);
 
 /* shm_ops.c */

@@ -22,37 +22,64 @@
 
 #include "shm_private.h"
 
+/* hugetlbfs takes no write(): store through a mapping (a page truncated
+ * meanwhile by a host of the fabric could raise SIGBUS here). */
+static int
+cut_store_mapped(int fd, const struct stat *st, int cut, uint64_t bit)
+{
+	struct shm_wire_page *pg;
+	uint64_t mask;
+
+	pg = mmap(NULL, st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (pg == MAP_FAILED)
+		return -errno;
+	mask = LOAD_ACQ(&pg->mgmt.cut_mask);
+	mask = cut ? (mask | bit) : (mask & ~bit);
+	STORE_REL(&pg->mgmt.cut_mask, mask);
+	munmap(pg, st->st_size);
+	return 0;
+}
+
+/* Set or clear the cut bit in host @host's page: read and written with
+ * pread/pwrite (never mapped: a file truncated meanwhile cannot raise
+ * SIGBUS), only a regular file that passes shm_file_open(). */
 static int
 cut_apply(int dir_fd, int host, int other, int cut)
 {
 	char name[SHM_FILE_NAME];
-	struct shm_wire_page *pg;
+	struct shm_wire_hdr hd;
 	struct stat st;
 	uint64_t mask, bit = UINT64_C(1) << other;
-	int fd;
+	int fd, rc = 0;
 
 	shm_host_file(name, sizeof(name), host, "regs");
-	fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-			(size_t)st.st_size < sizeof(*pg)) {
+	fd = shm_file_open(dir_fd, name, O_RDWR, &st);
+	/* A host with a rack manager keeps its page to itself (0640) and
+	 * takes cuts from the manager only. */
+	if (fd == -EACCES && shm_page_read(dir_fd, host, &hd, NULL) == 0 &&
+			(hd.flags & SHM_WIRE_F_MANAGER))
+		return 0;
+	if (fd < 0) /* none, or not a host's page (a FIFO, another's file) */
+		return fd == -ENOENT || fd == -EPROTO ? 0 : fd;
+	if ((size_t)st.st_size < sizeof(struct shm_wire_page) ||
+			pread(fd, &hd, sizeof(hd), 0) != (ssize_t)sizeof(hd) ||
+			pread(fd, &mask, sizeof(mask),
+				offsetof(struct shm_wire_page, mgmt.cut_mask)) !=
+				(ssize_t)sizeof(mask)) {
 		close(fd);
 		return 0;
 	}
-	pg = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (pg == MAP_FAILED)
-		return -errno;
 	/* Starting hosts publish under the directory lock we hold: a page
 	 * without magic is not a host's page. */
-	if (LOAD_ACQ(&pg->hdr.magic) == SHM_WIRE_MAGIC) {
-		mask = LOAD_ACQ(&pg->mgmt.cut_mask);
+	if (hd.magic == SHM_WIRE_MAGIC) {
 		mask = cut ? (mask | bit) : (mask & ~bit);
-		STORE_REL(&pg->mgmt.cut_mask, mask);
+		if (pwrite(fd, &mask, sizeof(mask),
+				offsetof(struct shm_wire_page, mgmt.cut_mask)) !=
+				(ssize_t)sizeof(mask))
+			rc = cut_store_mapped(fd, &st, cut, bit);
 	}
-	munmap(pg, st.st_size);
-	return 0;
+	close(fd);
+	return rc;
 }
 
 int
@@ -73,7 +100,7 @@ rte_pmd_ntb_shm_link_cut(const char *fabric_path, int host_a, int host_b,
 	shm_cut_file(name, sizeof(name), host_a, host_b);
 	if (cut) {
 		fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_CLOEXEC |
-			O_NOFOLLOW, 0660);
+			O_NOFOLLOW | O_NONBLOCK, 0660);
 		if (fd < 0)
 			rc = -errno;
 		else

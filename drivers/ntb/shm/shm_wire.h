@@ -24,6 +24,11 @@
  * - source host S writes only src[S]: its doorbell bytes, its scratchpad
  *   bank and its epoch stamp. The owner writes src[S] only to clear
  *   doorbell bytes and (spad_write) scratchpad entries.
+ * Nothing enforces these roles: any process that may write the file can
+ * write any of it. Hosts with a rack manager (devarg manager=, shm_grant.c)
+ * therefore use only the header: their banks are memfds per (owner, peer)
+ * passed by the manager, cuts come from the manager's link page, the page
+ * is mode 0640 and peers read it with pread, never map it.
  *
  * Across the bridge there are only plain loads and stores: no
  * read-modify-write atomics. Fields are host byte order (all hosts of a
@@ -64,8 +69,12 @@ struct shm_wire_hdr {
 	uint32_t pid;         /**< owning process */
 	uint32_t link_enable; /**< 1 after link_enable, 0 after link_disable */
 	uint64_t heartbeat;   /**< bumped by poll; information only */
-	uint64_t reserved;    /**< zero */
+	uint64_t flags;       /**< SHM_WIRE_F_* */
 };
+
+/** The host runs with a rack manager (devarg manager=): hosts with and
+ *  without one refuse each other. */
+#define SHM_WIRE_F_MANAGER UINT64_C(1)
 
 /** Line 1: written by the fabric manager (cut tool). */
 struct shm_wire_mgmt {

@@ -91,5 +91,6 @@ void test_fabric_calls(void **state);
 void test_hugetlbfs(void **state);
 void test_marlin_fabric_tool(void **state);
 void test_places(void **state);
+void test_hostile_files(void **state);
 
 #endif /* NTB_SHM_HELPERS_H */

@@ -557,6 +557,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_hugetlbfs, setup, teardown),
 		cmocka_unit_test(test_places),
 		cmocka_unit_test_setup_teardown(test_marlin_fabric_tool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_files, setup, teardown),
 	};
 	char prefix[64], runtime[PATH_MAX];
 	char *eal_args[] = {

@@ -304,8 +304,8 @@ test_dir_not_writable(void **state)
 	assert_non_null(strstr(log, "cannot create or open fabric directory"));
 	assert_int_equal(count_entries(ro), 0);
 
-	/* A fabric directory that exists but is read-only: refused, and
-	 * left as it was. */
+	/* A fabric directory of another user (here root's, read-only):
+	 * refused, naming the owner, and left as it was. */
 	snprintf(ro, sizeof(ro), "%s/rw", parent);
 	assert_int_equal(mkdir(ro, 0777), 0);
 	assert_int_equal(chmod(ro, 0777), 0);
@@ -320,8 +320,13 @@ test_dir_not_writable(void **state)
 	if (euid == 0)
 		assert_int_equal(seteuid(0), 0);
 	log = cap_end();
-	assert_int_equal(rc, -EACCES);
-	assert_non_null(strstr(log, "is not writable"));
+	if (euid == 0) {
+		assert_int_equal(rc, -EPERM);
+		assert_non_null(strstr(log, "belongs to uid 0, not to this user"));
+	} else {
+		assert_int_equal(rc, -EACCES);
+		assert_non_null(strstr(log, "is not writable"));
+	}
 	assert_int_equal(count_entries(p), 0);
 
 	/* dir= that does not exist yet is created (mkdir -p). */
@@ -625,4 +630,143 @@ test_places(void **state)
 	memset(pl, 0x5a, sizeof(pl));
 	assert_int_equal(rte_pmd_ntb_shm_places(pl, 1), mounts + 1);
 	assert_true((unsigned char)pl[1].dir[0] == 0x5a);
+}
+
+/* Start host 0 of a 2-host fabric, capturing its log. */
+static int
+start_logged(const char **log)
+{
+	int rc;
+
+	cap_begin();
+	rc = vdev("ntb_shm0", "fabric=" FABRIC ",host=0,hosts=2,mw_size=64K");
+	*log = cap_end();
+	return rc;
+}
+
+/* Poll for 300 ms. */
+static void
+poll_a_while(int d)
+{
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		rte_marlin_ntb_poll(d);
+		sleep_ms(10);
+	}
+}
+
+/* Hostile files without a manager: a fabric directory writable by all or
+ * a symlink, a FIFO or a symlink where a host's file should be, a
+ * truncated page: each refused with a line naming it, within a bound
+ * (SIGALRM ends the test if anything hangs), and no signal. */
+void
+test_hostile_files(void **state)
+{
+	char p[PATH_MAX], q[PATH_MAX], tool[PATH_MAX] = "", args[PATH_MAX];
+	char cmd[PATH_MAX], out[8192];
+	const char *bdir = getenv("MARLIN_BUILD_DIR");
+	struct rte_pmd_ntb_shm_host_state st;
+	const char *log;
+	int d0, rc, fd;
+
+	(void)state;
+	alarm(30);
+	/* marlin-fabric status and clean meet the same files, if built. */
+	if (bdir != NULL) {
+		snprintf(tool, sizeof(tool), "%s/apps/marlin-fabric/marlin-fabric",
+			bdir);
+		if (access(tool, X_OK) != 0)
+			tool[0] = '\0';
+	}
+	snprintf(args, sizeof(args), "--dir %s " FABRIC " status", parent);
+	/* A fabric directory every user can write. */
+	assert_int_equal(mkdir(fpath, 0777), 0);
+	assert_int_equal(chmod(fpath, 0777), 0);
+	rc = start_logged(&log);
+	assert_int_equal(rc, -EPERM);
+	assert_non_null(strstr(log, "writable by every user"));
+	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 0, &st), -EPERM);
+	if (tool[0] != '\0') {
+		assert_int_equal(run_tool(tool, args, out, sizeof(out)), 1);
+		assert_non_null(strstr(out, "writable by every user"));
+	}
+	assert_int_equal(rmdir(fpath), 0);
+
+	/* A symlink in its place. */
+	snprintf(p, sizeof(p), "%s/elsewhere", parent);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(symlink(p, fpath), 0);
+	rc = start_logged(&log);
+	assert_true(rc < 0);
+	assert_non_null(strstr(log, "a symlink or a file is there"));
+	assert_int_equal(count_entries(p), 0);
+	assert_int_equal(unlink(fpath), 0);
+
+	/* A FIFO as the lock of the host that starts. */
+	assert_int_equal(mkdir(fpath, 0770), 0);
+	snprintf(p, sizeof(p), "%s/host-0.lock", fpath);
+	assert_int_equal(mkfifo(p, 0660), 0);
+	rc = start_logged(&log);
+	assert_int_equal(rc, -EPERM);
+	assert_non_null(strstr(log, "host-0.lock: it is a FIFO"));
+	assert_int_equal(unlink(p), 0);
+
+	/* A running host meets a FIFO as its peer's lock and page, then a
+	 * symlink, then a truncated page: the link stays down, the poll
+	 * returns, the refusal is logged. */
+	assert_int_equal(vdev("ntb_shm0", "fabric=" FABRIC ",host=0,hosts=2,mw_size=64K"), 0);
+	d0 = dev_id("ntb_shm0");
+	assert_int_equal(rte_marlin_ntb_link_enable(d0, RTE_MARLIN_NTB_SPEED_AUTO,
+		RTE_MARLIN_NTB_WIDTH_AUTO), 0);
+	snprintf(p, sizeof(p), "%s/host-1.lock", fpath);
+	assert_int_equal(mkfifo(p, 0660), 0);
+	snprintf(q, sizeof(q), "%s/host-1.regs", fpath);
+	assert_int_equal(mkfifo(q, 0660), 0);
+	cap_begin();
+	poll_a_while(d0);
+	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &st), -EPROTO);
+	log = cap_end();
+	if (tool[0] != '\0') {
+		assert_int_equal(run_tool(tool, args, out, sizeof(out)), 0);
+		assert_non_null(strstr(out, "not a regular file of this user"));
+		snprintf(cmd, sizeof(cmd), "--dir %s " FABRIC " clean", parent);
+		assert_int_equal(run_tool(tool, cmd, out, sizeof(out)), 0);
+	}
+	assert_int_equal(rte_marlin_ntb_link_is_up(d0, NULL, NULL), 0);
+	assert_non_null(strstr(log, "host-1.regs of host 1: it is a FIFO"));
+	assert_int_equal(unlink(q), 0);
+	assert_int_equal(symlink("host-0.regs", q), 0);
+	cap_begin();
+	poll_a_while(d0);
+	log = cap_end();
+	assert_non_null(strstr(log, "host-1.regs of host 1: it is a symlink"));
+	assert_int_equal(rte_marlin_ntb_link_is_up(d0, NULL, NULL), 0);
+	assert_int_equal(unlink(q), 0);
+	fd = open(q, O_RDWR | O_CREAT | O_EXCL, 0660);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 100), 0);
+	close(fd);
+	poll_a_while(d0);
+	assert_int_equal(rte_marlin_ntb_link_is_up(d0, NULL, NULL), 0);
+	assert_int_equal(rte_pmd_ntb_shm_host_state(fpath, 1, &st), -EPROTO);
+	/* A full-size page planted by another user (as root only). */
+	if (geteuid() == 0) {
+		assert_int_equal(unlink(q), 0);
+		fd = open(q, O_RDWR | O_CREAT | O_EXCL, 0660);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, REGS_SIZE), 0);
+		assert_int_equal(fchown(fd, 65534, 65534), 0);
+		close(fd);
+		cap_begin();
+		poll_a_while(d0);
+		log = cap_end();
+		assert_non_null(strstr(log, "belongs to uid 65534"));
+		assert_int_equal(rte_marlin_ntb_link_is_up(d0, NULL, NULL), 0);
+	}
+	/* The cut tool leaves a page that is not a host's alone; the cut
+	 * record holds. */
+	assert_int_equal(rte_pmd_ntb_shm_link_cut(fpath, 0, 1, 1), 0);
+	assert_int_equal(rte_pmd_ntb_shm_link_cut(fpath, 0, 1, 0), 0);
+	alarm(0);
 }

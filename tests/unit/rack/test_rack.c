@@ -241,6 +241,17 @@ test_parse_bad(void **state)
 	refused((size_t)len, 0, "negative errno");
 }
 
+/* rec[0..len) parses with @p nfds descriptors. */
+static void
+parses(int len, unsigned int nfds)
+{
+	struct rack_msg m;
+	const char *why = NULL;
+
+	if (rack_msg_parse(rec, (size_t)len, nfds, &m, &why) != 0)
+		fail_msg("refused: %s", why);
+}
+
 static void
 test_grant_and_offer_checks(void **state)
 {
@@ -285,6 +296,62 @@ test_grant_and_offer_checks(void **state)
 	o.size = 0;
 	len = build(RACK_MSG_OFFER, &o, sizeof(o));
 	refused((size_t)len, 1, "size out of range");
+	/* Register banks: pseudo window 8, one page, rw or nothing, no rack
+	 * address; window 9 is nothing. */
+	o.window = RACK_WIRE_BANK_WINDOW;
+	o.size = 65536;
+	len = build(RACK_MSG_OFFER, &o, sizeof(o));
+	refused((size_t)len, 1, "register bank is one page");
+	o.size = RACK_WIRE_BANK_SIZE;
+	len = build(RACK_MSG_OFFER, &o, sizeof(o));
+	parses(len, 1);
+	o.window = RACK_WIRE_BANK_WINDOW + 1;
+	len = build(RACK_MSG_OFFER, &o, sizeof(o));
+	refused((size_t)len, 1, "out of range");
+	memset(&g, 0, sizeof(g));
+	g.owner = 1;
+	g.peer = 2;
+	g.window = RACK_WIRE_BANK_WINDOW;
+	g.access = RACK_ACCESS_RW;
+	g.nfds = 1;
+	g.size = RACK_WIRE_BANK_SIZE;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	parses(len, 1);
+	g.access = RACK_ACCESS_RO;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "rw or not at all");
+	g.access = RACK_ACCESS_RW;
+	g.rack_addr = UINT64_C(2) << 42;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "no rack address");
+	g.rack_addr = 0;
+	g.window = RACK_WIRE_BANK_WINDOW + 1;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "window out of range");
+}
+
+/* A WELCOME carries the link page exactly when its flag says so. */
+static void
+test_welcome_links(void **state)
+{
+	struct rack_wire_welcome w = {
+		.host_id = 3, .host_shift = RACK_WIRE_HOST_SHIFT,
+		.window_shift = RACK_WIRE_WINDOW_SHIFT,
+		.rack_base = UINT64_C(3) << RACK_WIRE_HOST_SHIFT,
+	};
+	int len;
+
+	(void)state;
+	len = build(RACK_MSG_WELCOME, &w, sizeof(w));
+	parses(len, 0);
+	refused((size_t)len, 1, "descriptor count");
+	w.flags = RACK_WELCOME_F_LINKS;
+	len = build(RACK_MSG_WELCOME, &w, sizeof(w));
+	parses(len, 1);
+	refused((size_t)len, 0, "descriptor count");
+	w.flags = 2;
+	len = build(RACK_MSG_WELCOME, &w, sizeof(w));
+	refused((size_t)len, 0, "unknown flags");
 }
 
 /* ---- descriptors over the socket ---- */
@@ -475,6 +542,9 @@ test_client_events(void **state)
 	assert_non_null(c);
 	assert_int_equal(rte_marlin_rack_client_base(c), UINT64_C(2) << 42);
 	assert_true(rte_marlin_rack_client_fd(c) >= 0);
+	/* This manager passed no link page. */
+	assert_int_equal(rte_marlin_rack_links_fd(c), -ENOENT);
+	assert_int_equal(rte_marlin_rack_links_fd(NULL), -EINVAL);
 	assert_int_equal(rte_marlin_rack_event_get(c, &ev, 1000), 1);
 	assert_int_equal(ev.type, RTE_MARLIN_RACK_EV_LINK);
 	assert_int_equal(ev.peer, 5);
@@ -512,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_grant_and_offer_checks),
+		cmocka_unit_test(test_welcome_links),
 		cmocka_unit_test(test_sock_fds),
 		cmocka_unit_test(test_client_bad_managers),
 		cmocka_unit_test(test_client_events),
