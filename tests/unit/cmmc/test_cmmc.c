@@ -232,6 +232,9 @@ main(int argc, char **argv)
 	const struct CMUnitTest base[] = {
 		cmocka_unit_test(test_key_codec),
 		cmocka_unit_test(test_entry_check),
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_verifier_binds_fields),
+		cmocka_unit_test(test_table_header_parse),
 		cmocka_unit_test_setup_teardown(test_open_and_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
 		DATA_TESTS(setup),
@@ -244,6 +247,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_link_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_overwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_reader_cannot_mint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoked_keys_stay_dead, setup, teardown),
 	};
 	/* the data tests again with DMA engines doing the large copies */
 	const struct CMUnitTest with_cpu[] = { DATA_TESTS(setup_cpu_engine) };

@@ -88,5 +88,10 @@ void test_owner_refuses_notify(void **state);
 void test_link_loss(void **state);
 void test_table_overwritten(void **state);
 void test_owner_restart(void **state);
+void test_siphash_vectors(void **state);
+void test_verifier_binds_fields(void **state);
+void test_table_header_parse(void **state);
+void test_table_reader_cannot_mint(void **state);
+void test_revoked_keys_stay_dead(void **state);
 
 #endif /* TEST_CMMC_H */

@@ -96,7 +96,7 @@ void
 test_entry_check(void **state)
 {
 	struct cmmc_wire_keyent e = {
-		.seq = 2, .secret = 77, .offset = CMMC_KEYTAB_LEN + 4096,
+		.seq = 2, .verifier = 77, .offset = CMMC_KEYTAB_LEN + 4096,
 		.len = 1000, .gen = 5, .access = RTE_CMMC_ACCESS_WRITE,
 		.state = CMMC_ENT_LIVE,
 	}, s;
@@ -215,14 +215,14 @@ test_forged_keys(void **state)
 	assert_int_equal(rte_cmmc_key_revoke(f->c[1], &d), -ENOENT);
 	assert_int_equal(rte_cmmc_key_revoke(f->c[0], &k), -EINVAL);
 
-	/* a handle whose secret is changed in memory is refused at use */
+	/* a handle whose verifier is changed in memory is refused at use */
 	rk = rte_cmmc_key_import(f->c[0], &k);
 	assert_non_null(rk);
 	assert_int_equal(rte_cmmc_read(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0), 0);
-	rk->secret ^= 0x100;
+	rk->verifier ^= 0x100;
 	assert_int_equal(rte_cmmc_read(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0),
 			 -EACCES);
-	rk->secret ^= 0x100;
+	rk->verifier ^= 0x100;
 	rk->len = 8192;                        /* widening the handle is useless */
 	assert_int_equal(rte_cmmc_read(f->ep[0], rk, 4096, f->lbuf[0], 64, 0, 0),
 			 -ERANGE);
