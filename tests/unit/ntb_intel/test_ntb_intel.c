@@ -13,6 +13,7 @@
 #include "test_ntb_intel.h"
 
 struct pair P;
+void (*pair_tmpl_hook)(int port, struct ntb_intel_hw *tmpl);
 
 int
 pair_open(int gen, uint16_t devid, uint8_t rev, uint64_t bar_size,
@@ -29,6 +30,8 @@ pair_open(int gen, uint16_t devid, uint8_t rev, uint64_t bar_size,
 	for (i = 0; i < 2; i++) {
 		ntb_intel_model_template(P.m, i, &tmpl);
 		tmpl.args.b2b_doorbell_reg = b2b_doorbell_reg;
+		if (pair_tmpl_hook != NULL)
+			pair_tmpl_hook(i, &tmpl);
 		snprintf(name, sizeof(name), "model_%x_%d", devid, i);
 		P.dev[i] = ntb_intel_dev_create(name, &tmpl);
 		if (P.dev[i] == NULL)
@@ -192,6 +195,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hrdma_gen3, hrdma_close),
 		cmocka_unit_test_teardown(test_hrdma_gen4, hrdma_close),
 		cmocka_unit_test_teardown(test_not_ours, pair_close),
+		cmocka_unit_test_setup_teardown(test_grant_revoke, grant_setup,
+						grant_teardown),
+		cmocka_unit_test_setup_teardown(test_grant_bad_args, grant_setup,
+						grant_teardown),
 	};
 	int rc;
 

@@ -43,6 +43,8 @@ struct pair {
 };
 
 extern struct pair P;
+/* If set, pair_open() lets it change each port's template (devargs). */
+extern void (*pair_tmpl_hook)(int port, struct ntb_intel_hw *tmpl);
 
 struct ev_log {
 	int link_events;
@@ -68,7 +70,13 @@ void check_spads(void);
 void check_window_data(int gen, size_t size);
 void check_window_errors(uint64_t align, uint32_t xbase_off);
 
+/* the rack manager fixture (test_ntb_intel_grant.c) */
+int grant_setup(void **state);
+int grant_teardown(void **state);
+
 /* test cases */
+void test_grant_revoke(void **state);
+void test_grant_bad_args(void **state);
 void test_e2e_gen3(void **state);
 void test_e2e_gen4(void **state);
 void test_e2e_gen1(void **state);
