@@ -18,11 +18,13 @@
  *   only for a read-write grant: a read-only grant is enforced by the
  *   IOMMU, which Intel NTB translations cannot do alone, so without an
  *   IOMMU domain a read-only grant leaves the window closed;
- * - a revocation closes the window and removes the IOMMU mapping at once,
- *   and retires the memory: a later grant does not reopen it. The
- *   application gives fresh memory with a new translation (as HRDMA does
- *   at its next bring-up), so stores the peer had in flight against the
- *   old translation can never reach memory in use again.
+ * - a revocation closes the window and removes the IOMMU mapping at once.
+ *   This is what the software fabric's owner does by moving its pages to
+ *   fresh memory: the peer's only path to the pages (translation, then
+ *   IOMMU) is gone, and a store that arrives after the unmap faults in the
+ *   IOMMU. A later grant reopens the window to the memory the application
+ *   set (an HRDMA channel on it comes back without being recreated); a new
+ *   mw_set_trans moves it elsewhere at any time.
  *
  * The data plane never waits on the manager: events are read from the
  * device's poll without blocking; when the manager goes away the windows
@@ -150,9 +152,8 @@ grant_change(struct ntb_intel_hw *hw, uint32_t w, uint32_t access)
 	if (access == 0) {
 		win_close(hw, (int)w);
 		if (g->want)
-			NTB_INTEL_LOG(NOTICE, "%s: window %u: grant to host %d revoked: window closed and its memory retired; set a translation to fresh memory to use the window again",
+			NTB_INTEL_LOG(NOTICE, "%s: window %u: grant to host %d revoked: translation cleared and IOMMU mapping removed",
 				hw->dev->name, w, hw->args.peer);
-		g->want = 0;
 		g->access = 0;
 		g->revoked++;
 		return;

@@ -161,8 +161,7 @@ struct rte_pmd_ntb_intel_grant {
 	uint32_t access;    /**< RTE_MARLIN_RACK_ACCESS_RO/_RW; 0: not granted */
 	int open;           /**< translation programmed now */
 	int iommu_mapped;   /**< memory mapped in the port's IOMMU domain */
-	uint64_t revoked;   /**< revocations seen (each retires the memory:
-			     *   set a translation to fresh memory again) */
+	uint64_t revoked;   /**< revocations seen */
 	uint64_t reserved[4];
 };
 

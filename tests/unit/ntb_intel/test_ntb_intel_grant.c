@@ -10,7 +10,8 @@
  * (manager=, host=1, peer=0); port 0 is host 0, the peer whose stores are
  * checked. An ungranted peer reaches nothing; a grant opens the window to
  * exactly the application's memory; a revocation leaves no translation and
- * no IOMMU mapping reaching the old memory, not even after a new grant.
+ * no IOMMU mapping reaching that memory until a new grant, and memory the
+ * application moved away from stays out of reach.
  */
 
 #include <dirent.h>
@@ -314,17 +315,22 @@ wait_access(uint32_t access)
 	fail_msg("grant of window 0 never became %u (is %u)", access, g.access);
 }
 
-/* The peer (port 0) stores @tag at offset 64 of its outbound window and the
- * bridge delivers; returns the bytes delivered. */
+/* The peer (port 0) stores @tag at a fresh offset of its outbound window
+ * (kept in store_off) and the bridge delivers; returns the bytes delivered
+ * (the tag without its terminator: the aperture there was zero). */
+static size_t store_off;
+
 static size_t
 peer_store(const char *tag)
 {
+	static unsigned int k;
 	void *ap = NULL;
 	size_t aplen = 0;
 
 	assert_int_equal(rte_marlin_ntb_peer_mw_get_addr(P.id[0], 0, 0, &ap,
 		&aplen), 0);
-	memcpy((char *)ap + 64, tag, strlen(tag) + 1);
+	store_off = 64 + 32 * (k++ % 256);
+	memcpy((char *)ap + store_off, tag, strlen(tag) + 1);
 	return ntb_intel_model_flush(P.m);
 }
 
@@ -369,7 +375,7 @@ test_grant_revoke(void **state)
 		rte_malloc_virt2iova(old), WIN_SIZE), 0);
 	assert_int_equal(peer_store("nothing"), 0);
 	assert_unreachable(old);
-	assert_int_equal(old[64], 0);
+	assert_int_equal(old[store_off], 0);
 	/* a grant to another host does not open it for this peer */
 	assert_int_equal(cli("grant 1 2 rw 0"), 0);
 	assert_int_equal(cli("grant 0 1 rw 0"), 0);
@@ -385,28 +391,36 @@ test_grant_revoke(void **state)
 	assert_int_equal(dom.n, 1);
 	assert_int_equal(dom.map[0].len, WIN_SIZE);
 	n = peer_store("granted");
-	assert_int_equal(n, 8);
-	assert_string_equal((char *)old + 64, "granted");
+	assert_int_equal(n, 7);
+	assert_string_equal((char *)old + store_off, "granted");
 
 	/* Revoked: no translation, no mapping, nothing lands. */
 	assert_int_equal(cli("revoke 1 0 0"), 0);
 	wait_access(0);
 	assert_unreachable(old);
 	assert_int_equal(peer_store("revoked"), 0);
-	assert_string_equal((char *)old + 64, "granted");
-	/* a new grant does not reopen the retired memory */
+	assert_int_equal(old[store_off], 0);
+	/* a new grant reopens the window to the application's memory */
 	assert_int_equal(cli("grant 1 0 rw 0"), 0);
 	wait_access(RTE_MARLIN_RACK_ACCESS_RW);
-	assert_unreachable(old);
-	assert_int_equal(peer_store("regranted"), 0);
-	assert_string_equal((char *)old + 64, "granted");
-	/* fresh memory from the application: reached, the old still not */
+	assert_true(dom_reaches(old, WIN_SIZE));
+	assert_int_equal(peer_store("regranted"), 9);
+	assert_string_equal((char *)old + store_off, "regranted");
+	/* moved to fresh memory by the application: the old is out of reach */
 	assert_int_equal(rte_marlin_ntb_mw_set_trans(P.id[OWNER_PORT], 0, 0, fresh,
 		rte_malloc_virt2iova(fresh), WIN_SIZE), 0);
 	assert_false(dom_reaches(old, WIN_SIZE));
-	assert_true(peer_store("fresh") > 0);
-	assert_string_equal((char *)fresh + 64, "fresh");
-	assert_string_equal((char *)old + 64, "granted");
+	assert_int_equal(peer_store("fresh"), 5);
+	assert_string_equal((char *)fresh + store_off, "fresh");
+	assert_int_equal(old[store_off], 0);
+	/* revoked again: neither memory is reachable */
+	assert_int_equal(cli("revoke 1 0 0"), 0);
+	wait_access(0);
+	assert_unreachable(old);
+	assert_unreachable(fresh);
+	assert_int_equal(peer_store("gone"), 0);
+	assert_int_equal(fresh[store_off], 0);
+	assert_int_equal(old[store_off], 0);
 
 	/* Read-only: mapped, but the IOMMU refuses the peer's stores. */
 	assert_int_equal(cli("grant 1 0 ro 0"), 0);
@@ -414,7 +428,7 @@ test_grant_revoke(void **state)
 	assert_int_equal(dom.n, 1);
 	assert_int_equal(dom.map[0].writable, 0);
 	assert_int_equal(peer_store("ro"), 0);
-	assert_string_equal((char *)fresh + 64, "fresh");
+	assert_int_equal(fresh[store_off], 0);
 
 	/* Detached (device closed): nothing stays mapped. */
 	assert_int_equal(rte_marlin_ntb_mw_clear_trans(P.id[OWNER_PORT], 0, 0), 0);
