@@ -165,6 +165,8 @@ ntb_intel_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 	rc = setup_wc(hw);
 	if (rc != 0) {
 		rte_marlin_ntb_dev_release(dev);
+		rte_pci_unmap_device(pci);
+		ntb_intel_vfio_release(&tmpl);
 		return rc;
 	}
 	NTB_INTEL_LOG(NOTICE, "%s: %s NTB ready (device 8086:%04x rev 0x%02x)",
