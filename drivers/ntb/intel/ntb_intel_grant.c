@@ -171,6 +171,19 @@ rack_event(struct ntb_intel_hw *hw, const struct rte_marlin_rack_event *ev)
 
 	if (ev->fd >= 0)
 		close(ev->fd);   /* memory objects are for ntb_shm hosts */
+	if (ev->type == RTE_MARLIN_RACK_EV_REGISTERED) {
+		int w;
+
+		NTB_INTEL_LOG(NOTICE, "%s: registered again with the rack manager",
+			hw->dev->name);
+		hw->rack_resync = 1;
+		for (w = 0; w < (int)RTE_DIM(hw->gw); w++)
+			hw->gw[w].seen = 0;
+		return;
+	}
+	if (ev->type == RTE_MARLIN_RACK_EV_REPLY && ev->status < 0)
+		NTB_INTEL_LOG(ERR, "%s: the rack manager: %s", hw->dev->name,
+			ev->text);
 	if (ev->type != RTE_MARLIN_RACK_EV_GRANT &&
 			ev->type != RTE_MARLIN_RACK_EV_REVOKE)
 		return;
@@ -184,7 +197,28 @@ rack_event(struct ntb_intel_hw *hw, const struct rte_marlin_rack_event *ev)
 	if (access != RTE_MARLIN_RACK_ACCESS_RO &&
 			access != RTE_MARLIN_RACK_ACCESS_RW)
 		access = 0;
+	hw->gw[ev->window].seen = 1;
 	grant_change(hw, ev->window, access);
+}
+
+/*
+ * After registering again the manager sends the grants that stand, right
+ * behind its welcome; a window it did not confirm was revoked while this
+ * port was not connected.
+ */
+static void
+resync_done(struct ntb_intel_hw *hw)
+{
+	int w;
+
+	hw->rack_resync = 0;
+	for (w = 0; w < hw->mw_count; w++) {
+		if (!hw->gw[w].seen && hw->gw[w].access != 0) {
+			NTB_INTEL_LOG(NOTICE, "%s: window %d: the rack manager no longer grants it to host %d (revoked while it was away)",
+				hw->dev->name, w, hw->args.peer);
+			grant_change(hw, (uint32_t)w, 0);
+		}
+	}
 }
 
 void
@@ -201,6 +235,8 @@ ntb_intel_grant_poll(struct ntb_intel_hw *hw)
 			rack_event(hw, &ev);
 			continue;
 		}
+		if (rc == 0 && hw->rack_resync)
+			resync_done(hw);
 		if (rc == -ECONNRESET &&
 				rte_get_timer_cycles() >= hw->rack_retry_at) {
 			/* windows stay as they are; register again */

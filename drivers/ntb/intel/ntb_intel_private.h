@@ -165,6 +165,7 @@ struct ntb_intel_grant_win {
 	rte_iova_t iova;
 	size_t size;
 	uint64_t revoked;  /**< revocations seen */
+	int seen;          /**< confirmed since registering again */
 };
 
 struct rte_marlin_rack_client;
@@ -223,6 +224,8 @@ struct ntb_intel_hw {
 	struct rte_marlin_rack_client *rack;
 	struct ntb_intel_grant_win gw[3];
 	uint64_t rack_retry_at;     /**< timer cycles of the next resume */
+	int rack_resync;            /**< registered again: grants not yet
+				     *   confirmed are gone */
 	int vfio_container;         /**< own container fd, -1 none */
 };
 

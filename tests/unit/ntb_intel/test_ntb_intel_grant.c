@@ -6,9 +6,9 @@
  * ntb_intel under the rack manager: a real marlin-fabric serve (started
  * here, in a temporary directory, with a policy that grants nothing by
  * itself) and the register model, whose inbound stores go through a model
- * IOMMU holding exactly what the driver mapped. Port 1 is rack host 1
- * (manager=, host=1, peer=0); port 0 is host 0, the peer whose stores are
- * checked. An ungranted peer reaches nothing; a grant opens the window to
+ * IOMMU holding exactly what the driver mapped. Both ports run with
+ * manager=: port 1 is rack host 1 (peer=0), whose inbound window is
+ * checked; port 0 is host 0, the peer that stores. An ungranted peer reaches nothing; a grant opens the window to
  * exactly the application's memory; a revocation leaves no translation and
  * no IOMMU mapping reaching that memory until a new grant, and memory the
  * application moved away from stays out of reach.
@@ -178,12 +178,12 @@ cli(const char *fmt, ...)
 }
 
 static void
-mgr_stop(void)
+mgr_stop(int kill9, int keep_dir)
 {
 	int st, i;
 
 	if (mgr.pid > 0) {
-		kill(mgr.pid, SIGTERM);
+		kill(mgr.pid, kill9 ? SIGKILL : SIGTERM);
 		for (i = 0; i < 500 && waitpid(mgr.pid, &st, WNOHANG) != mgr.pid; i++)
 			usleep(10000);
 		if (i == 500) {
@@ -192,15 +192,18 @@ mgr_stop(void)
 		}
 		mgr.pid = -1;
 	}
+	if (keep_dir)
+		return;
 	if (mgr.dir[0] != '\0')
 		rm_dir(mgr.dir, 1);
 	mgr.dir[0] = '\0';
 }
 
 /* Start marlin-fabric serve with a policy that lets this uid hold every
- * host id and grants nothing; 0, or -1 (skip: no tool), or -2 (failed). */
+ * host id and grants nothing, in a new directory (or again in the same one,
+ * @again: its state reloaded); 0, or -1 (skip: no tool), or -2 (failed). */
 static int
-mgr_start(void)
+mgr_start(int again)
 {
 	const char *bdir = getenv("MARLIN_BUILD_DIR");
 	char pol[96], run[96], state[96];
@@ -215,9 +218,11 @@ mgr_start(void)
 	snprintf(mgr.tool, sizeof(mgr.tool), "%s/apps/marlin-fabric/marlin-fabric", bdir);
 	if (access(mgr.tool, X_OK) != 0)
 		return -1;
-	snprintf(mgr.dir, sizeof(mgr.dir), "/tmp/mgr-hw-ntb-intel-XXXXXX");
-	if (mkdtemp(mgr.dir) == NULL)
-		return -2;
+	if (!again) {
+		snprintf(mgr.dir, sizeof(mgr.dir), "/tmp/mgr-hw-ntb-intel-XXXXXX");
+		if (mkdtemp(mgr.dir) == NULL)
+			return -2;
+	}
 	snprintf(pol, sizeof(pol), "%.63s/policy", mgr.dir);
 	snprintf(run, sizeof(run), "%.63s/run", mgr.dir);
 	snprintf(state, sizeof(state), "%.63s/state", mgr.dir);
@@ -262,14 +267,13 @@ mgr_start(void)
 
 /* ---- fixture ---- */
 
+/* Both ports run under the manager: port p is rack host p. */
 static void
 managed_tmpl(int port, struct ntb_intel_hw *tmpl)
 {
-	if (port != OWNER_PORT)
-		return;
 	snprintf(tmpl->args.manager, sizeof(tmpl->args.manager), "%.107s", mgr.sock);
-	tmpl->args.host = 1;
-	tmpl->args.peer = 0;
+	tmpl->args.host = port;
+	tmpl->args.peer = 1 - port;
 	tmpl->iommu.map = dom_map;
 	tmpl->iommu.unmap = dom_unmap;
 }
@@ -281,7 +285,7 @@ grant_setup(void **state)
 
 	(void)state;
 	memset(&dom, 0, sizeof(dom));
-	rc = mgr_start();
+	rc = mgr_start(0);
 	if (rc == -1) {
 		fprintf(stderr, "marlin-fabric not built (MARLIN_BUILD_DIR): grant tests skipped\n");
 		return 0;
@@ -294,7 +298,7 @@ grant_teardown(void **state)
 {
 	pair_close(state);
 	pair_tmpl_hook = NULL;
-	mgr_stop();
+	mgr_stop(0, 0);
 	return 0;
 }
 
@@ -473,4 +477,45 @@ test_grant_bad_args(void **state)
 	rte_marlin_ntb_dev_release(P.dev[0]);
 	P.dev[0] = NULL;
 	ntb_intel_model_destroy(m);
+}
+
+/*
+ * The manager killed -9 while a window is open: the peer's stores keep
+ * landing (the data plane never waits on it); once it is back (its state
+ * reloaded) the port registers again by itself and a revocation still
+ * closes the window.
+ */
+void
+test_grant_manager_restart(void **state)
+{
+	uint8_t *mem;
+
+	(void)state;
+	if (mgr.pid <= 0)
+		skip();
+	pair_tmpl_hook = managed_tmpl;
+	assert_int_equal(pair_open(3, NTB_INTEL_ID_B2B_SKX, 0, BAR_SIZE, 0), 0);
+	ntb_intel_model_set_iova_fn(P.m, dom_translate, NULL);
+	link_up_both();
+	mem = rte_zmalloc("mem", WIN_SIZE, BAR_SIZE);
+	assert_non_null(mem);
+	assert_int_equal(rte_marlin_ntb_mw_set_trans(P.id[OWNER_PORT], 0, 0, mem,
+		rte_malloc_virt2iova(mem), WIN_SIZE), 0);
+	assert_int_equal(cli("grant 1 0 rw 0"), 0);
+	wait_access(RTE_MARLIN_RACK_ACCESS_RW);
+
+	mgr_stop(1, 1);
+	for (int i = 0; i < 20; i++)
+		rte_marlin_ntb_poll(P.id[OWNER_PORT]);
+	assert_int_equal(peer_store("no manager"), 10);
+	assert_string_equal((char *)mem + store_off, "no manager");
+
+	assert_int_equal(mgr_start(1), 0);
+	/* the port resumes within a second; the revocation then reaches it */
+	assert_int_equal(cli("revoke 1 0 0"), 0);
+	wait_access(0);
+	assert_unreachable(mem);
+	assert_int_equal(peer_store("after restart"), 0);
+	assert_int_equal(mem[store_off], 0);
+	rte_free(mem);
 }
