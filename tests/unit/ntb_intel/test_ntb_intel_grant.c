@@ -352,16 +352,13 @@ assert_unreachable(const void *mem)
 	assert_true(ntb_intel_model_peek(P.m, OWNER_PORT, 0x0010, 8) == 0);
 }
 
-void
-test_grant_revoke(void **state)
+/* Two gen3 model ports under the manager, link up, stores through the
+ * model IOMMU. */
+static void
+managed_pair_up(void)
 {
 	struct ntb_intel_hw *hw;
-	uint8_t *old, *fresh;
-	size_t n;
 
-	(void)state;
-	if (mgr.pid <= 0)
-		skip();
 	pair_tmpl_hook = managed_tmpl;
 	assert_int_equal(pair_open(3, NTB_INTEL_ID_B2B_SKX, 0, BAR_SIZE, 0), 0);
 	ntb_intel_model_set_iova_fn(P.m, dom_translate, NULL);
@@ -369,6 +366,18 @@ test_grant_revoke(void **state)
 	assert_non_null(hw);
 	assert_non_null(hw->rack);
 	link_up_both();
+}
+
+void
+test_grant_revoke(void **state)
+{
+	uint8_t *old, *fresh;
+	size_t n;
+
+	(void)state;
+	if (mgr.pid <= 0)
+		skip();
+	managed_pair_up();
 	old = rte_zmalloc("old", WIN_SIZE, BAR_SIZE);
 	fresh = rte_zmalloc("fresh", WIN_SIZE, BAR_SIZE);
 	assert_non_null(old);
@@ -493,10 +502,7 @@ test_grant_manager_restart(void **state)
 	(void)state;
 	if (mgr.pid <= 0)
 		skip();
-	pair_tmpl_hook = managed_tmpl;
-	assert_int_equal(pair_open(3, NTB_INTEL_ID_B2B_SKX, 0, BAR_SIZE, 0), 0);
-	ntb_intel_model_set_iova_fn(P.m, dom_translate, NULL);
-	link_up_both();
+	managed_pair_up();
 	mem = rte_zmalloc("mem", WIN_SIZE, BAR_SIZE);
 	assert_non_null(mem);
 	assert_int_equal(rte_marlin_ntb_mw_set_trans(P.id[OWNER_PORT], 0, 0, mem,
