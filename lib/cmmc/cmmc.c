@@ -189,14 +189,15 @@ cmmc_mirror_current(const struct cmmc_peer *p, uint32_t peer_hrdma_epoch)
 		owner == p->port && importer == p->c->port;
 }
 
-/* A magic word no honest owner writes: not 0 (being rewritten), not the
- * table's. */
-static int
-mirror_garbage(const struct cmmc_peer *p)
+/* What no honest owner of this release writes into the peer's table
+ * header (cmmc_tab_hdr_problem() on a private copy), or NULL. */
+static const char *
+mirror_problem(const struct cmmc_peer *p)
 {
-	uint64_t m = __atomic_load_n(&p->mirror_hdr->magic, __ATOMIC_RELAXED);
+	struct cmmc_wire_tab_hdr h;
 
-	return m != 0 && m != CMMC_TAB_MAGIC;
+	memcpy(&h, (const void *)p->mirror_hdr, sizeof(h));
+	return cmmc_tab_hdr_problem(&h, (uint16_t)p->port, (uint16_t)p->c->port);
 }
 
 /* ---- configuration ------------------------------------------------------ */
@@ -417,6 +418,7 @@ peer_poll(struct cmmc_peer *p)
 {
 	struct rte_marlin_hrdma_info info;
 	int st = rte_marlin_hrdma_channel_poll(p->ch);
+	const char *problem;
 
 	if (st != RTE_MARLIN_HRDMA_STATE_UP ||
 			rte_marlin_hrdma_channel_info(p->ch, &info) != 0) {
@@ -464,13 +466,13 @@ peer_poll(struct cmmc_peer *p)
 	 * rings (both ends go down and negotiate again, and the tables are
 	 * sent anew); HRDMA rate-limits the log line.
 	 */
+	problem = mirror_problem(p);
 	if (p->mirror_seen)
 		rte_marlin_hrdma_channel_fault(p->ch,
 			"the peer's key table in this host's memory was overwritten");
-	else if (mirror_garbage(p) && rte_get_timer_cycles() - p->pushed_at >
+	else if (problem != NULL && rte_get_timer_cycles() - p->pushed_at >
 			rte_get_timer_hz() * CMMC_TABLE_GARBAGE_MS / 1000)
-		rte_marlin_hrdma_channel_fault(p->ch,
-			"the peer's key table header in this host's memory is garbage");
+		rte_marlin_hrdma_channel_fault(p->ch, problem);
 	else if (rte_get_timer_cycles() - p->pushed_at >
 			rte_get_timer_hz() * CMMC_TABLE_WAIT_MS / 1000)
 		rte_marlin_hrdma_channel_fault(p->ch,

@@ -58,7 +58,7 @@ rkey_check(const struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
 		return rc;
 	if (unlikely(cmmc_ent_snapshot(&p->mirror[rk->slot], &s) != 0))
 		return -EKEYREVOKED;    /* revocation in progress */
-	return cmmc_ent_check(&s, rk->gen, rk->secret, need, off, len,
+	return cmmc_ent_check(&s, rk->gen, rk->verifier, need, off, len,
 			      p->remote_region_len, abs);
 }
 

@@ -286,11 +286,22 @@ rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
 		return -ENOSPC;
 	}
 	e = &p->own[slot];
+	memset(&f, 0, sizeof(f));
+	f.access = (uint8_t)access;
+	f.slot = (uint16_t)slot;
+	f.owner = (uint16_t)c->port;
+	f.importer = (uint16_t)p->port;
+	f.gen = e->gen + 1;
+	f.inst_epoch = c->inst_epoch;
+	f.offset = m->region_off + off;
+	f.len = len;
+	f.secret = secret;
+	p->own_secret[slot] = secret;
 	cmmc_ent_begin(e);
-	e->secret = secret;
-	e->offset = m->region_off + off;
+	e->verifier = cmmc_key_verifier(&f);
+	e->offset = f.offset;
 	e->len = len;
-	e->gen++;
+	e->gen = f.gen;
 	e->access = (uint8_t)access;
 	e->state = CMMC_ENT_LIVE;
 	cmmc_ent_end(e);
@@ -300,17 +311,6 @@ rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
 	m->live_keys++;
 	if (p->pushed && cmmc_push_entry(p, (unsigned int)slot) != 0)
 		p->pushed = 0;   /* the whole table goes at the next bring-up */
-
-	memset(&f, 0, sizeof(f));
-	f.access = (uint8_t)access;
-	f.slot = (uint16_t)slot;
-	f.owner = (uint16_t)c->port;
-	f.importer = (uint16_t)p->port;
-	f.gen = e->gen;
-	f.inst_epoch = c->inst_epoch;
-	f.offset = e->offset;
-	f.len = len;
-	f.secret = secret;
 	cmmc_key_encode(&f, key->bytes);
 	rte_spinlock_recursive_unlock(&c->lock);
 	return 0;
@@ -339,7 +339,8 @@ rte_cmmc_key_revoke(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 		return -EINVAL;
 	}
 	e = &p->own[f.slot];
-	if (e->state != CMMC_ENT_LIVE || e->gen != f.gen || e->secret != f.secret) {
+	if (e->state != CMMC_ENT_LIVE || e->gen != f.gen ||
+			p->own_secret[f.slot] != f.secret) {
 		rte_spinlock_recursive_unlock(&c->lock);
 		return -ENOENT;
 	}
@@ -422,7 +423,7 @@ rte_cmmc_key_import(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 	}
 	rc = cmmc_ent_snapshot(&p->mirror[f.slot], &s) != 0 ? -EKEYREVOKED : 0;
 	if (rc == 0)
-		rc = cmmc_ent_check(&s, f.gen, f.secret, 0, 0, 0,
+		rc = cmmc_ent_check(&s, f.gen, cmmc_key_verifier(&f), 0, 0, 0,
 				    p->remote_region_len, &abs);
 	if (rc == 0 && (s.offset != f.offset || s.len != f.len ||
 			s.access != f.access))
@@ -436,7 +437,7 @@ rte_cmmc_key_import(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 	}
 	rk->peer = p;
 	rk->inst_epoch = f.inst_epoch;
-	rk->secret = f.secret;
+	rk->verifier = cmmc_key_verifier(&f);
 	rk->len = f.len;
 	rk->gen = f.gen;
 	rk->slot = f.slot;

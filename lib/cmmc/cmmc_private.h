@@ -83,7 +83,7 @@ struct cmmc_extent {
 struct rte_cmmc_rkey {
 	struct cmmc_peer *peer;
 	uint64_t inst_epoch;
-	uint64_t secret;
+	uint64_t verifier;        /* cmmc_key_verifier() of the key */
 	uint64_t len;
 	uint32_t gen;
 	uint16_t slot;
@@ -135,6 +135,7 @@ struct cmmc_peer {
 	/* our exports to this peer: the table we keep in its memory */
 	struct cmmc_wire_tab_hdr own_hdr;
 	struct cmmc_wire_keyent own[CMMC_MAX_KEYS];
+	uint64_t own_secret[CMMC_MAX_KEYS]; /* never leaves this host */
 	struct rte_cmmc_mem *own_mem[CMMC_MAX_KEYS];
 	uint16_t own_hw;          /* slots ever used (scan bound) */
 
@@ -178,7 +179,7 @@ cmmc_ent_snapshot(const struct cmmc_wire_keyent *e, struct cmmc_wire_keyent *out
 
 		if (s1 & 1)
 			continue;
-		out->secret = __atomic_load_n(&e->secret, __ATOMIC_RELAXED);
+		out->verifier = __atomic_load_n(&e->verifier, __ATOMIC_RELAXED);
 		out->offset = __atomic_load_n(&e->offset, __ATOMIC_RELAXED);
 		out->len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
 		out->gen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
@@ -196,18 +197,19 @@ cmmc_ent_snapshot(const struct cmmc_wire_keyent *e, struct cmmc_wire_keyent *out
 
 /*
  * Check an access of [off, off + len) of a key's range against a snapshot of
- * its entry, as the importer does before every operation. @region_len is the
+ * its entry, as the importer does before every operation; @verifier is the
+ * key's (cmmc_key_verifier()), computed once at import. @region_len is the
  * owner's region as HRDMA negotiated it (the entry comes from the peer and is
  * checked too). On success *abs is the offset in the owner's region.
  */
 static inline int
-cmmc_ent_check(const struct cmmc_wire_keyent *s, uint32_t gen, uint64_t secret,
+cmmc_ent_check(const struct cmmc_wire_keyent *s, uint32_t gen, uint64_t verifier,
 		unsigned int need, uint64_t off, uint64_t len,
 		uint64_t region_len, uint64_t *abs)
 {
 	if (s->gen != gen || s->state != CMMC_ENT_LIVE)
 		return -EKEYREVOKED;
-	if (s->secret != secret)
+	if (s->verifier != verifier)
 		return -EACCES;
 	if ((s->access & need) != need)
 		return -EPERM;

@@ -30,6 +30,19 @@
  *        body, then the next even value (written alone, last). An 8-byte
  *        aligned word is carried by one store of the CPU or of a DMA engine.
  *
+ *    An entry holds no secret: the table lives in the importer's memory, and
+ *    anything there can be read by any code on the importing host (and by
+ *    whoever else can read that memory). It holds a verifier instead:
+ *    SipHash-2-4 of the entry's fields (slot, generation, rights, owner,
+ *    importer, offset, length) keyed by the key's 64-bit secret and the
+ *    owner's instance epoch (cmmc_key_verifier()). Whoever holds a key
+ *    computes the verifier and compares; whoever only reads the table would
+ *    have to recover the secret from a SipHash tag, which the PRF makes a
+ *    search over 2^64 secrets. The owner keeps the secrets in its private
+ *    memory (to check revocations). Version 1 tables (magic "CMMCKTB1")
+ *    carried the secrets themselves; they are refused with a line saying
+ *    the peer runs an older release.
+ *
  * Everything read from the table is a peer's input: it is copied once,
  * checked, and only the copy is used.
  */
@@ -41,12 +54,15 @@
 #include <string.h>
 
 #include "rte_cmmc.h"
+#include "cmmc_siphash.h"
 
 #define CMMC_KEY_MAGIC      RTE_CMMC_KEY_MAGIC
 #define CMMC_KEY_VERSION    RTE_CMMC_KEY_VERSION
 #define CMMC_KEY_LEN        RTE_CMMC_KEY_SIZE
 
-#define CMMC_TAB_MAGIC      UINT64_C(0x3142544b434d4d43) /* "CMMCKTB1" */
+#define CMMC_TAB_MAGIC      UINT64_C(0x3242544b434d4d43) /* "CMMCKTB2" */
+/* The version 1 table (secrets in the clear), refused by name. */
+#define CMMC_TAB_MAGIC_V1   UINT64_C(0x3142544b434d4d43) /* "CMMCKTB1" */
 #define CMMC_MAX_KEYS       255
 #define CMMC_KEYTAB_LEN     (64u * (CMMC_MAX_KEYS + 1))  /* 16 KiB */
 
@@ -72,7 +88,7 @@ struct cmmc_wire_tab_hdr {
 
 struct cmmc_wire_keyent {
 	uint64_t seq;           /* even: stable; odd: being rewritten */
-	uint64_t secret;
+	uint64_t verifier;      /* cmmc_key_verifier() of the key's fields */
 	uint64_t offset;        /* in the owner's region for the importer */
 	uint64_t len;
 	uint32_t gen;           /* bumped each time the slot is given out */
@@ -162,6 +178,52 @@ cmmc_key_encode(const struct cmmc_key_fields *f, uint8_t *out)
 	cmmc_put64(out + RTE_CMMC_KEY_OFF_SECRET, f->secret);
 	cmmc_put64(out + RTE_CMMC_KEY_OFF_CHECKSUM,
 		   rte_cmmc_key_checksum((const struct rte_cmmc_key *)out));
+}
+
+/*
+ * The verifier the owner stores in place of a key's secret: SipHash-2-4
+ * keyed by (secret, owner's instance epoch) over the entry's fields, so the
+ * tag binds the secret to that one slot, generation, range and pair of
+ * hosts. The instance epoch is public (it is in the table header and the
+ * key); it only makes tags of different owner instances unrelated.
+ */
+static inline uint64_t
+cmmc_key_verifier(const struct cmmc_key_fields *f)
+{
+	uint8_t m[32];
+
+	cmmc_put16(m, f->slot);
+	cmmc_put16(m + 2, f->owner);
+	cmmc_put16(m + 4, f->importer);
+	m[6] = f->access;
+	m[7] = 0;
+	cmmc_put32(m + 8, f->gen);
+	cmmc_put32(m + 12, 0);
+	cmmc_put64(m + 16, f->offset);
+	cmmc_put64(m + 24, f->len);
+	return cmmc_siphash24(f->secret, f->inst_epoch, m, sizeof(m));
+}
+
+/*
+ * What is wrong with a private copy of a peer's table header, or NULL when
+ * it is a table of this release from @owner for @importer (or a zero magic
+ * word: being written, not an error yet).
+ */
+static inline const char *
+cmmc_tab_hdr_problem(const struct cmmc_wire_tab_hdr *h, uint16_t owner,
+		uint16_t importer)
+{
+	if (h->magic == 0)
+		return NULL;
+	if (h->magic == CMMC_TAB_MAGIC_V1)
+		return "the peer writes a version 1 key table (secrets in the clear): it runs an older CMMC release; run the same release on both hosts";
+	if (h->magic != CMMC_TAB_MAGIC)
+		return "the peer's key table header in this host's memory is garbage";
+	if (h->owner != owner || h->importer != importer)
+		return "the key table in this host's memory names another owner or importer than this pair of hosts";
+	if (h->nb_slots != CMMC_MAX_KEYS)
+		return "the peer's key table has another slot count than this release's 255";
+	return NULL;
 }
 
 /*

@@ -68,7 +68,14 @@
  *   its range must lie inside a live key with WRITE rights that was
  *   exported to that peer. Others are dropped, counted
  *   (rte_cmmc_ep_stats.refused_notify) and logged once per endpoint.
- *   The owner's own key table, not the peer, decides.
+ *   The owner's own key table, not the peer, decides. A notification
+ *   carries no key: the check is where it lands, not who sent it (any
+ *   code on the peer that posts on the channel can notify any range a live
+ *   WRITE key covers), and one-sided writes themselves are not checked by
+ *   the owner.
+ * - The table in the importer's memory holds no secrets, only a keyed
+ *   verifier per entry (SipHash-2-4 under the key's secret): reading it
+ *   does not yield keys.
  * - Revocation. rte_cmmc_key_revoke() marks the key revoked in the owner's
  *   table and writes that entry into the importer's copy before it returns.
  *   From the moment that write is visible to the importer (at once on the

@@ -12,7 +12,7 @@ stdin/stdout (see cmmc_mp_host.c).
                     [--build DIR] TEST [--engine none|cpu|skeleton]
     cmmc_mp_test.py --skip REASON TEST      (exits 77)
 
-TEST: transfer, forged, revoked, restart, kill, corrupt, pingpong,
+TEST: transfer, forged, reader, revoked, restart, kill, corrupt, pingpong,
 pkgconfig. corrupt: host 0 streams notified writes into host 1's memory
 while random bytes are written into host 1's window file (the rings host 0
 writes there) for 3 s; both ends must see the peer leave READY, every
@@ -207,6 +207,37 @@ def test_forged(t):
     for x in h:
         x.quit()
     log("forged keys refused: damaged, secret, length, rights, generation")
+
+
+def test_table_reader(t):
+    """The importer's process reads the owner's key table in its own window
+    file (as any reader of that memory can) and tries every distinct word
+    of it as the secret of a key it was not given: all refused; the table
+    holds neither secret."""
+    h = pair(t)
+    share(h[1], h[0], 65536, "w")                  # one key handed over
+    mem2 = h[1].cmd("alloc 0 65536")["mem"]
+    key2 = h[1].cmd("export %s 0 65536 rw" % mem2)["key"]  # never handed
+    # host 0's window; host 1 writes its table at the start of its slice
+    path = garbage.window_file(t.parent, t.fabric, 0)
+    with open(path, "rb") as f:
+        data = f.read()
+    at = data.find(b"CMMCKTB2")
+    if at < 0:
+        raise Fail("no version 2 key table in %s" % path)
+    table = data[at:at + 16384]
+    secret = bytes.fromhex(key2)[40:48]
+    if secret in table:
+        raise Fail("the secret of an exported key is in the importer's table")
+    words = sorted(set(int.from_bytes(table[i:i + 8], "little")
+                       for i in range(0, len(table), 8)) - {0})
+    for w in words:
+        h[0].refused("import %s" % reforge(key2, 40, 8, w), "EACCES")
+    h[0].cmd("import %s" % key2)                   # the real key imports
+    for x in h:
+        x.quit()
+    log("table reader: %d distinct words of the table tried as the secret, "
+        "all refused; no secret in the table" % len(words))
 
 
 def test_revoked(t):
@@ -479,6 +510,7 @@ def test_pkgconfig(t):
 TESTS = {
     "transfer": test_transfer,
     "forged": test_forged,
+    "reader": test_table_reader,
     "revoked": test_revoked,
     "restart": test_restart,
     "kill": test_kill,

@@ -27,10 +27,14 @@
 
 #include "ntb_intel_private.h"
 #include "rte_marlin_args.h"
+#include "rte_marlin_rack.h"
 #include "rte_marlin_pci.h"
 
 #define NTB_INTEL_ARG_WC	"wc"
 #define NTB_INTEL_ARG_B2B_MW	"b2b_mw"
+#define NTB_INTEL_ARG_MANAGER	"manager"
+#define NTB_INTEL_ARG_HOST	"host"
+#define NTB_INTEL_ARG_PEER	"peer"
 
 static int
 parse_devargs(const char *name, const struct rte_devargs *da,
@@ -43,9 +47,20 @@ parse_devargs(const char *name, const struct rte_devargs *da,
 		{ .key = NTB_INTEL_ARG_B2B_MW, .type = RTE_MARLIN_ARG_BOOL,
 		  .dst = &b2b_mw,
 		  .hint = " (1: reach the peer's registers through a window)" },
+		{ .key = NTB_INTEL_ARG_MANAGER, .type = RTE_MARLIN_ARG_STRING,
+		  .dst = args->manager, .dst_len = sizeof(args->manager),
+		  .hint = " (the rack manager's socket)" },
+		{ .key = NTB_INTEL_ARG_HOST, .type = RTE_MARLIN_ARG_INT,
+		  .min = 0, .max = RTE_MARLIN_RACK_MAX_HOSTS - 1, .dst = &args->host,
+		  .hint = " (this port's rack host id, with manager=)" },
+		{ .key = NTB_INTEL_ARG_PEER, .type = RTE_MARLIN_ARG_INT,
+		  .min = 0, .max = RTE_MARLIN_RACK_MAX_HOSTS - 1, .dst = &args->peer,
+		  .hint = " (rack host id across the cable, with manager=)" },
 	};
 
 	args->wc = -1;
+	args->host = -1;
+	args->peer = -1;
 	rc = rte_marlin_devargs_parse(name, da != NULL ? da->args : NULL, table,
 				      RTE_DIM(table), NULL);
 	args->b2b_doorbell_reg = !b2b_mw;
@@ -112,6 +127,21 @@ ntb_intel_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 	rc = rte_marlin_pci_check(pci, ntb_intel_logtype);
 	if (rc < 0)
 		return rc;
+	/* With manager=, the port's IOMMU group goes in a VFIO container of
+	 * its own before the device is mapped (ntb_intel_vfio.c). */
+	tmpl.vfio_container = -1;
+	if (tmpl.args.manager[0] != '\0') {
+		rc = ntb_intel_vfio_own_container(pci, &tmpl);
+		if (rc != 0)
+			return rc;
+	}
+	rc = rte_pci_map_device(pci);
+	if (rc != 0) {
+		NTB_INTEL_LOG(ERR, "%s: cannot map the device's BARs (bound to vfio-pci?)",
+			name);
+		ntb_intel_vfio_release(&tmpl);
+		return -EIO;
+	}
 	if (rte_pci_read_config(pci, &rev, 1, 0x08) != 1)
 		NTB_INTEL_LOG(WARNING, "%s: cannot read the revision id", name);
 	tmpl.pci = pci;
@@ -125,12 +155,18 @@ ntb_intel_probe(struct rte_pci_driver *drv, struct rte_pci_device *pci)
 	tmpl.mmio = tmpl.bar[0].va;
 
 	dev = ntb_intel_dev_create(name, &tmpl);
-	if (dev == NULL)
-		return -rte_errno;
+	if (dev == NULL) {
+		rc = -rte_errno;
+		rte_pci_unmap_device(pci);
+		ntb_intel_vfio_release(&tmpl);
+		return rc;
+	}
 	hw = dev->priv;
 	rc = setup_wc(hw);
 	if (rc != 0) {
 		rte_marlin_ntb_dev_release(dev);
+		rte_pci_unmap_device(pci);
+		ntb_intel_vfio_release(&tmpl);
 		return rc;
 	}
 	NTB_INTEL_LOG(NOTICE, "%s: %s NTB ready (device 8086:%04x rev 0x%02x)",
@@ -142,6 +178,7 @@ static int
 ntb_intel_remove(struct rte_pci_device *pci)
 {
 	struct rte_marlin_ntb_dev *dev = rte_marlin_ntb_dev_get(pci->device.name);
+	struct ntb_intel_hw last;
 	int users;
 
 	if (dev == NULL)
@@ -157,7 +194,12 @@ ntb_intel_remove(struct rte_pci_device *pci)
 	}
 	if (ntb_intel_hw(dev)->intr_enabled)
 		rte_pmd_ntb_intel_intr_disable(dev->dev_id);
-	return rte_marlin_ntb_dev_release(dev);
+	last.vfio_container = ntb_intel_hw(dev)->vfio_container;
+	users = rte_marlin_ntb_dev_release(dev);
+	/* the device was mapped by probe, not by the bus */
+	rte_pci_unmap_device(pci);
+	ntb_intel_vfio_release(&last);
+	return users;
 }
 
 void
@@ -246,7 +288,9 @@ static const struct rte_pci_id ntb_intel_pci_ids[] = {
 
 static struct rte_pci_driver ntb_intel_pmd = {
 	.id_table = ntb_intel_pci_ids,
-	.drv_flags = RTE_PCI_DRV_NEED_MAPPING | RTE_PCI_DRV_WC_ACTIVATE,
+	/* no RTE_PCI_DRV_NEED_MAPPING: probe maps the device itself, after
+	 * choosing its VFIO container */
+	.drv_flags = RTE_PCI_DRV_WC_ACTIVATE,
 	.probe = ntb_intel_probe,
 	.remove = ntb_intel_remove,
 };
@@ -256,4 +300,7 @@ RTE_PMD_REGISTER_PCI_TABLE(ntb_intel, ntb_intel_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(ntb_intel, "vfio-pci");
 RTE_PMD_REGISTER_PARAM_STRING(ntb_intel,
 	NTB_INTEL_ARG_WC "=auto|on|off "
-	NTB_INTEL_ARG_B2B_MW "=0|1");
+	NTB_INTEL_ARG_B2B_MW "=0|1 "
+	NTB_INTEL_ARG_MANAGER "=<socket> "
+	NTB_INTEL_ARG_HOST "=<0-63> "
+	NTB_INTEL_ARG_PEER "=<0-63>");

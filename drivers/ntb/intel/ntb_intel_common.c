@@ -180,6 +180,9 @@ ntb_intel_dev_create(const char *name, const struct ntb_intel_hw *tmpl)
 	rc = gen->init(hw);
 	if (rc != 0)
 		goto fail;
+	rc = ntb_intel_grant_attach(hw);
+	if (rc != 0)
+		goto fail_grant;
 	dev->topo = hw->topo;
 	dev->device = hw->pci != NULL ? &hw->pci->device : NULL;
 	gen->link_refresh(hw);
@@ -189,6 +192,8 @@ ntb_intel_dev_create(const char *name, const struct ntb_intel_hw *tmpl)
 		hw->topo == RTE_MARLIN_NTB_TOPO_B2B_USD ? "B2B upstream side" :
 		"B2B downstream side", hw->mw_count, hw->db_count, hw->spad_count);
 	return dev;
+fail_grant:
+	gen->uninit(hw);
 fail:
 	/* Do not let close() touch registers of a half-initialised device. */
 	hw->gen = NULL;
@@ -415,6 +420,7 @@ ntb_intel_poll(struct rte_marlin_ntb_dev *dev)
 	struct ntb_intel_hw *hw = ntb_intel_hw(dev);
 
 	hw->gen->stats_update(hw);
+	ntb_intel_grant_poll(hw);
 	return 0;
 }
 
@@ -425,6 +431,7 @@ ntb_intel_close(struct rte_marlin_ntb_dev *dev)
 
 	if (hw == NULL)
 		return;
+	ntb_intel_grant_detach(hw);
 	if (hw->gen != NULL)
 		hw->gen->uninit(hw);
 	ntb_intel_pci_close(hw);

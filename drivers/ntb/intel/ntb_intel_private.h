@@ -135,7 +135,40 @@ struct ntb_intel_args {
 	/** gen1: ring the peer through the B2B doorbell register instead of
 	 *  the last window (devarg b2b_mw=0; risks the SDOORBELL erratum). */
 	int b2b_doorbell_reg;
+	/** manager=: the rack manager's socket ("" none): inbound windows
+	 *  open only as far as its grants allow (ntb_intel_grant.c). */
+	char manager[108];
+	int host;      /**< host=: rack host id of this port (manager=) */
+	int peer;      /**< peer=: rack host id across the cable (manager=) */
 };
+
+/**
+ * The IOMMU domain the port's inbound traffic is translated by: with
+ * manager=, the driver's own VFIO container on hardware
+ * (ntb_intel_vfio.c), a model in the tests. Only granted memory is mapped.
+ */
+struct ntb_intel_iommu {
+	/** Map [iova, iova + len) to @p va, device-writable if @p writable. */
+	int (*map)(void *ctx, uint64_t iova, void *va, size_t len, int writable);
+	/** Remove the mapping made at @p iova; 0 or a negative errno. */
+	int (*unmap)(void *ctx, uint64_t iova, size_t len);
+	void *ctx;
+};
+
+/** One inbound window under the rack manager's grants. */
+struct ntb_intel_grant_win {
+	uint32_t access;   /**< RTE_MARLIN_RACK_ACCESS_RO/_RW, 0: none */
+	int want;          /**< the application set a translation */
+	int open;          /**< translation programmed now */
+	int mapped;        /**< IOMMU mapping in place now */
+	void *addr;        /**< what the application asked for */
+	rte_iova_t iova;
+	size_t size;
+	uint64_t revoked;  /**< revocations seen */
+	int seen;          /**< confirmed since registering again */
+};
+
+struct rte_marlin_rack_client;
 
 /** Device private data (dev->priv). */
 struct ntb_intel_hw {
@@ -185,6 +218,15 @@ struct ntb_intel_hw {
 	/* Interrupt mode (MSI-X through DPDK's interrupt API). */
 	int intr_enabled;
 	int intr_vectors;
+
+	/* Rack manager grants (manager= only; ntb_intel_grant.c). */
+	struct ntb_intel_iommu iommu;  /**< map NULL: none */
+	struct rte_marlin_rack_client *rack;
+	struct ntb_intel_grant_win gw[3];
+	uint64_t rack_retry_at;     /**< timer cycles of the next resume */
+	int rack_resync;            /**< registered again: grants not yet
+				     *   confirmed are gone */
+	int vfio_container;         /**< own container fd, -1 none */
 };
 
 static inline struct ntb_intel_hw *
@@ -331,6 +373,26 @@ struct ntb_intel_hw *ntb_intel_hw_by_id(uint16_t dev_id);
 
 /** Drop PCI-side resources (write-combining mappings); ntb_intel.c. */
 void ntb_intel_pci_close(struct ntb_intel_hw *hw);
+
+/* ---- rack manager grants (ntb_intel_grant.c) ---- */
+
+/** With manager=: register with the manager and gate the device's
+ *  translation ops by its grants; 0 or a negative errno (logged). */
+int ntb_intel_grant_attach(struct ntb_intel_hw *hw);
+/** Follow the manager's events (grants, revocations); from poll. */
+void ntb_intel_grant_poll(struct ntb_intel_hw *hw);
+/** Close every window, drop IOMMU mappings, leave the manager. */
+void ntb_intel_grant_detach(struct ntb_intel_hw *hw);
+
+/**
+ * Put the port's IOMMU group in a VFIO container of its own, before the
+ * device is mapped, and fill @p tmpl->iommu with it (ntb_intel_vfio.c).
+ * Nothing is mapped in it until a grant. 0 or a negative errno (logged).
+ */
+int ntb_intel_vfio_own_container(struct rte_pci_device *pci,
+		struct ntb_intel_hw *tmpl);
+/** Destroy that container, if any. */
+void ntb_intel_vfio_release(struct ntb_intel_hw *hw);
 
 extern const struct ntb_intel_gen_ops ntb_intel_gen1;
 extern const struct ntb_intel_gen_ops ntb_intel_gen3;

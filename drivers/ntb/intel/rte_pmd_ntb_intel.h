@@ -156,6 +156,25 @@ __rte_experimental
 int rte_pmd_ntb_intel_db_vector_mask(uint16_t dev_id, int vector,
 		uint64_t *mask);
 
+/** An inbound window under the rack manager's grants (manager=). */
+struct rte_pmd_ntb_intel_grant {
+	uint32_t access;    /**< RTE_MARLIN_RACK_ACCESS_RO/_RW; 0: not granted */
+	int open;           /**< translation programmed now */
+	int iommu_mapped;   /**< memory mapped in the port's IOMMU domain */
+	uint64_t revoked;   /**< revocations seen */
+	uint64_t reserved[4];
+};
+
+/**
+ * What the rack manager's grants make of inbound window @p widx.
+ *
+ * @return 0; -ENODEV (not an ntb_intel device); -EINVAL (NULL, bad
+ *         window); -ENOTSUP (the device runs without manager=).
+ */
+__rte_experimental
+int rte_pmd_ntb_intel_grant_get(uint16_t dev_id, int widx,
+		struct rte_pmd_ntb_intel_grant *g);
+
 #ifdef __cplusplus
 }
 #endif

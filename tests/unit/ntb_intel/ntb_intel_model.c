@@ -452,8 +452,9 @@ port_reset(struct ntb_intel_model *m, struct model_port *p, int idx)
 }
 
 static void *
-identity_iova(uint64_t iova, void *arg)
+identity_iova(uint64_t iova, size_t len, void *arg)
 {
+	(void)len;
 	(void)arg;
 	return (void *)(uintptr_t)iova;
 }
@@ -536,6 +537,7 @@ ntb_intel_model_template(struct ntb_intel_model *m, int port,
 	tmpl->bar[4].phys = p->bar_phys[4];
 	tmpl->bar[4].len = m->bar_size;
 	tmpl->args.wc = 0;
+	tmpl->vfio_container = -1;
 }
 
 void
@@ -639,7 +641,7 @@ inbound_target(struct ntb_intel_model *m, struct model_port *from,
 	}
 	if (wlen > m->bar_size || off + len > wlen || xbase == 0)
 		return NULL;
-	return (uint8_t *)m->iova_fn(xbase + off, m->iova_arg);
+	return (uint8_t *)m->iova_fn(xbase + off, len, m->iova_arg);
 }
 
 static void

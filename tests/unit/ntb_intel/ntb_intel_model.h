@@ -46,8 +46,9 @@
 
 struct ntb_intel_model;
 
-/** Translate an IOVA of the test process into a pointer (default: identity). */
-typedef void *(*ntb_intel_model_iova_fn)(uint64_t iova, void *arg);
+/** Translate a store of @p len bytes at an IOVA of the test process into a
+ *  pointer (default: identity), or NULL: the IOMMU refuses it (dropped). */
+typedef void *(*ntb_intel_model_iova_fn)(uint64_t iova, size_t len, void *arg);
 
 /**
  * Create two ports. Port 0 is the upstream side (USD), port 1 downstream.
