@@ -49,6 +49,20 @@ hrdma_backoff_next(uint32_t prev_ms, int healthy)
 		prev_ms * 2;
 }
 
+static inline int
+hrdma_log2_exact(uint32_t v)
+{
+	return rte_is_power_of_2(v) ? (int)rte_log2_u32(v) : -1;
+}
+
+/* The geometry word of the handshake (HRDMA_SPAD_GEOM) for @c. */
+static inline uint32_t
+hrdma_geom_word(const struct rte_marlin_hrdma_conf *c)
+{
+	return c->nb_qp | (uint32_t)hrdma_log2_exact(c->depth) << 8 |
+		(uint32_t)hrdma_log2_exact(c->msg_size) << 16;
+}
+
 /* ---- receive-side checks (pure: fuzzed by tests/fuzz) ------------------- */
 
 enum hrdma_rx_verdict {
@@ -276,5 +290,9 @@ struct rte_marlin_hrdma_channel {
 
 	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
 };
+
+/* hrdma_link.c: stop the channel (state DOWN, data path quiet, handshake
+ * withdrawn); @why is logged when it was UP. Control thread. */
+void hrdma_go_down(struct rte_marlin_hrdma_channel *ch, const char *why);
 
 #endif /* HRDMA_PRIVATE_H */
