@@ -145,7 +145,7 @@ qp_layout(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
 	qp->remote_region = ch->remote_slice + ch->rings_len;
 }
 
-/* Reset a queue pair for a new bring-up; the data path is quiet. */
+/* Bytes of the rings of every queue pair in a slice, page aligned. */
 static size_t
 rings_len(const struct rte_marlin_hrdma_conf *c)
 {
@@ -287,6 +287,10 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		ch->qp[q] = qp;
 		qp->qid = q;
 		qp->state = &ch->state;
+		/* Only the software NTB is known to map windows as plain
+		 * cacheable memory; silicon BARs may be write-combining. */
+		qp->wc_order = info.driver == NULL ||
+			strcmp(info.driver, "ntb_shm") != 0;
 		/* queued engine copies may hold one entry each: room for both */
 		qp->cq_size = 2u * ch->conf.depth;
 		qp->cq = rte_zmalloc("hrdma_cq", sizeof(*qp->cq) * qp->cq_size,

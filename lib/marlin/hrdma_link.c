@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -24,6 +27,34 @@
 #include "rte_marlin_hrdma.h"
 #include "hrdma_private.h"
 
+int hrdma_asym_fence;
+
+/* Register for expedited private membarrier once, before any thread of
+ * the process uses a queue pair (see hrdma_private.h). */
+RTE_INIT(hrdma_fence_init)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		return;
+	if (syscall(__NR_membarrier,
+		    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		hrdma_asym_fence = 1;
+}
+
+void
+hrdma_heavy_fence(void)
+{
+	/* A failure after a successful registration is not expected; a
+	 * full fence is then the best this side can do. */
+	if (hrdma_asym_fence &&
+			syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+				0, 0) == 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Reset a queue pair for a new bring-up; the data path is quiet. */
 static void
 qp_reset(struct rte_marlin_hrdma_channel *ch, struct rte_marlin_hrdma_qp *qp)
 {
@@ -60,6 +91,9 @@ quiesce(struct rte_marlin_hrdma_channel *ch)
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
 	uint16_t q;
 
+	/* The state was stored before: now every data-path thread either
+	 * shows busy or sees that state (hrdma_private.h). */
+	hrdma_heavy_fence();
 	for (q = 0; q < ch->conf.nb_qp; q++) {
 		while (__atomic_load_n(&ch->qp[q]->busy, __ATOMIC_SEQ_CST)) {
 			if (rte_get_timer_cycles() > deadline) {
