@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_host.h"
+
 #define LINE 64
 #define RING 256
 #define BATCH 1000
@@ -69,15 +71,6 @@ static const char *const mode_name[M_COUNT] = {
 	"bounce", "line", "ring", "store1"
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int
 pin(int core)
 {
@@ -102,7 +95,7 @@ cpu_relax(void)
 	while (!(cond)) { \
 		cpu_relax(); \
 		if ((++spins_ & 0xffff) == 0) { \
-			uint64_t t_ = now_ns(); \
+			uint64_t t_ = th_now_ns(); \
 			if (t0_ == 0) \
 				t0_ = t_; \
 			if ((sh)->failed || t_ - t0_ > WAIT_NS) { \
@@ -161,7 +154,7 @@ static int
 side(struct shared *sh, enum mode md, uint64_t iters, int a, double *batch_ns,
 		uint64_t *nb)
 {
-	uint64_t i, t0 = now_ns();
+	uint64_t i, t0 = th_now_ns();
 
 	*nb = 0;
 	for (i = 1; i <= iters; i++) {
@@ -197,7 +190,7 @@ side(struct shared *sh, enum mode md, uint64_t iters, int a, double *batch_ns,
 			msg_put(&sh->ba[s], i);
 		}
 		if (a && i % BATCH == 0) {
-			uint64_t t = now_ns();
+			uint64_t t = th_now_ns();
 
 			batch_ns[(*nb)++] = (double)(t - t0) / BATCH / 2;
 			t0 = t;
