@@ -119,13 +119,7 @@ def lat_runs(b, rnd, quick, floor, cmmc):
 
 def run_lat_round(b, rnd, quick, floor, cmmc):
     runs, lat_iters = lat_runs(b, rnd, quick, floor, cmmc)
-    if b.have_ucx:
-        runs.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
-                                  rnd))
-    if rnd % 2:
-        runs.reverse()
-    for f in runs:
-        settled(b, f)
+    hb.latency_round(b, rnd, runs, lat_iters)
 
 
 # ---- the plan --------------------------------------------------------------
