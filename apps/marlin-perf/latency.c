@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_pause.h>
 
 #include "perf_host.h"
 
@@ -43,6 +44,10 @@ lat_wait(struct perf_ctx *c, struct rte_marlin_hrdma_cqe *e)
 		n = rte_marlin_hrdma_recv(c->qp[0], e, 1);
 		if (n == 1)
 			return 0;
+		/* Spinning on a line another core writes without a pause
+		 * costs a pipeline flush (memory-order machine clear) when the
+		 * line changes: measured ~20 ns one-way on this machine. */
+		rte_pause();
 		if (n < 0) {
 			if (is_link_error(n))
 				return -ENOLINK;

@@ -20,12 +20,20 @@
 
 /*
  * Tell the control thread a data-path call runs (it waits for us before it
- * resets rings) and check the channel is usable. The store and the load
- * must not be reordered: both are sequentially consistent.
+ * resets rings) and check the channel is usable. The busy store must be
+ * seen before the state load (hrdma_private.h): with membarrier the
+ * control thread forces that order on us, so only the compiler must keep
+ * it; without, both are sequentially consistent (a full fence on x86).
+ * The state load acquires what the control thread reset before UP.
  */
 static inline int
 dp_enter(struct rte_marlin_hrdma_qp *qp)
 {
+	if (likely(hrdma_asym_fence)) {
+		__atomic_store_n(&qp->busy, 1, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		return __atomic_load_n(qp->state, __ATOMIC_ACQUIRE);
+	}
 	__atomic_store_n(&qp->busy, 1, __ATOMIC_SEQ_CST);
 	return __atomic_load_n(qp->state, __ATOMIC_SEQ_CST);
 }
@@ -114,26 +122,42 @@ op_check(const struct rte_marlin_hrdma_qp *qp, const struct rte_marlin_hrdma_op 
 	}
 }
 
-/* A CPU copy into the peer's window: streaming stores for large ones. */
+/* A CPU copy into the peer's window: streaming stores for large ones,
+ * which need a store fence before anything later (*fence). */
 static inline void
 copy_out(struct rte_marlin_hrdma_qp *qp, void *dst, const void *src,
-		uint32_t len, int *nt_used)
+		uint32_t len, uint8_t *fence)
 {
 	if (len >= qp->nt_threshold) {
 		qp->nt_copy(dst, src, len);
-		*nt_used = 1;
+		*fence = 1;
 	} else {
 		memcpy(dst, src, len);
 	}
 }
 
-/* Descriptors written in this burst whose sequence word is still due. */
+/*
+ * Descriptors written in this burst whose sequence word is still due.
+ *
+ * A descriptor is one cache line: body (opcode, length, immediate, up to
+ * HRDMA_INLINE_MAX payload bytes) in its first 56 bytes, the sequence word
+ * that validates it in the last 8. The body is composed in a private copy
+ * and stored with a few wide stores, then the sequence word with one 8-byte
+ * store, so the line the receiver polls changes hands once per message in
+ * the common case. Order: every body (and slot payload) store before any
+ * sequence word. On x86 (TSO) plain stores to cacheable memory become
+ * visible in program order, so a compiler barrier (a store-release) is
+ * enough when the peer's window is ordinary memory; a write-combining
+ * window (PCIe BAR mapped WC) or streaming stores need a store fence, and
+ * so do weaker architectures (rte_smp_wmb / rte_wmb).
+ */
 #define SEQ_BATCH 32
 
 struct seq_batch {
 	struct hrdma_wire_desc *d[SEQ_BATCH];
 	uint64_t w[SEQ_BATCH];
 	unsigned int n;
+	uint8_t fence;    /* a store fence is needed before the words */
 };
 
 /* Payloads and descriptor bodies first, one barrier, then the words. */
@@ -144,7 +168,10 @@ seq_flush(struct seq_batch *b)
 
 	if (b->n == 0)
 		return;
-	rte_wmb();
+	if (b->fence)
+		rte_wmb();
+	else
+		rte_smp_wmb();
 	for (i = 0; i < b->n; i++)
 		__atomic_store_n(&b->d[i]->seq, b->w[i], __ATOMIC_RELEASE);
 	b->n = 0;
@@ -157,17 +184,20 @@ desc_fill(struct rte_marlin_hrdma_qp *qp, struct seq_batch *b, uint32_t desc_n,
 		uint64_t imm)
 {
 	struct hrdma_wire_desc *d = &qp->tx_desc[(desc_n - 1) & (qp->depth - 1)];
-	uint16_t flags = 0;
+	struct hrdma_wire_desc body;
 
+	/* Composed here, so the peer's line takes a few wide stores and no
+	 * byte of this stack frame beyond the payload reaches the peer. */
+	memset(&body, 0, offsetof(struct hrdma_wire_desc, seq));
 	if (inl != NULL) {
-		flags = HRDMA_WIRE_F_INLINE;
-		memcpy(d->inl, inl, len);
+		body.flags = HRDMA_WIRE_F_INLINE;
+		memcpy(body.inl, inl, len);
 	}
-	d->imm = imm;
-	d->offset = wire_op == HRDMA_WIRE_NOTIFY ? off : 0;
-	d->len = len;
-	d->opcode = wire_op;
-	d->flags = flags;
+	body.imm = imm;
+	body.offset = wire_op == HRDMA_WIRE_NOTIFY ? off : 0;
+	body.len = len;
+	body.opcode = wire_op;
+	memcpy(d, &body, offsetof(struct hrdma_wire_desc, seq));
 	if (b->n == SEQ_BATCH)
 		seq_flush(b);
 	b->d[b->n] = d;
@@ -308,7 +338,6 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	struct seq_batch batch;
 	uint32_t desc_free, cq_free;
 	uint16_t dma_cap = 0, dma_used = 0;
-	int nt_used = 0;
 	uint16_t i;
 
 	if (unlikely(dp_enter(qp) != RTE_MARLIN_HRDMA_STATE_UP)) {
@@ -330,6 +359,7 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		return -ENOLINK;
 	}
 	batch.n = 0;
+	batch.fence = qp->wc_order;
 	desc_free = qp->depth - (qp->tx_n - qp->tx_consumed);
 	/* Every queued operation may still need a completion entry. */
 	cq_free = qp->cq_size - (qp->cq_tail - qp->cq_head) -
@@ -371,7 +401,7 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 			switch (op->opcode) {
 			case RTE_MARLIN_HRDMA_OP_WRITE:
 				copy_out(qp, qp->remote_region + op->remote_off,
-					 op->local, op->len, &nt_used);
+					 op->local, op->len, &batch.fence);
 				qp->stats.tx_bytes += op->len;
 				break;
 			case RTE_MARLIN_HRDMA_OP_READ:
@@ -391,7 +421,7 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 
 					copy_out(qp, payload_dst(qp, op, wire_op,
 								 desc_n, &unused),
-						 op->local, op->len, &nt_used);
+						 op->local, op->len, &batch.fence);
 				}
 				desc_fill(qp, &batch, desc_n, wire_op, inl,
 					  op->len, op->remote_off, op->imm);
@@ -411,8 +441,8 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		}
 		qp->stats.completed++;
 	}
-	if (nt_used && batch.n == 0)
-		rte_wmb();   /* streaming stores before anything later */
+	if (batch.fence && batch.n == 0)
+		rte_wmb();   /* streaming or WC stores before anything later */
 	seq_flush(&batch);
 	if (unlikely(desc_free == 0))
 		prod_publish(qp);
@@ -456,6 +486,9 @@ pend_progress(struct rte_marlin_hrdma_qp *qp, int up)
 	}
 
 	batch.n = 0;
+	/* engine copies completed: the engine's own ordering is not the
+	 * CPU's, keep the store fence */
+	batch.fence = 1;
 	while (qp->pend_head != qp->pend_tail) {
 		struct hrdma_pend *e = &qp->pend[qp->pend_head & mask];
 
@@ -607,20 +640,34 @@ rte_marlin_hrdma_qp_notify_check(struct rte_marlin_hrdma_qp *qp,
 	return 0;
 }
 
+/*
+ * The count of released entries is ring state: the control thread resets
+ * it with the rings, so it is only touched inside dp_enter() while UP.
+ * (Counting it before the check let a release racing a link flap add to
+ * the fresh count; the new bring-up then believed entries held that were
+ * never received, and with enough of them stopped receiving.) Entries of
+ * an earlier bring-up are gone with its rings: releasing them is a no-op.
+ */
 int
 rte_marlin_hrdma_recv_release(struct rte_marlin_hrdma_qp *qp, uint16_t n)
 {
-	if (n > qp->rx_n - qp->rx_released)
-		return -EINVAL;
+	int rc = 0;
+
 	if (n == 0)
 		return 0;
-	qp->rx_released += n;
-	if (dp_enter(qp) == RTE_MARLIN_HRDMA_STATE_UP)
-		__atomic_store_n(&qp->rx_credit->word,
-			hrdma_seq_word(qp->peer_epoch, qp->rx_released),
-			__ATOMIC_RELEASE);
+	if (dp_enter(qp) == RTE_MARLIN_HRDMA_STATE_UP) {
+		if (n > qp->rx_n - qp->rx_released) {
+			rc = -EINVAL;
+		} else {
+			qp->rx_released += n;
+			/* one 8-byte store into the sender's window */
+			__atomic_store_n(&qp->rx_credit->word,
+				hrdma_seq_word(qp->peer_epoch, qp->rx_released),
+				__ATOMIC_RELEASE);
+		}
+	}
 	dp_leave(qp);
-	return 0;
+	return rc;
 }
 
 int

@@ -49,6 +49,20 @@ hrdma_backoff_next(uint32_t prev_ms, int healthy)
 		prev_ms * 2;
 }
 
+static inline int
+hrdma_log2_exact(uint32_t v)
+{
+	return rte_is_power_of_2(v) ? (int)rte_log2_u32(v) : -1;
+}
+
+/* The geometry word of the handshake (HRDMA_SPAD_GEOM) for @c. */
+static inline uint32_t
+hrdma_geom_word(const struct rte_marlin_hrdma_conf *c)
+{
+	return c->nb_qp | (uint32_t)hrdma_log2_exact(c->depth) << 8 |
+		(uint32_t)hrdma_log2_exact(c->msg_size) << 16;
+}
+
 /* ---- receive-side checks (pure: fuzzed by tests/fuzz) ------------------- */
 
 enum hrdma_rx_verdict {
@@ -137,6 +151,30 @@ hrdma_credit_parse(uint64_t word, uint32_t epoch, uint32_t sent,
 	return consumed;
 }
 
+/* ---- data path vs control thread ---------------------------------------- */
+
+/*
+ * A data-path call marks its queue pair busy and then reads the channel
+ * state; the control thread stores the state and then waits for busy to
+ * clear before it resets rings (Dekker's pattern: each side stores, then
+ * loads what the other stored). Each side needs its store ordered before
+ * its load, which x86 (TSO) does not give without a full fence.
+ *
+ * With membarrier(2) registered (MEMBARRIER_CMD_PRIVATE_EXPEDITED), the
+ * control thread alone pays: after storing the state it makes every running
+ * thread of the process execute a full barrier, so a data-path thread
+ * either published busy before that point (the control thread sees it and
+ * waits) or loads the state after it (and sees the new state). The data
+ * path then needs only a compiler barrier between the two. Without
+ * membarrier both sides use a sequentially consistent fence as before.
+ * Set once by a constructor of this library, before any thread runs.
+ */
+extern int hrdma_asym_fence;
+
+/* Control thread: the heavy half, between storing the state and loading
+ * the busy flags. */
+void hrdma_heavy_fence(void);
+
 /* ---- objects ------------------------------------------------------------ */
 
 /*
@@ -189,6 +227,12 @@ struct rte_marlin_hrdma_qp {
 	uint32_t rx_released;   /* descriptors released (credits given) */
 	uint32_t rx_pub;        /* rx_n as the control thread may read it */
 	struct hrdma_rx_limits lim;
+
+	/* Stores into the peer's window may be write-combined (a PCIe BAR
+	 * mapped WC), so the descriptor body needs a store fence before its
+	 * sequence word. 0: the window is cacheable memory (ntb_shm), where
+	 * program order of plain stores is what other CPUs see on x86. */
+	uint8_t wc_order;
 
 	/* CPU copies into the peer's window */
 	uint32_t nt_threshold;    /* UINT32_MAX: never streaming stores */
@@ -276,5 +320,9 @@ struct rte_marlin_hrdma_channel {
 
 	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
 };
+
+/* hrdma_link.c: stop the channel (state DOWN, data path quiet, handshake
+ * withdrawn); @why is logged when it was UP. Control thread. */
+void hrdma_go_down(struct rte_marlin_hrdma_channel *ch, const char *why);
 
 #endif /* HRDMA_PRIVATE_H */

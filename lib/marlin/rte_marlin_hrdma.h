@@ -426,11 +426,14 @@ int rte_marlin_hrdma_qp_notify_check(struct rte_marlin_hrdma_qp *qp,
 
 /**
  * Release the @p n oldest entries returned by rte_marlin_hrdma_recv(),
- * giving their slots back to the sender. Owner thread only.
+ * giving their slots back to the sender. Owner thread only. While the
+ * channel is not UP this does nothing and returns 0: the entries went with
+ * the rings of that bring-up (after the channel comes UP again, entries
+ * of the old bring-up count as not held).
  *
  * @param qp Queue pair.
  * @param n  Entries to release (at most the number held).
- * @return 0; -EINVAL (more than held).
+ * @return 0; -EINVAL (more than held in this bring-up).
  */
 __rte_experimental
 int rte_marlin_hrdma_recv_release(struct rte_marlin_hrdma_qp *qp, uint16_t n);

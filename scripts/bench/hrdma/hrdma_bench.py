@@ -15,7 +15,13 @@ Measured, per round:
   * Marlin write_bw at 64K/1M/4M: plain, --consume (the server reads every
     byte), --consume with the cpu DMA engine's non-temporal stores;
   * UCX ucx_perftest ucp_put_bw over sysv shared memory, same sizes;
-  * Marlin write_lat 8 B (WRITE_NOTIFY) and UCX ucp_put_lat 8 B;
+  * Marlin write_lat 8 B (WRITE_NOTIFY), send_lat 8 B (SEND), CMMC 8 B
+    write with notification (scripts/bench/cmmc/cmmc_perf lat) and UCX
+    ucp_put_lat 8 B, alternated;
+  * the floor (scripts/bench/hrdma/line_floor.c): one cache line per
+    direction between two pinned processes and nothing else (modes line
+    and ring), beside the probe's own pattern (bounce), each bracketed by
+    probes;
   * process_vm_writev bandwidth (scripts/bench/pvw_bw.c);
 and, at the start, every 5 rounds and at the end, the single-core copy
 limit at the same footprints (drivers/dma/cpu's marlin-copy-bench, or pvw_bw's memcpy loop).
@@ -23,6 +29,10 @@ limit at the same footprints (drivers/dma/cpu's marlin-copy-bench, or pvw_bw's m
     scripts/bench/hrdma/hrdma_bench.py [--rounds N] [--quick] [--build-dir DIR]
                            [--out-md FILE] [--out-json FILE] [--cores S,C]
                            [--no-build] [--no-install] [--quiet-wait S]
+                           [--lat-only]
+
+--lat-only measures only the 8-byte latencies and the floor (no bandwidth,
+process_vm_writev or copy limit runs): about 30 s a round.
 
 (scripts/bench/bench.sh runs it too.) It configures the build directory
 with -Dbenchmarks=true (pvw_bw and the other benchmark programs are built
@@ -44,11 +54,14 @@ import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+sys.path.insert(0, os.path.join(TOP, "scripts", "bench", "cmmc"))
 from marlin_harness import bench as hb  # noqa: E402
 from marlin_harness.bench import NEAR_NS, settled  # noqa: E402
 from marlin_harness import report  # noqa: E402
 from marlin_harness.stats import (  # noqa: E402
     MIB, fmt, human, median as med, ratio)
+from marlin_harness import plugins  # noqa: E402
+import cmmc_bench  # noqa: E402
 
 log = hb.logger("bench")
 
@@ -61,7 +74,54 @@ def build(runner, a):
     helper = hb.bench_program(a.build_dir, "scripts", "bench", "pvw_bw")
     copy_bench = hb.bench_program(a.build_dir, "drivers", "dma", "cpu",
                                   "marlin-copy-bench", required=False)
-    return exe, helper, copy_bench
+    floor = hb.bench_program(a.build_dir, "scripts", "bench", "hrdma",
+                             "line_floor")
+    cmmc_perf = hb.bench_program(a.build_dir, "scripts", "bench", "cmmc",
+                                 "cmmc_perf", required=False)
+    return exe, helper, copy_bench, floor, cmmc_perf
+
+
+FLOOR_MODES = ("bounce", "line", "ring")
+
+
+def floor_run(b, floor, mode, iters, rnd):
+    """line_floor MODE between the client's core and the server's,
+    bracketed by probes."""
+    cmd = [floor, mode, str(iters), str(b.client_core), str(b.server_core)]
+    before = b.probe()
+    rc, out, err = b.runner.run(cmd, timeout=60)
+    after = b.probe()
+    try:
+        d = json.loads(out.strip().splitlines()[-1])
+        value = d.get("one_way_ns")
+        why = d.get("error")
+    except (ValueError, IndexError):
+        value, why = None, "rc %s: %s" % (rc, err.strip()[-200:])
+    return b.record("floor_" + mode, 8, value, before, after,
+                    {"cmd": " ".join(cmd)}, rnd,
+                    error=why if value is None else None)
+
+
+def lat_runs(b, rnd, quick, floor, cmmc):
+    """The 8-byte latency runs of a round: HRDMA WRITE_NOTIFY and SEND,
+    CMMC notify (when a session runs), and the floor modes. UCX put_lat is
+    added by the harness; the order alternates by round."""
+    lat_iters = 50000 if quick else 200000
+    runs = [lambda: b.marlin("marlin_write_lat", "write_lat", 8, lat_iters,
+                             [], rnd),
+            lambda: b.marlin("marlin_send_lat", "send_lat", 8, lat_iters,
+                             [], rnd)]
+    if cmmc is not None:
+        runs.append(lambda: cmmc_bench.cmmc_run(b, cmmc, "cmmc_lat", "lat", 8,
+                                                lat_iters, rnd))
+    for mode in FLOOR_MODES:
+        runs.append(lambda m=mode: floor_run(b, floor, m, lat_iters, rnd))
+    return runs, lat_iters
+
+
+def run_lat_round(b, rnd, quick, floor, cmmc):
+    runs, lat_iters = lat_runs(b, rnd, quick, floor, cmmc)
+    hb.latency_round(b, rnd, runs, lat_iters)
 
 
 # ---- the plan --------------------------------------------------------------
@@ -72,8 +132,8 @@ def iters_for(size, quick):
     return max(base // (4 if quick else 1), 50)
 
 
-def run_round(b, rnd, sizes, quick):
-    lat_iters = 50000 if quick else 200000
+def run_round(b, rnd, sizes, quick, floor, cmmc):
+    own_lat, lat_iters = lat_runs(b, rnd, quick, floor, cmmc)
     marlin_variants = [
         ("marlin_write_bw", []),
         ("marlin_write_bw_consume", ["--consume"]),
@@ -88,11 +148,7 @@ def run_round(b, rnd, sizes, quick):
     hb.interleaved_round(
         b, rnd, sizes, marlin_block, [("ucx_put_bw", "ucp_put_bw")],
         lambda size: iters_for(size, quick),
-        [lambda: b.marlin("marlin_write_lat", "write_lat", 8, lat_iters, [],
-                          rnd),
-         lambda: b.marlin("marlin_send_lat", "send_lat", 8, lat_iters, [],
-                          rnd)],
-        lat_iters, lambda size: max(iters_for(size, quick) // 4, 20))
+        own_lat, lat_iters, lambda size: max(iters_for(size, quick) // 4, 20))
 
 
 # ---- analysis --------------------------------------------------------------
@@ -134,8 +190,44 @@ def analyse(runs, sizes):
             "n_send": st["n_mine"], "send_pairs": st["pairs"],
             "send_ratio_ucx": st["ratio"],
         })
+        for mode in FLOOR_MODES:
+            fl = hb.by_round(ok, "floor_" + mode, pl)
+            res["lat"]["floor_" + mode] = med([r["value"]
+                                               for r in fl.values()])
+            res["lat"]["n_floor_" + mode] = len(fl)
+        cm = hb.by_round(ok, "cmmc_lat", pl)
+        res["lat"]["cmmc"] = med([r["value"] for r in cm.values()])
+        res["lat"]["cmmc_p99"] = med([r.get("p99_ns") for r in cm.values()])
+        res["lat"]["n_cmmc"] = len(cm)
+        res["lat"]["cmmc_ratio_hrdma"], res["lat"]["cmmc_pairs"] = \
+            hb.paired_ratio(cm, hb.by_round(ok, "marlin_write_lat", pl))
         out[pl] = res
     return out
+
+
+def lat_more(add, lt):
+    """The floor and CMMC rows of one placement's latency section."""
+    add("| probe (cache line) | floor: bounce | floor: line | floor: ring "
+        "| write_lat / line | send_lat / line | UCX / line | "
+        "n (bounce, line, ring) |")
+    add("|---|---|---|---|---|---|---|---|")
+    fl = lt["floor_line"]
+
+    def over(x):
+        return fmt(x / fl if x and fl else None)
+    add("| %s | %s | %s | %s | %s | %s | %s | %d, %d, %d |" % (
+        fmt(lt["probe"], 1), fmt(lt["floor_bounce"], 1), fmt(fl, 1),
+        fmt(lt["floor_ring"], 1), over(lt["marlin"]), over(lt["send"]),
+        over(lt["ucx"]), lt["n_floor_bounce"], lt["n_floor_line"],
+        lt["n_floor_ring"]))
+    add("")
+    add("| CMMC notify median (p99) | HRDMA write_lat median | "
+        "CMMC / HRDMA (paired) | n (CMMC, pairs) |")
+    add("|---|---|---|---|")
+    add("| %s (%s) | %s | %s | %d, %d |" % (
+        fmt(lt["cmmc"], 1), fmt(lt["cmmc_p99"], 1), fmt(lt["marlin"], 1),
+        fmt(lt["cmmc_ratio_hrdma"]), lt["n_cmmc"], lt["cmmc_pairs"]))
+    add("")
 
 
 def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
@@ -172,6 +264,7 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
                               "send_ratio_ucx"]),
                        report.counts(lt[n[0]], lt["n_ucx"], lt[n[1]]))
             add("")
+        lat_more(add, lt)
         report.targets(add)
         for size in sizes:
             b = r["bw"][size]
@@ -188,6 +281,8 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
             report.target(add, "8 B %sone-way <= UCX put_lat" % what,
                           lt["ratio_ucx" if k == "marlin" else
                              "send_ratio_ucx"], lambda q: q <= 1.0, 3)
+        report.target(add, "8 B CMMC notify <= 1.1 x HRDMA write_lat",
+                      lt["cmmc_ratio_hrdma"], lambda q: q <= 1.1, 3)
         add("")
 
     report.placements(
@@ -203,13 +298,17 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
         "(UCX and process_vm_writev runs); Marlin runs print their own "
         "probe (client core to server core) before and after" %
         (a.cores[1], a.cores[0]))
-    add("- process_vm_writev: `pvw_bw pvw SIZE ITERS %d %d` "
-        "(scripts/bench/pvw_bw.c, built by meson with -Dbenchmarks=true)" %
-        (a.cores[1], a.cores[0]))
-    add("- copy limit: marlin-copy-bench pinned to core %d at the start, "
-        "every 5 rounds and at the end (best of memcpy and non-temporal "
-        "stores per footprint; runs with steady probes only, when there are "
-        "any)" % a.cores[1])
+    add("- floor: `line_floor MODE ITERS %d %d` "
+        "(scripts/bench/hrdma/line_floor.c, built by meson with "
+        "-Dbenchmarks=true), bracketed by probes" % (a.cores[1], a.cores[0]))
+    if sizes:
+        add("- process_vm_writev: `pvw_bw pvw SIZE ITERS %d %d` "
+            "(scripts/bench/pvw_bw.c, built by meson with "
+            "-Dbenchmarks=true)" % (a.cores[1], a.cores[0]))
+        add("- copy limit: marlin-copy-bench pinned to core %d at the start, "
+            "every 5 rounds and at the end (best of memcpy and non-temporal "
+            "stores per footprint; runs with steady probes only, when there "
+            "are any)" % a.cores[1])
     add("")
     hb.write_page(path, lines)
 
@@ -222,6 +321,9 @@ def main():
                     help="marlin-perf --huge: 'no' (default) puts Marlin's "
                     "windows in /dev/shm, 4 KiB pages like UCX's sysv "
                     "segments (UCX_SYSV_HUGETLB_MODE=n)")
+    ap.add_argument("--lat-only", action="store_true",
+                    help="only the 8-byte latencies and the floor (no "
+                    "bandwidth, process_vm_writev or copy-limit runs)")
     a = hb.parse_common(ap)
     cmdline = " ".join(["scripts/bench/hrdma/hrdma_bench.py"] + sys.argv[1:])
 
@@ -229,25 +331,38 @@ def main():
     runner.handle_signals()
     try:
         have_ucx = hb.ensure_ucx(runner, a.no_install)
-        exe, helper, copy_bench = build(runner, a)
-        sizes = [64 * 1024, MIB, 4 * MIB]
+        exe, helper, copy_bench, floor, cmmc_perf = build(runner, a)
+        sizes = [] if a.lat_only else [64 * 1024, MIB, 4 * MIB]
         b = hb.Bench(runner, a, exe, helper, copy_bench, have_ucx)
+        cmmc = None
+        if cmmc_perf is not None:
+            # CMMC notify: two cmmc_perf hosts idle between runs
+            cmmc = cmmc_bench.Session(runner, cmmc_perf,
+                                      plugins.build_env(a.build_dir), "c",
+                                      a.cores, None)
         started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
         t0 = time.time()
-        log("copy limit (single core)")
-        b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "start")
+        if sizes:
+            log("copy limit (single core)")
+            b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "start")
         for rnd in range(a.rounds):
             busy, waited = hb.wait_quiet(a.quiet_wait)
             b.quiet.append({"round": rnd, "busy": busy, "waited_s": waited})
             log("round %d/%d (others kept %.0f%% of the CPUs busy%s)" % (
                 rnd + 1, a.rounds, 100 * busy,
                 ", after waiting %.0f s" % waited if waited > 1 else ""))
-            run_round(b, rnd, sizes, a.quick)
+            if a.lat_only:
+                run_lat_round(b, rnd, a.quick, floor, cmmc)
+                continue
+            run_round(b, rnd, sizes, a.quick, floor, cmmc)
             if rnd % 5 == 4 and rnd + 1 < a.rounds:
                 log("copy limit (single core)")
                 b.copy_limit(sizes, "round %d" % (rnd + 1))
-        log("copy limit (single core), again")
-        b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "end")
+        if sizes:
+            log("copy limit (single core), again")
+            b.copy_limit(sizes + ([] if a.quick else [64 * MIB]), "end")
+        if cmmc is not None:
+            cmmc.close()
         seconds = time.time() - t0
         res = analyse(b.runs, sizes)
         os.makedirs(os.path.dirname(os.path.abspath(a.out_md)),

@@ -462,6 +462,15 @@ def interleaved_round(b, rnd, sizes, own_block, ucx_tests, iters, own_lat,
             blocks.reverse()
         for f in blocks:
             f(size)
+    latency_round(b, rnd, own_lat, lat_iters)
+    for size in sizes:
+        settled(b, lambda: b.pvw(size, pvw_iters(size), rnd))
+
+
+def latency_round(b, rnd, own_lat, lat_iters):
+    """The 8-byte latency runs of a round: @own_lat (callables) and UCX
+    put_lat (@lat_iters iterations), in reverse order in odd rounds; every
+    run settled()."""
     lat = list(own_lat)
     if b.have_ucx:
         lat.append(lambda: b.ucx("ucx_put_lat", "ucp_put_lat", 8, lat_iters,
@@ -470,8 +479,6 @@ def interleaved_round(b, rnd, sizes, own_block, ucx_tests, iters, own_lat,
         lat.reverse()
     for f in lat:
         settled(b, f)
-    for size in sizes:
-        settled(b, lambda: b.pvw(size, pvw_iters(size), rnd))
 
 
 def copy_summary(runs, size):

@@ -26,9 +26,10 @@ def section(add, title, level=3):
 
 
 def placement(add, pl, first):
-    """'## Placement: @pl', then its first sub-section @first."""
+    """'## Placement: @pl', then its first sub-section @first (if any)."""
     section(add, "Placement: %s" % pl, 2)
-    section(add, first)
+    if first:
+        section(add, first)
 
 
 def copy_limit(cp):
@@ -70,11 +71,12 @@ def placements(add, res, sizes, bw_cols, bw_cells, rest):
     follow (latency, targets)."""
     for pl in ("near", "far"):
         r = res[pl]
-        placement(add, pl, "Bandwidth (GB/s)")
-        table_head(add, "bytes", "copy limit (memcpy / NT)", *bw_cols)
-        for size in sizes:
-            cp = r["copy"][size]
-            row(add, human(size), copy_limit(cp),
-                *bw_cells(r, size, r["bw"][size], cp))
-        add("")
+        placement(add, pl, "Bandwidth (GB/s)" if sizes else None)
+        if sizes:       # a latency-only run has no bandwidth table
+            table_head(add, "bytes", "copy limit (memcpy / NT)", *bw_cols)
+            for size in sizes:
+                cp = r["copy"][size]
+                row(add, human(size), copy_limit(cp),
+                    *bw_cells(r, size, r["bw"][size], cp))
+            add("")
         rest(add, r)

@@ -70,4 +70,11 @@ void test_backoff(void **state);
 void test_fault_storm(void **state);
 void test_rx_parse(void **state);
 
+/* test_hrdma_line.c: one-line messages and the release/reset race */
+void test_line_format(void **state);
+void test_line_torn_forged(void **state);
+void test_line_torn_in_ring(void **state);
+void test_release_after_reset(void **state);
+void test_release_vs_reset_race(void **state);
+
 #endif /* HRDMA_HELPERS_H */

@@ -623,6 +623,11 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_engine_link_loss, setup_engine, teardown),
 		cmocka_unit_test(test_bad_conf),
 		cmocka_unit_test(test_window_size),
+		cmocka_unit_test_setup_teardown(test_line_format, setup, teardown),
+		cmocka_unit_test(test_line_torn_forged),
+		cmocka_unit_test_setup_teardown(test_line_torn_in_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_after_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_vs_reset_race, setup, teardown),
 	};
 	int rc;
 
