@@ -5,6 +5,9 @@
 
   ucx_test.py perftest        ucx_perftest put/get/am latency and bandwidth
   ucx_test.py rma             UCP put/flush/get program, data checked
+                              (8 B .. 1 MiB, straight into the heap)
+  ucx_test.py rma_fence       a fence orders HRDMA puts before direct ones
+  ucx_test.py rma_revoked     a put under a key whose memory was freed fails
   ucx_test.py openmpi N       Open MPI ping-pong + allreduce on N hosts
   ucx_test.py mpich N         MPICH ping-pong + allreduce on N hosts
   ucx_test.py kill            a rank killed mid-run: the job ends with an
@@ -33,7 +36,7 @@ BUILD = os.environ.get("MARLIN_BUILD_DIR", ".")
 RUN = os.path.join(BUILD, "drivers", "ucx", "marlin", "marlin-run")
 PLUGIN = os.path.join(BUILD, "drivers", "ucx", "marlin", "libuct_marlin.so")
 SRC = os.path.dirname(os.path.abspath(__file__))
-STATS = re.compile(r"\[marlin ucx\] host (\d+): (\d+) messages sent, (\d+) received, (\d+) refused")
+STATS = re.compile(r"\[marlin ucx\] host (\d+): (\d+) messages sent, (\d+) received, (\d+) refused, (\d+) direct")
 
 
 def skip(why):
@@ -89,11 +92,14 @@ def run(cmd, e, timeout):
     return p.returncode, out
 
 
-def check_stats(out, hosts):
-    seen = {int(m.group(1)): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+def check_stats(out, hosts, passive=()):
+    """Every host moved something over Marlin: received messages or did
+    puts/gets straight into a peer's heap; @passive hosts only serve."""
+    seen = {int(m.group(1)): (int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                              int(m.group(5)))
             for m in STATS.finditer(out)}
     for h in range(hosts):
-        if h not in seen or seen[h][1] == 0:
+        if h not in seen or (h not in passive and seen[h][1] + seen[h][3] == 0):
             fail("host %d moved nothing over Marlin (stats: %s)" % (h, seen), out)
         if seen[h][2] != 0:
             fail("host %d refused messages (stats: %s)" % (h, seen), out)
@@ -172,15 +178,26 @@ def perftest():
     print("perftest: %d tests over Marlin, all iterations done" % len(rows))
 
 
-def rma():
+def rma(mode=""):
+    """ucp_rma server/client in @mode ("", "fence", "revoked"): both say OK,
+    and the client's puts/gets went where they should."""
     need()
     prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
     port = str(40000 + os.getpid() % 20000)
-    with Fabric("r") as f:
-        sout, out = pair(f.name, [prog, "server", port], [prog, "client", port])
+    extra = [mode] if mode else []
+    with Fabric("r" + mode[:1]) as f:
+        sout, out = pair(f.name, [prog, "server", port] + extra,
+                         [prog, "client", port] + extra)
     if "ucp_rma OK" not in out or "ucp_rma server OK" not in sout:
         fail("no OK line", sout + out)
-    check_stats(sout + out, 2)
+    # The server only serves; under a freed key nothing moves at all.
+    seen = check_stats(sout + out, 2, passive=(0, 1) if mode == "revoked" else (0,))
+    if mode != "revoked" and seen[1][3] == 0:
+        fail("the client's puts/gets did not go straight into the server's heap "
+             "(stats: %s)" % seen, sout + out)
+    if mode == "fence" and seen[1][0] == 0:
+        fail("the client did not mix HRDMA and direct puts (stats: %s)" % seen,
+             sout + out)
     print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
     print([l for l in sout.splitlines() if "server OK" in l][0])
 
@@ -334,6 +351,8 @@ def main():
         kill()
     elif what == "rma_kill":
         rma_kill()
+    elif what in ("rma_fence", "rma_revoked"):
+        rma(what[4:])
     elif what == "hostile":
         hostile()
     else:

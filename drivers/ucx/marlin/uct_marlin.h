@@ -37,11 +37,24 @@ typedef struct uct_marlin_memh {
 	uint64_t secret;
 	void *addr;
 	size_t len;
+	uint64_t heap_off;  /* 0: registered; else allocated in the heap */
+	uint8_t allocated;  /* by mem_alloc (heap or, when full, malloc) */
 } uct_marlin_memh_t;
 
 /** An unpacked remote key (uct_rkey_t points to it). */
+/* How an endpoint reaches the memory of a remote key. */
+enum um_rkey_path {
+	UM_RK_UNKNOWN = 0,  /* heap key not mapped yet */
+	UM_RK_DIRECT,       /* loads and stores through the window */
+	UM_RK_HRDMA,        /* messages the owner applies */
+	UM_RK_REFUSED,      /* stale or forged: every operation fails */
+};
+
+/** An unpacked remote key (uct_rkey_t points to it). */
 typedef struct uct_marlin_rkey {
-	struct um_rkey_wire w;
+	struct um_rkey_wire w;   /* private copy of what the peer packed */
+	uint8_t path;            /* enum um_rkey_path */
+	uint8_t *direct;         /* UM_RK_DIRECT: w.base in the window */
 } uct_marlin_rkey_t;
 
 typedef struct uct_marlin_iface_config {
@@ -86,6 +99,12 @@ typedef struct uct_marlin_ep {
 	struct uct_marlin_get gets[UM_MAX_GETS];
 	unsigned nb_flush;
 	struct uct_marlin_flush flush[UM_MAX_FLUSH];
+	/* Direct access to the peer's heap (uct_marlin_heap.c). */
+	volatile uint8_t *last_store; /* stored since the last flush, or NULL */
+	uint8_t fence_wait;          /* a fence waits for HRDMA ops before it */
+	uint32_t fence_put;          /* put_seq at that fence */
+	uint64_t fence_get;          /* get_issued at that fence */
+	uint64_t direct_ops;         /* puts and gets done directly */
 } uct_marlin_ep_t;
 
 /* A reply owed to a peer, sent in order when its ring has room. */
@@ -125,6 +144,8 @@ typedef struct uct_marlin_iface {
 	unsigned last_rx;             /* messages the last progress got */
 	uint64_t tx_msgs;             /* messages sent */
 	uint64_t rx_msgs;             /* messages received */
+	uint64_t direct_ops;          /* puts and gets of closed endpoints
+					 done directly */
 } uct_marlin_iface_t;
 
 /* Maximal payload of one put message. */
@@ -161,6 +182,8 @@ void uct_marlin_ep_pending_purge(uct_ep_h tl_ep,
 		uct_pending_purge_callback_t cb, void *arg);
 ucs_status_t uct_marlin_ep_flush(uct_ep_h tl_ep, unsigned flags,
 		uct_completion_t *comp);
+ucs_status_t uct_marlin_ep_fence(uct_ep_h tl_ep, unsigned flags);
+ucs_status_t uct_marlin_iface_fence(uct_iface_h tl_iface, unsigned flags);
 ucs_status_t uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
 		uct_completion_t *comp);
 void um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status);

@@ -315,6 +315,10 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 	if (now >= iface->next_poll) {
 		iface->next_poll = now + iface->poll_interval;
 		um_channels_follow(iface, now);
+		/* Flushes of direct stores that waited for this look. */
+		for (i = 0; i < UM_MAX_EPS; i++)
+			if (iface->eps[i] != NULL && iface->eps[i]->nb_flush > 0)
+				um_flush_progress(iface->eps[i], UCS_OK);
 	}
 	for (i = 0; i < iface->nb_ports; i++) {
 		uint16_t port = iface->ports[i];
