@@ -99,6 +99,16 @@ wait_req(ucp_worker_h w, void *req, const char *what)
 		die(what, st);
 }
 
+/* Close an endpoint whose peer is gone or that saw an error. */
+static void
+close_force(ucp_worker_h w, ucp_ep_h ep)
+{
+	ucp_request_param_t rp = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
+				   .flags = UCP_EP_CLOSE_FLAG_FORCE };
+
+	(void)req_wait(w, ucp_ep_close_nbx(ep, &rp));
+}
+
 static uint8_t
 pat(size_t len, size_t i)
 {
@@ -219,7 +229,7 @@ main(int argc, char **argv)
 	ucp_address_t *addr;
 	size_t addr_len, i, len;
 	ucs_status_t st;
-	int server, fd, one = 1, efd;
+	int server, fd, one = 1, efd, ret = 0;
 	unsigned long sleeps = 0;
 	uint8_t *buf;
 	char ack;
@@ -384,9 +394,7 @@ main(int argc, char **argv)
 			}
 			xfer(fd, &ack, 1, 1);
 			ucp_rkey_destroy(rk);
-			ucp_ep_close_nbx(ep, &(ucp_request_param_t){
-				.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
-				.flags = UCP_EP_CLOSE_FLAG_FORCE });
+			close_force(w, ep);
 			free(peer_addr);
 			free(rkey);
 			printf("ucp_rma OK: put under a freed key refused (%s)\n",
@@ -403,7 +411,14 @@ main(int argc, char **argv)
 					st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
 			} while (st == UCS_OK);
 			printf("ucp_rma peer error: %s\n", ucs_status_string(st));
-			return 3;
+			fflush(stdout);
+			ucp_rkey_destroy(rk);
+			close_force(w, ep);
+			free(buf);
+			free(peer_addr);
+			free(rkey);
+			ret = 3;
+			goto done;
 		}
 		for (len = 8; len <= BUF_LEN;
 				len = len < BUF_LEN && len * 8 > BUF_LEN ? BUF_LEN : len * 8) {
@@ -435,5 +450,5 @@ done:
 	ucp_worker_release_address(w, addr);
 	ucp_worker_destroy(w);
 	ucp_cleanup(ctx);
-	return 0;
+	return ret;
 }
