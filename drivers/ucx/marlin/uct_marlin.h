@@ -15,6 +15,7 @@
 #include <uct/base/uct_md.h>
 #include <ucs/datastruct/list.h>
 #include <ucs/datastruct/queue.h>
+#include <ucs/sys/iovec.h>
 
 #include "uct_marlin_host.h"
 #include "uct_marlin_wire.h"
@@ -24,6 +25,8 @@
 #define UM_MAX_GETS         32     /* gets in flight per endpoint */
 #define UM_MAX_FLUSH        16     /* flush completions waiting per endpoint */
 #define UM_MAX_JOBS         256    /* replies waiting to be sent */
+#define UM_PUT_ZCOPY_MAX    (1u << 20) /* largest put zcopy (HRDMA: in pieces) */
+#define UM_MAX_IOV          8
 
 extern uct_component_t uct_marlin_component;
 
@@ -105,6 +108,19 @@ typedef struct uct_marlin_ep {
 	uint32_t fence_put;          /* put_seq at that fence */
 	uint64_t fence_get;          /* get_issued at that fence */
 	uint64_t direct_ops;         /* puts and gets done directly */
+	/* A put zcopy larger than one message, going out by HRDMA in pieces
+	 * as the ring has room; later operations wait for it. */
+	struct {
+		uint8_t busy;
+		uct_iov_t iov[UM_MAX_IOV];
+		size_t iovcnt;
+		ucs_iov_iter_t it;
+		uint64_t addr;       /* where the next piece goes */
+		size_t left;
+		uint32_t idx;
+		uint64_t secret;
+		uct_completion_t *comp;
+	} putz;
 } uct_marlin_ep_t;
 
 /* A reply owed to a peer, sent in order when its ring has room. */
@@ -137,6 +153,7 @@ typedef struct uct_marlin_iface {
 	unsigned nb_eps;
 	uint32_t ep_gen;              /* generations handed out */
 	unsigned nb_pending;          /* endpoints with pending requests */
+	unsigned nb_putz;             /* endpoints with a put going out (hint) */
 	struct uct_marlin_job job[UM_MAX_JOBS];
 	unsigned job_head, job_tail;
 	uint64_t refused;
@@ -187,6 +204,7 @@ ucs_status_t uct_marlin_iface_fence(uct_iface_h tl_iface, unsigned flags);
 ucs_status_t uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
 		uct_completion_t *comp);
 void um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status);
+void um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status);
 void um_pending_dispatch(uct_marlin_iface_t *iface);
 
 /* uct_marlin_recv.c: progress, and the channel follower the interface

@@ -96,6 +96,7 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_ep_t, const uct_ep_params_t *params)
 	self->fence_put = 0;
 	self->fence_get = 0;
 	self->direct_ops = 0;
+	memset(&self->putz, 0, sizeof(self->putz));
 	iface->eps[i] = self;
 	iface->nb_eps++;
 	return UCS_OK;
@@ -164,7 +165,7 @@ uct_marlin_iface_event_arm(uct_iface_h tl_iface, unsigned events)
 
 	(void)events;
 	/* Traffic just now, or requests waiting for room: keep polling. */
-	if (iface->last_rx > 0 || iface->nb_pending > 0 ||
+	if (iface->last_rx > 0 || iface->nb_pending > 0 || iface->nb_putz > 0 ||
 			iface->job_head != iface->job_tail)
 		return UCS_ERR_BUSY;
 	if (iface->event_fd >= 0 &&
@@ -207,10 +208,10 @@ uct_marlin_iface_query(uct_iface_h tl_iface, uct_iface_attr_t *attr)
 	attr->cap.put.max_short = (unsigned)put_max;
 	attr->cap.put.max_bcopy = put_max;
 	attr->cap.put.min_zcopy = 0;
-	attr->cap.put.max_zcopy = put_max;
+	attr->cap.put.max_zcopy = UM_PUT_ZCOPY_MAX;
 	attr->cap.put.opt_zcopy_align = 1;
 	attr->cap.put.align_mtu = 1;
-	attr->cap.put.max_iov = 8;
+	attr->cap.put.max_iov = UM_MAX_IOV;
 
 	attr->cap.get.max_bcopy = get_max;
 	attr->cap.get.min_zcopy = 0;
@@ -333,7 +334,7 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 		return UCS_ERR_IO_ERROR;
 	}
 	memset(self->eps, 0, sizeof(self->eps));
-	self->nb_eps = self->nb_pending = 0;
+	self->nb_eps = self->nb_pending = self->nb_putz = 0;
 	self->job_head = self->job_tail = 0;
 	self->refused = self->tx_msgs = self->rx_msgs = self->direct_ops = 0;
 	/* Not 0: replies meant for an earlier interface of this process

@@ -54,8 +54,8 @@ um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
 
 	if (ucs_unlikely(ep->failed))
 		return UCS_ERR_ENDPOINT_TIMEOUT;
-	/* Requests queued earlier go first. */
-	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending)))
+	/* Requests queued earlier, and a put still going out, go first. */
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) || ep->putz.busy))
 		return UCS_ERR_NO_RESOURCE;
 	rc = um_send(ep->port, buf, len, imm);
 	if (ucs_likely(rc == 0)) {
@@ -179,7 +179,7 @@ um_direct(uct_marlin_ep_t *ep, uct_rkey_t rkey, uint64_t remote_addr,
 	}
 	/* Queued requests go first; a fence holds until the HRDMA operations
 	 * before it are done; stores while the link is down would be lost. */
-	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) ||
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) || ep->putz.busy ||
 			 um_iface(&ep->super.super)->state[ep->port] != UM_PEER_UP ||
 			 (ep->fence_wait && !um_fence_done(ep)))) {
 		*st = UCS_ERR_NO_RESOURCE;
@@ -296,9 +296,9 @@ uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 	uint8_t *dst;
 	size_t len;
 
-	(void)comp;
 	len = uct_iov_total_length(iov, iovcnt);
-	UCT_CHECK_LENGTH(len, 0, um_put_max(iface), "put_zcopy");
+	UCT_CHECK_LENGTH(len, 0, UM_PUT_ZCOPY_MAX, "put_zcopy");
+	UCT_CHECK_PARAM(iovcnt <= UM_MAX_IOV, "put_zcopy: %zu iovs", iovcnt);
 	dst = um_direct(ep, rkey, remote_addr, len, &st);
 	if (dst != NULL) {
 		ucs_iov_iter_init(&it);
@@ -309,12 +309,70 @@ uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 	}
 	if (st != UCS_OK)
 		return st;
+	if (len > um_put_max(iface)) {
+		const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+
+		if (ucs_unlikely(ep->failed))
+			return UCS_ERR_ENDPOINT_TIMEOUT;
+		if (!ucs_queue_is_empty(&ep->pending) || ep->putz.busy ||
+				iface->state[ep->port] != UM_PEER_UP)
+			return UCS_ERR_NO_RESOURCE;
+		memcpy(ep->putz.iov, iov, iovcnt * sizeof(*iov));
+		ep->putz.iovcnt = iovcnt;
+		ucs_iov_iter_init(&ep->putz.it);
+		ep->putz.addr = remote_addr;
+		ep->putz.left = len;
+		ep->putz.idx = rk->w.idx;
+		ep->putz.secret = rk->w.secret;
+		ep->putz.comp = NULL;  /* UCS_OK, if all goes now, completes */
+		ep->putz.busy = 1;
+		um_putz_progress(ep, UCS_OK);
+		if (!ep->putz.busy)
+			return UCS_OK;
+		ep->putz.comp = comp;
+		iface->nb_putz++;
+		return UCS_INPROGRESS;
+	}
 	ucs_iov_iter_init(&it);
 	len = uct_iov_to_buffer(iov, iovcnt, &it,
 				(uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr),
 				um_put_max(iface));
 	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface, len,
 			   remote_addr, rkey);
+}
+
+/* Send what the ring takes of the put going out in pieces; complete it
+ * when all is sent (or with @p status when the endpoint failed). */
+void
+um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status)
+{
+	uct_marlin_iface_t *iface = um_iface(&ep->super.super);
+	struct um_put_hdr *h = iface->tx_buf;
+	ucs_iov_iter_t at;
+	size_t n;
+
+	while (status == UCS_OK && ep->putz.left > 0) {
+		at = ep->putz.it;
+		n = uct_iov_to_buffer(ep->putz.iov, ep->putz.iovcnt, &ep->putz.it,
+				      h + 1, ucs_min(ep->putz.left,
+						     um_put_max(iface)));
+		h->idx = ep->putz.idx;
+		h->len = (uint32_t)n;
+		h->secret = ep->putz.secret;
+		h->addr = ep->putz.addr;
+		if (um_send(ep->port, h, (uint32_t)(sizeof(*h) + n),
+			    UM_IMM(UM_PUT, 0, ep->id, 0)) != 0) {
+			ep->putz.it = at;  /* not sent: again later */
+			return;
+		}
+		iface->tx_msgs++;
+		ep->put_seq++;
+		ep->putz.addr += n;
+		ep->putz.left -= n;
+	}
+	ep->putz.busy = 0;
+	if (ep->putz.comp != NULL)
+		uct_invoke_completion(ep->putz.comp, status);
 }
 
 static ucs_status_t
@@ -440,7 +498,7 @@ uct_marlin_ep_flush(uct_ep_h tl_ep, unsigned flags, uct_completion_t *comp)
 		uct_ep_pending_purge(tl_ep, NULL, NULL);
 		return UCS_OK;
 	}
-	if (!ucs_queue_is_empty(&ep->pending))
+	if (!ucs_queue_is_empty(&ep->pending) || ep->putz.busy)
 		return UCS_ERR_NO_RESOURCE;
 	/* Direct stores: order them, then read the last one back, which on
 	 * PCIe returns only once the posted writes before it have landed. */
