@@ -23,6 +23,9 @@
  *   ucp_rma server PORT revoked
  *   ucp_rma client PORT revoked  the server frees its memory after sending
  *                            the key; the client's put under it must fail
+ *   ucp_rma client PORT forged  against "server PORT zero": puts under
+ *                            copies of the key with the Marlin part's
+ *                            secret changed, and naming another host, fail
  *   ucp_rma client PORT loop puts and flushes until an operation fails
  *                            (the test kills the server): prints
  *                            "ucp_rma peer error: ..." and exits 3
@@ -107,6 +110,57 @@ close_force(ucp_worker_h w, ucp_ep_h ep)
 				   .flags = UCP_EP_CLOSE_FLAG_FORCE };
 
 	(void)req_wait(w, ucp_ep_close_nbx(ep, &rp));
+}
+
+/*
+ * "forged": change the Marlin part of a packed key (found by the buffer's
+ * address, which it carries after version, owner and slot: see
+ * drivers/ucx/marlin/uct_marlin_wire.h) and check that a put under it
+ * fails. Returns 0 when every forged key was refused.
+ */
+static int
+forged_keys(ucp_worker_h w, ucp_ep_h ep, const uint8_t *rkey, uint32_t len,
+	    uint64_t base)
+{
+	ucp_request_param_t rp = { .op_attr_mask = 0 };
+	uint8_t *copy = malloc(len);
+	uint32_t at, kind;
+	uint64_t v = 1;
+	ucp_rkey_h rk;
+	ucs_status_t st;
+	int bad = 0;
+
+	for (at = 8; at + 32 <= len; at++)
+		if (memcmp(rkey + at, &base, sizeof(base)) == 0)
+			break;
+	if (copy == NULL || at + 32 > len) {
+		fprintf(stderr, "ucp_rma client: no Marlin part in the key\n");
+		free(copy);
+		return 1;
+	}
+	for (kind = 0; kind < 2; kind++) {
+		memcpy(copy, rkey, len);
+		if (kind == 0)
+			copy[at + 16] ^= 0x5a;          /* secret */
+		else
+			copy[at - 6] ^= 0x03;           /* owner: another host */
+		st = ucp_ep_rkey_unpack(ep, copy, &rk);
+		if (st != UCS_OK)
+			continue;                       /* refused at unpack */
+		st = req_wait(w, ucp_put_nbx(ep, &v, sizeof(v), base, rk, &rp));
+		if (st == UCS_OK)
+			st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
+		ucp_rkey_destroy(rk);
+		if (st == UCS_OK) {
+			fprintf(stderr, "ucp_rma client: a put under a key with %s succeeded\n",
+				kind == 0 ? "a forged secret" : "another owner");
+			bad = 1;
+		}
+	}
+	free(copy);
+	if (!bad)
+		printf("ucp_rma OK: puts under a forged secret and another host's key refused\n");
+	return bad;
 }
 
 static uint8_t
@@ -235,6 +289,7 @@ main(int argc, char **argv)
 	char ack;
 	int fence = argc > 3 && strcmp(argv[3], "fence") == 0;
 	int revoked = argc > 3 && strcmp(argv[3], "revoked") == 0;
+	int forged = argc > 3 && strcmp(argv[3], "forged") == 0;
 
 	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
 		fprintf(stderr, "usage: ucp_rma server|client PORT [loop]\n");
@@ -379,6 +434,17 @@ main(int argc, char **argv)
 		if (fence) {
 			if (fence_client(w, ep, fd, rk, base, peer_addr, rkey) != 0)
 				return 1;
+			goto done;
+		}
+		if (forged) {
+			if (forged_keys(w, ep, rkey, l, base) != 0)
+				return 1;
+			xfer(fd, &ack, 1, 1);
+			xfer(fd, &ack, 1, 0);
+			ucp_rkey_destroy(rk);
+			close_force(w, ep);
+			free(peer_addr);
+			free(rkey);
 			goto done;
 		}
 		if (revoked) {

@@ -8,6 +8,8 @@
                               (8 B .. 1 MiB, straight into the heap)
   ucx_test.py rma_fence       a fence orders HRDMA puts before direct ones
   ucx_test.py rma_revoked     a put under a key whose memory was freed fails
+  ucx_test.py rma_forged      puts under keys with a forged secret or naming
+                              another host fail, the target stays zero
   ucx_test.py openmpi N       Open MPI ping-pong + allreduce on N hosts
   ucx_test.py mpich N         MPICH ping-pong + allreduce on N hosts
   ucx_test.py kill            a rank killed mid-run: the job ends with an
@@ -188,6 +190,20 @@ def perftest():
         print("%-12s %-5s %8d B  median %8.3f us  avg %8.3f us  %10.1f MB/s"
               % (t, d, s, lat50, lat, bw))
     print("perftest: %d tests over Marlin, all iterations done" % len(rows))
+
+
+def rma_forged():
+    """Keys with a changed secret or owner are refused; the server's buffer
+    stays zero."""
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("x") as f:
+        sout, out = pair(f.name, [prog, "server", port, "zero"],
+                         [prog, "client", port, "forged"])
+    if "ucp_rma OK" not in out or "ucp_rma server OK" not in sout:
+        fail("no OK line", sout + out)
+    print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
 
 
 def rma(mode=""):
@@ -374,6 +390,8 @@ def main():
         kill()
     elif what == "rma_kill":
         rma_kill()
+    elif what == "rma_forged":
+        rma_forged()
     elif what in ("rma_fence", "rma_revoked"):
         rma(what[4:])
     elif what == "hostile":
