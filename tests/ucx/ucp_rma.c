@@ -13,10 +13,23 @@
  *                            tells the server, which checks it too
  *   ucp_rma server PORT zero as server, but expects its buffer to stay
  *                            zero (the client is tests/ucx/hostile_peer)
+ *   ucp_rma server PORT fence
+ *   ucp_rma client PORT fence  fence ordering: the client puts 64 KiB into
+ *                            ordinary registered memory of the server (HRDMA
+ *                            messages its progress applies), fences, then
+ *                            puts a round number into the server's heap
+ *                            (stored directly); the server, seeing a
+ *                            round's number, finds that round's data in place
+ *   ucp_rma server PORT revoked
+ *   ucp_rma client PORT revoked  the server frees its memory after sending
+ *                            the key; the client's put under it must fail
+ *   ucp_rma client PORT forged  against "server PORT zero": puts under
+ *                            copies of the key with the Marlin part's
+ *                            secret changed, and naming another host, fail
  *   ucp_rma client PORT loop puts and flushes until an operation fails
  *                            (the test kills the server): prints
  *                            "ucp_rma peer error: ..." and exits 3
- * Sizes 8 B .. 256 KiB. Prints "ucp_rma OK". Exit 1 on any mismatch.
+ * Sizes 8 B .. 1 MiB. Prints "ucp_rma OK". Exit 1 on any mismatch.
  */
 
 #include <arpa/inet.h>
@@ -33,7 +46,7 @@
 
 #include <ucp/api/ucp.h>
 
-#define BUF_LEN (256u << 10)
+#define BUF_LEN (1u << 20)
 
 static void
 die(const char *what, ucs_status_t st)
@@ -89,10 +102,172 @@ wait_req(ucp_worker_h w, void *req, const char *what)
 		die(what, st);
 }
 
+/* Close an endpoint whose peer is gone or that saw an error. */
+static void
+close_force(ucp_worker_h w, ucp_ep_h ep)
+{
+	ucp_request_param_t rp = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
+				   .flags = UCP_EP_CLOSE_FLAG_FORCE };
+
+	(void)req_wait(w, ucp_ep_close_nbx(ep, &rp));
+}
+
+/*
+ * "forged": change the Marlin part of a packed key (found by the buffer's
+ * address, which it carries after version, owner and slot: see
+ * drivers/ucx/marlin/uct_marlin_wire.h) and check that a put under it
+ * fails. Returns 0 when every forged key was refused.
+ */
+static int
+forged_keys(ucp_worker_h w, ucp_ep_h ep, const uint8_t *rkey, uint32_t len,
+	    uint64_t base)
+{
+	ucp_request_param_t rp = { .op_attr_mask = 0 };
+	uint8_t *copy = malloc(len);
+	uint32_t at, kind;
+	uint64_t v = 1;
+	ucp_rkey_h rk;
+	ucs_status_t st;
+	int bad = 0;
+
+	for (at = 8; at + 32 <= len; at++)
+		if (memcmp(rkey + at, &base, sizeof(base)) == 0)
+			break;
+	if (copy == NULL || at + 32 > len) {
+		fprintf(stderr, "ucp_rma client: no Marlin part in the key\n");
+		free(copy);
+		return 1;
+	}
+	for (kind = 0; kind < 2; kind++) {
+		memcpy(copy, rkey, len);
+		if (kind == 0)
+			copy[at + 16] ^= 0x5a;          /* secret */
+		else
+			copy[at - 6] ^= 0x03;           /* owner: another host */
+		st = ucp_ep_rkey_unpack(ep, copy, &rk);
+		if (st != UCS_OK)
+			continue;                       /* refused at unpack */
+		st = req_wait(w, ucp_put_nbx(ep, &v, sizeof(v), base, rk, &rp));
+		if (st == UCS_OK)
+			st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
+		ucp_rkey_destroy(rk);
+		if (st == UCS_OK) {
+			fprintf(stderr, "ucp_rma client: a put under a key with %s succeeded\n",
+				kind == 0 ? "a forged secret" : "another owner");
+			bad = 1;
+		}
+	}
+	free(copy);
+	if (!bad)
+		printf("ucp_rma OK: puts under a forged secret and another host's key refused\n");
+	return bad;
+}
+
 static uint8_t
 pat(size_t len, size_t i)
 {
 	return (uint8_t)(len * 7 + i * 13 + (i >> 9));
+}
+
+#define FENCE_ROUNDS 50
+#define FENCE_LEN (64u << 10)
+
+/* Server of "fence": an ordinary registered buffer besides the heap one. */
+static int
+fence_server(ucp_context_h ctx, ucp_worker_h w, int fd, void *heap,
+	     ucp_mem_h heap_mh, void *heap_rkey)
+{
+	uint8_t *reg = calloc(1, FENCE_LEN);
+	ucp_mem_map_params_t mp = {
+		.field_mask = UCP_MEM_MAP_PARAM_FIELD_ADDRESS |
+			      UCP_MEM_MAP_PARAM_FIELD_LENGTH,
+		.address = reg, .length = FENCE_LEN };
+	volatile uint64_t *flag = heap;
+	uint64_t base = (uintptr_t)reg, seen = 0, r;
+	ucp_mem_h mh;
+	void *rkey;
+	size_t rkey_len, i;
+	ucs_status_t st;
+	char ack;
+
+	if (reg == NULL)
+		return 1;
+	st = ucp_mem_map(ctx, &mp, &mh);
+	if (st != UCS_OK)
+		die("ucp_mem_map (registered)", st);
+	st = ucp_rkey_pack(ctx, mh, &rkey, &rkey_len);
+	if (st != UCS_OK)
+		die("ucp_rkey_pack", st);
+	send_blob(fd, rkey, (uint32_t)rkey_len);
+	xfer(fd, &base, sizeof(base), 1);
+	while (seen < FENCE_ROUNDS) {
+		ucp_worker_progress(w);
+		r = *flag;
+		if (r == seen)
+			continue;
+		/* Round r's number is here: its data (or a later round's)
+		 * must be too. */
+		for (i = 0; i < FENCE_LEN; i++)
+			if (reg[i] < (uint8_t)r) {
+				fprintf(stderr, "ucp_rma server: fence broken: round %lu flag seen but byte %zu is from round %u\n",
+					(unsigned long)r, i, reg[i]);
+				return 1;
+			}
+		seen = r;
+	}
+	xfer(fd, &ack, 1, 0);
+	xfer(fd, &ack, 1, 1);
+	ucp_rkey_buffer_release(rkey);
+	ucp_rkey_buffer_release(heap_rkey);
+	ucp_mem_unmap(ctx, mh);
+	ucp_mem_unmap(ctx, heap_mh);
+	free(reg);
+	printf("ucp_rma server OK: fence held for %d rounds\n", FENCE_ROUNDS);
+	return 0;
+}
+
+static int
+fence_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h heap_rk,
+	     uint64_t heap_base, void *peer_addr, void *heap_rkey)
+{
+	ucp_request_param_t rp = { .op_attr_mask = 0 };
+	uint8_t *data = malloc(FENCE_LEN);
+	ucp_rkey_h rk;
+	uint64_t base, r;
+	void *rkey;
+	uint32_t l;
+	ucs_status_t st;
+	char ack = 0;
+
+	if (data == NULL)
+		return 1;
+	rkey = recv_blob(fd, &l);
+	xfer(fd, &base, sizeof(base), 0);
+	st = ucp_ep_rkey_unpack(ep, rkey, &rk);
+	if (st != UCS_OK)
+		die("ucp_ep_rkey_unpack", st);
+	for (r = 1; r <= FENCE_ROUNDS; r++) {
+		memset(data, (int)r, FENCE_LEN);
+		wait_req(w, ucp_put_nbx(ep, data, FENCE_LEN, base, rk, &rp), "put");
+		st = ucp_worker_fence(w);
+		if (st != UCS_OK)
+			die("ucp_worker_fence", st);
+		wait_req(w, ucp_put_nbx(ep, &r, sizeof(r), heap_base, heap_rk, &rp),
+			 "put flag");
+	}
+	wait_req(w, ucp_ep_flush_nbx(ep, &rp), "flush");
+	xfer(fd, &ack, 1, 1);
+	xfer(fd, &ack, 1, 0);
+	ucp_rkey_destroy(rk);
+	ucp_rkey_destroy(heap_rk);
+	wait_req(w, ucp_ep_close_nbx(ep, &rp), "close");
+	free(data);
+	free(rkey);
+	free(heap_rkey);
+	free(peer_addr);
+	printf("ucp_rma OK: fence between HRDMA and direct puts, %d rounds\n",
+	       FENCE_ROUNDS);
+	return 0;
 }
 
 int
@@ -108,10 +283,13 @@ main(int argc, char **argv)
 	ucp_address_t *addr;
 	size_t addr_len, i, len;
 	ucs_status_t st;
-	int server, fd, one = 1, efd;
+	int server, fd, one = 1, efd, ret = 0;
 	unsigned long sleeps = 0;
 	uint8_t *buf;
 	char ack;
+	int fence = argc > 3 && strcmp(argv[3], "fence") == 0;
+	int revoked = argc > 3 && strcmp(argv[3], "revoked") == 0;
+	int forged = argc > 3 && strcmp(argv[3], "forged") == 0;
 
 	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
 		fprintf(stderr, "usage: ucp_rma server|client PORT [loop]\n");
@@ -166,6 +344,20 @@ main(int argc, char **argv)
 		send_blob(fd, addr, (uint32_t)addr_len);
 		send_blob(fd, rkey, (uint32_t)rkey_len);
 		xfer(fd, &base, sizeof(base), 1);
+		if (fence) {
+			if (fence_server(ctx, w, fd, ma.address, mh, rkey) != 0)
+				return 1;
+			goto done;
+		}
+		if (revoked) {
+			/* Free the memory before the client uses the key. */
+			ucp_rkey_buffer_release(rkey);
+			ucp_mem_unmap(ctx, mh);
+			xfer(fd, &ack, 1, 1);
+			xfer(fd, &ack, 1, 0);
+			printf("ucp_rma server OK: memory freed under a key\n");
+			goto done;
+		}
 		/* Serve until the client says it is done: progress, then
 		 * sleep on the worker's event fd (and the socket). */
 		st = ucp_worker_get_efd(w, &efd);
@@ -239,6 +431,42 @@ main(int argc, char **argv)
 		st = ucp_ep_rkey_unpack(ep, rkey, &rk);
 		if (st != UCS_OK)
 			die("ucp_ep_rkey_unpack", st);
+		if (fence) {
+			if (fence_client(w, ep, fd, rk, base, peer_addr, rkey) != 0)
+				return 1;
+			goto done;
+		}
+		if (forged) {
+			if (forged_keys(w, ep, rkey, l, base) != 0)
+				return 1;
+			xfer(fd, &ack, 1, 1);
+			xfer(fd, &ack, 1, 0);
+			ucp_rkey_destroy(rk);
+			close_force(w, ep);
+			free(peer_addr);
+			free(rkey);
+			goto done;
+		}
+		if (revoked) {
+			uint64_t v = 1;
+
+			xfer(fd, &ack, 1, 0);
+			st = req_wait(w, ucp_put_nbx(ep, &v, sizeof(v), base, rk, &rp));
+			if (st == UCS_OK)
+				st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
+			if (st == UCS_OK) {
+				fprintf(stderr, "ucp_rma client: a put under a freed key succeeded\n");
+				return 1;
+			}
+			xfer(fd, &ack, 1, 1);
+			ucp_rkey_destroy(rk);
+			close_force(w, ep);
+			free(peer_addr);
+			free(rkey);
+			printf("ucp_rma OK: put under a freed key refused (%s)\n",
+			       ucs_status_string(st));
+			goto done;
+		}
 		buf = malloc(BUF_LEN);
 		if (argc > 3 && strcmp(argv[3], "loop") == 0) {
 			printf("ucp_rma looping\n");
@@ -249,9 +477,17 @@ main(int argc, char **argv)
 					st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
 			} while (st == UCS_OK);
 			printf("ucp_rma peer error: %s\n", ucs_status_string(st));
-			return 3;
+			fflush(stdout);
+			ucp_rkey_destroy(rk);
+			close_force(w, ep);
+			free(buf);
+			free(peer_addr);
+			free(rkey);
+			ret = 3;
+			goto done;
 		}
-		for (len = 8; len <= BUF_LEN; len *= 8) {
+		for (len = 8; len <= BUF_LEN;
+				len = len < BUF_LEN && len * 8 > BUF_LEN ? BUF_LEN : len * 8) {
 			for (i = 0; i < len; i++)
 				buf[i] = pat(len, i);
 			wait_req(w, ucp_put_nbx(ep, buf, len, base, rk, &rp), "put");
@@ -273,11 +509,12 @@ main(int argc, char **argv)
 		free(buf);
 		free(peer_addr);
 		free(rkey);
-		printf("ucp_rma OK: put/flush/get 8 B .. 256 KiB verified\n");
+		printf("ucp_rma OK: put/flush/get 8 B .. 1 MiB verified\n");
 	}
+done:
 	close(fd);
 	ucp_worker_release_address(w, addr);
 	ucp_worker_destroy(w);
 	ucp_cleanup(ctx);
-	return 0;
+	return ret;
 }

@@ -15,6 +15,7 @@
 #include <uct/base/uct_md.h>
 #include <ucs/datastruct/list.h>
 #include <ucs/datastruct/queue.h>
+#include <ucs/sys/iovec.h>
 
 #include "uct_marlin_host.h"
 #include "uct_marlin_wire.h"
@@ -24,6 +25,8 @@
 #define UM_MAX_GETS         32     /* gets in flight per endpoint */
 #define UM_MAX_FLUSH        16     /* flush completions waiting per endpoint */
 #define UM_MAX_JOBS         256    /* replies waiting to be sent */
+#define UM_PUT_ZCOPY_MAX    (1u << 20) /* largest put zcopy (HRDMA: in pieces) */
+#define UM_MAX_IOV          8
 
 extern uct_component_t uct_marlin_component;
 
@@ -37,11 +40,24 @@ typedef struct uct_marlin_memh {
 	uint64_t secret;
 	void *addr;
 	size_t len;
+	uint64_t heap_off;  /* 0: registered; else allocated in the heap */
+	uint8_t allocated;  /* by mem_alloc (heap or, when full, malloc) */
 } uct_marlin_memh_t;
 
 /** An unpacked remote key (uct_rkey_t points to it). */
+/* How an endpoint reaches the memory of a remote key. */
+enum um_rkey_path {
+	UM_RK_UNKNOWN = 0,  /* heap key not mapped yet */
+	UM_RK_DIRECT,       /* loads and stores through the window */
+	UM_RK_HRDMA,        /* messages the owner applies */
+	UM_RK_REFUSED,      /* stale or forged: every operation fails */
+};
+
+/** An unpacked remote key (uct_rkey_t points to it). */
 typedef struct uct_marlin_rkey {
-	struct um_rkey_wire w;
+	struct um_rkey_wire w;   /* private copy of what the peer packed */
+	uint8_t path;            /* enum um_rkey_path */
+	uint8_t *direct;         /* UM_RK_DIRECT: w.base in the window */
 } uct_marlin_rkey_t;
 
 typedef struct uct_marlin_iface_config {
@@ -86,6 +102,25 @@ typedef struct uct_marlin_ep {
 	struct uct_marlin_get gets[UM_MAX_GETS];
 	unsigned nb_flush;
 	struct uct_marlin_flush flush[UM_MAX_FLUSH];
+	/* Direct access to the peer's heap (uct_marlin_heap.c). */
+	volatile uint8_t *last_store; /* stored since the last flush, or NULL */
+	uint8_t fence_wait;          /* a fence waits for HRDMA ops before it */
+	uint32_t fence_put;          /* put_seq at that fence */
+	uint64_t fence_get;          /* get_issued at that fence */
+	uint64_t direct_ops;         /* puts and gets done directly */
+	/* A put zcopy larger than one message, going out by HRDMA in pieces
+	 * as the ring has room; later operations wait for it. */
+	struct {
+		uint8_t busy;
+		uct_iov_t iov[UM_MAX_IOV];
+		size_t iovcnt;
+		ucs_iov_iter_t it;
+		uint64_t addr;       /* where the next piece goes */
+		size_t left;
+		uint32_t idx;
+		uint64_t secret;
+		uct_completion_t *comp;
+	} putz;
 } uct_marlin_ep_t;
 
 /* A reply owed to a peer, sent in order when its ring has room. */
@@ -118,6 +153,7 @@ typedef struct uct_marlin_iface {
 	unsigned nb_eps;
 	uint32_t ep_gen;              /* generations handed out */
 	unsigned nb_pending;          /* endpoints with pending requests */
+	unsigned nb_putz;             /* endpoints with a put going out (hint) */
 	struct uct_marlin_job job[UM_MAX_JOBS];
 	unsigned job_head, job_tail;
 	uint64_t refused;
@@ -125,6 +161,8 @@ typedef struct uct_marlin_iface {
 	unsigned last_rx;             /* messages the last progress got */
 	uint64_t tx_msgs;             /* messages sent */
 	uint64_t rx_msgs;             /* messages received */
+	uint64_t direct_ops;          /* puts and gets of closed endpoints
+					 done directly */
 } uct_marlin_iface_t;
 
 /* Maximal payload of one put message. */
@@ -161,9 +199,12 @@ void uct_marlin_ep_pending_purge(uct_ep_h tl_ep,
 		uct_pending_purge_callback_t cb, void *arg);
 ucs_status_t uct_marlin_ep_flush(uct_ep_h tl_ep, unsigned flags,
 		uct_completion_t *comp);
+ucs_status_t uct_marlin_ep_fence(uct_ep_h tl_ep, unsigned flags);
+ucs_status_t uct_marlin_iface_fence(uct_iface_h tl_iface, unsigned flags);
 ucs_status_t uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
 		uct_completion_t *comp);
 void um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status);
+void um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status);
 void um_pending_dispatch(uct_marlin_iface_t *iface);
 
 /* uct_marlin_recv.c: progress, and the channel follower the interface

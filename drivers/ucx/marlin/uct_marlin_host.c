@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,26 @@ um_host_get(struct um_host_info *info)
 	if (um.result == 0 && info != NULL)
 		*info = um.info;
 	return um.result;
+}
+
+int
+um_host_ntb(void)
+{
+	return um.ntb_id;
+}
+
+void
+um_host_log(int level, const char *fmt, ...)
+{
+	static const uint32_t lv[] = { RTE_LOG_INFO, RTE_LOG_NOTICE, RTE_LOG_ERR };
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	rte_log(lv[level < 0 ? 0 : level > 2 ? 2 : level], um_logtype,
+		"uct_marlin: %s\n", line);
 }
 
 int

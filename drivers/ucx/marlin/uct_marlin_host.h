@@ -126,4 +126,51 @@ void um_reg_del(uint32_t idx);
 void *um_reg_check(uint32_t idx, uint64_t secret, uint64_t addr,
 		uint32_t len);
 
+/** Device id of this host's NTB device (after um_host_get() succeeded). */
+int um_host_ntb(void);
+
+/** Log a line of the transport: @p level 0 info, 1 notice, 2 error. */
+void um_host_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The heap (uct_marlin_heap.c): memory in this host's inbound window
+ * UM_HEAP_WIDX that peers store into and load from directly. Used when
+ * that window is the same memory for every peer (ntb_shm without a
+ * manager, or a single peer); otherwise everything goes by HRDMA messages.
+ */
+
+/** Inbound window of the heap (HRDMA uses window 0). */
+#define UM_HEAP_WIDX 1
+/** Bytes before each block: the header peers check a key against. */
+#define UM_HEAP_HDR 64
+
+/**
+ * Allocate @p len bytes in the heap and register them (um_reg_add()).
+ * @param[out] addr   Local address.
+ * @param[out] off    Offset of the block in the window (what a key names).
+ * @param[out] idx    Registration slot.
+ * @param[out] secret Registration secret, also in the block's header.
+ * @return 0; -ENOTSUP (no heap on this host), -ENOMEM (heap full).
+ */
+int um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
+		uint64_t *secret);
+
+/** Whether @p addr lies in this host's heap. */
+int um_heap_owns(const void *addr);
+
+/** Revoke and free a block of um_heap_alloc() (also its registration). */
+void um_heap_free(void *addr);
+
+/**
+ * Map block @p off of peer @p port's heap for direct access.
+ * @param len    Bytes the key covers from @p off.
+ * @param[out] addr Where the block is in this host's outbound window.
+ * @return 0; -EACCES (no such live block with @p secret, or out of the
+ *         window: refuse the key), -EAGAIN (window not mapped yet: link
+ *         never up), -ENOTSUP (that peer has no heap window), -EINVAL.
+ */
+int um_heap_map(int port, uint64_t off, uint64_t len, uint64_t secret,
+		void **addr);
+
 #endif /* UCT_MARLIN_HOST_H */

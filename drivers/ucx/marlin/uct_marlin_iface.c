@@ -91,6 +91,12 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_ep_t, const uct_ep_params_t *params)
 	self->gets_out = 0;
 	memset(self->gets, 0, sizeof(self->gets));
 	self->nb_flush = 0;
+	self->last_store = NULL;
+	self->fence_wait = 0;
+	self->fence_put = 0;
+	self->fence_get = 0;
+	self->direct_ops = 0;
+	memset(&self->putz, 0, sizeof(self->putz));
 	iface->eps[i] = self;
 	iface->nb_eps++;
 	return UCS_OK;
@@ -102,6 +108,7 @@ static UCS_CLASS_CLEANUP_FUNC(uct_marlin_ep_t)
 						   uct_marlin_iface_t);
 
 	uct_marlin_ep_pending_purge(&self->super.super, NULL, NULL);
+	iface->direct_ops += self->direct_ops;
 	iface->eps[self->id] = NULL;
 	iface->nb_eps--;
 }
@@ -158,7 +165,7 @@ uct_marlin_iface_event_arm(uct_iface_h tl_iface, unsigned events)
 
 	(void)events;
 	/* Traffic just now, or requests waiting for room: keep polling. */
-	if (iface->last_rx > 0 || iface->nb_pending > 0 ||
+	if (iface->last_rx > 0 || iface->nb_pending > 0 || iface->nb_putz > 0 ||
 			iface->job_head != iface->job_tail)
 		return UCS_ERR_BUSY;
 	if (iface->event_fd >= 0 &&
@@ -201,10 +208,10 @@ uct_marlin_iface_query(uct_iface_h tl_iface, uct_iface_attr_t *attr)
 	attr->cap.put.max_short = (unsigned)put_max;
 	attr->cap.put.max_bcopy = put_max;
 	attr->cap.put.min_zcopy = 0;
-	attr->cap.put.max_zcopy = put_max;
+	attr->cap.put.max_zcopy = UM_PUT_ZCOPY_MAX;
 	attr->cap.put.opt_zcopy_align = 1;
 	attr->cap.put.align_mtu = 1;
-	attr->cap.put.max_iov = 8;
+	attr->cap.put.max_iov = UM_MAX_IOV;
 
 	attr->cap.get.max_bcopy = get_max;
 	attr->cap.get.min_zcopy = 0;
@@ -278,15 +285,6 @@ uct_marlin_iface_is_reachable(const uct_iface_h tl_iface,
 	return 0;
 }
 
-static ucs_status_t
-uct_marlin_ep_fence(uct_ep_h tl_ep, unsigned flags)
-{
-	/* One in-order ring per peer: nothing overtakes. */
-	(void)tl_ep;
-	(void)flags;
-	return UCS_OK;
-}
-
 static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 			   const uct_iface_params_t *params,
 			   const uct_iface_config_t *tl_config)
@@ -336,9 +334,9 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 		return UCS_ERR_IO_ERROR;
 	}
 	memset(self->eps, 0, sizeof(self->eps));
-	self->nb_eps = self->nb_pending = 0;
+	self->nb_eps = self->nb_pending = self->nb_putz = 0;
 	self->job_head = self->job_tail = 0;
-	self->refused = self->tx_msgs = self->rx_msgs = 0;
+	self->refused = self->tx_msgs = self->rx_msgs = self->direct_ops = 0;
 	/* Not 0: replies meant for an earlier interface of this process
 	 * (the channels outlive it) must not match. */
 	self->ep_gen = (uint32_t)ucs_get_time();
@@ -359,6 +357,8 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 
 static UCS_CLASS_CLEANUP_FUNC(uct_marlin_iface_t)
 {
+	unsigned i;
+
 	uct_base_iface_progress_disable(&self->super.super,
 					UCT_PROGRESS_SEND | UCT_PROGRESS_RECV);
 	if (self->refused > 0)
@@ -366,10 +366,13 @@ static UCS_CLASS_CLEANUP_FUNC(uct_marlin_iface_t)
 			 self->refused);
 	/* One line for tests and users who want to see that traffic went
 	 * over Marlin. */
+	for (i = 0; i < UM_MAX_EPS; i++)
+		if (self->eps[i] != NULL)
+			self->direct_ops += self->eps[i]->direct_ops;
 	if (getenv("MARLIN_UCX_STATS") != NULL)
-		fprintf(stderr, "[marlin ucx] host %u: %" PRIu64 " messages sent, %" PRIu64 " received, %" PRIu64 " refused\n",
+		fprintf(stderr, "[marlin ucx] host %u: %" PRIu64 " messages sent, %" PRIu64 " received, %" PRIu64 " refused, %" PRIu64 " direct puts/gets\n",
 			self->host.port, self->tx_msgs, self->rx_msgs,
-			self->refused);
+			self->refused, self->direct_ops);
 	um_channels_close();
 	if (self->event_fd >= 0)
 		close(self->event_fd);
@@ -399,7 +402,7 @@ static uct_iface_ops_t uct_marlin_iface_ops = {
 	.ep_create = UCS_CLASS_NEW_FUNC_NAME(uct_marlin_ep_t),
 	.ep_destroy = UCS_CLASS_DELETE_FUNC_NAME(uct_marlin_ep_t),
 	.iface_flush = uct_marlin_iface_flush,
-	.iface_fence = (uct_iface_fence_func_t)ucs_empty_function_return_success,
+	.iface_fence = uct_marlin_iface_fence,
 	.iface_progress_enable = uct_base_iface_progress_enable,
 	.iface_progress_disable = uct_base_iface_progress_disable,
 	.iface_progress = uct_marlin_iface_progress,

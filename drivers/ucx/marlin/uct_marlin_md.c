@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ucs/arch/cpu.h>
+#include <ucs/debug/memtrack_int.h>
 #include <ucs/sys/string.h>
 #include <ucs/type/class.h>
 #include <ucp/api/ucp.h>
@@ -32,7 +34,10 @@ uct_marlin_md_query(uct_md_h md, uct_md_attr_t *attr)
 {
 	(void)md;
 	memset(attr, 0, sizeof(*attr));
-	attr->cap.flags = UCT_MD_FLAG_REG | UCT_MD_FLAG_NEED_RKEY;
+	attr->cap.flags = UCT_MD_FLAG_REG | UCT_MD_FLAG_NEED_RKEY |
+			  UCT_MD_FLAG_ALLOC;
+	attr->cap.alloc_mem_types = UCS_BIT(UCS_MEMORY_TYPE_HOST);
+	attr->cap.max_alloc = SIZE_MAX;
 	attr->cap.reg_mem_types = UCS_BIT(UCS_MEMORY_TYPE_HOST);
 	attr->cap.access_mem_types = UCS_BIT(UCS_MEMORY_TYPE_HOST);
 	attr->cap.max_reg = SIZE_MAX;
@@ -51,7 +56,7 @@ uct_marlin_mem_reg(uct_md_h md, void *address, size_t length, unsigned flags,
 
 	(void)md;
 	(void)flags;
-	mh = ucs_malloc(sizeof(*mh), "marlin memh");
+	mh = ucs_calloc(1, sizeof(*mh), "marlin memh");
 	if (mh == NULL)
 		return UCS_ERR_NO_MEMORY;
 	rc = um_reg_add(address, length, &mh->idx, &mh->secret);
@@ -64,6 +69,74 @@ uct_marlin_mem_reg(uct_md_h md, void *address, size_t length, unsigned flags,
 	mh->addr = address;
 	mh->len = length;
 	*memh_p = mh;
+	return UCS_OK;
+}
+
+/*
+ * Memory in the heap (this host's window), where peers store and load
+ * directly. When the heap is full or this host has none, ordinary memory,
+ * registered: UCX does not fall back to its next allocation method once a
+ * memory domain that allocates has failed, and that memory still works,
+ * by HRDMA messages.
+ */
+static ucs_status_t
+uct_marlin_mem_alloc(uct_md_h md, size_t *length_p, void **address_p,
+		     ucs_memory_type_t mem_type, unsigned flags,
+		     const char *alloc_name, uct_mem_h *memh_p)
+{
+	static int told;
+	uct_marlin_memh_t *mh;
+	size_t len = *length_p;
+	void *addr = NULL;
+	int rc;
+
+	if (mem_type != UCS_MEMORY_TYPE_HOST || (flags & UCT_MD_MEM_FLAG_FIXED))
+		return UCS_ERR_UNSUPPORTED;
+	if (len == 0)
+		len = 1;
+	mh = ucs_calloc(1, sizeof(*mh), "marlin memh");
+	if (mh == NULL)
+		return UCS_ERR_NO_MEMORY;
+	rc = um_heap_alloc(len, &addr, &mh->heap_off, &mh->idx, &mh->secret);
+	if (rc != 0) {
+		if (rc == -ENOMEM && !told++)
+			ucs_diag("marlin: heap full at %zu bytes for %s: this and later allocations are ordinary memory, reached by HRDMA messages (a bigger heap: MARLIN_DEVARGS=mw_size=...)",
+				 len, alloc_name);
+		if (ucs_posix_memalign(&addr, UCS_SYS_CACHE_LINE_SIZE, len,
+				       alloc_name) != 0) {
+			ucs_free(mh);
+			return UCS_ERR_NO_MEMORY;
+		}
+		rc = um_reg_add(addr, len, &mh->idx, &mh->secret);
+		if (rc != 0) {
+			ucs_free(addr);
+			ucs_free(mh);
+			return UCS_ERR_NO_MEMORY;
+		}
+		mh->heap_off = 0;
+	}
+	mh->addr = addr;
+	mh->len = len;
+	mh->allocated = 1;
+	*length_p = len;
+	*address_p = addr;
+	*memh_p = mh;
+	return UCS_OK;
+}
+
+static ucs_status_t
+uct_marlin_mem_free(uct_md_h md, uct_mem_h memh)
+{
+	uct_marlin_memh_t *mh = memh;
+
+	(void)md;
+	if (mh->heap_off != 0) {
+		um_heap_free(mh->addr);
+	} else {
+		um_reg_del(mh->idx);
+		ucs_free(mh->addr);
+	}
+	ucs_free(mh);
 	return UCS_OK;
 }
 
@@ -99,6 +172,7 @@ uct_marlin_mkey_pack(uct_md_h md, uct_mem_h memh,
 	w.base = (uintptr_t)mh->addr;
 	w.len = mh->len;
 	w.secret = mh->secret;
+	w.heap_off = mh->heap_off;
 	memcpy(rkey_buffer, &w, sizeof(w));
 	return UCS_OK;
 }
@@ -110,10 +184,13 @@ uct_marlin_rkey_unpack(uct_component_t *component, const void *rkey_buffer,
 	uct_marlin_rkey_t *rk;
 
 	(void)component;
-	rk = ucs_malloc(sizeof(*rk), "marlin rkey");
+	rk = ucs_calloc(1, sizeof(*rk), "marlin rkey");
 	if (rk == NULL)
 		return UCS_ERR_NO_MEMORY;
 	memcpy(&rk->w, rkey_buffer, sizeof(rk->w));
+	/* Heap keys are mapped (and checked) at their first use, when the
+	 * endpoint says which peer the key is for. */
+	rk->path = rk->w.heap_off != 0 ? UM_RK_UNKNOWN : UM_RK_HRDMA;
 	if (rk->w.version != UM_WIRE_VERSION) {
 		ucs_error("marlin: remote key of layout %u, this host speaks %u: run the same Marlin build on every host",
 			  rk->w.version, UM_WIRE_VERSION);
@@ -148,6 +225,8 @@ uct_marlin_md_open(uct_component_t *component, const char *md_name,
 	static uct_md_ops_t md_ops = {
 		.close = uct_marlin_md_close,
 		.query = uct_marlin_md_query,
+		.mem_alloc = uct_marlin_mem_alloc,
+		.mem_free = uct_marlin_mem_free,
 		.mem_reg = uct_marlin_mem_reg,
 		.mem_dereg = uct_marlin_mem_dereg,
 		.mkey_pack = uct_marlin_mkey_pack,

@@ -273,6 +273,8 @@ um_fail_eps(uct_marlin_iface_t *iface, uint16_t port, int only_never_up,
 						      UCS_ERR_ENDPOINT_TIMEOUT);
 		}
 		ep->gets_out = 0;
+		if (ep->putz.busy)
+			um_putz_progress(ep, UCS_ERR_ENDPOINT_TIMEOUT);
 		um_flush_progress(ep, UCS_ERR_ENDPOINT_TIMEOUT);
 		ucs_diag("marlin: host %u %s: failing its endpoint", port,
 			 ep->was_up ? "lost (link down)" : "never came up");
@@ -315,6 +317,22 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 	if (now >= iface->next_poll) {
 		iface->next_poll = now + iface->poll_interval;
 		um_channels_follow(iface, now);
+		/* Flushes of direct stores that waited for this look. */
+		for (i = 0; i < UM_MAX_EPS; i++)
+			if (iface->eps[i] != NULL && iface->eps[i]->nb_flush > 0)
+				um_flush_progress(iface->eps[i], UCS_OK);
+	}
+	if (iface->nb_putz > 0) {
+		iface->nb_putz = 0;
+		for (i = 0; i < UM_MAX_EPS; i++) {
+			uct_marlin_ep_t *ep = iface->eps[i];
+
+			if (ep == NULL || !ep->putz.busy)
+				continue;
+			if (iface->state[ep->port] == UM_PEER_UP && !ep->failed)
+				um_putz_progress(ep, UCS_OK);
+			iface->nb_putz += ep->putz.busy;
+		}
 	}
 	for (i = 0; i < iface->nb_ports; i++) {
 		uint16_t port = iface->ports[i];

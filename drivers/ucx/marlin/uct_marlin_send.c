@@ -29,6 +29,23 @@ um_iface(uct_ep_h tl_ep)
 	return ucs_derived_of(tl_ep->iface, uct_marlin_iface_t);
 }
 
+/* Whether the HRDMA operations before the last fence are done. */
+static int
+um_fence_done(uct_marlin_ep_t *ep)
+{
+	if ((int32_t)(ep->put_acked - ep->fence_put) >= 0 &&
+			ep->get_done >= ep->fence_get) {
+		ep->fence_wait = 1;
+		return 1;
+	}
+	/* Ask for the acknowledgement the fence waits for. */
+	if (ep->flush_asked != ep->put_seq &&
+			um_send(ep->port, NULL, 0,
+				UM_IMM(UM_FLUSH_REQ, 0, ep->id, ep->put_seq)) == 0)
+		ep->flush_asked = ep->put_seq;
+	return 0;
+}
+
 /* 0 -> OK; back-pressure or link not (yet) up -> NO_RESOURCE. */
 static UCS_F_ALWAYS_INLINE ucs_status_t
 um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
@@ -37,8 +54,8 @@ um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
 
 	if (ucs_unlikely(ep->failed))
 		return UCS_ERR_ENDPOINT_TIMEOUT;
-	/* Requests queued earlier go first. */
-	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending)))
+	/* Requests queued earlier, and a put still going out, go first. */
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) || ep->putz.busy))
 		return UCS_ERR_NO_RESOURCE;
 	rc = um_send(ep->port, buf, len, imm);
 	if (ucs_likely(rc == 0)) {
@@ -106,6 +123,81 @@ uct_marlin_ep_am_bcopy(uct_ep_h tl_ep, uint8_t id, uct_pack_callback_t pack_cb,
 	return st == UCS_OK ? (ssize_t)len : st;
 }
 
+/* ---- direct access to the peer's heap ------------------------------- */
+
+/* Map a heap key at its first use (the endpoint names the peer). */
+static UCS_F_NOINLINE void
+um_rkey_resolve(uct_marlin_ep_t *ep, uct_marlin_rkey_t *rk)
+{
+	void *p;
+	int rc;
+
+	rc = um_heap_map(ep->port, rk->w.heap_off, rk->w.len, rk->w.secret, &p);
+	if (rc == 0) {
+		rk->direct = p;
+		rk->path = UM_RK_DIRECT;
+	} else if (rc == -EACCES) {
+		ucs_error("marlin: remote key of host %u (%" PRIu64 " bytes at heap offset %" PRIu64 ") refused: the owner freed that memory or never gave it out; unpack a fresh key",
+			  ep->port, rk->w.len, rk->w.heap_off);
+		rk->path = UM_RK_REFUSED;
+	} else if (rc != -EAGAIN) {
+		rk->path = UM_RK_HRDMA;
+	}
+}
+
+/*
+ * Where [remote_addr, +len) of @p rkey is in the window, or NULL when the
+ * operation goes by HRDMA messages; *st says whether it may go at all.
+ * Every check is on the private copy of the key.
+ */
+static UCS_F_ALWAYS_INLINE uint8_t *
+um_direct(uct_marlin_ep_t *ep, uct_rkey_t rkey, uint64_t remote_addr,
+	  size_t len, ucs_status_t *st)
+{
+	uct_marlin_rkey_t *rk = (uct_marlin_rkey_t *)rkey;
+
+	*st = UCS_OK;
+	if (ucs_unlikely(rk->w.owner != ep->port)) {
+		ucs_error("marlin: remote key of host %u used on an endpoint to host %u: refused",
+			  rk->w.owner, ep->port);
+		*st = UCS_ERR_INVALID_PARAM;
+		return NULL;
+	}
+	if (ucs_unlikely(rk->path == UM_RK_UNKNOWN))
+		um_rkey_resolve(ep, rk);
+	if (rk->path == UM_RK_HRDMA || rk->path == UM_RK_UNKNOWN)
+		return NULL;
+	if (ucs_unlikely(rk->path == UM_RK_REFUSED || remote_addr < rk->w.base ||
+			 len > rk->w.len ||
+			 remote_addr - rk->w.base > rk->w.len - len)) {
+		*st = UCS_ERR_INVALID_PARAM;
+		return NULL;
+	}
+	if (ucs_unlikely(ep->failed)) {
+		*st = UCS_ERR_ENDPOINT_TIMEOUT;
+		return NULL;
+	}
+	/* Queued requests go first; a fence holds until the HRDMA operations
+	 * before it are done; stores while the link is down would be lost. */
+	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) || ep->putz.busy ||
+			 um_iface(&ep->super.super)->state[ep->port] != UM_PEER_UP ||
+			 (ep->fence_wait && !um_fence_done(ep)))) {
+		*st = UCS_ERR_NO_RESOURCE;
+		return NULL;
+	}
+	ep->direct_ops++;
+	return rk->direct + (remote_addr - rk->w.base);
+}
+
+/* A store into the window: what a flush must make visible. */
+static UCS_F_ALWAYS_INLINE void
+um_direct_put(uct_marlin_ep_t *ep, uint8_t *dst, const void *src, size_t len)
+{
+	memcpy(dst, src, len);
+	if (len > 0)
+		ep->last_store = dst + len - 1;
+}
+
 /* A put of @p len bytes already packed after the header in tx_buf. */
 static ucs_status_t
 um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
@@ -131,8 +223,18 @@ uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
 			uint64_t remote_addr, uct_rkey_t rkey)
 {
 	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_status_t st;
+	uint8_t *dst;
 
 	UCT_CHECK_LENGTH(length, 0, um_put_max(iface), "put_short");
+	dst = um_direct(ep, rkey, remote_addr, length, &st);
+	if (dst != NULL) {
+		um_direct_put(ep, dst, buffer, length);
+		return UCS_OK;
+	}
+	if (st != UCS_OK)
+		return st;
 	memcpy((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), buffer,
 	       length);
 	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface,
@@ -148,6 +250,19 @@ uct_marlin_ep_put_bcopy(uct_ep_h tl_ep, uct_pack_callback_t pack_cb, void *arg,
 	ucs_status_t st;
 	size_t len;
 
+	uint8_t *dst;
+
+	/* Packed straight into the window when the largest piece fits in the
+	 * key's range from there; else through the bounce buffer, checked. */
+	dst = um_direct(ep, rkey, remote_addr, um_put_max(iface), &st);
+	if (dst != NULL) {
+		len = pack_cb(dst, arg);
+		if (len > 0)
+			ep->last_store = dst + len - 1;
+		return (ssize_t)len;
+	}
+	if (st != UCS_OK && st != UCS_ERR_INVALID_PARAM)
+		return st;
 	if (ucs_unlikely(ep->failed))
 		return UCS_ERR_ENDPOINT_TIMEOUT;
 	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) ||
@@ -155,6 +270,15 @@ uct_marlin_ep_put_bcopy(uct_ep_h tl_ep, uct_pack_callback_t pack_cb, void *arg,
 		return UCS_ERR_NO_RESOURCE;
 	len = pack_cb((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), arg);
 	UCT_CHECK_LENGTH(len, 0, um_put_max(iface), "put_bcopy");
+	dst = um_direct(ep, rkey, remote_addr, len, &st);
+	if (dst != NULL) {
+		um_direct_put(ep, dst,
+			      (uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr),
+			      len);
+		return (ssize_t)len;
+	}
+	if (st != UCS_OK)
+		return st;
 	st = um_put_send(ep, iface, len, remote_addr, rkey);
 	return st == UCS_OK ? (ssize_t)len : st;
 }
@@ -166,18 +290,89 @@ uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 			uct_completion_t *comp)
 {
 	uct_marlin_iface_t *iface = um_iface(tl_ep);
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 	ucs_iov_iter_t it;
+	ucs_status_t st;
+	uint8_t *dst;
 	size_t len;
 
-	(void)comp;
-	UCT_CHECK_LENGTH(uct_iov_total_length(iov, iovcnt), 0, um_put_max(iface),
-			 "put_zcopy");
+	len = uct_iov_total_length(iov, iovcnt);
+	UCT_CHECK_LENGTH(len, 0, UM_PUT_ZCOPY_MAX, "put_zcopy");
+	UCT_CHECK_PARAM(iovcnt <= UM_MAX_IOV, "put_zcopy: %zu iovs", iovcnt);
+	dst = um_direct(ep, rkey, remote_addr, len, &st);
+	if (dst != NULL) {
+		ucs_iov_iter_init(&it);
+		len = uct_iov_to_buffer(iov, iovcnt, &it, dst, len);
+		if (len > 0)
+			ep->last_store = dst + len - 1;
+		return UCS_OK;
+	}
+	if (st != UCS_OK)
+		return st;
+	if (len > um_put_max(iface)) {
+		const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+
+		if (ucs_unlikely(ep->failed))
+			return UCS_ERR_ENDPOINT_TIMEOUT;
+		if (!ucs_queue_is_empty(&ep->pending) || ep->putz.busy ||
+				iface->state[ep->port] != UM_PEER_UP)
+			return UCS_ERR_NO_RESOURCE;
+		memcpy(ep->putz.iov, iov, iovcnt * sizeof(*iov));
+		ep->putz.iovcnt = iovcnt;
+		ucs_iov_iter_init(&ep->putz.it);
+		ep->putz.addr = remote_addr;
+		ep->putz.left = len;
+		ep->putz.idx = rk->w.idx;
+		ep->putz.secret = rk->w.secret;
+		ep->putz.comp = NULL;  /* UCS_OK, if all goes now, completes */
+		ep->putz.busy = 1;
+		um_putz_progress(ep, UCS_OK);
+		if (!ep->putz.busy)
+			return UCS_OK;
+		ep->putz.comp = comp;
+		iface->nb_putz++;
+		return UCS_INPROGRESS;
+	}
 	ucs_iov_iter_init(&it);
 	len = uct_iov_to_buffer(iov, iovcnt, &it,
 				(uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr),
 				um_put_max(iface));
 	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface, len,
 			   remote_addr, rkey);
+}
+
+/* Send what the ring takes of the put going out in pieces; complete it
+ * when all is sent (or with @p status when the endpoint failed). */
+void
+um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status)
+{
+	uct_marlin_iface_t *iface = um_iface(&ep->super.super);
+	struct um_put_hdr *h = iface->tx_buf;
+	ucs_iov_iter_t at;
+	size_t n;
+
+	while (status == UCS_OK && ep->putz.left > 0) {
+		at = ep->putz.it;
+		n = uct_iov_to_buffer(ep->putz.iov, ep->putz.iovcnt, &ep->putz.it,
+				      h + 1, ucs_min(ep->putz.left,
+						     um_put_max(iface)));
+		h->idx = ep->putz.idx;
+		h->len = (uint32_t)n;
+		h->secret = ep->putz.secret;
+		h->addr = ep->putz.addr;
+		if (um_send(ep->port, h, (uint32_t)(sizeof(*h) + n),
+			    UM_IMM(UM_PUT, 0, ep->id, 0)) != 0) {
+			ep->putz.it = at;  /* not sent: again later */
+			return;
+		}
+		iface->tx_msgs++;
+		ep->put_seq++;
+		ep->putz.addr += n;
+		ep->putz.left -= n;
+	}
+	ep->putz.busy = 0;
+	if (ep->putz.comp != NULL)
+		uct_invoke_completion(ep->putz.comp, status);
 }
 
 static ucs_status_t
@@ -224,6 +419,19 @@ uct_marlin_ep_get_bcopy(uct_ep_h tl_ep, uct_unpack_callback_t unpack_cb,
 			void *arg, size_t length, uint64_t remote_addr,
 			uct_rkey_t rkey, uct_completion_t *comp)
 {
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_status_t st;
+	uint8_t *src;
+
+	UCT_CHECK_LENGTH(length, 0, um_iface(tl_ep)->seg_size -
+			 sizeof(struct um_get_resp), "get_bcopy");
+	src = um_direct(ep, rkey, remote_addr, length, &st);
+	if (src != NULL) {
+		unpack_cb(arg, src, length);
+		return UCS_OK;
+	}
+	if (st != UCS_OK)
+		return st;
 	return um_get_post(ucs_derived_of(tl_ep, uct_marlin_ep_t),
 			   (void *)unpack_cb, arg, length, remote_addr, rkey,
 			   comp);
@@ -234,6 +442,35 @@ uct_marlin_ep_get_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 			uint64_t remote_addr, uct_rkey_t rkey,
 			uct_completion_t *comp)
 {
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	ucs_status_t st;
+	uint8_t *src;
+	size_t len;
+	size_t i, n;
+
+	len = uct_iov_total_length(iov, iovcnt);
+	UCT_CHECK_LENGTH(len, 0, UM_GET_MAX, "get_zcopy");
+	src = um_direct(ep, rkey, remote_addr, len, &st);
+	if (src != NULL) {
+		for (i = 0; i < iovcnt; i++) {
+			n = uct_iov_get_length(&iov[i]);
+			if (iov[i].count <= 1 || iov[i].stride == iov[i].length) {
+				memcpy(iov[i].buffer, src, n);
+			} else {
+				size_t c;
+
+				for (c = 0; c < iov[i].count; c++)
+					memcpy((uint8_t *)iov[i].buffer +
+					       c * iov[i].stride,
+					       src + c * iov[i].length,
+					       iov[i].length);
+			}
+			src += n;
+		}
+		return UCS_OK;
+	}
+	if (st != UCS_OK)
+		return st;
 	if (iovcnt != 1)
 		return UCS_ERR_UNSUPPORTED;
 	return um_get_post(ucs_derived_of(tl_ep, uct_marlin_ep_t), NULL,
@@ -261,10 +498,23 @@ uct_marlin_ep_flush(uct_ep_h tl_ep, unsigned flags, uct_completion_t *comp)
 		uct_ep_pending_purge(tl_ep, NULL, NULL);
 		return UCS_OK;
 	}
-	if (!ucs_queue_is_empty(&ep->pending))
+	if (!ucs_queue_is_empty(&ep->pending) || ep->putz.busy)
 		return UCS_ERR_NO_RESOURCE;
-	if (um_flush_done(ep, ep->put_seq, ep->get_issued))
+	/* Direct stores: order them, then read the last one back, which on
+	 * PCIe returns only once the posted writes before it have landed. */
+	if (ep->last_store != NULL) {
+		ucs_memory_cpu_store_fence();
+		(void)*ep->last_store;
+		ep->last_store = NULL;
+		/* A program that only puts directly and flushes never waits
+		 * for progress: once per poll interval the flush does, so a
+		 * lost peer fails the endpoint instead of absorbing stores. */
+		if (um_flush_done(ep, ep->put_seq, ep->get_issued) &&
+				ucs_get_time() < um_iface(tl_ep)->next_poll)
+			return UCS_OK;
+	} else if (um_flush_done(ep, ep->put_seq, ep->get_issued)) {
 		return UCS_OK;
+	}
 	if (ep->put_seq != ep->flush_asked) {
 		st = um_ep_send(ep, NULL, 0,
 				UM_IMM(UM_FLUSH_REQ, 0, ep->id, ep->put_seq));
@@ -298,6 +548,40 @@ um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status)
 		ep->flush[i] = ep->flush[--ep->nb_flush];
 		uct_invoke_completion(f.comp, status);
 	}
+}
+
+/*
+ * HRDMA messages of a queue pair arrive in order and direct stores go out
+ * in program order once fenced, but an HRDMA put is applied by the owner's
+ * progress, later: operations after a fence that go directly wait (as
+ * NO_RESOURCE, so UCP queues them) until the HRDMA operations before it are
+ * done. Direct stores before a fence precede any later HRDMA message.
+ */
+ucs_status_t
+uct_marlin_ep_fence(uct_ep_h tl_ep, unsigned flags)
+{
+	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+
+	(void)flags;
+	ucs_memory_cpu_store_fence();
+	if (ep->put_seq != ep->put_acked || ep->get_done != ep->get_issued) {
+		ep->fence_wait = 1;
+		ep->fence_put = ep->put_seq;
+		ep->fence_get = ep->get_issued;
+	}
+	return UCS_OK;
+}
+
+ucs_status_t
+uct_marlin_iface_fence(uct_iface_h tl_iface, unsigned flags)
+{
+	uct_marlin_iface_t *iface = ucs_derived_of(tl_iface, uct_marlin_iface_t);
+	unsigned i;
+
+	for (i = 0; i < UM_MAX_EPS; i++)
+		if (iface->eps[i] != NULL)
+			uct_marlin_ep_fence(&iface->eps[i]->super.super, flags);
+	return UCS_OK;
 }
 
 ucs_status_t

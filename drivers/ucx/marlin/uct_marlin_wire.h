@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /** Layout version, in every remote key. */
-#define UM_WIRE_VERSION 1
+#define UM_WIRE_VERSION 2
 
 enum um_kind {
 	UM_AM = 1,         /**< payload: the active message */
@@ -48,8 +48,10 @@ struct um_rkey_wire {
 	uint64_t base;     /**< registered address in the owner */
 	uint64_t len;      /**< registered bytes */
 	uint64_t secret;   /**< the owner checks it; revoked at deregistration */
+	uint64_t heap_off; /**< 0, or where @c base is in the owner's heap
+			        window (direct access, uct_marlin_heap.c) */
 };
-static_assert(sizeof(struct um_rkey_wire) == 32, "rkey layout");
+static_assert(sizeof(struct um_rkey_wire) == 40, "rkey layout");
 
 /** A put: @c len bytes follow. */
 struct um_put_hdr {

@@ -13,7 +13,7 @@ tables show medians per placement of runs whose two probes agree.
 
 Per round:
   * ucx_perftest tag_lat 8 B, tag_bw 64 KiB and 1 MiB, ucp_put_lat 8 B and
-    ucp_put_bw 64 KiB: marlin (two software hosts under marlin-run), sysv,
+    ucp_put_bw 64 KiB and 1 MiB: marlin (two software hosts under marlin-run), sysv,
     posix, tcp;
   * MPI (Open MPI, scripts/bench/ucx/mpi_bench.c: ping-pong latency 8 B,
     windowed bandwidth 64 KiB and 1 MiB): pml ucx over marlin, pml ucx over
@@ -63,7 +63,7 @@ def log(msg):
 UCX_TLS = {"marlin": "marlin,self", "sysv": "sysv", "posix": "posix",
            "tcp": "tcp"}
 PERF_TESTS = [("tag_lat", 8), ("tag_bw", 64 * KIB), ("tag_bw", MIB),
-              ("ucp_put_lat", 8), ("ucp_put_bw", 64 * KIB)]
+              ("ucp_put_lat", 8), ("ucp_put_bw", 64 * KIB), ("ucp_put_bw", MIB)]
 MPI_TESTS = [("lat", 8), ("bw", 64 * KIB), ("bw", MIB)]
 MPI_WAYS = ["ucx-marlin", "ucx-sm", "ob1-vader", "ob1-tcp"]
 
