@@ -6,7 +6,7 @@
  * EOP (Ethernet over PCIe) vdev glue: probe and remove, the port's identity
  * (MAC address). Devargs are in eop_devargs.c, the ethdev operations in
  * eop_ops.c, the control alarm and receive interrupts in eop_alarm.c, the
- * data path in eop_rxtx.c.
+ * data path in eop_rx.c and eop_tx.c.
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
  *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES][,widx=WIDX]

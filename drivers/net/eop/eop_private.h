@@ -221,16 +221,33 @@ struct eop_port {
 	struct eop_txq txq[EOP_MAX_QUEUES];
 };
 
-/* eop_rxtx.c */
-uint16_t eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+/* A burst marks its queue busy, then looks whether the queue runs; the
+ * control thread clears "started", then waits for "busy" to drop. */
+static inline int
+eop_q_enter(int *busy, const int *started)
+{
+	__atomic_store_n(busy, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(started, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+eop_q_leave(int *busy)
+{
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+}
+
+/* eop_tx.c */
 uint16_t eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+
+/* eop_rx.c */
+uint16_t eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 int eop_rxq_init(struct eop_rxq *rxq, int socket);
 void eop_rxq_fini(struct eop_rxq *rxq);
 int eop_rxq_intr_arm(struct eop_rxq *rxq);
 uint32_t eop_rxq_zc_held(const struct eop_rxq *rxq);
 void eop_zc_free_cb(void *addr, void *opaque);
 
-/* Frame check on the receive side (pure; unit-tested). */
+/* eop_frame.c: frame check on the receive side (pure; unit-tested). */
 enum eop_frame_verdict {
 	EOP_FRAME_OK = 0,
 	EOP_FRAME_PARTIAL = 1,   /* more fragments still to come */
