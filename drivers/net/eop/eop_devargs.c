@@ -8,7 +8,7 @@
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
  *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES]
- *                   [,widx=WIDX][,mac=XX:XX:XX:XX:XX:XX]
+ *                   [,widx=WIDX][,mac=XX:XX:XX:XX:XX:XX][,rx_copy=0|1]
  *   --vdev net_eop0,ntb=NTBDEV,rack=1[,...]   (one port to every peer)
  *
  * Deprecated names still accepted (with a log line): mw= for widx=,
@@ -54,13 +54,13 @@ check_pow2(const char *dev, const char *key, uint64_t v)
 
 /* Table order: the bits of @given below. */
 enum { A_NTB, A_PEER, A_QUEUES, A_DEPTH, A_SLOT, A_ZC, A_PACK, A_NT, A_WIDX,
-       A_MAC, A_RACK };
+       A_MAC, A_RACK, A_RXCOPY };
 
 int
 eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 {
 	int peer = -1, queues = EOP_DEFAULT_QUEUES, depth = EOP_DEFAULT_DEPTH;
-	int widx = 0, rack = 0;
+	int widx = 0, rack = 0, rx_copy = 0;
 	uint64_t slot = EOP_DEFAULT_SLOT, zc = EOP_DEFAULT_ZC_MIN;
 	uint64_t pack = EOP_DEFAULT_PACK_MAX, nt = 0, given = 0;
 	struct rte_marlin_arg t[] = {
@@ -97,6 +97,9 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 		[A_RACK] = { .key = "rack", .type = RTE_MARLIN_ARG_BOOL,
 			.dst = &rack,
 			.hint = " (1: one port that reaches every peer)" },
+		[A_RXCOPY] = { .key = "rx_copy", .type = RTE_MARLIN_ARG_BOOL,
+			.dst = &rx_copy,
+			.hint = " (1: copy every received frame into the application's mbufs, out of the sender's reach)" },
 	};
 	int rc;
 
@@ -132,6 +135,7 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 	p->nt_threshold = (uint32_t)nt;
 	p->widx = widx;
 	p->rack = rack;
+	p->rx_copy = rx_copy;
 	p->mac_set = !!(given & (UINT64_C(1) << A_MAC));
 	return 0;
 }

@@ -73,6 +73,7 @@ struct eop_params {
 	uint32_t nt_threshold; /* copies this long or longer: streaming stores */
 	int widx;              /* NTB window index */
 	int rack;              /* one port to every peer (eop_rack.c) */
+	int rx_copy;           /* copy every frame, checks on the copy */
 	int mac_set;
 	struct rte_ether_addr mac;
 };
@@ -123,6 +124,7 @@ struct eop_rxq {
 	uint16_t want;                 /* ring slots the application asked */
 	uint8_t scatter;
 	uint8_t configured;
+	uint8_t copy_all;              /* rx_copy=1: no zero-copy, filter the copy */
 	int busy;                      /* a burst runs */
 	int started;
 	int efd;                       /* eventfd for receive interrupts */

@@ -8,7 +8,10 @@
  * Receive hands a frame to the application either as a copy into an mbuf
  * of the queue's pool (small frames) or as mbufs attached to the receive
  * slots themselves (zero-copy); a slot goes back to the sender when its
- * mbuf is freed. HRDMA gives slots back in ring order, so the queue keeps a
+ * mbuf is freed. With rx_copy=1 every frame is copied: the lengths come
+ * from the completion (a private copy), the bytes are read from the slot
+ * once, and the MAC filter looks at the copy, so what the application sees
+ * is what was checked. HRDMA gives slots back in ring order, so the queue keeps a
  * "done" flag per slot and returns the longest run of done slots at each
  * burst.
  *
@@ -215,6 +218,17 @@ rx_filtered(const struct eop_port *port, const uint8_t *frame)
 	return !rte_is_same_ether_addr(dst, &port->mac);
 }
 
+/* rx_copy=1: the filter looks at the private copy, never again at the
+ * slot the sender can still write. */
+static inline int
+rx_filtered_copy(const struct eop_port *port, const struct rte_mbuf *m)
+{
+	uint8_t dst[RTE_ETHER_ADDR_LEN];
+	const uint8_t *d = rte_pktmbuf_read(m, 0, sizeof(dst), dst);
+
+	return d == NULL || rx_filtered(port, d);
+}
+
 /* Append @len bytes to the chain that @m heads, adding mbufs as needed;
  * *seg is its last segment. */
 static inline int
@@ -404,7 +418,7 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 					rxq->too_big++;
 					continue;
 				}
-				if (unlikely(rx_filtered(port, f))) {
+				if (unlikely(!rxq->copy_all && rx_filtered(port, f))) {
 					rxq->filtered++;
 					continue;
 				}
@@ -422,6 +436,12 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 						rte_pktmbuf_free(m);
 						continue;
 					}
+				}
+				if (unlikely(rxq->copy_all &&
+						rx_filtered_copy(port, m))) {
+					rxq->filtered++;
+					rte_pktmbuf_free(m);
+					continue;
 				}
 				rxq->copied++;
 				m->port = rxq->port_id;
@@ -452,7 +472,8 @@ pack_done:
 			i = (uint16_t)(i + used);
 			continue;
 		}
-		if (unlikely(rx_filtered(port, (const uint8_t *)c->data + pad))) {
+		if (unlikely(!rxq->copy_all &&
+				rx_filtered(port, (const uint8_t *)c->data + pad))) {
 			rxq->filtered++;
 			rxq_done(rxq, base + i, used);
 			i = (uint16_t)(i + used);
@@ -473,6 +494,12 @@ pack_done:
 			rxq_done(rxq, base + i, used);
 			if (unlikely(rc != 0)) {
 				rx_count_drop(rxq, rc);
+				rte_pktmbuf_free(m);
+				i = (uint16_t)(i + used);
+				continue;
+			}
+			if (unlikely(rxq->copy_all && rx_filtered_copy(port, m))) {
+				rxq->filtered++;
 				rte_pktmbuf_free(m);
 				i = (uint16_t)(i + used);
 				continue;

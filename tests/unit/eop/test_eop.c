@@ -9,7 +9,7 @@
  * talk to each other:
  * - pure parts: devargs, immediates, frame and pack checks, MAC, speed;
  * - ports: frames of every kind both ways with their content checked,
- *   filters, oversize frames, receive interrupts through the eventfd,
+ *   filters, copy-on-receive (rx_copy), oversize frames, receive interrupts through the eventfd,
  *   zero-copy mbufs held across a cable cut (their data must survive and
  *   the peer must not renegotiate under them), and mbufs held past close.
  */
@@ -32,6 +32,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <ethdev_driver.h>
 #include <rte_mbuf.h>
 
 #include "eop_private.h"
@@ -243,6 +244,12 @@ test_devargs(void **state)
 			 -EINVAL);  /* multicast */
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mac=zz", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=,peer=1", &p), -EINVAL);
+	/* copy-on-receive: off unless asked, a boolean */
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1", &p), 0);
+	assert_int_equal(p.rx_copy, 0);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,rx_copy=1", &p), 0);
+	assert_int_equal(p.rx_copy, 1);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,rx_copy=2", &p), -EINVAL);
 }
 
 static void
@@ -508,6 +515,62 @@ test_filters(void **state)
 	rte_eth_promiscuous_enable(1);
 }
 
+/* rx_copy=1 (set on port 1's queue as the devarg would): every frame,
+ * large ones too, arrives in the application's own mbufs, intact, and the
+ * MAC filter judges the copy. */
+static void
+test_rx_copy(void **state)
+{
+	static const uint32_t sizes[] = { 64, 300, 600, 1500, 4000, 9018 };
+	struct rte_ether_addr other = { { 0x02, 9, 9, 9, 9, 8 } };
+	struct eop_port *port;
+	struct rte_mbuf *tx[RTE_DIM(sizes) + 2], *rx[16];
+	uint64_t zc0, cp0, f0;
+	uint16_t i, got;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	port = rte_eth_devices[1].data->dev_private;
+	port->rxq[0].copy_all = 1;
+	port->rxq[0].zc_min = 0;
+	zc0 = xstat(1, "rx_zero_copy_frames");
+	cp0 = xstat(1, "rx_copied_frames");
+	for (i = 0; i < RTE_DIM(sizes); i++)
+		tx[i] = frame(sizes[i], (uint8_t)(30 + i), 0);
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, RTE_DIM(sizes)), RTE_DIM(sizes));
+	got = rx_some(1, rx, RTE_DIM(sizes), 3000);
+	assert_int_equal(got, RTE_DIM(sizes));
+	for (i = 0; i < got; i++) {
+		struct rte_mbuf *s;
+
+		for (s = rx[i]; s != NULL; s = s->next)
+			assert_false(RTE_MBUF_HAS_EXTBUF(s));
+		assert_ptr_equal(rx[i]->pool, mp);
+		assert_true(frame_ok(rx[i], sizes[i], (uint8_t)(30 + i)));
+		rte_pktmbuf_free(rx[i]);
+	}
+	assert_int_equal(xstat(1, "rx_zero_copy_frames"), zc0);
+	assert_int_equal(xstat(1, "rx_copied_frames") - cp0, RTE_DIM(sizes));
+	/* filter on the copy: packed and slot frames for another MAC */
+	rte_eth_promiscuous_disable(1);
+	f0 = xstat(1, "rx_filtered_frames");
+	tx[0] = frame(100, 1, 0);
+	tx[1] = frame(1500, 2, 0);
+	tx[2] = frame(1500, 3, 0);
+	rte_ether_addr_copy(&other, rte_pktmbuf_mtod(tx[0], struct rte_ether_addr *));
+	rte_ether_addr_copy(&other, rte_pktmbuf_mtod(tx[1], struct rte_ether_addr *));
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, 3), 3);
+	got = rx_some(1, rx, 3, 500);
+	assert_int_equal(got, 1);          /* the broadcast one */
+	assert_true(frame_ok(rx[0], 1500, 3));
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(xstat(1, "rx_filtered_frames") - f0, 2);
+	rte_eth_promiscuous_enable(1);
+	port->rxq[0].copy_all = 0;
+	port->rxq[0].zc_min = port->p.zc_min;
+}
+
 static void
 test_rx_intr(void **state)
 {
@@ -726,6 +789,7 @@ main(void)
 		cmocka_unit_test(test_traffic),
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_rx_copy),
 		cmocka_unit_test(test_rx_intr),
 		cmocka_unit_test(test_zc_hold_across_cut),
 		cmocka_unit_test(test_close_with_held_mbufs),
