@@ -10,7 +10,7 @@
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
  *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES][,widx=WIDX]
- *                   [,rx_copy=0|1]
+ *                   [,rx_copy=0|1][,tx_bufs=N]
  *                   [,mac=XX:XX:XX:XX:XX:XX]
  */
 
@@ -364,4 +364,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx> rack=<0|1> rx_copy=<0|1>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx> rack=<0|1> rx_copy=<0|1> tx_bufs=<0..65535>");

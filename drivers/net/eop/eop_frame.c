@@ -99,3 +99,29 @@ eop_pack_next(const uint8_t *msg, uint32_t msg_len, uint32_t *off,
 	*frame_len = r.len;
 	return msg + o + sizeof(r);
 }
+
+/*
+ * A frame the peer built in place in our region (flag EOP_IMM_F_INPLACE):
+ * @c is our private copy of the notification. The frame must leave EOP_PAD
+ * bytes of headroom after the control lines and end inside the region.
+ * Returns 1 with *frame_len set, or 0.
+ */
+int
+eop_inplace_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len,
+		uint32_t *frame_len)
+{
+	uint64_t imm = c->imm, off = c->offset;
+	uint32_t len = eop_imm_len(imm);
+
+	if (c->opcode != RTE_MARLIN_HRDMA_OP_RECV_NOTIFY || c->status != 0 ||
+			c->len != 0 || !eop_imm_magic_ok(imm) ||
+			eop_imm_idx(imm) != 0 || eop_imm_count(imm) != 1 ||
+			eop_imm_flags(imm) != EOP_IMM_F_INPLACE ||
+			len < RTE_ETHER_HDR_LEN)
+		return 0;
+	if (off < sizeof(struct eop_wire_ctl) + EOP_PAD || off > region_len ||
+			len > region_len - off)
+		return 0;
+	*frame_len = len;
+	return 1;
+}

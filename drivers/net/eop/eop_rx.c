@@ -391,11 +391,30 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	i = 0;
 	while (i < rxq->npend) {
 		const struct rte_marlin_hrdma_cqe *c = &pend[i];
+		struct rte_marlin_hrdma_cqe tmp;
 		uint32_t len = 0, pad = 0;
 		uint16_t used;
 		struct rte_mbuf *m;
-		int v;
+		int v, inplace = 0;
 
+		if (c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY) {
+			/* built in place by the peer: offset and length come
+			 * from our copy of the notification */
+			if (unlikely(!eop_inplace_check(c, rxq->region_len, &len))) {
+				rxq->malformed++;
+				rxq_done(rxq, base + i, 1);
+				i++;
+				continue;
+			}
+			memset(&tmp, 0, sizeof(tmp));
+			tmp.data = rxq->region + c->offset - EOP_PAD;
+			tmp.len = len + EOP_PAD;
+			c = &tmp;
+			used = 1;
+			pad = EOP_PAD;
+			inplace = 1;
+			goto frame;
+		}
 		if (is_pack(c->imm)) {
 			uint32_t count = eop_imm_count(c->imm);
 
@@ -466,6 +485,7 @@ pack_done:
 			i = (uint16_t)(i + used);
 			continue;
 		}
+frame:
 		if (unlikely(len > rxq->max_frame)) {
 			rxq->too_big++;
 			rxq_done(rxq, base + i, used);
@@ -483,7 +503,7 @@ pack_done:
 			break;                  /* no mbuf left: keep it for later */
 		m = mb[taken++];
 		if (pad != 0 && rxq->blk != NULL && rxq->zc_min != 0 &&
-				len >= rxq->zc_min &&
+				(inplace || len >= rxq->zc_min) &&
 				(used == 1 || (rxq->scatter &&
 				 rte_pktmbuf_alloc_bulk(rxq->mp, more, used - 1) == 0))) {
 			rx_attach(rxq, m, more, c, used, base + i, len, pad);

@@ -22,6 +22,21 @@
 
 #define FL_MASK(txq) (RTE_DIM((txq)->fl) - 1)
 
+/* Give back every transmit-pool mbuf whose buffer the peer held. */
+void
+eop_txq_unhold(struct eop_txq *txq)
+{
+	uint32_t i;
+
+	for (i = 0; i < RTE_DIM(txq->hold) && txq->held > 0; i++) {
+		if (txq->hold[i] != NULL) {
+			rte_pktmbuf_free(txq->hold[i]);
+			txq->hold[i] = NULL;
+			txq->held--;
+		}
+	}
+}
+
 static void
 txq_new_gen(struct eop_txq *txq, uint32_t gen)
 {
@@ -30,6 +45,7 @@ txq_new_gen(struct eop_txq *txq, uint32_t gen)
 	/* Frames whose slots the peer never gave back were in flight. */
 	for (i = txq->fl_head; i != txq->fl_tail; i++)
 		txq->lost_link += txq->fl[i & FL_MASK(txq)];
+	eop_txq_unhold(txq);
 	txq->fl_head = 0;
 	txq->fl_tail = 0;
 	txq->inflight = 0;
@@ -40,9 +56,19 @@ txq_new_gen(struct eop_txq *txq, uint32_t gen)
 static inline void
 txq_credit(struct eop_txq *txq, uint32_t cap)
 {
-	uint32_t now = txq->depth - cap;
+	uint32_t now = txq->depth - cap, done = txq->inflight - now, i;
 
-	txq->fl_head += txq->inflight - now;
+	/* buffers of the transmit pool come back with their slots */
+	for (i = 0; i < done && txq->held > 0; i++) {
+		struct rte_mbuf **h = &txq->hold[(txq->fl_head + i) & FL_MASK(txq)];
+
+		if (*h != NULL) {
+			rte_pktmbuf_free(*h);
+			*h = NULL;
+			txq->held--;
+		}
+	}
+	txq->fl_head += done;
 	txq->inflight = now;
 }
 
@@ -121,6 +147,32 @@ tx_frame_ops(struct eop_txq *txq, struct rte_mbuf *m,
 	return (int)count;
 }
 
+/* A frame the application built in the peer's memory (transmit pool):
+ * one notification of no bytes names it. */
+static inline int
+tx_inplace(const struct eop_txq *txq, const struct rte_mbuf *m)
+{
+	return m->pool == txq->pool && txq->pool != NULL && m->nb_segs == 1 &&
+		rte_pktmbuf_headroom(m) >= EOP_PAD;
+}
+
+static inline void
+tx_inplace_op(struct eop_txq *txq, struct rte_mbuf *m,
+		struct rte_marlin_hrdma_op *op)
+{
+	op->opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY;
+	op->flags = 0;
+	op->reserved = 0;
+	op->len = 0;
+	op->local = &txq->none;
+	op->remote_off = (uint64_t)(rte_pktmbuf_mtod(m, uint8_t *) - txq->rregion);
+	op->imm = eop_imm_make(m->pkt_len, 0, 1, EOP_IMM_F_INPLACE);
+	op->cookie = 0;
+	op->local_iova = 0;
+	txq->hold[txq->fl_tail & FL_MASK(txq)] = m;
+	txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 1;
+}
+
 /* Gather a small frame into the packed message of @op. */
 static inline void
 tx_pack_add(struct rte_marlin_hrdma_op *op, const struct rte_mbuf *m,
@@ -177,9 +229,11 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 
 	while (sent < n && cap > 0) {
 		uint32_t nops = 0, first_tail = txq->fl_tail, staged = 0;
-		uint32_t pk_count = 0;
+		uint32_t pk_count = 0, nkeep = 0, j;
 		int pk = -1;            /* operation of the open packed message */
 		uint16_t nfr = 0;
+		uint16_t keep[EOP_TX_OPS]; /* frames whose buffer the peer holds */
+		uint32_t keep_pos[EOP_TX_OPS]; /* and their slots */
 		uint64_t bytes = 0;
 
 		while (sent + nfr < n) {
@@ -193,6 +247,18 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 				txq->errors++;
 				rte_pktmbuf_free(m);
 				sent++;
+				continue;
+			}
+			if (tx_inplace(txq, m)) {
+				if (nops == EOP_TX_OPS || cap == 0)
+					break;
+				keep_pos[nkeep] = txq->fl_tail;
+				keep[nkeep++] = nfr;
+				tx_inplace_op(txq, m, &ops[nops++]);
+				cap--;
+				pk = -1;
+				bytes += len;
+				nfr++;
 				continue;
 			}
 			if (len <= txq->pack_max) {
@@ -245,6 +311,8 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		rc = rte_marlin_hrdma_post(txq->qp, ops, (uint16_t)nops);
 		if (unlikely(rc < 0)) {
 			/* Link lost under us: nothing of this batch went. */
+			for (j = first_tail; j != txq->fl_tail; j++)
+				txq->hold[j & FL_MASK(txq)] = NULL;
 			txq->fl_tail = first_tail;
 			txq->link_down += n - sent;
 			break;
@@ -253,10 +321,32 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely((uint32_t)rc != nops)) {
 			/* Not expected (capacity was checked): frames cut short
 			 * are consumed and counted as errors. */
+			for (j = first_tail + (uint32_t)rc; j != txq->fl_tail; j++)
+				txq->hold[j & FL_MASK(txq)] = NULL;
 			txq->fl_tail = first_tail + (uint32_t)rc;
 			txq->errors++;
 		}
-		rte_pktmbuf_free_bulk(pkts + sent, nfr);
+		if (likely(nkeep == 0)) {
+			rte_pktmbuf_free_bulk(pkts + sent, nfr);
+		} else {
+			uint32_t k = 0;
+
+			/* pool mbufs whose notification went stay held until
+			 * the peer gives their buffer back (txq_credit()) */
+			for (j = 0; j < nfr; j++) {
+				struct rte_mbuf *m = pkts[sent + j];
+
+				if (k < nkeep && keep[k] == j) {
+					k++;
+					if (txq->hold[keep_pos[k - 1] &
+							FL_MASK(txq)] == m) {
+						txq->held++;
+						continue;
+					}
+				}
+				rte_pktmbuf_free(m);
+			}
+		}
 		txq->pkts += nfr;
 		txq->bytes += bytes;
 		sent = (uint16_t)(sent + nfr);

@@ -32,6 +32,17 @@
  * fragment index 0. This spares a descriptor per small frame; the sender
  * gathers the frames locally and the message crosses in one copy.
  *
+ * Frames built in place. A sender with a transmit pool
+ * (rte_pmd_eop_tx_mempool()) has its frames written by the application
+ * straight into buffers at the end of the receiver's exported HRDMA region,
+ * and posts only a descriptor: an HRDMA WRITE_NOTIFY of no bytes whose
+ * offset names where the frame starts in that region and whose immediate
+ * (flag EOP_IMM_F_INPLACE, fragment 0 of 1) carries its length. The
+ * receiver checks offset and length on its private copy of the completion
+ * (eop_inplace_check()): EOP_PAD bytes of headroom and the frame inside the
+ * region, after the control lines. The buffer belongs to the receiver until
+ * it gives the ring entry back, as a slot does.
+ *
  * Receive interrupts. The exported HRDMA region of each host starts with
  * one line per queue (struct eop_wire_ctl), written by the peer with HRDMA
  * WRITE: arm[q] is the peer's count of "receive queue q wants a doorbell".
@@ -60,6 +71,7 @@
 #define EOP_IMM_F_PAD 0x01u               /* first fragment starts with EOP_PAD */
 #define EOP_IMM_F_PACK 0x02u              /* several frames, see above */
 #define EOP_IMM_F_KNOWN (EOP_IMM_F_PAD | EOP_IMM_F_PACK)
+#define EOP_IMM_F_INPLACE 0x04u           /* WRITE_NOTIFY: frame built in place */
 
 /** Most frames in one packed message. */
 #define EOP_PACK_FRAMES 64

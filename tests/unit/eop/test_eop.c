@@ -31,11 +31,13 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
 #include <rte_mbuf.h>
 
 #include "eop_private.h"
+#include "rte_pmd_eop.h"
 #include "rte_pmd_ntb_shm.h"
 
 static char fabric[64];
@@ -250,6 +252,56 @@ test_devargs(void **state)
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,rx_copy=1", &p), 0);
 	assert_int_equal(p.rx_copy, 1);
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,rx_copy=2", &p), -EINVAL);
+	/* transmit pool: off unless asked */
+	assert_int_equal(p.tx_bufs, 0);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,tx_bufs=512", &p), 0);
+	assert_int_equal(p.tx_bufs, 512);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,tx_bufs=-1", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,tx_bufs=65536", &p), -EINVAL);
+}
+
+/* A frame built in place: the notification names it; everything the
+ * peer wrote is checked. */
+static void
+test_inplace_check(void **state)
+{
+	struct rte_marlin_hrdma_cqe c;
+	uint32_t len = 0, ok = sizeof(struct eop_wire_ctl) + EOP_PAD;
+	uint64_t imm = eop_imm_make(1500, 0, 1, EOP_IMM_F_INPLACE);
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
+	c.imm = imm;
+	c.offset = ok;
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 1);
+	assert_int_equal(len, 1500);
+	c.offset = (1 << 20) - 1500;            /* ends at the region's end */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 1);
+	c.offset = (1 << 20) - 1499;            /* one byte beyond */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.offset = UINT64_MAX - 10;             /* wraps */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.offset = ok - 1;                      /* no headroom / control lines */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.offset = ok;
+	c.len = 4;                              /* carries bytes: not ours */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.len = 0;
+	c.status = -ERANGE;
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.status = 0;
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV;
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
+	c.imm = eop_imm_make(1500, 0, 2, EOP_IMM_F_INPLACE);   /* 2 fragments */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.imm = eop_imm_make(1500, 0, 1, EOP_IMM_F_INPLACE | EOP_IMM_F_PACK);
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.imm = eop_imm_make(10, 0, 1, EOP_IMM_F_INPLACE);     /* runt */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.imm = imm ^ (UINT64_C(1) << 60);                    /* magic */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
 }
 
 static void
@@ -571,6 +623,116 @@ test_rx_copy(void **state)
 	port->rxq[0].zc_min = port->p.zc_min;
 }
 
+/* Fill a transmit-pool mbuf as frame() does, writing in place. */
+static struct rte_mbuf *
+pool_frame(struct rte_mempool *pool, uint32_t len, uint8_t seed)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *d;
+	uint32_t i;
+
+	assert_non_null(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	for (i = 0; i < len; i++)
+		d[i] = (uint8_t)(seed + i * 7);
+	memset(d, 0xff, 6);
+	return m;
+}
+
+/* Wait until the sender got every transmit-pool buffer back. */
+static int
+pool_drained(struct rte_mempool *pool, unsigned int ms)
+{
+	struct rte_mbuf *none[1];
+	unsigned int i;
+
+	for (i = 0; i < ms; i++) {
+		rte_eth_rx_burst(1, 0, none, 0);         /* peer gives back */
+		rte_eth_tx_burst(0, 0, none, 0);         /* sender takes back */
+		if (rte_mempool_in_use_count(pool) == 0)
+			return 1;
+		rte_delay_ms(1);
+	}
+	return 0;
+}
+
+/* Frames built in the peer's memory (rte_pmd_eop_tx_mempool): they arrive
+ * intact, in order with copied ones, zero-copy (or copied with rx_copy),
+ * and their buffers come back to the pool once the receiver frees them. */
+static void
+test_tx_pool(void **state)
+{
+	static const uint32_t sizes[] = { 60, 64, 128, 300, 1000, 1500, 1514, 2048 };
+	struct rte_mempool *pool;
+	struct rte_mbuf *tx[2 * RTE_DIM(sizes)], *rx[2 * RTE_DIM(sizes)];
+	struct eop_port *p1;
+	uint16_t i, n = 0, got;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	assert_null(rte_pmd_eop_tx_mempool(RTE_MAX_ETHPORTS - 1));
+	assert_int_equal(rte_errno, ENODEV);
+	pool = rte_pmd_eop_tx_mempool(0);
+	assert_non_null(pool);
+	assert_ptr_equal(rte_pmd_eop_tx_mempool(0), pool);
+	assert_int_equal(rte_mempool_avail_count(pool), 256);
+	/* pool frames and ordinary ones, interleaved */
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		tx[n++] = pool_frame(pool, sizes[i], (uint8_t)(40 + i));
+		tx[n++] = frame(sizes[i], (uint8_t)(140 + i), 0);
+	}
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, n), n);
+	got = rx_some(1, rx, n, 3000);
+	assert_int_equal(got, n);
+	for (i = 0; i < got; i++) {
+		uint32_t k = i / 2;
+
+		assert_true(frame_ok(rx[i], sizes[k],
+				     (uint8_t)(i % 2 ? 140 + k : 40 + k)));
+		if (i % 2 == 0)         /* built in place: handed over as is */
+			assert_true(RTE_MBUF_HAS_EXTBUF(rx[i]));
+	}
+	/* held by the receiver: not back in the pool yet */
+	assert_int_equal(rte_mempool_in_use_count(pool), RTE_DIM(sizes));
+	for (i = 0; i < got; i++)
+		rte_pktmbuf_free(rx[i]);
+	assert_true(pool_drained(pool, 2000));
+
+	/* many rounds: every buffer is reused, nothing leaks */
+	for (n = 0; n < 40; n++) {
+		for (i = 0; i < 16; i++)
+			tx[i] = pool_frame(pool, 1500, (uint8_t)(n + i));
+		assert_int_equal(rte_eth_tx_burst(0, 0, tx, 16), 16);
+		got = rx_some(1, rx, 16, 2000);
+		assert_int_equal(got, 16);
+		for (i = 0; i < got; i++) {
+			assert_true(frame_ok(rx[i], 1500, (uint8_t)(n + i)));
+			rte_pktmbuf_free(rx[i]);
+		}
+	}
+	assert_true(pool_drained(pool, 2000));
+
+	/* rx_copy on the receiver: copies, and the buffer returns at once */
+	p1 = rte_eth_devices[1].data->dev_private;
+	p1->rxq[0].copy_all = 1;
+	p1->rxq[0].zc_min = 0;
+	for (i = 0; i < 4; i++)
+		tx[i] = pool_frame(pool, 1500, (uint8_t)(7 * i));
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, 4), 4);
+	got = rx_some(1, rx, 4, 2000);
+	assert_int_equal(got, 4);
+	assert_true(pool_drained(pool, 2000));     /* before rx[] are freed */
+	for (i = 0; i < got; i++) {
+		assert_false(RTE_MBUF_HAS_EXTBUF(rx[i]));
+		assert_true(frame_ok(rx[i], 1500, (uint8_t)(7 * i)));
+		rte_pktmbuf_free(rx[i]);
+	}
+	p1->rxq[0].copy_all = 0;
+	p1->rxq[0].zc_min = p1->p.zc_min;
+}
+
 static void
 test_rx_intr(void **state)
 {
@@ -731,9 +893,9 @@ setup_eal(void **state)
 	argv[argc++] = (char *)"--vdev";
 	argv[argc++] = shm1;
 	argv[argc++] = (char *)"--vdev";
-	argv[argc++] = (char *)"net_eop0,ntb=ntb_shm0,peer=1,queues=1,depth=128";
+	argv[argc++] = (char *)"net_eop0,ntb=ntb_shm0,peer=1,queues=1,depth=128,tx_bufs=256";
 	argv[argc++] = (char *)"--vdev";
-	argv[argc] = (char *)"net_eop1,ntb=ntb_shm1,peer=0,queues=1,depth=128";
+	argv[argc] = (char *)"net_eop1,ntb=ntb_shm1,peer=0,queues=1,depth=128,tx_bufs=256";
 	argc++;
 	if (rte_eal_init(argc, argv) < 0)
 		return -1;
@@ -782,6 +944,7 @@ main(void)
 		cmocka_unit_test(test_frame_check),
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_devargs),
+		cmocka_unit_test(test_inplace_check),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_ring_fit),
 	};
@@ -790,6 +953,7 @@ main(void)
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_rx_copy),
+		cmocka_unit_test(test_tx_pool),
 		cmocka_unit_test(test_rx_intr),
 		cmocka_unit_test(test_zc_hold_across_cut),
 		cmocka_unit_test(test_close_with_held_mbufs),
