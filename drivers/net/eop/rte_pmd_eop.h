@@ -42,9 +42,9 @@ extern "C" {
  * the first call and freed when the port is closed: free its mbufs before
  * closing the port. Control path; not thread-safe against closing the port.
  *
- * @param port_id An EOP port (not a rack port).
- * @return The pool; NULL with rte_errno: ENODEV (not an EOP port),
- *         ENOTSUP (no tx_bufs=, or rack mode), EAGAIN (link never up yet),
+ * @param port_id An EOP link port (a rack port has no transmit pool).
+ * @return The pool; NULL with rte_errno: ENODEV (not an EOP link port),
+ *         ENOTSUP (no tx_bufs=), EAGAIN (link never up yet),
  *         ENOSPC (the window cannot hold the buffers; the log says what
  *         size would), ENOMEM.
  */
