@@ -18,7 +18,9 @@
  *
  * --txpool builds single-segment frames in the port's transmit pool
  * (rte_pmd_eop_tx_mempool(), the port needs tx_bufs=N) once the link is
- * up, and prints "TXPOOL {...}" at the end.
+ * up, and prints "TXPOOL {...}" at the end. Such a frame lives in the
+ * peer's memory, which a restarting peer initializes again: after a link
+ * change the frames still waiting to be sent are dropped and built anew.
  *
  * SIGUSR1 stops sending (receiving goes on), so that a harness can let
  * every frame in flight arrive before it compares counts.
@@ -75,6 +77,7 @@ struct rxstate {
 
 struct txstate {
 	uint64_t seq;
+	uint64_t lsc_seen;      /* link changes seen when the frames were built */
 	uint16_t npend;
 	struct rte_mbuf *pend[BURST];
 };
@@ -89,6 +92,7 @@ static struct {
 	int tx, rx_intr, txpool;
 } opt = { 1, 60, 1514, 0, 0, 16384, 0, 500, 0, 1, 0, 0 };
 static uint64_t txpool_frames;  /* frames built in the peer's memory */
+static uint64_t txpool_rebuilt; /* pending ones built again after a link change */
 
 static struct {
 	uint64_t tx, rx, rx_bytes, corrupt, misrouted, reorder, lost, runs;
@@ -439,6 +443,14 @@ main(int argc, char **argv)
 			uint16_t n, k;
 
 			if (opt.tx && !hush && now >= pause_until) {
+				if (txmp != NULL && t->lsc_seen != cnt.lsc) {
+					/* the peer's memory may be new */
+					t->lsc_seen = cnt.lsc;
+					txpool_rebuilt += t->npend;
+					t->seq -= t->npend;
+					rte_pktmbuf_free_bulk(t->pend, t->npend);
+					t->npend = 0;
+				}
 				while (t->npend < BURST) {
 					struct rte_mbuf *m = NULL;
 
@@ -508,8 +520,8 @@ main(int argc, char **argv)
 	rte_eth_dev_close(port_id);
 	printf("MBUFS {\"in_use\": %u}\n", rte_mempool_in_use_count(mp));
 	if (opt.txpool)
-		printf("TXPOOL {\"frames\": %" PRIu64 ", \"freed_at_close\": %d}\n",
-		       txpool_frames,
+		printf("TXPOOL {\"frames\": %" PRIu64 ", \"rebuilt\": %" PRIu64
+		       ", \"freed_at_close\": %d}\n", txpool_frames, txpool_rebuilt,
 		       txmp != NULL && rte_mempool_lookup(txname) == NULL);
 	print_counts("FINAL", link.link_status);
 	rte_mempool_free(mp);

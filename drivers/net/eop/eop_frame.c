@@ -125,3 +125,38 @@ eop_inplace_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len,
 	*frame_len = len;
 	return 1;
 }
+
+/* A list of small frames built in place (EOP_IMM_F_LIST): the list itself
+ * must lie in the region after the control lines. Returns 1 or 0. */
+int
+eop_list_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len)
+{
+	uint64_t imm = c->imm, off = c->offset;
+	uint32_t count = eop_imm_count(imm);
+
+	return c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY && c->status == 0 &&
+		c->len == 0 && eop_imm_magic_ok(imm) && eop_imm_idx(imm) == 0 &&
+		eop_imm_flags(imm) == (EOP_IMM_F_INPLACE | EOP_IMM_F_LIST) &&
+		count >= 1 && count <= EOP_PACK_FRAMES &&
+		eop_imm_len(imm) == count * sizeof(struct eop_wire_ref) &&
+		off >= sizeof(struct eop_wire_ctl) && off <= region_len &&
+		eop_imm_len(imm) <= region_len - off;
+}
+
+/* Entry @k of a checked list: one copy of it, then the frame it names must
+ * lie in the region after the control lines. Returns the frame or NULL. */
+const uint8_t *
+eop_list_next(const uint8_t *region, uint32_t region_len,
+		const struct rte_marlin_hrdma_cqe *c, uint32_t k,
+		uint32_t *frame_len)
+{
+	struct eop_wire_ref r;
+
+	memcpy(&r, region + c->offset + (size_t)k * sizeof(r), sizeof(r));
+	if (r.reserved != 0 || r.len < RTE_ETHER_HDR_LEN ||
+			r.off < sizeof(struct eop_wire_ctl) || r.off > region_len ||
+			r.len > region_len - r.off)
+		return NULL;
+	*frame_len = r.len;
+	return region + r.off;
+}

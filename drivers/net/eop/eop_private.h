@@ -283,6 +283,10 @@ int eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
 int eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size);
 int eop_inplace_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len,
 		uint32_t *frame_len);
+int eop_list_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len);
+const uint8_t *eop_list_next(const uint8_t *region, uint32_t region_len,
+		const struct rte_marlin_hrdma_cqe *c, uint32_t k,
+		uint32_t *frame_len);
 const uint8_t *eop_pack_next(const uint8_t *msg, uint32_t msg_len,
 		uint32_t *off, uint32_t *frame_len);
 

@@ -326,10 +326,11 @@ rx_attach(struct eop_rxq *rxq, struct rte_mbuf *m, struct rte_mbuf **more,
 	m->pkt_len = len;
 }
 
+/* Several frames behind one entry: a packed message or an in-place list. */
 static inline int
 is_pack(uint64_t imm)
 {
-	return (eop_imm_flags(imm) & EOP_IMM_F_PACK) != 0;
+	return (eop_imm_flags(imm) & (EOP_IMM_F_PACK | EOP_IMM_F_LIST)) != 0;
 }
 
 static inline void
@@ -397,7 +398,8 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m;
 		int v, inplace = 0;
 
-		if (c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY) {
+		if (c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY &&
+				!(eop_imm_flags(c->imm) & EOP_IMM_F_LIST)) {
 			/* built in place by the peer: offset and length come
 			 * from our copy of the notification */
 			if (unlikely(!eop_inplace_check(c, rxq->region_len, &len))) {
@@ -417,8 +419,10 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (is_pack(c->imm)) {
 			uint32_t count = eop_imm_count(c->imm);
+			int list = c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
 
-			if (unlikely(!eop_pack_check(c, rxq->slot_size))) {
+			if (unlikely(list ? !eop_list_check(c, rxq->region_len) :
+					!eop_pack_check(c, rxq->slot_size))) {
 				rxq->malformed++;
 				goto pack_done;
 			}
@@ -427,7 +431,13 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 
 				if (taken == nf)
 					goto stop;      /* resume here next time */
-				f = eop_pack_next(c->data, c->len, &rxq->pk_off, &len);
+				if (list)
+					f = eop_list_next(rxq->region,
+							  rxq->region_len, c,
+							  rxq->pk_done, &len);
+				else
+					f = eop_pack_next(c->data, c->len,
+							  &rxq->pk_off, &len);
 				if (unlikely(f == NULL)) {
 					rxq->malformed++;
 					break;

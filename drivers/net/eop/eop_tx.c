@@ -173,6 +173,48 @@ tx_inplace_op(struct eop_txq *txq, struct rte_mbuf *m,
 	txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 1;
 }
 
+/* Open a list of small frames built in place: its entries go into a
+ * buffer of the pool (in the peer's memory too); the frames are chained
+ * behind it, so that the whole list is freed as one when the peer gives
+ * the slot back. Returns the list mbuf or NULL (no buffer left). */
+static inline struct rte_mbuf *
+tx_list_open(struct eop_txq *txq, struct rte_marlin_hrdma_op *op)
+{
+	struct rte_mbuf *l = rte_pktmbuf_alloc(txq->pool);
+
+	if (l == NULL)
+		return NULL;
+	op->opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY;
+	op->flags = 0;
+	op->reserved = 0;
+	op->len = 0;
+	op->local = &txq->none;
+	op->remote_off = (uint64_t)(rte_pktmbuf_mtod(l, uint8_t *) - txq->rregion);
+	op->cookie = 0;
+	op->local_iova = 0;
+	txq->hold[txq->fl_tail & FL_MASK(txq)] = l;
+	txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 0;
+	return l;
+}
+
+static inline void
+tx_list_add(struct eop_txq *txq, struct rte_marlin_hrdma_op *op,
+		struct rte_mbuf *l, struct rte_mbuf **tail, struct rte_mbuf *m,
+		uint32_t count)
+{
+	struct eop_wire_ref r = {
+		.off = (uint32_t)(rte_pktmbuf_mtod(m, uint8_t *) - txq->rregion),
+		.len = (uint16_t)m->pkt_len, .reserved = 0 };
+
+	memcpy(rte_pktmbuf_mtod_offset(l, uint8_t *, (count - 1) * sizeof(r)),
+	       &r, sizeof(r));
+	(*tail)->next = m;
+	*tail = m;
+	op->imm = eop_imm_make(count * (uint32_t)sizeof(r), 0, count,
+			       EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	txq->fl[(txq->fl_tail - 1) & FL_MASK(txq)]++;
+}
+
 /* Gather a small frame into the packed message of @op. */
 static inline void
 tx_pack_add(struct rte_marlin_hrdma_op *op, const struct rte_mbuf *m,
@@ -195,6 +237,32 @@ tx_pack_add(struct rte_marlin_hrdma_op *op, const struct rte_mbuf *m,
 	}
 	op->len += eop_rec_size(m->pkt_len);
 	op->imm = eop_imm_make(op->len, 0, count, EOP_IMM_F_PACK);
+}
+
+/* A batch that did not go: slot @pos holds nothing any more; a list gives
+ * its frames back unchained (they stay the application's). */
+static void
+tx_unhold_unsent(struct eop_txq *txq, uint32_t pos, struct rte_mbuf **frames,
+		uint16_t nfr)
+{
+	struct rte_mbuf *l = txq->hold[pos & FL_MASK(txq)], *nx;
+	uint16_t j;
+
+	txq->hold[pos & FL_MASK(txq)] = NULL;
+	if (l == NULL)
+		return;
+	for (j = 0; j < nfr; j++)
+		if (frames[j] == l)
+			return;         /* a single frame, not a list */
+	nx = l->next;
+	l->next = NULL;
+	rte_pktmbuf_free(l);            /* the list buffer itself */
+	while (nx != NULL) {
+		struct rte_mbuf *m = nx;
+
+		nx = m->next;
+		m->next = NULL;
+	}
 }
 
 uint16_t
@@ -229,11 +297,13 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 
 	while (sent < n && cap > 0) {
 		uint32_t nops = 0, first_tail = txq->fl_tail, staged = 0;
-		uint32_t pk_count = 0, nkeep = 0, j;
+		uint32_t pk_count = 0, nkeep = 0, lst_count = 0, j;
 		int pk = -1;            /* operation of the open packed message */
+		int lst = -1;           /* operation of the open in-place list */
+		struct rte_mbuf *lst_m = NULL, *lst_tail = NULL;
 		uint16_t nfr = 0;
-		uint16_t keep[EOP_TX_OPS]; /* frames whose buffer the peer holds */
-		uint32_t keep_pos[EOP_TX_OPS]; /* and their slots */
+		/* frames whose buffer the peer will hold (not freed here) */
+		uint64_t kept[EOP_TX_OPS * EOP_PACK_FRAMES / 64];
 		uint64_t bytes = 0;
 
 		while (sent + nfr < n) {
@@ -250,12 +320,34 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 				continue;
 			}
 			if (tx_inplace(txq, m)) {
+				if (nkeep == 0)
+					memset(kept, 0, sizeof(kept));
+				if (len <= txq->pack_max &&
+						rte_mbuf_refcnt_read(m) == 1) {
+					if (lst < 0 || lst_count == EOP_PACK_FRAMES) {
+						if (nops == EOP_TX_OPS || cap == 0)
+							break;
+						lst_m = tx_list_open(txq, &ops[nops]);
+						if (lst_m == NULL)
+							goto single;
+						lst = (int)nops++;
+						cap--;
+						lst_tail = lst_m;
+						lst_count = 0;
+					}
+					tx_list_add(txq, &ops[lst], lst_m, &lst_tail,
+						    m, ++lst_count);
+					goto kept;
+				}
+single:
 				if (nops == EOP_TX_OPS || cap == 0)
 					break;
-				keep_pos[nkeep] = txq->fl_tail;
-				keep[nkeep++] = nfr;
 				tx_inplace_op(txq, m, &ops[nops++]);
 				cap--;
+				lst = -1;
+kept:
+				kept[nfr / 64] |= UINT64_C(1) << (nfr % 64);
+				nkeep++;
 				pk = -1;
 				bytes += len;
 				nfr++;
@@ -282,6 +374,7 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 					pk_count = 0;
 					txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 0;
 				}
+				lst = -1;
 				tx_pack_add(&ops[pk], m, ++pk_count);
 				txq->fl[(txq->fl_tail - 1) & FL_MASK(txq)]++;
 				bytes += len;
@@ -301,6 +394,7 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 				break;
 			/* Later small frames may not overtake this one. */
 			pk = -1;
+			lst = -1;
 			nops += (uint32_t)k;
 			cap -= (uint32_t)k;
 			bytes += len;
@@ -310,9 +404,10 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 			break;
 		rc = rte_marlin_hrdma_post(txq->qp, ops, (uint16_t)nops);
 		if (unlikely(rc < 0)) {
-			/* Link lost under us: nothing of this batch went. */
+			/* Link lost under us: nothing of this batch went; the
+			 * frames stay the application's. */
 			for (j = first_tail; j != txq->fl_tail; j++)
-				txq->hold[j & FL_MASK(txq)] = NULL;
+				tx_unhold_unsent(txq, j, pkts + sent, nfr);
 			txq->fl_tail = first_tail;
 			txq->link_down += n - sent;
 			break;
@@ -321,31 +416,27 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely((uint32_t)rc != nops)) {
 			/* Not expected (capacity was checked): frames cut short
 			 * are consumed and counted as errors. */
-			for (j = first_tail + (uint32_t)rc; j != txq->fl_tail; j++)
-				txq->hold[j & FL_MASK(txq)] = NULL;
+			for (j = first_tail + (uint32_t)rc; j != txq->fl_tail; j++) {
+				struct rte_mbuf **h = &txq->hold[j & FL_MASK(txq)];
+
+				/* a list frees the frames chained to it */
+				rte_pktmbuf_free(*h);
+				*h = NULL;
+			}
 			txq->fl_tail = first_tail + (uint32_t)rc;
 			txq->errors++;
 		}
 		if (likely(nkeep == 0)) {
 			rte_pktmbuf_free_bulk(pkts + sent, nfr);
 		} else {
-			uint32_t k = 0;
-
 			/* pool mbufs whose notification went stay held until
-			 * the peer gives their buffer back (txq_credit()) */
-			for (j = 0; j < nfr; j++) {
-				struct rte_mbuf *m = pkts[sent + j];
-
-				if (k < nkeep && keep[k] == j) {
-					k++;
-					if (txq->hold[keep_pos[k - 1] &
-							FL_MASK(txq)] == m) {
-						txq->held++;
-						continue;
-					}
-				}
-				rte_pktmbuf_free(m);
-			}
+			 * the peer gives their buffer back (txq_credit()); those
+			 * cut short were freed above */
+			for (j = first_tail; j != txq->fl_tail; j++)
+				txq->held += txq->hold[j & FL_MASK(txq)] != NULL;
+			for (j = 0; j < nfr; j++)
+				if (!(kept[j / 64] & (UINT64_C(1) << (j % 64))))
+					rte_pktmbuf_free(pkts[sent + j]);
 		}
 		txq->pkts += nfr;
 		txq->bytes += bytes;

@@ -41,7 +41,12 @@
  * receiver checks offset and length on its private copy of the completion
  * (eop_inplace_check()): EOP_PAD bytes of headroom and the frame inside the
  * region, after the control lines. The buffer belongs to the receiver until
- * it gives the ring entry back, as a slot does.
+ * it gives the ring entry back, as a slot does. Small frames go several to
+ * a notification: flags EOP_IMM_F_INPLACE | EOP_IMM_F_LIST, the offset
+ * names a list of struct eop_wire_ref (also built in place, in a buffer of
+ * the pool), the count field the number of entries (at most
+ * EOP_PACK_FRAMES) and the length field the list's bytes; the receiver
+ * copies each entry once before checking and using it.
  *
  * Receive interrupts. The exported HRDMA region of each host starts with
  * one line per queue (struct eop_wire_ctl), written by the peer with HRDMA
@@ -72,6 +77,17 @@
 #define EOP_IMM_F_PACK 0x02u              /* several frames, see above */
 #define EOP_IMM_F_KNOWN (EOP_IMM_F_PAD | EOP_IMM_F_PACK)
 #define EOP_IMM_F_INPLACE 0x04u           /* WRITE_NOTIFY: frame built in place */
+#define EOP_IMM_F_LIST 0x08u              /* with INPLACE: a list of such frames */
+
+/** One frame of an in-place list: where it starts in the receiver's
+ *  region, and its length. */
+struct eop_wire_ref {
+	uint32_t off;
+	uint16_t len;
+	uint16_t reserved;    /**< zero */
+};
+
+static_assert(sizeof(struct eop_wire_ref) == 8, "list entry");
 
 /** Most frames in one packed message. */
 #define EOP_PACK_FRAMES 64

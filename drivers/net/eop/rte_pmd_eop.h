@@ -32,6 +32,11 @@ extern "C" {
  * peer gives the buffer back. Frames in mbufs of other pools are still
  * sent (copied) as before; a multi-segment mbuf of this pool is copied too.
  *
+ * A frame built in such a buffer lives in the peer's memory: a peer that
+ * restarts sets that memory up anew. After a link-down event, free the
+ * frames of this pool that you built but have not sent yet, and build
+ * them again once the link is up (rte_eth_tx_burst() cannot tell).
+ *
  * Writing into these buffers crosses the bridge (posted writes, fast);
  * reading them does too (slow on real NTB hardware): build frames, do not
  * read them back. The peer can read them.

@@ -304,6 +304,59 @@ test_inplace_check(void **state)
 	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
 }
 
+/* Lists of small frames built in place: the list and every entry. */
+static void
+test_list_check(void **state)
+{
+	static uint8_t region[8192];
+	struct eop_wire_ref r[3] = {
+		{ .off = 4096, .len = 60 }, { .off = 8192 - 64, .len = 64 },
+		{ .off = 600, .len = 100 } };
+	struct rte_marlin_hrdma_cqe c;
+	uint32_t len = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
+	c.offset = 2048;
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	memcpy(region + 2048, r, sizeof(r));
+	assert_true(eop_list_check(&c, sizeof(region)));
+	assert_ptr_equal(eop_list_next(region, sizeof(region), &c, 0, &len),
+			 region + 4096);
+	assert_int_equal(len, 60);
+	assert_ptr_equal(eop_list_next(region, sizeof(region), &c, 1, &len),
+			 region + 8192 - 64);
+	/* entries out of the region, into the control lines, runts, junk */
+	r[0].off = 8192 - 59;
+	r[1].off = 100;
+	r[2].len = 10;
+	memcpy(region + 2048, r, sizeof(r));
+	assert_null(eop_list_next(region, sizeof(region), &c, 0, &len));
+	assert_null(eop_list_next(region, sizeof(region), &c, 1, &len));
+	assert_null(eop_list_next(region, sizeof(region), &c, 2, &len));
+	r[0].off = 4096;
+	r[0].reserved = 1;
+	memcpy(region + 2048, r, sizeof(r));
+	assert_null(eop_list_next(region, sizeof(region), &c, 0, &len));
+	/* the list itself */
+	c.imm = eop_imm_make(3 * 8, 0, 4, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	assert_false(eop_list_check(&c, sizeof(region)));     /* len != count */
+	c.imm = eop_imm_make(65 * 8, 0, 65, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	assert_false(eop_list_check(&c, sizeof(region)));     /* too many */
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	c.offset = 8192 - 16;                                 /* runs out */
+	assert_false(eop_list_check(&c, sizeof(region)));
+	c.offset = 100;                                       /* control lines */
+	assert_false(eop_list_check(&c, sizeof(region)));
+	c.offset = 2048;
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_LIST);    /* no INPLACE */
+	assert_false(eop_list_check(&c, sizeof(region)));
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV;
+	assert_false(eop_list_check(&c, sizeof(region)));
+}
+
 static void
 test_identity(void **state)
 {
@@ -691,14 +744,34 @@ test_tx_pool(void **state)
 
 		assert_true(frame_ok(rx[i], sizes[k],
 				     (uint8_t)(i % 2 ? 140 + k : 40 + k)));
-		if (i % 2 == 0)         /* built in place: handed over as is */
-			assert_true(RTE_MBUF_HAS_EXTBUF(rx[i]));
+		/* built in place: handed over as is; small ones went in
+		 * lists and were copied */
+		if (i % 2 == 0)
+			assert_int_equal(!!RTE_MBUF_HAS_EXTBUF(rx[i]),
+					 sizes[k] > EOP_DEFAULT_PACK_MAX);
 	}
-	/* held by the receiver: not back in the pool yet */
-	assert_int_equal(rte_mempool_in_use_count(pool), RTE_DIM(sizes));
+	/* held by the receiver (and small ones until the next burst) */
+	assert_true(rte_mempool_in_use_count(pool) >= RTE_DIM(sizes));
 	for (i = 0; i < got; i++)
 		rte_pktmbuf_free(rx[i]);
 	assert_true(pool_drained(pool, 2000));
+
+	/* small frames in lists: 64 and more to a burst, in order */
+	for (n = 0; n < 10; n++) {
+		struct rte_mbuf *big[96];
+
+		for (i = 0; i < 96; i++)
+			big[i] = pool_frame(pool, 60 + (i % 4) * 50, (uint8_t)(n + i));
+		assert_int_equal(rte_eth_tx_burst(0, 0, big, 96), 96);
+		got = rx_some(1, big, 96, 2000);
+		assert_int_equal(got, 96);
+		for (i = 0; i < got; i++) {
+			assert_true(frame_ok(big[i], 60 + (i % 4) * 50, (uint8_t)(n + i)));
+			rte_pktmbuf_free(big[i]);
+		}
+	}
+	assert_true(pool_drained(pool, 2000));
+	assert_true(xstat(1, "rx_malformed_frames") == 0);
 
 	/* many rounds: every buffer is reused, nothing leaks */
 	for (n = 0; n < 40; n++) {
@@ -945,6 +1018,7 @@ main(void)
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_devargs),
 		cmocka_unit_test(test_inplace_check),
+		cmocka_unit_test(test_list_check),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_ring_fit),
 	};
