@@ -401,7 +401,7 @@ def render_files(a):
         for res in raw["results"]:
             key = (res["scenario"], res["size"])
             pooled.setdefault(key, []).extend(res["rounds"])
-    trs = ["eop"] + [p for p in a.peers.split(",") if p]
+    trs = [a.base] + [p for p in a.peers.split(",") if p and p != a.base]
     results = [{"scenario": k[0], "size": k[1], "rounds": v,
                 "summary": summarize(v, trs)} for k, v in pooled.items()]
     known = [m for m in metas if m]
