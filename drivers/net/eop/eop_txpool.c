@@ -113,6 +113,11 @@ rte_pmd_eop_tx_mempool(uint16_t port_id)
 	port = dev->data->dev_private;
 	if (port->txpool != NULL)
 		return port->txpool;
+	if (port->ch == NULL) {
+		EOP_LOG(ERR, "port %u is closed: no transmit pool", port_id);
+		rte_errno = ENODEV;
+		return NULL;
+	}
 	if (port->p.tx_bufs == 0) {
 		EOP_LOG(ERR, "port %u: no transmit pool: give the port devarg tx_bufs=N (e.g. tx_bufs=512)",
 			port_id);
