@@ -14,7 +14,13 @@
  *
  *   eop_frames [EAL args, incl. --vdev ...] -- [--queues N] [--min B]
  *        [--max B] [--mtu M] [--seg B] [--duration S] [--no-tx]
- *        [--rx-intr] [--pause-ms P] [--status-ms T] [--pool N]
+ *        [--rx-intr] [--pause-ms P] [--status-ms T] [--pool N] [--txpool]
+ *
+ * --txpool builds single-segment frames in the port's transmit pool
+ * (rte_pmd_eop_tx_mempool(), the port needs tx_bufs=N) once the link is
+ * up, and prints "TXPOOL {...}" at the end. Such a frame lives in the
+ * peer's memory, which a restarting peer initializes again: after a link
+ * change the frames still waiting to be sent are dropped and built anew.
  *
  * SIGUSR1 stops sending (receiving goes on), so that a harness can let
  * every frame in flight arrive before it compares counts.
@@ -45,6 +51,8 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include "rte_pmd_eop.h"
+
 #define MAXQ 8
 #define BURST 32
 #define ETHERTYPE 0x88b5
@@ -69,6 +77,7 @@ struct rxstate {
 
 struct txstate {
 	uint64_t seq;
+	uint64_t lsc_seen;      /* link changes seen when the frames were built */
 	uint16_t npend;
 	struct rte_mbuf *pend[BURST];
 };
@@ -80,8 +89,10 @@ static struct {
 	unsigned int queues;
 	unsigned int min, max, mtu, seg, pool;
 	unsigned int duration, status_ms, pause_ms;
-	int tx, rx_intr;
-} opt = { 1, 60, 1514, 0, 0, 16384, 0, 500, 0, 1, 0 };
+	int tx, rx_intr, txpool;
+} opt = { 1, 60, 1514, 0, 0, 16384, 0, 500, 0, 1, 0, 0 };
+static uint64_t txpool_frames;  /* frames built in the peer's memory */
+static uint64_t txpool_rebuilt; /* pending ones built again after a link change */
 
 static struct {
 	uint64_t tx, rx, rx_bytes, corrupt, misrouted, reorder, lost, runs;
@@ -284,7 +295,8 @@ parse_args(int argc, char **argv)
 		{ "seg", 1, NULL, 's' }, { "duration", 1, NULL, 'd' },
 		{ "no-tx", 0, NULL, 'n' }, { "rx-intr", 0, NULL, 'i' },
 		{ "pause-ms", 1, NULL, 'p' }, { "status-ms", 1, NULL, 't' },
-		{ "pool", 1, NULL, 'P' }, { NULL, 0, NULL, 0 },
+		{ "pool", 1, NULL, 'P' }, { "txpool", 0, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -303,6 +315,7 @@ parse_args(int argc, char **argv)
 		case 'p': opt.pause_ms = (unsigned int)v; break;
 		case 't': opt.status_ms = (unsigned int)v; break;
 		case 'P': opt.pool = (unsigned int)v; break;
+		case 'T': opt.txpool = 1; break;
 		default: return -1;
 		}
 	}
@@ -320,7 +333,8 @@ main(int argc, char **argv)
 	struct rte_eth_rxconf rxc;
 	struct rte_eth_link link;
 	struct rte_eth_stats st;
-	struct rte_mempool *mp;
+	struct rte_mempool *mp, *txmp = NULL;
+	char txname[RTE_MEMPOOL_NAMESIZE] = "";
 	struct rte_mbuf *pk[BURST];
 	uint64_t hz, start, next_status, pause_until = 0, next_pause;
 	unsigned int q, i, idle = 0;
@@ -407,6 +421,16 @@ main(int argc, char **argv)
 			rte_eth_link_get_nowait(port_id, &link);
 			if (link.link_status != last_link)
 				last_link = link.link_status;
+			if (opt.txpool && txmp == NULL && link.link_status &&
+					opt.seg == 0) {
+				txmp = rte_pmd_eop_tx_mempool(port_id);
+				if (txmp == NULL)
+					fprintf(stderr, "no transmit pool yet: %s\n",
+						rte_strerror(rte_errno));
+				else
+					snprintf(txname, sizeof(txname), "%s",
+						 txmp->name);
+			}
 			print_counts("STATUS", link.link_status);
 			next_status = now + hz * opt.status_ms / 1000;
 		}
@@ -419,9 +443,23 @@ main(int argc, char **argv)
 			uint16_t n, k;
 
 			if (opt.tx && !hush && now >= pause_until) {
+				if (txmp != NULL && t->lsc_seen != cnt.lsc) {
+					/* the peer's memory may be new */
+					t->lsc_seen = cnt.lsc;
+					txpool_rebuilt += t->npend;
+					t->seq -= t->npend;
+					rte_pktmbuf_free_bulk(t->pend, t->npend);
+					t->npend = 0;
+				}
 				while (t->npend < BURST) {
-					struct rte_mbuf *m = make_frame(mp, q, t->seq);
+					struct rte_mbuf *m = NULL;
 
+					if (txmp != NULL) {
+						m = make_frame(txmp, q, t->seq);
+						txpool_frames += m != NULL;
+					}
+					if (m == NULL)
+						m = make_frame(mp, q, t->seq);
 					if (m == NULL)
 						break;
 					t->pend[t->npend++] = m;
@@ -481,6 +519,10 @@ main(int argc, char **argv)
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
 	printf("MBUFS {\"in_use\": %u}\n", rte_mempool_in_use_count(mp));
+	if (opt.txpool)
+		printf("TXPOOL {\"frames\": %" PRIu64 ", \"rebuilt\": %" PRIu64
+		       ", \"freed_at_close\": %d}\n", txpool_frames, txpool_rebuilt,
+		       txmp != NULL && rte_mempool_lookup(txname) == NULL);
 	print_counts("FINAL", link.link_status);
 	rte_mempool_free(mp);
 	rte_eal_cleanup();

@@ -8,7 +8,8 @@
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
  *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES]
- *                   [,widx=WIDX][,mac=XX:XX:XX:XX:XX:XX]
+ *                   [,widx=WIDX][,mac=XX:XX:XX:XX:XX:XX][,rx_copy=0|1]
+ *                   [,tx_bufs=N]
  *   --vdev net_eop0,ntb=NTBDEV,rack=1[,...]   (one port to every peer)
  *
  * Deprecated names still accepted (with a log line): mw= for widx=,
@@ -54,13 +55,14 @@ check_pow2(const char *dev, const char *key, uint64_t v)
 
 /* Table order: the bits of @given below. */
 enum { A_NTB, A_PEER, A_QUEUES, A_DEPTH, A_SLOT, A_ZC, A_PACK, A_NT, A_WIDX,
-       A_MAC, A_RACK };
+       A_MAC, A_RACK, A_RXCOPY,
+       A_TXBUFS };
 
 int
 eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 {
 	int peer = -1, queues = EOP_DEFAULT_QUEUES, depth = EOP_DEFAULT_DEPTH;
-	int widx = 0, rack = 0;
+	int widx = 0, rack = 0, rx_copy = 0, tx_bufs = 0;
 	uint64_t slot = EOP_DEFAULT_SLOT, zc = EOP_DEFAULT_ZC_MIN;
 	uint64_t pack = EOP_DEFAULT_PACK_MAX, nt = 0, given = 0;
 	struct rte_marlin_arg t[] = {
@@ -97,6 +99,12 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 		[A_RACK] = { .key = "rack", .type = RTE_MARLIN_ARG_BOOL,
 			.dst = &rack,
 			.hint = " (1: one port that reaches every peer)" },
+		[A_RXCOPY] = { .key = "rx_copy", .type = RTE_MARLIN_ARG_BOOL,
+			.dst = &rx_copy,
+			.hint = " (1: copy every received frame into the application's mbufs, out of the sender's reach)" },
+		[A_TXBUFS] = { .key = "tx_bufs", .type = RTE_MARLIN_ARG_INT,
+			.min = 0, .max = EOP_MAX_TX_BUFS, .dst = &tx_bufs,
+			.hint = " (buffers of rte_pmd_eop_tx_mempool(), in the peer's memory; 0: no such pool)" },
 	};
 	int rc;
 
@@ -132,6 +140,8 @@ eop_parse_devargs(const char *dev, const char *args, struct eop_params *p)
 	p->nt_threshold = (uint32_t)nt;
 	p->widx = widx;
 	p->rack = rack;
+	p->rx_copy = rx_copy;
+	p->tx_bufs = (uint32_t)tx_bufs;
 	p->mac_set = !!(given & (UINT64_C(1) << A_MAC));
 	return 0;
 }

@@ -6,10 +6,11 @@
  * EOP (Ethernet over PCIe) vdev glue: probe and remove, the port's identity
  * (MAC address). Devargs are in eop_devargs.c, the ethdev operations in
  * eop_ops.c, the control alarm and receive interrupts in eop_alarm.c, the
- * data path in eop_rxtx.c.
+ * data path in eop_rx.c and eop_tx.c.
  *
  *   --vdev net_eop0,ntb=NTBDEV,peer=HOSTID[,queues=N][,depth=N][,slot=BYTES]
  *                   [,zc_min=BYTES][,pack_max=BYTES][,nt_threshold=BYTES][,widx=WIDX]
+ *                   [,rx_copy=0|1][,tx_bufs=N]
  *                   [,mac=XX:XX:XX:XX:XX:XX]
  */
 
@@ -155,7 +156,8 @@ eop_rxq_setup(struct eop_port *port, unsigned int q, int socket)
 	rxq->qid = (uint16_t)q;
 	rxq->port_id = port->port_id;
 	rxq->slot_size = port->p.slot;
-	rxq->zc_min = port->p.zc_min;
+	rxq->copy_all = port->p.rx_copy != 0;
+	rxq->zc_min = rxq->copy_all ? 0 : port->p.zc_min;
 	rxq->max_frame = port->mtu + EOP_L2_OVERHEAD;
 	rxq->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	rxq->efd = -1;
@@ -362,4 +364,4 @@ static struct rte_vdev_driver eop_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_eop, eop_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_eop,
-	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx> rack=<0|1>");
+	"ntb=<ntb device> peer=<host id> queues=<1..8> depth=<64..4096, default: fits the window> slot=<256..32768, default: fits the window> zc_min=<bytes, 0: off> pack_max=<bytes, 0: off> nt_threshold=<bytes, 0: off> widx=<window index> mac=<xx:xx:xx:xx:xx:xx> rack=<0|1> rx_copy=<0|1> tx_bufs=<0..65535>");

@@ -213,9 +213,11 @@ eop_dev_close(struct rte_eth_dev *dev)
 		eop_rxq_fini(&port->rxq[q]);
 		rte_free(port->txq[q].stage);
 		port->txq[q].stage = NULL;
+		eop_txq_unhold(&port->txq[q]);
 		port->rxq[q].configured = 0;
 		port->txq[q].configured = 0;
 	}
+	eop_txpool_free(port);
 	EOP_LOG(INFO, "port %u closed", port->port_id);
 	return 0;
 }

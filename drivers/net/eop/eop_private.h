@@ -43,6 +43,9 @@ extern int eop_logtype;
 #define EOP_MAX_SLOT 32768  /* an mbuf buf_len is 16 bits */
 #define EOP_MAX_MTU 9000
 #define EOP_DEFAULT_MTU 1500
+/* Transmit pool (frames built in the peer's memory): buffer size. */
+#define EOP_TXBUF_SIZE RTE_MBUF_DEFAULT_BUF_SIZE
+#define EOP_MAX_TX_BUFS 65535
 /* L2 bytes a frame may carry beyond the MTU: header and one VLAN tag. */
 #define EOP_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 4)
 
@@ -73,6 +76,8 @@ struct eop_params {
 	uint32_t nt_threshold; /* copies this long or longer: streaming stores */
 	int widx;              /* NTB window index */
 	int rack;              /* one port to every peer (eop_rack.c) */
+	int rx_copy;           /* copy every frame, checks on the copy */
+	uint32_t tx_bufs;      /* transmit pool buffers in the peer's region */
 	int mac_set;
 	struct rte_ether_addr mac;
 };
@@ -123,12 +128,15 @@ struct eop_rxq {
 	uint16_t want;                 /* ring slots the application asked */
 	uint8_t scatter;
 	uint8_t configured;
+	uint8_t copy_all;              /* rx_copy=1: no zero-copy, filter the copy */
 	int busy;                      /* a burst runs */
 	int started;
 	int efd;                       /* eventfd for receive interrupts */
 	int armed;                     /* interrupt enabled */
 	uint64_t arm_seq;
 	uint64_t iova_va;              /* 1: IOVA == VA */
+	uint8_t *region;               /* our HRDMA region (peer-written) */
+	uint32_t region_len;
 
 	/* statistics (owner writes, anyone reads) */
 	uint64_t pkts;
@@ -163,6 +171,10 @@ struct eop_txq {
 	uint32_t pack_limit;           /* bytes per packed message */
 	uint32_t stage_size;
 	uint8_t *stage;                /* packed messages are gathered here */
+	struct rte_mempool *pool;      /* transmit pool of the port, or NULL */
+	uint8_t *rregion;              /* the peer's region, as we map it */
+	uint32_t held;                 /* pool mbufs in @hold */
+	uint8_t none;                  /* source of zero-byte notifications */
 	uint16_t qid;
 	uint16_t want;                 /* ring slots the application asked */
 	uint8_t configured;
@@ -178,6 +190,8 @@ struct eop_txq {
 	uint64_t doorbells;
 
 	uint8_t fl[EOP_MAX_DEPTH];
+	/* per slot in flight: the pool mbuf whose buffer the peer holds */
+	struct rte_mbuf *hold[EOP_MAX_DEPTH];
 } __rte_cache_aligned;
 
 struct rte_eth_dev;
@@ -196,6 +210,9 @@ struct eop_port {
 	uint16_t depth;                /* ring slots of the channel now */
 	int slices;                    /* hosts sharing the window */
 	size_t slice_len;              /* our part of the window */
+	struct rte_mempool *txpool;    /* rte_pmd_eop_tx_mempool(), or NULL */
+	uint8_t *tx_area;              /* its buffers, in the peer's window */
+	size_t tx_area_len;
 
 	rte_spinlock_t lock;           /* control state below */
 	int hstate;                    /* HRDMA state after the last poll */
@@ -221,16 +238,39 @@ struct eop_port {
 	struct eop_txq txq[EOP_MAX_QUEUES];
 };
 
-/* eop_rxtx.c */
-uint16_t eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+/* A burst marks its queue busy, then looks whether the queue runs; the
+ * control thread clears "started", then waits for "busy" to drop. */
+static inline int
+eop_q_enter(int *busy, const int *started)
+{
+	__atomic_store_n(busy, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(started, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+eop_q_leave(int *busy)
+{
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+}
+
+/* eop_tx.c */
 uint16_t eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+
+void eop_txq_unhold(struct eop_txq *txq);
+
+/* eop_txpool.c: frames built in the peer's memory */
+void eop_txpool_bind(struct eop_port *port);
+void eop_txpool_free(struct eop_port *port);
+
+/* eop_rx.c */
+uint16_t eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 int eop_rxq_init(struct eop_rxq *rxq, int socket);
 void eop_rxq_fini(struct eop_rxq *rxq);
 int eop_rxq_intr_arm(struct eop_rxq *rxq);
 uint32_t eop_rxq_zc_held(const struct eop_rxq *rxq);
 void eop_zc_free_cb(void *addr, void *opaque);
 
-/* Frame check on the receive side (pure; unit-tested). */
+/* eop_frame.c: frame check on the receive side (pure; unit-tested). */
 enum eop_frame_verdict {
 	EOP_FRAME_OK = 0,
 	EOP_FRAME_PARTIAL = 1,   /* more fragments still to come */
@@ -241,6 +281,12 @@ int eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
 		uint32_t slot_size, uint16_t *used, uint32_t *frame_len,
 		uint32_t *pad);
 int eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size);
+int eop_inplace_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len,
+		uint32_t *frame_len);
+int eop_list_check(const struct rte_marlin_hrdma_cqe *c, uint32_t region_len);
+const uint8_t *eop_list_next(const uint8_t *region, uint32_t region_len,
+		const struct rte_marlin_hrdma_cqe *c, uint32_t k,
+		uint32_t *frame_len);
 const uint8_t *eop_pack_next(const uint8_t *msg, uint32_t msg_len,
 		uint32_t *off, uint32_t *frame_len);
 

@@ -504,6 +504,8 @@ link_args(const struct eop_params *p, int host,
 		n += snprintf(buf + n, len - n, ",depth=%u", p->depth);
 	if (p->slot != EOP_DEFAULT_SLOT && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, ",slot=%u", p->slot);
+	if (p->rx_copy && strlen(buf) + sizeof(",rx_copy=1") <= len)
+		strcat(buf, ",rx_copy=1");
 }
 
 static int

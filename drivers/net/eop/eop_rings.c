@@ -202,11 +202,16 @@ eop_channel_open(const char *name, const struct eop_params *p,
 void
 eop_queues_bind(struct eop_port *port)
 {
+	size_t region_len = 0;
+	uint8_t *region = rte_marlin_hrdma_local_region(port->ch, &region_len);
 	unsigned int q;
 
 	for (q = 0; q < port->p.queues; q++) {
 		struct eop_rxq *rxq = &port->rxq[q];
 		struct eop_txq *txq = &port->txq[q];
+
+		rxq->region = region;
+		rxq->region_len = (uint32_t)RTE_MIN(region_len, (size_t)UINT32_MAX);
 
 		rxq->qp = rte_marlin_hrdma_qp_get(port->ch,
 						  eop_rx_qp(port->low, q));
@@ -216,6 +221,7 @@ eop_queues_bind(struct eop_port *port)
 		txq->arm = &port->ctl->arm[q];
 		txq->depth = port->depth;
 	}
+	eop_txpool_bind(port);
 }
 
 /* The depth the configured queues asked for (0: none configured). */
@@ -290,6 +296,13 @@ eop_rings_apply(struct eop_port *port)
 
 	if (want == 0 || want == port->depth)
 		return 0;
+	if (port->txpool != NULL &&
+			eop_window_need(port->p.queues, want, port->p.slot) +
+			port->tx_area_len > port->slice_len) {
+		EOP_LOG(NOTICE, "port %u: keeps rings of %u slots (asked: %u): larger rings would reach the transmit pool's buffers in the window (tx_bufs=%u)",
+			port->port_id, port->depth, want, port->p.tx_bufs);
+		return 0;
+	}
 	for (q = 0; q < port->p.queues; q++)
 		held += eop_rxq_zc_held(&port->rxq[q]);
 	if (held != 0) {

@@ -32,6 +32,22 @@
  * fragment index 0. This spares a descriptor per small frame; the sender
  * gathers the frames locally and the message crosses in one copy.
  *
+ * Frames built in place. A sender with a transmit pool
+ * (rte_pmd_eop_tx_mempool()) has its frames written by the application
+ * straight into buffers at the end of the receiver's exported HRDMA region,
+ * and posts only a descriptor: an HRDMA WRITE_NOTIFY of no bytes whose
+ * offset names where the frame starts in that region and whose immediate
+ * (flag EOP_IMM_F_INPLACE, fragment 0 of 1) carries its length. The
+ * receiver checks offset and length on its private copy of the completion
+ * (eop_inplace_check()): EOP_PAD bytes of headroom and the frame inside the
+ * region, after the control lines. The buffer belongs to the receiver until
+ * it gives the ring entry back, as a slot does. Small frames go several to
+ * a notification: flags EOP_IMM_F_INPLACE | EOP_IMM_F_LIST, the offset
+ * names a list of struct eop_wire_ref (also built in place, in a buffer of
+ * the pool), the count field the number of entries (at most
+ * EOP_PACK_FRAMES) and the length field the list's bytes; the receiver
+ * copies each entry once before checking and using it.
+ *
  * Receive interrupts. The exported HRDMA region of each host starts with
  * one line per queue (struct eop_wire_ctl), written by the peer with HRDMA
  * WRITE: arm[q] is the peer's count of "receive queue q wants a doorbell".
@@ -60,6 +76,18 @@
 #define EOP_IMM_F_PAD 0x01u               /* first fragment starts with EOP_PAD */
 #define EOP_IMM_F_PACK 0x02u              /* several frames, see above */
 #define EOP_IMM_F_KNOWN (EOP_IMM_F_PAD | EOP_IMM_F_PACK)
+#define EOP_IMM_F_INPLACE 0x04u           /* WRITE_NOTIFY: frame built in place */
+#define EOP_IMM_F_LIST 0x08u              /* with INPLACE: a list of such frames */
+
+/** One frame of an in-place list: where it starts in the receiver's
+ *  region, and its length. */
+struct eop_wire_ref {
+	uint32_t off;
+	uint16_t len;
+	uint16_t reserved;    /**< zero */
+};
+
+static_assert(sizeof(struct eop_wire_ref) == 8, "list entry");
 
 /** Most frames in one packed message. */
 #define EOP_PACK_FRAMES 64

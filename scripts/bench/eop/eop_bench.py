@@ -11,6 +11,14 @@ cores 0 and 1, same mbuf pool and burst settings for every transport:
   memif_zc  net_memif with zero-copy=yes on the client (the receiver)
   eop_alt   EOP with other devargs (--alt-args) or another build
             (--alt-build), to compare settings or changes
+  eop_pool  EOP with its transmit pool (tx_bufs=, rte_pmd_eop_tx_mempool):
+            frames are built in the receiver's memory; testpmd cannot use
+            the pool, so both sides run eop_fwd (scripts/bench/eop/eop_fwd.c,
+            built with -Dbenchmarks=true), testpmd's modes on one lcore
+
+--base names the transport the others are compared with (default eop):
+--base eop_pool --peers memif_zc,eop compares the transmit pool with memif
+zero-copy and with EOP under testpmd.
 
 Scenarios: txonly -> rxonly (core 0 sends, core 1 receives) and io forward
 on both sides (started with --tx-first), 64-byte and 1500-byte frames.
@@ -25,7 +33,8 @@ over the kept pairs and the EOP/peer ratios (ratio of the medians, and
 median of the per-pair ratios).
 
     eop_bench.py [--build DIR] [--rounds N] [--secs S] [--sizes 64,1500]
-                 [--modes txrx,io] [--peers memif,memif_zc]
+                 [--modes txrx,io] [--base eop] [--peers memif,memif_zc]
+                 [--tx-bufs N]
                  [--json FILE] [--md FILE]
     eop_bench.py --smoke [--build DIR]   one short EOP run; exit status 1
                                          when it measured nothing
@@ -75,6 +84,10 @@ class Bench:
         if not self.testpmd:
             sys.exit("dpdk-testpmd not found (Debian package dpdk)")
         self.shm_so, self.eop_so = self.plugins(self.build)
+        self.fwd = os.path.join(self.build, "scripts", "bench", "eop", "eop_fwd")
+        if "eop_pool" in [a.base] + a.peers.split(",") and not os.access(self.fwd, os.X_OK):
+            sys.exit("%s missing: configure %s with -Dbenchmarks=true and build it"
+                     % (self.fwd, self.build))
         if a.alt_build:
             self.plugins(os.path.abspath(a.alt_build))
         self.huge = None if a.no_huge else hb.hugetlbfs_mount()
@@ -100,13 +113,23 @@ class Bench:
         return {"ns": p["ns"], "placement": p["placement"]}
 
     # ---- one run ---------------------------------------------------------
-    def eal(self, core, prefix):
+    def eal(self, core, prefix, prog=None):
         mem = ["--no-huge"] if self.huge is None else [
             "--huge-dir", self.huge, "--single-file-segments"]
-        return [self.testpmd, "--lcores=0@(0,1),1@%d" % core,
+        return [prog or self.testpmd, "--lcores=0@(0,1),1@%d" % core,
                 "--file-prefix=" + prefix, "--no-pci"] + mem + [
                 "-m", str(self.a.mem), "--no-telemetry",
                 "--log-level=lib.eal:error"]
+
+    def fwd_args(self, mode, size, tx_first):
+        """eop_fwd: testpmd's mode on the transmit pool; its lcore is the
+        main one, pinned like testpmd's forwarding lcore."""
+        args = ["--", "--mode", {"txonly": "txonly", "rxonly": "rxonly"}.get(mode, "io"),
+                "--size", str(size), "--burst", "32", "--mbufs", str(self.a.mbufs),
+                "--txpool"]
+        if tx_first:
+            args.append("--tx-first")
+        return args
 
     def pmd_args(self, mode, size, tx_first):
         args = ["--", "--nb-cores=1", "--total-num-mbufs=%d" % self.a.mbufs,
@@ -126,8 +149,10 @@ class Bench:
             ma, mb, tfa, tfb = "txonly", "rxonly", False, False
         else:
             ma, mb, tfa, tfb = "io", "io", True, True
-        if transport in ("eop", "eop_alt"):
-            extra = self.a.eop_args if transport == "eop" else self.a.alt_args
+        if transport in ("eop", "eop_alt", "eop_pool"):
+            extra = self.a.alt_args if transport == "eop_alt" else self.a.eop_args
+            if transport == "eop_pool":
+                extra += ",tx_bufs=%d" % self.a.tx_bufs
             shm_so, eop_so = self.shm_so, self.eop_so
             if transport == "eop_alt" and self.a.alt_build:
                 shm_so, eop_so = self.plugins(os.path.abspath(self.a.alt_build))
@@ -151,8 +176,15 @@ class Bench:
                    % sock],
                   ["--vdev", "net_memif0,role=client,socket=%s,socket-abstract=no%s"
                    % (sock, zc)]]
-        a = self.eal(0, pa) + va[0] + self.pmd_args(ma, size, tfa)
-        b = self.eal(1, pb) + va[1] + self.pmd_args(mb, size, tfb)
+        if transport == "eop_pool":
+            # eop_fwd runs its loop on the main lcore: pin that one
+            a = self.eal(0, pa, self.fwd) + va[0] + self.fwd_args(ma, size, tfa)
+            b = self.eal(1, pb, self.fwd) + va[1] + self.fwd_args(mb, size, tfb)
+            for c, core in ((a, 0), (b, 1)):
+                c[1] = "--lcores=0@%d" % core
+        else:
+            a = self.eal(0, pa) + va[0] + self.pmd_args(ma, size, tfa)
+            b = self.eal(1, pb) + va[1] + self.pmd_args(mb, size, tfb)
         return a, b, env
 
     def fabric_dir(self):
@@ -258,11 +290,12 @@ def summarize(rounds, transports):
     """Per peer and placement: pairs (EOP run, peer run) of one round whose
     four probes agree; medians of each side and the ratios."""
     out = {}
+    base = transports[0]
     for t in transports[1:]:
         for pl in ("near", "far"):
-            pairs = [(r["pps"]["eop"], r["pps"][t]) for r in rounds
-                     if r["pps"].get("eop") and r["pps"].get(t) and
-                     run_placement(r, "eop") == pl and run_placement(r, t) == pl]
+            pairs = [(r["pps"][base], r["pps"][t]) for r in rounds
+                     if r["pps"].get(base) and r["pps"].get(t) and
+                     run_placement(r, base) == pl and run_placement(r, t) == pl]
             if not pairs:
                 continue
             e = median([p[0] for p in pairs]) / 1e6
@@ -368,7 +401,7 @@ def render_files(a):
         for res in raw["results"]:
             key = (res["scenario"], res["size"])
             pooled.setdefault(key, []).extend(res["rounds"])
-    trs = ["eop"] + [p for p in a.peers.split(",") if p]
+    trs = [a.base] + [p for p in a.peers.split(",") if p and p != a.base]
     results = [{"scenario": k[0], "size": k[1], "rounds": v,
                 "summary": summarize(v, trs)} for k, v in pooled.items()]
     known = [m for m in metas if m]
@@ -404,6 +437,10 @@ def main():
     ap.add_argument("--sizes", default="64,1500")
     ap.add_argument("--modes", default="txrx,io")
     ap.add_argument("--peers", default="memif,memif_zc")
+    ap.add_argument("--base", default="eop",
+                    help="transport the peers are compared with (eop, eop_pool)")
+    ap.add_argument("--tx-bufs", type=int, default=1024,
+                    help="eop_pool: tx_bufs= of both ports")
     ap.add_argument("--mw-size", default="16M")
     ap.add_argument("--mem", type=int, default=128, help="EAL -m per process (MB)")
     ap.add_argument("--mbufs", type=int, default=16384, help="testpmd --total-num-mbufs")
@@ -433,7 +470,7 @@ def main():
     if a.alt_args and not a.alt_args.startswith(","):
         a.alt_args = "," + a.alt_args
 
-    transports = ["eop"] + [p for p in a.peers.split(",") if p]
+    transports = [a.base] + [p for p in a.peers.split(",") if p and p != a.base]
     b = Bench(a)
     results = []
     t_start = time.time()
@@ -464,8 +501,9 @@ def main():
         b.close()
 
     lines = []
-    lines.append("| scenario | size | placement | peer | kept pairs | EOP Mpps | peer Mpps "
-                 "| EOP/peer (ratio of medians) | EOP/peer (median of pair ratios) |")
+    lines.append("| scenario | size | placement | peer | kept pairs | %s Mpps | peer Mpps "
+                 "| %s/peer (ratio of medians) | %s/peer (median of pair ratios) |"
+                 % ((a.base,) * 3))
     lines.append("|---|---|---|---|---|---|---|---|---|")
     for res in results:
         scen = "txonly->rxonly" if res["scenario"] == "txrx" else "io<->io"
@@ -495,7 +533,7 @@ def main():
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "results": results}, f, indent=1)
     if a.smoke:
-        got = [rec["pps"].get("eop") for res in results for rec in res["rounds"]]
+        got = [rec["pps"].get(a.base) for res in results for rec in res["rounds"]]
         if not all(got):
             log("smoke: EOP measured nothing (see above)")
             return 1

@@ -9,7 +9,7 @@
  * talk to each other:
  * - pure parts: devargs, immediates, frame and pack checks, MAC, speed;
  * - ports: frames of every kind both ways with their content checked,
- *   filters, oversize frames, receive interrupts through the eventfd,
+ *   filters, copy-on-receive (rx_copy), oversize frames, receive interrupts through the eventfd,
  *   zero-copy mbufs held across a cable cut (their data must survive and
  *   the peer must not renegotiate under them), and mbufs held past close.
  */
@@ -31,10 +31,13 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <ethdev_driver.h>
 #include <rte_mbuf.h>
 
 #include "eop_private.h"
+#include "rte_pmd_eop.h"
 #include "rte_pmd_ntb_shm.h"
 
 static char fabric[64];
@@ -243,6 +246,115 @@ test_devargs(void **state)
 			 -EINVAL);  /* multicast */
 	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,mac=zz", &p), -EINVAL);
 	assert_int_equal(eop_parse_devargs("t", "ntb=,peer=1", &p), -EINVAL);
+	/* copy-on-receive: off unless asked, a boolean */
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1", &p), 0);
+	assert_int_equal(p.rx_copy, 0);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,rx_copy=1", &p), 0);
+	assert_int_equal(p.rx_copy, 1);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,rx_copy=2", &p), -EINVAL);
+	/* transmit pool: off unless asked */
+	assert_int_equal(p.tx_bufs, 0);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,tx_bufs=512", &p), 0);
+	assert_int_equal(p.tx_bufs, 512);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,tx_bufs=-1", &p), -EINVAL);
+	assert_int_equal(eop_parse_devargs("t", "ntb=x,peer=1,tx_bufs=65536", &p), -EINVAL);
+}
+
+/* A frame built in place: the notification names it; everything the
+ * peer wrote is checked. */
+static void
+test_inplace_check(void **state)
+{
+	struct rte_marlin_hrdma_cqe c;
+	uint32_t len = 0, ok = sizeof(struct eop_wire_ctl) + EOP_PAD;
+	uint64_t imm = eop_imm_make(1500, 0, 1, EOP_IMM_F_INPLACE);
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
+	c.imm = imm;
+	c.offset = ok;
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 1);
+	assert_int_equal(len, 1500);
+	c.offset = (1 << 20) - 1500;            /* ends at the region's end */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 1);
+	c.offset = (1 << 20) - 1499;            /* one byte beyond */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.offset = UINT64_MAX - 10;             /* wraps */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.offset = ok - 1;                      /* no headroom / control lines */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.offset = ok;
+	c.len = 4;                              /* carries bytes: not ours */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.len = 0;
+	c.status = -ERANGE;
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.status = 0;
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV;
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
+	c.imm = eop_imm_make(1500, 0, 2, EOP_IMM_F_INPLACE);   /* 2 fragments */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.imm = eop_imm_make(1500, 0, 1, EOP_IMM_F_INPLACE | EOP_IMM_F_PACK);
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.imm = eop_imm_make(10, 0, 1, EOP_IMM_F_INPLACE);     /* runt */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+	c.imm = imm ^ (UINT64_C(1) << 60);                    /* magic */
+	assert_int_equal(eop_inplace_check(&c, 1 << 20, &len), 0);
+}
+
+/* Lists of small frames built in place: the list and every entry. */
+static void
+test_list_check(void **state)
+{
+	static uint8_t region[8192];
+	struct eop_wire_ref r[3] = {
+		{ .off = 4096, .len = 60 }, { .off = 8192 - 64, .len = 64 },
+		{ .off = 600, .len = 100 } };
+	struct rte_marlin_hrdma_cqe c;
+	uint32_t len = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
+	c.offset = 2048;
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	memcpy(region + 2048, r, sizeof(r));
+	assert_true(eop_list_check(&c, sizeof(region)));
+	assert_ptr_equal(eop_list_next(region, sizeof(region), &c, 0, &len),
+			 region + 4096);
+	assert_int_equal(len, 60);
+	assert_ptr_equal(eop_list_next(region, sizeof(region), &c, 1, &len),
+			 region + 8192 - 64);
+	/* entries out of the region, into the control lines, runts, junk */
+	r[0].off = 8192 - 59;
+	r[1].off = 100;
+	r[2].len = 10;
+	memcpy(region + 2048, r, sizeof(r));
+	assert_null(eop_list_next(region, sizeof(region), &c, 0, &len));
+	assert_null(eop_list_next(region, sizeof(region), &c, 1, &len));
+	assert_null(eop_list_next(region, sizeof(region), &c, 2, &len));
+	r[0].off = 4096;
+	r[0].reserved = 1;
+	memcpy(region + 2048, r, sizeof(r));
+	assert_null(eop_list_next(region, sizeof(region), &c, 0, &len));
+	/* the list itself */
+	c.imm = eop_imm_make(3 * 8, 0, 4, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	assert_false(eop_list_check(&c, sizeof(region)));     /* len != count */
+	c.imm = eop_imm_make(65 * 8, 0, 65, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	assert_false(eop_list_check(&c, sizeof(region)));     /* too many */
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	c.offset = 8192 - 16;                                 /* runs out */
+	assert_false(eop_list_check(&c, sizeof(region)));
+	c.offset = 100;                                       /* control lines */
+	assert_false(eop_list_check(&c, sizeof(region)));
+	c.offset = 2048;
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_LIST);    /* no INPLACE */
+	assert_false(eop_list_check(&c, sizeof(region)));
+	c.imm = eop_imm_make(3 * 8, 0, 3, EOP_IMM_F_INPLACE | EOP_IMM_F_LIST);
+	c.opcode = RTE_MARLIN_HRDMA_OP_RECV;
+	assert_false(eop_list_check(&c, sizeof(region)));
 }
 
 static void
@@ -508,6 +620,192 @@ test_filters(void **state)
 	rte_eth_promiscuous_enable(1);
 }
 
+/* rx_copy=1 (set on port 1's queue as the devarg would): every frame,
+ * large ones too, arrives in the application's own mbufs, intact, and the
+ * MAC filter judges the copy. */
+static void
+test_rx_copy(void **state)
+{
+	static const uint32_t sizes[] = { 64, 300, 600, 1500, 4000, 9018 };
+	struct rte_ether_addr other = { { 0x02, 9, 9, 9, 9, 8 } };
+	struct eop_port *port;
+	struct rte_mbuf *tx[RTE_DIM(sizes) + 2], *rx[16];
+	uint64_t zc0, cp0, f0;
+	uint16_t i, got;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	port = rte_eth_devices[1].data->dev_private;
+	port->rxq[0].copy_all = 1;
+	port->rxq[0].zc_min = 0;
+	zc0 = xstat(1, "rx_zero_copy_frames");
+	cp0 = xstat(1, "rx_copied_frames");
+	for (i = 0; i < RTE_DIM(sizes); i++)
+		tx[i] = frame(sizes[i], (uint8_t)(30 + i), 0);
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, RTE_DIM(sizes)), RTE_DIM(sizes));
+	got = rx_some(1, rx, RTE_DIM(sizes), 3000);
+	assert_int_equal(got, RTE_DIM(sizes));
+	for (i = 0; i < got; i++) {
+		struct rte_mbuf *s;
+
+		for (s = rx[i]; s != NULL; s = s->next)
+			assert_false(RTE_MBUF_HAS_EXTBUF(s));
+		assert_ptr_equal(rx[i]->pool, mp);
+		assert_true(frame_ok(rx[i], sizes[i], (uint8_t)(30 + i)));
+		rte_pktmbuf_free(rx[i]);
+	}
+	assert_int_equal(xstat(1, "rx_zero_copy_frames"), zc0);
+	assert_int_equal(xstat(1, "rx_copied_frames") - cp0, RTE_DIM(sizes));
+	/* filter on the copy: packed and slot frames for another MAC */
+	rte_eth_promiscuous_disable(1);
+	f0 = xstat(1, "rx_filtered_frames");
+	tx[0] = frame(100, 1, 0);
+	tx[1] = frame(1500, 2, 0);
+	tx[2] = frame(1500, 3, 0);
+	rte_ether_addr_copy(&other, rte_pktmbuf_mtod(tx[0], struct rte_ether_addr *));
+	rte_ether_addr_copy(&other, rte_pktmbuf_mtod(tx[1], struct rte_ether_addr *));
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, 3), 3);
+	got = rx_some(1, rx, 3, 500);
+	assert_int_equal(got, 1);          /* the broadcast one */
+	assert_true(frame_ok(rx[0], 1500, 3));
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(xstat(1, "rx_filtered_frames") - f0, 2);
+	rte_eth_promiscuous_enable(1);
+	port->rxq[0].copy_all = 0;
+	port->rxq[0].zc_min = port->p.zc_min;
+}
+
+/* Fill a transmit-pool mbuf as frame() does, writing in place. */
+static struct rte_mbuf *
+pool_frame(struct rte_mempool *pool, uint32_t len, uint8_t seed)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *d;
+	uint32_t i;
+
+	assert_non_null(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	for (i = 0; i < len; i++)
+		d[i] = (uint8_t)(seed + i * 7);
+	memset(d, 0xff, 6);
+	return m;
+}
+
+/* Wait until the sender got every transmit-pool buffer back. */
+static int
+pool_drained(struct rte_mempool *pool, unsigned int ms)
+{
+	struct rte_mbuf *none[1];
+	unsigned int i;
+
+	for (i = 0; i < ms; i++) {
+		rte_eth_rx_burst(1, 0, none, 0);         /* peer gives back */
+		rte_eth_tx_burst(0, 0, none, 0);         /* sender takes back */
+		if (rte_mempool_in_use_count(pool) == 0)
+			return 1;
+		rte_delay_ms(1);
+	}
+	return 0;
+}
+
+/* Frames built in the peer's memory (rte_pmd_eop_tx_mempool): they arrive
+ * intact, in order with copied ones, zero-copy (or copied with rx_copy),
+ * and their buffers come back to the pool once the receiver frees them. */
+static void
+test_tx_pool(void **state)
+{
+	static const uint32_t sizes[] = { 60, 64, 128, 300, 1000, 1500, 1514, 2048 };
+	struct rte_mempool *pool;
+	struct rte_mbuf *tx[2 * RTE_DIM(sizes)], *rx[2 * RTE_DIM(sizes)];
+	struct eop_port *p1;
+	uint16_t i, n = 0, got;
+
+	(void)state;
+	if (!eal_ok)
+		skip();
+	assert_null(rte_pmd_eop_tx_mempool(RTE_MAX_ETHPORTS - 1));
+	assert_int_equal(rte_errno, ENODEV);
+	pool = rte_pmd_eop_tx_mempool(0);
+	assert_non_null(pool);
+	assert_ptr_equal(rte_pmd_eop_tx_mempool(0), pool);
+	assert_int_equal(rte_mempool_avail_count(pool), 256);
+	/* pool frames and ordinary ones, interleaved */
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		tx[n++] = pool_frame(pool, sizes[i], (uint8_t)(40 + i));
+		tx[n++] = frame(sizes[i], (uint8_t)(140 + i), 0);
+	}
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, n), n);
+	got = rx_some(1, rx, n, 3000);
+	assert_int_equal(got, n);
+	for (i = 0; i < got; i++) {
+		uint32_t k = i / 2;
+
+		assert_true(frame_ok(rx[i], sizes[k],
+				     (uint8_t)(i % 2 ? 140 + k : 40 + k)));
+		/* built in place: handed over as is; small ones went in
+		 * lists and were copied */
+		if (i % 2 == 0)
+			assert_int_equal(!!RTE_MBUF_HAS_EXTBUF(rx[i]),
+					 sizes[k] > EOP_DEFAULT_PACK_MAX);
+	}
+	/* held by the receiver (and small ones until the next burst) */
+	assert_true(rte_mempool_in_use_count(pool) >= RTE_DIM(sizes));
+	for (i = 0; i < got; i++)
+		rte_pktmbuf_free(rx[i]);
+	assert_true(pool_drained(pool, 2000));
+
+	/* small frames in lists: 64 and more to a burst, in order */
+	for (n = 0; n < 10; n++) {
+		struct rte_mbuf *big[96];
+
+		for (i = 0; i < 96; i++)
+			big[i] = pool_frame(pool, 60 + (i % 4) * 50, (uint8_t)(n + i));
+		assert_int_equal(rte_eth_tx_burst(0, 0, big, 96), 96);
+		got = rx_some(1, big, 96, 2000);
+		assert_int_equal(got, 96);
+		for (i = 0; i < got; i++) {
+			assert_true(frame_ok(big[i], 60 + (i % 4) * 50, (uint8_t)(n + i)));
+			rte_pktmbuf_free(big[i]);
+		}
+	}
+	assert_true(pool_drained(pool, 2000));
+	assert_true(xstat(1, "rx_malformed_frames") == 0);
+
+	/* many rounds: every buffer is reused, nothing leaks */
+	for (n = 0; n < 40; n++) {
+		for (i = 0; i < 16; i++)
+			tx[i] = pool_frame(pool, 1500, (uint8_t)(n + i));
+		assert_int_equal(rte_eth_tx_burst(0, 0, tx, 16), 16);
+		got = rx_some(1, rx, 16, 2000);
+		assert_int_equal(got, 16);
+		for (i = 0; i < got; i++) {
+			assert_true(frame_ok(rx[i], 1500, (uint8_t)(n + i)));
+			rte_pktmbuf_free(rx[i]);
+		}
+	}
+	assert_true(pool_drained(pool, 2000));
+
+	/* rx_copy on the receiver: copies, and the buffer returns at once */
+	p1 = rte_eth_devices[1].data->dev_private;
+	p1->rxq[0].copy_all = 1;
+	p1->rxq[0].zc_min = 0;
+	for (i = 0; i < 4; i++)
+		tx[i] = pool_frame(pool, 1500, (uint8_t)(7 * i));
+	assert_int_equal(rte_eth_tx_burst(0, 0, tx, 4), 4);
+	got = rx_some(1, rx, 4, 2000);
+	assert_int_equal(got, 4);
+	assert_true(pool_drained(pool, 2000));     /* before rx[] are freed */
+	for (i = 0; i < got; i++) {
+		assert_false(RTE_MBUF_HAS_EXTBUF(rx[i]));
+		assert_true(frame_ok(rx[i], 1500, (uint8_t)(7 * i)));
+		rte_pktmbuf_free(rx[i]);
+	}
+	p1->rxq[0].copy_all = 0;
+	p1->rxq[0].zc_min = p1->p.zc_min;
+}
+
 static void
 test_rx_intr(void **state)
 {
@@ -668,9 +966,9 @@ setup_eal(void **state)
 	argv[argc++] = (char *)"--vdev";
 	argv[argc++] = shm1;
 	argv[argc++] = (char *)"--vdev";
-	argv[argc++] = (char *)"net_eop0,ntb=ntb_shm0,peer=1,queues=1,depth=128";
+	argv[argc++] = (char *)"net_eop0,ntb=ntb_shm0,peer=1,queues=1,depth=128,tx_bufs=256";
 	argv[argc++] = (char *)"--vdev";
-	argv[argc] = (char *)"net_eop1,ntb=ntb_shm1,peer=0,queues=1,depth=128";
+	argv[argc] = (char *)"net_eop1,ntb=ntb_shm1,peer=0,queues=1,depth=128,tx_bufs=256";
 	argc++;
 	if (rte_eal_init(argc, argv) < 0)
 		return -1;
@@ -719,6 +1017,8 @@ main(void)
 		cmocka_unit_test(test_frame_check),
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_devargs),
+		cmocka_unit_test(test_inplace_check),
+		cmocka_unit_test(test_list_check),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_ring_fit),
 	};
@@ -726,6 +1026,8 @@ main(void)
 		cmocka_unit_test(test_traffic),
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_rx_copy),
+		cmocka_unit_test(test_tx_pool),
 		cmocka_unit_test(test_rx_intr),
 		cmocka_unit_test(test_zc_hold_across_cut),
 		cmocka_unit_test(test_close_with_held_mbufs),

@@ -3,15 +3,17 @@
  */
 
 /*
- * EOP data path: receive and transmit bursts, zero-copy receive buffers.
+ * EOP receive: bursts, receive interrupts and zero-copy receive buffers.
  *
- * Transmit copies each frame once, straight from the mbuf into the peer's
- * receive slots (HRDMA SEND), and frees the mbuf. Receive hands a frame to
- * the application either as a copy into an mbuf of the queue's pool (small
- * frames) or as mbufs attached to the receive slots themselves (zero-copy);
- * a slot goes back to the sender when its mbuf is freed. HRDMA gives slots
- * back in ring order, so the queue keeps a "done" flag per slot and returns
- * the longest run of done slots at each burst.
+ * Receive hands a frame to the application either as a copy into an mbuf
+ * of the queue's pool (small frames) or as mbufs attached to the receive
+ * slots themselves (zero-copy); a slot goes back to the sender when its
+ * mbuf is freed. With rx_copy=1 every frame is copied: the lengths come
+ * from the completion (a private copy), the bytes are read from the slot
+ * once, and the MAC filter looks at the copy, so what the application sees
+ * is what was checked. HRDMA gives slots back in ring order, so the queue keeps a
+ * "done" flag per slot and returns the longest run of done slots at each
+ * burst.
  *
  * Each queue is driven by one lcore. The control thread (the port's alarm)
  * may reset the channel underneath; it bumps the port generation and waits
@@ -32,93 +34,6 @@
 #include <rte_memcpy.h>
 
 #include "eop_private.h"
-
-/* ---- frame check (pure) ------------------------------------------------- */
-
-static inline int
-frag_ok(const struct rte_marlin_hrdma_cqe *c, uint64_t first_imm, uint32_t idx)
-{
-	uint64_t imm = c->imm;
-
-	return c->opcode == RTE_MARLIN_HRDMA_OP_RECV && c->status == 0 &&
-		eop_imm_magic_ok(imm) && eop_imm_idx(imm) == idx &&
-		(imm & ~UINT64_C(0xff0000)) == (first_imm & ~UINT64_C(0xff0000));
-}
-
-int
-eop_frame_check(const struct rte_marlin_hrdma_cqe *c, uint16_t n,
-		uint32_t slot_size, uint16_t *used, uint32_t *frame_len,
-		uint32_t *pad)
-{
-	uint64_t imm;
-	uint32_t count, len, flags, sum, p, i;
-
-	if (n == 0) {
-		*used = 0;
-		return EOP_FRAME_PARTIAL;
-	}
-	imm = c[0].imm;
-	*used = 1;
-	if (c[0].opcode != RTE_MARLIN_HRDMA_OP_RECV || c[0].status != 0 ||
-			!eop_imm_magic_ok(imm) || eop_imm_idx(imm) != 0)
-		return EOP_FRAME_BAD;
-	count = eop_imm_count(imm);
-	len = eop_imm_len(imm);
-	flags = eop_imm_flags(imm);
-	if (count == 0 || count > EOP_MAX_FRAGS || (flags & ~EOP_IMM_F_KNOWN))
-		return EOP_FRAME_BAD;
-	p = (flags & EOP_IMM_F_PAD) ? EOP_PAD : 0;
-	if (c[0].len < p || c[0].len > slot_size)
-		return EOP_FRAME_BAD;
-	sum = c[0].len - p;
-	for (i = 1; i < count; i++) {
-		if (i >= n)
-			return EOP_FRAME_PARTIAL;
-		if (!frag_ok(&c[i], imm, i) || c[i].len > slot_size) {
-			*used = (uint16_t)i;    /* drop what belonged to it */
-			return EOP_FRAME_BAD;
-		}
-		sum += c[i].len;
-	}
-	*used = (uint16_t)count;
-	if (sum != len || len < RTE_ETHER_HDR_LEN)
-		return EOP_FRAME_BAD;
-	*frame_len = len;
-	*pad = p;
-	return EOP_FRAME_OK;
-}
-
-int
-eop_pack_check(const struct rte_marlin_hrdma_cqe *c, uint32_t slot_size)
-{
-	uint64_t imm = c->imm;
-	uint32_t count = eop_imm_count(imm);
-
-	return c->opcode == RTE_MARLIN_HRDMA_OP_RECV && c->status == 0 &&
-		eop_imm_magic_ok(imm) && eop_imm_idx(imm) == 0 &&
-		eop_imm_flags(imm) == EOP_IMM_F_PACK &&
-		count >= 1 && count <= EOP_PACK_FRAMES &&
-		eop_imm_len(imm) == c->len && c->len <= slot_size;
-}
-
-const uint8_t *
-eop_pack_next(const uint8_t *msg, uint32_t msg_len, uint32_t *off,
-		uint32_t *frame_len)
-{
-	struct eop_wire_rec r;
-	uint32_t o = *off;
-
-	if (o > msg_len || msg_len - o < sizeof(r))
-		return NULL;
-	/* One copy of the header: the peer may rewrite the slot meanwhile. */
-	memcpy(&r, msg + o, sizeof(r));
-	if (r.reserved != 0 || r.len < RTE_ETHER_HDR_LEN ||
-			eop_rec_size(r.len) > msg_len - o)
-		return NULL;
-	*off = o + eop_rec_size(r.len);
-	*frame_len = r.len;
-	return msg + o + sizeof(r);
-}
 
 /* ---- zero-copy blocks --------------------------------------------------- */
 
@@ -226,19 +141,6 @@ rxq_pick_block(struct eop_rxq *rxq)
 
 /* ---- receive ------------------------------------------------------------ */
 
-static inline int
-q_enter(int *busy, const int *started)
-{
-	__atomic_store_n(busy, 1, __ATOMIC_SEQ_CST);
-	return __atomic_load_n(started, __ATOMIC_SEQ_CST);
-}
-
-static inline void
-q_leave(int *busy)
-{
-	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
-}
-
 /* The channel was reset: what HRDMA held for us is gone. */
 static void
 rxq_new_gen(struct eop_rxq *rxq, uint32_t gen)
@@ -314,6 +216,17 @@ rx_filtered(const struct eop_port *port, const uint8_t *frame)
 	if (rte_is_multicast_ether_addr(dst))
 		return !(port->allmulti || rte_is_broadcast_ether_addr(dst));
 	return !rte_is_same_ether_addr(dst, &port->mac);
+}
+
+/* rx_copy=1: the filter looks at the private copy, never again at the
+ * slot the sender can still write. */
+static inline int
+rx_filtered_copy(const struct eop_port *port, const struct rte_mbuf *m)
+{
+	uint8_t dst[RTE_ETHER_ADDR_LEN];
+	const uint8_t *d = rte_pktmbuf_read(m, 0, sizeof(dst), dst);
+
+	return d == NULL || rx_filtered(port, d);
 }
 
 /* Append @len bytes to the chain that @m heads, adding mbufs as needed;
@@ -413,10 +326,11 @@ rx_attach(struct eop_rxq *rxq, struct rte_mbuf *m, struct rte_mbuf **more,
 	m->pkt_len = len;
 }
 
+/* Several frames behind one entry: a packed message or an in-place list. */
 static inline int
 is_pack(uint64_t imm)
 {
-	return (eop_imm_flags(imm) & EOP_IMM_F_PACK) != 0;
+	return (eop_imm_flags(imm) & (EOP_IMM_F_PACK | EOP_IMM_F_LIST)) != 0;
 }
 
 static inline void
@@ -441,8 +355,8 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t bytes = 0;
 	int rc;
 
-	if (unlikely(!q_enter(&rxq->busy, &rxq->started))) {
-		q_leave(&rxq->busy);
+	if (unlikely(!eop_q_enter(&rxq->busy, &rxq->started))) {
+		eop_q_leave(&rxq->busy);
 		return 0;
 	}
 	rxq_sync(rxq);
@@ -478,15 +392,37 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	i = 0;
 	while (i < rxq->npend) {
 		const struct rte_marlin_hrdma_cqe *c = &pend[i];
+		struct rte_marlin_hrdma_cqe tmp;
 		uint32_t len = 0, pad = 0;
 		uint16_t used;
 		struct rte_mbuf *m;
-		int v;
+		int v, inplace = 0;
 
+		if (c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY &&
+				!(eop_imm_flags(c->imm) & EOP_IMM_F_LIST)) {
+			/* built in place by the peer: offset and length come
+			 * from our copy of the notification */
+			if (unlikely(!eop_inplace_check(c, rxq->region_len, &len))) {
+				rxq->malformed++;
+				rxq_done(rxq, base + i, 1);
+				i++;
+				continue;
+			}
+			memset(&tmp, 0, sizeof(tmp));
+			tmp.data = rxq->region + c->offset - EOP_PAD;
+			tmp.len = len + EOP_PAD;
+			c = &tmp;
+			used = 1;
+			pad = EOP_PAD;
+			inplace = 1;
+			goto frame;
+		}
 		if (is_pack(c->imm)) {
 			uint32_t count = eop_imm_count(c->imm);
+			int list = c->opcode == RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
 
-			if (unlikely(!eop_pack_check(c, rxq->slot_size))) {
+			if (unlikely(list ? !eop_list_check(c, rxq->region_len) :
+					!eop_pack_check(c, rxq->slot_size))) {
 				rxq->malformed++;
 				goto pack_done;
 			}
@@ -495,7 +431,13 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 
 				if (taken == nf)
 					goto stop;      /* resume here next time */
-				f = eop_pack_next(c->data, c->len, &rxq->pk_off, &len);
+				if (list)
+					f = eop_list_next(rxq->region,
+							  rxq->region_len, c,
+							  rxq->pk_done, &len);
+				else
+					f = eop_pack_next(c->data, c->len,
+							  &rxq->pk_off, &len);
 				if (unlikely(f == NULL)) {
 					rxq->malformed++;
 					break;
@@ -505,7 +447,7 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 					rxq->too_big++;
 					continue;
 				}
-				if (unlikely(rx_filtered(port, f))) {
+				if (unlikely(!rxq->copy_all && rx_filtered(port, f))) {
 					rxq->filtered++;
 					continue;
 				}
@@ -523,6 +465,12 @@ eop_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 						rte_pktmbuf_free(m);
 						continue;
 					}
+				}
+				if (unlikely(rxq->copy_all &&
+						rx_filtered_copy(port, m))) {
+					rxq->filtered++;
+					rte_pktmbuf_free(m);
+					continue;
 				}
 				rxq->copied++;
 				m->port = rxq->port_id;
@@ -547,13 +495,15 @@ pack_done:
 			i = (uint16_t)(i + used);
 			continue;
 		}
+frame:
 		if (unlikely(len > rxq->max_frame)) {
 			rxq->too_big++;
 			rxq_done(rxq, base + i, used);
 			i = (uint16_t)(i + used);
 			continue;
 		}
-		if (unlikely(rx_filtered(port, (const uint8_t *)c->data + pad))) {
+		if (unlikely(!rxq->copy_all &&
+				rx_filtered(port, (const uint8_t *)c->data + pad))) {
 			rxq->filtered++;
 			rxq_done(rxq, base + i, used);
 			i = (uint16_t)(i + used);
@@ -563,7 +513,7 @@ pack_done:
 			break;                  /* no mbuf left: keep it for later */
 		m = mb[taken++];
 		if (pad != 0 && rxq->blk != NULL && rxq->zc_min != 0 &&
-				len >= rxq->zc_min &&
+				(inplace || len >= rxq->zc_min) &&
 				(used == 1 || (rxq->scatter &&
 				 rte_pktmbuf_alloc_bulk(rxq->mp, more, used - 1) == 0))) {
 			rx_attach(rxq, m, more, c, used, base + i, len, pad);
@@ -574,6 +524,12 @@ pack_done:
 			rxq_done(rxq, base + i, used);
 			if (unlikely(rc != 0)) {
 				rx_count_drop(rxq, rc);
+				rte_pktmbuf_free(m);
+				i = (uint16_t)(i + used);
+				continue;
+			}
+			if (unlikely(rxq->copy_all && rx_filtered_copy(port, m))) {
+				rxq->filtered++;
 				rte_pktmbuf_free(m);
 				i = (uint16_t)(i + used);
 				continue;
@@ -599,7 +555,7 @@ stop:
 	rxq->pkts += out;
 	rxq->bytes += bytes;
 out:
-	q_leave(&rxq->busy);
+	eop_q_leave(&rxq->busy);
 	return out;
 }
 
@@ -615,8 +571,8 @@ eop_rxq_intr_arm(struct eop_rxq *rxq)
 	int pending = 0, rc;
 
 	__atomic_store_n(&rxq->armed, 1, __ATOMIC_SEQ_CST);
-	if (!q_enter(&rxq->busy, &rxq->started)) {
-		q_leave(&rxq->busy);
+	if (!eop_q_enter(&rxq->busy, &rxq->started)) {
+		eop_q_leave(&rxq->busy);
 		return 0;
 	}
 	rxq_sync(rxq);
@@ -639,7 +595,7 @@ eop_rxq_intr_arm(struct eop_rxq *rxq)
 			pending = 1;
 		}
 	}
-	q_leave(&rxq->busy);
+	eop_q_leave(&rxq->busy);
 	if (pending && rxq->efd >= 0) {
 		uint64_t one = 1;
 
@@ -647,270 +603,4 @@ eop_rxq_intr_arm(struct eop_rxq *rxq)
 			rxq->wakeups++;
 	}
 	return 0;
-}
-
-/* ---- transmit ----------------------------------------------------------- */
-
-#define FL_MASK(txq) (RTE_DIM((txq)->fl) - 1)
-
-static void
-txq_new_gen(struct eop_txq *txq, uint32_t gen)
-{
-	uint32_t i;
-
-	/* Frames whose slots the peer never gave back were in flight. */
-	for (i = txq->fl_head; i != txq->fl_tail; i++)
-		txq->lost_link += txq->fl[i & FL_MASK(txq)];
-	txq->fl_head = 0;
-	txq->fl_tail = 0;
-	txq->inflight = 0;
-	txq->gen = gen;
-}
-
-/* The peer gave slots back: forget them. */
-static inline void
-txq_credit(struct eop_txq *txq, uint32_t cap)
-{
-	uint32_t now = txq->depth - cap;
-
-	txq->fl_head += txq->inflight - now;
-	txq->inflight = now;
-}
-
-/*
- * Describe one frame as SEND operations, one per slot. Returns the number
- * of operations, 0 when they do not fit in @room operations or @cap slots,
- * -1 for a frame that cannot be sent.
- */
-static inline int
-tx_frame_ops(struct eop_txq *txq, struct rte_mbuf *m,
-		struct rte_marlin_hrdma_op *ops, uint32_t room, uint32_t cap)
-{
-	uint32_t len = m->pkt_len, slot = txq->slot_size;
-	uint32_t pad = 0, flags = 0, count = 0, idx = 0;
-	const struct rte_mbuf *seg;
-
-	if (txq->zc_min != 0 && len >= txq->zc_min &&
-			rte_pktmbuf_headroom(m) >= EOP_PAD) {
-		pad = EOP_PAD;
-		flags = EOP_IMM_F_PAD;
-	}
-	if (likely(m->nb_segs == 1 && len + pad <= slot)) {
-		if (room < 1 || cap < 1)
-			return 0;
-		ops[0].opcode = RTE_MARLIN_HRDMA_OP_SEND;
-		ops[0].flags = 0;
-		ops[0].reserved = 0;
-		ops[0].len = len + pad;
-		ops[0].local = rte_pktmbuf_mtod(m, uint8_t *) - pad;
-		ops[0].remote_off = 0;
-		ops[0].imm = eop_imm_make(len, 0, 1, flags);
-		ops[0].cookie = 0;
-		txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 1;
-		return 1;
-	}
-	/* Count the slots first: every segment is cut at slot size. */
-	for (seg = m; seg != NULL; seg = seg->next) {
-		uint32_t left = seg->data_len, first = (seg == m) ? pad : 0;
-
-		while (left > 0) {
-			uint32_t chunk = RTE_MIN(left, slot - first);
-
-			left -= chunk;
-			first = 0;
-			count++;
-		}
-	}
-	if (unlikely(count == 0 || count > EOP_MAX_FRAGS))
-		return -1;
-	if (count > room || count > cap)
-		return 0;
-	for (seg = m; seg != NULL; seg = seg->next) {
-		uint8_t *src = rte_pktmbuf_mtod(seg, uint8_t *);
-		uint32_t left = seg->data_len, first = (seg == m) ? pad : 0;
-
-		while (left > 0) {
-			uint32_t chunk = RTE_MIN(left, slot - first);
-			struct rte_marlin_hrdma_op *op = &ops[idx];
-
-			op->opcode = RTE_MARLIN_HRDMA_OP_SEND;
-			op->flags = 0;
-			op->reserved = 0;
-			op->len = chunk + first;
-			op->local = src - first;
-			op->remote_off = 0;
-			op->imm = eop_imm_make(len, idx, count, flags);
-			op->cookie = 0;
-			src += chunk;
-			left -= chunk;
-			first = 0;
-			idx++;
-			/* the frame completes with its last slot */
-			txq->fl[txq->fl_tail++ & FL_MASK(txq)] = idx == count;
-		}
-	}
-	return (int)count;
-}
-
-/* Gather a small frame into the packed message of @op. */
-static inline void
-tx_pack_add(struct rte_marlin_hrdma_op *op, const struct rte_mbuf *m,
-		uint32_t count)
-{
-	uint8_t *dst = (uint8_t *)op->local + op->len;
-	struct eop_wire_rec r = { .len = (uint16_t)m->pkt_len, .reserved = 0 };
-	const struct rte_mbuf *seg;
-
-	memcpy(dst, &r, sizeof(r));
-	dst += sizeof(r);
-	if (likely(m->nb_segs == 1)) {
-		rte_memcpy(dst, rte_pktmbuf_mtod(m, const uint8_t *), m->pkt_len);
-	} else {
-		for (seg = m; seg != NULL; seg = seg->next) {
-			rte_memcpy(dst, rte_pktmbuf_mtod(seg, const uint8_t *),
-				   seg->data_len);
-			dst += seg->data_len;
-		}
-	}
-	op->len += eop_rec_size(m->pkt_len);
-	op->imm = eop_imm_make(op->len, 0, count, EOP_IMM_F_PACK);
-}
-
-uint16_t
-eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct eop_txq *txq = queue;
-	struct eop_port *port = txq->port;
-	struct rte_marlin_hrdma_op ops[EOP_TX_OPS];
-	uint16_t sent = 0, posted = 0;
-	uint32_t gen, cap;
-	int rc;
-
-	if (unlikely(!q_enter(&txq->busy, &txq->started))) {
-		q_leave(&txq->busy);
-		return 0;
-	}
-	gen = __atomic_load_n(&port->gen, __ATOMIC_ACQUIRE);
-	if (unlikely(gen != txq->gen))
-		txq_new_gen(txq, gen);
-	rc = rte_marlin_hrdma_send_capacity(txq->qp);
-	if (unlikely(rc <= 0)) {
-		if (__atomic_load_n(&port->hstate, __ATOMIC_RELAXED) !=
-				RTE_MARLIN_HRDMA_STATE_UP)
-			txq->link_down += n;
-		else
-			txq->ring_full += n;
-		q_leave(&txq->busy);
-		return 0;
-	}
-	cap = (uint32_t)rc;
-	txq_credit(txq, cap);
-
-	while (sent < n && cap > 0) {
-		uint32_t nops = 0, first_tail = txq->fl_tail, staged = 0;
-		uint32_t pk_count = 0;
-		int pk = -1;            /* operation of the open packed message */
-		uint16_t nfr = 0;
-		uint64_t bytes = 0;
-
-		while (sent + nfr < n) {
-			struct rte_mbuf *m = pkts[sent + nfr];
-			uint32_t len = m->pkt_len;
-			int k;
-
-			if (unlikely(len < RTE_ETHER_HDR_LEN || len > txq->max_frame)) {
-				if (nfr > 0)
-					break;  /* send what precedes it first */
-				txq->errors++;
-				rte_pktmbuf_free(m);
-				sent++;
-				continue;
-			}
-			if (len <= txq->pack_max) {
-				if (pk < 0 || pk_count == EOP_PACK_FRAMES ||
-						ops[pk].len + eop_rec_size(len) >
-						txq->pack_limit) {
-					if (nops == EOP_TX_OPS || cap == 0 ||
-							staged + txq->pack_limit >
-							txq->stage_size)
-						break;
-					pk = (int)nops++;
-					cap--;
-					ops[pk].opcode = RTE_MARLIN_HRDMA_OP_SEND;
-					ops[pk].flags = 0;
-					ops[pk].reserved = 0;
-					ops[pk].len = 0;
-					ops[pk].local = txq->stage + staged;
-					ops[pk].remote_off = 0;
-					ops[pk].cookie = 0;
-					staged += txq->pack_limit;
-					pk_count = 0;
-					txq->fl[txq->fl_tail++ & FL_MASK(txq)] = 0;
-				}
-				tx_pack_add(&ops[pk], m, ++pk_count);
-				txq->fl[(txq->fl_tail - 1) & FL_MASK(txq)]++;
-				bytes += len;
-				nfr++;
-				continue;
-			}
-			k = tx_frame_ops(txq, m, ops + nops, EOP_TX_OPS - nops, cap);
-			if (unlikely(k < 0)) {
-				if (nfr > 0)
-					break;
-				txq->errors++;
-				rte_pktmbuf_free(m);
-				sent++;
-				continue;
-			}
-			if (k == 0)
-				break;
-			/* Later small frames may not overtake this one. */
-			pk = -1;
-			nops += (uint32_t)k;
-			cap -= (uint32_t)k;
-			bytes += len;
-			nfr++;
-		}
-		if (nops == 0)
-			break;
-		rc = rte_marlin_hrdma_post(txq->qp, ops, (uint16_t)nops);
-		if (unlikely(rc < 0)) {
-			/* Link lost under us: nothing of this batch went. */
-			txq->fl_tail = first_tail;
-			txq->link_down += n - sent;
-			break;
-		}
-		txq->inflight += (uint32_t)rc;
-		if (unlikely((uint32_t)rc != nops)) {
-			/* Not expected (capacity was checked): frames cut short
-			 * are consumed and counted as errors. */
-			txq->fl_tail = first_tail + (uint32_t)rc;
-			txq->errors++;
-		}
-		rte_pktmbuf_free_bulk(pkts + sent, nfr);
-		txq->pkts += nfr;
-		txq->bytes += bytes;
-		sent = (uint16_t)(sent + nfr);
-		posted = (uint16_t)(posted + nfr);
-		if ((uint32_t)rc != nops)
-			break;
-	}
-	if (sent < n && cap == 0)
-		txq->ring_full += n - sent;
-
-	if (posted > 0) {
-		/* Frames are visible; now see whether the peer sleeps. */
-		uint64_t a;
-
-		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-		a = __atomic_load_n(&txq->arm->seq, __ATOMIC_ACQUIRE);
-		if (unlikely(a != txq->arm_seen)) {
-			txq->arm_seen = a;
-			if (rte_marlin_ntb_peer_db_set(port->ntb_id, port->pidx,
-						       txq->db_bits) == 0)
-				txq->doorbells++;
-		}
-	}
-	q_leave(&txq->busy);
-	return sent;
 }
