@@ -2,14 +2,15 @@
 # Copyright (c) 2026 Marlin authors
 """EOP under sockets: testpmd bridges EOP to a net_tap in the host's own
 network namespace. sockets (two hosts) and rack (rack=1, four hosts, one
-L2 segment without a switch)."""
+L2 segment without a switch); rack_pushback (rack transmit under a full
+ring, testpmd only)."""
 
 import os
 import subprocess
 import time
 
 from eop_common import (CMD_TIMEOUT, START_TIMEOUT, Skip, check, log, pmd_ready,
-                        port_xstats, quit_pmd, wait_link)
+                        port_stats, port_xstats, quit_pmd, run_fwd, wait_link)
 from marlin_harness import netns
 
 
@@ -129,4 +130,64 @@ def t_rack(env):
     log("rack: 4 hosts, %d pairs pinged and exchanged verified TCP; host 3 killed: "
         "0<->1 ping and 1->2 TCP still fine, host 0 sees peer3 link down" % len(pairs))
     for p in hs[:3]:
+        quit_pmd(p)
+
+
+def rack_xstats(h, peer):
+    return port_xstats(h, r"peer%d_tx_dropped:" % peer)
+
+
+def t_rack_pushback(env):
+    """Rack mode under a full ring: host 0 sends (txonly) to host 1's MAC
+    faster than host 1 receives. The rack port waits for the ring (counted
+    in peer1_tx_stalls) instead of dropping at once; with host 1's receiver
+    stopped, a wait times out once (10 ms), then frames are dropped and
+    counted without waiting again, and host 0 stays responsive."""
+    hs = [env.testpmd_host(h, "p%d" % h, eal=env.eal(
+        h, "p%d" % h, vdev="net_eop0,ntb=ntb_shm0,rack=1"), pmd_args=["--txpkts=64"])
+        for h in (0, 1)]
+    for p in hs:
+        pmd_ready(p)
+    m = hs[1].wait_for(r"Port 0: ([0-9A-Fa-f:]{17})", START_TIMEOUT, 0)
+    for p in hs:
+        wait_link(p, True)
+    h0, h1 = hs
+    h0.send("set eth-peer 0 %s" % m.group(1))
+    run_fwd(h0, h1, "txonly", "rxonly", "start", 3)
+    x = rack_xstats(h0, 1)
+    got = port_stats(h1)["RX-packets"]
+    sent, stalls = x["peer1_tx_packets"], x["peer1_tx_stalls"]
+    timeouts, dropped = x["peer1_tx_stall_timeouts"], x["peer1_tx_dropped"]
+    log("rack push-back: host 0 sent %d, host 1 received %d; waits for the full "
+        "ring %d, of which timed out (10 ms without room) %d; dropped %d (%.3f%%)"
+        % (sent, got, stalls, timeouts, dropped,
+           100.0 * dropped / max(1, sent + dropped)))
+    check(sent > 0 and got == sent, "host 1 received %d of %d" % (got, sent))
+    check(stalls > 0, "the sender never waited for a full ring")
+    # a frame is dropped only after a wait timed out (the receiver had no
+    # CPU for 10 ms: it happens on a loaded machine), never at the first
+    # refusal as before
+    check(dropped == 0 or timeouts > 0,
+          "%d frames dropped without a wait timing out" % dropped)
+    # host 1 no longer polls (run_fwd stopped it): one wait times out, then
+    # frames are dropped without waiting
+    h0.send("set fwd txonly")
+    h0.send("start")
+    time.sleep(1.0)
+    a = rack_xstats(h0, 1)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    b = rack_xstats(h0, 1)
+    took = time.monotonic() - t0
+    h0.call("stop", r"Done\.", CMD_TIMEOUT)
+    log("rack push-back, receiver stopped: in 1 s %d more frames dropped, %d more "
+        "waits (%d timed out); xstats answered in %.2f s" % (
+            b["peer1_tx_dropped"] - a["peer1_tx_dropped"],
+            b["peer1_tx_stalls"] - a["peer1_tx_stalls"],
+            b["peer1_tx_stall_timeouts"] - a["peer1_tx_stall_timeouts"], took))
+    check(b["peer1_tx_dropped"] > a["peer1_tx_dropped"],
+          "frames to a peer that does not receive are not dropped")
+    check(b["peer1_tx_stalls"] - a["peer1_tx_stalls"] <= 2,
+          "the sender keeps waiting for a peer that does not receive")
+    for p in hs:
         quit_pmd(p)

@@ -23,6 +23,23 @@ def ovs_hosts(env, nss):
     return hosts
 
 
+def drop_stages(hosts):
+    """Frames lost so far at each stage of the path, both hosts: EOP's
+    transmit refusing OVS (OVS counts ovs_tx_failure_drops on eop0), OVS
+    dropping on receive from EOP or the internal port, and the kernel
+    dropping on the internal port (its tx queue towards OVS: 'ip -s link')."""
+    out = {}
+    for o in hosts:
+        e, b = o.stats("eop0"), o.stats("br0")
+        krx, ktx = netns.link_drops(o.ns, "br0")
+        out["h%d eop tx refused" % o.h] = e.get("ovs_tx_failure_drops", 0)
+        out["h%d ovs eop0 rx dropped" % o.h] = e.get("rx_dropped", 0)
+        out["h%d ovs br0 tx dropped" % o.h] = b.get("tx_dropped", 0)
+        out["h%d kernel br0 tx dropped" % o.h] = ktx or 0
+        out["h%d kernel br0 rx dropped" % o.h] = krx or 0
+    return out
+
+
 def t_ovs(env):
     """Two Open vSwitch instances (DPDK datapath) joined by EOP, each with its
     bridge's internal port in its own namespace: ping, and a TCP transfer
@@ -36,7 +53,8 @@ def t_ovs(env):
         hosts = ovs_hosts(env, nss)
         for o in hosts:
             o.bridge("10.78.0.%d/24" % (o.h + 1), "eop0",
-                     "net_eop0,ntb=ntb_shm0,peer=%d" % (1 - o.h))
+                     "net_eop0,ntb=ntb_shm0,peer=%d" % (1 - o.h),
+                     txqueuelen=env.a.ovs_txqueuelen)
         for o in hosts:
             o.wait_link("eop0")
         for o in hosts:
@@ -49,14 +67,17 @@ def t_ovs(env):
         netns.ns_ping(nss[0], "10.78.0.2", env.a.ping_count)
         netns.ns_tcp(env, nss, "10.78.0.2", 32 << 20)
         if env.a.iperf_secs > 0:
-            log("iperf3 through OVS: %s" % netns.iperf3(env, nss, "10.78.0.2",
-                                                         env.a.iperf_secs)["text"])
-            for o in hosts:
-                for ifc in ("eop0", "br0"):
-                    st = o.stats(ifc)
-                    log("  host %d %s: %s" % (o.h, ifc, ", ".join(
-                        "%s=%d" % (k, v) for k, v in sorted(st.items())
-                        if re.match(r"(rx|tx)_(packets|dropped)$|ovs_tx_failure", k))))
+            before = drop_stages(hosts)
+            res = netns.iperf3(env, nss, "10.78.0.2", env.a.iperf_secs)
+            after = drop_stages(hosts)
+            log("iperf3 through OVS (internal ports txqueuelen %d): %s"
+                % (env.a.ovs_txqueuelen, res["text"]))
+            log("  frames lost per stage during iperf3: %s" % ", ".join(
+                "%s %d" % (k, after[k] - before[k]) for k in after))
+            if env.a.max_retrans_pct is not None:
+                check(res["pct"] < env.a.max_retrans_pct,
+                      "%d retransmits, %.3f%% of segments (limit %.3f%%)" % (
+                          res["retransmits"], res["pct"], env.a.max_retrans_pct))
     finally:
         for o in hosts:
             o.stop()

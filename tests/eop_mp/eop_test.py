@@ -45,6 +45,9 @@ TEST is one of:
   rack       rack=1 on 4 hosts (net_tap + namespaces): every pair pings and
              exchanges verified TCP; unknown unicast counted; a killed
              host stops only its own traffic
+  rack_pushback  rack=1, host 0 txonly to host 1's MAC: a full ring is
+             waited for (counted), not dropped at once; with the receiver
+             stopped one 10 ms wait, then counted drops
   smallwin   ntb_shm mw_size=1M across 8 hosts: EOP's default rings fit,
              traffic of 64 and 1500 bytes flows; 4 queues are refused with
              the window size that would fit
@@ -67,7 +70,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from eop_common import Env  # noqa: E402
-from eop_net_cases import t_rack, t_sockets  # noqa: E402
+from eop_net_cases import t_rack, t_rack_pushback, t_sockets  # noqa: E402
 from eop_ovs_cases import t_ovs  # noqa: E402
 from eop_pmd_cases import (  # noqa: E402
     t_corrupt, t_devargs, t_integrity, t_intr, t_jumbo, t_kill, t_linkinfo,
@@ -85,6 +88,7 @@ TESTS = {
     "teardown_close_first": t_teardown_close_first,
     "mismatch": t_mismatch, "linkinfo": t_linkinfo, "corrupt": t_corrupt,
     "rings": t_rings, "ovs": t_ovs, "smallwin": t_smallwin, "rack": t_rack,
+    "rack_pushback": t_rack_pushback,
 }
 
 
@@ -95,6 +99,11 @@ def main():
     ap.add_argument("--mw-size", default="16M")
     ap.add_argument("--ovs-mw-size", default="32M",
                     help="ovs: ntb_shm window (32M holds OVS's 2048-slot rings)")
+    ap.add_argument("--ovs-txqueuelen", type=int, default=10000,
+                    help="ovs: txqueuelen of the bridges' internal ports")
+    ap.add_argument("--max-retrans-pct", type=float, default=None,
+                    help="ovs: fail when iperf3's retransmits reach this share "
+                    "of segments (default: report only)")
     ap.add_argument("--ping-count", type=int, default=5,
                     help="sockets/ovs: ICMP echoes")
     ap.add_argument("--rxd", type=int, default=0,

@@ -121,7 +121,11 @@ def ns_tcp(owner, nss, addr, size):
                               .replace("@SIZE@", str(size))],
                              capture_output=True, text=True, timeout=60)
         dt = time.time() - t0
-        srv.wait(30, "report what it received")
+        try:
+            srv.wait(30, "report what it received")
+        except Fail as e:
+            raise Fail("%s; the client exited with %d after %.1f s: %s" % (
+                e, cli.returncode, dt, cli.stderr.strip()[-400:]))
     finally:
         srv.kill()
     out, err = "\n".join(srv.out), "\n".join(srv.err)
