@@ -4,7 +4,8 @@
 over Marlin (a tap or an OVS internal port in each namespace).
 
   ip_tool()        iproute2's ip, or Skip
-  make_netns       namespaces removed by the owner's cleanup
+  make_netns       namespaces removed by the owner's cleanup (del_netns:
+                   at once)
   tap_into_ns      wait for a tap, move it into a namespace, address it
   ns_ping          ICMP echo between namespaces (iputils ping, else raw ICMP
                    from Python); the rtt summary
@@ -55,6 +56,13 @@ def make_netns(owner, stem, n):
             raise Skip("cannot create network namespaces: %s" % r.stderr.strip())
         owner.netns.append(ns)
     return nss
+
+
+def del_netns(owner, ns):
+    """Remove namespace @ns now (made by make_netns for @owner)."""
+    subprocess.run([ip_tool(), "netns", "del", ns], capture_output=True, timeout=30)
+    if ns in owner.netns:
+        owner.netns.remove(ns)
 
 
 def tap_into_ns(tap, ns, addr, mac=None, proc=None, timeout=15.0):

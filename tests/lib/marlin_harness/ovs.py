@@ -174,9 +174,11 @@ class OvsHost:
         """Ask both daemons to exit (SIGTERM, then SIGKILL, if they do not);
         the owner's cleanup kills whatever is left even when this is never
         reached."""
-        for ctl, pr in (("ovs-vswitchd.ctl", self.sw), ("ovsdb-server.ctl", self.db)):
+        for ctl, pr, how in (("ovs-vswitchd.ctl", self.sw, ["--cleanup"]),
+                             ("ovsdb-server.ctl", self.db, [])):
             if pr is None:
                 continue
-            subprocess.run(["ovs-appctl", "-t", self.path(ctl), "exit"],
+            # --cleanup: the bridge's internal port (a tap) goes too
+            subprocess.run(["ovs-appctl", "-t", self.path(ctl), "exit"] + how,
                            capture_output=True, timeout=20)
             pr.stop(signal.SIGTERM, timeout=15)
