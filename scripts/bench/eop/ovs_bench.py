@@ -70,14 +70,14 @@ class OvsBench:
     def probe(self):
         return hb.probe(self.runner, self.probe_bin)
 
-    def hosts(self, transport):
-        """The two OVS hosts of one run, bridges and ports up."""
+    def hosts(self, transport, hs):
+        """The two OVS hosts of one run, bridges and ports up, in @hs (also
+        when one fails to start: the caller stops what is there)."""
         self.n += 1
         tag = "%s%d" % (transport, self.n)
         d = self.runner.tmpdir(under="/dev/shm")
         self.fabric = ("ob%d%s" % (os.getpid(), tag), d)
         self.nss = netns.make_netns(self.runner, "ob" + tag, 2)
-        hs = []
         for h in (0, 1):
             extra = "--file-prefix=%s" % self.runner.prefix("%s_%d" % (tag, h))
             if transport == "eop":
@@ -97,14 +97,13 @@ class OvsBench:
                      txqueuelen=self.a.txqueuelen)
         for o in hs:
             o.wait_link("p0", 30)
-        return hs
 
     def run(self, transport):
         """One measurement: {ping, mbps, retransmits, pct, lost} or
         {error}."""
         hs = []
         try:
-            hs = self.hosts(transport)
+            self.hosts(transport, hs)
             # first echoes resolve ARP and warm the path: not counted
             netns.ns_ping(self.nss[0], "10.81.0.2", 3, quiet=True)
             ping = netns.ns_ping(self.nss[0], "10.81.0.2", self.a.ping_count,
