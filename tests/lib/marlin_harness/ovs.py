@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 
-from .proc import Proc, Skip
+from .proc import Fail, Proc, Skip
 from .session import check, log
 
 VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
@@ -130,6 +130,10 @@ class OvsHost:
         r = subprocess.run(["ovs-vsctl", "--db=unix:" + self.sock,
                             "--timeout=%d" % timeout] + list(args),
                            capture_output=True, text=True, timeout=timeout + 10)
+        if r.returncode != 0 and self.sw is not None and not self.sw.alive():
+            raise Fail("ovs-vsctl %s (host %d): ovs-vswitchd exited (%s); its "
+                       "log ends:\n%s" % (" ".join(args), self.h,
+                                          self.sw.proc.returncode, self.log_tail(30)))
         check(r.returncode == 0, "ovs-vsctl %s (host %d): %s\n%s" % (
             " ".join(args), self.h, r.stderr.strip(), self.log_tail()))
         return r.stdout.strip()
