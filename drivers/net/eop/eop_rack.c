@@ -15,18 +15,30 @@
  * peer's link, any other unicast is dropped and counted. Receive polls the
  * links in turn. A dead peer's link goes down and only its traffic is lost.
  *
- * Transmit takes every frame it is given: frames a peer's full ring or a
- * down link refuses are freed and counted per peer (peer<H>_tx_dropped).
+ * Transmit takes every frame it is given. A peer whose ring is full pushes
+ * back: the burst waits for it (yielding the CPU, which a receiver on the
+ * same core may need) up to RACK_TX_STALL_MS, then drops what is left and
+ * counts it (peer<H>_tx_dropped); waits are counted too (peer<H>_tx_stalls,
+ * and those that timed out peer<H>_tx_stall_timeouts).
+ * Once a wait timed out, that peer's frames are dropped at once until its
+ * ring takes a frame again, so a stuck peer costs the others one stall, not
+ * one per burst. A peer whose link is down is never waited for.
+ *
+ * Every link is an ethdev port of its own, hidden but counted against
+ * RTE_MAX_ETHPORTS (32 in Debian's DPDK): a rack port of N peers takes
+ * N + 1 ports, and probe says so when they are not there.
  */
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sched.h>
 #include <string.h>
 
 #include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
 #include <ethdev_vdev.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
@@ -34,6 +46,7 @@
 
 #define RACK_MAX_PEERS 16
 #define RACK_BURST 32
+#define RACK_TX_STALL_MS 10            /* longest wait for a full ring */
 
 struct eop_rack;
 
@@ -43,6 +56,9 @@ struct eop_rack_q {
 	uint16_t next;                 /* rx: link polled first */
 	uint64_t unknown;              /* tx: unicast to no peer, dropped */
 	uint64_t dropped[RACK_MAX_PEERS]; /* tx: refused by the peer's link */
+	uint64_t stalls[RACK_MAX_PEERS];  /* tx: waits for a full ring */
+	uint64_t timeouts[RACK_MAX_PEERS]; /* tx: waits that timed out */
+	uint8_t stuck[RACK_MAX_PEERS];    /* tx: last wait timed out */
 } __rte_cache_aligned;
 
 struct eop_rack {
@@ -53,6 +69,7 @@ struct eop_rack {
 	char sub_name[RACK_MAX_PEERS][RTE_ETH_NAME_MAX_LEN];
 	struct rte_ether_addr peer_mac[RACK_MAX_PEERS];
 	struct rte_eth_dev_owner owner;
+	uint64_t stall_cycles;         /* RACK_TX_STALL_MS in timer cycles */
 	struct eop_rack_q rxq[EOP_MAX_QUEUES];
 	struct eop_rack_q txq[EOP_MAX_QUEUES];
 };
@@ -102,6 +119,48 @@ rack_peer_of(const struct eop_rack *r, const struct rte_ether_addr *d)
 	return -1;
 }
 
+static inline int
+rack_link_up(const struct eop_rack *r, uint16_t k)
+{
+	return rte_eth_devices[r->sub[k]].data->dev_link.link_status ==
+		RTE_ETH_LINK_UP;
+}
+
+/*
+ * Frames @b[0..n) to peer @k: what its link took. A full ring is waited
+ * for (bounded by stall_cycles) unless the link is down or the last wait
+ * for this peer timed out with nothing taken since.
+ */
+static uint16_t
+rack_tx_peer(struct eop_rack_q *q, uint16_t k, struct rte_mbuf **b, uint16_t n)
+{
+	struct eop_rack *r = q->rack;
+	uint16_t sent, got;
+	uint64_t deadline;
+
+	sent = rte_eth_tx_burst(r->sub[k], q->qid, b, n);
+	if (sent > 0)
+		q->stuck[k] = 0;
+	if (sent == n || q->stuck[k] || !rack_link_up(r, k))
+		return sent;
+	q->stalls[k]++;
+	deadline = rte_get_timer_cycles() + r->stall_cycles;
+	while (sent < n) {
+		if (rte_get_timer_cycles() >= deadline) {
+			q->stuck[k] = 1;
+			q->timeouts[k]++;
+			break;
+		}
+		if (!rack_link_up(r, k))
+			break;
+		sched_yield();
+		got = rte_eth_tx_burst(r->sub[k], q->qid, b + sent,
+				       (uint16_t)(n - sent));
+		sent = (uint16_t)(sent + got);
+	}
+	return sent;
+}
+
 static uint16_t
 rack_tx_chunk(struct eop_rack_q *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -134,7 +193,7 @@ rack_tx_chunk(struct eop_rack_q *q, struct rte_mbuf **pkts, uint16_t n)
 	for (k = 0; k < r->nb_peers; k++) {
 		if (cnt[k] == 0)
 			continue;
-		sent = rte_eth_tx_burst(r->sub[k], q->qid, b[k], cnt[k]);
+		sent = rack_tx_peer(q, k, b[k], cnt[k]);
 		if (sent < cnt[k]) {
 			q->dropped[k] += cnt[k] - sent;
 			rte_pktmbuf_free_bulk(b[k] + sent, cnt[k] - sent);
@@ -404,19 +463,23 @@ rack_stats_reset(struct rte_eth_dev *dev)
 	for (q = 0; q < EOP_MAX_QUEUES; q++) {
 		r->txq[q].unknown = 0;
 		memset(r->txq[q].dropped, 0, sizeof(r->txq[q].dropped));
+		memset(r->txq[q].stalls, 0, sizeof(r->txq[q].stalls));
+		memset(r->txq[q].timeouts, 0, sizeof(r->txq[q].timeouts));
 	}
 	return 0;
 }
 
-/* Per peer: link, frames each way, frames dropped; and unknown unicast. */
-#define RACK_XSTATS_PER_PEER 4
+/* Per peer: link, frames each way, waits for its full ring (all, timed
+ * out), frames dropped; and unknown unicast. */
+#define RACK_XSTATS_PER_PEER 6
 
 static int
 rack_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *nm,
 		unsigned int size)
 {
 	static const char *const what[RACK_XSTATS_PER_PEER] = {
-		"link_up", "rx_packets", "tx_packets", "tx_dropped" };
+		"link_up", "rx_packets", "tx_packets", "tx_stalls",
+		"tx_stall_timeouts", "tx_dropped" };
 	struct eop_rack *r = rack_of(dev);
 	unsigned int n = 1 + r->nb_peers * RACK_XSTATS_PER_PEER, i = 0, j;
 	uint16_t k;
@@ -437,7 +500,7 @@ rack_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 {
 	struct eop_rack *r = rack_of(dev);
 	unsigned int want = 1 + r->nb_peers * RACK_XSTATS_PER_PEER, i = 0;
-	uint64_t unknown = 0, dropped;
+	uint64_t unknown = 0, dropped, stalls, timeouts;
 	struct rte_eth_stats s;
 	struct rte_eth_link l;
 	uint16_t k, q;
@@ -453,14 +516,22 @@ rack_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		memset(&l, 0, sizeof(l));
 		rte_eth_stats_get(r->sub[k], &s);
 		rte_eth_link_get_nowait(r->sub[k], &l);
-		for (dropped = 0, q = 0; q < EOP_MAX_QUEUES; q++)
+		dropped = stalls = timeouts = 0;
+		for (q = 0; q < EOP_MAX_QUEUES; q++) {
 			dropped += r->txq[q].dropped[k];
+			stalls += r->txq[q].stalls[k];
+			timeouts += r->txq[q].timeouts[k];
+		}
 		xs[i].id = i;
 		xs[i++].value = l.link_status;
 		xs[i].id = i;
 		xs[i++].value = s.ipackets;
 		xs[i].id = i;
 		xs[i++].value = s.opackets;
+		xs[i].id = i;
+		xs[i++].value = stalls;
+		xs[i].id = i;
+		xs[i++].value = timeouts;
 		xs[i].id = i;
 		xs[i++].value = dropped;
 	}
@@ -579,6 +650,13 @@ eop_rack_probe(struct rte_vdev_device *vdev, const struct eop_params *p,
 			name, RACK_MAX_PEERS, p->ntb, ninfo.peer_count);
 		return -EINVAL;
 	}
+	if (rte_eth_dev_count_total() + 1 + ninfo.peer_count > RTE_MAX_ETHPORTS) {
+		EOP_LOG(ERR, "%s: rack mode takes %d ethdev ports here (the rack port and one hidden port per peer), %u are in use of this DPDK's RTE_MAX_ETHPORTS=%d: use fewer hosts= on %s or fewer other ports",
+			name, 1 + ninfo.peer_count,
+			(unsigned int)rte_eth_dev_count_total(), RTE_MAX_ETHPORTS,
+			p->ntb);
+		return -ENOSPC;
+	}
 	if (p->mac_set)
 		mac = p->mac;
 	else
@@ -588,6 +666,7 @@ eop_rack_probe(struct rte_vdev_device *vdev, const struct eop_params *p,
 		return -ENOMEM;
 	r = dev->data->dev_private;
 	r->port_id = dev->data->port_id;
+	r->stall_cycles = rte_get_timer_hz() * RACK_TX_STALL_MS / 1000;
 	rc = rte_eth_dev_owner_new(&r->owner.id);
 	snprintf(r->owner.name, sizeof(r->owner.name), "%s", name);
 	if (rc == 0)
