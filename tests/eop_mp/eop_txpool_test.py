@@ -15,7 +15,7 @@ TEST is one of:
                built but not sent are built again after the link change:
                they lived in the memory the restarted peer set up anew)
 
-Uses the helpers of eop_test.py (same fabric, hosts and checks).
+Uses the helpers of eop_common.py (same fabric, hosts and checks).
 """
 
 import argparse
@@ -24,8 +24,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import eop_test  # noqa: E402
-from eop_test import (  # noqa: E402
+import eop_common  # noqa: E402
+from eop_common import (  # noqa: E402
     START_TIMEOUT, check, check_clean, finish_frames, last_json, log)
 from marlin_harness.session import main as harness_main  # noqa: E402
 
@@ -106,7 +106,7 @@ def main():
         if not a.build or not a.frames:
             ap.error("--build and --frames are required")
         a.frames = os.path.abspath(a.frames)
-    return harness_main(ap, TESTS, lambda a: eop_test.Env(a, a.test), prepare)
+    return harness_main(ap, TESTS, lambda a: eop_common.Env(a, a.test), prepare)
 
 
 if __name__ == "__main__":
