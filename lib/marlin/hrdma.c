@@ -248,7 +248,7 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 	ch->rings_len = rings_len(&ch->conf);
 	need = ch->rings_len + HRDMA_PAGE;
 	if (ch->slice_len < need) {
-		HRDMA_LOG(ERR, "%s: %d queue pairs of %u x %u bytes need %zu bytes per peer; the window gives %zu (%zu bytes shared by %zu hosts): use a larger window, fewer hosts or smaller rings",
+		HRDMA_LOG(ERR, "%s: %d queue pairs of %u x %u bytes need %zu bytes per peer; the window gives %zu (%zu bytes shared by %zu hosts): use a larger window (mw_size=), fewer hosts, or smaller rings (a lower depth or msg_size in the channel configuration; marlin-perf: --ring-depth)",
 			info.name, ch->conf.nb_qp, ch->conf.depth, ch->conf.msg_size,
 			need, ch->slice_len, len, slices);
 		rc = -ENOSPC;

@@ -450,6 +450,9 @@ main(int argc, char **argv)
 					t->seq -= t->npend;
 					rte_pktmbuf_free_bulk(t->pend, t->npend);
 					t->npend = 0;
+					/* -EAGAIN while down: the next event */
+					if (rte_pmd_eop_tx_pool_rearm(port_id) != 0)
+						t->lsc_seen--;
 				}
 				while (t->npend < BURST) {
 					struct rte_mbuf *m = NULL;
@@ -510,12 +513,14 @@ main(int argc, char **argv)
 	       ", \"tx_ring_full\": %" PRIu64 ", \"tx_link_lost_frames\": %" PRIu64
 	       ", \"rx_malformed_frames\": %" PRIu64 ", \"rx_zero_copy_frames\": %" PRIu64
 	       ", \"rx_copied_frames\": %" PRIu64 ", \"rx_wakeups\": %" PRIu64
-	       ", \"tx_doorbells\": %" PRIu64 ", \"link_downs\": %" PRIu64 "}\n",
+	       ", \"tx_doorbells\": %" PRIu64 ", \"link_downs\": %" PRIu64
+	       ", \"tx_stale_pool_frames\": %" PRIu64 "}\n",
 	       st.opackets, st.ipackets, st.oerrors, st.ierrors, st.imissed,
 	       st.rx_nombuf, xstat("tx_ring_full"), xstat("tx_link_lost_frames"),
 	       xstat("rx_malformed_frames"), xstat("rx_zero_copy_frames"),
 	       xstat("rx_copied_frames"), xstat("rx_wakeups"),
-	       xstat("tx_doorbells"), xstat("link_downs"));
+	       xstat("tx_doorbells"), xstat("link_downs"),
+	       xstat("tx_stale_pool_frames"));
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
 	printf("MBUFS {\"in_use\": %u}\n", rte_mempool_in_use_count(mp));

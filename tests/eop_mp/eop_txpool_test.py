@@ -91,6 +91,10 @@ def t_txpool_kill(env):
     check_clean(h1b, f1, p1, m1)
     check(tp0["freed_at_close"] == 1, "h0: transmit pool mbufs leaked across the kill")
     check(f1["rx"] > 1000, "h1b: too little traffic after the restart")
+    # frames of the pool built before the peer came back were refused until
+    # the application rearmed the pool (none reached the new peer: corrupt 0)
+    check(p0["tx_stale_pool_frames"] > 0,
+          "h0: no pool frame was held back across the link loss")
 
 
 TESTS = {"txpool": t_txpool, "txpool_kill": t_txpool_kill}

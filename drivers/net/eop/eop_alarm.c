@@ -195,6 +195,12 @@ eop_alarm(void *arg)
 			st = RTE_MARLIN_HRDMA_STATE_DOWN;
 		if (prev == RTE_MARLIN_HRDMA_STATE_UP &&
 				st != RTE_MARLIN_HRDMA_STATE_UP) {
+			/* frames built in the pool may now be in memory the
+			 * peer sets up anew: refuse them before anyone hears
+			 * of the link loss, until the application rearms */
+			if (port->txpool != NULL)
+				__atomic_store_n(&port->txpool_stale, 1,
+						 __ATOMIC_SEQ_CST);
 			__atomic_store_n(&port->hstate, st, __ATOMIC_SEQ_CST);
 			__atomic_add_fetch(&port->gen, 1, __ATOMIC_SEQ_CST);
 			port->link_downs++;

@@ -467,6 +467,7 @@ static const struct xstat_def xq_defs[] = {
 	TXS("ring_full", ring_full),
 	TXS("link_down", link_down),
 	TXS("link_lost_frames", lost_link),
+	TXS("stale_pool_frames", stale_pool),
 	TXS("error_frames", errors),
 	TXS("doorbells", doorbells),
 };

@@ -185,6 +185,7 @@ struct eop_txq {
 	uint64_t bytes;
 	uint64_t ring_full;
 	uint64_t link_down;
+	uint64_t stale_pool;           /* pool frames refused: not rearmed */
 	uint64_t lost_link;
 	uint64_t errors;
 	uint64_t doorbells;
@@ -213,6 +214,9 @@ struct eop_port {
 	struct rte_mempool *txpool;    /* rte_pmd_eop_tx_mempool(), or NULL */
 	uint8_t *tx_area;              /* its buffers, in the peer's window */
 	size_t tx_area_len;
+	uint32_t txpool_stale;         /* set at link loss: frames of the pool
+	                                * are refused until the application
+	                                * rearms it (rte_pmd_eop_tx_pool_rearm) */
 
 	rte_spinlock_t lock;           /* control state below */
 	int hstate;                    /* HRDMA state after the last poll */

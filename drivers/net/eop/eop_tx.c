@@ -282,6 +282,23 @@ eop_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	gen = __atomic_load_n(&port->gen, __ATOMIC_ACQUIRE);
 	if (unlikely(gen != txq->gen))
 		txq_new_gen(txq, gen);
+	if (unlikely(txq->pool != NULL &&
+		     __atomic_load_n(&port->txpool_stale, __ATOMIC_ACQUIRE))) {
+		uint16_t i = 0;
+
+		/* send up to the first frame of the pool: it may have been
+		 * built in the peer's memory before the peer set it up anew */
+		while (i < n && !tx_inplace(txq, pkts[i]))
+			i++;
+		if (i < n) {
+			txq->stale_pool += n - i;
+			n = i;
+		}
+		if (n == 0) {
+			eop_q_leave(&txq->busy);
+			return 0;
+		}
+	}
 	rc = rte_marlin_hrdma_send_capacity(txq->qp);
 	if (unlikely(rc <= 0)) {
 		if (__atomic_load_n(&port->hstate, __ATOMIC_RELAXED) !=

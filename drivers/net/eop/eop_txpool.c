@@ -163,3 +163,24 @@ rte_pmd_eop_tx_mempool(uint16_t port_id)
 		port_id, name, port->p.tx_bufs, port->p.peer);
 	return mp;
 }
+
+int
+rte_pmd_eop_tx_pool_rearm(uint16_t port_id)
+{
+	struct rte_eth_dev *dev;
+	struct eop_port *port;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &eop_ops)
+		return -ENODEV;
+	port = dev->data->dev_private;
+	if (port->txpool == NULL)
+		return -ENOTSUP;
+	if (__atomic_load_n(&port->hstate, __ATOMIC_SEQ_CST) !=
+			RTE_MARLIN_HRDMA_STATE_UP)
+		return -EAGAIN;
+	__atomic_store_n(&port->txpool_stale, 0, __ATOMIC_SEQ_CST);
+	return 0;
+}

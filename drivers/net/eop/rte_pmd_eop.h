@@ -33,9 +33,12 @@ extern "C" {
  * sent (copied) as before; a multi-segment mbuf of this pool is copied too.
  *
  * A frame built in such a buffer lives in the peer's memory: a peer that
- * restarts sets that memory up anew. After a link-down event, free the
- * frames of this pool that you built but have not sent yet, and build
- * them again once the link is up (rte_eth_tx_burst() cannot tell).
+ * restarts sets that memory up anew. So from the link loss on,
+ * rte_eth_tx_burst() stops before the first frame of this pool (it stays
+ * the application's; counted in the xstat tx_qN_stale_pool_frames) until
+ * the application calls rte_pmd_eop_tx_pool_rearm(): on a link event, free
+ * the frames of this pool built but not sent, and once the link is up
+ * again, rearm and build them anew.
  *
  * Writing into these buffers crosses the bridge (posted writes, fast);
  * reading them does too (slow on real NTB hardware): build frames, do not
@@ -55,6 +58,20 @@ extern "C" {
  */
 __rte_experimental
 struct rte_mempool *rte_pmd_eop_tx_mempool(uint16_t port_id);
+
+/**
+ * @warning
+ * @b EXPERIMENTAL: this API may change without prior notice.
+ *
+ * Accept frames of the transmit pool again after a link loss. Call it once
+ * the link is up, after freeing (or building anew) every frame of the pool
+ * that was built before: those may lie in memory the peer has set up anew.
+ *
+ * @return 0; -EAGAIN if the link is not up (call again after the next link
+ *         event), -ENODEV (not an EOP link port), -ENOTSUP (no transmit pool).
+ */
+__rte_experimental
+int rte_pmd_eop_tx_pool_rearm(uint16_t port_id);
 
 #ifdef __cplusplus
 }
