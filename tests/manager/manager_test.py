@@ -827,6 +827,16 @@ def test_banks(t):
               "a host cannot write the link page (%s): %s" % (what, ln.string))
     bad.expect(r"event=grant owner=0 peer=2 window=8 access=rw .*fd=1 .*"
                r"bank_scribbling=yes")
+    # The register headers of hosts 0 and 1 reach host 2 read-only, and
+    # it cannot write them in any way either.
+    for o in (0, 1):
+        ln = bad.expect(r"event=grant owner=%d peer=2 window=9 access=ro "
+                        r".*fd=1 header" % o)
+        for what in ("write_map", "mprotect", "pwrite", "reopen_rw",
+                     "shrink"):
+            check(" %s=refused" % what in ln.string,
+                  "host 2 cannot write host %d's header (%s): %s"
+                  % (o, what, ln.string))
     for h in (h0, h1):
         h.ok("enable")
     h0.ok("wait_up 1 10000")
