@@ -158,7 +158,8 @@ typedef struct uct_marlin_iface {
 	unsigned job_head, job_tail;
 	uint64_t refused;
 	int event_fd;                 /* timerfd, -1 until asked for */
-	unsigned last_rx;             /* messages the last progress got */
+	unsigned last_work;           /* what the last progress did: messages
+					 received and sent, requests run */
 	uint64_t tx_msgs;             /* messages sent */
 	uint64_t rx_msgs;             /* messages received */
 	uint64_t direct_ops;          /* puts and gets of closed endpoints
@@ -205,7 +206,7 @@ ucs_status_t uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
 		uct_completion_t *comp);
 void um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status);
 void um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status);
-void um_pending_dispatch(uct_marlin_iface_t *iface);
+unsigned um_pending_dispatch(uct_marlin_iface_t *iface);
 
 /* uct_marlin_recv.c: progress, and the channel follower the interface
  * calls at setup. */

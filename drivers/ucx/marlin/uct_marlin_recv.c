@@ -312,6 +312,7 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 	struct um_msg m[16];
 	unsigned i, count = 0;
 	ucs_time_t now = ucs_get_time();
+	uint64_t tx = iface->tx_msgs;
 	int n, k;
 
 	if (now >= iface->next_poll) {
@@ -351,7 +352,12 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 	if (iface->job_head != iface->job_tail)
 		um_job_run(iface);
 	if (iface->nb_pending > 0)
-		um_pending_dispatch(iface);
-	iface->last_rx = count;
+		count += um_pending_dispatch(iface);
+	/* Replies and pieces sent count as work done: UCP keeps progressing
+	 * while this is not 0 and, with adaptive progress, arms the
+	 * interface only after a progress that did nothing (see
+	 * uct_marlin_iface_event_arm()). */
+	count += (unsigned)(iface->tx_msgs - tx);
+	iface->last_work = count;
 	return count;
 }

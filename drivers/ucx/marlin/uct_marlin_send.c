@@ -637,11 +637,11 @@ uct_marlin_ep_pending_purge(uct_ep_h tl_ep, uct_pending_purge_callback_t cb,
 	}
 }
 
-void
+unsigned
 um_pending_dispatch(uct_marlin_iface_t *iface)
 {
 	uct_pending_req_priv_queue_t *priv;
-	unsigned i;
+	unsigned i, done = 0;
 
 	for (i = 0; i < UM_MAX_EPS && iface->nb_pending > 0; i++) {
 		uct_marlin_ep_t *ep = iface->eps[i];
@@ -655,7 +655,11 @@ um_pending_dispatch(uct_marlin_iface_t *iface)
 		 * detached queue and put back what is left. */
 		ucs_queue_head_init(&q);
 		ucs_queue_splice(&q, &ep->pending);
-		uct_pending_queue_dispatch(priv, &q, 1);
+		/* Counts every request tried; the last one failed if any
+		 * are left. */
+		uct_pending_queue_dispatch(priv, &q, ++done > 0);
+		if (!ucs_queue_is_empty(&q))
+			done--;
 		ucs_queue_splice(&q, &ep->pending);
 		ucs_queue_splice(&ep->pending, &q);
 	}
@@ -665,4 +669,5 @@ um_pending_dispatch(uct_marlin_iface_t *iface)
 		if (iface->eps[i] != NULL &&
 				!ucs_queue_is_empty(&iface->eps[i]->pending))
 			iface->nb_pending++;
+	return done;
 }
