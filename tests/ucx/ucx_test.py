@@ -10,6 +10,9 @@
                               messages the sleeping server answers), 6 runs
   ucx_test.py rma_fence       a fence orders HRDMA puts before direct ones
   ucx_test.py rma_revoked     a put under a key whose memory was freed fails
+  ucx_test.py rma_realloc     a put under a key already used, whose memory
+                              was then freed and allocated again, fails
+                              and the new memory stays zero
   ucx_test.py rma_forged      puts under keys with a forged secret or naming
                               another host fail, the target stays zero
   ucx_test.py openmpi N       Open MPI ping-pong + allreduce on N hosts
@@ -223,6 +226,9 @@ def rma(mode=""):
         fail("no OK line", sout + out)
     # The server only serves; under a freed key nothing moves at all.
     seen = check_stats(sout + out, 2, passive=(0, 1) if mode == "revoked" else (0,))
+    if mode == "realloc" and seen[0][1] == 0:
+        fail("the server heard no acknowledgement of its revocation "
+             "(stats: %s)" % seen, sout + out)
     if mode != "revoked" and seen[1][3] == 0:
         fail("the client's puts/gets did not go straight into the server's heap "
              "(stats: %s)" % seen, sout + out)
@@ -431,7 +437,7 @@ def main():
         rma_regmem()
     elif what == "rma_forged":
         rma_forged()
-    elif what in ("rma_fence", "rma_revoked"):
+    elif what in ("rma_fence", "rma_revoked", "rma_realloc"):
         rma(what[4:])
     elif what == "hostile":
         hostile()

@@ -58,6 +58,8 @@ typedef struct uct_marlin_rkey {
 	struct um_rkey_wire w;   /* private copy of what the peer packed */
 	uint8_t path;            /* enum um_rkey_path */
 	uint8_t *direct;         /* UM_RK_DIRECT: w.base in the window */
+	uint32_t gen;            /* UM_RK_DIRECT: um_heap_peer_gen when
+				    checked; checked again when it moved */
 } uct_marlin_rkey_t;
 
 typedef struct uct_marlin_iface_config {
@@ -125,7 +127,8 @@ typedef struct uct_marlin_ep {
 
 /* A reply owed to a peer, sent in order when its ring has room. */
 struct uct_marlin_job {
-	uint8_t flush_ack;     /* 1: FLUSH_ACK with @c req as sequence */
+	uint8_t ack;           /* UM_FLUSH_ACK or UM_REVOKE_ACK with @c req
+				  as sequence; 0: a get reply */
 	uint16_t port;
 	uint32_t req;
 	uint16_t ep_id;
@@ -164,6 +167,7 @@ typedef struct uct_marlin_iface {
 	uint64_t rx_msgs;             /* messages received */
 	uint64_t direct_ops;          /* puts and gets of closed endpoints
 					 done directly */
+	uint32_t revoke_sent[UM_MAX_HOSTS]; /* heap epoch told each peer */
 } uct_marlin_iface_t;
 
 /* Maximal payload of one put message. */

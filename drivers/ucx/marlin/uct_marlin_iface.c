@@ -362,6 +362,10 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 		return UCS_ERR_IO_ERROR;
 	}
 	memset(self->eps, 0, sizeof(self->eps));
+	/* Memory freed before this interface: tell the peers. */
+	for (port = 0; port < UM_MAX_HOSTS; port++)
+		self->revoke_sent[port] = um_heap_epoch() -
+			(um_heap_epoch() != 0);
 	self->nb_eps = self->nb_pending = self->nb_putz = 0;
 	self->job_head = self->job_tail = 0;
 	self->refused = self->tx_msgs = self->rx_msgs = self->direct_ops = 0;

@@ -136,12 +136,14 @@ um_rkey_resolve(uct_marlin_ep_t *ep, uct_marlin_rkey_t *rk)
 	if (rc == 0) {
 		rk->direct = p;
 		rk->path = UM_RK_DIRECT;
+		rk->gen = um_heap_peer_gen[ep->port];
 	} else if (rc == -EACCES) {
 		ucs_error("marlin: remote key of host %u (%" PRIu64 " bytes at heap offset %" PRIu64 ") refused: the owner freed that memory or never gave it out; unpack a fresh key",
 			  ep->port, rk->w.len, rk->w.heap_off);
 		rk->path = UM_RK_REFUSED;
-	} else if (rc != -EAGAIN) {
-		rk->path = UM_RK_HRDMA;
+	} else {
+		/* Not mapped (yet): again at the next use. */
+		rk->path = rc == -EAGAIN ? UM_RK_UNKNOWN : UM_RK_HRDMA;
 	}
 }
 
@@ -163,7 +165,10 @@ um_direct(uct_marlin_ep_t *ep, uct_rkey_t rkey, uint64_t remote_addr,
 		*st = UCS_ERR_INVALID_PARAM;
 		return NULL;
 	}
-	if (ucs_unlikely(rk->path == UM_RK_UNKNOWN))
+	/* Unchecked yet, or the owner freed heap memory since. */
+	if (ucs_unlikely(rk->path == UM_RK_UNKNOWN ||
+			 (rk->path == UM_RK_DIRECT &&
+			  rk->gen != um_heap_peer_gen[ep->port])))
 		um_rkey_resolve(ep, rk);
 	if (rk->path == UM_RK_HRDMA || rk->path == UM_RK_UNKNOWN)
 		return NULL;
