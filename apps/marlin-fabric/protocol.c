@@ -66,10 +66,11 @@ windows_of(const struct mgr_state *s, uint32_t o)
 	return s->host[o].known ? s->host[o].mw_count : MGR_MAX_WINDOWS;
 }
 
-/* Tell @p to about grant (o, p, w) as it stands now. */
+/* Tell @p to about grant (o, p, w) as it stands now; a revocation pushed
+ * to the owner with a non-zero @p ticket asks it to confirm (MOVED). */
 static void
-push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
-		uint32_t w)
+push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
+		uint32_t p, uint32_t w, uint32_t ticket)
 {
 	struct rack_wire_grant g;
 	int fd = -1, ro = -1;
@@ -110,7 +111,9 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
 			fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
 		g.flags = RACK_GRANT_F_KEEP;
-	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
+	if (g.access != RACK_ACCESS_NONE || client_host(to) != (int)o)
+		ticket = 0;
+	client_queue(to, RACK_MSG_GRANT, ticket, &g, sizeof(g), fd);
 	if (ro >= 0)
 		close(ro);
 }
@@ -164,10 +167,33 @@ push_regs_all(struct mgr_state *s, uint32_t o)
 }
 
 static void
+push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
+		uint32_t w)
+{
+	push_grant_ticket(s, to, o, p, w, 0);
+}
+
+static void
 push_grant_both(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w)
 {
 	push_grant(s, client_of_host((int)o), o, p, w);
 	push_grant(s, client_of_host((int)p), o, p, w);
+}
+
+/* A revocation to both ends; the owner confirms it if @p rw waits. */
+static void
+push_revoke_both(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w,
+		struct revoke_wait *rw)
+{
+	struct client *owner = client_of_host((int)o);
+
+	push_grant(s, client_of_host((int)p), o, p, w);
+	if (owner == NULL)
+		return;
+	push_grant_ticket(s, owner, o, p, w,
+		rw != NULL ? revoke_wait_ticket(rw) : 0);
+	if (rw != NULL)
+		revoke_wait_expect(rw, w);
 }
 
 static void
@@ -195,6 +221,24 @@ save_or_log(struct mgr_state *s)
 }
 
 /* ---- HELLO ---- */
+
+/* Tell @p c (host @p id) which grants between it and @p p stand revoked. */
+static void
+push_revoked_to(struct mgr_state *s, struct client *c, uint32_t id, uint32_t p)
+{
+	uint32_t w;
+
+	for (w = 0; w < windows_of(s, id); w++)
+		if (s->grant[id][p][w] == RACK_ACCESS_NONE)
+			push_grant(s, c, id, p, w);
+	for (w = 0; w < windows_of(s, p); w++)
+		if (s->grant[p][id][w] == RACK_ACCESS_NONE)
+			push_grant(s, c, p, id, w);
+	if (state_bank_access(s, id, p) == RACK_ACCESS_NONE)
+		push_grant(s, c, id, p, RACK_WIRE_BANK_WINDOW);
+	if (state_bank_access(s, p, id) == RACK_ACCESS_NONE)
+		push_grant(s, c, p, id, RACK_WIRE_BANK_WINDOW);
+}
 
 static void
 handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
@@ -256,10 +300,14 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 		s->links_fd);
 
 	/* Grants between this host and every other known host, both ways,
-	 * to both ends; then the links. */
+	 * to both ends; then the links. A process that registers again also
+	 * hears what was revoked while it was away: as owner it moves those
+	 * pages, as peer it drops those objects. */
 	for (p = 0; p < MGR_MAX_HOSTS; p++) {
 		if (p == id || !s->host[p].known)
 			continue;
+		if (s->host[id].resumed)
+			push_revoked_to(s, c, id, p);
 		for (w = 0; w < windows_of(s, id); w++)
 			if (s->grant[id][p][w] != RACK_ACCESS_NONE)
 				push_grant_both(s, id, p, w);
@@ -289,6 +337,7 @@ proto_host_gone(struct mgr_ctx *m, int host)
 	s->host[host].resumed = 0;
 	mgr_log("host %d (pid %d) disconnected", host, (int)s->host[host].pid);
 	s->host[host].pid = 0;
+	revoke_wait_host_gone(host);
 	for (p = 0; p < MGR_MAX_HOSTS; p++)
 		if ((int)p != host && s->host[p].client >= 0)
 			push_link(s, (uint32_t)host, p);
@@ -675,7 +724,8 @@ handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	int grant = a->op == RACK_OP_GRANT;
 	uint32_t w, w0 = 0, w1 = MGR_MAX_WINDOWS;
 	uint8_t bank = state_bank_access(s, a->owner, a->peer);
-	char win[16];
+	struct revoke_wait *rw = NULL;
+	char win[16], text[320];
 
 	if (a->window != RACK_WIRE_ALL_WINDOWS) {
 		if (s->host[a->owner].known &&
@@ -693,35 +743,69 @@ handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	} else {
 		snprintf(win, sizeof(win), "all");
 	}
+	/* A revoke answers once the owner moved the pages (revoke_wait.c). */
+	if (!grant && client_of_host((int)a->owner) != NULL)
+		rw = revoke_wait_new(c, r->seq, a->owner, a->peer, a->wait_ms);
 	for (w = w0; w < w1; w++) {
 		s->grant[a->owner][a->peer][w] =
 			(uint8_t)(grant ? a->access : RACK_ACCESS_NONE);
 		if (!grant)
 			state_memfd_drop(s, a->owner, a->peer, w);
-		if (w < windows_of(s, a->owner))
+		if (w >= windows_of(s, a->owner))
+			continue;
+		if (grant)
 			push_grant_both(s, a->owner, a->peer, w);
+		else
+			push_revoke_both(s, a->owner, a->peer, w, rw);
 	}
 	/* The register bank follows: granted with the first window, revoked
 	 * (and its object dropped: the owner makes a fresh one) with the
 	 * last. */
 	if (state_bank_access(s, a->owner, a->peer) != bank) {
-		if (bank != RACK_ACCESS_NONE)
+		if (bank != RACK_ACCESS_NONE) {
 			state_memfd_drop(s, a->owner, a->peer,
 				RACK_WIRE_BANK_WINDOW);
-		push_grant_both(s, a->owner, a->peer, RACK_WIRE_BANK_WINDOW);
+			push_revoke_both(s, a->owner, a->peer,
+				RACK_WIRE_BANK_WINDOW, rw);
+		} else {
+			push_grant_both(s, a->owner, a->peer,
+				RACK_WIRE_BANK_WINDOW);
+		}
 	}
 	s->explicit[a->owner] |= UINT64_C(1) << a->peer;
 	save_or_log(s);
-	if (grant)
+	if (grant) {
 		answer(c, r->seq, 0, 1,
 			"grant %u %u %s window %s: granted: host %u may %s window %s of host %u",
 			a->owner, a->peer, rack_access_name(a->access), win,
 			a->peer, a->access == RACK_ACCESS_RW ? "read and write" :
 			"read", win, a->owner);
-	else
-		answer(c, r->seq, 0, 1,
-			"revoke %u %u window %s: revoked: host %u may no longer reach window %s of host %u",
-			a->owner, a->peer, win, a->peer, win, a->owner);
+		return;
+	}
+	snprintf(text, sizeof(text),
+		"revoke %u %u window %s: revoked: host %u may no longer reach window %s of host %u",
+		a->owner, a->peer, win, a->peer, win, a->owner);
+	if (rw != NULL) {
+		mgr_log("uid=%u pid=%d: %s; waiting up to %u ms for host %u to move its pages",
+			(unsigned int)client_uid(c), (int)client_pid(c), text,
+			a->wait_ms != 0 ? a->wait_ms : RACK_WIRE_REVOKE_WAIT_MS,
+			a->owner);
+		revoke_wait_arm(rw, text);
+	} else if (client_of_host((int)a->owner) != NULL) {
+		answer(c, r->seq, -EAGAIN, 1,
+			"%s; but too many revokes wait for their owners already: host %u's move is not confirmed, ask again to wait for it",
+			text, a->owner);
+	} else {
+		char t2[512];
+		int n = snprintf(t2, sizeof(t2),
+			"%s; host %u is not connected: nothing to wait for (a live process applies the revocation when it registers again)",
+			text, a->owner);
+
+		mgr_log("uid=%u pid=%d: %s", (unsigned int)client_uid(c),
+			(int)client_pid(c), t2);
+		client_reply_flags(c, r->seq, 0, RACK_REPLY_F_OWNER_AWAY, t2,
+			n < (int)sizeof(t2) ? (size_t)n : sizeof(t2) - 1);
+	}
 }
 
 static void
@@ -788,6 +872,9 @@ proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		break;
 	case RACK_MSG_ADMIN:
 		handle_admin(m, c, r);
+		break;
+	case RACK_MSG_MOVED:
+		revoke_wait_moved(c, client_host(c), r);
 		break;
 	default:
 		answer(c, r->seq, -EBADMSG, 1,

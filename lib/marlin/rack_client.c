@@ -296,6 +296,10 @@ rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 		ev->size = m.u.grant.size;
 		ev->fd = fd;
 		ev->keep = (m.u.grant.flags & RACK_GRANT_F_KEEP) != 0;
+		/* A revocation of our own memory the manager waits on. */
+		if (m.u.grant.access == RACK_ACCESS_NONE &&
+				m.u.grant.owner == c->host_id)
+			ev->ticket = m.seq;
 		return 1;
 	case RACK_MSG_WELCOME:
 		if (m.u.welcome.host_id != c->host_id)
@@ -352,6 +356,32 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_OFFER, ++c->seq, &o,
 		sizeof(o), NULL, 0);
 	return rack_sock_send(c->sock, rec, (size_t)len, memfd);
+}
+
+int
+rte_marlin_rack_moved(struct rte_marlin_rack_client *c,
+		const struct rte_marlin_rack_event *ev, int status)
+{
+	struct rack_wire_moved mv;
+	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(mv)];
+	int len;
+
+	if (c == NULL || ev == NULL || status > 0 || status < -4095 ||
+			ev->type != RTE_MARLIN_RACK_EV_REVOKE ||
+			ev->owner != c->host_id ||
+			ev->peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
+			ev->window > RTE_MARLIN_RACK_BANK_WINDOW)
+		return -EINVAL;
+	if (ev->ticket == 0)
+		return 0;
+	memset(&mv, 0, sizeof(mv));
+	mv.peer = ev->peer;
+	mv.window = ev->window;
+	mv.ticket = ev->ticket;
+	mv.status = status;
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_MOVED, ++c->seq, &mv,
+		sizeof(mv), NULL, 0);
+	return rack_sock_send(c->sock, rec, (size_t)len, -1);
 }
 
 int

@@ -38,6 +38,9 @@
  * link changes; rte_marlin_rack_event_get() returns them one at a time.
  * An owner hands the manager the memory object a peer may map with
  * rte_marlin_rack_offer(): a sealed memfd per (owner, peer, window).
+ * When the manager revokes a grant of its memory, the owner makes the
+ * peer's path to it unreachable (fresh backing, translation cleared) and
+ * confirms with rte_marlin_rack_moved(): the manager's revoke waits for it.
  *
  * The data plane never waits on the manager: these are control-path calls,
  * one thread per client; the manager may stop without disturbing traffic
@@ -180,7 +183,11 @@ struct rte_marlin_rack_event {
 	uint64_t rack_addr; /**< GRANT/REVOKE: rack address of the window */
 	uint64_t size;      /**< GRANT: window bytes (0: not registered) */
 	char text[128];     /**< REPLY: the manager's words, NUL-terminated */
-	uint64_t reserved[2];
+	uint32_t ticket;    /**< REVOKE of this host's own memory: non-zero
+			     *   when the manager waits for the owner to
+			     *   confirm (rte_marlin_rack_moved()); else 0 */
+	uint32_t reserved32;
+	uint64_t reserved[1];
 };
 
 /**
@@ -246,6 +253,28 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 __rte_experimental
 int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 		uint32_t window, int memfd);
+
+/**
+ * Confirm a revocation of this host's memory: after an
+ * RTE_MARLIN_RACK_EV_REVOKE event with @p ev->owner == this host and a
+ * non-zero @p ev->ticket, the owner moves the pages it uses for
+ * (@p ev->peer, @p ev->window) to fresh backing (or closes the
+ * translation) and then calls this. The manager's ``revoke`` answers once
+ * every window it revoked is confirmed (or its wait runs out), so a
+ * revoked peer's stores stop landing before ``revoke`` returns. An event
+ * without ticket wants no confirmation (nothing is sent).
+ *
+ * @param c      The client.
+ * @param ev     The REVOKE event, as rte_marlin_rack_event_get() gave it.
+ * @param status 0 (moved), or a negative errno: the move failed (the
+ *               manager reports it to whoever revoked).
+ * @return 0 (sent, or nothing to send); -EINVAL (arguments, or not a
+ *         revocation of this host's memory); -EAGAIN (socket full: call
+ *         again); -errno of sendmsg.
+ */
+__rte_experimental
+int rte_marlin_rack_moved(struct rte_marlin_rack_client *c,
+		const struct rte_marlin_rack_event *ev, int status);
 
 /**
  * The manager's link page, passed with the latest registration: a memfd

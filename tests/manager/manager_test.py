@@ -7,7 +7,8 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer, banks, hostile_files, mixed,
+fabric_grants, fabric_refused, revoked_peer, revoke_ack, banks, hostile_files,
+mixed,
 two_users (ntb_shm hosts with manager=, need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
@@ -615,6 +616,88 @@ def test_revoked_peer(t):
     check(bad.proc.poll() is None, "the hostile peer is still running")
     check(peek_until(0, timeout=0) == 0,
           "the revoked peer's stores do not land")
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
+def test_revoke_ack(t):
+    """revoke returns only once the owner moved the pages: a hostile peer
+    storing in a tight loop reaches none of the owner's memory from the
+    moment revoke returns. An owner that does not confirm makes revoke
+    fail with a timeout naming it (the revocation stays recorded); an
+    owner that went away counts as done."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    m = t.serve()
+    h0 = EalHost(t, 0, "ra", 0)
+    bad = t.host(1, "--size", "65536", "--scribble", "0xcd", "--tight")
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*"
+               r"scribbling=yes")
+
+    def peek(off):
+        return int(h0.ok("peek %d" % off).split("val=")[1], 16)
+
+    end = time.monotonic() + 10
+    while peek(0) != 0xcdcdcdcdcdcdcdcd:
+        check(time.monotonic() < end, "the granted peer's stores land")
+        time.sleep(0.05)
+    vals = set()
+    for _ in range(20):
+        vals.add(peek(8))
+        time.sleep(0.01)
+    check(len(vals) > 2, "the peer's counter moves in host 0's window")
+    # No downgrade first: the peer writes rw up to the revoke. Host 0 is
+    # stopped (it cannot poll): revoke must wait for it, not return.
+    os.kill(h0.proc.pid, signal.SIGSTOP)
+    try:
+        cli = subprocess.Popen([t.tool, "--socket", t.sock, "--json",
+                                "revoke", "0", "1", "0"],
+                               stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        check(cli.poll() is None,
+              "revoke returned before host 0 moved its pages")
+    finally:
+        os.kill(h0.proc.pid, signal.SIGCONT)
+    out, _ = cli.communicate(timeout=20)
+    print("$ marlin-fabric --json revoke 0 1 0 -> %d\n%s" % (cli.returncode,
+          out), flush=True)
+    out = json.loads(out)
+    check(cli.returncode == 0 and out["owner_ack"] == "moved",
+          "owner confirmed: %s" % out)
+    # From here on, nothing the peer stores may show in host 0's window.
+    seen = set()
+    for _ in range(60):
+        seen.add((peek(0), peek(8)))
+    check(seen == {(0, 0)}, "stores after revoke returned landed: %s" %
+          sorted("%x/%x" % v for v in seen)[:4])
+    check(bad.proc.poll() is None, "the hostile peer is still running")
+    m.expect(r"uid=0 pid=\d+: revoke 0 1 window 0: .*host 0 moved the "
+             r"pages to fresh memory \(confirmed in \d+ ms\)")
+    # An owner that never confirms: revoke says so and fails, the
+    # revocation is recorded all the same.
+    mute = t.host(2, "--no-ack")
+    mute.expect(r"^registered")
+    mute.expect(r"event=link a=\d b=\d up=1")
+    t0 = time.monotonic()
+    p = t.cli("--json", "revoke", "2", "0", "--wait-ms", "300", rc=1)
+    took = time.monotonic() - t0
+    out = json.loads(p.stdout)
+    check(out["ok"] is False and out["status"] == -110 and
+          out["owner_ack"] == "timeout", "timeout reported: %s" % out)
+    check("host 2 did not confirm within 300 ms" in p.stderr, p.stderr)
+    check(0.25 < took < 5, "bounded wait: %.2f s" % took)
+    m.expect(r"revoke 2 0 window all: .*but host 2 did not confirm within "
+             r"300 ms")
+    check((2, 0, 0) not in grants_of(t), "the timed-out revoke is recorded")
+    mute.expect(r"event=revoke owner=2 peer=0 window=0 .*ack=withheld")
+    # A dead owner counts as done.
+    mute.stop(signal.SIGKILL)
+    m.expect(r"host 2 \(pid \d+\) disconnected")
+    out = t.cli("--json", "revoke", "2", "1", rc=0, json_out=True)
+    check(out["owner_ack"] == "owner_away", "dead owner: %s" % out)
+    t.cli("revoke", "0", "1", "--wait-ms", "0", rc=2)
+    t.cli("grant", "0", "1", "rw", "--wait-ms", "100", rc=2)
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host 0 exits cleanly")
 

@@ -252,6 +252,73 @@ parses(int len, unsigned int nfds)
 		fail_msg("refused: %s", why);
 }
 
+/* MOVED (the owner confirms a revocation), the revoke's wait and the
+ * flags of its answer. */
+static void
+test_moved_and_wait(void **state)
+{
+	struct rack_wire_moved mv = { .peer = 1, .window = 0, .ticket = 7 };
+	struct rack_wire_admin a = { .op = RACK_OP_REVOKE, .owner = 0,
+		.peer = 1, .window = RACK_WIRE_ALL_WINDOWS, .wait_ms = 500 };
+	struct rack_wire_reply r = { .flags = RACK_REPLY_F_MOVED, .text_len = 2 };
+	struct rack_wire_moved *mb = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_wire_admin *ab = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_wire_reply *rb = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_msg m;
+	const char *why;
+	int len;
+
+	(void)state;
+	len = build(RACK_MSG_MOVED, &mv, sizeof(mv));
+	assert_int_equal(len, 16 + 16);
+	assert_int_equal(rack_msg_parse(rec, (size_t)len, 0, &m, &why), 0);
+	assert_int_equal(m.u.moved.ticket, 7);
+	refused((size_t)len, 1, "descriptors attached");
+	mb->ticket = 0;
+	refused((size_t)len, 0, "no ticket");
+	mb->ticket = 7;
+	mb->window = RACK_WIRE_BANK_WINDOW;
+	parses(len, 0);
+	mb->window = RACK_WIRE_BANK_WINDOW + 1;
+	refused((size_t)len, 0, "out of range");
+	mb->window = 0;
+	mb->peer = 64;
+	refused((size_t)len, 0, "out of range");
+	mb->peer = 1;
+	mb->status = 5;
+	refused((size_t)len, 0, "negative errno");
+	mb->status = -ENOMEM;
+	parses(len, 0);
+
+	len = build(RACK_MSG_ADMIN, &a, sizeof(a));
+	parses(len, 0);
+	ab->wait_ms = RACK_WIRE_REVOKE_WAIT_MAX_MS + 1;
+	refused((size_t)len, 0, "wait beyond");
+	ab->wait_ms = 100;
+	ab->op = RACK_OP_GRANT;
+	ab->access = RACK_ACCESS_RW;
+	refused((size_t)len, 0, "only revoke carries a wait");
+	ab->op = RACK_OP_CUT;
+	ab->access = 0;
+	ab->window = 0;
+	refused((size_t)len, 0, "only two host ids");
+	ab->op = RACK_OP_HOSTS;
+	ab->owner = ab->peer = 0;
+	refused((size_t)len, 0, "no arguments");
+	ab->wait_ms = 0;
+	parses(len, 0);
+	ab->reserved = 1;
+	refused((size_t)len, 0, "reserved");
+
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_REPLY, 1, &r, sizeof(r),
+		"ok", 2);
+	parses(len, 0);
+	rb->flags = RACK_REPLY_F_MOVED | RACK_REPLY_F_OWNER_AWAY;
+	refused((size_t)len, 0, "moved and owner away");
+	rb->flags = 8;
+	refused((size_t)len, 0, "unknown flags");
+}
+
 static void
 test_grant_and_offer_checks(void **state)
 {
@@ -604,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_grant_and_offer_checks),
+		cmocka_unit_test(test_moved_and_wait),
 		cmocka_unit_test(test_welcome_links),
 		cmocka_unit_test(test_sock_fds),
 		cmocka_unit_test(test_client_bad_managers),
