@@ -367,6 +367,26 @@ handle(int argc, char **argv, void *arg)
 		rte_rmb();
 		th_reply("OK val=0x%016" PRIx64,
 			*(volatile uint64_t *)((char *)mp.mw[0] + a));
+	} else if (strcmp(argv[0], "expose") == 0 ||
+			strcmp(argv[0], "unexpose") == 0) {
+		/* expose PEER OFF LEN rw|ro / unexpose PEER OFF LEN: a range
+		 * of inbound window 0 (ranges mode, mw_ranges=1) */
+		int expose = argv[0][0] == 'e';
+
+		NEED_ARGS(expose ? 4 : 3);
+		PEER(1);
+		NUM(2, a);
+		NUM(3, b);
+		rc = expose ? rte_marlin_ntb_mw_expose(mp.dev_id, pidx, 0,
+			(size_t)a, (size_t)b, strcmp(argv[4], "rw") == 0 ?
+			RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE :
+			RTE_MARLIN_NTB_MW_READ) :
+			rte_marlin_ntb_mw_unexpose(mp.dev_id, pidx, 0, (size_t)a,
+				(size_t)b);
+		if (rc != 0)
+			th_reply("ERR %s: %s", argv[0], strerror(-rc));
+		else
+			th_reply("OK");
 	} else if (strcmp(argv[0], "spad_w") == 0) {
 		NEED_ARGS(3);
 		PEER(1);
