@@ -710,12 +710,13 @@ def test_revoke_ack(t):
 def test_ranges(t):
     """Ranges mode (mw_ranges=1): a hostile peer granted host 0's window
     gets no object for the window, only the ranges host 0 exposes; after
-    unexpose or revoke its stores no longer reach host 0."""
+    unexpose or revoke its stores no longer reach host 0. An honest peer
+    faults on a store outside the exposed ranges."""
     if t.mp_host is None:
         raise Skip("mp_host (tests/ntb_shm_mp) not built")
     os.mkdir(os.path.join(t.tmp, "fab"))
     m = t.serve()
-    h0 = EalHost(t, 0, "rg", 0, extra=",mw_ranges=1")
+    h0 = EalHost(t, 0, "rg", 0, hosts=3, extra=",mw_ranges=1")
     bad = t.host(1, "--size", "65536", "--scribble", "0xee", "--tight")
     # The grant comes without an object: nothing of the window to map.
     bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*fd=0 "
@@ -762,6 +763,29 @@ def test_ranges(t):
     check(h0.do("unexpose 1 8192 4096").group(0) == "ERR",
           "a range not exposed cannot be taken back")
     check(bad.proc.poll() is None, "the hostile peer is still running")
+    # An honest peer in ranges mode maps nothing but the exposed ranges:
+    # a store elsewhere faults in the storing process.
+    h2 = EalHost(t, 2, "rg", 1, hosts=3, extra=",mw_ranges=1")
+    for h in (h0, h2):
+        h.ok("enable")
+    h0.ok("wait_up 2 10000")
+    h2.ok("wait_up 0 10000")
+    check("signal=11" in h2.ok("poke 0 8192"),
+          "a store outside the exposed ranges faults")
+    h0.ok("expose 2 8192 4096 rw")
+    end = time.monotonic() + 10
+    while "exit=0" not in h2.ok("poke 0 8192"):
+        check(time.monotonic() < end, "the exposed range is writable")
+        time.sleep(0.02)
+    check("signal=11" in h2.ok("poke 0 12288"),
+          "the next page is still out of reach")
+    h0.ok("unexpose 2 8192 4096")
+    end = time.monotonic() + 10
+    while "signal=11" not in h2.ok("poke 0 8192"):
+        check(time.monotonic() < end, "taken back: unmapped at the peer")
+        time.sleep(0.02)
+    h2.proc.stdin.close()
+    check(h2.wait(30) == 0, "host 2 exits cleanly")
     # revoke moves the exposed ranges (bytes kept) before it returns.
     bad.stop(signal.SIGKILL)
     bad2 = t.host(1, "--size", "65536", "--scribble", "0xdd", "--tight")
