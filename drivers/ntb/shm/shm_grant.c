@@ -531,14 +531,16 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 	} else if ((int)ev->peer == me && (int)ev->owner != me &&
 			(int)ev->owner < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->owner);
-		if (!granted || (ev->flags & RTE_MARLIN_RACK_GRANT_RANGES) !=
-				(g->peer_ranged[pidx][w] ?
-				 RTE_MARLIN_RACK_GRANT_RANGES : 0u))
+		/* Ranges mode: the ranges held stay only with keep (the owner
+		 * resumed); else the manager passes the current ones next. */
+		if (!(granted && ev->keep))
 			shm_ranges_peer_grant(h, pidx, w, granted &&
 				(ev->flags & RTE_MARLIN_RACK_GRANT_RANGES));
 		if (granted && ev->fd < 0 && ev->keep) {
 			/* The owner registered again: what we map is its. */
 			g->peer_access[pidx][w] = (uint8_t)ev->access;
+			if (ev->flags & RTE_MARLIN_RACK_GRANT_RANGES)
+				g->peer_ranged[pidx][w] = 1;
 			return;
 		}
 		if (g->peer_fd[pidx][w] >= 0)
