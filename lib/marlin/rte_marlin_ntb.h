@@ -386,16 +386,19 @@ int rte_marlin_ntb_mw_clear_trans(uint16_t dev_id, int pidx, int widx);
  * whose windows are in *ranges mode* (ntb_shm with manager= and
  * mw_ranges=1) the peer reaches only the ranges exposed to it, and a range
  * reaches it only while the rack manager grants it the window (rights
- * capped by the grant). The range's current bytes stay; from this call on
+ * capped by the grant); on ntb_intel with manager= and mw_ranges=1 the
+ * exposed ranges are the only IOMMU mappings of a granted window. The
+ * range's current bytes stay; from this call on
  * they live in memory the peer can reach. Ranges are whole pages
  * (RTE_MARLIN_NTB_MW_RANGE_ALIGN); the same range exposed twice is
  * counted, and needs as many rte_marlin_ntb_mw_unexpose() calls; a range
  * that overlaps another without being equal to it is refused.
  * Control path; not thread-safe against other calls on the device.
  *
- * Devices whose windows are not in ranges mode: ntb_shm returns 0 and
- * enforces nothing (the whole window is reachable, as granted); others
- * return -ENOTSUP.
+ * Devices whose windows are not in ranges mode: ntb_shm, and ntb_intel
+ * with manager=, return 0 and enforce nothing more (the whole window is
+ * reachable, as granted); others return -ENOTSUP. On ntb_intel a range is
+ * of the memory given to rte_marlin_ntb_mw_set_trans() (-EINVAL before).
  *
  * @param dev_id Device id.
  * @param pidx   Peer index.
