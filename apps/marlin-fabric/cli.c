@@ -69,10 +69,13 @@ usage(FILE *f)
 "  cut A B             cut the link between hosts A and B (a drill)\n"
 "  restore A B         reconnect them\n"
 "\n"
-"Without a manager, on an ntb_shm fabric directory (FABRIC is the hosts'\n"
-"fabric= devarg; write --fabric NAME if it is named like a command):\n"
-"  FABRIC status       table of the hosts: id, alive, pid, epoch, link, cuts\n"
+"On an ntb_shm fabric directory (FABRIC is the hosts' fabric= devarg; write\n"
+"--fabric NAME if it is named like a command):\n"
+"  FABRIC status       table of the hosts: id, alive, pid, epoch, link, cuts;\n"
+"                      hosts with manager= show only whether they are alive,\n"
+"                      and the manager's links follow (--socket/--run-dir)\n"
 "  FABRIC cut A B      cut the link between hosts A and B; survives restarts\n"
+"                      (hosts with manager=: asks the manager to cut it)\n"
 "  FABRIC restore A B  reconnect them (an emptied fabric directory goes)\n"
 "  FABRIC clean        remove the files of hosts that died without cleaning\n"
 "                      up; the directory goes too once no host is left\n"
@@ -368,24 +371,13 @@ read_replies(int s, uint32_t seq, int json, uint32_t op, long tmo_ms)
 	return status == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static int
-admin_main(const struct cli_opts *o, int ci, int argc, char **argv)
+int
+manager_request(const char *path, const struct rack_wire_admin *ap)
 {
 	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(struct rack_wire_admin)];
-	struct rack_wire_admin a;
-	char path[PATH_MAX];
+	struct rack_wire_admin a = *ap;
 	int rc, s, len;
 
-	rc = admin_args(ci, argc, argv, &a);
-	if (rc != 0)
-		return rc;
-	if (o->json)
-		a.flags |= RACK_ADMIN_F_JSON;
-	if (o->wait_ms != 0 && a.op != RACK_OP_REVOKE)
-		return usage_error("%s", "--wait-ms goes with 'revoke'");
-	a.wait_ms = o->wait_ms;
-	if (socket_path(o, path, sizeof(path)) != 0)
-		return usage_error("%s", "socket path too long");
 	s = connect_manager(path);
 	if (s < 0) {
 		fprintf(stderr, "%s: cannot reach the manager at %s: %s%s\n", prog,
@@ -405,11 +397,32 @@ admin_main(const struct cli_opts *o, int ci, int argc, char **argv)
 		close(s);
 		return EXIT_FAIL;
 	}
-	rc = read_replies(s, 1, o->json, a.op, CLI_TIMEOUT_MS +
-		(a.op == RACK_OP_REVOKE ? (long)(a.wait_ms != 0 ? a.wait_ms :
-			RACK_WIRE_REVOKE_WAIT_MS) : 0));
+	rc = read_replies(s, 1, (a.flags & RACK_ADMIN_F_JSON) != 0, a.op,
+		CLI_TIMEOUT_MS + (a.op == RACK_OP_REVOKE ?
+			(long)(a.wait_ms != 0 ? a.wait_ms :
+			       RACK_WIRE_REVOKE_WAIT_MS) : 0));
 	close(s);
 	return rc;
+}
+
+static int
+admin_main(const struct cli_opts *o, int ci, int argc, char **argv)
+{
+	struct rack_wire_admin a;
+	char path[PATH_MAX];
+	int rc;
+
+	rc = admin_args(ci, argc, argv, &a);
+	if (rc != 0)
+		return rc;
+	if (o->json)
+		a.flags |= RACK_ADMIN_F_JSON;
+	if (o->wait_ms != 0 && a.op != RACK_OP_REVOKE)
+		return usage_error("%s", "--wait-ms goes with 'revoke'");
+	a.wait_ms = o->wait_ms;
+	if (socket_path(o, path, sizeof(path)) != 0)
+		return usage_error("%s", "socket path too long");
+	return manager_request(path, &a);
 }
 
 /* ---- the command line ---- */
@@ -535,15 +548,20 @@ main(int argc, char **argv)
 		free(pos);
 		return rc;
 	}
-	/* FABRIC COMMAND ...: no manager involved. */
-	if (co.json || co.socket != NULL || wait != NULL) {
+	/* FABRIC COMMAND ...: on the fabric directory; the manager is asked
+	 * only about hosts that run with one. */
+	if (co.json || wait != NULL) {
 		free(pos);
-		return usage_error("%s", "--json, --socket and --wait-ms are for manager commands");
+		return usage_error("%s", "--json and --wait-ms are for manager commands");
 	}
 	{
-		char **cmd = pos;
+		char **cmd = pos, sock[PATH_MAX];
 		int ncmd = npos, rc;
 
+		if (socket_path(&co, sock, sizeof(sock)) != 0) {
+			free(pos);
+			return usage_error("%s", "socket path too long");
+		}
 		if (fabric == NULL) {
 			fabric = cmd[0];
 			cmd++;
@@ -553,7 +571,8 @@ main(int argc, char **argv)
 			rc = usage_error("fabric '%s': which command? (status, cut, restore, clean)",
 				fabric);
 		else
-			rc = fabric_dir_main(so.fabric_dir, fabric, ncmd, cmd);
+			rc = fabric_dir_main(so.fabric_dir, fabric, sock, ncmd,
+				cmd);
 		free(pos);
 		return rc;
 	}

@@ -40,7 +40,13 @@ int usage_error(const char *fmt, const char *arg);
 int parse_host(const char *s, int *out);
 
 /* ---- fabric_dir.c ---- */
-int fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv);
+int fabric_dir_main(const char *dir, const char *fabric, const char *socket,
+		int argc, char **argv);
+
+/* ---- cli.c ---- */
+/** Send one ADMIN request to the manager at @p path and print its answer;
+ *  returns an exit status. */
+int manager_request(const char *path, const struct rack_wire_admin *a);
 
 /* ---- state.c ---- */
 
@@ -82,6 +88,9 @@ struct mgr_state {
 	/* the memory object of (owner, peer, window), offered by the owner;
 	 * window RACK_WIRE_BANK_WINDOW: the owner's register bank for peer */
 	int memfd[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS + 1];
+	/* the owner's register header (RACK_WIRE_REGS_WINDOW), sealed
+	 * against writes: passed read-only to every other registered host */
+	int regs_fd[MGR_MAX_HOSTS];
 	/* the link page (struct rack_wire_links): mapped here read-write,
 	 * passed to hosts sealed against writes */
 	int links_fd;
@@ -101,6 +110,8 @@ int state_load(struct mgr_state *s, char *err, size_t elen);
 int state_save(const struct mgr_state *s);
 void state_memfd_drop(struct mgr_state *s, uint32_t o, uint32_t p,
 		uint32_t w);
+/** Close the register header object of @p o (its owner starts anew). */
+void state_regs_drop(struct mgr_state *s, uint32_t o);
 void state_fini(struct mgr_state *s);
 /** Create the link page; 0 or -errno. */
 int state_links_create(struct mgr_state *s);

@@ -94,7 +94,7 @@ push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
 	 * writing. */
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
 			s->memfd[o][p][w] >= 0 &&
-			(w == RACK_WIRE_BANK_WINDOW || !s->host[o].ranges)) {
+			(w >= RACK_WIRE_MAX_WINDOWS || !s->host[o].ranges)) {
 		fd = s->memfd[o][p][w];
 		if (g.access == RACK_ACCESS_RO) {
 			char path[64];
@@ -112,7 +112,7 @@ push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
 			fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
 		g.flags = RACK_GRANT_F_KEEP;
-	if (w != RACK_WIRE_BANK_WINDOW && s->host[o].ranges)
+	if (w < RACK_WIRE_MAX_WINDOWS && s->host[o].ranges)
 		g.flags |= RACK_GRANT_F_RANGES;
 	if (g.access != RACK_ACCESS_NONE || client_host(to) != (int)o)
 		ticket = 0;
@@ -123,6 +123,54 @@ push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
 	if ((g.flags & RACK_GRANT_F_RANGES) && g.access != RACK_ACCESS_NONE &&
 			client_host(to) == (int)p)
 		ranges_push(s, to, o, p, w);
+}
+
+/*
+ * Tell @p to about @p o's register header: read-only with the object when
+ * the owner offered one; without it, "keep what you map" while the owner
+ * may still be the one that offered it (not connected here, or resumed),
+ * else revoked (the owner started anew: the header mapped is stale).
+ */
+static void
+push_regs(struct mgr_state *s, struct client *to, uint32_t o)
+{
+	struct rack_wire_grant g;
+	char path[64];
+	int fd = -1;
+
+	if (to == NULL || client_host(to) < 0 || client_host(to) == (int)o)
+		return;
+	memset(&g, 0, sizeof(g));
+	g.owner = o;
+	g.peer = (uint32_t)client_host(to);
+	g.window = RACK_WIRE_REGS_WINDOW;
+	g.size = RACK_WIRE_REGS_SIZE;
+	g.access = RACK_ACCESS_RO;
+	if (s->regs_fd[o] >= 0) {
+		/* Sealed against writes already; a read-only descriptor on
+		 * top, as for read-only windows. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->regs_fd[o]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		g.nfds = fd >= 0;
+	}
+	if (fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
+		g.flags = RACK_GRANT_F_KEEP;
+	else if (fd < 0)
+		g.access = RACK_ACCESS_NONE;
+	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* @p o's register header to every other connected host. */
+static void
+push_regs_all(struct mgr_state *s, uint32_t o)
+{
+	uint32_t p;
+
+	for (p = 0; p < MGR_MAX_HOSTS; p++)
+		if (p != o && s->host[p].client >= 0)
+			push_regs(s, client_of_host((int)p), o);
 }
 
 static void
@@ -235,6 +283,8 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	for (p = 0; p < MGR_MAX_HOSTS && !s->host[id].resumed; p++)
 		for (w = 0; w <= RACK_WIRE_BANK_WINDOW; w++)
 			state_memfd_drop(s, id, p, w);
+	if (!s->host[id].resumed)
+		state_regs_drop(s, id);
 	s->host[id].known = 1;
 	s->host[id].uid = uid;
 	s->host[id].pid = client_pid(c);
@@ -278,7 +328,11 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 			push_grant_both(s, p, id, RACK_WIRE_BANK_WINDOW);
 		if (s->host[p].client >= 0)
 			push_link(s, id, p);
+		push_regs(s, c, p);
 	}
+	/* The others drop the header of this host's previous run. */
+	if (!s->host[id].resumed)
+		push_regs_all(s, id);
 }
 
 void
@@ -365,6 +419,39 @@ handle_offer_bank(struct mgr_state *s, struct client *c,
 	}
 }
 
+/* The owner's register header: sealed against writes too, for every
+ * other registered host. */
+static void
+handle_offer_regs(struct mgr_state *s, struct client *c,
+		const struct rack_msg *r, int o, int *fd)
+{
+	int seals;
+
+	if (r->u.offer.peer != (uint32_t)o) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d: refused: a register header is offered with the owner's own id as peer",
+			o);
+		return;
+	}
+	if (!offer_object_ok(c, r, o, "register header", *fd,
+			r->u.offer.size, RACK_WIRE_REGS_SIZE))
+		return;
+	seals = fcntl(*fd, F_GET_SEALS);
+	if (!(seals & F_SEAL_FUTURE_WRITE)) {
+		answer(c, r->seq, -EPERM, 1,
+			"offer from host %d register header: refused: it must be sealed with F_SEAL_FUTURE_WRITE too (peers map it read-only)",
+			o);
+		return;
+	}
+	state_regs_drop(s, (uint32_t)o);
+	s->regs_fd[o] = *fd;
+	*fd = -1;
+	push_regs_all(s, (uint32_t)o);
+	answer(c, r->seq, 0, 1,
+		"offer from host %d register header: kept, passed read-only to every other registered host",
+		o);
+}
+
 static void
 handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		int *fd)
@@ -381,6 +468,10 @@ handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 	}
 	if (of->window == RACK_WIRE_BANK_WINDOW) {
 		handle_offer_bank(s, c, r, o, fd);
+		return;
+	}
+	if (of->window == RACK_WIRE_REGS_WINDOW) {
+		handle_offer_regs(s, c, r, o, fd);
 		return;
 	}
 	if (of->peer == (uint32_t)o || of->window >= s->host[o].mw_count) {

@@ -9,10 +9,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -355,8 +357,9 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 	int len;
 
 	if (c == NULL || memfd < 0 || peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
-			peer == c->host_id ||
-			window > RTE_MARLIN_RACK_BANK_WINDOW)
+			window > RTE_MARLIN_RACK_REGS_WINDOW ||
+			(peer == c->host_id) !=
+			(window == RTE_MARLIN_RACK_REGS_WINDOW))
 		return -EINVAL;
 	if (fstat(memfd, &st) != 0)
 		return -errno;
@@ -465,6 +468,36 @@ rte_marlin_rack_resume(struct rte_marlin_rack_client *c)
 	if (rc != 0)
 		RACK_LOG(ERR, "registering host %u again: %s", c->host_id,
 			strerror(-rc));
+	return rc;
+}
+
+int
+rte_marlin_rack_memfd_own(const char *name, size_t size, void **va)
+{
+	void *p;
+	int fd, rc;
+
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) != 0)
+		goto fail;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	/* This mapping stays writable; nobody can map it writable again. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+			F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0) {
+		rc = -errno;
+		munmap(p, size);
+		close(fd);
+		return rc;
+	}
+	*va = p;
+	return fd;
+fail:
+	rc = -errno;
+	close(fd);
 	return rc;
 }
 

@@ -86,7 +86,7 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 
 	if (!two_hosts(g->owner, g->peer))
 		BAD("grant: owner and peer must be two host ids < 64");
-	if (g->window > RACK_WIRE_BANK_WINDOW)
+	if (g->window > RACK_WIRE_REGS_WINDOW)
 		BAD("grant: window out of range");
 	if (g->access > RACK_ACCESS_RW)
 		BAD("grant: unknown access");
@@ -97,6 +97,14 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 	if ((g->flags & RACK_GRANT_F_KEEP) &&
 			(g->nfds != 0 || g->access == RACK_ACCESS_NONE))
 		BAD("grant: keep goes only with a grant without descriptor");
+	if (g->window == RACK_WIRE_REGS_WINDOW) {
+		if (g->access == RACK_ACCESS_RW)
+			BAD("grant: a register header is granted ro or not at all");
+		if (g->rack_addr != 0 || (g->size != 0 &&
+				g->size != RACK_WIRE_REGS_SIZE))
+			BAD("grant: a register header has no rack address and one page");
+		return 0;
+	}
 	if (g->window == RACK_WIRE_BANK_WINDOW) {
 		if (g->access == RACK_ACCESS_RO)
 			BAD("grant: a register bank is granted rw or not at all");
@@ -196,16 +204,19 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 			BAD("grant: unknown flags");
 		if ((m->u.grant.flags & RACK_GRANT_F_RANGES) &&
 				(m->u.grant.nfds != 0 ||
-				 m->u.grant.window == RACK_WIRE_BANK_WINDOW))
+				 m->u.grant.window >= RACK_WIRE_MAX_WINDOWS))
 			BAD("grant: a window in ranges mode comes without object");
 		return check_grant(&m->u.grant, m->nfds, why);
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.offer.window > RACK_WIRE_BANK_WINDOW)
+				m->u.offer.window > RACK_WIRE_REGS_WINDOW)
 			BAD("offer: peer or window out of range");
 		if (m->u.offer.window == RACK_WIRE_BANK_WINDOW &&
 				m->u.offer.size != RACK_WIRE_BANK_SIZE)
 			BAD("offer: a register bank is one page");
+		if (m->u.offer.window == RACK_WIRE_REGS_WINDOW &&
+				m->u.offer.size != RACK_WIRE_REGS_SIZE)
+			BAD("offer: a register header is one page");
 		if (m->u.offer.size == 0 || m->u.offer.size > WINDOW_MAX_SIZE)
 			BAD("offer: size out of range (1..2^39)");
 		if (m->u.offer.reserved != 0)

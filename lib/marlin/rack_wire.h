@@ -34,6 +34,17 @@
  * only while some window of the owner is granted to it. A bank is not in
  * the rack address map: its GRANT carries rack_addr 0.
  *
+ * The owner's register header (struct shm_wire_hdr of ntb_shm: epoch,
+ * pid, link enable, geometry) travels under the pseudo window
+ * RACK_WIRE_REGS_WINDOW: the owner offers one memfd of RACK_WIRE_REGS_SIZE
+ * bytes (peer = its own host id: it is for every peer), sealed against
+ * shrinking, growing, sealing and writing (F_SEAL_FUTURE_WRITE, after the
+ * owner mapped it writable), and the manager passes it read-only to every
+ * other registered host (GRANT with access RO, rack_addr 0). It holds
+ * nothing a registered host could not ask the manager for. When the owner
+ * registers anew, the manager drops the object of its previous run and
+ * tells the others (access NONE).
+ *
  * WELCOME with RACK_WELCOME_F_LINKS carries one descriptor: the manager's
  * link page (struct rack_wire_links), a memfd only the manager can write
  * (sealed F_SEAL_FUTURE_WRITE after the manager mapped it), which hosts
@@ -249,6 +260,11 @@ struct rack_wire_link {
 #define RACK_WIRE_BANK_WINDOW RACK_WIRE_MAX_WINDOWS
 /** Bytes of a register bank object (one page). */
 #define RACK_WIRE_BANK_SIZE 4096u
+/** Window field of an OFFER or GRANT that carries an owner's register
+ *  header (read-only for every peer). */
+#define RACK_WIRE_REGS_WINDOW (RACK_WIRE_MAX_WINDOWS + 1)
+/** Bytes of a register header object (one page). */
+#define RACK_WIRE_REGS_SIZE 4096u
 
 /** "MLNK" in memory on little-endian hosts. */
 #define RACK_LINKS_MAGIC 0x4b4e4c4du

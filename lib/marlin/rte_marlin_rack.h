@@ -54,6 +54,7 @@
  * rte_marlin_rack_client_close() at the end.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_compat.h>
@@ -84,6 +85,19 @@ extern "C" {
 #define RTE_MARLIN_RACK_BANK_WINDOW RTE_MARLIN_RACK_MAX_WINDOWS
 /** Bytes of a register bank object. */
 #define RTE_MARLIN_RACK_BANK_SIZE 4096
+/**
+ * Window number of a register header in rte_marlin_rack_offer() and in
+ * GRANT/REVOKE events: one page per owner (its epoch, pid, link enable and
+ * geometry) that the owner writes and every peer maps read-only. The owner
+ * offers it once with peer = its own host id, as a memfd of
+ * RTE_MARLIN_RACK_REGS_SIZE bytes sealed with F_SEAL_SHRINK | F_SEAL_GROW
+ * | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL (after mapping it writable itself);
+ * the manager passes it read-only to every other registered host, and
+ * revokes it when the owner registers anew. Not part of the address map.
+ */
+#define RTE_MARLIN_RACK_REGS_WINDOW (RTE_MARLIN_RACK_MAX_WINDOWS + 1)
+/** Bytes of a register header object. */
+#define RTE_MARLIN_RACK_REGS_SIZE 4096
 
 /** A place in the rack address space. */
 struct rte_marlin_rack_loc {
@@ -240,7 +254,10 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
  * and further sealing (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) of
  * exactly the window's size. The manager passes it to @p peer while a
  * grant allows, and answers with an RTE_MARLIN_RACK_EV_REPLY event.
- * The caller keeps its own descriptor.
+ * The caller keeps its own descriptor. @p window may be
+ * RTE_MARLIN_RACK_BANK_WINDOW (a register bank for @p peer) or
+ * RTE_MARLIN_RACK_REGS_WINDOW (the register header, @p peer = this host's
+ * own id: it goes to every peer).
  *
  * @return 0 (sent); -EINVAL (arguments); -EAGAIN (socket full: retry);
  *         -errno of sendmsg.
@@ -312,6 +329,22 @@ int rte_marlin_rack_moved(struct rte_marlin_rack_client *c,
  */
 __rte_experimental
 int rte_marlin_rack_links_fd(const struct rte_marlin_rack_client *c);
+
+/**
+ * A page-granular memfd that only the caller's mapping can write: created
+ * with @p size bytes, mapped writable here, then sealed with
+ * F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL, so
+ * whoever receives the descriptor can map it read-only only and nobody
+ * can shrink it. The manager's link page and ntb_shm's register headers
+ * are made this way. Internal.
+ *
+ * @param name Name for /proc (memfd_create()).
+ * @param size Bytes.
+ * @param va   Set to the writable mapping (munmap() it with @p size).
+ * @return the descriptor; -errno of memfd_create, ftruncate, mmap, fcntl.
+ */
+__rte_internal
+int rte_marlin_rack_memfd_own(const char *name, size_t size, void **va);
 
 /**
  * Register again over a new connection, after rte_marlin_rack_event_get()

@@ -51,18 +51,23 @@ check_ranges(const struct rack_msg *m)
 		break;
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.offer.window > RACK_WIRE_BANK_WINDOW ||
+				m->u.offer.window > RACK_WIRE_REGS_WINDOW ||
 				(m->u.offer.window == RACK_WIRE_BANK_WINDOW &&
 				 m->u.offer.size != RACK_WIRE_BANK_SIZE) ||
+				(m->u.offer.window == RACK_WIRE_REGS_WINDOW &&
+				 m->u.offer.size != RACK_WIRE_REGS_SIZE) ||
 				m->nfds != 1)
 			abort();
 		break;
 	case RACK_MSG_GRANT:
 		if (m->u.grant.owner >= RACK_WIRE_MAX_HOSTS ||
 				m->u.grant.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.grant.window > RACK_WIRE_BANK_WINDOW ||
+				m->u.grant.window > RACK_WIRE_REGS_WINDOW ||
 				(m->u.grant.window == RACK_WIRE_BANK_WINDOW &&
 				 (m->u.grant.access == RACK_ACCESS_RO ||
+				  m->u.grant.rack_addr != 0)) ||
+				(m->u.grant.window == RACK_WIRE_REGS_WINDOW &&
+				 (m->u.grant.access == RACK_ACCESS_RW ||
 				  m->u.grant.rack_addr != 0)) ||
 				m->u.grant.nfds != m->nfds)
 			abort();

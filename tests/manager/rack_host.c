@@ -107,21 +107,15 @@ static int tight, no_ack;
 static struct rte_marlin_rack_client *client;
 static volatile uint32_t *banks[RTE_MARLIN_RACK_MAX_HOSTS];
 
-/* Every way a host could try to write the manager's link page. */
+/* Every way a host could try to write an object only its maker may
+ * write (the manager's link page, an owner's register header). */
 static void
-links_attack(struct rte_marlin_rack_client *c)
+write_attack(int fd)
 {
-	int fd = rte_marlin_rack_links_fd(c), rw;
 	char path[64];
-	struct stat st;
 	void *p;
-	int w;
+	int w, rw;
 
-	if (fd < 0) {
-		printf("links none rc=%d\n", fd);
-		return;
-	}
-	printf("links size=%lld", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	printf(" write_map=%s", p == MAP_FAILED ? "refused" : "allowed");
 	if (p != MAP_FAILED)
@@ -143,7 +137,22 @@ links_attack(struct rte_marlin_rack_client *c)
 		close(rw);
 	}
 	printf(" reopen_rw=%s", w ? "allowed" : "refused");
-	printf(" shrink=%s\n", ftruncate(fd, 0) == 0 ? "allowed" : "refused");
+	printf(" shrink=%s", ftruncate(fd, 0) == 0 ? "allowed" : "refused");
+}
+
+static void
+links_attack(struct rte_marlin_rack_client *c)
+{
+	int fd = rte_marlin_rack_links_fd(c);
+	struct stat st;
+
+	if (fd < 0) {
+		printf("links none rc=%d\n", fd);
+		return;
+	}
+	printf("links size=%lld", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
+	write_attack(fd);
+	printf("\n");
 }
 
 static void
@@ -177,6 +186,10 @@ print_event(const struct rte_marlin_rack_event *ev)
 		if (ev->flags & RTE_MARLIN_RACK_GRANT_RANGES)
 			printf(" ranges=1");
 		if (ev->fd >= 0 && bank_scribble &&
+				ev->window == RTE_MARLIN_RACK_REGS_WINDOW) {
+			printf(" header");
+			write_attack(ev->fd);
+		} else if (ev->fd >= 0 && bank_scribble &&
 				ev->window == RTE_MARLIN_RACK_BANK_WINDOW &&
 				ev->owner < RTE_MARLIN_RACK_MAX_HOSTS) {
 			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,

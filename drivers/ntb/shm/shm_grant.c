@@ -34,9 +34,9 @@
  * from peer P is its own memory, so a peer cannot write into another
  * peer's part.
  *
- * Still in the fabric directory: the register page header (epoch, pid,
- * link enable, heartbeat) and the lock files, which give liveness; a host
- * that can write them can take a link down, not reach memory.
+ * The register header (epoch, pid, link enable) is a sealed memory
+ * object too (shm_regs.c). Still in the fabric directory: the lock files,
+ * which give liveness.
  */
 
 #include <errno.h>
@@ -385,6 +385,12 @@ shm_grant_close(struct shm_host *h)
 	h->grant = NULL;
 }
 
+struct rte_marlin_rack_client *
+shm_grant_client(struct shm_host *h)
+{
+	return h->grant->c;
+}
+
 void *
 shm_grant_mw(struct shm_host *h, int pidx, int w)
 {
@@ -494,6 +500,10 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 		bank_event(h, ev, granted);
 		return;
 	}
+	if (w == RTE_MARLIN_RACK_REGS_WINDOW) {
+		shm_regs_event(h, ev);
+		return;
+	}
 	if ((int)ev->owner == me && (int)ev->peer != me &&
 			(int)ev->peer < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->peer);
@@ -571,6 +581,7 @@ registered_again(struct shm_host *h)
 	g->lost = 0;
 	SHM_LOG(NOTICE, "%s: registered again with the rack manager", h->name);
 	links_map(h);
+	shm_regs_offer(h);
 	for (i = 0; i < h->p.hosts - 1; i++) {
 		if (g->own_bank_fd[i] >= 0)
 			own_window_offer(h, i, BANK);
@@ -607,6 +618,8 @@ offers_retry(struct shm_host *h)
 	struct shm_grant *g = h->grant;
 	int i, w;
 
+	if (h->regs_offer_pending)
+		shm_regs_offer(h);
 	for (i = 0; i < h->p.hosts - 1; i++) {
 		for (w = 0; w < h->p.mw_count; w++)
 			if (g->offer_pending[i][w])

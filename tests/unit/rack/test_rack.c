@@ -381,7 +381,7 @@ test_grant_and_offer_checks(void **state)
 		.nfds = 1, .rack_addr = UINT64_C(1) << 42,
 	};
 	struct rack_wire_offer o = { .peer = 2, .window = 0, .size = 4096 };
-	int len;
+	int i, len;
 
 	(void)state;
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
@@ -418,15 +418,21 @@ test_grant_and_offer_checks(void **state)
 	len = build(RACK_MSG_OFFER, &o, sizeof(o));
 	refused((size_t)len, 1, "size out of range");
 	/* Register banks: pseudo window 8, one page, rw or nothing, no rack
-	 * address; window 9 is nothing. */
-	o.window = RACK_WIRE_BANK_WINDOW;
-	o.size = 65536;
-	len = build(RACK_MSG_OFFER, &o, sizeof(o));
-	refused((size_t)len, 1, "register bank is one page");
-	o.size = RACK_WIRE_BANK_SIZE;
-	len = build(RACK_MSG_OFFER, &o, sizeof(o));
-	parses(len, 1);
-	o.window = RACK_WIRE_BANK_WINDOW + 1;
+	 * address; register headers: window 9, one page, ro or nothing;
+	 * window 10 is nothing. */
+	for (i = 0; i < 2; i++) {
+		o.window = i == 0 ? RACK_WIRE_BANK_WINDOW : RACK_WIRE_REGS_WINDOW;
+		o.size = 65536;
+		len = build(RACK_MSG_OFFER, &o, sizeof(o));
+		refused((size_t)len, 1, i == 0 ? "register bank is one page" :
+			"register header is one page");
+		o.size = 4096;
+		len = build(RACK_MSG_OFFER, &o, sizeof(o));
+		parses(len, 1);
+	}
+	static_assert(RACK_WIRE_BANK_SIZE == 4096 &&
+		RACK_WIRE_REGS_SIZE == 4096, "one page each");
+	o.window = RACK_WIRE_REGS_WINDOW + 1;
 	len = build(RACK_MSG_OFFER, &o, sizeof(o));
 	refused((size_t)len, 1, "out of range");
 	memset(&g, 0, sizeof(g));
@@ -446,7 +452,18 @@ test_grant_and_offer_checks(void **state)
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
 	refused((size_t)len, 1, "no rack address");
 	g.rack_addr = 0;
-	g.window = RACK_WIRE_BANK_WINDOW + 1;
+	g.window = RACK_WIRE_REGS_WINDOW;
+	g.size = RACK_WIRE_REGS_SIZE;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "ro or not at all");
+	g.access = RACK_ACCESS_RO;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	parses(len, 1);
+	g.size = 8192;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "no rack address and one page");
+	g.size = RACK_WIRE_REGS_SIZE;
+	g.window = RACK_WIRE_REGS_WINDOW + 1;
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
 	refused((size_t)len, 1, "window out of range");
 }
@@ -673,6 +690,11 @@ test_client_events(void **state)
 	assert_int_equal(ev.fd, -1);
 	assert_int_equal(rte_marlin_rack_offer(c, 2, 0, 0), -EINVAL);
 	assert_int_equal(rte_marlin_rack_offer(c, 3, 8, 0), -EINVAL);
+	/* The register header goes with this host's own id, only. */
+	assert_int_equal(rte_marlin_rack_offer(c, 3,
+		RTE_MARLIN_RACK_REGS_WINDOW, 0), -EINVAL);
+	assert_int_equal(rte_marlin_rack_offer(c, 2,
+		RTE_MARLIN_RACK_REGS_WINDOW + 1, 0), -EINVAL);
 	/* The fake closes: the client says so, and does not wait. */
 	assert_int_equal(rte_marlin_rack_event_get(c, &ev, 2000), -ECONNRESET);
 	fake_stop(&f);
