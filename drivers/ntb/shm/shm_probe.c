@@ -32,6 +32,7 @@
 #define ARG_SPADS "spads"
 #define ARG_DIR "dir"
 #define ARG_MANAGER "manager"
+#define ARG_MW_RANGES "mw_ranges"
 
 static int
 parse_fabric(const char *dev, const char *key, const char *v, void *dst)
@@ -76,7 +77,7 @@ parse_manager(const char *dev, const char *key, const char *v, void *dst)
 }
 
 enum { A_FABRIC, A_HOST, A_HOSTS, A_MW_COUNT, A_MW_SIZE, A_SPADS, A_DIR,
-	A_MANAGER };
+	A_MANAGER, A_MW_RANGES };
 
 static int
 shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
@@ -105,6 +106,9 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 		[A_MANAGER] = { .key = ARG_MANAGER, .type = RTE_MARLIN_ARG_FUNC,
 			.parse = parse_manager, .dst = p,
 			.hint = " (the rack manager's socket, e.g. /run/marlin/manager.sock)" },
+		[A_MW_RANGES] = { .key = ARG_MW_RANGES, .type = RTE_MARLIN_ARG_INT,
+			.min = 0, .max = 1, .dst = &p->mw_ranges,
+			.hint = " (1: peers reach only ranges exposed with rte_marlin_ntb_mw_expose(); needs manager=)" },
 	};
 	uint64_t given;
 	char a[24], b[24];
@@ -134,6 +138,9 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 			dev, p->host, p->hosts - 1, p->hosts);
 		return -EINVAL;
 	}
+	if (p->mw_ranges && p->manager[0] == '\0')
+		SHM_LOG(NOTICE, "%s: mw_ranges=1 without manager=: nothing is enforced (peers map whole windows by name); rte_marlin_ntb_mw_expose() does nothing",
+			dev);
 	if (p->mw_size % SHM_SMALL_PAGE != 0) {
 		SHM_LOG(ERR, "%s: mw_size=%s is not a whole number of 4K pages: use e.g. mw_size=%s",
 			dev, rte_marlin_size_format(p->mw_size, a, sizeof(a)),
@@ -198,4 +205,4 @@ static struct rte_vdev_driver shm_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(ntb_shm, shm_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(ntb_shm,
-	"fabric=<name> host=<id> hosts=<2..64> mw_count=<1..8> mw_size=<size> spads=<1..64> dir=<path> manager=<socket>");
+	"fabric=<name> host=<id> hosts=<2..64> mw_count=<1..8> mw_size=<size> spads=<1..64> dir=<path> manager=<socket> mw_ranges=<0|1>");
