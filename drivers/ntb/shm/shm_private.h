@@ -57,6 +57,8 @@ struct shm_params {
 	uint64_t mw_size;
 	int spad_count;
 	char manager[PATH_MAX]; /* rack manager socket; "" = none */
+	int shared_mw;          /* with a manager: the window that is one
+				   object for every peer; -1 = none */
 };
 
 /* What this host knows about one peer. */
