@@ -407,10 +407,6 @@ realloc_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h rk,
 int
 main(int argc, char **argv)
 {
-	ucp_params_t params = { .field_mask = UCP_PARAM_FIELD_FEATURES,
-				.features = UCP_FEATURE_RMA };
-	ucp_worker_params_t wp = { .field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
-				   .thread_mode = UCS_THREAD_MODE_SINGLE };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	ucp_context_h ctx;
 	ucp_worker_h w;
@@ -447,20 +443,10 @@ main(int argc, char **argv)
 			MAX_CLIENTS, MAX_CLIENTS - 1);
 		return 2;
 	}
-	if (server)
-		params.features |= UCP_FEATURE_WAKEUP;
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-	st = ucp_init(&params, NULL, &ctx);
-	if (st != UCS_OK)
-		die("ucp_init", st);
-	st = ucp_worker_create(ctx, &wp, &w);
-	if (st != UCS_OK)
-		die("ucp_worker_create", st);
-	st = ucp_worker_get_address(w, &addr, &addr_len);
-	if (st != UCS_OK)
-		die("ucp_worker_get_address", st);
+	oob_ucp_open(UCP_FEATURE_RMA | (server ? UCP_FEATURE_WAKEUP : 0), &ctx,
+		     &w, &addr, &addr_len);
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (server) {
