@@ -190,8 +190,8 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 	struct rte_marlin_hrdma_op op;
 	struct rte_marlin_hrdma_cqe e, cq[PERF_BURST];
 	uint8_t *buf = c->run[0].buf;
-	uint32_t held = 0;
-	uint64_t i;
+	uint32_t held = 0, sig_left = c->cq_mod;
+	uint64_t i, bad = 0;
 	int rc;
 
 	lat_op(c, &op, buf);
@@ -212,21 +212,32 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 						(uint16_t)held);
 			return rc;
 		}
-		/* after a flap the client repeats its last message */
-		res->check_errors += lat_check_entry(c, &e, 0,
-				c->o->reconnect ? e.imm & PERF_IMM_SEQ_MASK : i);
+		/* Only what the answer needs comes before it: everything
+		 * between a message's arrival and the answer's post is on the
+		 * measured path (a division for the completion cadence was). */
 		last = (e.imm & PERF_IMM_LAST) != 0;
-		if (c->o->check)
+		/* after a flap the client repeats its last message; with
+		 * --check the payload is read before the answer lets the
+		 * client write the next one over it */
+		if (c->o->check) {
+			bad = lat_check_entry(c, &e, 0, c->o->reconnect ?
+					      e.imm & PERF_IMM_SEQ_MASK : i);
 			pat_fill(buf, c->size, 1, i);
+		}
 		op.imm = e.imm;
-		op.flags = (i + 1) % c->cq_mod == 0 ?
-			RTE_MARLIN_HRDMA_F_SIGNALED : 0;
+		op.flags = --sig_left == 0 ? RTE_MARLIN_HRDMA_F_SIGNALED : 0;
+		if (sig_left == 0)
+			sig_left = c->cq_mod;
 		rc = lat_post(c, &op);
+		if (!c->o->check)
+			bad = lat_check_entry(c, &e, 0, c->o->reconnect ?
+					      e.imm & PERF_IMM_SEQ_MASK : i);
 		if (is_link_error(rc) && link_recover(c) == 0) {
 			held = 0;
 			i--;
 			continue;
 		}
+		res->check_errors += bad;
 		if (++held >= c->lat_release || last) {
 			rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
 			held = 0;

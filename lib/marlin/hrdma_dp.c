@@ -191,7 +191,7 @@ desc_fill(struct rte_marlin_hrdma_qp *qp, struct seq_batch *b, uint32_t desc_n,
 	memset(&body, 0, offsetof(struct hrdma_wire_desc, seq));
 	if (inl != NULL) {
 		body.flags = HRDMA_WIRE_F_INLINE;
-		memcpy(body.inl, inl, len);
+		hrdma_inl_copy(body.inl, inl, len);
 	}
 	body.imm = imm;
 	body.offset = wire_op == HRDMA_WIRE_NOTIFY ? off : 0;
@@ -331,6 +331,45 @@ queue:
 	return 0;
 }
 
+/*
+ * One WRITE_NOTIFY or SEND whose payload fits in the descriptor, with
+ * nothing queued behind an engine, room in the ring and, if it is
+ * signalled, in the completion queue: the latency case, straight from the
+ * call to the sequence word. Everything between a message's arrival and
+ * the answer's store delays the answer (line_floor, modes ring vs desc),
+ * so the bookkeeping comes after the store. Inside dp_enter(), state UP,
+ * @op checked.
+ */
+static inline void
+post_one_inline(struct rte_marlin_hrdma_qp *qp,
+		const struct rte_marlin_hrdma_op *op, uint16_t wire_op)
+{
+	uint32_t desc_n = qp->tx_n + 1;
+	struct hrdma_wire_desc *d = &qp->tx_desc[(desc_n - 1) & (qp->depth - 1)];
+	struct hrdma_wire_desc body;
+
+	memset(&body, 0, offsetof(struct hrdma_wire_desc, seq));
+	body.flags = HRDMA_WIRE_F_INLINE;
+	hrdma_inl_copy(body.inl, op->local, op->len);
+	body.imm = op->imm;
+	body.offset = wire_op == HRDMA_WIRE_NOTIFY ? op->remote_off : 0;
+	body.len = op->len;
+	body.opcode = wire_op;
+	memcpy(d, &body, offsetof(struct hrdma_wire_desc, seq));
+	if (qp->wc_order)
+		rte_wmb();
+	else
+		rte_smp_wmb();
+	__atomic_store_n(&d->seq, hrdma_seq_word(qp->peer_epoch, desc_n),
+			 __ATOMIC_RELEASE);
+	qp->tx_n = desc_n;
+	if (op->flags & RTE_MARLIN_HRDMA_F_SIGNALED)
+		cqe_put(qp, op->cookie, 0, op->opcode, op->len, op->remote_off);
+	qp->stats.tx_bytes += op->len;
+	qp->stats.completed++;
+	qp->stats.posted++;
+}
+
 int
 rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		const struct rte_marlin_hrdma_op *ops, uint16_t n)
@@ -364,6 +403,19 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	/* Every queued operation may still need a completion entry. */
 	cq_free = qp->cq_size - (qp->cq_tail - qp->cq_head) -
 		  (qp->pend_tail - qp->pend_head);
+	if (n == 1 && ops[0].len <= HRDMA_INLINE_MAX && desc_free != 0 &&
+			qp->pend_head == qp->pend_tail &&
+			(ops[0].opcode == RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY ||
+			 ops[0].opcode == RTE_MARLIN_HRDMA_OP_SEND) &&
+			(cq_free != 0 ||
+			 !(ops[0].flags & RTE_MARLIN_HRDMA_F_SIGNALED)) &&
+			likely(op_check(qp, &ops[0]) == 0)) {
+		post_one_inline(qp, &ops[0], wire_op_of(ops[0].opcode));
+		if (unlikely(desc_free == 1))
+			prod_publish(qp);
+		dp_leave(qp);
+		return 1;
+	}
 	if (qp->dma_id >= 0)
 		dma_cap = rte_marlin_dma_burst_capacity(qp->dma_id, qp->dma_q);
 
@@ -597,7 +649,7 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 			uint8_t *buf = qp->rx_slots + (size_t)slot * qp->msg_size;
 
 			if (d.flags & HRDMA_WIRE_F_INLINE)
-				memcpy(buf, d.inl, d.len);
+				hrdma_inl_copy(buf, d.inl, d.len);
 			c->opcode = RTE_MARLIN_HRDMA_OP_RECV;
 			c->offset = 0;
 			c->data = buf;
@@ -612,7 +664,7 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 			if (c->status != 0)
 				dst = NULL;
 			else if (d.flags & HRDMA_WIRE_F_INLINE)
-				memcpy(dst, d.inl, d.len);
+				hrdma_inl_copy(dst, d.inl, d.len);
 			c->opcode = RTE_MARLIN_HRDMA_OP_RECV_NOTIFY;
 			c->offset = d.offset;
 			c->data = dst;

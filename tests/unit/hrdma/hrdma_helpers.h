@@ -72,6 +72,7 @@ void test_rx_parse(void **state);
 
 /* test_hrdma_line.c: one-line messages and the release/reset race */
 void test_line_format(void **state);
+void test_line_every_length(void **state);
 void test_line_torn_forged(void **state);
 void test_line_torn_in_ring(void **state);
 void test_release_after_reset(void **state);

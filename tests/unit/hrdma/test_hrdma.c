@@ -624,6 +624,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bad_conf),
 		cmocka_unit_test(test_window_size),
 		cmocka_unit_test_setup_teardown(test_line_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_every_length, setup, teardown),
 		cmocka_unit_test(test_line_torn_forged),
 		cmocka_unit_test_setup_teardown(test_line_torn_in_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_after_reset, setup, teardown),

@@ -9,6 +9,7 @@
  */
 
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "hrdma_helpers.h"
 
@@ -65,6 +66,112 @@ test_line_format(void **state)
  * or the last lap is "not yet"; one ahead of the ring is refused; and the
  * copy does not change when the peer rewrites the line afterwards.
  */
+/* hrdma_inl_copy() writes exactly [dst, dst + len) and reads no byte past
+ * src + len (the source ends a heap block: ASan would see it). */
+static void
+check_inl_copy(void)
+{
+	uint8_t dst[HRDMA_INLINE_MAX + 16];
+	uint32_t len, k;
+
+	for (len = 0; len <= HRDMA_INLINE_MAX; len++) {
+		uint8_t *src = malloc(len + 1);
+
+		assert_non_null(src);
+		for (k = 0; k < len; k++)
+			src[k] = (uint8_t)(0x40 + k + len);
+		memset(dst, 0xee, sizeof(dst));
+		hrdma_inl_copy(dst + 8, src, len);
+		for (k = 0; k < sizeof(dst); k++) {
+			if (k >= 8 && k < 8 + len)
+				assert_int_equal(dst[k], src[k - 8]);
+			else
+				assert_int_equal(dst[k], 0xee);
+		}
+		free(src);
+	}
+}
+
+/* Every inline length takes the single-message path: the line holds the
+ * payload and zeros after it, the receiver applies exactly len bytes, a
+ * signalled one completes, and a full ring is refused as on the general
+ * path (counted, the producer word published). */
+void
+test_line_every_length(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_qp *sq = f->qp[0], *rq = f->qp[1];
+	struct rte_marlin_hrdma_cqe cqe[2];
+	struct rte_marlin_hrdma_qp_stats st;
+	uint8_t m[HRDMA_INLINE_MAX];
+	uint32_t len, n = 0, k;
+
+	check_inl_copy();
+	bring_up(f);
+	for (len = 0; len <= HRDMA_INLINE_MAX; len++) {
+		uint8_t *region = rq->local_region + 256;
+
+		for (k = 0; k < len; k++)
+			m[k] = (uint8_t)(len * 7 + k);
+		memset(region, 0xee, 64);
+		assert_int_equal(post1(sq, RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, m, len,
+				       256, len, 0), 1);
+		assert_int_equal(post1(sq, RTE_MARLIN_HRDMA_OP_SEND, m, len, 0,
+				       len | 0x100, 0), 1);
+		for (k = 1; k <= 2; k++) {
+			const struct hrdma_wire_desc *d = tx_line(sq, n + k);
+
+			assert_int_equal(d->len, len);
+			assert_int_equal(d->flags, HRDMA_WIRE_F_INLINE);
+			assert_memory_equal(d->inl, m, len);
+			for (unsigned int b = len; b < HRDMA_INLINE_MAX; b++)
+				assert_int_equal(d->inl[b], 0);
+		}
+		n += 2;
+		assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 2), 2);
+		assert_int_equal(cqe[0].opcode, RTE_MARLIN_HRDMA_OP_RECV_NOTIFY);
+		assert_int_equal(cqe[0].len, len);
+		assert_int_equal(cqe[0].imm, len);
+		assert_ptr_equal(cqe[0].data, region);
+		assert_memory_equal(region, m, len);
+		for (k = len; k < 64; k++)
+			assert_int_equal(region[k], 0xee);
+		assert_int_equal(cqe[1].opcode, RTE_MARLIN_HRDMA_OP_RECV);
+		assert_int_equal(cqe[1].len, len);
+		assert_memory_equal(cqe[1].data, m, len);
+		assert_int_equal(rte_marlin_hrdma_recv_release(rq, 2), 0);
+	}
+
+	/* signalled: one completion with its cookie */
+	assert_int_equal(post1(sq, RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 0x77,
+			       RTE_MARLIN_HRDMA_F_SIGNALED), 1);
+	assert_int_equal(rte_marlin_hrdma_poll_cq(sq, cqe, 2), 1);
+	assert_int_equal(cqe[0].status, 0);
+	assert_int_equal(cqe[0].cookie, 0x77 ^ 0xc0ffee);
+	assert_int_equal(cqe[0].opcode, RTE_MARLIN_HRDMA_OP_SEND);
+	n++;
+
+	/* fill the ring one message at a time */
+	assert_int_equal(rte_marlin_hrdma_recv(rq, cqe, 1), 1);
+	assert_int_equal(rte_marlin_hrdma_recv_release(rq, 1), 0);
+	assert_int_equal(rte_marlin_hrdma_qp_stats_get(sq, &st), 0);
+	k = 0;
+	while (post1(sq, RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, k, 0) == 1)
+		assert_true(++k <= sq->depth);
+	assert_int_equal(k, sq->depth);
+	assert_int_equal(post1(sq, RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, k, 0),
+			 -ENOSPC);
+	assert_int_equal(sq->tx_prod->word,
+			 hrdma_seq_word(sq->peer_epoch, sq->tx_n));
+	{
+		struct rte_marlin_hrdma_qp_stats st2;
+
+		assert_int_equal(rte_marlin_hrdma_qp_stats_get(sq, &st2), 0);
+		assert_true(st2.ring_full > st.ring_full);
+		assert_true(st2.posted == st.posted + sq->depth);
+	}
+}
+
 void
 test_line_torn_forged(void **state)
 {
