@@ -8,8 +8,8 @@
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
 fabric_grants, fabric_refused, revoked_peer, revoke_ack, ranges, banks,
-hostile_files, mixed, two_users (ntb_shm hosts with manager=, need
---mp-host).
+hostile_files, mixed, two_users, shared_mw (ntb_shm hosts with manager=,
+need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
 user (policy, hostile_dir) run as root and exit 77 otherwise.
@@ -426,13 +426,13 @@ class EalHost(Proc):
     """An mp_host (tests/ntb_shm_mp) on an ntb_shm fabric with manager=."""
 
     def __init__(self, t, hid, fabric, core, hosts=2, user=None,
-                 manager=True, extra=""):
+                 manager=True, devargs=""):
         self.prefix = t.prefix("%s_h%d" % (fabric, hid))
         dev = ("ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=64K,"
-               "dir=%s" % (fabric, hid, hosts, os.path.join(t.tmp, "fab")))
+               "dir=%s%s" % (fabric, hid, hosts, os.path.join(t.tmp, "fab"),
+                             devargs))
         if manager:
             dev += ",manager=%s" % t.sock
-        dev += extra
         super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
                              "--no-huge", "-m", "128", "--no-telemetry",
                              "--file-prefix", self.prefix, "--log-level",
@@ -624,6 +624,50 @@ def test_revoked_peer(t):
     check(h0.wait(30) == 0, "host 0 exits cleanly")
 
 
+def test_shared_mw(t):
+    """ntb_shm with manager= and shared_mw=0: host 0's window is one object
+    for both its peers (each overwrites the other's data there); revoking
+    one moves it with its contents for the other, which goes on."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+    h0 = EalHost(t, 0, "sh", 0, hosts=3, devargs=",shared_mw=0")
+    h1 = EalHost(t, 1, "sh", 1, hosts=3)
+    h2 = EalHost(t, 2, "sh", 1, hosts=3)
+    for h in (h0, h1, h2):
+        h.ok("enable")
+    for a, b in ((h0, 1), (h0, 2), (h1, 0), (h2, 0)):
+        a.ok("wait_up %d 10000" % b)
+    # Peers of a managed fabric write at offset 0 of their copy: here the
+    # copies are one memory, which host 0 reads as peer 1's window.
+    h1.ok("write 0 21")
+    h0.ok("verify 1 21")
+    h2.ok("write 0 22")
+    h0.ok("verify 2 22")
+    h0.ok("absent 1 21")
+
+    def lands(h, port, seed, timeout=10.0):
+        end = time.monotonic() + timeout
+        while True:
+            h.ok("write 0 %d" % seed)
+            if h0.do("verify %d %d" % (port, seed)).group(0) == "OK":
+                return True
+            check(time.monotonic() < end, "host %d's stores reach host 0 "
+                  "again after the move" % port)
+            time.sleep(0.1)
+
+    t.cli("revoke", "0", "2", rc=0)
+    h2.ok("wait_down 0 10000")
+    h0.ok("wait_down 2 10000")
+    h0.ok("verify 2 22")                  # moved with its contents
+    lands(h1, 1, 23)                      # host 1 maps the new object
+    t.cli("grant", "0", "2", "rw", rc=0)
+    h2.ok("wait_up 0 10000")
+    lands(h2, 2, 24)
+    for h in (h0, h1, h2):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 def test_revoke_ack(t):
     """revoke returns only once the owner moved the pages: a hostile peer
     storing in a tight loop reaches none of the owner's memory from the
@@ -717,7 +761,7 @@ def test_ranges(t):
         raise Skip("mp_host (tests/ntb_shm_mp) not built")
     os.mkdir(os.path.join(t.tmp, "fab"))
     m = t.serve()
-    h0 = EalHost(t, 0, "rg", 0, hosts=3, extra=",mw_ranges=1")
+    h0 = EalHost(t, 0, "rg", 0, hosts=3, devargs=",mw_ranges=1")
     bad = t.host(1, "--size", "65536", "--scribble", "0xee", "--tight")
     # The grant comes without an object: nothing of the window to map.
     bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*fd=0 "
@@ -766,7 +810,7 @@ def test_ranges(t):
     check(bad.proc.poll() is None, "the hostile peer is still running")
     # An honest peer in ranges mode maps nothing but the exposed ranges:
     # a store elsewhere faults in the storing process.
-    h2 = EalHost(t, 2, "rg", 1, hosts=3, extra=",mw_ranges=1")
+    h2 = EalHost(t, 2, "rg", 1, hosts=3, devargs=",mw_ranges=1")
     for h in (h0, h2):
         h.ok("enable")
     h0.ok("wait_up 2 10000")

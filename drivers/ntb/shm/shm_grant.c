@@ -32,7 +32,10 @@
  *   masks in the fabric directory's register pages are not read.
  * The windows are not shared among peers (mw_shared = 0): window W seen
  * from peer P is its own memory, so a peer cannot write into another
- * peer's part.
+ * peer's part. Except, when the owner asks for it (devarg shared_mw=W),
+ * window W: one object handed to every granted peer, so that all of them
+ * reach the same memory (what the UCX transport's heap needs); revoking
+ * one peer moves it, with its contents, for all of them.
  *
  * The register header (epoch, pid, link enable) is a sealed memory
  * object too (shm_regs.c). Still in the fabric directory: the lock files,
@@ -239,10 +242,33 @@ links_map(struct shm_host *h)
 }
 
 /*
+ * Window w of devarg shared_mw= is one object for every peer: hand the
+ * object of peer pidx (mapped at its address) to every other peer too.
+ */
+static void
+own_window_share(struct shm_host *h, int pidx, int w)
+{
+	struct shm_grant *g = h->grant;
+	int i;
+
+	for (i = 0; i < h->p.hosts - 1; i++) {
+		if (i == pidx)
+			continue;
+		if (g->own_fd[i][w] >= 0)
+			close(g->own_fd[i][w]);
+		g->own_fd[i][w] = dup(g->own_fd[pidx][w]);
+		g->own_va[i][w] = g->own_va[pidx][w];
+		if (g->own_fd[i][w] >= 0)
+			own_window_offer(h, i, w);
+	}
+}
+
+/*
  * Back window w for peer pidx with a fresh object at the same address (a
  * translation reprogrammed) and hand it to the manager. With @p keep the
  * new object starts with the old one's bytes (a downgrade to read-only:
- * the peer may read on, not write into what this host uses).
+ * the peer may read on, not write into what this host uses; or a shared
+ * window, which the other peers go on using).
  */
 static int
 own_window_renew(struct shm_host *h, int pidx, int w, int keep)
@@ -279,6 +305,8 @@ own_window_renew(struct shm_host *h, int pidx, int w, int keep)
 	g->own_fd[pidx][w] = fd;
 	if (!h->p.mw_ranges)    /* ranges mode: peers get ranges only */
 		own_window_offer(h, pidx, w);
+	if (w == h->p.shared_mw)
+		own_window_share(h, pidx, w);
 	return 0;
 }
 
@@ -327,6 +355,8 @@ shm_grant_open(struct shm_host *h)
 			return rc;
 		}
 		for (w = 0; w < h->p.mw_count; w++) {
+			if (w == h->p.shared_mw && g->own_fd[i][w] >= 0)
+				continue;  /* made with peer 0's */
 			rc = own_window_renew(h, i, w, 0);
 			if (rc != 0) {
 				SHM_LOG(ERR, "%s: cannot create window %d for host %d: %s",
@@ -361,7 +391,8 @@ shm_grant_close(struct shm_host *h)
 		return;
 	for (i = 0; i < NPEER; i++) {
 		for (w = 0; w < SHM_WIRE_MAX_MW; w++) {
-			if (g->own_va[i][w] != NULL)
+			if (g->own_va[i][w] != NULL &&
+					(w != h->p.shared_mw || i == 0))
 				munmap(g->own_va[i][w], h->p.mw_size);
 			if (g->own_fd[i][w] >= 0)
 				close(g->own_fd[i][w]);
@@ -522,7 +553,8 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 		} else if (!granted && g->own_access[pidx][w] != 0) {
 			/* Reprogram the translation: the revoked peer keeps
 			 * an object nobody reads. */
-			rc = own_window_renew(h, pidx, w, 0);
+			rc = own_window_renew(h, pidx, w,
+					      w == h->p.shared_mw);
 			SHM_LOG(NOTICE, "%s: window %d revoked for host %u: %s",
 				h->name, w, ev->peer, rc == 0 ?
 				"its pages moved to fresh memory" : strerror(-rc));

@@ -58,6 +58,8 @@ struct shm_params {
 	int spad_count;
 	char manager[PATH_MAX]; /* rack manager socket; "" = none */
 	int mw_ranges;          /* with manager: peers reach exposed ranges only */
+	int shared_mw;          /* with a manager: the window that is one
+				   object for every peer; -1 = none */
 };
 
 /* What this host knows about one peer. */
