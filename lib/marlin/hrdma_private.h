@@ -69,8 +69,8 @@ hrdma_geom_word(const struct rte_marlin_hrdma_conf *c)
  * [dst, dst + len) is written (some twice, with the same value) and no
  * byte outside [src, src + len) is read. A call with a variable length sat
  * between a message's arrival and its answer twice per one-way (compose on
- * send, apply on receive): scripts/bench/hrdma/line_floor modes desc/desc1
- * measure it.
+ * send, apply on receive); scripts/bench/hrdma/line_floor compares the two
+ * (modes desc, desc1).
  */
 static inline void
 hrdma_inl_copy(void *dst, const void *src, uint32_t len)
