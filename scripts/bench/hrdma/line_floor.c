@@ -22,7 +22,8 @@
  *   nopause as ring, the spin without a pause instruction.
  *
  * Experiments: ring plus, one at a time, what HRDMA adds per message
- * (lib/marlin/hrdma_dp.c), to see which of it costs:
+ * (lib/marlin/hrdma_dp.c, its descriptor from hrdma_wire.h), to see which
+ * of it costs:
  *   desc    the sender composes a 56-byte descriptor body privately and
  *           stores it with wide stores before the sequence word; the
  *           receiver copies the line, checks flags/opcode/length/offset on
@@ -72,6 +73,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "hrdma_wire.h"
 #include "test_host.h"
 
 #define LINE 64
@@ -88,19 +90,6 @@ struct msg {                    /* one line */
 
 _Static_assert(sizeof(struct msg) == LINE, "a message is one line");
 
-/* The experiments' descriptor: HRDMA's layout (hrdma_wire.h), one line. */
-struct desc {
-	uint64_t imm;
-	uint64_t offset;
-	uint32_t len;
-	uint16_t opcode;
-	uint16_t flags;
-	uint8_t inl[32];
-	uint64_t seq;           /* written last */
-};
-
-_Static_assert(sizeof(struct desc) == LINE, "a descriptor is one line");
-
 struct credit {                 /* one line, written by the receiver */
 	uint64_t word;
 	uint8_t pad[56];
@@ -110,8 +99,8 @@ struct shared {
 	volatile uint64_t bounce __attribute__((aligned(LINE)));
 	struct msg ab[RING] __attribute__((aligned(LINE)));  /* a -> b */
 	struct msg ba[RING] __attribute__((aligned(LINE)));  /* b -> a */
-	struct desc dab[RING] __attribute__((aligned(LINE)));
-	struct desc dba[RING] __attribute__((aligned(LINE)));
+	struct hrdma_wire_desc dab[RING] __attribute__((aligned(LINE)));
+	struct hrdma_wire_desc dba[RING] __attribute__((aligned(LINE)));
 	struct credit cr_a __attribute__((aligned(LINE)));  /* b writes, a reads */
 	struct credit cr_b __attribute__((aligned(LINE)));  /* a writes, b reads */
 	volatile int failed __attribute__((aligned(LINE)));
@@ -236,26 +225,6 @@ static struct {
 /* Not a constant to the compiler, as a caller's length is not. */
 static volatile uint32_t inl_len = 8;
 
-/* @len <= 32 bytes by two overlapping fixed-size moves (desc1). */
-static inline void
-inl_move(uint8_t *d, const uint8_t *s, uint32_t len)
-{
-	if (len >= 16) {
-		memcpy(d, s, 16);
-		memcpy(d + len - 16, s + len - 16, 16);
-	} else if (len >= 8) {
-		memcpy(d, s, 8);
-		memcpy(d + len - 8, s + len - 8, 8);
-	} else if (len >= 4) {
-		memcpy(d, s, 4);
-		memcpy(d + len - 4, s + len - 4, 4);
-	} else if (len != 0) {
-		d[0] = s[0];
-		d[len / 2] = s[len / 2];
-		d[len - 1] = s[len - 1];
-	}
-}
-
 static inline void
 hr_enter(enum mode md)
 {
@@ -276,26 +245,26 @@ hr_leave(enum mode md)
 
 /* Post descriptor @n carrying @payload into @ring (the peer's memory). */
 static inline void
-hr_put(enum mode md, struct desc *ring, uint64_t n, uint64_t payload)
+hr_put(enum mode md, struct hrdma_wire_desc *ring, uint64_t n, uint64_t payload)
 {
-	struct desc *d = &ring[n % RING];
-	struct desc body;
+	struct hrdma_wire_desc *d = &ring[n % RING];
+	struct hrdma_wire_desc body;
 	uint32_t len = inl_len;
 	uint8_t src[32] = { 0 };     /* the caller's buffer */
 
 	hr_enter(md);
-	memset(&body, 0, offsetof(struct desc, seq));
+	memset(&body, 0, offsetof(struct hrdma_wire_desc, seq));
 	body.flags = 1;
 	memcpy(src, &payload, sizeof(payload));
 	if (md == M_DESC1)
-		inl_move(body.inl, src, len);
+		hrdma_inl_copy(body.inl, src, len);
 	else
 		memcpy(body.inl, src, len);
 	body.imm = n;
 	body.offset = 0;
 	body.len = len;
 	body.opcode = 2;
-	memcpy(d, &body, offsetof(struct desc, seq));
+	memcpy(d, &body, offsetof(struct hrdma_wire_desc, seq));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&d->seq, n, __ATOMIC_RELEASE);
 	if (md == M_BUSY || md == M_EARLY)
@@ -305,11 +274,11 @@ hr_put(enum mode md, struct desc *ring, uint64_t n, uint64_t payload)
 
 /* Wait for descriptor @n in @ring, check the copy, apply it. */
 static inline int
-hr_get(struct shared *sh, enum mode md, const struct desc *ring, uint64_t n,
-		const struct desc *reply)
+hr_get(struct shared *sh, enum mode md, const struct hrdma_wire_desc *ring,
+		uint64_t n, const struct hrdma_wire_desc *reply)
 {
-	const struct desc *d = &ring[n % RING];
-	struct desc c;
+	const struct hrdma_wire_desc *d = &ring[n % RING];
+	struct hrdma_wire_desc c;
 	uint64_t seq;
 
 	if (!WAIT_FOR(sh, __atomic_load_n(&d->seq, __ATOMIC_RELAXED) == n))
@@ -324,7 +293,7 @@ hr_get(struct shared *sh, enum mode md, const struct desc *ring, uint64_t n,
 			c.opcode != 2 || c.offset > sizeof(loc.target) - c.len)
 		return -1;
 	if (md == M_DESC1)
-		inl_move(loc.target + c.offset, c.inl, c.len);
+		hrdma_inl_copy(loc.target + c.offset, c.inl, c.len);
 	else
 		memcpy(loc.target + c.offset, c.inl, c.len);
 	loc.cq[loc.cq_tail & 63].cookie = n;
