@@ -61,15 +61,21 @@ usage(FILE *f)
 "  grants              who may reach which window of whom\n"
 "  grant OWNER PEER rw|ro [WINDOW]\n"
 "                      let PEER reach OWNER's window (all windows if none)\n"
-"  revoke OWNER PEER [WINDOW]\n"
-"                      take it back\n"
+"  revoke OWNER PEER [WINDOW] [--wait-ms N]\n"
+"                      take it back; returns once OWNER confirmed that it\n"
+"                      moved the pages (PEER's stores no longer land), or\n"
+"                      exits 1 if it did not within N ms (default 2000,\n"
+"                      1..60000; the revocation stays recorded)\n"
 "  cut A B             cut the link between hosts A and B (a drill)\n"
 "  restore A B         reconnect them\n"
 "\n"
-"Without a manager, on an ntb_shm fabric directory (FABRIC is the hosts'\n"
-"fabric= devarg; write --fabric NAME if it is named like a command):\n"
-"  FABRIC status       table of the hosts: id, alive, pid, epoch, link, cuts\n"
+"On an ntb_shm fabric directory (FABRIC is the hosts' fabric= devarg; write\n"
+"--fabric NAME if it is named like a command):\n"
+"  FABRIC status       table of the hosts: id, alive, pid, epoch, link, cuts;\n"
+"                      hosts with manager= show only whether they are alive,\n"
+"                      and the manager's links follow (--socket/--run-dir)\n"
 "  FABRIC cut A B      cut the link between hosts A and B; survives restarts\n"
+"                      (hosts with manager=: asks the manager to cut it)\n"
 "  FABRIC restore A B  reconnect them (an emptied fabric directory goes)\n"
 "  FABRIC clean        remove the files of hosts that died without cleaning\n"
 "                      up; the directory goes too once no host is left\n"
@@ -120,6 +126,7 @@ struct cli_opts {
 	const char *socket;
 	const char *run_dir;
 	int json;
+	uint32_t wait_ms;    /* revoke --wait-ms; 0: the manager's default */
 };
 
 static const struct {
@@ -223,11 +230,14 @@ socket_path(const struct cli_opts *o, char *buf, size_t len)
 }
 
 static void
-print_json_error(const char *text, int status)
+print_json_error(const char *text, int status, const char *owner_ack)
 {
 	struct sbuf b = { 0 };
 
-	sb_printf(&b, "{\"ok\":false,\"status\":%d,\"error\":", status);
+	sb_printf(&b, "{\"ok\":false,\"status\":%d,", status);
+	if (owner_ack != NULL)
+		sb_printf(&b, "\"owner_ack\":\"%s\",", owner_ack);
+	sb_printf(&b, "\"error\":");
 	sb_json_str(&b, text);
 	sb_printf(&b, "}\n");
 	if (!b.oom)
@@ -260,9 +270,27 @@ connect_manager(const char *path)
 }
 
 /* Read REPLY records of @p seq until the last; prints them. */
-static int
-read_replies(int s, uint32_t seq, int json, int query)
+/* What a revoke's answer says about the owner's confirmation (JSON). */
+static const char *
+owner_ack_name(uint32_t op, int status, uint32_t flags)
 {
+	if (op != RACK_OP_REVOKE)
+		return NULL;
+	if (flags & RACK_REPLY_F_MOVED)
+		return "moved";
+	if (flags & RACK_REPLY_F_OWNER_AWAY)
+		return "owner_away";
+	if (status == -ETIMEDOUT)
+		return "timeout";
+	return status == 0 ? "none" : "failed";
+}
+
+static int
+read_replies(int s, uint32_t seq, int json, uint32_t op, long tmo_ms)
+{
+	int query = op <= RACK_OP_GRANTS;
+	const char *ack;
+	uint32_t flags = 0;
 	static uint8_t rec[RACK_WIRE_MAX_RECORD];
 	struct timespec t0, t;
 	struct sbuf all = { 0 };
@@ -278,11 +306,11 @@ read_replies(int s, uint32_t seq, int json, int query)
 		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = CLI_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
+		left = tmo_ms - ((t.tv_sec - t0.tv_sec) * 1000 +
 			(t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-			fprintf(stderr, "%s: no answer from the manager within %d ms\n",
-				prog, CLI_TIMEOUT_MS);
+			fprintf(stderr, "%s: no answer from the manager within %ld ms\n",
+				prog, tmo_ms);
 			sb_free(&all);
 			return EXIT_FAIL;
 		}
@@ -307,6 +335,7 @@ read_replies(int s, uint32_t seq, int json, int query)
 		}
 		sb_printf(&all, "%.*s", (int)m.u.reply.text_len, m.text);
 		status = m.u.reply.status;
+		flags = m.u.reply.flags;
 		if (!(m.u.reply.flags & RACK_REPLY_F_MORE))
 			break;
 	}
@@ -317,14 +346,18 @@ read_replies(int s, uint32_t seq, int json, int query)
 	}
 	if (all.p == NULL)
 		sb_printf(&all, "%s", "");
+	ack = owner_ack_name(op, status, flags);
 	if (status != 0) {
 		fprintf(stderr, "%s: %s\n", prog, all.p);
 		if (json)
-			print_json_error(all.p, status);
+			print_json_error(all.p, status, ack);
 	} else if (json && !query) {
 		struct sbuf b = { 0 };
 
-		sb_printf(&b, "{\"ok\":true,\"message\":");
+		sb_printf(&b, "{\"ok\":true,");
+		if (ack != NULL)
+			sb_printf(&b, "\"owner_ack\":\"%s\",", ack);
+		sb_printf(&b, "\"message\":");
 		sb_json_str(&b, all.p);
 		sb_printf(&b, "}\n");
 		fputs(b.oom ? "" : b.p, stdout);
@@ -338,21 +371,13 @@ read_replies(int s, uint32_t seq, int json, int query)
 	return status == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static int
-admin_main(const struct cli_opts *o, int ci, int argc, char **argv)
+int
+manager_request(const char *path, const struct rack_wire_admin *ap)
 {
 	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(struct rack_wire_admin)];
-	struct rack_wire_admin a;
-	char path[PATH_MAX];
+	struct rack_wire_admin a = *ap;
 	int rc, s, len;
 
-	rc = admin_args(ci, argc, argv, &a);
-	if (rc != 0)
-		return rc;
-	if (o->json)
-		a.flags |= RACK_ADMIN_F_JSON;
-	if (socket_path(o, path, sizeof(path)) != 0)
-		return usage_error("%s", "socket path too long");
 	s = connect_manager(path);
 	if (s < 0) {
 		fprintf(stderr, "%s: cannot reach the manager at %s: %s%s\n", prog,
@@ -372,9 +397,32 @@ admin_main(const struct cli_opts *o, int ci, int argc, char **argv)
 		close(s);
 		return EXIT_FAIL;
 	}
-	rc = read_replies(s, 1, o->json, a.op <= RACK_OP_GRANTS);
+	rc = read_replies(s, 1, (a.flags & RACK_ADMIN_F_JSON) != 0, a.op,
+		CLI_TIMEOUT_MS + (a.op == RACK_OP_REVOKE ?
+			(long)(a.wait_ms != 0 ? a.wait_ms :
+			       RACK_WIRE_REVOKE_WAIT_MS) : 0));
 	close(s);
 	return rc;
+}
+
+static int
+admin_main(const struct cli_opts *o, int ci, int argc, char **argv)
+{
+	struct rack_wire_admin a;
+	char path[PATH_MAX];
+	int rc;
+
+	rc = admin_args(ci, argc, argv, &a);
+	if (rc != 0)
+		return rc;
+	if (o->json)
+		a.flags |= RACK_ADMIN_F_JSON;
+	if (o->wait_ms != 0 && a.op != RACK_OP_REVOKE)
+		return usage_error("%s", "--wait-ms goes with 'revoke'");
+	a.wait_ms = o->wait_ms;
+	if (socket_path(o, path, sizeof(path)) != 0)
+		return usage_error("%s", "socket path too long");
+	return manager_request(path, &a);
 }
 
 /* ---- the command line ---- */
@@ -390,12 +438,13 @@ main(int argc, char **argv)
 {
 	struct serve_opts so = { 0 };
 	struct cli_opts co = { 0 };
-	const char *fabric = NULL, *idle = NULL;
+	const char *fabric = NULL, *idle = NULL, *wait = NULL;
 	const struct opt_val vals[] = {
 		{ "--dir", &so.fabric_dir }, { "--run-dir", &so.run_dir },
 		{ "--socket", &co.socket }, { "--policy", &so.policy },
 		{ "--state", &so.state }, { "--group", &so.group },
 		{ "--fabric", &fabric }, { "--idle-ms", &idle },
+		{ "--wait-ms", &wait },
 	};
 	char **pos;
 	int i, npos = 0, ci;
@@ -476,6 +525,17 @@ main(int argc, char **argv)
 		free(pos);
 		return usage_error("%s", "--policy, --state, --group and --idle-ms go with 'serve'");
 	}
+	if (wait != NULL) {
+		char *end;
+		long v = strtol(wait, &end, 10);
+
+		if (*end != '\0' || end == wait || v < 1 ||
+				v > (long)RACK_WIRE_REVOKE_WAIT_MAX_MS) {
+			free(pos);
+			return usage_error("--wait-ms '%s': 1..60000", wait);
+		}
+		co.wait_ms = (uint32_t)v;
+	}
 	ci = fabric == NULL ? find_command(pos[0]) : -1;
 	if (ci >= 0) {
 		int rc;
@@ -488,15 +548,20 @@ main(int argc, char **argv)
 		free(pos);
 		return rc;
 	}
-	/* FABRIC COMMAND ...: no manager involved. */
-	if (co.json || co.socket != NULL) {
+	/* FABRIC COMMAND ...: on the fabric directory; the manager is asked
+	 * only about hosts that run with one. */
+	if (co.json || wait != NULL) {
 		free(pos);
-		return usage_error("%s", "--json and --socket are for manager commands");
+		return usage_error("%s", "--json and --wait-ms are for manager commands");
 	}
 	{
-		char **cmd = pos;
+		char **cmd = pos, sock[PATH_MAX];
 		int ncmd = npos, rc;
 
+		if (socket_path(&co, sock, sizeof(sock)) != 0) {
+			free(pos);
+			return usage_error("%s", "socket path too long");
+		}
 		if (fabric == NULL) {
 			fabric = cmd[0];
 			cmd++;
@@ -506,7 +571,8 @@ main(int argc, char **argv)
 			rc = usage_error("fabric '%s': which command? (status, cut, restore, clean)",
 				fabric);
 		else
-			rc = fabric_dir_main(so.fabric_dir, fabric, ncmd, cmd);
+			rc = fabric_dir_main(so.fabric_dir, fabric, sock, ncmd,
+				cmd);
 		free(pos);
 		return rc;
 	}

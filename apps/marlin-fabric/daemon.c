@@ -60,8 +60,8 @@ static volatile sig_atomic_t stop_sig;
 static int idle_ms = 10000;
 static uint8_t rxbuf[RACK_WIRE_MAX_RECORD];
 
-static int64_t
-now_ms(void)
+int64_t
+mgr_now_ms(void)
 {
 	struct timespec ts;
 
@@ -129,7 +129,7 @@ void
 client_close_after_reply(struct client *c)
 {
 	c->closing = 1;
-	c->deadline = now_ms() + CLOSE_GRACE_MS;
+	c->deadline = mgr_now_ms() + CLOSE_GRACE_MS;
 }
 
 int
@@ -146,7 +146,7 @@ client_queue(struct client *c, uint16_t type, uint32_t seq, const void *body,
 		mgr_log("uid=%u pid=%d: does not read its socket (%d records queued): dropped",
 			(unsigned int)c->uid, (int)c->pid, MAX_QUEUE);
 		client_close_after_reply(c);
-		c->deadline = now_ms(); /* now */
+		c->deadline = mgr_now_ms(); /* now */
 		return -ENOBUFS;
 	}
 	if (fd >= 0) {
@@ -183,8 +183,22 @@ client_queue(struct client *c, uint16_t type, uint32_t seq, const void *body,
 }
 
 void
+client_keep_until(struct client *c, int64_t until_ms)
+{
+	if (c->deadline != 0 && c->deadline < until_ms)
+		c->deadline = until_ms;
+}
+
+void
 client_reply(struct client *c, uint32_t seq, int status, const char *text,
 		size_t len)
+{
+	client_reply_flags(c, seq, status, 0, text, len);
+}
+
+void
+client_reply_flags(struct client *c, uint32_t seq, int status, uint32_t flags,
+		const char *text, size_t len)
 {
 	size_t off = 0;
 
@@ -199,7 +213,7 @@ client_reply(struct client *c, uint32_t seq, int status, const char *text,
 		memset(&b.r, 0, sizeof(b.r));
 		b.r.status = status;
 		b.r.text_len = (uint32_t)n;
-		b.r.flags = off + n < len ? RACK_REPLY_F_MORE : 0;
+		b.r.flags = off + n < len ? RACK_REPLY_F_MORE : flags;
 		memcpy(b.text, text + off, n);
 		if (client_queue(c, RACK_MSG_REPLY, seq, &b,
 				sizeof(b.r) + n, -1) != 0)
@@ -223,6 +237,7 @@ client_drop(struct client *c)
 	free(c->q);
 	close(c->fd);
 	c->fd = -1;
+	revoke_wait_client_gone(c);
 	c->q = NULL;
 	ctx->nclients--;
 	if (c->host >= 0) {
@@ -297,7 +312,7 @@ client_read(struct client *c)
 			return;
 		}
 		if (c->host < 0)
-			c->deadline = now_ms() + idle_ms;
+			c->deadline = mgr_now_ms() + idle_ms;
 		proto_handle(ctx, c, &m, fd); /* takes fd */
 	}
 }
@@ -316,7 +331,7 @@ client_accept(int lfd)
 				/* Or poll would wake us for it forever. */
 				mgr_log("out of file descriptors (%s): not accepting for 1 s",
 					strerror(errno));
-				accept_paused_until = now_ms() + 1000;
+				accept_paused_until = mgr_now_ms() + 1000;
 			}
 			return;
 		}
@@ -337,7 +352,7 @@ client_accept(int lfd)
 		clients[i].uid = cr.uid;
 		clients[i].pid = cr.pid;
 		clients[i].host = -1;
-		clients[i].deadline = now_ms() + idle_ms;
+		clients[i].deadline = mgr_now_ms() + idle_ms;
 		ctx->nclients++;
 	}
 }
@@ -521,7 +536,7 @@ serve_loop(int lfd)
 	static int idx[MAX_CLIENTS + 1];
 
 	while (!stop_sig) {
-		int64_t now = now_ms(), next = now + 1000;
+		int64_t now = mgr_now_ms(), next = now + 1000;
 		int i, n = 0, rc;
 
 		pfd[n].fd = lfd;
@@ -529,6 +544,9 @@ serve_loop(int lfd)
 			now >= accept_paused_until ? POLLIN : 0;
 		if (now < accept_paused_until && accept_paused_until < next)
 			next = accept_paused_until;
+		revoke_wait_expire(now);
+		if (revoke_wait_next_deadline() < next)
+			next = revoke_wait_next_deadline();
 		idx[n++] = -1;
 		for (i = 0; i < MAX_CLIENTS; i++) {
 			struct client *c = &clients[i];
@@ -653,7 +671,7 @@ serve_main(const struct serve_opts *o)
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	m.socket_path = sock;
-	m.started_ms = now_ms();
+	m.started_ms = mgr_now_ms();
 	m.st.epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 	i = state_links_create(&m.st);
 	if (i != 0) {

@@ -13,6 +13,7 @@
  *   fabric_dir.c FABRIC status|cut|restore|clean (no manager)
  *   daemon.c     serve: socket directory, poll loop, clients, log
  *   protocol.c   what the manager answers: HELLO, OFFER, ADMIN
+ *   revoke_wait.c a revoke answers once the owner confirmed the move
  *   state.c      policy file, hosts, grants, cuts, persistence
  */
 
@@ -38,7 +39,13 @@ int usage_error(const char *fmt, const char *arg);
 int parse_host(const char *s, int *out);
 
 /* ---- fabric_dir.c ---- */
-int fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv);
+int fabric_dir_main(const char *dir, const char *fabric, const char *socket,
+		int argc, char **argv);
+
+/* ---- cli.c ---- */
+/** Send one ADMIN request to the manager at @p path and print its answer;
+ *  returns an exit status. */
+int manager_request(const char *path, const struct rack_wire_admin *a);
 
 /* ---- state.c ---- */
 
@@ -79,6 +86,9 @@ struct mgr_state {
 	/* the memory object of (owner, peer, window), offered by the owner;
 	 * window RACK_WIRE_BANK_WINDOW: the owner's register bank for peer */
 	int memfd[MGR_MAX_HOSTS][MGR_MAX_HOSTS][MGR_MAX_WINDOWS + 1];
+	/* the owner's register header (RACK_WIRE_REGS_WINDOW), sealed
+	 * against writes: passed read-only to every other registered host */
+	int regs_fd[MGR_MAX_HOSTS];
 	/* the link page (struct rack_wire_links): mapped here read-write,
 	 * passed to hosts sealed against writes */
 	int links_fd;
@@ -98,6 +108,8 @@ int state_load(struct mgr_state *s, char *err, size_t elen);
 int state_save(const struct mgr_state *s);
 void state_memfd_drop(struct mgr_state *s, uint32_t o, uint32_t p,
 		uint32_t w);
+/** Close the register header object of @p o (its owner starts anew). */
+void state_regs_drop(struct mgr_state *s, uint32_t o);
 void state_fini(struct mgr_state *s);
 /** Create the link page; 0 or -errno. */
 int state_links_create(struct mgr_state *s);
@@ -134,6 +146,8 @@ struct serve_opts {
 };
 int serve_main(const struct serve_opts *o);
 void mgr_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** Monotonic milliseconds (deadlines of the manager's loop). */
+int64_t mgr_now_ms(void);
 int default_run_dir(char *buf, size_t len);
 
 struct client;
@@ -144,7 +158,12 @@ int client_queue(struct client *c, uint16_t type, uint32_t seq,
  *  @p last_word. */
 void client_reply(struct client *c, uint32_t seq, int status,
 		const char *text, size_t len);
+/** client_reply() with RACK_REPLY_F_* flags on its last record. */
+void client_reply_flags(struct client *c, uint32_t seq, int status,
+		uint32_t flags, const char *text, size_t len);
 void client_close_after_reply(struct client *c);
+/** Do not close a quiet client before @p until_ms (monotonic ms). */
+void client_keep_until(struct client *c, int64_t until_ms);
 uid_t client_uid(const struct client *c);
 pid_t client_pid(const struct client *c);
 int client_host(const struct client *c);
@@ -162,5 +181,25 @@ struct mgr_ctx {
 void proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		int fd);
 void proto_host_gone(struct mgr_ctx *m, int host);
+
+/* ---- revoke_wait.c ---- */
+struct revoke_wait;
+/** A revoke that waits for its owner; NULL if too many wait already. */
+struct revoke_wait *revoke_wait_new(struct client *cli, uint32_t seq,
+		uint32_t owner, uint32_t peer, uint32_t wait_ms);
+/** The ticket to push the revocations to the owner with. */
+uint32_t revoke_wait_ticket(const struct revoke_wait *rw);
+/** Window @p window (or the bank) was pushed to the owner with the ticket. */
+void revoke_wait_expect(struct revoke_wait *rw, uint32_t window);
+/** All pushed: answer once confirmed (at once if nothing was pushed). */
+void revoke_wait_arm(struct revoke_wait *rw, const char *text);
+/** A MOVED record from @p host. */
+void revoke_wait_moved(struct client *c, int host, const struct rack_msg *r);
+void revoke_wait_host_gone(int host);
+void revoke_wait_client_gone(const struct client *c);
+/** Earliest deadline (monotonic ms), INT64_MAX if none. */
+int64_t revoke_wait_next_deadline(void);
+/** Answer the revokes whose wait ran out. */
+void revoke_wait_expire(int64_t now_ms);
 
 #endif /* MARLIN_FABRIC_H */

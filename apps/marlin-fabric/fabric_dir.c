@@ -4,9 +4,9 @@
 
 /*
  * marlin-fabric FABRIC status|cut|restore|clean: look at and manage an
- * ntb_shm software fabric from outside its hosts, without a manager. Needs
- * no EAL: it works on the fabric directory through the rte_pmd_ntb_shm_*
- * calls.
+ * ntb_shm software fabric from outside its hosts. Needs no EAL: it works on
+ * the fabric directory through the rte_pmd_ntb_shm_* calls; for hosts that
+ * run with a rack manager (only a lock file each) it asks the manager.
  */
 
 #include <dirent.h>
@@ -71,13 +71,40 @@ fmt_mask(uint64_t mask, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* Does a host of the fabric run with a rack manager? */
 static int
-cmd_status(const char *fabric, const char *path)
+fabric_has_manager_hosts(const char *path)
+{
+	struct rte_pmd_ntb_shm_host_state st;
+	int h;
+
+	for (h = 0; h < RTE_PMD_NTB_SHM_MAX_HOSTS; h++)
+		if (rte_pmd_ntb_shm_host_state(path, h, &st) == 0 && st.manager)
+			return 1;
+	return 0;
+}
+
+/* Hosts with manager= keep link state and cuts with the manager (its
+ * link page): print its view of the links. */
+static void
+status_manager(const char *socket)
+{
+	struct rack_wire_admin a = { .op = RACK_OP_LINKS };
+
+	printf("\nhosts with manager= take link state and cuts from the rack manager at %s:\n",
+		socket);
+	fflush(stdout);
+	if (manager_request(socket, &a) != EXIT_OK)
+		printf("(could not ask the rack manager: see above; --socket or --run-dir say where it is)\n");
+}
+
+static int
+cmd_status(const char *fabric, const char *path, const char *socket)
 {
 	struct rte_pmd_ntb_shm_host_state st;
 	char cuts[256], size[32];
 	struct dirent *de;
-	int h, rc, shown = 0, failed = 0;
+	int h, rc, shown = 0, failed = 0, managed = 0;
 	DIR *d;
 
 	printf("fabric %s: %s\n", fabric, path);
@@ -103,6 +130,14 @@ cmd_status(const char *fabric, const char *path)
 				strerror(-rc));
 			if (rc != -EPROTO)
 				failed = 1;
+			continue;
+		}
+		if (st.manager) {
+			managed++;
+			printf("%-4d  %-5s  %s\n", h, st.alive ? "yes" : "no",
+				st.present ?
+				"manager= (its header is a memory object; the register page file here is planted or stale and read by no host)" :
+				"manager= (its header is a memory object, not a file)");
 			continue;
 		}
 		fmt_mask(st.cut_mask, cuts, sizeof(cuts));
@@ -132,9 +167,12 @@ cmd_status(const char *fabric, const char *path)
 			first = 0;
 		}
 		if (!first)
-			printf("\n");
+			printf("%s\n", managed ?
+				" (hosts with manager= do not read these)" : "");
 		closedir(d);
 	}
+	if (managed)
+		status_manager(socket);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -153,9 +191,24 @@ remove_if_empty(const char *path)
 }
 
 static int
-cmd_cut(const char *fabric, const char *path, int a, int b, int cut)
+cmd_cut(const char *fabric, const char *path, const char *socket, int a,
+		int b, int cut)
 {
-	int rc = rte_pmd_ntb_shm_link_cut(path, a, b, cut);
+	int rc;
+
+	if (fabric_has_manager_hosts(path)) {
+		struct rack_wire_admin req = {
+			.op = cut ? RACK_OP_CUT : RACK_OP_RESTORE,
+			.owner = (uint32_t)a, .peer = (uint32_t)b,
+		};
+
+		/* Their cuts are the manager's alone. */
+		printf("fabric %s runs with a rack manager: asking it at %s\n",
+			fabric, socket);
+		fflush(stdout);
+		return manager_request(socket, &req);
+	}
+	rc = rte_pmd_ntb_shm_link_cut(path, a, b, cut);
 
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot %s link %d-%d of fabric %s: %s\n",
@@ -188,7 +241,8 @@ cmd_clean(const char *fabric, const char *path)
 
 /* Checks the command line first: exit 2 whether or not the fabric exists. */
 int
-fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv)
+fabric_dir_main(const char *dir, const char *fabric, const char *socket,
+		int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	char path[PATH_MAX];
@@ -225,8 +279,8 @@ fabric_dir_main(const char *dir, const char *fabric, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (strcmp(cmd, "status") == 0)
-		return cmd_status(fabric, path);
+		return cmd_status(fabric, path, socket);
 	if (strcmp(cmd, "clean") == 0)
 		return cmd_clean(fabric, path);
-	return cmd_cut(fabric, path, a, b, strcmp(cmd, "cut") == 0);
+	return cmd_cut(fabric, path, socket, a, b, strcmp(cmd, "cut") == 0);
 }

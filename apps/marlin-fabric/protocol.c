@@ -66,10 +66,11 @@ windows_of(const struct mgr_state *s, uint32_t o)
 	return s->host[o].known ? s->host[o].mw_count : MGR_MAX_WINDOWS;
 }
 
-/* Tell @p to about grant (o, p, w) as it stands now. */
+/* Tell @p to about grant (o, p, w) as it stands now; a revocation pushed
+ * to the owner with a non-zero @p ticket asks it to confirm (MOVED). */
 static void
-push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
-		uint32_t w)
+push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
+		uint32_t p, uint32_t w, uint32_t ticket)
 {
 	struct rack_wire_grant g;
 	int fd = -1, ro = -1;
@@ -110,9 +111,66 @@ push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
 			fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
 		g.flags = RACK_GRANT_F_KEEP;
-	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
+	if (g.access != RACK_ACCESS_NONE || client_host(to) != (int)o)
+		ticket = 0;
+	client_queue(to, RACK_MSG_GRANT, ticket, &g, sizeof(g), fd);
 	if (ro >= 0)
 		close(ro);
+}
+
+/*
+ * Tell @p to about @p o's register header: read-only with the object when
+ * the owner offered one; without it, "keep what you map" while the owner
+ * may still be the one that offered it (not connected here, or resumed),
+ * else revoked (the owner started anew: the header mapped is stale).
+ */
+static void
+push_regs(struct mgr_state *s, struct client *to, uint32_t o)
+{
+	struct rack_wire_grant g;
+	char path[64];
+	int fd = -1;
+
+	if (to == NULL || client_host(to) < 0 || client_host(to) == (int)o)
+		return;
+	memset(&g, 0, sizeof(g));
+	g.owner = o;
+	g.peer = (uint32_t)client_host(to);
+	g.window = RACK_WIRE_REGS_WINDOW;
+	g.size = RACK_WIRE_REGS_SIZE;
+	g.access = RACK_ACCESS_RO;
+	if (s->regs_fd[o] >= 0) {
+		/* Sealed against writes already; a read-only descriptor on
+		 * top, as for read-only windows. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->regs_fd[o]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		g.nfds = fd >= 0;
+	}
+	if (fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
+		g.flags = RACK_GRANT_F_KEEP;
+	else if (fd < 0)
+		g.access = RACK_ACCESS_NONE;
+	client_queue(to, RACK_MSG_GRANT, 0, &g, sizeof(g), fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* @p o's register header to every other connected host. */
+static void
+push_regs_all(struct mgr_state *s, uint32_t o)
+{
+	uint32_t p;
+
+	for (p = 0; p < MGR_MAX_HOSTS; p++)
+		if (p != o && s->host[p].client >= 0)
+			push_regs(s, client_of_host((int)p), o);
+}
+
+static void
+push_grant(struct mgr_state *s, struct client *to, uint32_t o, uint32_t p,
+		uint32_t w)
+{
+	push_grant_ticket(s, to, o, p, w, 0);
 }
 
 static void
@@ -120,6 +178,22 @@ push_grant_both(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w)
 {
 	push_grant(s, client_of_host((int)o), o, p, w);
 	push_grant(s, client_of_host((int)p), o, p, w);
+}
+
+/* A revocation to both ends; the owner confirms it if @p rw waits. */
+static void
+push_revoke_both(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w,
+		struct revoke_wait *rw)
+{
+	struct client *owner = client_of_host((int)o);
+
+	push_grant(s, client_of_host((int)p), o, p, w);
+	if (owner == NULL)
+		return;
+	push_grant_ticket(s, owner, o, p, w,
+		rw != NULL ? revoke_wait_ticket(rw) : 0);
+	if (rw != NULL)
+		revoke_wait_expect(rw, w);
 }
 
 static void
@@ -147,6 +221,24 @@ save_or_log(struct mgr_state *s)
 }
 
 /* ---- HELLO ---- */
+
+/* Tell @p c (host @p id) which grants between it and @p p stand revoked. */
+static void
+push_revoked_to(struct mgr_state *s, struct client *c, uint32_t id, uint32_t p)
+{
+	uint32_t w;
+
+	for (w = 0; w < windows_of(s, id); w++)
+		if (s->grant[id][p][w] == RACK_ACCESS_NONE)
+			push_grant(s, c, id, p, w);
+	for (w = 0; w < windows_of(s, p); w++)
+		if (s->grant[p][id][w] == RACK_ACCESS_NONE)
+			push_grant(s, c, p, id, w);
+	if (state_bank_access(s, id, p) == RACK_ACCESS_NONE)
+		push_grant(s, c, id, p, RACK_WIRE_BANK_WINDOW);
+	if (state_bank_access(s, p, id) == RACK_ACCESS_NONE)
+		push_grant(s, c, p, id, RACK_WIRE_BANK_WINDOW);
+}
 
 static void
 handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
@@ -183,6 +275,8 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	for (p = 0; p < MGR_MAX_HOSTS && !s->host[id].resumed; p++)
 		for (w = 0; w <= RACK_WIRE_BANK_WINDOW; w++)
 			state_memfd_drop(s, id, p, w);
+	if (!s->host[id].resumed)
+		state_regs_drop(s, id);
 	s->host[id].known = 1;
 	s->host[id].uid = uid;
 	s->host[id].pid = client_pid(c);
@@ -206,10 +300,14 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 		s->links_fd);
 
 	/* Grants between this host and every other known host, both ways,
-	 * to both ends; then the links. */
+	 * to both ends; then the links. A process that registers again also
+	 * hears what was revoked while it was away: as owner it moves those
+	 * pages, as peer it drops those objects. */
 	for (p = 0; p < MGR_MAX_HOSTS; p++) {
 		if (p == id || !s->host[p].known)
 			continue;
+		if (s->host[id].resumed)
+			push_revoked_to(s, c, id, p);
 		for (w = 0; w < windows_of(s, id); w++)
 			if (s->grant[id][p][w] != RACK_ACCESS_NONE)
 				push_grant_both(s, id, p, w);
@@ -222,7 +320,11 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 			push_grant_both(s, p, id, RACK_WIRE_BANK_WINDOW);
 		if (s->host[p].client >= 0)
 			push_link(s, id, p);
+		push_regs(s, c, p);
 	}
+	/* The others drop the header of this host's previous run. */
+	if (!s->host[id].resumed)
+		push_regs_all(s, id);
 }
 
 void
@@ -235,6 +337,7 @@ proto_host_gone(struct mgr_ctx *m, int host)
 	s->host[host].resumed = 0;
 	mgr_log("host %d (pid %d) disconnected", host, (int)s->host[host].pid);
 	s->host[host].pid = 0;
+	revoke_wait_host_gone(host);
 	for (p = 0; p < MGR_MAX_HOSTS; p++)
 		if ((int)p != host && s->host[p].client >= 0)
 			push_link(s, (uint32_t)host, p);
@@ -308,6 +411,39 @@ handle_offer_bank(struct mgr_state *s, struct client *c,
 	}
 }
 
+/* The owner's register header: sealed against writes too, for every
+ * other registered host. */
+static void
+handle_offer_regs(struct mgr_state *s, struct client *c,
+		const struct rack_msg *r, int o, int *fd)
+{
+	int seals;
+
+	if (r->u.offer.peer != (uint32_t)o) {
+		answer(c, r->seq, -EINVAL, 1,
+			"offer from host %d: refused: a register header is offered with the owner's own id as peer",
+			o);
+		return;
+	}
+	if (!offer_object_ok(c, r, o, "register header", *fd,
+			r->u.offer.size, RACK_WIRE_REGS_SIZE))
+		return;
+	seals = fcntl(*fd, F_GET_SEALS);
+	if (!(seals & F_SEAL_FUTURE_WRITE)) {
+		answer(c, r->seq, -EPERM, 1,
+			"offer from host %d register header: refused: it must be sealed with F_SEAL_FUTURE_WRITE too (peers map it read-only)",
+			o);
+		return;
+	}
+	state_regs_drop(s, (uint32_t)o);
+	s->regs_fd[o] = *fd;
+	*fd = -1;
+	push_regs_all(s, (uint32_t)o);
+	answer(c, r->seq, 0, 1,
+		"offer from host %d register header: kept, passed read-only to every other registered host",
+		o);
+}
+
 static void
 handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		int *fd)
@@ -324,6 +460,10 @@ handle_offer(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 	}
 	if (of->window == RACK_WIRE_BANK_WINDOW) {
 		handle_offer_bank(s, c, r, o, fd);
+		return;
+	}
+	if (of->window == RACK_WIRE_REGS_WINDOW) {
+		handle_offer_regs(s, c, r, o, fd);
 		return;
 	}
 	if (of->peer == (uint32_t)o || of->window >= s->host[o].mw_count) {
@@ -584,7 +724,8 @@ handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	int grant = a->op == RACK_OP_GRANT;
 	uint32_t w, w0 = 0, w1 = MGR_MAX_WINDOWS;
 	uint8_t bank = state_bank_access(s, a->owner, a->peer);
-	char win[16];
+	struct revoke_wait *rw = NULL;
+	char win[16], text[320];
 
 	if (a->window != RACK_WIRE_ALL_WINDOWS) {
 		if (s->host[a->owner].known &&
@@ -602,35 +743,69 @@ handle_grant(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	} else {
 		snprintf(win, sizeof(win), "all");
 	}
+	/* A revoke answers once the owner moved the pages (revoke_wait.c). */
+	if (!grant && client_of_host((int)a->owner) != NULL)
+		rw = revoke_wait_new(c, r->seq, a->owner, a->peer, a->wait_ms);
 	for (w = w0; w < w1; w++) {
 		s->grant[a->owner][a->peer][w] =
 			(uint8_t)(grant ? a->access : RACK_ACCESS_NONE);
 		if (!grant)
 			state_memfd_drop(s, a->owner, a->peer, w);
-		if (w < windows_of(s, a->owner))
+		if (w >= windows_of(s, a->owner))
+			continue;
+		if (grant)
 			push_grant_both(s, a->owner, a->peer, w);
+		else
+			push_revoke_both(s, a->owner, a->peer, w, rw);
 	}
 	/* The register bank follows: granted with the first window, revoked
 	 * (and its object dropped: the owner makes a fresh one) with the
 	 * last. */
 	if (state_bank_access(s, a->owner, a->peer) != bank) {
-		if (bank != RACK_ACCESS_NONE)
+		if (bank != RACK_ACCESS_NONE) {
 			state_memfd_drop(s, a->owner, a->peer,
 				RACK_WIRE_BANK_WINDOW);
-		push_grant_both(s, a->owner, a->peer, RACK_WIRE_BANK_WINDOW);
+			push_revoke_both(s, a->owner, a->peer,
+				RACK_WIRE_BANK_WINDOW, rw);
+		} else {
+			push_grant_both(s, a->owner, a->peer,
+				RACK_WIRE_BANK_WINDOW);
+		}
 	}
 	s->explicit[a->owner] |= UINT64_C(1) << a->peer;
 	save_or_log(s);
-	if (grant)
+	if (grant) {
 		answer(c, r->seq, 0, 1,
 			"grant %u %u %s window %s: granted: host %u may %s window %s of host %u",
 			a->owner, a->peer, rack_access_name(a->access), win,
 			a->peer, a->access == RACK_ACCESS_RW ? "read and write" :
 			"read", win, a->owner);
-	else
-		answer(c, r->seq, 0, 1,
-			"revoke %u %u window %s: revoked: host %u may no longer reach window %s of host %u",
-			a->owner, a->peer, win, a->peer, win, a->owner);
+		return;
+	}
+	snprintf(text, sizeof(text),
+		"revoke %u %u window %s: revoked: host %u may no longer reach window %s of host %u",
+		a->owner, a->peer, win, a->peer, win, a->owner);
+	if (rw != NULL) {
+		mgr_log("uid=%u pid=%d: %s; waiting up to %u ms for host %u to move its pages",
+			(unsigned int)client_uid(c), (int)client_pid(c), text,
+			a->wait_ms != 0 ? a->wait_ms : RACK_WIRE_REVOKE_WAIT_MS,
+			a->owner);
+		revoke_wait_arm(rw, text);
+	} else if (client_of_host((int)a->owner) != NULL) {
+		answer(c, r->seq, -EAGAIN, 1,
+			"%s; but too many revokes wait for their owners already: host %u's move is not confirmed, ask again to wait for it",
+			text, a->owner);
+	} else {
+		char t2[512];
+		int n = snprintf(t2, sizeof(t2),
+			"%s; host %u is not connected: nothing to wait for (a live process applies the revocation when it registers again)",
+			text, a->owner);
+
+		mgr_log("uid=%u pid=%d: %s", (unsigned int)client_uid(c),
+			(int)client_pid(c), t2);
+		client_reply_flags(c, r->seq, 0, RACK_REPLY_F_OWNER_AWAY, t2,
+			n < (int)sizeof(t2) ? (size_t)n : sizeof(t2) - 1);
+	}
 }
 
 static void
@@ -697,6 +872,9 @@ proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		break;
 	case RACK_MSG_ADMIN:
 		handle_admin(m, c, r);
+		break;
+	case RACK_MSG_MOVED:
+		revoke_wait_moved(c, client_host(c), r);
 		break;
 	default:
 		answer(c, r->seq, -EBADMSG, 1,

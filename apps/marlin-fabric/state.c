@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_marlin_rack.h>
+
 #include "fabric.h"
 
 #define LINE_MAX_LEN 512
@@ -434,6 +436,7 @@ state_init(struct mgr_state *s, const char *state_path)
 	memset(s->cut, 0, sizeof(s->cut));
 	for (o = 0; o < MGR_MAX_HOSTS; o++) {
 		s->host[o].client = -1;
+		s->regs_fd[o] = -1;
 		for (p = 0; p < MGR_MAX_HOSTS; p++)
 			for (w = 0; w <= MGR_MAX_WINDOWS; w++)
 				s->memfd[o][p][w] = -1;
@@ -447,25 +450,11 @@ int
 state_links_create(struct mgr_state *s)
 {
 	void *va;
-	int fd, rc;
+	int fd;
 
-	fd = memfd_create("marlin-links", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = rte_marlin_rack_memfd_own("marlin-links", RACK_LINKS_SIZE, &va);
 	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, RACK_LINKS_SIZE) != 0)
-		goto fail;
-	va = mmap(NULL, RACK_LINKS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		fd, 0);
-	if (va == MAP_FAILED)
-		goto fail;
-	/* This mapping stays writable; nobody can map it writable again. */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-			F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0) {
-		rc = -errno;
-		munmap(va, RACK_LINKS_SIZE);
-		close(fd);
-		return rc;
-	}
+		return fd;
 	s->links = va;
 	s->links_fd = fd;
 	s->links->version = RACK_LINKS_VERSION;
@@ -473,10 +462,6 @@ state_links_create(struct mgr_state *s)
 	state_links_sync(s);
 	__atomic_store_n(&s->links->magic, RACK_LINKS_MAGIC, __ATOMIC_RELEASE);
 	return 0;
-fail:
-	rc = -errno;
-	close(fd);
-	return rc;
 }
 
 void
@@ -510,14 +495,24 @@ state_memfd_drop(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w)
 }
 
 void
+state_regs_drop(struct mgr_state *s, uint32_t o)
+{
+	if (s->regs_fd[o] >= 0)
+		close(s->regs_fd[o]);
+	s->regs_fd[o] = -1;
+}
+
+void
 state_fini(struct mgr_state *s)
 {
 	uint32_t o, p, w;
 
-	for (o = 0; o < MGR_MAX_HOSTS; o++)
+	for (o = 0; o < MGR_MAX_HOSTS; o++) {
+		state_regs_drop(s, o);
 		for (p = 0; p < MGR_MAX_HOSTS; p++)
 			for (w = 0; w <= MGR_MAX_WINDOWS; w++)
 				state_memfd_drop(s, o, p, w);
+	}
 	if (s->links != NULL)
 		munmap(s->links, RACK_LINKS_SIZE);
 	if (s->links_fd >= 0)

@@ -9,10 +9,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -294,6 +296,10 @@ rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 		ev->size = m.u.grant.size;
 		ev->fd = fd;
 		ev->keep = (m.u.grant.flags & RACK_GRANT_F_KEEP) != 0;
+		/* A revocation of our own memory the manager waits on. */
+		if (m.u.grant.access == RACK_ACCESS_NONE &&
+				m.u.grant.owner == c->host_id)
+			ev->ticket = m.seq;
 		return 1;
 	case RACK_MSG_WELCOME:
 		if (m.u.welcome.host_id != c->host_id)
@@ -335,8 +341,9 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 	int len;
 
 	if (c == NULL || memfd < 0 || peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
-			peer == c->host_id ||
-			window > RTE_MARLIN_RACK_BANK_WINDOW)
+			window > RTE_MARLIN_RACK_REGS_WINDOW ||
+			(peer == c->host_id) !=
+			(window == RTE_MARLIN_RACK_REGS_WINDOW))
 		return -EINVAL;
 	if (fstat(memfd, &st) != 0)
 		return -errno;
@@ -349,6 +356,32 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_OFFER, ++c->seq, &o,
 		sizeof(o), NULL, 0);
 	return rack_sock_send(c->sock, rec, (size_t)len, memfd);
+}
+
+int
+rte_marlin_rack_moved(struct rte_marlin_rack_client *c,
+		const struct rte_marlin_rack_event *ev, int status)
+{
+	struct rack_wire_moved mv;
+	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(mv)];
+	int len;
+
+	if (c == NULL || ev == NULL || status > 0 || status < -4095 ||
+			ev->type != RTE_MARLIN_RACK_EV_REVOKE ||
+			ev->owner != c->host_id ||
+			ev->peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
+			ev->window > RTE_MARLIN_RACK_BANK_WINDOW)
+		return -EINVAL;
+	if (ev->ticket == 0)
+		return 0;
+	memset(&mv, 0, sizeof(mv));
+	mv.peer = ev->peer;
+	mv.window = ev->window;
+	mv.ticket = ev->ticket;
+	mv.status = status;
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_MOVED, ++c->seq, &mv,
+		sizeof(mv), NULL, 0);
+	return rack_sock_send(c->sock, rec, (size_t)len, -1);
 }
 
 int
@@ -367,6 +400,36 @@ rte_marlin_rack_resume(struct rte_marlin_rack_client *c)
 	if (rc != 0)
 		RACK_LOG(ERR, "registering host %u again: %s", c->host_id,
 			strerror(-rc));
+	return rc;
+}
+
+int
+rte_marlin_rack_memfd_own(const char *name, size_t size, void **va)
+{
+	void *p;
+	int fd, rc;
+
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) != 0)
+		goto fail;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	/* This mapping stays writable; nobody can map it writable again. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+			F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0) {
+		rc = -errno;
+		munmap(p, size);
+		close(fd);
+		return rc;
+	}
+	*va = p;
+	return fd;
+fail:
+	rc = -errno;
+	close(fd);
 	return rc;
 }
 

@@ -58,17 +58,21 @@ check_admin(const struct rack_wire_admin *a, const char **why)
 			BAD("grant access must be ro or rw");
 		if (a->op == RACK_OP_REVOKE && a->access != 0)
 			BAD("revoke carries no access");
+		if (a->op == RACK_OP_GRANT && a->wait_ms != 0)
+			BAD("only revoke carries a wait");
+		if (a->wait_ms > RACK_WIRE_REVOKE_WAIT_MAX_MS)
+			BAD("revoke: wait beyond 60000 ms");
 		break;
 	case RACK_OP_CUT:
 	case RACK_OP_RESTORE:
 		if (!two_hosts(a->owner, a->peer))
 			BAD("a link joins two host ids < 64");
-		if (a->window != 0 || a->access != 0)
+		if (a->window != 0 || a->access != 0 || a->wait_ms != 0)
 			BAD("cut/restore carry only two host ids");
 		break;
 	default:
 		if (a->owner != 0 || a->peer != 0 || a->window != 0 ||
-				a->access != 0)
+				a->access != 0 || a->wait_ms != 0)
 			BAD("queries carry no arguments");
 	}
 	return 0;
@@ -82,7 +86,7 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 
 	if (!two_hosts(g->owner, g->peer))
 		BAD("grant: owner and peer must be two host ids < 64");
-	if (g->window > RACK_WIRE_BANK_WINDOW)
+	if (g->window > RACK_WIRE_REGS_WINDOW)
 		BAD("grant: window out of range");
 	if (g->access > RACK_ACCESS_RW)
 		BAD("grant: unknown access");
@@ -93,6 +97,14 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 	if ((g->flags & RACK_GRANT_F_KEEP) &&
 			(g->nfds != 0 || g->access == RACK_ACCESS_NONE))
 		BAD("grant: keep goes only with a grant without descriptor");
+	if (g->window == RACK_WIRE_REGS_WINDOW) {
+		if (g->access == RACK_ACCESS_RW)
+			BAD("grant: a register header is granted ro or not at all");
+		if (g->rack_addr != 0 || (g->size != 0 &&
+				g->size != RACK_WIRE_REGS_SIZE))
+			BAD("grant: a register header has no rack address and one page");
+		return 0;
+	}
 	if (g->window == RACK_WIRE_BANK_WINDOW) {
 		if (g->access == RACK_ACCESS_RO)
 			BAD("grant: a register bank is granted rw or not at all");
@@ -142,14 +154,18 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 			BAD("welcome: descriptor count does not match its flags");
 		break;
 	case RACK_MSG_ADMIN:
-		if (!all_zero(m->u.admin.reserved, sizeof(m->u.admin.reserved)))
+		if (m->u.admin.reserved != 0)
 			BAD("admin: reserved field not zero");
 		return check_admin(&m->u.admin, why);
 	case RACK_MSG_REPLY:
 		if (m->u.reply.status > 0 || m->u.reply.status < -4095)
 			BAD("reply: status is not 0 or a negative errno");
-		if (m->u.reply.flags & ~RACK_REPLY_F_MORE)
+		if (m->u.reply.flags & ~(RACK_REPLY_F_MORE | RACK_REPLY_F_MOVED |
+				RACK_REPLY_F_OWNER_AWAY))
 			BAD("reply: unknown flags");
+		if ((m->u.reply.flags & RACK_REPLY_F_MOVED) &&
+				(m->u.reply.flags & RACK_REPLY_F_OWNER_AWAY))
+			BAD("reply: moved and owner away at once");
 		if (m->u.reply.reserved != 0)
 			BAD("reply: reserved field not zero");
 		if (m->u.reply.text_len != blen - sizeof(m->u.reply))
@@ -161,11 +177,14 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 		return check_grant(&m->u.grant, m->nfds, why);
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.offer.window > RACK_WIRE_BANK_WINDOW)
+				m->u.offer.window > RACK_WIRE_REGS_WINDOW)
 			BAD("offer: peer or window out of range");
 		if (m->u.offer.window == RACK_WIRE_BANK_WINDOW &&
 				m->u.offer.size != RACK_WIRE_BANK_SIZE)
 			BAD("offer: a register bank is one page");
+		if (m->u.offer.window == RACK_WIRE_REGS_WINDOW &&
+				m->u.offer.size != RACK_WIRE_REGS_SIZE)
+			BAD("offer: a register header is one page");
 		if (m->u.offer.size == 0 || m->u.offer.size > WINDOW_MAX_SIZE)
 			BAD("offer: size out of range (1..2^39)");
 		if (m->u.offer.reserved != 0)
@@ -177,6 +196,15 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 		if (!two_hosts(m->u.link.a, m->u.link.b) || m->u.link.up > 1 ||
 				m->u.link.reserved != 0)
 			BAD("link: bad host ids or state");
+		break;
+	case RACK_MSG_MOVED:
+		if (m->u.moved.peer >= RACK_WIRE_MAX_HOSTS ||
+				m->u.moved.window > RACK_WIRE_BANK_WINDOW)
+			BAD("moved: peer or window out of range");
+		if (m->u.moved.ticket == 0)
+			BAD("moved: no ticket");
+		if (m->u.moved.status > 0 || m->u.moved.status < -4095)
+			BAD("moved: status is not 0 or a negative errno");
 		break;
 	}
 	return 0;
@@ -190,6 +218,7 @@ static const size_t body_size[RACK_MSG_TYPE_MAX] = {
 	[RACK_MSG_GRANT] = sizeof(struct rack_wire_grant),
 	[RACK_MSG_OFFER] = sizeof(struct rack_wire_offer),
 	[RACK_MSG_LINK] = sizeof(struct rack_wire_link),
+	[RACK_MSG_MOVED] = sizeof(struct rack_wire_moved),
 };
 
 size_t
@@ -218,7 +247,7 @@ rack_msg_parse(const void *rec, size_t len, unsigned int nfds,
 		*why = "protocol version not supported";
 		return -EPROTONOSUPPORT;
 	}
-	if (h.type == 0 || h.type >= RACK_MSG_TYPE_MAX)
+	if (h.type == 0 || h.type >= RACK_MSG_TYPE_MAX || body_size[h.type] == 0)
 		BAD("unknown record type");
 	if (h.length != len - sizeof(h))
 		BAD("length field does not match the record");

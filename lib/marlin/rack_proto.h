@@ -31,6 +31,7 @@ struct rack_msg {
 		struct rack_wire_grant grant;
 		struct rack_wire_offer offer;
 		struct rack_wire_link link;
+		struct rack_wire_moved moved;
 	} u;
 	/** REPLY: its text, inside the caller's record buffer (no NUL). */
 	const char *text;

@@ -24,6 +24,8 @@
  *   manager -> host   WELCOME, or REPLY with a negative status
  *   manager -> host   GRANT / LINK   (pushed whenever they change)
  *   host -> manager   OFFER + memfd  (answered with a REPLY)
+ *   host -> manager   MOVED          (no answer: the owner acknowledges a
+ *                                     revocation it applied, see below)
  *
  * Register banks travel like windows, under the pseudo window
  * RACK_WIRE_BANK_WINDOW: the owner offers one sealed memfd of
@@ -32,12 +34,32 @@
  * only while some window of the owner is granted to it. A bank is not in
  * the rack address map: its GRANT carries rack_addr 0.
  *
+ * The owner's register header (struct shm_wire_hdr of ntb_shm: epoch,
+ * pid, link enable, geometry) travels under the pseudo window
+ * RACK_WIRE_REGS_WINDOW: the owner offers one memfd of RACK_WIRE_REGS_SIZE
+ * bytes (peer = its own host id: it is for every peer), sealed against
+ * shrinking, growing, sealing and writing (F_SEAL_FUTURE_WRITE, after the
+ * owner mapped it writable), and the manager passes it read-only to every
+ * other registered host (GRANT with access RO, rack_addr 0). It holds
+ * nothing a registered host could not ask the manager for. When the owner
+ * registers anew, the manager drops the object of its previous run and
+ * tells the others (access NONE).
+ *
  * WELCOME with RACK_WELCOME_F_LINKS carries one descriptor: the manager's
  * link page (struct rack_wire_links), a memfd only the manager can write
  * (sealed F_SEAL_FUTURE_WRITE after the manager mapped it), which hosts
  * map read-only.
  *   CLI -> manager    ADMIN          (answered with REPLY records; all but
  *                                     the last carry RACK_REPLY_F_MORE)
+ *
+ * A REVOKE from the CLI is answered only once the owner has applied it:
+ * the manager pushes the revocation (GRANT with access NONE) to the owner
+ * with a non-zero ticket in hdr.seq; the owner moves the pages of that
+ * (peer, window) to fresh backing and answers MOVED with the same ticket.
+ * The manager answers the CLI when every window of the request is
+ * acknowledged, the owner goes away, or the admin's wait_ms runs out
+ * (status -ETIMEDOUT: the revocation is recorded but not confirmed).
+ * Pushes without ticket (seq 0) want no MOVED.
  *
  * Fields are host byte order (manager and hosts share a machine, or a
  * byte order). All reserved fields are zero; a receiver refuses others.
@@ -66,7 +88,8 @@ enum rack_wire_type {
 	RACK_MSG_GRANT = 5,   /**< manager -> host: struct rack_wire_grant */
 	RACK_MSG_OFFER = 6,   /**< host -> manager: struct rack_wire_offer + fd */
 	RACK_MSG_LINK = 7,    /**< manager -> host: struct rack_wire_link */
-	RACK_MSG_TYPE_MAX = 8,
+	RACK_MSG_MOVED = 8,   /**< host -> manager: struct rack_wire_moved */
+	RACK_MSG_TYPE_MAX = 9,
 };
 
 /** Access granted to a peer. */
@@ -133,8 +156,13 @@ struct rack_wire_admin {
 	uint32_t peer;   /**< GRANT/REVOKE: peer; CUT/RESTORE: host b */
 	uint32_t window; /**< GRANT/REVOKE: window or RACK_WIRE_ALL_WINDOWS */
 	uint32_t access; /**< GRANT: RACK_ACCESS_RO or RACK_ACCESS_RW */
-	uint32_t reserved[2];
+	uint32_t wait_ms;/**< REVOKE: how long to wait for the owner's MOVED
+			  *   (0: RACK_WIRE_REVOKE_WAIT_MS); else 0 */
+	uint32_t reserved;
 };
+/** Default and largest wait of a REVOKE for the owner's acknowledgement. */
+#define RACK_WIRE_REVOKE_WAIT_MS 2000u
+#define RACK_WIRE_REVOKE_WAIT_MAX_MS 60000u
 #define RACK_ADMIN_F_JSON 1u /**< answer in JSON instead of a table */
 
 /** Answer to HELLO (refusal), OFFER or ADMIN; text follows. */
@@ -145,6 +173,13 @@ struct rack_wire_reply {
 	uint32_t reserved;
 };
 #define RACK_REPLY_F_MORE 1u /**< more REPLY records follow for this seq */
+/** REVOKE answered with status 0: the owner acknowledged that it moved
+ *  the pages (MOVED). */
+#define RACK_REPLY_F_MOVED 2u
+/** REVOKE answered with status 0: the owner is not connected (it died,
+ *  or has not registered again since a manager restart; it applies the
+ *  revocation when it does), so there was nobody to wait for. */
+#define RACK_REPLY_F_OWNER_AWAY 4u
 
 /** A grant changed (or is announced at registration). */
 struct rack_wire_grant {
@@ -172,6 +207,16 @@ struct rack_wire_offer {
 	uint64_t reserved;
 };
 
+/** The owner applied a revocation pushed with a ticket (hdr.seq of that
+ *  GRANT): the pages of (sender, peer, window) are on fresh backing, or
+ *  status says why not. */
+struct rack_wire_moved {
+	uint32_t peer;
+	uint32_t window;    /**< < RACK_WIRE_MAX_WINDOWS, or the bank */
+	uint32_t ticket;    /**< non-zero, from the pushed GRANT's hdr.seq */
+	int32_t status;     /**< 0, or a negative errno: not moved */
+};
+
 /** A link changed state (cut/restore, a host came or went). */
 struct rack_wire_link {
 	uint32_t a;
@@ -186,6 +231,11 @@ struct rack_wire_link {
 #define RACK_WIRE_BANK_WINDOW RACK_WIRE_MAX_WINDOWS
 /** Bytes of a register bank object (one page). */
 #define RACK_WIRE_BANK_SIZE 4096u
+/** Window field of an OFFER or GRANT that carries an owner's register
+ *  header (read-only for every peer). */
+#define RACK_WIRE_REGS_WINDOW (RACK_WIRE_MAX_WINDOWS + 1)
+/** Bytes of a register header object (one page). */
+#define RACK_WIRE_REGS_SIZE 4096u
 
 /** "MLNK" in memory on little-endian hosts. */
 #define RACK_LINKS_MAGIC 0x4b4e4c4du
@@ -222,6 +272,7 @@ static_assert(sizeof(struct rack_wire_reply) == 16, "reply size");
 static_assert(sizeof(struct rack_wire_grant) == 40, "grant size");
 static_assert(sizeof(struct rack_wire_offer) == 24, "offer size");
 static_assert(sizeof(struct rack_wire_link) == 16, "link size");
+static_assert(sizeof(struct rack_wire_moved) == 16, "moved size");
 static_assert(sizeof(struct rack_wire_links) <= RACK_LINKS_SIZE,
 	"link page fits its object");
 

@@ -38,6 +38,9 @@
  * link changes; rte_marlin_rack_event_get() returns them one at a time.
  * An owner hands the manager the memory object a peer may map with
  * rte_marlin_rack_offer(): a sealed memfd per (owner, peer, window).
+ * When the manager revokes a grant of its memory, the owner makes the
+ * peer's path to it unreachable (fresh backing, translation cleared) and
+ * confirms with rte_marlin_rack_moved(): the manager's revoke waits for it.
  *
  * The data plane never waits on the manager: these are control-path calls,
  * one thread per client; the manager may stop without disturbing traffic
@@ -51,6 +54,7 @@
  * rte_marlin_rack_client_close() at the end.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_compat.h>
@@ -81,6 +85,19 @@ extern "C" {
 #define RTE_MARLIN_RACK_BANK_WINDOW RTE_MARLIN_RACK_MAX_WINDOWS
 /** Bytes of a register bank object. */
 #define RTE_MARLIN_RACK_BANK_SIZE 4096
+/**
+ * Window number of a register header in rte_marlin_rack_offer() and in
+ * GRANT/REVOKE events: one page per owner (its epoch, pid, link enable and
+ * geometry) that the owner writes and every peer maps read-only. The owner
+ * offers it once with peer = its own host id, as a memfd of
+ * RTE_MARLIN_RACK_REGS_SIZE bytes sealed with F_SEAL_SHRINK | F_SEAL_GROW
+ * | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL (after mapping it writable itself);
+ * the manager passes it read-only to every other registered host, and
+ * revokes it when the owner registers anew. Not part of the address map.
+ */
+#define RTE_MARLIN_RACK_REGS_WINDOW (RTE_MARLIN_RACK_MAX_WINDOWS + 1)
+/** Bytes of a register header object. */
+#define RTE_MARLIN_RACK_REGS_SIZE 4096
 
 /** A place in the rack address space. */
 struct rte_marlin_rack_loc {
@@ -166,7 +183,11 @@ struct rte_marlin_rack_event {
 	uint64_t rack_addr; /**< GRANT/REVOKE: rack address of the window */
 	uint64_t size;      /**< GRANT: window bytes (0: not registered) */
 	char text[128];     /**< REPLY: the manager's words, NUL-terminated */
-	uint64_t reserved[2];
+	uint32_t ticket;    /**< REVOKE of this host's own memory: non-zero
+			     *   when the manager waits for the owner to
+			     *   confirm (rte_marlin_rack_moved()); else 0 */
+	uint32_t reserved32;
+	uint64_t reserved[1];
 };
 
 /**
@@ -221,7 +242,10 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
  * and further sealing (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) of
  * exactly the window's size. The manager passes it to @p peer while a
  * grant allows, and answers with an RTE_MARLIN_RACK_EV_REPLY event.
- * The caller keeps its own descriptor.
+ * The caller keeps its own descriptor. @p window may be
+ * RTE_MARLIN_RACK_BANK_WINDOW (a register bank for @p peer) or
+ * RTE_MARLIN_RACK_REGS_WINDOW (the register header, @p peer = this host's
+ * own id: it goes to every peer).
  *
  * @return 0 (sent); -EINVAL (arguments); -EAGAIN (socket full: retry);
  *         -errno of sendmsg.
@@ -229,6 +253,28 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 __rte_experimental
 int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 		uint32_t window, int memfd);
+
+/**
+ * Confirm a revocation of this host's memory: after an
+ * RTE_MARLIN_RACK_EV_REVOKE event with @p ev->owner == this host and a
+ * non-zero @p ev->ticket, the owner moves the pages it uses for
+ * (@p ev->peer, @p ev->window) to fresh backing (or closes the
+ * translation) and then calls this. The manager's ``revoke`` answers once
+ * every window it revoked is confirmed (or its wait runs out), so a
+ * revoked peer's stores stop landing before ``revoke`` returns. An event
+ * without ticket wants no confirmation (nothing is sent).
+ *
+ * @param c      The client.
+ * @param ev     The REVOKE event, as rte_marlin_rack_event_get() gave it.
+ * @param status 0 (moved), or a negative errno: the move failed (the
+ *               manager reports it to whoever revoked).
+ * @return 0 (sent, or nothing to send); -EINVAL (arguments, or not a
+ *         revocation of this host's memory); -EAGAIN (socket full: call
+ *         again); -errno of sendmsg.
+ */
+__rte_experimental
+int rte_marlin_rack_moved(struct rte_marlin_rack_client *c,
+		const struct rte_marlin_rack_event *ev, int status);
 
 /**
  * The manager's link page, passed with the latest registration: a memfd
@@ -243,6 +289,22 @@ int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
  */
 __rte_experimental
 int rte_marlin_rack_links_fd(const struct rte_marlin_rack_client *c);
+
+/**
+ * A page-granular memfd that only the caller's mapping can write: created
+ * with @p size bytes, mapped writable here, then sealed with
+ * F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL, so
+ * whoever receives the descriptor can map it read-only only and nobody
+ * can shrink it. The manager's link page and ntb_shm's register headers
+ * are made this way. Internal.
+ *
+ * @param name Name for /proc (memfd_create()).
+ * @param size Bytes.
+ * @param va   Set to the writable mapping (munmap() it with @p size).
+ * @return the descriptor; -errno of memfd_create, ftruncate, mmap, fcntl.
+ */
+__rte_internal
+int rte_marlin_rack_memfd_own(const char *name, size_t size, void **va);
 
 /**
  * Register again over a new connection, after rte_marlin_rack_event_get()

@@ -42,23 +42,32 @@ check_ranges(const struct rack_msg *m)
 					m->u.admin.window != RACK_WIRE_ALL_WINDOWS)
 				abort();
 		}
+		if (m->u.admin.wait_ms > RACK_WIRE_REVOKE_WAIT_MAX_MS ||
+				(m->u.admin.wait_ms != 0 &&
+				 m->u.admin.op != RACK_OP_REVOKE))
+			abort();
 		if (m->u.admin.op == 0 || m->u.admin.op >= RACK_OP_MAX)
 			abort();
 		break;
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.offer.window > RACK_WIRE_BANK_WINDOW ||
+				m->u.offer.window > RACK_WIRE_REGS_WINDOW ||
 				(m->u.offer.window == RACK_WIRE_BANK_WINDOW &&
 				 m->u.offer.size != RACK_WIRE_BANK_SIZE) ||
+				(m->u.offer.window == RACK_WIRE_REGS_WINDOW &&
+				 m->u.offer.size != RACK_WIRE_REGS_SIZE) ||
 				m->nfds != 1)
 			abort();
 		break;
 	case RACK_MSG_GRANT:
 		if (m->u.grant.owner >= RACK_WIRE_MAX_HOSTS ||
 				m->u.grant.peer >= RACK_WIRE_MAX_HOSTS ||
-				m->u.grant.window > RACK_WIRE_BANK_WINDOW ||
+				m->u.grant.window > RACK_WIRE_REGS_WINDOW ||
 				(m->u.grant.window == RACK_WIRE_BANK_WINDOW &&
 				 (m->u.grant.access == RACK_ACCESS_RO ||
+				  m->u.grant.rack_addr != 0)) ||
+				(m->u.grant.window == RACK_WIRE_REGS_WINDOW &&
+				 (m->u.grant.access == RACK_ACCESS_RW ||
 				  m->u.grant.rack_addr != 0)) ||
 				m->u.grant.nfds != m->nfds)
 			abort();
@@ -70,6 +79,13 @@ check_ranges(const struct rack_msg *m)
 		break;
 	case RACK_MSG_REPLY:
 		if (memchr(m->text, 0, m->u.reply.text_len) != NULL)
+			abort();
+		break;
+	case RACK_MSG_MOVED:
+		if (m->u.moved.peer >= RACK_WIRE_MAX_HOSTS ||
+				m->u.moved.window > RACK_WIRE_BANK_WINDOW ||
+				m->u.moved.ticket == 0 || m->u.moved.status > 0 ||
+				m->nfds != 0)
 			abort();
 		break;
 	default:

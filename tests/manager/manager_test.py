@@ -7,8 +7,9 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer, banks, mixed, two_users (ntb_shm hosts with manager=,
-need --mp-host).
+fabric_grants, fabric_refused, revoked_peer, revoke_ack, banks, hostile_files,
+mixed,
+two_users (ntb_shm hosts with manager=, need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
 user (policy, hostile_dir) run as root and exit 77 otherwise.
@@ -619,6 +620,88 @@ def test_revoked_peer(t):
     check(h0.wait(30) == 0, "host 0 exits cleanly")
 
 
+def test_revoke_ack(t):
+    """revoke returns only once the owner moved the pages: a hostile peer
+    storing in a tight loop reaches none of the owner's memory from the
+    moment revoke returns. An owner that does not confirm makes revoke
+    fail with a timeout naming it (the revocation stays recorded); an
+    owner that went away counts as done."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    m = t.serve()
+    h0 = EalHost(t, 0, "ra", 0)
+    bad = t.host(1, "--size", "65536", "--scribble", "0xcd", "--tight")
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*"
+               r"scribbling=yes")
+
+    def peek(off):
+        return int(h0.ok("peek %d" % off).split("val=")[1], 16)
+
+    end = time.monotonic() + 10
+    while peek(0) != 0xcdcdcdcdcdcdcdcd:
+        check(time.monotonic() < end, "the granted peer's stores land")
+        time.sleep(0.05)
+    vals = set()
+    for _ in range(20):
+        vals.add(peek(8))
+        time.sleep(0.01)
+    check(len(vals) > 2, "the peer's counter moves in host 0's window")
+    # No downgrade first: the peer writes rw up to the revoke. Host 0 is
+    # stopped (it cannot poll): revoke must wait for it, not return.
+    os.kill(h0.proc.pid, signal.SIGSTOP)
+    try:
+        cli = subprocess.Popen([t.tool, "--socket", t.sock, "--json",
+                                "revoke", "0", "1", "0"],
+                               stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        check(cli.poll() is None,
+              "revoke returned before host 0 moved its pages")
+    finally:
+        os.kill(h0.proc.pid, signal.SIGCONT)
+    out, _ = cli.communicate(timeout=20)
+    print("$ marlin-fabric --json revoke 0 1 0 -> %d\n%s" % (cli.returncode,
+          out), flush=True)
+    out = json.loads(out)
+    check(cli.returncode == 0 and out["owner_ack"] == "moved",
+          "owner confirmed: %s" % out)
+    # From here on, nothing the peer stores may show in host 0's window.
+    seen = set()
+    for _ in range(60):
+        seen.add((peek(0), peek(8)))
+    check(seen == {(0, 0)}, "stores after revoke returned landed: %s" %
+          sorted("%x/%x" % v for v in seen)[:4])
+    check(bad.proc.poll() is None, "the hostile peer is still running")
+    m.expect(r"uid=0 pid=\d+: revoke 0 1 window 0: .*host 0 moved the "
+             r"pages to fresh memory \(confirmed in \d+ ms\)")
+    # An owner that never confirms: revoke says so and fails, the
+    # revocation is recorded all the same.
+    mute = t.host(2, "--no-ack")
+    mute.expect(r"^registered")
+    mute.expect(r"event=link a=\d b=\d up=1")
+    t0 = time.monotonic()
+    p = t.cli("--json", "revoke", "2", "0", "--wait-ms", "300", rc=1)
+    took = time.monotonic() - t0
+    out = json.loads(p.stdout)
+    check(out["ok"] is False and out["status"] == -110 and
+          out["owner_ack"] == "timeout", "timeout reported: %s" % out)
+    check("host 2 did not confirm within 300 ms" in p.stderr, p.stderr)
+    check(0.25 < took < 5, "bounded wait: %.2f s" % took)
+    m.expect(r"revoke 2 0 window all: .*but host 2 did not confirm within "
+             r"300 ms")
+    check((2, 0, 0) not in grants_of(t), "the timed-out revoke is recorded")
+    mute.expect(r"event=revoke owner=2 peer=0 window=0 .*ack=withheld")
+    # A dead owner counts as done.
+    mute.stop(signal.SIGKILL)
+    m.expect(r"host 2 \(pid \d+\) disconnected")
+    out = t.cli("--json", "revoke", "2", "1", rc=0, json_out=True)
+    check(out["owner_ack"] == "owner_away", "dead owner: %s" % out)
+    t.cli("revoke", "0", "1", "--wait-ms", "0", rc=2)
+    t.cli("grant", "0", "1", "rw", "--wait-ms", "100", rc=2)
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
 def test_mixed(t):
     """A host with manager= and one without on one fabric: the second to
     come is refused (-EPERM), with the reason, both ways."""
@@ -644,10 +727,20 @@ def test_mixed(t):
     refused(1, "mx", False)
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host exits cleanly")
+    # The other way round the host with manager= starts (a page file
+    # anyone may plant must not keep it from starting), says so, and
+    # never links.
     h0 = EalHost(t, 0, "my", 0, manager=False)
-    refused(1, "my", True)
-    h0.proc.stdin.close()
-    check(h0.wait(30) == 0, "host exits cleanly")
+    h1 = EalHost(t, 1, "my", 1)
+    check(any("must all use manager= (or none)" in ln for ln in h1.err),
+          "the host with manager= warns: %s" % h1.err[-5:])
+    for h in (h0, h1):
+        h.ok("enable")
+    check(h1.do("wait_up 0 1500", timeout=10).group(0) == "ERR",
+          "no link between a host with manager= and one without")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 def test_two_users(t):
@@ -688,14 +781,114 @@ def test_two_users(t):
         check(h.wait(30) == 0, "host exits cleanly")
 
 
-# Offsets in an ntb_shm register page (drivers/ntb/shm/shm_wire.h).
-REGS_CUT = 64
+def forged_page(hid, hosts=2, link=0, epoch=1):
+    """An ntb_shm register page (drivers/ntb/shm/shm_wire.h) as a
+    hostile process would plant it: published (magic), link disabled,
+    every link cut, every doorbell rung."""
+    hdr = struct.pack("<6IQQIIQQ", 0x534e4c4d, 1, hid, hosts, 1, 16, 65536,
+                      epoch, 4242, link, 0, 1)
+    mgmt = struct.pack("<Q", (1 << 64) - 1) + bytes(56)
+    return hdr + mgmt + b"\x01" * (64 * 384)
 
 
-def regs_bank(src):
-    """Offset of source host src's bank (doorbell bytes, then the stamp at
-    +64, scratchpads at +128) in a register page."""
-    return 128 + src * 384
+def test_hostile_files(t):
+    """ntb_shm with manager=: the fabric directory holds only lock files;
+    a process of the same uid that plants, replaces or truncates files
+    there cannot take a link down or change link state; link enable and
+    disable reach the peer with the manager killed; kill -9 and restart of
+    a host and of the manager bring everything back."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    parent = os.path.join(t.tmp, "fab")
+    os.mkdir(parent)
+    m = t.serve()
+    h0 = EalHost(t, 0, "hf", 0)
+    h1 = EalHost(t, 1, "hf", 1)
+    for h in (h0, h1):
+        h.ok("enable")
+    h0.ok("wait_up 1 10000")
+    h1.ok("wait_up 0 10000")
+    fab = os.path.join(parent, "marlin-fabric-hf")
+    check(sorted(os.listdir(fab)) == ["host-0.lock", "host-1.lock"],
+          "only lock files in the fabric directory: %s" % os.listdir(fab))
+
+    def up(tag):
+        time.sleep(0.5)                   # > 10 slow checks of each host
+        for h, o in ((h0, 1), (h1, 0)):
+            check(h.proc.poll() is None, "%s: host still running" % tag)
+            check(" up=1 " in h.ok("link %d" % o), "%s: link stays up" % tag)
+
+    # Forged register pages (link disabled, every link cut), a window
+    # file, a cut record, FIFOs where a page or a lock would be.
+    for hid in (0, 1):
+        with open(os.path.join(fab, "host-%d.regs" % hid), "wb") as f:
+            f.write(forged_page(hid))
+        with open(os.path.join(fab, "host-%d.mw-0" % hid), "wb") as f:
+            f.write(b"\xee" * 65536)
+    open(os.path.join(fab, "cut-0-1"), "w").close()
+    os.mkfifo(os.path.join(fab, "host-2.regs"))
+    os.mkfifo(os.path.join(fab, "host-3.lock"))
+    up("planted pages, windows, cut record, FIFOs")
+    # Replaced and truncated: the forged pages, then the locks (sized
+    # and emptied again: flock does not care).
+    for hid in (0, 1):
+        tmp = os.path.join(fab, "x%d" % hid)
+        with open(tmp, "wb") as f:
+            f.write(forged_page(hid, epoch=7))
+        os.rename(tmp, os.path.join(fab, "host-%d.regs" % hid))
+        os.truncate(os.path.join(fab, "host-%d.regs" % hid), 64)
+        os.truncate(os.path.join(fab, "host-%d.lock" % hid), 1 << 20)
+        os.truncate(os.path.join(fab, "host-%d.lock" % hid), 0)
+    up("replaced and truncated files")
+    h1.ok("write 0 41")
+    h0.ok("verify 1 41")
+    # The directory commands say what they know and never hang.
+    p = subprocess.run([t.tool, "--dir", parent, "--socket", t.sock, "hf",
+                        "status"], capture_output=True, text=True,
+                       timeout=30)
+    print(p.stdout + p.stderr, flush=True)
+    check(p.returncode == 0, "status: exit %d" % p.returncode)
+    check("rack manager" in p.stdout and "0      1      up" in p.stdout,
+          "status shows the manager's view of the link: %s" % p.stdout)
+    # Link enable and disable are shared memory: no manager needed.
+    m.stop(signal.SIGKILL)
+    h0.ok("disable")
+    h1.ok("wait_down 0 10000")
+    h0.ok("enable")
+    h1.ok("wait_up 0 10000")
+    h0.ok("wait_up 1 10000")
+    h0.ok("write 1 42")
+    h1.ok("verify 0 42")
+    # The manager back, then host 1 killed and started anew: a new
+    # header object, a new epoch, the link back.
+    t.serve()
+    end = time.monotonic() + 20
+    while True:
+        hosts = t.cli("--json", "hosts", rc=0, json_out=True)["hosts"]
+        if len(hosts) == 2 and all(x["connected"] for x in hosts):
+            break
+        check(time.monotonic() < end, "hosts registered again: %s" % hosts)
+        time.sleep(0.2)
+    h1.proc.kill()
+    h1.wait(10)
+    h0.ok("wait_down 1 10000")
+    h1 = EalHost(t, 1, "hf", 1)
+    h1.ok("enable")
+    h1.ok("wait_up 0 10000")
+    h0.ok("wait_up 1 10000")
+    h1.ok("write 0 43")
+    h0.ok("verify 1 43")
+    # The one file a host reads: the lock. Removed or replaced under a
+    # live host, peers that already see it alive keep the link (they hold
+    # the lock file open); a peer that looks afresh (a host that starts
+    # now) finds no live lock and takes the host for dead.
+    lock0 = os.path.join(fab, "host-0.lock")
+    os.unlink(lock0)
+    open(lock0, "w").close()
+    up("lock file replaced")
+    for h in (h0, h1):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 def test_banks(t):
@@ -717,6 +910,16 @@ def test_banks(t):
               "a host cannot write the link page (%s): %s" % (what, ln.string))
     bad.expect(r"event=grant owner=0 peer=2 window=8 access=rw .*fd=1 .*"
                r"bank_scribbling=yes")
+    # The register headers of hosts 0 and 1 reach host 2 read-only, and
+    # it cannot write them in any way either.
+    for o in (0, 1):
+        ln = bad.expect(r"event=grant owner=%d peer=2 window=9 access=ro "
+                        r".*fd=1 header" % o)
+        for what in ("write_map", "mprotect", "pwrite", "reopen_rw",
+                     "shrink"):
+            check(" %s=refused" % what in ln.string,
+                  "host 2 cannot write host %d's header (%s): %s"
+                  % (o, what, ln.string))
     for h in (h0, h1):
         h.ok("enable")
     h0.ok("wait_up 1 10000")
@@ -727,18 +930,15 @@ def test_banks(t):
     check(h0.ok("spad_r 1 0").endswith("val=0x00001111"),
           "host 0 reads host 1's scratchpad")
     time.sleep(0.3)                       # host 2 goes on scribbling
-    # Through the register files of the fabric directory, as host 2
-    # would without the manager: host 1's doorbells and scratchpads in
-    # host 0's page, and the cut masks of both.
+    # Register page files as host 2 would write them without the
+    # manager (host 1's doorbells and scratchpads in host 0's page, cut
+    # masks): there are none to write, and planted ones are not read.
     fab = os.path.join(t.tmp, "fab", "marlin-fabric-bk")
-    for name, off, data in (
-            ("host-0.regs", regs_bank(1), b"\x01" * 64),
-            ("host-0.regs", regs_bank(1) + 128, struct.pack("<I", 0xbad)),
-            ("host-0.regs", REGS_CUT, struct.pack("<Q", (1 << 64) - 1)),
-            ("host-1.regs", REGS_CUT, struct.pack("<Q", (1 << 64) - 1))):
-        fd = os.open(os.path.join(fab, name), os.O_RDWR | os.O_NOFOLLOW)
-        os.pwrite(fd, data, off)
-        os.close(fd)
+    check(sorted(os.listdir(fab)) == ["host-0.lock", "host-1.lock"],
+          "only lock files: %s" % os.listdir(fab))
+    for hid in (0, 1):
+        with open(os.path.join(fab, "host-%d.regs" % hid), "wb") as f:
+            f.write(forged_page(hid, hosts=3))
     time.sleep(0.5)
     check(h0.ok("spad_r 1 0").endswith("val=0x00001111"),
           "host 1's scratchpad in host 0 is untouched")
@@ -765,15 +965,6 @@ def test_banks(t):
     bad.expect(r"event=revoke owner=0 peer=2 window=8")
     h0.expect(r"register bank of host 2 revoked: it writes to memory "
               r"nobody reads", timeout=10)
-    # Pages are the owner's alone (0640), and read, never mapped: one
-    # shrunk under host 0 takes the link down, raises no SIGBUS.
-    for name in ("host-0.regs", "host-1.regs"):
-        mode = stat.S_IMODE(os.stat(os.path.join(fab, name)).st_mode)
-        check(mode == 0o640, "%s mode %o" % (name, mode))
-    os.truncate(os.path.join(fab, "host-1.regs"), 64)
-    h0.ok("wait_down 1 10000")
-    check(h0.proc.poll() is None, "host 0 still running")
-    h1.ok("link 0")
     for h in (h0, h1):
         h.proc.stdin.close()
         check(h.wait(30) == 0, "host exits cleanly")

@@ -16,7 +16,11 @@
  * it keeps every register bank it is granted mapped and writes its
  * scratchpads (0xbadbad00 | index) and stamp over and over. At start it
  * tries every way to write the manager's link page and prints what
- * worked (links ...).
+ * worked (links ...). A revocation of its own memory is confirmed to the
+ * manager (rte_marlin_rack_moved(): it holds no pages a peer could still
+ * reach), unless --no-ack: then the manager's revoke waits in vain. With
+ * --tight the scribbler stores without pause (no 10 ms sleep between
+ * rounds).
  * Exits at end of stdin, after --seconds, or when the manager goes away.
  */
 
@@ -42,7 +46,7 @@ usage(void)
 	fprintf(stderr,
 "Usage: rack_host --socket PATH --host ID [--windows N] [--size BYTES]\n"
 "                 [--offer PEER:WINDOW]... [--unsealed] [--seconds S]\n"
-"                 [--scribble BYTE] [--bank-scribble]\n");
+"                 [--scribble BYTE] [--bank-scribble] [--tight] [--no-ack]\n");
 }
 
 static int
@@ -98,23 +102,20 @@ static int scribble = -1;
 static uint64_t scribbles;
 /* --bank-scribble: banks kept mapped. */
 static int bank_scribble;
+/* --tight: no pause between scribbling rounds; --no-ack: never confirm. */
+static int tight, no_ack;
+static struct rte_marlin_rack_client *client;
 static volatile uint32_t *banks[RTE_MARLIN_RACK_MAX_HOSTS];
 
-/* Every way a host could try to write the manager's link page. */
+/* Every way a host could try to write an object only its maker may
+ * write (the manager's link page, an owner's register header). */
 static void
-links_attack(struct rte_marlin_rack_client *c)
+write_attack(int fd)
 {
-	int fd = rte_marlin_rack_links_fd(c), rw;
 	char path[64];
-	struct stat st;
 	void *p;
-	int w;
+	int w, rw;
 
-	if (fd < 0) {
-		printf("links none rc=%d\n", fd);
-		return;
-	}
-	printf("links size=%lld", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	printf(" write_map=%s", p == MAP_FAILED ? "refused" : "allowed");
 	if (p != MAP_FAILED)
@@ -136,7 +137,22 @@ links_attack(struct rte_marlin_rack_client *c)
 		close(rw);
 	}
 	printf(" reopen_rw=%s", w ? "allowed" : "refused");
-	printf(" shrink=%s\n", ftruncate(fd, 0) == 0 ? "allowed" : "refused");
+	printf(" shrink=%s", ftruncate(fd, 0) == 0 ? "allowed" : "refused");
+}
+
+static void
+links_attack(struct rte_marlin_rack_client *c)
+{
+	int fd = rte_marlin_rack_links_fd(c);
+	struct stat st;
+
+	if (fd < 0) {
+		printf("links none rc=%d\n", fd);
+		return;
+	}
+	printf("links size=%lld", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
+	write_attack(fd);
+	printf("\n");
 }
 
 static void
@@ -168,6 +184,10 @@ print_event(const struct rte_marlin_rack_event *ev)
 			(unsigned long long)ev->rack_addr,
 			(unsigned long long)ev->size, ev->fd >= 0);
 		if (ev->fd >= 0 && bank_scribble &&
+				ev->window == RTE_MARLIN_RACK_REGS_WINDOW) {
+			printf(" header");
+			write_attack(ev->fd);
+		} else if (ev->fd >= 0 && bank_scribble &&
 				ev->window == RTE_MARLIN_RACK_BANK_WINDOW &&
 				ev->owner < RTE_MARLIN_RACK_MAX_HOSTS) {
 			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -192,6 +212,10 @@ print_event(const struct rte_marlin_rack_event *ev)
 			look_at(ev->fd, ev->size);
 			close(ev->fd);
 		}
+		if (ev->type == RTE_MARLIN_RACK_EV_REVOKE && ev->ticket != 0)
+			printf(" ack=%s", no_ack ? "withheld" :
+				rte_marlin_rack_moved(client, ev, 0) == 0 ?
+				"sent" : "failed");
 		printf("\n");
 		break;
 	case RTE_MARLIN_RACK_EV_LINK:
@@ -224,6 +248,14 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--bank-scribble") == 0) {
 			bank_scribble = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--tight") == 0) {
+			tight = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--no-ack") == 0) {
+			no_ack = 1;
 			continue;
 		}
 		if (v == NULL) {
@@ -262,6 +294,7 @@ main(int argc, char **argv)
 		printf("refused errno=%d (%s)\n", rte_errno, strerror(rte_errno));
 		return 1;
 	}
+	client = c;
 	printf("registered host=%ld base=0x%llx\n", host,
 		(unsigned long long)rte_marlin_rack_client_base(c));
 	links_attack(c);
@@ -285,11 +318,13 @@ main(int argc, char **argv)
 			{ .fd = rte_marlin_rack_client_fd(c), .events = POLLIN },
 		};
 
-		if (poll(p, 2, scribble_va != NULL || bank_scribble ? 10 : 1000) < 0 &&
-				errno != EINTR)
+		int k;
+
+		if (poll(p, 2, tight ? 0 : scribble_va != NULL || bank_scribble ?
+				10 : 1000) < 0 && errno != EINTR)
 			break;
 		banks_scribble();
-		if (scribble_va != NULL) {
+		for (k = 0; scribble_va != NULL && k < (tight ? 1000 : 1); k++) {
 			memset((void *)scribble_va, scribble, 4096);
 			((volatile uint64_t *)scribble_va)[1] = ++scribbles;
 		}

@@ -23,6 +23,13 @@
  *   ucp_rma server PORT revoked
  *   ucp_rma client PORT revoked  the server frees its memory after sending
  *                            the key; the client's put under it must fail
+ *   ucp_rma server PORT realloc
+ *   ucp_rma client PORT realloc  the client puts under the key (mapping it
+ *                            for direct stores); the server frees the
+ *                            memory and allocates until it gets the same
+ *                            address again; the client's next put under
+ *                            the old key must fail and the new memory
+ *                            stay zero
  *   ucp_rma client PORT forged  against "server PORT zero": puts under
  *                            copies of the key with the Marlin part's
  *                            secret changed, and naming another host, fail
@@ -270,6 +277,127 @@ fence_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h heap_rk,
 	return 0;
 }
 
+/* Wait for one byte on the socket while progressing (peers' requests and
+ * revocations are answered by progress); 0, or 1 after 20 s. */
+static int
+progress_until_byte(ucp_worker_h w, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char b;
+	int i;
+
+	for (i = 0; i < 200000; i++) {
+		ucp_worker_progress(w);
+		if (poll(&pfd, 1, 0) == 1) {
+			xfer(fd, &b, 1, 0);
+			return 0;
+		}
+		usleep(100);
+	}
+	fprintf(stderr, "ucp_rma: nothing from the other side for 20 s\n");
+	return 1;
+}
+
+#define REALLOC_TRIES 64
+
+/*
+ * Server of "realloc": once the client used the key, free the memory and
+ * allocate until the heap gives the same address back (it does once the
+ * client acknowledged the revocation); then the client puts under the old
+ * key, and the new memory must stay zero.
+ */
+static int
+realloc_server(ucp_context_h ctx, ucp_worker_h w, int fd, ucp_mem_h mh,
+	       void *rkey, void *old)
+{
+	ucp_mem_map_params_t mp = {
+		.field_mask = UCP_MEM_MAP_PARAM_FIELD_LENGTH |
+			      UCP_MEM_MAP_PARAM_FIELD_FLAGS,
+		.length = BUF_LEN, .flags = UCP_MEM_MAP_ALLOCATE };
+	ucp_mem_attr_t ma = { .field_mask = UCP_MEM_ATTR_FIELD_ADDRESS };
+	ucp_mem_h got[REALLOC_TRIES];
+	unsigned n = 0, k, i;
+	uint8_t *p = NULL;
+	ucs_status_t st;
+	int ret = 1;
+	char ack = 0;
+
+	if (progress_until_byte(w, fd) != 0)
+		return 1;
+	ucp_rkey_buffer_release(rkey);
+	ucp_mem_unmap(ctx, mh);
+	while (n < REALLOC_TRIES) {
+		st = ucp_mem_map(ctx, &mp, &got[n]);
+		if (st != UCS_OK)
+			die("ucp_mem_map (again)", st);
+		ucp_mem_query(got[n], &ma);
+		if (ma.address == old) {
+			p = ma.address;
+			break;
+		}
+		/* Keep it (freeing would be one more revocation) and let
+		 * the acknowledgement come in. */
+		n++;
+		for (k = 0; k < 500; k++) {
+			ucp_worker_progress(w);
+			usleep(100);
+		}
+	}
+	if (p == NULL) {
+		fprintf(stderr, "ucp_rma server: freed heap memory not reused after %d allocations\n",
+			REALLOC_TRIES);
+	} else {
+		memset(p, 0, BUF_LEN);
+		xfer(fd, &ack, 1, 1);
+		if (progress_until_byte(w, fd) == 0) {
+			for (i = 0; i < BUF_LEN && p[i] == 0; i++)
+				;
+			if (i < BUF_LEN)
+				fprintf(stderr, "ucp_rma server: byte %u of the new memory written under the old key\n",
+					i);
+			else
+				ret = 0;
+		}
+		n++;
+	}
+	xfer(fd, &ack, 1, 1);
+	for (k = 0; k < n; k++)
+		ucp_mem_unmap(ctx, got[k]);
+	if (ret == 0)
+		printf("ucp_rma server OK: memory reallocated at the freed address (after %u other allocations) stayed zero\n",
+		       n - 1);
+	return ret;
+}
+
+static int
+realloc_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h rk,
+	       uint64_t base)
+{
+	ucp_request_param_t rp = { .op_attr_mask = 0 };
+	uint64_t v = 0x5a5a5a5a5a5a5a5aull;
+	ucs_status_t st;
+	char ack = 0;
+
+	/* First use: the key is checked and mapped for direct stores. */
+	wait_req(w, ucp_put_nbx(ep, &v, sizeof(v), base, rk, &rp), "put");
+	wait_req(w, ucp_ep_flush_nbx(ep, &rp), "flush");
+	xfer(fd, &ack, 1, 1);
+	if (progress_until_byte(w, fd) != 0)
+		return 1;
+	st = req_wait(w, ucp_put_nbx(ep, &v, sizeof(v), base, rk, &rp));
+	if (st == UCS_OK)
+		st = req_wait(w, ucp_ep_flush_nbx(ep, &rp));
+	xfer(fd, &ack, 1, 1);
+	xfer(fd, &ack, 1, 0);
+	if (st == UCS_OK) {
+		fprintf(stderr, "ucp_rma client: a put under the key of freed and reallocated memory succeeded\n");
+		return 1;
+	}
+	printf("ucp_rma OK: put under the key of freed and reallocated memory refused (%s)\n",
+	       ucs_status_string(st));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -290,6 +418,7 @@ main(int argc, char **argv)
 	int fence = argc > 3 && strcmp(argv[3], "fence") == 0;
 	int revoked = argc > 3 && strcmp(argv[3], "revoked") == 0;
 	int forged = argc > 3 && strcmp(argv[3], "forged") == 0;
+	int re_alloc = argc > 3 && strcmp(argv[3], "realloc") == 0;
 
 	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
 		fprintf(stderr, "usage: ucp_rma server|client PORT [loop]\n");
@@ -347,6 +476,10 @@ main(int argc, char **argv)
 		if (fence) {
 			if (fence_server(ctx, w, fd, ma.address, mh, rkey) != 0)
 				return 1;
+			goto done;
+		}
+		if (re_alloc) {
+			ret = realloc_server(ctx, w, fd, mh, rkey, ma.address);
 			goto done;
 		}
 		if (revoked) {
@@ -434,6 +567,14 @@ main(int argc, char **argv)
 		if (fence) {
 			if (fence_client(w, ep, fd, rk, base, peer_addr, rkey) != 0)
 				return 1;
+			goto done;
+		}
+		if (re_alloc) {
+			ret = realloc_client(w, ep, fd, rk, base);
+			ucp_rkey_destroy(rk);
+			close_force(w, ep);
+			free(peer_addr);
+			free(rkey);
 			goto done;
 		}
 		if (forged) {

@@ -6,8 +6,13 @@
   ucx_test.py perftest        ucx_perftest put/get/am latency and bandwidth
   ucx_test.py rma             UCP put/flush/get program, data checked
                               (8 B .. 1 MiB, straight into the heap)
+  ucx_test.py rma_regmem      the same into ordinary registered memory (by
+                              messages the sleeping server answers), 6 runs
   ucx_test.py rma_fence       a fence orders HRDMA puts before direct ones
   ucx_test.py rma_revoked     a put under a key whose memory was freed fails
+  ucx_test.py rma_realloc     a put under a key already used, whose memory
+                              was then freed and allocated again, fails
+                              and the new memory stays zero
   ucx_test.py rma_forged      puts under keys with a forged secret or naming
                               another host fail, the target stays zero
   ucx_test.py openmpi N       Open MPI ping-pong + allreduce on N hosts
@@ -130,16 +135,17 @@ def need(*tools):
              "run scripts/setup.sh)")
 
 
-def pair(fabric, server, client, timeout=60):
-    """Host 0 runs @server, host 1 @client; both must succeed."""
+def pair(fabric, server, client, timeout=60, **extra):
+    """Host 0 runs @server, host 1 @client; both must succeed. @extra:
+    more environment for both."""
     srv = subprocess.Popen([RUN, "--host", "0", "--hosts", "2"] + server,
-                           env=env(fabric), stdout=subprocess.PIPE,
+                           env=env(fabric, **extra), stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True,
                            start_new_session=True)
     try:
         time.sleep(1.0)
         rc, out = run([RUN, "--host", "1", "--hosts", "2"] + client,
-                      env(fabric), timeout)
+                      env(fabric, **extra), timeout)
         try:
             sout, _ = srv.communicate(timeout=20)
         except subprocess.TimeoutExpired:
@@ -220,6 +226,9 @@ def rma(mode=""):
         fail("no OK line", sout + out)
     # The server only serves; under a freed key nothing moves at all.
     seen = check_stats(sout + out, 2, passive=(0, 1) if mode == "revoked" else (0,))
+    if mode == "realloc" and seen[0][1] == 0:
+        fail("the server heard no acknowledgement of its revocation "
+             "(stats: %s)" % seen, sout + out)
     if mode != "revoked" and seen[1][3] == 0:
         fail("the client's puts/gets did not go straight into the server's heap "
              "(stats: %s)" % seen, sout + out)
@@ -228,6 +237,40 @@ def rma(mode=""):
              sout + out)
     print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
     print([l for l in sout.splitlines() if "server OK" in l][0])
+
+
+REGMEM_RUNS = 6
+
+
+def rma_regmem():
+    """The server's buffer in ordinary registered memory (not the heap):
+    every put and get is a message its progress must answer while it
+    sleeps on the worker's event fd between bursts. Repeated, since a
+    wake-up lost between arm and sleep showed only in some runs (the
+    server then sleeps through its 10 s poll and fails)."""
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    sleeps = 0
+    for i in range(REGMEM_RUNS):
+        port = str(40000 + (os.getpid() + i) % 20000)
+        t0 = time.time()
+        with Fabric("g%d" % i) as f:
+            sout, out = pair(f.name, [prog, "server", port],
+                             [prog, "client", port], timeout=40,
+                             UCX_ALLOC_PRIO="huge,thp,mmap,heap")
+        if "ucp_rma OK" not in out or "ucp_rma server OK" not in sout:
+            fail("run %d: no OK line" % i, sout + out)
+        seen = check_stats(sout + out, 2)
+        if seen[1][3] != 0 or seen[0][0] == 0:
+            fail("run %d: the puts and gets did not go by messages the "
+                 "server answers (stats: %s)" % (i, seen), sout + out)
+        m = re.search(r"slept (\d+) times", sout)
+        sleeps += int(m.group(1)) if m else 0
+        print("run %d: %.1f s, %s" % (i, time.time() - t0,
+                                      m.group(0) if m else "?"))
+    if sleeps == 0:
+        fail("the server never slept on its event fd")
+    print("rma_regmem: %d runs, server asleep %d times in all" % (REGMEM_RUNS, sleeps))
 
 
 def rma_kill():
@@ -390,9 +433,11 @@ def main():
         kill()
     elif what == "rma_kill":
         rma_kill()
+    elif what == "rma_regmem":
+        rma_regmem()
     elif what == "rma_forged":
         rma_forged()
-    elif what in ("rma_fence", "rma_revoked"):
+    elif what in ("rma_fence", "rma_revoked", "rma_realloc"):
         rma(what[4:])
     elif what == "hostile":
         hostile()

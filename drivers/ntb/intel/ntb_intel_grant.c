@@ -164,6 +164,21 @@ grant_change(struct ntb_intel_hw *hw, uint32_t w, uint32_t access)
 	win_open(hw, (int)w);
 }
 
+/* Confirm a revocation of this host's memory that the manager waits on. */
+static void
+revoke_confirm(struct ntb_intel_hw *hw, const struct rte_marlin_rack_event *ev)
+{
+	int rc;
+
+	if (ev->type != RTE_MARLIN_RACK_EV_REVOKE || ev->ticket == 0 ||
+			ev->owner != (uint32_t)hw->args.host)
+		return;
+	rc = rte_marlin_rack_moved(hw->rack, ev, 0);
+	if (rc != 0)
+		NTB_INTEL_LOG(ERR, "%s: cannot confirm the revocation of window %u for host %u to the rack manager: %s (its revoke reports a timeout)",
+			hw->dev->name, ev->window, ev->peer, strerror(-rc));
+}
+
 static void
 rack_event(struct ntb_intel_hw *hw, const struct rte_marlin_rack_event *ev)
 {
@@ -191,14 +206,19 @@ rack_event(struct ntb_intel_hw *hw, const struct rte_marlin_rack_event *ev)
 	 * memory to us are enforced by the peer's port. */
 	if (ev->owner != (uint32_t)hw->args.host ||
 			ev->peer != (uint32_t)hw->args.peer ||
-			ev->window >= (uint32_t)hw->mw_count)
+			ev->window >= (uint32_t)hw->mw_count) {
+		revoke_confirm(hw, ev); /* nothing of ours behind it */
 		return;
+	}
 	access = ev->type == RTE_MARLIN_RACK_EV_REVOKE ? 0 : ev->access;
 	if (access != RTE_MARLIN_RACK_ACCESS_RO &&
 			access != RTE_MARLIN_RACK_ACCESS_RW)
 		access = 0;
 	hw->gw[ev->window].seen = 1;
 	grant_change(hw, ev->window, access);
+	/* Translation cleared, IOMMU mapping gone: the manager's revoke
+	 * may return. */
+	revoke_confirm(hw, ev);
 }
 
 /*

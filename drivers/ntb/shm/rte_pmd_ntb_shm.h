@@ -101,6 +101,13 @@ struct rte_pmd_ntb_shm_host_state {
 	uint64_t cut_mask;/**< bit h set: link to host h is cut */
 	int mw_count;
 	uint64_t mw_size;
+	int manager;      /**< the host runs with a rack manager (devarg
+			       manager=): its register header is a memory
+			       object, not a file; present says whether a
+			       (planted or stale) page file is there too,
+			       which such hosts never read; link_enabled,
+			       pid, epoch, cut_mask and the geometry are 0:
+			       ask the manager */
 };
 
 /**
@@ -109,8 +116,12 @@ struct rte_pmd_ntb_shm_host_state {
  * @param fabric_path Fabric directory.
  * @param host_id     Host id.
  * @param st          Filled on success.
- * @return 0; -EINVAL, -ENOENT (no register page: host never started or
- *         cleaned up), -EPROTO (file is not a valid register page).
+ * A host with a lock file but no valid register page runs with a rack
+ * manager: 0 with @c manager set, @c alive from its lock.
+ *
+ * @return 0; -EINVAL, -ENOENT (no register page nor lock: host never
+ *         started or cleaned up), -EPROTO (file is not a valid register
+ *         page and there is no lock file).
  */
 __rte_experimental
 int rte_pmd_ntb_shm_host_state(const char *fabric_path, int host_id,

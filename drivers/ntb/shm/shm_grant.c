@@ -34,9 +34,9 @@
  * from peer P is its own memory, so a peer cannot write into another
  * peer's part.
  *
- * Still in the fabric directory: the register page header (epoch, pid,
- * link enable, heartbeat) and the lock files, which give liveness; a host
- * that can write them can take a link down, not reach memory.
+ * The register header (epoch, pid, link enable) is a sealed memory
+ * object too (shm_regs.c). Still in the fabric directory: the lock files,
+ * which give liveness.
  */
 
 #include <errno.h>
@@ -61,6 +61,7 @@
 #define NPEER (SHM_WIRE_MAX_HOSTS - 1)
 #define BANK RTE_MARLIN_RACK_BANK_WINDOW
 #define BANK_SIZE ((size_t)RTE_MARLIN_RACK_BANK_SIZE)
+#define ACK_PENDING_MAX 16
 
 static_assert(sizeof(struct rte_marlin_ntb_bank) <= RTE_MARLIN_RACK_BANK_SIZE,
 	"a bank fits its object");
@@ -88,6 +89,11 @@ struct shm_grant {
 	/* The manager's link page, read-only; NULL: none (links down). */
 	const struct rack_wire_links *links;
 	uint8_t offer_pending[NPEER][SHM_WIRE_MAX_MW + 1];
+	/* Revocations applied but not yet confirmed to the manager (its
+	 * socket was full): sent again from the next poll. */
+	struct rte_marlin_rack_event ack_pending[ACK_PENDING_MAX];
+	int ack_status[ACK_PENDING_MAX];
+	int nack_pending;
 	int lost;               /* the manager went away */
 	uint64_t next_resume;   /* timer cycles of the next try */
 };
@@ -170,6 +176,38 @@ peer_bank_sink(struct shm_grant *g, int pidx)
 	g->peer_bank_fd[pidx] = -1;
 	if (g->peer_bank[pidx] != NULL)
 		shm_range_sink(g->peer_bank[pidx], BANK_SIZE);
+}
+
+/* Tell the manager a revocation of our memory is applied (the pages
+ * moved): its revoke waits for this. */
+static void
+revoke_ack(struct shm_host *h, const struct rte_marlin_rack_event *ev,
+		int status)
+{
+	struct shm_grant *g = h->grant;
+	int rc;
+
+	if (ev->ticket == 0)
+		return;
+	rc = rte_marlin_rack_moved(g->c, ev, status);
+	if (rc == -EAGAIN && g->nack_pending < ACK_PENDING_MAX) {
+		g->ack_pending[g->nack_pending] = *ev;
+		g->ack_status[g->nack_pending++] = status;
+	} else if (rc != 0 && !g->lost) {
+		SHM_LOG(ERR, "%s: cannot confirm to the rack manager that window %u of host %u moved: %s (its revoke reports a timeout)",
+			h->name, ev->window, ev->peer, strerror(-rc));
+	}
+}
+
+static void
+acks_retry(struct shm_host *h)
+{
+	struct shm_grant *g = h->grant;
+	int i, n = g->nack_pending;
+
+	g->nack_pending = 0;
+	for (i = 0; i < n; i++)
+		revoke_ack(h, &g->ack_pending[i], g->ack_status[i]);
 }
 
 /* Map the bank object owner pidx passed through the manager. */
@@ -386,6 +424,12 @@ shm_grant_close(struct shm_host *h)
 	h->grant = NULL;
 }
 
+struct rte_marlin_rack_client *
+shm_grant_client(struct shm_host *h)
+{
+	return h->grant->c;
+}
+
 void *
 shm_grant_mw(struct shm_host *h, int pidx, int w)
 {
@@ -451,6 +495,7 @@ bank_event(struct shm_host *h, const struct rte_marlin_rack_event *ev,
 	if ((int)ev->owner == me && (int)ev->peer != me &&
 			(int)ev->peer < h->p.hosts) {
 		pidx = shm_host_to_pidx(h, (int)ev->peer);
+		rc = 0;
 		if (!granted && g->own_bank_granted[pidx]) {
 			rc = own_bank_renew(h, pidx);
 			SHM_LOG(NOTICE, "%s: register bank of host %u revoked: %s",
@@ -459,6 +504,8 @@ bank_event(struct shm_host *h, const struct rte_marlin_rack_event *ev,
 				strerror(-rc));
 		}
 		g->own_bank_granted[pidx] = (uint8_t)granted;
+		if (!granted)
+			revoke_ack(h, ev, rc);
 	} else if ((int)ev->peer == me && (int)ev->owner != me &&
 			(int)ev->owner < h->p.hosts) {
 		pidx = shm_host_to_pidx(h, (int)ev->owner);
@@ -469,6 +516,8 @@ bank_event(struct shm_host *h, const struct rte_marlin_rack_event *ev,
 		if (!(granted && ev->keep))
 			peer_bank_sink(g, pidx);
 		return;
+	} else if (!granted && (int)ev->owner == me) {
+		revoke_ack(h, ev, 0); /* nothing of ours was reachable */
 	}
 	if (ev->fd >= 0)
 		close(ev->fd);
@@ -486,9 +535,14 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 		bank_event(h, ev, granted);
 		return;
 	}
+	if (w == RTE_MARLIN_RACK_REGS_WINDOW) {
+		shm_regs_event(h, ev);
+		return;
+	}
 	if ((int)ev->owner == me && (int)ev->peer != me &&
 			(int)ev->peer < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->peer);
+		rc = 0;
 		if (!granted && g->own_access[pidx][w] != 0) {
 			/* Reprogram the translation: the revoked peer keeps
 			 * an object nobody reads. */
@@ -506,6 +560,8 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 				strerror(-rc));
 		}
 		g->own_access[pidx][w] = (uint8_t)(granted ? ev->access : 0);
+		if (!granted)
+			revoke_ack(h, ev, rc);
 	} else if ((int)ev->peer == me && (int)ev->owner != me &&
 			(int)ev->owner < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->owner);
@@ -525,6 +581,8 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 				PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE |
 				MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		return;
+	} else if (!granted && (int)ev->owner == me) {
+		revoke_ack(h, ev, 0); /* nothing of ours was reachable */
 	}
 	if (ev->fd >= 0)
 		close(ev->fd);
@@ -540,6 +598,7 @@ registered_again(struct shm_host *h)
 	g->lost = 0;
 	SHM_LOG(NOTICE, "%s: registered again with the rack manager", h->name);
 	links_map(h);
+	shm_regs_offer(h);
 	for (i = 0; i < h->p.hosts - 1; i++) {
 		if (g->own_bank_fd[i] >= 0)
 			own_window_offer(h, i, BANK);
@@ -575,6 +634,8 @@ offers_retry(struct shm_host *h)
 	struct shm_grant *g = h->grant;
 	int i, w;
 
+	if (h->regs_offer_pending)
+		shm_regs_offer(h);
 	for (i = 0; i < h->p.hosts - 1; i++) {
 		for (w = 0; w < h->p.mw_count; w++)
 			if (g->offer_pending[i][w])
@@ -616,8 +677,10 @@ shm_grant_poll(struct shm_host *h)
 			break;
 		}
 	}
-	if (rc == -ECONNRESET)
+	if (rc == -ECONNRESET) {
 		manager_lost(h);
-	else
+	} else {
 		offers_retry(h);
+		acks_retry(h);
+	}
 }

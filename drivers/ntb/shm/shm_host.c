@@ -4,7 +4,8 @@
 
 /*
  * One ntb_shm host: start (claim the host id, remove stale files of a dead
- * predecessor, create the register page and window files, take the lock)
+ * predecessor, create the register page and window files, or with a
+ * manager only the lock file, take the lock)
  * and stop (drop the link, unmap, remove the files and, last one out, the
  * fabric directory).
  */
@@ -85,8 +86,10 @@ host_claim(struct shm_host *h)
 			char who[48] = "an unknown process";
 
 			/* The holder published its page under the directory
-			 * lock we hold now. */
-			if (shm_page_read(h->dir_fd, h->p.host, &hd, NULL) == 0)
+			 * lock we hold now (with a manager: no page to read,
+			 * and the manager named any holder it knows). */
+			if (h->grant == NULL &&
+					shm_page_read(h->dir_fd, h->p.host, &hd, NULL) == 0)
 				snprintf(who, sizeof(who), "pid %u%s", hd.pid,
 					hd.pid == (uint32_t)getpid() ?
 					" (this process)" : "");
@@ -172,24 +175,57 @@ fail:
 	return rc;
 }
 
+/*
+ * A fabric is all manager= hosts or none. Under the directory lock a live
+ * host without manager= has a register page file, one with manager= none
+ * (its header is a memory object): only their presence is looked at, no
+ * file is read. A host without manager= refuses to join hosts with one.
+ * A host with manager= only warns: anyone who may write the directory can
+ * plant a page file, and that must not keep it from starting; it never
+ * links with a host that is not granted through the manager anyway.
+ */
+static int
+fabric_check_mixed(struct shm_host *h, int o)
+{
+	char name[SHM_FILE_NAME];
+	int has_page;
+
+	shm_host_file(name, sizeof(name), o, "regs");
+	has_page = faccessat(h->dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (has_page == (h->grant == NULL))
+		return 0;
+	if (h->grant != NULL) {
+		SHM_LOG(WARNING, "%s: host %d of fabric %s holds its lock and has a register page file %s/%s: it seems to run without a rack manager (or someone planted the file); this host never links with it: hosts of one fabric must all use manager= (or none)",
+			h->name, o, h->p.fabric, h->path, name);
+		return 0;
+	}
+	SHM_LOG(ERR, "%s: host %d of fabric %s runs with a rack manager (it holds %s/host-%d.lock but has no register page file), this host without: hosts of one fabric must all use manager= (or none): a host without one can reach every window by name",
+		h->name, o, h->p.fabric, h->path, o);
+	return -EPERM;
+}
+
 /* Refuse to join a fabric whose live hosts run another geometry. */
 static int
 fabric_check_hosts(struct shm_host *h)
 {
 	char a[32], b[32], what[160];
 	struct shm_wire_hdr hd;
-	int o;
+	int o, rc;
 
 	for (o = 0; o < SHM_WIRE_MAX_HOSTS; o++) {
-		if (o == h->p.host || shm_page_read(h->dir_fd, o, &hd, NULL) != 0)
+		if (o == h->p.host || shm_lock_probe(h->dir_fd, o) != 1)
 			continue;
-		if (shm_lock_probe(h->dir_fd, o) != 1)
+		rc = fabric_check_mixed(h, o);
+		if (rc != 0)
+			return rc;
+		/* With a manager the geometry is checked on the header
+		 * object when the link comes up. */
+		if (h->grant != NULL ||
+				shm_page_read(h->dir_fd, o, &hd, NULL) != 0)
 			continue;
-		if (!!(hd.flags & SHM_WIRE_F_MANAGER) != (h->grant != NULL)) {
-			SHM_LOG(ERR, "%s: host %d (pid %u) of fabric %s runs %s a rack manager, this host %s: hosts of one fabric must all use manager= (or none): a host without one can reach every window by name",
-				h->name, o, hd.pid, h->p.fabric,
-				(hd.flags & SHM_WIRE_F_MANAGER) ? "with" : "without",
-				h->grant != NULL ? "with manager=" : "without");
+		if (hd.flags & SHM_WIRE_F_MANAGER) {
+			SHM_LOG(ERR, "%s: host %d (pid %u) of fabric %s runs with a rack manager, this host without: hosts of one fabric must all use manager= (or none): a host without one can reach every window by name",
+				h->name, o, hd.pid, h->p.fabric);
 			return -EPERM;
 		}
 		if (hd.hosts != (uint32_t)h->p.hosts)
@@ -224,7 +260,8 @@ host_stale_remove(struct shm_host *h)
 	uint64_t prev = 0;
 	int w;
 
-	if (shm_page_read(h->dir_fd, h->p.host, &old, NULL) == 0)
+	if (h->grant == NULL &&
+			shm_page_read(h->dir_fd, h->p.host, &old, NULL) == 0)
 		prev = old.epoch;
 	shm_host_file(name, sizeof(name), h->p.host, "regs");
 	unlinkat(h->dir_fd, name, 0);
@@ -244,8 +281,9 @@ host_files_create(struct shm_host *h, uint64_t prev)
 	void *va;
 	int o, w, rc;
 
-	/* Cuts recorded while we were away. */
-	for (o = 0; o < SHM_WIRE_MAX_HOSTS; o++) {
+	/* Cuts recorded while we were away (with a manager: its link
+	 * page has them). */
+	for (o = 0; o < SHM_WIRE_MAX_HOSTS && h->grant == NULL; o++) {
 		if (o == h->p.host)
 			continue;
 		shm_cut_file(name, sizeof(name), h->p.host, o);
@@ -253,14 +291,15 @@ host_files_create(struct shm_host *h, uint64_t prev)
 			cut |= UINT64_C(1) << o;
 	}
 
-	shm_host_file(name, sizeof(name), h->p.host, "regs");
-	/* With a manager, peers only read the page (its banks are memory
-	 * objects of their own): no other user may write or shrink it. */
-	rc = file_create(h, name, h->regs_size, h->grant != NULL ? 0640 : 0660,
-		&va);
-	if (rc != 0)
-		return rc;
-	h->regs = va;
+	/* With a manager the header is the memory object made at
+	 * registration (shm_regs.c); banks and windows are objects too. */
+	if (h->grant == NULL) {
+		shm_host_file(name, sizeof(name), h->p.host, "regs");
+		rc = file_create(h, name, h->regs_size, 0660, &va);
+		if (rc != 0)
+			return rc;
+		h->regs = va;
+	}
 	for (w = 0; w < h->p.mw_count && h->grant == NULL; w++) {
 		shm_mw_file(name, sizeof(name), h->p.host, w);
 		rc = file_create(h, name, h->p.mw_size, 0660, &va);
@@ -300,6 +339,7 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 	memset(h, 0, sizeof(*h));
 	h->dir_fd = -1;
 	h->lock_fd = -1;
+	h->regs_obj_fd = -1;
 	for (i = 0; i < SHM_WIRE_MAX_HOSTS - 1; i++)
 		h->peers[i].regs_fd = -1;
 	h->p = *p;
@@ -372,6 +412,12 @@ shm_host_open(struct shm_host *h, const struct shm_params *p,
 		rc = shm_grant_open(h); /* the manager decides who is host N */
 		if (rc != 0)
 			goto fail;
+		rc = shm_regs_create(h);
+		if (rc != 0) {
+			SHM_LOG(ERR, "%s: cannot create the register header object: %s",
+				h->name, strerror(-rc));
+			goto fail;
+		}
 	}
 	rc = host_claim(h);
 	if (rc != 0)
@@ -448,7 +494,9 @@ shm_host_close(struct shm_host *h)
 		}
 	}
 	h->npeers = 0;
-	if (h->regs != NULL)
+	if (h->regs_obj_fd >= 0)
+		shm_regs_destroy(h);
+	else if (h->regs != NULL)
 		munmap(h->regs, h->regs_size);
 	h->regs = NULL;
 	for (w = 0; w < SHM_WIRE_MAX_MW; w++) {

@@ -4,8 +4,9 @@
 
 /*
  * One ntb_shm host's view of its peers: their register pages and outbound
- * windows, mapped at fixed addresses (the peer's files while the link is up,
- * anonymous sinks otherwise), liveness checks and the link state.
+ * windows, mapped at fixed addresses (the peer's files, or with a manager
+ * the objects it passed, while the link is up; anonymous sinks otherwise),
+ * liveness checks and the link state.
  */
 
 #include <errno.h>
@@ -33,29 +34,12 @@ static void
 peer_regs_drop(struct shm_host *h, struct shm_peer *pr)
 {
 	shm_peer_lock_close(pr);
-	if (pr->regs_fd >= 0)
-		close(pr->regs_fd);
-	pr->regs_fd = -1;
 	if (pr->regs_mapped)
 		shm_range_sink(pr->regs, h->regs_size);
 	pr->regs_mapped = 0;
 	pr->epoch = 0;
 	pr->alive = 0;
 	pr->geometry_ok = 0;
-}
-
-/* With a manager: a private copy of the header and management line,
- * read anew at each check (a page shrunk meanwhile reads short: dropped). */
-static int
-peer_regs_pull(struct shm_host *h, struct shm_peer *pr)
-{
-	if (pr->regs_fd < 0)
-		return 0;
-	if (pread(pr->regs_fd, pr->regs, 2 * SHM_WIRE_LINE, 0) ==
-			2 * SHM_WIRE_LINE)
-		return 0;
-	peer_regs_drop(h, pr);
-	return -1;
 }
 
 /* Is the peer's page one we can link with? Logs once per epoch if not. */
@@ -117,63 +101,37 @@ peer_file_refused(struct shm_host *h, struct shm_peer *pr, const char *name,
 		name, pr->host_id, why);
 }
 
-/* Files and liveness: stat, remap on a new inode, probe the lock. */
+/*
+ * A peer found alive keeps its lock file open here: while its owner holds
+ * the lock and the page is published, nothing else can have changed (a new
+ * page comes only with a new lock holder), so the check is one flock()
+ * instead of a stat, an open, a flock and a close per peer every 10 ms. A
+ * shared lock that succeeds means the owner is gone (or replaced the
+ * file): the full check follows. Returns 1 when the peer is still alive.
+ */
+static int
+peer_still_alive(struct shm_peer *pr)
+{
+	if (!pr->lock_open || !pr->alive || !pr->regs_mapped)
+		return 0;
+	if (flock(pr->lock_fd, LOCK_SH | LOCK_NB) != 0 &&
+			errno == EWOULDBLOCK &&
+			LOAD_ACQ(&pr->regs->hdr.magic) == SHM_WIRE_MAGIC &&
+			LOAD_RLX(&pr->regs->hdr.epoch) == pr->epoch)
+		return 1;
+	shm_peer_lock_close(pr);
+	return 0;
+}
+
+/* The published page: its epoch, geometry and the owner's lock. */
 static void
-peer_files_check(struct shm_host *h, struct shm_peer *pr)
+peer_page_check(struct shm_host *h, struct shm_peer *pr)
 {
 	char name[SHM_FILE_NAME];
 	struct stat st;
 	uint64_t epoch;
 	int fd, rc;
 
-	/*
-	 * A peer found alive keeps its lock file open here: while its owner
-	 * holds the lock and the page is published, nothing else can have
-	 * changed (a new page comes only with a new lock holder), so the
-	 * check is one flock() instead of a stat, an open, a flock and a
-	 * close per peer every 10 ms. A shared lock that succeeds means the
-	 * owner is gone (or replaced the file): the full check below follows.
-	 */
-	if (pr->lock_open && pr->alive && pr->regs_mapped) {
-		if (flock(pr->lock_fd, LOCK_SH | LOCK_NB) != 0 &&
-				errno == EWOULDBLOCK && peer_regs_pull(h, pr) == 0 &&
-				LOAD_ACQ(&pr->regs->hdr.magic) == SHM_WIRE_MAGIC)
-			return;
-		shm_peer_lock_close(pr);
-	}
-	shm_host_file(name, sizeof(name), pr->host_id, "regs");
-	rc = fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW);
-	if (rc != 0 || !S_ISREG(st.st_mode) ||
-			(size_t)st.st_size < h->regs_size) {
-		if (rc == 0 && !S_ISREG(st.st_mode))
-			peer_file_refused(h, pr, name, -EPROTO);
-		peer_regs_drop(h, pr);
-		return;
-	}
-	if (!pr->regs_mapped || st.st_ino != pr->regs_ino ||
-			st.st_dev != pr->regs_dev) {
-		peer_regs_drop(h, pr);
-		fd = shm_file_open(h->dir_fd, name,
-			h->grant != NULL ? O_RDONLY : O_RDWR, &st);
-		if (fd < 0) {
-			peer_file_refused(h, pr, name, fd);
-			return;
-		}
-		if ((size_t)st.st_size < h->regs_size || (h->grant == NULL &&
-				shm_range_map_file(pr->regs, h->regs_size, fd) != 0)) {
-			close(fd);
-			return;
-		}
-		if (h->grant != NULL)
-			pr->regs_fd = fd;
-		else
-			close(fd);
-		pr->regs_mapped = 1;
-		pr->regs_ino = st.st_ino;
-		pr->regs_dev = st.st_dev;
-	}
-	if (peer_regs_pull(h, pr) != 0)
-		return;
 	if (LOAD_ACQ(&pr->regs->hdr.magic) != SHM_WIRE_MAGIC) {
 		/* Not published yet, or its owner closed. */
 		pr->epoch = 0;
@@ -199,6 +157,65 @@ peer_files_check(struct shm_host *h, struct shm_peer *pr)
 			pr->lock_open = 1;
 		}
 	}
+}
+
+/* With a manager: the header is the object the manager passed (mapped
+ * read-only by shm_regs.c, or a sink); only the lock is a file. */
+static void
+peer_header_check(struct shm_host *h, struct shm_peer *pr)
+{
+	if (peer_still_alive(pr))
+		return;
+	if (!pr->regs_mapped) {
+		pr->epoch = 0;
+		pr->alive = 0;
+		return;
+	}
+	peer_page_check(h, pr);
+}
+
+/* Files and liveness: stat, remap on a new inode, probe the lock. */
+static void
+peer_files_check(struct shm_host *h, struct shm_peer *pr)
+{
+	char name[SHM_FILE_NAME];
+	struct stat st;
+	int fd, rc;
+
+	if (h->grant != NULL) {
+		peer_header_check(h, pr);
+		return;
+	}
+	if (peer_still_alive(pr))
+		return;
+	shm_host_file(name, sizeof(name), pr->host_id, "regs");
+	rc = fstatat(h->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc != 0 || !S_ISREG(st.st_mode) ||
+			(size_t)st.st_size < h->regs_size) {
+		if (rc == 0 && !S_ISREG(st.st_mode))
+			peer_file_refused(h, pr, name, -EPROTO);
+		peer_regs_drop(h, pr);
+		return;
+	}
+	if (!pr->regs_mapped || st.st_ino != pr->regs_ino ||
+			st.st_dev != pr->regs_dev) {
+		peer_regs_drop(h, pr);
+		fd = shm_file_open(h->dir_fd, name, O_RDWR, &st);
+		if (fd < 0) {
+			peer_file_refused(h, pr, name, fd);
+			return;
+		}
+		if ((size_t)st.st_size < h->regs_size ||
+				shm_range_map_file(pr->regs, h->regs_size, fd) != 0) {
+			close(fd);
+			return;
+		}
+		close(fd);
+		pr->regs_mapped = 1;
+		pr->regs_ino = st.st_ino;
+		pr->regs_dev = st.st_dev;
+	}
+	peer_page_check(h, pr);
 }
 
 static int

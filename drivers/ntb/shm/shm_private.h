@@ -63,12 +63,11 @@ struct shm_params {
 struct shm_peer {
 	int host_id;
 	/* The peer's register page, at a fixed address for the life of the
-	 * device: the peer's file while it exists, else an anonymous sink. */
+	 * device: the peer's file while it exists (with a manager: its
+	 * header object, read-only), else an anonymous sink. */
 	struct shm_wire_page *regs;
-	int regs_mapped;        /* regs shows the peer's file */
-	int regs_fd;            /* with a manager: the peer's page, read with
-				   pread into regs (private memory), never
-				   mapped, so no SIGBUS if it shrinks */
+	int regs_mapped;        /* regs shows the peer's file or object */
+	int regs_fd;            /* with a manager: the header object mapped */
 	dev_t regs_dev;
 	ino_t regs_ino;
 	uint64_t epoch;         /* epoch of the mapped page; 0: none or invalid */
@@ -100,7 +99,11 @@ struct shm_host {
 	int hugetlb;                 /* fabric on hugetlbfs */
 	size_t page_size;            /* 4 KiB, or the hugepage size */
 	size_t regs_size;            /* register file size */
-	struct shm_wire_page *regs;  /* own register page */
+	struct shm_wire_page *regs;  /* own register page; with a manager
+					only its header and management
+					line, a sealed memfd (shm_regs.c) */
+	int regs_obj_fd;             /* that memfd, or -1 */
+	int regs_offer_pending;      /* the manager's socket was full */
 	void *mw[SHM_WIRE_MAX_MW];   /* own inbound windows */
 	uint64_t epoch;
 	int link_enabled;
@@ -191,6 +194,15 @@ int shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int widx);
 int shm_grant_link_ok(struct shm_host *h, int pidx);
 void shm_grant_banks_bind(struct shm_host *h);
 void shm_grant_poll(struct shm_host *h);
+
+struct rte_marlin_rack_client *shm_grant_client(struct shm_host *h);
+
+/* shm_regs.c: the register header as a memory object (manager=) */
+struct rte_marlin_rack_event;
+int shm_regs_create(struct shm_host *h);
+void shm_regs_destroy(struct shm_host *h);
+void shm_regs_offer(struct shm_host *h);
+void shm_regs_event(struct shm_host *h, const struct rte_marlin_rack_event *ev);
 
 /* shm_ops.c */
 struct rte_marlin_ntb_ops;

@@ -122,6 +122,8 @@ rte_pmd_ntb_shm_host_state(const char *fabric_path, int host_id,
 {
 	struct shm_wire_hdr hd;
 	uint64_t cut = 0;
+	char name[SHM_FILE_NAME];
+	struct stat lk;
 	int dir_fd, rc;
 
 	if (fabric_path == NULL || st == NULL || host_id < 0 ||
@@ -131,7 +133,20 @@ rte_pmd_ntb_shm_host_state(const char *fabric_path, int host_id,
 	if (dir_fd < 0)
 		return dir_fd;
 	rc = shm_page_read(dir_fd, host_id, &hd, &cut);
-	if (rc == 0) {
+	shm_host_file(name, sizeof(name), host_id, "lock");
+	if ((rc != 0 || (hd.flags & SHM_WIRE_F_MANAGER)) &&
+			fstatat(dir_fd, name, &lk, AT_SYMLINK_NOFOLLOW) == 0 &&
+			S_ISREG(lk.st_mode)) {
+		/* A host with manager= keeps its header to itself and the
+		 * peers it registered with; a page file next to its lock is
+		 * planted or stale, and says nothing. */
+		memset(st, 0, sizeof(*st));
+		st->host_id = host_id;
+		st->present = rc == 0 || rc == -EPROTO;
+		st->alive = shm_lock_probe(dir_fd, host_id) == 1;
+		st->manager = 1;
+		rc = 0;
+	} else if (rc == 0) {
 		memset(st, 0, sizeof(*st));
 		st->host_id = host_id;
 		st->present = 1;

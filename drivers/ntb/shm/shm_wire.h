@@ -26,9 +26,10 @@
  *   doorbell bytes and (spad_write) scratchpad entries.
  * Nothing enforces these roles: any process that may write the file can
  * write any of it. Hosts with a rack manager (devarg manager=, shm_grant.c)
- * therefore use only the header: their banks are memfds per (owner, peer)
- * passed by the manager, cuts come from the manager's link page, the page
- * is mode 0640 and peers read it with pread, never map it.
+ * therefore have no page file: their header and management line are a
+ * sealed memfd the owner alone writes, passed read-only to peers by the
+ * manager (shm_regs.c); their banks are memfds per (owner, peer); cuts
+ * come from the manager's link page.
  *
  * Across the bridge there are only plain loads and stores: no
  * read-modify-write atomics. Fields are host byte order (all hosts of a

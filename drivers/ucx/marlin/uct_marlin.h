@@ -58,6 +58,8 @@ typedef struct uct_marlin_rkey {
 	struct um_rkey_wire w;   /* private copy of what the peer packed */
 	uint8_t path;            /* enum um_rkey_path */
 	uint8_t *direct;         /* UM_RK_DIRECT: w.base in the window */
+	uint32_t gen;            /* UM_RK_DIRECT: um_heap_peer_gen when
+				    checked; checked again when it moved */
 } uct_marlin_rkey_t;
 
 typedef struct uct_marlin_iface_config {
@@ -125,7 +127,8 @@ typedef struct uct_marlin_ep {
 
 /* A reply owed to a peer, sent in order when its ring has room. */
 struct uct_marlin_job {
-	uint8_t flush_ack;     /* 1: FLUSH_ACK with @c req as sequence */
+	uint8_t ack;           /* UM_FLUSH_ACK or UM_REVOKE_ACK with @c req
+				  as sequence; 0: a get reply */
 	uint16_t port;
 	uint32_t req;
 	uint16_t ep_id;
@@ -158,11 +161,13 @@ typedef struct uct_marlin_iface {
 	unsigned job_head, job_tail;
 	uint64_t refused;
 	int event_fd;                 /* timerfd, -1 until asked for */
-	unsigned last_rx;             /* messages the last progress got */
+	unsigned last_work;           /* what the last progress did: messages
+					 received and sent, requests run */
 	uint64_t tx_msgs;             /* messages sent */
 	uint64_t rx_msgs;             /* messages received */
 	uint64_t direct_ops;          /* puts and gets of closed endpoints
 					 done directly */
+	uint32_t revoke_sent[UM_MAX_HOSTS]; /* heap epoch told each peer */
 } uct_marlin_iface_t;
 
 /* Maximal payload of one put message. */
@@ -205,7 +210,7 @@ ucs_status_t uct_marlin_iface_flush(uct_iface_h tl_iface, unsigned flags,
 		uct_completion_t *comp);
 void um_flush_progress(uct_marlin_ep_t *ep, ucs_status_t status);
 void um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status);
-void um_pending_dispatch(uct_marlin_iface_t *iface);
+unsigned um_pending_dispatch(uct_marlin_iface_t *iface);
 
 /* uct_marlin_recv.c: progress, and the channel follower the interface
  * calls at setup. */

@@ -17,6 +17,17 @@
  * hostile peer can reach is the window itself, which holds nothing but
  * memory given out for remote access; the peer that maps checks every
  * range against the size of its own mapping, on a private copy.
+ *
+ * A peer checks a header once, then stores through the key without
+ * reading across the bridge again. So that a key of freed memory cannot
+ * reach what the owner allocates there next, a freed block is revoked:
+ * its header's secret is cleared, the revocation count (the epoch) goes
+ * up and the interface tells every peer (UM_REVOKE, uct_marlin_recv.c);
+ * a peer that hears it checks each key again at its next use (its
+ * um_heap_peer_gen goes up) and acknowledges. The block's space is reused
+ * only once every peer whose link was up when it was freed has
+ * acknowledged that epoch: a peer that never does keeps that space out of
+ * the heap, never the owner's new memory at risk.
  */
 
 #include <errno.h>
@@ -42,11 +53,13 @@ struct um_heap_hdr {
 	uint64_t len;      /* of the block */
 };
 
-/* A block in use (private to the owner). */
+/* A block in use, or freed and waiting for peers (private to the owner). */
 struct um_heap_blk {
 	uint64_t off;      /* of the header */
 	uint64_t size;     /* header + block, aligned */
 	uint32_t idx;      /* registration */
+	uint32_t revoked;  /* 0: in use; else the epoch of its free */
+	uint64_t need;     /* revoked: ports whose acknowledgement it waits for */
 };
 
 static struct {
@@ -55,11 +68,62 @@ static struct {
 	uint64_t size;
 	struct um_heap_blk *blk;   /* sorted by offset */
 	uint32_t nb_blk, max_blk;
+	uint32_t epoch;            /* frees so far */
+	uint32_t acked[UM_MAX_HOSTS]; /* last epoch each peer acknowledged */
 	struct {
 		uint8_t *base;     /* NULL: not mapped yet */
 		uint64_t size;
 	} peer[UM_MAX_HOSTS];
 } heap;
+
+uint32_t um_heap_peer_gen[UM_MAX_HOSTS];
+
+/* Ports whose link is up now (they may have mapped this host's heap). */
+static uint64_t
+um_heap_ports_up(void)
+{
+	int64_t mask;
+	uint64_t ports = 0;
+	int ntb = um_host_ntb(), pidx, port;
+
+	mask = rte_marlin_ntb_link_is_up((uint16_t)ntb, NULL, NULL);
+	if (mask < 0)
+		return ~UINT64_C(0);  /* unknown: wait for everyone */
+	for (pidx = 0; pidx < 64; pidx++) {
+		if (!((uint64_t)mask & (UINT64_C(1) << pidx)))
+			continue;
+		port = rte_marlin_ntb_peer_port_number((uint16_t)ntb, pidx);
+		if (port >= 0 && port < UM_MAX_HOSTS)
+			ports |= UINT64_C(1) << port;
+	}
+	return ports;
+}
+
+/* Give back the space of revoked blocks that every peer concerned has
+ * acknowledged. */
+static void
+um_heap_reclaim(void)
+{
+	uint32_t i = 0, k;
+	int done;
+
+	while (i < heap.nb_blk) {
+		struct um_heap_blk *b = &heap.blk[i];
+
+		done = b->revoked != 0;
+		for (k = 0; done && k < UM_MAX_HOSTS; k++)
+			if ((b->need & (UINT64_C(1) << k)) &&
+					(int32_t)(heap.acked[k] - b->revoked) < 0)
+				done = 0;
+		if (!done) {
+			i++;
+			continue;
+		}
+		memmove(&heap.blk[i], &heap.blk[i + 1],
+			(heap.nb_blk - i - 1) * sizeof(*heap.blk));
+		heap.nb_blk--;
+	}
+}
 
 static int
 um_heap_init(void)
@@ -126,6 +190,7 @@ um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
 		return rc;
 	if (len == 0 || len > heap.size)
 		return -ENOMEM;
+	um_heap_reclaim();
 	need = RTE_ALIGN_CEIL((uint64_t)len, UM_HEAP_ALIGN) + UM_HEAP_HDR;
 	/* First fit between the blocks in use. */
 	for (i = 0; i <= heap.nb_blk; i++) {
@@ -154,6 +219,8 @@ um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
 	heap.blk[i].off = at;
 	heap.blk[i].size = need;
 	heap.blk[i].idx = *idx;
+	heap.blk[i].revoked = 0;
+	heap.blk[i].need = 0;
 	heap.nb_blk++;
 	h = (struct um_heap_hdr *)(heap.base + at);
 	h->magic = UM_HEAP_MAGIC;
@@ -186,16 +253,47 @@ um_heap_free(void *addr)
 	off = (uint64_t)((uint8_t *)addr - heap.base) - UM_HEAP_HDR;
 	for (i = 0; i < heap.nb_blk && heap.blk[i].off != off; i++)
 		;
-	if (i == heap.nb_blk)
+	if (i == heap.nb_blk || heap.blk[i].revoked != 0)
 		return;
-	/* Revoke first (peers' new keys and HRDMA requests), then give the
-	 * space back. */
+	/* Revoke (peers' new keys and HRDMA requests, and keys peers mapped
+	 * once the interface told them); the space comes back when they
+	 * acknowledged (um_heap_reclaim()). */
 	__atomic_store_n(&((struct um_heap_hdr *)(heap.base + off))->secret, 0,
 			 __ATOMIC_RELEASE);
 	um_reg_del(heap.blk[i].idx);
-	memmove(&heap.blk[i], &heap.blk[i + 1],
-		(heap.nb_blk - i - 1) * sizeof(*heap.blk));
-	heap.nb_blk--;
+	if (++heap.epoch == 0)
+		heap.epoch = 1;
+	heap.blk[i].revoked = heap.epoch;
+	heap.blk[i].need = um_heap_ports_up();
+	um_heap_reclaim();
+}
+
+uint32_t
+um_heap_epoch(void)
+{
+	return heap.epoch;
+}
+
+void
+um_heap_acked(int port, uint32_t epoch)
+{
+	/* A peer's value: only ever forward, never past what was sent. */
+	if (port < 0 || port >= UM_MAX_HOSTS ||
+			(int32_t)(epoch - heap.acked[port]) <= 0 ||
+			(int32_t)(heap.epoch - epoch) < 0)
+		return;
+	heap.acked[port] = epoch;
+}
+
+void
+um_heap_peer_revoked(int port, int relinked)
+{
+	if (port < 0 || port >= UM_MAX_HOSTS)
+		return;
+	um_heap_peer_gen[port]++;
+	/* After a link loss the window may be mapped elsewhere. */
+	if (relinked)
+		heap.peer[port].base = NULL;
 }
 
 int

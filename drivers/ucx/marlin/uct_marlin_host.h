@@ -159,8 +159,31 @@ int um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
 /** Whether @p addr lies in this host's heap. */
 int um_heap_owns(const void *addr);
 
-/** Revoke and free a block of um_heap_alloc() (also its registration). */
+/**
+ * Revoke a block of um_heap_alloc() (also its registration) and free it:
+ * its space is reused once every peer whose link is up now acknowledged
+ * the revocation (um_heap_acked()).
+ */
 void um_heap_free(void *addr);
+
+/** Revocations (frees) so far: what peers must acknowledge (UM_REVOKE). */
+uint32_t um_heap_epoch(void);
+
+/** Peer @p port acknowledged revocations up to @p epoch (its value). */
+void um_heap_acked(int port, uint32_t epoch);
+
+/**
+ * Peer @p port revoked heap memory (or its link came back: @p relinked):
+ * keys of its heap are checked again at their next use.
+ */
+void um_heap_peer_revoked(int port, int relinked);
+
+/**
+ * Per peer: goes up whenever that peer's keys must be checked again. A
+ * key checked at one value is used directly while the value is the same.
+ */
+extern uint32_t um_heap_peer_gen[UM_MAX_HOSTS]
+	__attribute__((visibility("hidden")));
 
 /**
  * Map block @p off of peer @p port's heap for direct access.

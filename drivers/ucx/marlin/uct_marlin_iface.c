@@ -29,6 +29,9 @@
 
 #include "uct_marlin.h"
 
+/* How soon the event fd fires when work waits for room at a peer. */
+#define UM_REARM_NS 20000
+
 static uct_iface_ops_t uct_marlin_iface_ops;
 
 static ucs_config_field_t uct_marlin_iface_config_table[] = {
@@ -157,21 +160,46 @@ uct_marlin_iface_event_fd_get(uct_iface_h tl_iface, int *fd_p)
 	return UCS_OK;
 }
 
+/*
+ * UCP arms in two ways. An active interface is armed by ucp_worker_arm()
+ * with the worker's events (receive and send completion); BUSY makes the
+ * program progress again. An interface that UCP's adaptive progress keeps
+ * idle (no endpoint of this worker uses it: a target that only serves
+ * puts and gets) is armed with UCT_EVENT_RECV alone, from a progress
+ * callback that UCP runs again only while progress returns more than 0
+ * or the event fd fires: a BUSY after a progress that did nothing would
+ * leave that program asleep with nothing to wake it. So BUSY only when
+ * the last progress did work (there may be more); replies owed to peers
+ * whose rings are full are left to the timer, which then fires soon
+ * instead of after a whole POLL_INTERVAL.
+ */
 static ucs_status_t
 uct_marlin_iface_event_arm(uct_iface_h tl_iface, unsigned events)
 {
 	uct_marlin_iface_t *iface = ucs_derived_of(tl_iface, uct_marlin_iface_t);
+	struct itimerspec its;
 	uint64_t ticks;
 
-	(void)events;
-	/* Traffic just now, or requests waiting for room: keep polling. */
-	if (iface->last_rx > 0 || iface->nb_pending > 0 || iface->nb_putz > 0 ||
-			iface->job_head != iface->job_tail)
+	if (iface->last_work > 0)
 		return UCS_ERR_BUSY;
-	if (iface->event_fd >= 0 &&
-			read(iface->event_fd, &ticks, sizeof(ticks)) < 0 &&
-			errno != EAGAIN)
+	/* Requests waiting for room complete only by progress. */
+	if ((events & UCT_EVENT_SEND_COMP) &&
+			(iface->nb_pending > 0 || iface->nb_putz > 0))
+		return UCS_ERR_BUSY;
+	if (iface->event_fd < 0)
+		return UCS_OK;
+	if (read(iface->event_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return UCS_ERR_IO_ERROR;
+	if (iface->job_head != iface->job_tail || iface->nb_pending > 0 ||
+			iface->nb_putz > 0) {
+		/* Work waits for a peer to make room: look again soon. */
+		if (timerfd_gettime(iface->event_fd, &its) != 0)
+			return UCS_ERR_IO_ERROR;
+		its.it_value.tv_sec = 0;
+		its.it_value.tv_nsec = UM_REARM_NS;
+		if (timerfd_settime(iface->event_fd, 0, &its, NULL) != 0)
+			return UCS_ERR_IO_ERROR;
+	}
 	return UCS_OK;
 }
 
@@ -334,6 +362,10 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 		return UCS_ERR_IO_ERROR;
 	}
 	memset(self->eps, 0, sizeof(self->eps));
+	/* Memory freed before this interface: tell the peers. */
+	for (port = 0; port < UM_MAX_HOSTS; port++)
+		self->revoke_sent[port] = um_heap_epoch() -
+			(um_heap_epoch() != 0);
 	self->nb_eps = self->nb_pending = self->nb_putz = 0;
 	self->job_head = self->job_tail = 0;
 	self->refused = self->tx_msgs = self->rx_msgs = self->direct_ops = 0;
@@ -341,7 +373,7 @@ static UCS_CLASS_INIT_FUNC(uct_marlin_iface_t, uct_md_h md, uct_worker_h worker,
 	 * (the channels outlive it) must not match. */
 	self->ep_gen = (uint32_t)ucs_get_time();
 	self->event_fd = -1;
-	self->last_rx = 0;
+	self->last_work = 0;
 	now = ucs_get_time();
 	self->next_poll = now;
 	um_channels_poll(self->state);

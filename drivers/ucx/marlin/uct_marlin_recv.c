@@ -56,9 +56,9 @@ um_job_run(uct_marlin_iface_t *iface)
 			iface->job_head++;  /* the peer is gone */
 			continue;
 		}
-		if (j->flush_ack) {
+		if (j->ack != 0) {
 			rc = um_send(j->port, NULL, 0,
-				     UM_IMM(UM_FLUSH_ACK, 0, j->ep_id, j->req));
+				     UM_IMM(j->ack, 0, j->ep_id, j->req));
 		} else {
 			if (j->status == 0) {
 				len = (uint32_t)ucs_min(piece_max, (size_t)(j->len - j->sent));
@@ -84,7 +84,7 @@ um_job_run(uct_marlin_iface_t *iface)
 			return;  /* ring full: later */
 		iface->tx_msgs++;
 		j->sent += len;
-		if (j->flush_ack || j->status != 0 || j->sent == j->len)
+		if (j->ack != 0 || j->status != 0 || j->sent == j->len)
 			iface->job_head++;
 	}
 }
@@ -227,12 +227,30 @@ um_rx(uct_marlin_iface_t *iface, uint16_t port, const struct um_msg *m)
 		struct uct_marlin_job *j = um_job_add(iface, port, imm);
 
 		if (j != NULL) {
-			j->flush_ack = 1;
+			j->ack = UM_FLUSH_ACK;
 			j->req = UM_IMM_SEQ(imm);
 			um_job_run(iface);
 		}
 		return;
 	}
+	case UM_REVOKE: {
+		/* Keys of the sender's heap are checked again at their next
+		 * use; only then is the acknowledgement sent (it follows
+		 * every direct store made before it). */
+		struct uct_marlin_job *j;
+
+		um_heap_peer_revoked(port, 0);
+		j = um_job_add(iface, port, imm);
+		if (j != NULL) {
+			j->ack = UM_REVOKE_ACK;
+			j->req = UM_IMM_SEQ(imm);
+			um_job_run(iface);
+		}
+		return;
+	}
+	case UM_REVOKE_ACK:
+		um_heap_acked(port, UM_IMM_SEQ(imm));
+		return;
 	case UM_FLUSH_ACK:
 		ep = um_ep_by_id(iface, port, UM_IMM_EP(imm));
 		if (ep == NULL)
@@ -246,6 +264,26 @@ um_rx(uct_marlin_iface_t *iface, uint16_t port, const struct um_msg *m)
 		break;
 	}
 	um_refuse(iface, port, "a malformed message");
+}
+
+/* Tell peers about heap memory freed since (uct_marlin_heap.c). */
+static void
+um_revoke_send(uct_marlin_iface_t *iface)
+{
+	uint32_t epoch = um_heap_epoch();
+	unsigned i;
+
+	for (i = 0; i < iface->nb_ports; i++) {
+		uint16_t port = iface->ports[i];
+
+		if (iface->revoke_sent[port] == epoch ||
+				iface->state[port] != UM_PEER_UP ||
+				um_send(port, NULL, 0,
+					UM_IMM(UM_REVOKE, 0, 0, epoch)) != 0)
+			continue;
+		iface->tx_msgs++;
+		iface->revoke_sent[port] = epoch;
+	}
 }
 
 /* Fail every endpoint to @p port (link lost, or never came up). */
@@ -293,11 +331,17 @@ um_channels_follow(uct_marlin_iface_t *iface, ucs_time_t now)
 	for (i = 0; i < iface->nb_ports; i++) {
 		uint16_t port = iface->ports[i];
 
-		if (st[port] == UM_PEER_UP && iface->state[port] != UM_PEER_UP)
+		if (st[port] == UM_PEER_UP && iface->state[port] != UM_PEER_UP) {
 			for (k = 0; k < UM_MAX_EPS; k++)
 				if (iface->eps[k] != NULL &&
 						iface->eps[k]->port == port)
 					iface->eps[k]->was_up = 1;
+			/* A new bring-up: revocations sent before may be
+			 * lost, and the peer's heap checked again. */
+			if (um_heap_epoch() != 0)
+				iface->revoke_sent[port] = um_heap_epoch() - 1;
+			um_heap_peer_revoked(port, 1);
+		}
 		if (st[port] != UM_PEER_UP)
 			um_fail_eps(iface, port,
 				    iface->state[port] != UM_PEER_UP, now);
@@ -312,16 +356,21 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 	struct um_msg m[16];
 	unsigned i, count = 0;
 	ucs_time_t now = ucs_get_time();
+	uint64_t tx;
 	int n, k;
 
 	if (now >= iface->next_poll) {
 		iface->next_poll = now + iface->poll_interval;
 		um_channels_follow(iface, now);
+		um_revoke_send(iface);
 		/* Flushes of direct stores that waited for this look. */
 		for (i = 0; i < UM_MAX_EPS; i++)
 			if (iface->eps[i] != NULL && iface->eps[i]->nb_flush > 0)
 				um_flush_progress(iface->eps[i], UCS_OK);
 	}
+	/* Housekeeping above is no work for UCP: it checks that a progress
+	 * at interface setup returns 0. */
+	tx = iface->tx_msgs;
 	if (iface->nb_putz > 0) {
 		iface->nb_putz = 0;
 		for (i = 0; i < UM_MAX_EPS; i++) {
@@ -351,7 +400,12 @@ uct_marlin_iface_progress(uct_iface_h tl_iface)
 	if (iface->job_head != iface->job_tail)
 		um_job_run(iface);
 	if (iface->nb_pending > 0)
-		um_pending_dispatch(iface);
-	iface->last_rx = count;
+		count += um_pending_dispatch(iface);
+	/* Replies and pieces sent count as work done: UCP keeps progressing
+	 * while this is not 0 and, with adaptive progress, arms the
+	 * interface only after a progress that did nothing (see
+	 * uct_marlin_iface_event_arm()). */
+	count += (unsigned)(iface->tx_msgs - tx);
+	iface->last_work = count;
 	return count;
 }

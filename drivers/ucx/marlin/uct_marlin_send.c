@@ -136,12 +136,14 @@ um_rkey_resolve(uct_marlin_ep_t *ep, uct_marlin_rkey_t *rk)
 	if (rc == 0) {
 		rk->direct = p;
 		rk->path = UM_RK_DIRECT;
+		rk->gen = um_heap_peer_gen[ep->port];
 	} else if (rc == -EACCES) {
 		ucs_error("marlin: remote key of host %u (%" PRIu64 " bytes at heap offset %" PRIu64 ") refused: the owner freed that memory or never gave it out; unpack a fresh key",
 			  ep->port, rk->w.len, rk->w.heap_off);
 		rk->path = UM_RK_REFUSED;
-	} else if (rc != -EAGAIN) {
-		rk->path = UM_RK_HRDMA;
+	} else {
+		/* Not mapped (yet): again at the next use. */
+		rk->path = rc == -EAGAIN ? UM_RK_UNKNOWN : UM_RK_HRDMA;
 	}
 }
 
@@ -163,7 +165,10 @@ um_direct(uct_marlin_ep_t *ep, uct_rkey_t rkey, uint64_t remote_addr,
 		*st = UCS_ERR_INVALID_PARAM;
 		return NULL;
 	}
-	if (ucs_unlikely(rk->path == UM_RK_UNKNOWN))
+	/* Unchecked yet, or the owner freed heap memory since. */
+	if (ucs_unlikely(rk->path == UM_RK_UNKNOWN ||
+			 (rk->path == UM_RK_DIRECT &&
+			  rk->gen != um_heap_peer_gen[ep->port])))
 		um_rkey_resolve(ep, rk);
 	if (rk->path == UM_RK_HRDMA || rk->path == UM_RK_UNKNOWN)
 		return NULL;
@@ -637,11 +642,11 @@ uct_marlin_ep_pending_purge(uct_ep_h tl_ep, uct_pending_purge_callback_t cb,
 	}
 }
 
-void
+unsigned
 um_pending_dispatch(uct_marlin_iface_t *iface)
 {
 	uct_pending_req_priv_queue_t *priv;
-	unsigned i;
+	unsigned i, done = 0;
 
 	for (i = 0; i < UM_MAX_EPS && iface->nb_pending > 0; i++) {
 		uct_marlin_ep_t *ep = iface->eps[i];
@@ -655,7 +660,11 @@ um_pending_dispatch(uct_marlin_iface_t *iface)
 		 * detached queue and put back what is left. */
 		ucs_queue_head_init(&q);
 		ucs_queue_splice(&q, &ep->pending);
-		uct_pending_queue_dispatch(priv, &q, 1);
+		/* Counts every request tried; the last one failed if any
+		 * are left. */
+		uct_pending_queue_dispatch(priv, &q, ++done > 0);
+		if (!ucs_queue_is_empty(&q))
+			done--;
 		ucs_queue_splice(&q, &ep->pending);
 		ucs_queue_splice(&ep->pending, &q);
 	}
@@ -665,4 +674,5 @@ um_pending_dispatch(uct_marlin_iface_t *iface)
 		if (iface->eps[i] != NULL &&
 				!ucs_queue_is_empty(&iface->eps[i]->pending))
 			iface->nb_pending++;
+	return done;
 }

@@ -12,8 +12,8 @@
  *
  * Immediate: bits 0..7 kind (enum um_kind), 8..15 active message id (AM
  * only), 16..31 the sender's endpoint id (requests that are answered),
- * 32..63 a sequence number (FLUSH_*) or the endpoint's generation
- * (GET_*), echoed in the answer. Every field is checked by the
+ * 32..63 a sequence number (FLUSH_*, REVOKE_*) or the endpoint's
+ * generation (GET_*), echoed in the answer. Every field is checked by the
  * receiver before use: a peer is untrusted.
  */
 
@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /** Layout version, in every remote key. */
-#define UM_WIRE_VERSION 2
+#define UM_WIRE_VERSION 3
 
 enum um_kind {
 	UM_AM = 1,         /**< payload: the active message */
@@ -30,6 +30,11 @@ enum um_kind {
 	UM_GET_RESP = 4,   /**< payload: struct um_get_resp + data */
 	UM_FLUSH_REQ = 5,  /**< no payload; answered by FLUSH_ACK */
 	UM_FLUSH_ACK = 6,  /**< no payload; every earlier PUT is in place */
+	UM_REVOKE = 7,     /**< no payload; the sender freed heap memory:
+			        check its keys again. Sequence: its epoch */
+	UM_REVOKE_ACK = 8, /**< no payload; keys of the receiver's heap are
+			        checked again from here on. Sequence: the
+			        epoch acknowledged */
 };
 
 #define UM_IMM(kind, am_id, ep_id, seq) \

@@ -136,6 +136,10 @@ rm_dir(const char *dir, int depth)
 	rmdir(dir);
 }
 
+/* The port polled while the CLI runs (a revoke waits for its owner to
+ * confirm, which it does from its poll), or -1. */
+static int cli_poll_dev = -1;
+
 /* Run the CLI with @p args (bounded: killed after 10 s); its exit code. */
 static int
 cli(const char *fmt, ...)
@@ -170,6 +174,8 @@ cli(const char *fmt, ...)
 
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (cli_poll_dev >= 0)
+			rte_marlin_ntb_poll((uint16_t)cli_poll_dev);
 		nanosleep(&ts, NULL);
 	}
 	kill(pid, SIGKILL);
@@ -296,6 +302,7 @@ grant_setup(void **state)
 int
 grant_teardown(void **state)
 {
+	cli_poll_dev = -1;
 	pair_close(state);
 	pair_tmpl_hook = NULL;
 	mgr_stop(0, 0);
@@ -365,6 +372,7 @@ managed_pair_up(void)
 	hw = ntb_intel_hw_by_id(P.id[OWNER_PORT]);
 	assert_non_null(hw);
 	assert_non_null(hw->rack);
+	cli_poll_dev = P.id[OWNER_PORT];
 	link_up_both();
 }
 

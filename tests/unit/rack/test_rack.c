@@ -252,6 +252,73 @@ parses(int len, unsigned int nfds)
 		fail_msg("refused: %s", why);
 }
 
+/* MOVED (the owner confirms a revocation), the revoke's wait and the
+ * flags of its answer. */
+static void
+test_moved_and_wait(void **state)
+{
+	struct rack_wire_moved mv = { .peer = 1, .window = 0, .ticket = 7 };
+	struct rack_wire_admin a = { .op = RACK_OP_REVOKE, .owner = 0,
+		.peer = 1, .window = RACK_WIRE_ALL_WINDOWS, .wait_ms = 500 };
+	struct rack_wire_reply r = { .flags = RACK_REPLY_F_MOVED, .text_len = 2 };
+	struct rack_wire_moved *mb = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_wire_admin *ab = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_wire_reply *rb = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_msg m;
+	const char *why;
+	int len;
+
+	(void)state;
+	len = build(RACK_MSG_MOVED, &mv, sizeof(mv));
+	assert_int_equal(len, 16 + 16);
+	assert_int_equal(rack_msg_parse(rec, (size_t)len, 0, &m, &why), 0);
+	assert_int_equal(m.u.moved.ticket, 7);
+	refused((size_t)len, 1, "descriptors attached");
+	mb->ticket = 0;
+	refused((size_t)len, 0, "no ticket");
+	mb->ticket = 7;
+	mb->window = RACK_WIRE_BANK_WINDOW;
+	parses(len, 0);
+	mb->window = RACK_WIRE_BANK_WINDOW + 1;
+	refused((size_t)len, 0, "out of range");
+	mb->window = 0;
+	mb->peer = 64;
+	refused((size_t)len, 0, "out of range");
+	mb->peer = 1;
+	mb->status = 5;
+	refused((size_t)len, 0, "negative errno");
+	mb->status = -ENOMEM;
+	parses(len, 0);
+
+	len = build(RACK_MSG_ADMIN, &a, sizeof(a));
+	parses(len, 0);
+	ab->wait_ms = RACK_WIRE_REVOKE_WAIT_MAX_MS + 1;
+	refused((size_t)len, 0, "wait beyond");
+	ab->wait_ms = 100;
+	ab->op = RACK_OP_GRANT;
+	ab->access = RACK_ACCESS_RW;
+	refused((size_t)len, 0, "only revoke carries a wait");
+	ab->op = RACK_OP_CUT;
+	ab->access = 0;
+	ab->window = 0;
+	refused((size_t)len, 0, "only two host ids");
+	ab->op = RACK_OP_HOSTS;
+	ab->owner = ab->peer = 0;
+	refused((size_t)len, 0, "no arguments");
+	ab->wait_ms = 0;
+	parses(len, 0);
+	ab->reserved = 1;
+	refused((size_t)len, 0, "reserved");
+
+	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_REPLY, 1, &r, sizeof(r),
+		"ok", 2);
+	parses(len, 0);
+	rb->flags = RACK_REPLY_F_MOVED | RACK_REPLY_F_OWNER_AWAY;
+	refused((size_t)len, 0, "moved and owner away");
+	rb->flags = 8;
+	refused((size_t)len, 0, "unknown flags");
+}
+
 static void
 test_grant_and_offer_checks(void **state)
 {
@@ -260,7 +327,7 @@ test_grant_and_offer_checks(void **state)
 		.nfds = 1, .rack_addr = UINT64_C(1) << 42,
 	};
 	struct rack_wire_offer o = { .peer = 2, .window = 0, .size = 4096 };
-	int len;
+	int i, len;
 
 	(void)state;
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
@@ -297,15 +364,21 @@ test_grant_and_offer_checks(void **state)
 	len = build(RACK_MSG_OFFER, &o, sizeof(o));
 	refused((size_t)len, 1, "size out of range");
 	/* Register banks: pseudo window 8, one page, rw or nothing, no rack
-	 * address; window 9 is nothing. */
-	o.window = RACK_WIRE_BANK_WINDOW;
-	o.size = 65536;
-	len = build(RACK_MSG_OFFER, &o, sizeof(o));
-	refused((size_t)len, 1, "register bank is one page");
-	o.size = RACK_WIRE_BANK_SIZE;
-	len = build(RACK_MSG_OFFER, &o, sizeof(o));
-	parses(len, 1);
-	o.window = RACK_WIRE_BANK_WINDOW + 1;
+	 * address; register headers: window 9, one page, ro or nothing;
+	 * window 10 is nothing. */
+	for (i = 0; i < 2; i++) {
+		o.window = i == 0 ? RACK_WIRE_BANK_WINDOW : RACK_WIRE_REGS_WINDOW;
+		o.size = 65536;
+		len = build(RACK_MSG_OFFER, &o, sizeof(o));
+		refused((size_t)len, 1, i == 0 ? "register bank is one page" :
+			"register header is one page");
+		o.size = 4096;
+		len = build(RACK_MSG_OFFER, &o, sizeof(o));
+		parses(len, 1);
+	}
+	static_assert(RACK_WIRE_BANK_SIZE == 4096 &&
+		RACK_WIRE_REGS_SIZE == 4096, "one page each");
+	o.window = RACK_WIRE_REGS_WINDOW + 1;
 	len = build(RACK_MSG_OFFER, &o, sizeof(o));
 	refused((size_t)len, 1, "out of range");
 	memset(&g, 0, sizeof(g));
@@ -325,7 +398,18 @@ test_grant_and_offer_checks(void **state)
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
 	refused((size_t)len, 1, "no rack address");
 	g.rack_addr = 0;
-	g.window = RACK_WIRE_BANK_WINDOW + 1;
+	g.window = RACK_WIRE_REGS_WINDOW;
+	g.size = RACK_WIRE_REGS_SIZE;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "ro or not at all");
+	g.access = RACK_ACCESS_RO;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	parses(len, 1);
+	g.size = 8192;
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	refused((size_t)len, 1, "no rack address and one page");
+	g.size = RACK_WIRE_REGS_SIZE;
+	g.window = RACK_WIRE_REGS_WINDOW + 1;
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
 	refused((size_t)len, 1, "window out of range");
 }
@@ -552,6 +636,11 @@ test_client_events(void **state)
 	assert_int_equal(ev.fd, -1);
 	assert_int_equal(rte_marlin_rack_offer(c, 2, 0, 0), -EINVAL);
 	assert_int_equal(rte_marlin_rack_offer(c, 3, 8, 0), -EINVAL);
+	/* The register header goes with this host's own id, only. */
+	assert_int_equal(rte_marlin_rack_offer(c, 3,
+		RTE_MARLIN_RACK_REGS_WINDOW, 0), -EINVAL);
+	assert_int_equal(rte_marlin_rack_offer(c, 2,
+		RTE_MARLIN_RACK_REGS_WINDOW + 1, 0), -EINVAL);
 	/* The fake closes: the client says so, and does not wait. */
 	assert_int_equal(rte_marlin_rack_event_get(c, &ev, 2000), -ECONNRESET);
 	fake_stop(&f);
@@ -582,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_grant_and_offer_checks),
+		cmocka_unit_test(test_moved_and_wait),
 		cmocka_unit_test(test_welcome_links),
 		cmocka_unit_test(test_sock_fds),
 		cmocka_unit_test(test_client_bad_managers),
