@@ -104,6 +104,13 @@ struct rte_cmmc_ep {
 	uint16_t chk_n;           /* notify checks run in this recv call */
 	int refused_logged;
 	int own_hint;             /* last key slot a notification matched */
+	/* What the snapshot of own[own_hint] said when it last matched, valid
+	 * (chk_ok) while that entry's seq word is still chk_seq: every
+	 * rewrite of an own entry moves it (cmmc_ent_begin/end). */
+	uint8_t chk_ok;
+	uint64_t chk_seq;
+	uint64_t chk_off;
+	uint64_t chk_len;
 	uint32_t last_seq;        /* HRDMA sequence of the last entry taken */
 	uint32_t msg_size;
 	int16_t chk_slot[CMMC_RECV_BURST];

@@ -646,10 +646,16 @@ rte_marlin_hrdma_recv(struct rte_marlin_hrdma_qp *qp,
 		c->len = d.len;
 		c->imm = d.imm;
 		if (d.opcode == HRDMA_WIRE_SEND) {
-			uint8_t *buf = qp->rx_slots + (size_t)slot * qp->msg_size;
+			/* A message that rode in its descriptor is handed
+			 * over where it is, like one in its slot: the line
+			 * was just read and stays ours until the release, and
+			 * no store (into a slot line 2 KiB on, often cold)
+			 * sits ahead of the answer. The length is the checked
+			 * copy's. */
+			uint8_t *buf = d.flags & HRDMA_WIRE_F_INLINE ?
+				(uint8_t *)(uintptr_t)qp->rx_desc[slot].inl :
+				qp->rx_slots + (size_t)slot * qp->msg_size;
 
-			if (d.flags & HRDMA_WIRE_F_INLINE)
-				hrdma_inl_copy(buf, d.inl, d.len);
 			c->opcode = RTE_MARLIN_HRDMA_OP_RECV;
 			c->offset = 0;
 			c->data = buf;

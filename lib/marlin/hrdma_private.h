@@ -63,37 +63,6 @@ hrdma_geom_word(const struct rte_marlin_hrdma_conf *c)
 		(uint32_t)hrdma_log2_exact(c->msg_size) << 16;
 }
 
-/*
- * Copy @len <= HRDMA_INLINE_MAX bytes without a call into the C library:
- * two overlapping fixed-size moves per size class. Every byte of
- * [dst, dst + len) is written (some twice, with the same value) and no
- * byte outside [src, src + len) is read. A call with a variable length sat
- * between a message's arrival and its answer twice per one-way (compose on
- * send, apply on receive): scripts/bench/hrdma/line_floor modes desc/desc1
- * measure it.
- */
-static inline void
-hrdma_inl_copy(void *dst, const void *src, uint32_t len)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	if (len >= 16) {
-		memcpy(d, s, 16);
-		memcpy(d + len - 16, s + len - 16, 16);
-	} else if (len >= 8) {
-		memcpy(d, s, 8);
-		memcpy(d + len - 8, s + len - 8, 8);
-	} else if (len >= 4) {
-		memcpy(d, s, 4);
-		memcpy(d + len - 4, s + len - 4, 4);
-	} else if (len != 0) {
-		d[0] = s[0];
-		d[len / 2] = s[len / 2];
-		d[len - 1] = s[len - 1];
-	}
-}
-
 /* ---- receive-side checks (pure: fuzzed by tests/fuzz) ------------------- */
 
 enum hrdma_rx_verdict {

@@ -198,8 +198,10 @@ struct rte_marlin_hrdma_cqe {
 	uint32_t len;      /**< bytes moved / received */
 	uint64_t imm;      /**< RECV, RECV_NOTIFY: the sender's immediate */
 	uint64_t offset;   /**< RECV_NOTIFY: offset written in our region */
-	void *data;        /**< RECV: the message in the receive ring, valid
-			        until rte_marlin_hrdma_recv_release() */
+	void *data;        /**< RECV: the message in the receive ring (in
+			        its slot, or, up to 32 bytes, in its
+			        descriptor), valid until
+			        rte_marlin_hrdma_recv_release() */
 };
 
 /** Per-queue-pair counters. */

@@ -22,12 +22,16 @@
  *   nopause as ring, the spin without a pause instruction.
  *
  * Experiments: ring plus, one at a time, what HRDMA adds per message
- * (lib/marlin/hrdma_dp.c), to see which of it costs:
+ * (lib/marlin/hrdma_dp.c, its descriptor from hrdma_wire.h), to see which
+ * of it costs:
  *   desc    the sender composes a 56-byte descriptor body privately and
  *           stores it with wide stores before the sequence word; the
  *           receiver copies the line, checks flags/opcode/length/offset on
  *           the copy, copies the 8-byte inline payload to its target and
  *           fills a completion entry (all local memory);
+ *   desc1   desc with the inline payload moved by fixed-size overlapping
+ *           loads and stores instead of a memcpy call of variable length
+ *           (what hrdma_inl_copy() does);
  *   busy    desc, plus the data-path bookkeeping: a busy flag stored and
  *           a state word loaded around every call, a published receive
  *           count, statistics (local lines nobody else reads);
@@ -69,6 +73,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "hrdma_wire.h"
 #include "test_host.h"
 
 #define LINE 64
@@ -85,19 +90,6 @@ struct msg {                    /* one line */
 
 _Static_assert(sizeof(struct msg) == LINE, "a message is one line");
 
-/* The experiments' descriptor: HRDMA's layout (hrdma_wire.h), one line. */
-struct desc {
-	uint64_t imm;
-	uint64_t offset;
-	uint32_t len;
-	uint16_t opcode;
-	uint16_t flags;
-	uint8_t inl[32];
-	uint64_t seq;           /* written last */
-};
-
-_Static_assert(sizeof(struct desc) == LINE, "a descriptor is one line");
-
 struct credit {                 /* one line, written by the receiver */
 	uint64_t word;
 	uint8_t pad[56];
@@ -107,8 +99,8 @@ struct shared {
 	volatile uint64_t bounce __attribute__((aligned(LINE)));
 	struct msg ab[RING] __attribute__((aligned(LINE)));  /* a -> b */
 	struct msg ba[RING] __attribute__((aligned(LINE)));  /* b -> a */
-	struct desc dab[RING] __attribute__((aligned(LINE)));
-	struct desc dba[RING] __attribute__((aligned(LINE)));
+	struct hrdma_wire_desc dab[RING] __attribute__((aligned(LINE)));
+	struct hrdma_wire_desc dba[RING] __attribute__((aligned(LINE)));
 	struct credit cr_a __attribute__((aligned(LINE)));  /* b writes, a reads */
 	struct credit cr_b __attribute__((aligned(LINE)));  /* a writes, b reads */
 	volatile int failed __attribute__((aligned(LINE)));
@@ -116,11 +108,12 @@ struct shared {
 
 enum mode {
 	M_BOUNCE, M_LINE, M_RING, M_STORE1, M_NOPAUSE,
-	M_DESC, M_BUSY, M_CREDIT, M_CREDIT_AFTER, M_CREDIT32, M_EARLY, M_COUNT
+	M_DESC, M_DESC1, M_BUSY, M_CREDIT, M_CREDIT_AFTER, M_CREDIT32, M_EARLY,
+	M_COUNT
 };
 static const char *const mode_name[M_COUNT] = {
 	"bounce", "line", "ring", "store1", "nopause",
-	"desc", "busy", "credit", "credit_after", "credit32", "early"
+	"desc", "desc1", "busy", "credit", "credit_after", "credit32", "early"
 };
 
 static int use_pause = 1;
@@ -252,21 +245,26 @@ hr_leave(enum mode md)
 
 /* Post descriptor @n carrying @payload into @ring (the peer's memory). */
 static inline void
-hr_put(enum mode md, struct desc *ring, uint64_t n, uint64_t payload)
+hr_put(enum mode md, struct hrdma_wire_desc *ring, uint64_t n, uint64_t payload)
 {
-	struct desc *d = &ring[n % RING];
-	struct desc body;
+	struct hrdma_wire_desc *d = &ring[n % RING];
+	struct hrdma_wire_desc body;
 	uint32_t len = inl_len;
+	uint8_t src[32] = { 0 };     /* the caller's buffer */
 
 	hr_enter(md);
-	memset(&body, 0, offsetof(struct desc, seq));
+	memset(&body, 0, offsetof(struct hrdma_wire_desc, seq));
 	body.flags = 1;
-	memcpy(body.inl, &payload, len);
+	memcpy(src, &payload, sizeof(payload));
+	if (md == M_DESC1)
+		hrdma_inl_copy(body.inl, src, len);
+	else
+		memcpy(body.inl, src, len);
 	body.imm = n;
 	body.offset = 0;
 	body.len = len;
 	body.opcode = 2;
-	memcpy(d, &body, offsetof(struct desc, seq));
+	memcpy(d, &body, offsetof(struct hrdma_wire_desc, seq));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&d->seq, n, __ATOMIC_RELEASE);
 	if (md == M_BUSY || md == M_EARLY)
@@ -276,11 +274,11 @@ hr_put(enum mode md, struct desc *ring, uint64_t n, uint64_t payload)
 
 /* Wait for descriptor @n in @ring, check the copy, apply it. */
 static inline int
-hr_get(struct shared *sh, enum mode md, const struct desc *ring, uint64_t n,
-		const struct desc *reply)
+hr_get(struct shared *sh, enum mode md, const struct hrdma_wire_desc *ring,
+		uint64_t n, const struct hrdma_wire_desc *reply)
 {
-	const struct desc *d = &ring[n % RING];
-	struct desc c;
+	const struct hrdma_wire_desc *d = &ring[n % RING];
+	struct hrdma_wire_desc c;
 	uint64_t seq;
 
 	if (!WAIT_FOR(sh, __atomic_load_n(&d->seq, __ATOMIC_RELAXED) == n))
@@ -294,7 +292,10 @@ hr_get(struct shared *sh, enum mode md, const struct desc *ring, uint64_t n,
 	if (c.seq != n || c.flags != 1 || c.len > sizeof(c.inl) ||
 			c.opcode != 2 || c.offset > sizeof(loc.target) - c.len)
 		return -1;
-	memcpy(loc.target + c.offset, c.inl, c.len);
+	if (md == M_DESC1)
+		hrdma_inl_copy(loc.target + c.offset, c.inl, c.len);
+	else
+		memcpy(loc.target + c.offset, c.inl, c.len);
 	loc.cq[loc.cq_tail & 63].cookie = n;
 	loc.cq[loc.cq_tail & 63].imm = c.imm;
 	loc.cq[loc.cq_tail & 63].offset = c.offset;

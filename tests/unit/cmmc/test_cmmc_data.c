@@ -388,3 +388,63 @@ test_many_notifications(void **state)
 	}
 	assert_int_equal(seen, total);
 }
+
+/* The owner's notify check keeps what the last matching entry said while
+ * that entry is unchanged: another key, a range outside the kept one and a
+ * revocation after a notification was accepted all go back to the table. */
+void
+test_notify_check_kept(void **state)
+{
+	struct fx *f = *state;
+	struct rte_cmmc_mem *m1, *m2;
+	struct rte_cmmc_key k1;
+	struct rte_cmmc_rkey *rk1 = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &m1, &k1);
+	struct rte_cmmc_rkey *rk2 = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &m2, NULL);
+	struct rte_marlin_hrdma_qp *raw = f->ep[0]->qp;
+	uint64_t o1 = m1->region_off, o2 = m2->region_off;
+	uint8_t *region = f->c[1]->peers[0]->region;
+	uint8_t bytes[8] = { 9, 8, 7, 6, 5, 4, 3, 2 }, before[8];
+	const struct { uint64_t off; int ok; } seq[] = {
+		{ o1 + 8, 1 },          /* fills the kept entry */
+		{ o1 + 16, 1 },         /* from what was kept */
+		{ o2 + 8, 1 },          /* another key: the table */
+		{ o1 + 4096 - 4, 0 },   /* straddles the end of key 1 */
+		{ o1 + 8, 1 },
+		{ o1 + 24, -1 },        /* after key 1 is revoked */
+		{ o2 + 16, 1 },
+	};
+	struct rte_marlin_hrdma_op op = {
+		.opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, .len = 8,
+		.local = bytes,
+	};
+	struct rte_cmmc_event ev[4];
+	struct rte_cmmc_ep_stats st;
+	unsigned int i, refused = 0, rx = 0;
+	int got, tries;
+
+	RTE_SET_USED(rk1);
+	RTE_SET_USED(rk2);
+	for (i = 0; i < RTE_DIM(seq); i++) {
+		if (seq[i].ok < 0)
+			assert_int_equal(rte_cmmc_key_revoke(f->c[1], &k1), 0);
+		memcpy(before, region + seq[i].off, sizeof(before));
+		op.remote_off = seq[i].off;
+		op.imm = i;
+		assert_int_equal(rte_marlin_hrdma_post(raw, &op, 1), 1);
+		if (seq[i].ok > 0) {
+			assert_int_equal(recv_wait(f->ep[1], NULL, ev, 1), 1);
+			assert_true(ev[0].imm == i);
+			assert_memory_equal(region + seq[i].off, bytes, 8);
+			rx++;
+			continue;
+		}
+		for (got = 0, tries = 0; tries < 100; tries++)
+			got += rte_cmmc_recv(f->ep[1], ev, 4);
+		assert_int_equal(got, 0);
+		assert_memory_equal(region + seq[i].off, before, sizeof(before));
+		refused++;
+	}
+	assert_int_equal(rte_cmmc_ep_stats_get(f->ep[1], &st), 0);
+	assert_true(st.refused_notify == refused);
+	assert_true(st.notify_rx == rx);
+}

@@ -139,6 +139,9 @@ test_line_every_length(void **state)
 		assert_int_equal(cqe[1].opcode, RTE_MARLIN_HRDMA_OP_RECV);
 		assert_int_equal(cqe[1].len, len);
 		assert_memory_equal(cqe[1].data, m, len);
+		/* handed over in its descriptor line, not copied */
+		assert_ptr_equal(cqe[1].data,
+				 rq->rx_desc[(n - 1) & (rq->depth - 1)].inl);
 		assert_int_equal(rte_marlin_hrdma_recv_release(rq, 2), 0);
 	}
 
