@@ -722,6 +722,10 @@ def test_ranges(t):
     # The grant comes without an object: nothing of the window to map.
     bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*fd=0 "
                r"ranges=1")
+    g = t.cli("--json", "grants", rc=0, json_out=True)["grants"]
+    check(any(x["owner"] == 0 and x["ranges"] for x in g) and
+          not any(x["owner"] == 1 and x["ranges"] for x in g),
+          "grants say which owner is in ranges mode: %s" % g)
 
     def peek(off):
         return int(h0.ok("peek %d" % off).split("val=")[1], 16)
