@@ -585,15 +585,17 @@ render_grants(const struct mgr_state *s, struct sbuf *b, int json)
 				if (a == RACK_ACCESS_NONE)
 					continue;
 				if (json)
-					sb_printf(b, "%s{\"owner\":%u,\"peer\":%u,\"window\":%u,\"access\":\"%s\",\"rack_addr\":%" PRIu64 ",\"object\":%s}",
+					sb_printf(b, "%s{\"owner\":%u,\"peer\":%u,\"window\":%u,\"access\":\"%s\",\"rack_addr\":%" PRIu64 ",\"object\":%s,\"ranges\":%s}",
 						n ? "," : "", o, p, w,
 						rack_access_name(a),
 						rack_addr_of(o, w),
-						obj ? "true" : "false");
+						obj ? "true" : "false",
+						s->host[o].ranges ? "true" : "false");
 				else
 					sb_printf(b, "%-5u  %-5u  %-6u  %-6s  0x%012" PRIx64 "  %s\n",
 						o, p, w, rack_access_name(a),
 						rack_addr_of(o, w),
+						s->host[o].ranges ? "ranges" :
 						obj ? "offered" : "-");
 				n++;
 			}

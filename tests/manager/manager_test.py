@@ -766,6 +766,10 @@ def test_ranges(t):
     # The grant comes without an object: nothing of the window to map.
     bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*fd=0 "
                r"ranges=1")
+    g = t.cli("--json", "grants", rc=0, json_out=True)["grants"]
+    check(any(x["owner"] == 0 and x["ranges"] for x in g) and
+          not any(x["owner"] == 1 and x["ranges"] for x in g),
+          "grants say which owner is in ranges mode: %s" % g)
 
     def peek(off):
         return int(h0.ok("peek %d" % off).split("val=")[1], 16)
@@ -829,8 +833,6 @@ def test_ranges(t):
     while "signal=11" not in h2.ok("poke 0 8192"):
         check(time.monotonic() < end, "taken back: unmapped at the peer")
         time.sleep(0.02)
-    h2.proc.stdin.close()
-    check(h2.wait(30) == 0, "host 2 exits cleanly")
     # revoke moves the exposed ranges (bytes kept) before it returns.
     bad.stop(signal.SIGKILL)
     bad2 = t.host(1, "--size", "65536", "--scribble", "0xdd", "--tight")
@@ -841,8 +843,32 @@ def test_ranges(t):
     check(not counter_moves(16392), "stores after revoke returned landed")
     check(peek(16384) == 0xdddddddddddddddd, "host 0 keeps the bytes")
     m.expect(r"host 0 moved the pages")
-    h0.proc.stdin.close()
-    check(h0.wait(30) == 0, "host 0 exits cleanly")
+    # The manager killed and back: the range stays mapped meanwhile, the
+    # owner hands its ranges over again, and taking one back still works.
+    h0.ok("expose 2 8192 4096 rw")
+    end = time.monotonic() + 10
+    while "exit=0" not in h2.ok("poke 0 8192"):
+        check(time.monotonic() < end, "exposed to host 2 again")
+        time.sleep(0.02)
+    m.stop(signal.SIGKILL)
+    check("exit=0" in h2.ok("poke 0 8192"), "mapped without the manager")
+    m = t.serve()
+    end = time.monotonic() + 20
+    while True:
+        hosts = t.cli("--json", "hosts", rc=0, json_out=True)["hosts"]
+        if all(x["connected"] for x in hosts if x["id"] in (0, 2)):
+            break
+        check(time.monotonic() < end, "hosts registered again: %s" % hosts)
+        time.sleep(0.2)
+    check("exit=0" in h2.ok("poke 0 8192"), "kept across the restart")
+    h0.ok("unexpose 2 8192 4096")
+    end = time.monotonic() + 10
+    while "signal=11" not in h2.ok("poke 0 8192"):
+        check(time.monotonic() < end, "taken back after the restart")
+        time.sleep(0.02)
+    for h in (h0, h2):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 
 
 def test_mixed(t):
