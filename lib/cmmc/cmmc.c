@@ -253,6 +253,10 @@ peer_free(struct cmmc_peer *p)
 			rte_free(p->ep[i]);
 		}
 	}
+	for (i = 0; i < p->own_hw; i++)
+		cmmc_export_unexpose(p, i);
+	if (p->keytab_exposed)
+		rte_marlin_hrdma_region_unexpose(p->ch, 0, CMMC_KEYTAB_PAGES);
 	rte_marlin_hrdma_channel_destroy(p->ch);
 	rte_free(p);
 }
@@ -264,7 +268,7 @@ peer_open(struct rte_cmmc *c, int pidx, const struct rte_marlin_hrdma_conf *hc,
 	struct cmmc_peer *p;
 	void *region;
 	size_t len = 0;
-	int port;
+	int port, rc;
 
 	port = rte_marlin_ntb_peer_port_number(c->ntb_id, pidx);
 	if (port < 0)
@@ -277,8 +281,7 @@ peer_open(struct rte_cmmc *c, int pidx, const struct rte_marlin_hrdma_conf *hc,
 	p->port = port;
 	p->ch = rte_marlin_hrdma_channel_create(c->ntb_id, pidx, hc);
 	if (p->ch == NULL) {
-		int rc = -rte_errno;
-
+		rc = -rte_errno;
 		CMMC_LOG(ERR, "peer %d: cannot create its HRDMA channel: %s", port,
 			strerror(rte_errno));
 		rte_free(p);
@@ -299,6 +302,18 @@ peer_open(struct rte_cmmc *c, int pidx, const struct rte_marlin_hrdma_conf *hc,
 		sizeof(struct cmmc_wire_tab_hdr));
 	/* nothing of an earlier instance of either side counts */
 	memset(p->region, 0, CMMC_KEYTAB_LEN);
+	/* Ranges mode: the peer writes its key table here, and reaches
+	 * nothing else of the region but the pages of exports. */
+	rc = rte_marlin_hrdma_region_expose(p->ch, 0, CMMC_KEYTAB_PAGES,
+		RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE);
+	if (rc != 0 && rc != -ENOTSUP) {
+		CMMC_LOG(ERR, "peer %d: cannot expose its key table: %s", port,
+			strerror(-rc));
+		rte_marlin_hrdma_channel_destroy(p->ch);
+		rte_free(p);
+		return rc;
+	}
+	p->keytab_exposed = rc == 0;
 	/* the last queue pair: endpoints take the engine's first queues */
 	p->ctl_qp = rte_marlin_hrdma_qp_get(p->ch, c->conf.nb_ep);
 	p->ext[0].off = CMMC_KEYTAB_LEN;
@@ -438,6 +453,14 @@ peer_poll(struct cmmc_peer *p)
 					CMMC_KEYTAB_LEN + 4096);
 			p->state = RTE_CMMC_PEER_ERROR;
 			return;
+		}
+		/* Ranges mode: our table goes into pages of the peer that
+		 * reach this host through the rack manager: not before. */
+		if (rte_marlin_hrdma_remote_region_ready(p->ch, 0,
+				CMMC_KEYTAB_PAGES, RTE_MARLIN_NTB_MW_READ |
+				RTE_MARLIN_NTB_MW_WRITE) != 1) {
+			p->state = RTE_CMMC_PEER_CONNECTING;
+			return;           /* again at the next poll */
 		}
 		p->remote_region_len = info.remote_region_len;
 		__atomic_store_n(&p->peer_hrdma_epoch, info.peer_epoch,

@@ -251,6 +251,55 @@ rte_cmmc_mem_addr(const struct rte_cmmc_mem *m, size_t *len)
 
 /* ---- keys --------------------------------------------------------------- */
 
+/*
+ * Ranges mode: let the peer reach the pages of export @slot, [off, off +
+ * len) of its region rounded out to whole pages, with the key's rights.
+ * Exports of the same pages share one range (counted by the device); pages
+ * shared with a different range or other rights are refused (-EEXIST):
+ * the device keeps one set of rights per range. Not in ranges mode: 0.
+ */
+static int
+export_expose(struct cmmc_peer *p, unsigned int slot, uint64_t off,
+		uint64_t len, unsigned int access)
+{
+	uint64_t lo = RTE_ALIGN_FLOOR(off, 4096u);
+	uint64_t n = RTE_ALIGN_CEIL(off + len, 4096u) - lo;
+	unsigned int rights = RTE_MARLIN_NTB_MW_READ |
+		((access & RTE_CMMC_ACCESS_WRITE) ? RTE_MARLIN_NTB_MW_WRITE : 0);
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < p->own_hw; i++)
+		if (p->own_xlen[i] != 0 && p->own_xoff[i] == lo &&
+				p->own_xlen[i] == n && p->own_xrights[i] != rights)
+			return -EEXIST;
+	rc = rte_marlin_hrdma_region_expose(p->ch, lo, n, rights);
+	if (rc == -ENOTSUP)
+		return 0;       /* no ranges: the whole region is reachable */
+	if (rc != 0)
+		return rc;
+	p->own_xoff[slot] = lo;
+	p->own_xlen[slot] = n;
+	p->own_xrights[slot] = (uint8_t)rights;
+	return 0;
+}
+
+void
+cmmc_export_unexpose(struct cmmc_peer *p, unsigned int slot)
+{
+	int rc;
+
+	if (p->own_xlen[slot] == 0)
+		return;
+	rc = rte_marlin_hrdma_region_unexpose(p->ch, p->own_xoff[slot],
+		p->own_xlen[slot]);
+	if (rc != 0)
+		CMMC_LOG(ERR, "peer %d: cannot take back pages 0x%" PRIx64 "+0x%" PRIx64 " of a revoked key: %s",
+			p->port, p->own_xoff[slot], p->own_xlen[slot],
+			strerror(-rc));
+	p->own_xlen[slot] = 0;
+}
+
 int
 rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
 		unsigned int access, struct rte_cmmc_key *key)
@@ -284,6 +333,15 @@ rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
 	if (slot < 0) {
 		rte_spinlock_recursive_unlock(&c->lock);
 		return -ENOSPC;
+	}
+	rc = export_expose(p, (unsigned int)slot, m->region_off + off, len,
+		access);
+	if (rc != 0) {
+		rte_spinlock_recursive_unlock(&c->lock);
+		CMMC_LOG(ERR, "peer %d: cannot expose the pages of an export of 0x%zx bytes: %s%s",
+			p->port, len, strerror(-rc), rc == -EEXIST ?
+			" (they share a page with another export of other bounds or rights: allocate with 4096 alignment)" : "");
+		return rc;
 	}
 	e = &p->own[slot];
 	memset(&f, 0, sizeof(f));
@@ -351,6 +409,9 @@ rte_cmmc_key_revoke(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 	__atomic_store_n(&p->own_mem[f.slot], NULL, __ATOMIC_RELEASE);
 	if (p->pushed && cmmc_push_entry(p, f.slot) != 0)
 		p->pushed = 0;
+	/* The entry says revoked first; then the pages leave the peer's
+	 * reach (moved to fresh memory before this returns). */
+	cmmc_export_unexpose(p, f.slot);
 	rte_spinlock_recursive_unlock(&c->lock);
 	return 0;
 }
@@ -375,6 +436,19 @@ rte_cmmc_key_info(const struct rte_cmmc_key *key, struct rte_cmmc_key_info *info
 	info->generation = f.gen;
 	info->len = f.len;
 	return 0;
+}
+
+/* Ranges mode: the key's pages reach this host through the rack manager
+ * some time after the export; until they are mapped, -EAGAIN. */
+static int
+import_mapped(struct cmmc_peer *p, const struct cmmc_key_fields *f)
+{
+	unsigned int rights = RTE_MARLIN_NTB_MW_READ |
+		((f->access & RTE_CMMC_ACCESS_WRITE) ? RTE_MARLIN_NTB_MW_WRITE : 0);
+	int rc = rte_marlin_hrdma_remote_region_ready(p->ch, f->offset, f->len,
+		rights);
+
+	return rc == 1 ? 0 : rc == 0 ? -EAGAIN : rc;
 }
 
 struct rte_cmmc_rkey *
@@ -428,6 +502,8 @@ rte_cmmc_key_import(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 	if (rc == 0 && (s.offset != f.offset || s.len != f.len ||
 			s.access != f.access))
 		rc = -EACCES;
+	if (rc == 0)
+		rc = import_mapped(p, &f);
 	if (rc != 0)
 		goto fail;
 	rk = rte_zmalloc("cmmc_rkey", sizeof(*rk), 0);
@@ -451,8 +527,9 @@ rte_cmmc_key_import(struct rte_cmmc *c, const struct rte_cmmc_key *key)
 
 fail:
 	rte_spinlock_recursive_unlock(&c->lock);
-	CMMC_LOG(ERR, "import of key %u.%u from host %u refused: %s", f.slot,
-		f.gen, f.owner, strerror(-rc));
+	if (rc != -EAGAIN)      /* not mapped yet: the caller tries again */
+		CMMC_LOG(ERR, "import of key %u.%u from host %u refused: %s",
+			f.slot, f.gen, f.owner, strerror(-rc));
 	rte_errno = -rc;
 	return NULL;
 }

@@ -26,6 +26,10 @@ extern int cmmc_logtype;
 #define CMMC_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, cmmc_logtype, "cmmc: " fmt "\n", ##__VA_ARGS__)
 
+/* Bytes of the key table page-rounded: what a peer is let write into in
+ * ranges mode besides the pages of exports. */
+#define CMMC_KEYTAB_PAGES RTE_ALIGN_CEIL(CMMC_KEYTAB_LEN, 4096u)
+
 /* Local memory ranges (registered + allocated) an endpoint may use. */
 #define CMMC_MAX_LMR 64
 /* Free extents of one peer's exportable memory. */
@@ -145,6 +149,14 @@ struct cmmc_peer {
 	uint64_t own_secret[CMMC_MAX_KEYS]; /* never leaves this host */
 	struct rte_cmmc_mem *own_mem[CMMC_MAX_KEYS];
 	uint16_t own_hw;          /* slots ever used (scan bound) */
+	/* Ranges mode: the pages each live export exposes to the peer
+	 * (region offset and length, 0: none) with their rights; the device
+	 * counts equal ranges, so each export exposes and takes back its own
+	 * once. keytab_exposed: the table this peer writes here is exposed. */
+	uint64_t own_xoff[CMMC_MAX_KEYS];
+	uint64_t own_xlen[CMMC_MAX_KEYS];
+	uint8_t own_xrights[CMMC_MAX_KEYS];
+	int keytab_exposed;
 
 	/* allocator over [CMMC_KEYTAB_LEN, region_len) */
 	struct cmmc_extent ext[CMMC_MAX_EXTENTS];
@@ -254,5 +266,8 @@ cmmc_ent_end(struct cmmc_wire_keyent *e)
 {
 	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
 }
+
+/* cmmc_mem.c: ranges mode, take back the pages of export @slot. */
+void cmmc_export_unexpose(struct cmmc_peer *p, unsigned int slot);
 
 #endif /* CMMC_PRIVATE_H */

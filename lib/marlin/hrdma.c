@@ -177,6 +177,16 @@ rte_marlin_hrdma_window_size(const struct rte_marlin_hrdma_conf *conf,
 					 (size_t)HRDMA_PAGE));
 }
 
+static void
+rings_unexpose(struct rte_marlin_hrdma_channel *ch)
+{
+	if (!ch->rings_exposed)
+		return;
+	rte_marlin_ntb_mw_unexpose(ch->ntb_id, ch->pidx, ch->conf.widx,
+		(size_t)(ch->local_slice - ch->local_win), ch->rings_len);
+	ch->rings_exposed = 0;
+}
+
 struct rte_marlin_hrdma_channel *
 rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 		const struct rte_marlin_hrdma_conf *conf)
@@ -259,6 +269,20 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 	ch->local_region = ch->local_slice + ch->rings_len;
 	ch->local_region_len = ch->slice_len - ch->rings_len;
 
+	/* Ranges mode: the peer reaches our rings for it and nothing else of
+	 * the window (the region only as rte_marlin_hrdma_region_expose()
+	 * says). Other devices expose nothing (-ENOTSUP): whole windows. */
+	rc = rte_marlin_ntb_mw_expose(ntb_id, pidx, ch->conf.widx,
+		(size_t)(ch->local_slice - ch->local_win), ch->rings_len,
+		RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE);
+	if (rc == 0) {
+		ch->rings_exposed = 1;
+	} else if (rc != -ENOTSUP) {
+		HRDMA_LOG(ERR, "%s: cannot expose the rings of window %d to peer %d: %s",
+			info.name, ch->conf.widx, pidx, strerror(-rc));
+		goto fail_rc;
+	}
+
 	rc = rte_marlin_ntb_peer_mw_get_addr(ntb_id, pidx, ch->conf.widx, &addr, &len);
 	if (rc != 0) {
 		HRDMA_LOG(ERR, "%s: cannot map the peer's window %d: %s", info.name,
@@ -320,6 +344,7 @@ rte_marlin_hrdma_channel_create(uint16_t ntb_id, int pidx,
 	return ch;
 
 fail_rc:
+	rings_unexpose(ch);
 	for (q = 0; q < RTE_MARLIN_HRDMA_MAX_QP; q++) {
 		if (ch->qp[q] != NULL) {
 			rte_free(ch->qp[q]->pend);
@@ -347,6 +372,7 @@ rte_marlin_hrdma_channel_destroy(struct rte_marlin_hrdma_channel *ch)
 		rte_free(ch->qp[q]->cq);
 		rte_free(ch->qp[q]);
 	}
+	rings_unexpose(ch);
 	ntb_id = ch->ntb_id;
 	rte_free(ch);
 	/* Last: frees the device when it was removed meanwhile. */
@@ -402,4 +428,53 @@ rte_marlin_hrdma_local_region(struct rte_marlin_hrdma_channel *ch, size_t *len)
 	}
 	*len = ch->local_region_len;
 	return ch->local_region;
+}
+
+/* Expose [off, off + len) of this host's region with @rights, or take it
+ * back (@take_back); -EINVAL if the range is not in it. */
+static int
+region_range(struct rte_marlin_hrdma_channel *ch, size_t off, size_t len,
+		unsigned int rights, int take_back)
+{
+	size_t woff;
+
+	if (ch == NULL || len == 0 || off > ch->local_region_len ||
+			len > ch->local_region_len - off)
+		return -EINVAL;
+	woff = (size_t)(ch->local_region - ch->local_win) + off;
+	if (take_back)
+		return rte_marlin_ntb_mw_unexpose(ch->ntb_id, ch->pidx,
+			ch->conf.widx, woff, len);
+	return rte_marlin_ntb_mw_expose(ch->ntb_id, ch->pidx, ch->conf.widx,
+		woff, len, rights);
+}
+
+int
+rte_marlin_hrdma_region_expose(struct rte_marlin_hrdma_channel *ch,
+		size_t off, size_t len, unsigned int rights)
+{
+	return region_range(ch, off, len, rights, 0);
+}
+
+int
+rte_marlin_hrdma_region_unexpose(struct rte_marlin_hrdma_channel *ch,
+		size_t off, size_t len)
+{
+	return region_range(ch, off, len, 0, 1);
+}
+
+int
+rte_marlin_hrdma_remote_region_ready(struct rte_marlin_hrdma_channel *ch,
+		size_t off, size_t len, unsigned int rights)
+{
+	size_t base;
+	int rc;
+
+	if (ch == NULL || len == 0 || off > ch->slice_len - ch->rings_len ||
+			len > ch->slice_len - ch->rings_len - off)
+		return -EINVAL;
+	base = (size_t)(ch->remote_slice - ch->peer_win) + ch->rings_len;
+	rc = rte_marlin_ntb_peer_mw_range_ready(ch->ntb_id, ch->pidx,
+		ch->conf.widx, base + off, len, rights);
+	return rc == -ENOTSUP ? 1 : rc;
 }

@@ -293,6 +293,30 @@ bring_up(struct rte_marlin_hrdma_channel *ch, uint64_t ntb_peer_epoch)
 	set_state(ch, RTE_MARLIN_HRDMA_STATE_NEGOTIATING);
 }
 
+/*
+ * Ranges mode: the peer exposes its rings for us before it announces its
+ * handshake, but they reach this host through the rack manager, later.
+ * Stores into them before they are mapped here would fault, so the
+ * channel goes UP only once they are (devices that cannot tell: at once).
+ * The peer waits the same way for ours, so neither end stores first.
+ */
+static int
+peer_rings_mapped(struct rte_marlin_hrdma_channel *ch)
+{
+	int rc = rte_marlin_ntb_peer_mw_range_ready(ch->ntb_id, ch->pidx,
+		ch->conf.widx, (size_t)(ch->remote_slice - ch->peer_win),
+		ch->rings_len, RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE);
+
+	if (rc == 1 || rc == -ENOTSUP)
+		return 1;
+	if (!ch->rings_wait_logged) {
+		ch->rings_wait_logged = 1;
+		ch_log(ch, RTE_LOG_INFO, "waiting for the peer's rings to be mapped (ranges mode: they come through the rack manager)%s%s",
+			rc < 0 ? ": " : "", rc < 0 ? strerror(-rc) : "");
+	}
+	return 0;
+}
+
 /* One step of the handshake. The peer's values are checked before use. */
 static void
 negotiate(struct rte_marlin_hrdma_channel *ch)
@@ -347,6 +371,8 @@ negotiate(struct rte_marlin_hrdma_channel *ch)
 	}
 	if (ack != ch->epoch)
 		return;                          /* peer has not seen ours yet */
+	if (!peer_rings_mapped(ch))
+		return;                          /* ranges mode: not yet */
 
 	for (q = 0; q < ch->conf.nb_qp; q++) {
 		struct rte_marlin_hrdma_qp *qp = ch->qp[q];

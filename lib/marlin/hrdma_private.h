@@ -319,6 +319,13 @@ struct rte_marlin_hrdma_channel {
 	uint64_t log_suppressed;
 
 	struct rte_marlin_hrdma_qp *qp[RTE_MARLIN_HRDMA_MAX_QP];
+
+	/* Ranges mode (rte_marlin_ntb_mw_expose()): our rings are exposed to
+	 * the peer (taken back at destroy); the channel goes UP only once
+	 * this host maps the peer's rings for us (rings_wait_logged: the
+	 * wait was logged once). */
+	int rings_exposed;
+	int rings_wait_logged;
 };
 
 /* hrdma_link.c: stop the channel (state DOWN, data path quiet, handshake

@@ -41,6 +41,8 @@ static int nosup_expose(struct rte_marlin_ntb_dev *d, int p, int w, size_t o,
 		size_t l, unsigned int r) { (void)d; (void)p; (void)w; (void)o; (void)l; (void)r; return -ENOTSUP; }
 static int nosup_unexpose(struct rte_marlin_ntb_dev *d, int p, int w, size_t o,
 		size_t l) { (void)d; (void)p; (void)w; (void)o; (void)l; return -ENOTSUP; }
+static int nosup_range_ready(struct rte_marlin_ntb_dev *d, int p, int w,
+		size_t o, size_t l, unsigned int r) { (void)d; (void)p; (void)w; (void)o; (void)l; (void)r; return -ENOTSUP; }
 static int nosup_bits(struct rte_marlin_ntb_dev *d, uint64_t b) { (void)d; (void)b; return -ENOTSUP; }
 static int nosup_pbits(struct rte_marlin_ntb_dev *d, uint64_t *b) { (void)d; (void)b; return -ENOTSUP; }
 static int nosup_spad_rd(struct rte_marlin_ntb_dev *d, int p, int s, uint32_t *v) { (void)d; (void)p; (void)s; (void)v; return -ENOTSUP; }
@@ -140,6 +142,7 @@ rte_marlin_ntb_ops_validate(const struct rte_marlin_ntb_ops *in,
 	FILL(mw_free, nosup_2idx);
 	FILL(mw_expose, nosup_expose);
 	FILL(mw_unexpose, nosup_unexpose);
+	FILL(peer_mw_range_ready, nosup_range_ready);
 	FILL(db_set_mask, nosup_bits);
 	FILL(db_clear_mask, nosup_bits);
 	FILL(db_read_mask, nosup_pbits);

@@ -274,6 +274,18 @@ rte_marlin_ntb_mw_unexpose(uint16_t dev_id, int pidx, int widx, size_t off,
 	return dev->ops.mw_unexpose(dev, pidx, widx, off, len);
 }
 
+int
+rte_marlin_ntb_peer_mw_range_ready(uint16_t dev_id, int pidx, int widx,
+		size_t off, size_t len, unsigned int rights)
+{
+	GET_DEV_OR_RET(dev, dev_id);
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 1));
+	if (len == 0 || off + len < off || !(rights & RTE_MARLIN_NTB_MW_READ) ||
+			(rights & ~(RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE)))
+		return -EINVAL;
+	return dev->ops.peer_mw_range_ready(dev, pidx, widx, off, len, rights);
+}
+
 static struct rte_marlin_ntb_mw_mem *
 mw_mem_slot(struct rte_marlin_ntb_dev *dev, int pidx, int widx)
 {

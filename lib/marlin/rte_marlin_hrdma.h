@@ -473,6 +473,54 @@ __rte_experimental
 void *rte_marlin_hrdma_local_region(struct rte_marlin_hrdma_channel *ch,
 		size_t *len);
 
+/**
+ * Ranges mode (a device whose windows are exposed range by range, e.g.
+ * ntb_shm with manager= and mw_ranges=1): let the peer reach
+ * [@p off, @p off + @p len) of this host's region
+ * (rte_marlin_hrdma_local_region()). In ranges mode a channel exposes only
+ * its rings; the peer's one-sided operations reach the region only where
+ * it is exposed (elsewhere they fault in the peer). Counted like
+ * rte_marlin_ntb_mw_expose(); on devices that are not in ranges mode it
+ * changes nothing. Control path, the channel's control thread.
+ *
+ * @param ch     Channel.
+ * @param off    Offset in the region, a multiple of 4096.
+ * @param len    Length, a multiple of 4096, > 0.
+ * @param rights RTE_MARLIN_NTB_MW_READ, optionally | RTE_MARLIN_NTB_MW_WRITE.
+ * @return 0; -EINVAL (outside the region, alignment, rights); -ENOTSUP
+ *         (the device has no ranges: the whole region is reachable);
+ *         other codes of rte_marlin_ntb_mw_expose().
+ */
+__rte_experimental
+int rte_marlin_hrdma_region_expose(struct rte_marlin_hrdma_channel *ch,
+		size_t off, size_t len, unsigned int rights);
+
+/**
+ * Take back a range exposed with rte_marlin_hrdma_region_expose(): once
+ * the last exposure of it is taken back, the peer's stores no longer reach
+ * it (rte_marlin_ntb_mw_unexpose()).
+ *
+ * @return 0; -EINVAL; -ENOENT (not exposed); -ENOTSUP; -errno.
+ */
+__rte_experimental
+int rte_marlin_hrdma_region_unexpose(struct rte_marlin_hrdma_channel *ch,
+		size_t off, size_t len);
+
+/**
+ * Does this host map [@p off, @p off + @p len) of the peer's region with
+ * @p rights? Call it before one-sided operations on a range the peer
+ * announced: in ranges mode a range reaches this host through the rack
+ * manager, after the peer exposed it, and an operation on it before then
+ * faults. Control path.
+ *
+ * @return 1 mapped (also on devices that cannot tell, and when the peer's
+ *         windows are not in ranges mode); 0 not yet; -EINVAL (outside the
+ *         region, rights); -ENODEV.
+ */
+__rte_experimental
+int rte_marlin_hrdma_remote_region_ready(struct rte_marlin_hrdma_channel *ch,
+		size_t off, size_t len, unsigned int rights);
+
 #ifdef __cplusplus
 }
 #endif

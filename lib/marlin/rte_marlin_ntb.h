@@ -429,6 +429,38 @@ int rte_marlin_ntb_mw_unexpose(uint16_t dev_id, int pidx, int widx,
 		size_t off, size_t len);
 
 /**
+ * Peer side of ranges mode: does this host map [@p off, @p off + @p len)
+ * of peer @p pidx's window @p widx (the outbound window of
+ * rte_marlin_ntb_peer_mw_get_addr()) with at least @p rights? A range the
+ * peer exposes reaches this host through the rack manager, some time after
+ * the peer's rte_marlin_ntb_mw_expose() returned; a store into it before
+ * then faults. Protocols call this before their first store into a range
+ * the peer told them about by other means (HRDMA before its channel goes
+ * UP, CMMC before it writes through a key). Control path; the answer can
+ * change at the next rte_marlin_ntb_poll() of this device.
+ *
+ * ntb_shm: in ranges mode (the peer's mw_ranges=1) 1 once every byte of
+ * the range is mapped with @p rights while the grant holds, else 0; when
+ * the peer's windows are not in ranges mode, 1 (the whole window is what
+ * the grant gives; link state says when it is mapped). Devices that cannot
+ * see the peer's translation (ntb_intel: the range lies behind the remote
+ * host's BAR, programmed by the remote host) return -ENOTSUP: callers then
+ * rely on the peer not announcing a range before exposing it.
+ *
+ * @param dev_id Device id.
+ * @param pidx   Peer index.
+ * @param widx   Peer window index.
+ * @param off    Offset in the peer's window.
+ * @param len    Length, > 0 (any alignment: the pages it touches count).
+ * @param rights RTE_MARLIN_NTB_MW_READ, optionally | RTE_MARLIN_NTB_MW_WRITE.
+ * @return 1 mapped; 0 not (yet); -ENODEV; -EINVAL (index, range, rights);
+ *         -ENOTSUP (the device cannot tell).
+ */
+__rte_experimental
+int rte_marlin_ntb_peer_mw_range_ready(uint16_t dev_id, int pidx, int widx,
+		size_t off, size_t len, unsigned int rights);
+
+/**
  * Allocate local memory for inbound window @p widx and set the translation.
  *
  * The memory is IOVA-contiguous, aligned as the window needs and zeroed.

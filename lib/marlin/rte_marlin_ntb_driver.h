@@ -74,6 +74,10 @@ struct rte_marlin_ntb_ops {
 			size_t off, size_t len, unsigned int rights);
 	int (*mw_unexpose)(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
 			size_t off, size_t len);
+	/** Ranges mode (optional): does this host map [off, off + len) of
+	 *  peer pidx's window widx with @p rights? 1 yes, 0 not yet. */
+	int (*peer_mw_range_ready)(struct rte_marlin_ntb_dev *dev, int pidx,
+			int widx, size_t off, size_t len, unsigned int rights);
 
 	int (*peer_mw_count)(struct rte_marlin_ntb_dev *dev, int pidx);
 	int (*peer_mw_get_addr)(struct rte_marlin_ntb_dev *dev, int pidx, int widx,

@@ -175,6 +175,19 @@ shm_mw_unexpose(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
 }
 
 static int
+shm_peer_mw_range_ready(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
+		size_t off, size_t len, unsigned int rights)
+{
+	struct shm_host *h = to_host(dev);
+
+	if (off > h->p.mw_size || len > h->p.mw_size - off)
+		return -EINVAL;
+	if (h->grant == NULL)
+		return 1;       /* no manager: whole windows by name */
+	return shm_grant_peer_ready(h, pidx, widx, off, len, rights);
+}
+
+static int
 shm_mw_clear_trans(struct rte_marlin_ntb_dev *dev, int pidx, int widx)
 {
 	RTE_SET_USED(dev);
@@ -388,6 +401,7 @@ const struct rte_marlin_ntb_ops shm_ops = {
 	.mw_set_trans = shm_mw_set_trans,
 	.mw_expose = shm_mw_expose,
 	.mw_unexpose = shm_mw_unexpose,
+	.peer_mw_range_ready = shm_peer_mw_range_ready,
 	.mw_clear_trans = shm_mw_clear_trans,
 	.mw_alloc = shm_mw_alloc,
 	.mw_free = shm_mw_free,

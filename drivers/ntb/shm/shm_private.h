@@ -197,6 +197,11 @@ int shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int widx);
 int shm_grant_link_ok(struct shm_host *h, int pidx);
 void shm_grant_banks_bind(struct shm_host *h);
 void shm_grant_poll(struct shm_host *h);
+/* Peer side: 1 if [off, off + len) of owner pidx's window w is mapped
+ * here with rights (always 1 when that window is not in ranges mode), 0
+ * not yet, -EINVAL outside the window. */
+int shm_grant_peer_ready(struct shm_host *h, int pidx, int w, size_t off,
+		size_t len, unsigned int rights);
 int shm_grant_expose(struct shm_host *h, int pidx, int widx, size_t off,
 		size_t len, unsigned int rights);
 int shm_grant_unexpose(struct shm_host *h, int pidx, int widx, size_t off,

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_marlin_ntb.h>
 
 #include "shm_grant.h"
@@ -259,6 +260,41 @@ peer_ranges_drop(struct shm_host *h, int pidx, int w)
 		close(rs->r[rs->n - 1].fd);
 		rs->n--;
 	}
+}
+
+int
+shm_grant_peer_ready(struct shm_host *h, int pidx, int w, size_t off,
+		size_t len, unsigned int rights)
+{
+	struct shm_grant *g = h->grant;
+	const struct shm_ranges *rs = g->peer_ranges[pidx][w];
+	size_t lo = RTE_ALIGN_FLOOR(off, RTE_MARLIN_NTB_MW_RANGE_ALIGN);
+	size_t hi, covered = 0;
+	int i;
+
+	if (!g->peer_ranged[pidx][w])
+		return 1;       /* whole windows: the link says when */
+	if (off > h->p.mw_size || len > h->p.mw_size - off)
+		return -EINVAL;
+	hi = RTE_ALIGN_CEIL(off + len, RTE_MARLIN_NTB_MW_RANGE_ALIGN);
+	if (g->peer_access[pidx][w] == 0 || !peer_window_mapped(h, pidx, w))
+		return 0;
+	if ((rights & RTE_MARLIN_NTB_MW_WRITE) &&
+			g->peer_access[pidx][w] != RTE_MARLIN_RACK_ACCESS_RW)
+		return 0;
+	/* Ranges never overlap: the bytes of [lo, hi) they cover add up. */
+	for (i = 0; rs != NULL && i < rs->n; i++) {
+		const struct shm_range *r = &rs->r[i];
+		size_t a = RTE_MAX(lo, r->off), b = RTE_MIN(hi, r->off + r->len);
+
+		if (a >= b)
+			continue;
+		if ((rights & RTE_MARLIN_NTB_MW_WRITE) &&
+				r->access != RTE_MARLIN_RACK_ACCESS_RW)
+			return 0;
+		covered += b - a;
+	}
+	return covered == hi - lo;
 }
 
 void
