@@ -400,7 +400,10 @@ int rte_cmmc_port(struct rte_cmmc *c);
  * @param c     Context.
  * @param port  Peer's port number.
  * @param len   Bytes (> 0).
- * @param align Alignment of the address, a power of two (0: 64).
+ * @param align Alignment of the address, a power of two (0: 64). In
+ *              ranges mode (ntb_shm mw_ranges=1) exports reach the peer as
+ *              whole 4096-byte pages: use 4096 so that no other object
+ *              shares a page with this one (rte_cmmc_key_export()).
  * @return Memory object; NULL with rte_errno: EINVAL, ENOENT (not a peer),
  *         ENOMEM (that peer's memory is used up; its size is
  *         rte_cmmc_exportable_len()).
@@ -458,6 +461,14 @@ void *rte_cmmc_mem_addr(const struct rte_cmmc_mem *m, size_t *len);
  * The key is usable by the peer as soon as this returns (if the peer is
  * READY; otherwise once it is).
  *
+ * Ranges mode (ntb_shm with manager= and mw_ranges=1): the export is a
+ * fabric grant. Its bytes rounded out to whole 4096-byte pages become
+ * reachable by the peer, read-only unless @p access has WRITE (so bytes
+ * that share those pages become reachable too); the rest of the memory
+ * is not mapped at the peer. Exports of exactly the same pages and rights
+ * share them; pages shared with another export of other bounds or rights
+ * are refused (-EEXIST).
+ *
  * @param m      Memory from rte_cmmc_alloc().
  * @param off    Start of the range in @p m.
  * @param len    Bytes (> 0).
@@ -465,7 +476,9 @@ void *rte_cmmc_mem_addr(const struct rte_cmmc_mem *m, size_t *len);
  * @param[out] key The key.
  * @return 0; -EINVAL (registered memory, empty or outside range, bad
  *         access), -ENOSPC (all CMMC_MAX_KEYS key slots for that peer are
- *         live), -EIO (no random source).
+ *         live), -EIO (no random source), -EEXIST (ranges mode: its pages
+ *         overlap another export's of other bounds or rights), other codes
+ *         of rte_marlin_ntb_mw_expose() (ranges mode).
  */
 __rte_experimental
 int rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
@@ -473,7 +486,9 @@ int rte_cmmc_key_export(struct rte_cmmc_mem *m, size_t off, size_t len,
 
 /**
  * Revoke a key this host exported (see "Revocation" above for when it takes
- * effect on the importer).
+ * effect on the importer). In ranges mode the export's pages (when no
+ * other live export holds them) also leave the peer's reach before this
+ * returns: they move to fresh memory, bytes kept.
  *
  * @param c   Context.
  * @param key The key as exported.
@@ -506,7 +521,8 @@ int rte_cmmc_key_info(const struct rte_cmmc_key *key,
  *         not a peer of this context), ENOLINK (owner not READY), ESTALE
  *         (from an earlier instance of the owner), EKEYREVOKED, EACCES
  *         (secret, range or rights differ from the owner's table: forged),
- *         ENOMEM.
+ *         EAGAIN (ranges mode: the key's pages are not mapped on this host
+ *         yet; they come through the rack manager: call again), ENOMEM.
  */
 __rte_experimental
 struct rte_cmmc_rkey *rte_cmmc_key_import(struct rte_cmmc *c,

@@ -28,6 +28,16 @@
  * one-sided operations target. rte_marlin_hrdma_local_region() gives the
  * address of the region peers write into on this host.
  *
+ * Ranges mode (a device whose windows are reached range by range: ntb_shm
+ * with manager= and mw_ranges=1). A channel exposes to its peer its rings
+ * for that peer and nothing else (rte_marlin_ntb_mw_expose()); the region
+ * only where the application exposes it (rte_marlin_hrdma_region_expose()).
+ * The channel goes UP only once this host maps the peer's rings
+ * (rte_marlin_ntb_peer_mw_range_ready()), so neither end stores into a
+ * range the other has not mapped yet; one-sided operations must target
+ * ranges of the peer's region that rte_marlin_hrdma_remote_region_ready()
+ * says are mapped, else they fault in this process.
+ *
  * Rings that cross the bridge are written only by the remote sender and read
  * only locally; the receiver returns credits (its consumer index) the same
  * way, into the sender's memory. Producer and consumer indices sit on

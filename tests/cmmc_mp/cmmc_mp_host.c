@@ -44,6 +44,10 @@
  *                                      gaps=START-END,... (none taken for
  *                                      more than 50 ms)
  *   serve PORT MS                      (also -> the same, for notifications)
+ *   woff MEM PORT                      -> woff= offset of MEM in window 0
+ *                                      as PORT reaches it
+ *   rpoke PORT WOFF                    raw store by a forked child at WOFF
+ *                                      of PORT's window 0 -> exit=|signal=
  *   msg PORT TEXT / stats PORT / quit
  */
 
@@ -78,6 +82,7 @@
 #define MAX_PORTS 64
 
 struct rte_cmmc *ctx;
+static uint16_t ntb_id;
 struct rte_cmmc_mem *mems[MAX_OBJ];
 static struct rte_cmmc_rkey *rkeys[MAX_OBJ];
 static struct rte_cmmc_ep *eps[MAX_PORTS];
@@ -265,6 +270,41 @@ handle(int argc, char **argv, void *arg)
 			else
 				th_reply("OK t_ns=%" PRIu64, th_now_ns());
 		}
+	} else if (strcmp(argv[0], "woff") == 0) {
+		/* woff MEM PORT: offset of MEM in window 0 of this host as peer
+		 * PORT (the one MEM was allocated for) reaches it (where its raw
+		 * stores would land: rpoke) */
+		uint8_t *base = NULL, *a;
+		size_t len = 0;
+		void *w;
+
+		NEED(2);
+		a = rte_cmmc_mem_addr(MEM(1), NULL);
+		rc = rte_marlin_ntb_peer_port_idx(ntb_id, (int)v[2]);
+		if (rc >= 0)
+			rc = rte_marlin_ntb_mw_alloc(ntb_id, rc, 0, 0, &w, &len);
+		base = rc == 0 ? w : NULL;
+		if (base == NULL || a < base || a >= base + len)
+			th_reply("ERR woff: not in window 0 (%s)", th_errname(rc));
+		else
+			th_reply("OK woff=%zu", (size_t)(a - base));
+	} else if (strcmp(argv[0], "rpoke") == 0) {
+		/* rpoke PORT WOFF: a hostile raw store, by a forked child, at
+		 * WOFF of PORT's window 0 as this host maps it */
+		void *base;
+		size_t size;
+
+		NEED(2);
+		rc = rte_marlin_ntb_peer_port_idx(ntb_id, (int)v[1]);
+		if (rc >= 0)
+			rc = rte_marlin_ntb_peer_mw_get_addr(ntb_id, rc, 0, &base,
+				&size);
+		if (rc != 0 || v[2] > size - 8 || v[2] % 8 != 0) {
+			th_reply("ERR rpoke: no window, or offset outside it");
+			return 0;
+		}
+		th_store_probe((volatile uint64_t *)((char *)base + v[2]),
+			0x726f6b65706f6b65ull);
 	} else if (strcmp(argv[0], "release") == 0) {
 		NEED(1);
 		rte_cmmc_rkey_release(RK(1));
@@ -463,6 +503,7 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	ntb_id = (uint16_t)id;
 	rte_cmmc_conf_default(&conf);
 	conf.dma_dev_id = engine_id;
 	conf.cpu_threshold = engine_id >= 0 ? 1024 : 0;

@@ -15,7 +15,8 @@ hosts over stdin/stdout (see cmmc_mp_host.c).
     cmmc_mp_test.py --skip REASON TEST      (exits 77)
 
 TEST: transfer, forged, reader, revoked, restart, kill, corrupt, pingpong,
-pkgconfig. corrupt: host 0 streams notified writes into host 1's memory
+pkgconfig, ranges (ntb_shm in ranges mode, mw_ranges=1: a hostile
+importer reaches only exported pages). corrupt: host 0 streams notified writes into host 1's memory
 while random bytes are written into host 1's window (the rings host 0
 writes there; its file, or with the manager its memory object) for 3 s; both ends must see the peer leave READY, every
 operation must complete (with -ENOLINK where the link was lost), and the
@@ -85,7 +86,8 @@ class Test(Session):
             self.pmd_path = self.run([args.host, "--pmd-path"]).strip()
 
     def devargs(self, hid):
-        return self.shm_devargs(hid, 2, ",mw_size=8M")
+        ranges = ",mw_ranges=1" if self.args.test == "ranges" else ""
+        return self.shm_devargs(hid, 2, ",mw_size=8M" + ranges)
 
     def window(self, owner, peer):
         """Path of @owner's (a Host) window 0 where host @peer writes: its
@@ -287,6 +289,86 @@ def test_revoked(t):
         "returned, first refusal at %+.1f us from it; %s writes before" %
         ((t_rev - int(res["t_last_ok_ns"])) / 1e3,
          (int(res["t_err_ns"]) - t_rev) / 1e3, res["posted"]))
+    for x in h:
+        x.quit()
+
+
+def until(what, fn, bound=10.0):
+    """Retry fn() until it returns true, at most bound seconds."""
+    end = time.monotonic() + bound
+    while not fn():
+        if time.monotonic() > end:
+            raise Fail("not within %.0f s: %s" % (bound, what))
+        time.sleep(0.02)
+
+
+def test_ranges(t):
+    """Ranges mode (mw_ranges=1 with the rack manager): a CMMC export is a
+    fabric grant. Host 0 is a hostile importer of host 1's memory: a page
+    host 1 did not export is not mapped at host 0 (a raw store faults,
+    host 1's bytes stay), an exported page is written through CMMC, a
+    read-only key's page is not writable, and after the revocation raw
+    stores reach nothing of host 1. HRDMA came UP over exposed rings only
+    (both hosts READY) and carries the traffic."""
+    if not t.use_manager:
+        raise Skip("ranges mode needs the rack manager (not --no-manager)")
+    h = pair(t)
+    own, imp = h[1], h[0]
+    page = 4096
+    mem = own.cmd("alloc 0 %d" % (4 * page))["mem"]
+    own.cmd("fill %s 0 %d 5" % (mem, 4 * page))
+    woff = int(own.cmd("woff %s 0" % mem)["woff"])
+
+    def import_key(key):
+        ans = {}
+
+        def try_import():
+            ok, f, line = imp.ask("import %s" % key)
+            if not ok and f.get("err") != "EAGAIN":
+                raise Fail("import: %s" % line)
+            ans.update(f)
+            return ok
+        until("the exported pages are mapped at the importer", try_import)
+        return ans["rk"]
+
+    def poke(off):
+        return imp.cmd("rpoke 1 %d" % (woff + off))
+
+    key = own.cmd("export %s %d %d rw" % (mem, page, page))["key"]
+    rk = import_key(key)
+    rokey = own.cmd("export %s %d %d r" % (mem, 2 * page, page))["key"]
+    rork = import_key(rokey)
+    for off in (0, 2 * page, 3 * page):
+        f = poke(off)
+        if f.get("signal") != "11":
+            raise Fail("a raw store at +%d (not exported, or read-only) "
+                       "did not fault: %s" % (off, f))
+    own.cmd("check %s 0 %d 5 0" % (mem, 4 * page))
+    # through CMMC: the exported page is written, the read-only one read
+    lbuf = imp.cmd("reg %d" % (2 * page))["mem"]
+    imp.cmd("fill %s 0 %d 9" % (lbuf, page))
+    imp.cmd("write 1 %s 0 %s 0 %d" % (rk, lbuf, page))
+    own.cmd("check %s %d %d 9 0" % (mem, page, page))
+    imp.cmd("read 1 %s 0 %s %d %d" % (rork, lbuf, page, page))
+    imp.cmd("check %s %d %d 5 %d" % (lbuf, page, page, 2 * page))
+    imp.refused("write 1 %s 0 %s 0 8" % (rork, lbuf), "EPERM")
+    # revoked: the page leaves the importer's reach before revoke returns
+    own.cmd("revoke %s" % key)
+    poke(page)      # faults, or lands in memory host 1 no longer uses
+    own.cmd("check %s %d %d 9 0" % (mem, page, page))
+    own.cmd("check %s 0 %d 5 0" % (mem, page))
+    until("the revoked page is unmapped at the importer",
+          lambda: imp.cmd("state 1") and poke(page).get("signal") == "11")
+    imp.refused("write 1 %s 0 %s 0 8" % (rk, lbuf), "EKEYREVOKED")
+    # exported again (same pages, new key): reachable again
+    key = own.cmd("export %s %d %d rw" % (mem, page, page))["key"]
+    rk = import_key(key)
+    imp.cmd("fill %s 0 %d 11" % (lbuf, page))
+    imp.cmd("write 1 %s 0 %s 0 %d" % (rk, lbuf, page))
+    own.cmd("check %s %d %d 11 0" % (mem, page, page))
+    log("ranges: unexported and read-only pages fault at a raw store, "
+        "exported pages written and read through CMMC, revoked pages "
+        "unreachable")
     for x in h:
         x.quit()
 
@@ -528,6 +610,7 @@ TESTS = {
     "corrupt": test_corrupt,
     "pingpong": test_pingpong,
     "pkgconfig": test_pkgconfig,
+    "ranges": test_ranges,
 }
 
 

@@ -5,7 +5,7 @@
 /*
  * One host of the HRDMA multi-process tests (driven by hrdma_mp_test.py).
  *
- *   hrdma_mp_host EAL... -- --role tx|rx [--engine cpu|dmadev] [--stats-ms N]
+ *   hrdma_mp_host EAL... -- --role tx|rx [--engine cpu|dmadev] [--stats-ms N] [--ranges]
  *
  * Both roles open an HRDMA channel to the other host of a two-host ntb_shm
  * fabric and poll it every millisecond. The sender streams SENDs (a sequence
@@ -18,6 +18,10 @@
  *   HANG outstanding=N                          (tx: completions missing)
  *   STATS role=.. msgs=N bad=N ...              (every N ms, 500 by default,
  *                                                and at exit)
+ *
+ * --ranges (ntb_shm mw_ranges=1): the channel exposes only its rings, so
+ * the host exposes its region too, and the sender posts WRITE_NOTIFYs only
+ * once the peer's region is mapped here.
  *
  * "quit" on stdin ends the process cleanly (exit 0 unless a check failed);
  * "reset" zeroes the bad/errors counters (after a test corrupted the rings
@@ -136,6 +140,7 @@ main(int argc, char **argv)
 	uint64_t posted = 0, completed = 0, enolink = 0, other_err = 0;
 	uint64_t next_seq = 1, rx_msgs = 0, rx_notify = 0, bad = 0, last_seq = 0;
 	int eng = -1, ntb, st, last_st = -1, rc, opt, i, tx, drained = 1;
+	int ranges = 0, region_ok = 0;
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
@@ -148,6 +153,7 @@ main(int argc, char **argv)
 		{ "role", required_argument, NULL, 'r' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "stats-ms", required_argument, NULL, 's' },
+		{ "ranges", no_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -157,6 +163,8 @@ main(int argc, char **argv)
 			engine = optarg;
 		else if (opt == 's')
 			stats_ms = strtoull(optarg, NULL, 10);
+		else if (opt == 'g')
+			ranges = 1;
 		else
 			return 2;
 	}
@@ -191,6 +199,19 @@ main(int argc, char **argv)
 		printf("FATAL channel: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	if (ranges) {
+		/* ranges mode: the channel exposes only its rings; the
+		 * sender's WRITE_NOTIFYs land in our region */
+		size_t rlen;
+
+		rte_marlin_hrdma_local_region(ch, &rlen);
+		rc = rte_marlin_hrdma_region_expose(ch, 0, rlen,
+			RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE);
+		if (rc != 0) {
+			printf("FATAL region expose: %s\n", strerror(-rc));
+			return 1;
+		}
+	}
 	qp = rte_marlin_hrdma_qp_get(ch, 0);
 	memset(big, 0x5c, sizeof(big));
 	hz = rte_get_timer_hz();
@@ -207,12 +228,20 @@ main(int argc, char **argv)
 				printf("STATE %s epoch=%08x peer=%08x\n",
 				       state_name(st), info.local_epoch,
 				       info.peer_epoch);
+				region_ok = 0;
 				if (last_st == RTE_MARLIN_HRDMA_STATE_UP) {
 					down_since = now;
 					drained = 0;
 				}
 				last_st = st;
 			}
+			/* one-sided ops only once the peer's region is
+			 * mapped here (ranges mode: after its expose) */
+			if (!region_ok && st == RTE_MARLIN_HRDMA_STATE_UP)
+				region_ok = rte_marlin_hrdma_remote_region_ready(
+					ch, 0, info.remote_region_len,
+					RTE_MARLIN_NTB_MW_READ |
+					RTE_MARLIN_NTB_MW_WRITE) == 1;
 			if (th_command_poll(handle_cmd, NULL) != 0)
 				quit = 1;
 			if (reset_asked) {
@@ -237,7 +266,7 @@ main(int argc, char **argv)
 				       posted - completed);
 				drained = 1;
 			}
-			if (last_st == RTE_MARLIN_HRDMA_STATE_UP &&
+			if (last_st == RTE_MARLIN_HRDMA_STATE_UP && region_ok &&
 					posted - completed < 48) {
 				struct rte_marlin_hrdma_op ops[BURST];
 				int k;

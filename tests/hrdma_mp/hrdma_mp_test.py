@@ -54,12 +54,15 @@ class Host(Proc):
         self.flow = []       # (arrival time, messages received)
         args = ([t.host_bin] + t.eal_args(hid % 2, t.prefix("h%d_%d" % (
             hid, gen))) + ["--vdev", t.shm_devargs(
-                hid, 2, ",mw_count=1,mw_size=4M")])
+                hid, 2, ",mw_count=1,mw_size=4M" +
+                (",mw_ranges=1" if t.ranges else ""))])
         env = None
         if t.engine == "dmadev":
             dargs, env = plugins.load_args([t.skeleton])
             args += dargs + ["--vdev", "dma_skeleton0"]
         args += ["--", "--role", role, "--engine", t.engine] + list(extra)
+        if t.ranges:
+            args.append("--ranges")
         Proc.__init__(self, t, "host%d(%s)" % (hid, role), args, env=env,
                       on_line=self._track)
 
@@ -97,6 +100,7 @@ class Test(Session):
         self.engine = args.engine
         self.skeleton = args.skeleton
         self.manager_bin = args.manager
+        self.ranges = args.ranges
 
     def manager_start(self, tool=None, extra=()):
         return Session.manager_start(self, tool or self.manager_bin, extra)
@@ -251,6 +255,9 @@ def main():
     ap.add_argument("--case", default="kill", choices=("kill", "corrupt"))
     ap.add_argument("--manager", default="",
                     help="marlin-fabric: run the hosts with a rack manager")
+    ap.add_argument("--ranges", action="store_true",
+                    help="ntb_shm ranges mode (mw_ranges=1, needs --manager):"
+                    " each host exposes only its rings and region")
     args = ap.parse_args()
     name = "hrdma_mp_%s_%s" % (args.case, args.engine)
     if args.engine == "dmadev" and not os.path.exists(args.skeleton):
@@ -258,6 +265,10 @@ def main():
                     args.skeleton)
     if args.manager:
         name += "_manager"
+    if args.ranges:
+        if not args.manager:
+            return skip(name, "ranges mode needs a rack manager (--manager)")
+        name += "_ranges"
     t = Test(args)
 
     def body(_t):

@@ -184,6 +184,11 @@ shm_peer_mw_range_ready(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
 		return -EINVAL;
 	if (h->grant == NULL)
 		return 1;       /* no manager: whole windows by name */
+	/* Take what the manager sent first: a restarted owner's handshake
+	 * can be seen before the poll that drops the ranges of its previous
+	 * run, which must not count. The manager queues that drop before it
+	 * hands the new run anything it could write a handshake with. */
+	shm_grant_poll(h);
 	return shm_grant_peer_ready(h, pidx, widx, off, len, rights);
 }
 

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "test_host.h"
 
@@ -173,4 +175,27 @@ th_errname(int rc)
 		snprintf(buf, sizeof(buf), "E%d", -rc);
 		return buf;
 	}
+}
+
+void
+th_store_probe(volatile uint64_t *addr, uint64_t val)
+{
+	pid_t child;
+	int st;
+
+	child = fork();
+	if (child == 0) {
+		signal(SIGSEGV, SIG_DFL);       /* not the sanitizer's report */
+		signal(SIGBUS, SIG_DFL);
+		*addr = val;
+		_exit(0);
+	}
+	if (child < 0 || waitpid(child, &st, 0) != child) {
+		th_reply("ERR store probe: fork: %s", strerror(errno));
+		return;
+	}
+	if (WIFSIGNALED(st))
+		th_reply("OK signal=%d", WTERMSIG(st));
+	else
+		th_reply("OK exit=%d", WEXITSTATUS(st));
 }

@@ -72,4 +72,12 @@ uint64_t th_mix64(uint64_t z);
 /** Symbolic name of negative errno @rc ("ENOLINK"), or "E<n>". */
 const char *th_errname(int rc);
 
+/**
+ * Store @val at @addr in a forked child (a hostile store that may fault),
+ * and wait for it. Answers the command with one line: "OK exit=N" if the
+ * child lived, "OK signal=N" if it died of a signal (SIGSEGV: the page is
+ * not mapped writable), "ERR ..." if it could not be forked.
+ */
+void th_store_probe(volatile uint64_t *addr, uint64_t val);
+
 #endif /* MARLIN_TEST_HOST_H */

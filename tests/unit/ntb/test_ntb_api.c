@@ -254,6 +254,17 @@ test_missing_ops_enotsup(void **state)
 	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 0, 4096,
 		RTE_MARLIN_NTB_MW_WRITE), -EINVAL);
 	assert_int_equal(rte_marlin_ntb_mw_unexpose(id, 0, 0, 4096, 10), -EINVAL);
+	/* the peer side: the device cannot tell -> -ENOTSUP, after checks */
+	assert_int_equal(rte_marlin_ntb_peer_mw_range_ready(id, 0, 0, 100, 10,
+		RTE_MARLIN_NTB_MW_READ), -ENOTSUP);
+	assert_int_equal(rte_marlin_ntb_peer_mw_range_ready(id, 0, 0, 0, 0,
+		RTE_MARLIN_NTB_MW_READ), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_peer_mw_range_ready(id, 0, 0, SIZE_MAX,
+		2, RTE_MARLIN_NTB_MW_READ), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_peer_mw_range_ready(id, 0, 0, 0, 4096,
+		RTE_MARLIN_NTB_MW_WRITE), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_peer_mw_range_ready(id, 0, 99, 0, 4096,
+		RTE_MARLIN_NTB_MW_READ), -EINVAL);
 	/* a full device's spad group works, peer_spad_read stays optional */
 	assert_int_equal(rte_marlin_ntb_dev_release(dev), 0);
 	dev = new_dev("full", &full_ops);
