@@ -5,17 +5,19 @@
 
 Each host is its own process (cmmc_mp_host) with its own EAL file prefix,
 host 0 pinned to core 0 and host 1 to core 1, on a fabric of its own in a
-fresh directory under /dev/shm. The harness drives the hosts over
-stdin/stdout (see cmmc_mp_host.c).
+fresh directory under /dev/shm, with a rack manager (marlin-fabric serve,
+every pair granted; --no-manager runs without). The harness drives the
+hosts over stdin/stdout (see cmmc_mp_host.c).
 
     cmmc_mp_test.py --host PATH [--pingpong PATH] [--source DIR]
                     [--build DIR] TEST [--engine none|cpu|skeleton]
+                    [--no-manager]
     cmmc_mp_test.py --skip REASON TEST      (exits 77)
 
 TEST: transfer, forged, reader, revoked, restart, kill, corrupt, pingpong,
 pkgconfig. corrupt: host 0 streams notified writes into host 1's memory
-while random bytes are written into host 1's window file (the rings host 0
-writes there) for 3 s; both ends must see the peer leave READY, every
+while random bytes are written into host 1's window (the rings host 0
+writes there; its file, or with the manager its memory object) for 3 s; both ends must see the peer leave READY, every
 operation must complete (with -ENOLINK where the link was lost), and the
 writes must flow again within RECOVERY_BOUND s of the garbage stopping,
 with data intact afterwards.
@@ -74,7 +76,7 @@ class Host(CmdHost):
 
 class Test(Session):
     def __init__(self, name, args):
-        Session.__init__(self, name, tag="cm")
+        Session.__init__(self, name, tag="cm", manager=not args.no_manager)
         self.args = args
         self.engine = args.engine
         self.tmp = self.tmpdir()
@@ -84,6 +86,15 @@ class Test(Session):
 
     def devargs(self, hid):
         return self.shm_devargs(hid, 2, ",mw_size=8M")
+
+    def window(self, owner, peer):
+        """Path of @owner's (a Host) window 0 where host @peer writes: its
+        file, or with a rack manager the owner's memory object for @peer
+        (the whole window is that peer's then; without one, port 0 has the
+        first half)."""
+        if self.socket:
+            return garbage.window_object(owner.pid, owner.hid, peer)
+        return garbage.window_file(self.parent, self.fabric, owner.hid)
 
 
 # ---- helpers ------------------------------------------------------------
@@ -219,7 +230,7 @@ def test_table_reader(t):
     mem2 = h[1].cmd("alloc 0 65536")["mem"]
     key2 = h[1].cmd("export %s 0 65536 rw" % mem2)["key"]  # never handed
     # host 0's window; host 1 writes its table at the start of its slice
-    path = garbage.window_file(t.parent, t.fabric, 0)
+    path = t.window(h[0], 1)
     with open(path, "rb") as f:
         data = f.read()
     at = data.find(b"CMMCKTB2")
@@ -356,7 +367,7 @@ def test_corrupt(t):
     # host 1's window; host 0 (port 0) owns its first half: the rings of
     # the endpoint's and the control queue pairs (256 x 64-byte descriptors
     # and 256 x 2 KiB slots each), then the region
-    path = garbage.window_file(t.parent, t.fabric, 1)
+    path = t.window(h[1], 0)
     writes, t_stop = garbage.scribble(
         path, 0, 2 * (128 + 256 * 64 + 256 * 2048), 3.0, os.getpid())
     t_stop_ns = int(t_stop * 1e9)
@@ -528,6 +539,9 @@ def main():
     ap.add_argument("--build")
     ap.add_argument("--engine", default="none",
                     choices=("none", "cpu", "skeleton"))
+    ap.add_argument("--no-manager", action="store_true",
+                    help="run the hosts without a rack manager (default: "
+                    "one is started and every pair granted)")
 
     def prepare(args):
         if not args.host:

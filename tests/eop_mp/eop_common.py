@@ -25,10 +25,13 @@ CMD_TIMEOUT = 20.0
 
 
 class Env(Session):
-    """One test: the fabric (in self.tmp), processes, prefixes, netns."""
+    """One test: the fabric (in self.tmp), processes, prefixes, netns, and
+    the rack manager its hosts register with (unless --no-manager: every
+    pair granted, windows not shared among peers)."""
 
     def __init__(self, a, name):
-        Session.__init__(self, name, tag="eop")
+        Session.__init__(self, name, tag="eop",
+                         manager=not getattr(a, "no_manager", False))
         self.a = a
         self.build = os.path.abspath(a.build)
         self.tmp = self.parent
@@ -56,9 +59,9 @@ class Env(Session):
         return ["--lcores=0@(0,1),1@%d" % core, "--file-prefix=" + self.prefix(tag),
                 "--no-pci", "--no-huge", "-m", "256", "--no-telemetry",
                 "--log-level=lib.eal:error", "--log-level=pmd.net.eop:info",
-                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=%s,dir=%s%s"
+                "--vdev", "ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=%s,dir=%s%s%s"
                 % (fabric or self.fabric, host, self.hosts, self.a.mw_size, self.tmp,
-                   ntb_args),
+                   ntb_args, self.manager_devarg()),
                 "--vdev", vdev]
 
     def plugin_args(self):

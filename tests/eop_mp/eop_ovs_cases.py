@@ -17,9 +17,9 @@ def ovs_hosts(env, nss):
     hosts = []
     for h in (0, 1):
         extra = ("--file-prefix=%s --log-level=pmd.net.eop:info %s "
-                 "--vdev ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=%s,dir=%s"
+                 "--vdev ntb_shm0,fabric=%s,host=%d,hosts=2,mw_count=1,mw_size=%s,dir=%s%s"
                  % (env.prefix("ovs%d" % h), " ".join(env.plugin_args()), env.fabric,
-                    h, env.a.ovs_mw_size, env.tmp))
+                    h, env.a.ovs_mw_size, env.tmp, env.manager_devarg()))
         hosts.append(ovs.OvsHost(env, h, nss[h], extra, env.testpmd_env))
     return hosts
 

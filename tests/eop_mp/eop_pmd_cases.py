@@ -304,11 +304,13 @@ def t_mismatch(env):
     m1 = h1.wait_for(r"net_eop: port 0: host 0 runs net_eop with (.*)", 20)
     log("host 0: %s" % m0.group(0))
     log("host 1: %s" % m1.group(0))
-    check(re.search(r"queues=4 depth=512 slot=1024, this host with queues=2 "
-                    r"depth=512 slot=2048: give both ends the same queues= slot=;",
+    # the default depth is what the window holds: 512 in a window shared
+    # by two hosts, 1024 in one of the peer's own (with the rack manager)
+    check(re.search(r"queues=4 depth=(\d+) slot=1024, this host with queues=2 "
+                    r"depth=\1 slot=2048: give both ends the same queues= slot=;",
                     m0.group(1)), "host 0 does not name the differing devargs")
-    check(re.search(r"queues=2 depth=512 slot=2048, this host with queues=4 "
-                    r"depth=512 slot=1024: give both ends the same queues= slot=;",
+    check(re.search(r"queues=2 depth=(\d+) slot=2048, this host with queues=4 "
+                    r"depth=\1 slot=1024: give both ends the same queues= slot=;",
                     m1.group(1)), "host 1 does not name the differing devargs")
     check("nb_qp" not in m0.group(0) + m1.group(0), "EOP speaks of queue pairs")
     wait_link(h0, False, 2.0)
@@ -351,13 +353,18 @@ def t_corrupt(env):
     time.sleep(1.0)
     m0, m1 = h0.mark(), h1.mark()
     # host 0's window; the slice host 1 writes (port 1 of 2) is its second
-    # half, starting with the rings of the port's HRDMA queue pairs (two per
-    # queue; depth 256, 2 KiB slots: 128 + 256 * 64 + 256 * 2048 bytes each)
-    path = garbage.window_file(env.tmp, env.fabric, 0)
-    size = os.path.getsize(path)
+    # half (with the rack manager: host 0's memory object for host 1, all
+    # of it), starting with the rings of the port's HRDMA queue pairs (two
+    # per queue; depth 256, 2 KiB slots: 128 + 256 * 64 + 256 * 2048 bytes
+    # each)
+    if env.socket:
+        path = garbage.window_object(h0.proc.pid, 0, 1)
+        lo = 0
+    else:
+        path = garbage.window_file(env.tmp, env.fabric, 0)
+        lo = os.path.getsize(path) // 2
     writes, t_stop = garbage.scribble(
-        path, size // 2, size // 2 + 4 * (128 + 256 * 64 + 256 * 2048), 3.0,
-        os.getpid())
+        path, lo, lo + 4 * (128 + 256 * 64 + 256 * 2048), 3.0, os.getpid())
     log("corrupt: wrote garbage %d times in 3 s into %s" % (writes, path))
     t_up = None
     while time.monotonic() < t_stop + bound + 5.0:

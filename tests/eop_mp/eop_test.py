@@ -3,9 +3,11 @@
 # Copyright (c) 2026 Marlin authors
 """EOP integration tests: two hosts (processes) on one ntb_shm fabric.
 
-    eop_test.py --build DIR --frames PATH TEST
+    eop_test.py --build DIR --frames PATH [--no-manager] TEST
     eop_test.py --skip REASON TEST          (exits 77)
 
+The hosts register with a rack manager the harness starts (every pair
+granted; --no-manager runs without, as smallwin and rings do).
 Hosts are Debian's dpdk-testpmd, driven interactively over stdin and
 loading the built plugins by name (-d librte_ntb_shm.so -d librte_net_eop.so,
 found through LD_LIBRARY_PATH: see tests/lib/marlin_harness/plugins.py),
@@ -35,7 +37,7 @@ TEST is one of:
              devargs that differ; the link stays down
   linkinfo   over the software fabric the link speed is Unknown
   corrupt    host 1 sends to host 0 (txonly -> rxonly, 2 queues) while
-             random bytes are written into host 0's window file for 3 s:
+             random bytes are written into host 0's window for 3 s:
              both ends report the link down (LSC), and within 1 s of the
              garbage stopping both report it up again by themselves and
              frames arrive again; then io forward both ways
@@ -99,6 +101,9 @@ def main():
     ap.add_argument("--build")
     ap.add_argument("--frames")
     ap.add_argument("--mw-size", default="16M")
+    ap.add_argument("--no-manager", action="store_true",
+                    help="run the hosts without a rack manager (default: "
+                    "one is started and every pair granted)")
     ap.add_argument("--ovs-mw-size", default="32M",
                     help="ovs: ntb_shm window (32M holds OVS's 2048-slot rings)")
     ap.add_argument("--ovs-txqueuelen", type=int, default=10000,

@@ -105,6 +105,9 @@ def main():
     ap.add_argument("--build")
     ap.add_argument("--frames")
     ap.add_argument("--mw-size", default="16M")
+    ap.add_argument("--no-manager", action="store_true",
+                    help="run the hosts without a rack manager (default: "
+                    "one is started and every pair granted)")
 
     def prepare(a):
         if not a.build or not a.frames:

@@ -54,8 +54,7 @@ class Host(Proc):
         self.flow = []       # (arrival time, messages received)
         args = ([t.host_bin] + t.eal_args(hid % 2, t.prefix("h%d_%d" % (
             hid, gen))) + ["--vdev", t.shm_devargs(
-                hid, 2, ",mw_count=1,mw_size=4M" +
-                (",manager=" + t.socket if t.socket else ""))])
+                hid, 2, ",mw_count=1,mw_size=4M")])
         env = None
         if t.engine == "dmadev":
             dargs, env = plugins.load_args([t.skeleton])
@@ -97,18 +96,10 @@ class Test(Session):
         self.host_bin = args.host
         self.engine = args.engine
         self.skeleton = args.skeleton
-        self.socket = None
-        self.manager = None
         self.manager_bin = args.manager
 
-    def manager_start(self):
-        m = Proc(self, "manager", [self.manager_bin, "serve", "--run-dir",
-                                   os.path.join(self.parent, "run")],
-                 merge=False, stdin=False)
-        # "ready SOCKET", or the end of its output on failure
-        self.socket = m.next_line(r"^ready ", 30, "the rack manager's ready "
-                                  "line").split()[1]
-        self.manager = m
+    def manager_start(self, tool=None, extra=()):
+        return Session.manager_start(self, tool or self.manager_bin, extra)
 
     def start_pair(self, extra=()):
         """Receiver (host 0) and sender (host 1), up and carrying traffic."""

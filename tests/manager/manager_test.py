@@ -792,11 +792,12 @@ def forged_page(hid, hosts=2, link=0, epoch=1):
 
 
 def test_hostile_files(t):
-    """ntb_shm with manager=: the fabric directory holds only lock files;
-    a process of the same uid that plants, replaces or truncates files
-    there cannot take a link down or change link state; link enable and
-    disable reach the peer with the manager killed; kill -9 and restart of
-    a host and of the manager bring everything back."""
+    """ntb_shm with manager=: the fabric directory holds only lock files,
+    which running hosts do not read; a process of the same uid that
+    plants, replaces, truncates or removes files there cannot take a link
+    down or change link state; link enable and disable reach the peer with
+    the manager killed; kill -9 and restart of a host and of the manager
+    bring everything back."""
     if t.mp_host is None:
         raise Skip("mp_host (tests/ntb_shm_mp) not built")
     parent = os.path.join(t.tmp, "fab")
@@ -869,23 +870,31 @@ def test_hostile_files(t):
             break
         check(time.monotonic() < end, "hosts registered again: %s" % hosts)
         time.sleep(0.2)
-    h1.proc.kill()
-    h1.wait(10)
-    h0.ok("wait_down 1 10000")
-    h1 = EalHost(t, 1, "hf", 1)
-    h1.ok("enable")
-    h1.ok("wait_up 0 10000")
-    h0.ok("wait_up 1 10000")
-    h1.ok("write 0 43")
-    h0.ok("verify 1 43")
-    # The one file a host reads: the lock. Removed or replaced under a
-    # live host, peers that already see it alive keep the link (they hold
-    # the lock file open); a peer that looks afresh (a host that starts
-    # now) finds no live lock and takes the host for dead.
+    def restart_h1(old, val):
+        old.proc.kill()
+        old.wait(10)
+        h0.ok("wait_down 1 10000")
+        new = EalHost(t, 1, "hf", 1)
+        new.ok("enable")
+        new.ok("wait_up 0 10000")
+        h0.ok("wait_up 1 10000")
+        new.ok("write 0 %d" % val)
+        h0.ok("verify 1 %d" % val)
+        return new
+
+    h1 = restart_h1(h1, 43)
+    # Liveness is a lock on the header object, not the lock file: host
+    # 0's lock file replaced, then removed, then a FIFO; the link stays up,
+    # and host 1 started anew meanwhile finds host 0 alive.
     lock0 = os.path.join(fab, "host-0.lock")
     os.unlink(lock0)
     open(lock0, "w").close()
     up("lock file replaced")
+    os.unlink(lock0)
+    os.mkfifo(lock0)
+    h1 = restart_h1(h1, 44)
+    up("lock file a FIFO, host 1 restarted")
+    os.unlink(lock0)
     for h in (h0, h1):
         h.proc.stdin.close()
         check(h.wait(30) == 0, "host exits cleanly")

@@ -159,19 +159,43 @@ peer_page_check(struct shm_host *h, struct shm_peer *pr)
 	}
 }
 
-/* With a manager: the header is the object the manager passed (mapped
- * read-only by shm_regs.c, or a sink); only the lock is a file. */
+/*
+ * With a manager: the header is the object the manager passed (mapped
+ * read-only by shm_regs.c, or a sink), and liveness is a lock on that
+ * object, not a file: its owner holds flock(LOCK_EX) on it from creation
+ * until it dies, and a shared lock tried on this host's own descriptor
+ * (an open file description of its own) fails while it does. So no file
+ * of the fabric directory is read here: one flock() per check.
+ */
 static void
 peer_header_check(struct shm_host *h, struct shm_peer *pr)
 {
-	if (peer_still_alive(pr))
-		return;
-	if (!pr->regs_mapped) {
+	uint64_t epoch;
+
+	if (!pr->regs_mapped || pr->regs_fd < 0 ||
+			LOAD_ACQ(&pr->regs->hdr.magic) != SHM_WIRE_MAGIC) {
+		/* None yet, not published yet, or its owner closed. */
 		pr->epoch = 0;
 		pr->alive = 0;
 		return;
 	}
-	peer_page_check(h, pr);
+	epoch = LOAD_RLX(&pr->regs->hdr.epoch);
+	if (epoch != pr->epoch || !pr->geometry_ok) {
+		pr->epoch = epoch;
+		pr->geometry_ok = peer_geometry_ok(h, pr);
+	}
+	if (epoch == pr->dead_epoch) {
+		pr->alive = 0;
+		return;
+	}
+	if (flock(pr->regs_fd, LOCK_SH | LOCK_NB) == 0) {
+		/* Nobody holds it: the owner is gone. */
+		flock(pr->regs_fd, LOCK_UN);
+		pr->alive = 0;
+		pr->dead_epoch = epoch;
+		return;
+	}
+	pr->alive = errno == EWOULDBLOCK;
 }
 
 /* Files and liveness: stat, remap on a new inode, probe the lock. */

@@ -19,17 +19,23 @@
  * with the manager stopped. A process that can write the fabric directory
  * can no longer forge a header: there is no file to replace.
  *
- * The owner offers the object before it claims its lock and publishes the
- * magic only after, so a peer never takes the new epoch for one whose
- * owner died. When the owner registers anew, the manager revokes the old
- * object: peers drop it (its magic may still be set if its process was
- * killed) before they see the new one.
+ * Liveness comes with it: the owner holds flock(LOCK_EX) on the object
+ * from its creation to its death; a peer's shared lock on its own
+ * descriptor fails while it does (shm_peer.c). So with a manager the
+ * fabric directory holds nothing a running host reads; the lock file there
+ * only claims the host id at start.
+ *
+ * The owner offers the object before it claims its lock file and
+ * publishes the magic only after. When the owner registers anew, the
+ * manager revokes the old object: peers drop it (its magic may still be
+ * set if its process was killed) before they see the new one.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +62,14 @@ shm_regs_create(struct shm_host *h)
 	fd = rte_marlin_rack_memfd_own(name, REGS_SIZE, &va);
 	if (fd < 0)
 		return fd;
+	/* Liveness: held until this process ends, however it ends. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int rc = -errno;
+
+		munmap(va, REGS_SIZE);
+		close(fd);
+		return rc;
+	}
 	h->regs = va;
 	h->regs_obj_fd = fd;
 	shm_regs_offer(h);
@@ -77,12 +91,24 @@ shm_regs_destroy(struct shm_host *h)
 void
 shm_regs_offer(struct shm_host *h)
 {
-	int rc;
+	char path[64];
+	int rc, fd;
 
 	if (h->regs_obj_fd < 0)
 		return;
+	/* A descriptor of its own (a new open file description): the one
+	 * holding the liveness lock must never leave this process, or the
+	 * lock would outlive it. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", h->regs_obj_fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		SHM_LOG(ERR, "%s: cannot reopen the register header to hand it over: %s",
+			h->name, strerror(errno));
+		return;
+	}
 	rc = rte_marlin_rack_offer(shm_grant_client(h), (uint32_t)h->p.host,
-		RTE_MARLIN_RACK_REGS_WINDOW, h->regs_obj_fd);
+		RTE_MARLIN_RACK_REGS_WINDOW, fd);
+	close(fd);
 	h->regs_offer_pending = rc == -EAGAIN;
 	/* A manager that went away gets it when this host registers again. */
 	if (rc != 0 && rc != -EAGAIN && rc != -EPIPE && rc != -ECONNRESET &&

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 Marlin authors
-"""Write random bytes into a host's window file, as a peer gone bad would.
+"""Write random bytes into a host's window, as a peer gone bad would.
 
 Shared by the multi-process tests that check recovery from garbage
-(tests/hrdma_mp, tests/eop_mp, tests/cmmc_mp). Only the window file is touched,
-never the register page: the handshake stays readable, the rings do not.
+(tests/hrdma_mp, tests/eop_mp, tests/cmmc_mp). Only the window is touched
+(its file, or with a rack manager its memory object), never the register
+page: the handshake stays readable, the rings do not.
 """
 
 import mmap
@@ -18,6 +19,24 @@ def window_file(parent, fabric, host, widx=0):
     created with dir=@parent, fabric=@fabric."""
     return os.path.join(parent, "marlin-fabric-" + fabric,
                         "host-%d.mw-%d" % (host, widx))
+
+
+def window_object(pid, owner, peer, widx=0):
+    """With a rack manager (ntb_shm manager=) windows are no files: the
+    path under /proc of the memory object of (@owner, @peer, @widx) that
+    process @pid holds (a memfd named marlin-hOWNER-pPEER-wW; the owner
+    holds the one it reads). Opening it read-write reaches the memory as
+    the peer granted it does."""
+    want = "/memfd:marlin-h%d-p%d-w%d" % (owner, peer, widx)
+    d = "/proc/%d/fd" % pid
+    for fd in os.listdir(d):
+        try:
+            target = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+        if target == want or target.startswith(want + " "):
+            return os.path.join(d, fd)
+    raise FileNotFoundError("process %d holds no %s" % (pid, want[1:]))
 
 
 def scribble(path, lo, hi, secs, seed=None, elsewhere=0.1):

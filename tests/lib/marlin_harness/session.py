@@ -96,10 +96,14 @@ class Session:
     @name: short test name; @tag: prefix of every name made here (fabric,
     file prefixes, directories); @fabric_parent: make a fresh parent
     directory for ntb_shm fabrics under /dev/shm (else fabrics live where
-    the driver puts them by default and are named through add_fabric).
+    the driver puts them by default and are named through add_fabric);
+    @manager: run the ntb_shm hosts with a rack manager (manager_socket()
+    starts one on first use, shm_devargs() and manager_devarg() add
+    manager=SOCKET).
     """
 
-    def __init__(self, name, tag="mp", fabric_parent=True, tool=None):
+    def __init__(self, name, tag="mp", fabric_parent=True, tool=None,
+                 manager=False):
         self.name = name
         self.tag = tag
         self.pid = os.getpid()
@@ -114,6 +118,10 @@ class Session:
         self.tmpdirs = []
         self.netns = []
         self.huge_dir = None
+        self.use_manager = manager
+        self.socket = None
+        self.manager = None
+        self.manager_run = None
 
     # ---- names -------------------------------------------------------------
     def prefix(self, what):
@@ -133,9 +141,46 @@ class Session:
         return d
 
     def shm_devargs(self, hid, hosts=2, extra="", fabric=None, name="ntb_shm0"):
-        """--vdev argument of host @hid of this session's fabric."""
-        return "%s,fabric=%s,host=%d,hosts=%d%s,dir=%s" % (
-            name, fabric or self.fabric, hid, hosts, extra, self.parent)
+        """--vdev argument of host @hid of this session's fabric (with
+        manager=SOCKET when the session runs a manager)."""
+        return "%s,fabric=%s,host=%d,hosts=%d%s,dir=%s%s" % (
+            name, fabric or self.fabric, hid, hosts, extra, self.parent,
+            self.manager_devarg())
+
+    # ---- the rack manager --------------------------------------------------
+    def manager_start(self, tool=None, extra=()):
+        """Start a rack manager (marlin-fabric serve) in a directory of
+        its own (the same one again when it is restarted), with the default
+        policy (this uid holds every host id, all pairs granted rw) unless
+        @extra says otherwise; killed at cleanup.
+        Returns its Proc; self.socket is its socket."""
+        tool = tool or self.tool
+        if not tool:
+            raise Skip("marlin-fabric (apps/marlin-fabric) is not built: "
+                       "no rack manager")
+        if self.manager_run is None:    # a restart keeps the socket path
+            self.manager_run = os.path.join(self.tmpdir(), "run")
+        run = self.manager_run
+        m = Proc(self, "manager", [tool, "serve", "--run-dir", run] +
+                 list(extra), merge=False, stdin=False)
+        # "ready SOCKET", or the end of its output on failure
+        self.socket = m.next_line(r"^ready ", 30, "the rack manager's ready "
+                                  "line").split()[1]
+        self.manager = m
+        log("rack manager: %s" % self.socket)
+        return m
+
+    def manager_socket(self):
+        """The manager's socket, started on first use; None when this
+        session runs its hosts without one."""
+        if self.use_manager and self.socket is None:
+            self.manager_start()
+        return self.socket
+
+    def manager_devarg(self):
+        """',manager=SOCKET' for an ntb_shm --vdev, or ''."""
+        sock = self.manager_socket()
+        return ",manager=" + sock if sock else ""
 
     @staticmethod
     def eal_args(core, prefix, mem=128, huge=False):
