@@ -14,6 +14,7 @@
  *   daemon.c     serve: socket directory, poll loop, clients, log
  *   protocol.c   what the manager answers: HELLO, OFFER, ADMIN
  *   revoke_wait.c a revoke answers once the owner confirmed the move
+ *   ranges.c     windows in ranges mode: exposed ranges, not windows
  *   state.c      policy file, hosts, grants, cuts, persistence
  */
 
@@ -73,6 +74,7 @@ struct mgr_host {
 	pid_t pid;
 	int resumed;        /* registered again as the same process: peers
 			     * keep its objects until it offers them again */
+	int ranges;         /* its windows are in ranges mode (ranges.c) */
 };
 
 struct mgr_state {
@@ -181,6 +183,16 @@ struct mgr_ctx {
 void proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		int fd);
 void proto_host_gone(struct mgr_ctx *m, int host);
+
+/* ---- ranges.c ---- */
+/** RANGE_OFFER / RANGE_WITHDRAW from a host (takes *fd on success). */
+void ranges_handle(struct mgr_ctx *m, struct client *c,
+		const struct rack_msg *msg, int *fd);
+/** Pass the exposed ranges of (o, p, w) to @p to, capped by the grant. */
+void ranges_push(const struct mgr_state *s, struct client *to, uint32_t o,
+		uint32_t p, uint32_t w);
+/** Forget the ranges of (o, p, w) (revoked, or a new owner process). */
+void ranges_drop(uint32_t o, uint32_t p, uint32_t w);
 
 /* ---- revoke_wait.c ---- */
 struct revoke_wait;

@@ -93,7 +93,8 @@ push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
 	 * grants a descriptor opened read-only, which cannot be mapped for
 	 * writing. */
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
-			s->memfd[o][p][w] >= 0) {
+			s->memfd[o][p][w] >= 0 &&
+			(w >= RACK_WIRE_MAX_WINDOWS || !s->host[o].ranges)) {
 		fd = s->memfd[o][p][w];
 		if (g.access == RACK_ACCESS_RO) {
 			char path[64];
@@ -111,11 +112,17 @@ push_grant_ticket(struct mgr_state *s, struct client *to, uint32_t o,
 	if (g.access != RACK_ACCESS_NONE && client_host(to) == (int)p &&
 			fd < 0 && (s->host[o].client < 0 || s->host[o].resumed))
 		g.flags = RACK_GRANT_F_KEEP;
+	if (w < RACK_WIRE_MAX_WINDOWS && s->host[o].ranges)
+		g.flags |= RACK_GRANT_F_RANGES;
 	if (g.access != RACK_ACCESS_NONE || client_host(to) != (int)o)
 		ticket = 0;
 	client_queue(to, RACK_MSG_GRANT, ticket, &g, sizeof(g), fd);
 	if (ro >= 0)
 		close(ro);
+	/* ranges mode: what the peer may map are the exposed ranges */
+	if ((g.flags & RACK_GRANT_F_RANGES) && g.access != RACK_ACCESS_NONE &&
+			client_host(to) == (int)p)
+		ranges_push(s, to, o, p, w);
 }
 
 /*
@@ -272,6 +279,7 @@ handle_hello(struct mgr_ctx *m, struct client *c, const struct rack_msg *r)
 	 * a process that registers again (after a manager restart, or a
 	 * dropped connection) are not. */
 	s->host[id].resumed = (h->flags & RACK_HELLO_F_RESUME) != 0;
+	s->host[id].ranges = (h->flags & RACK_HELLO_F_RANGES) != 0;
 	for (p = 0; p < MGR_MAX_HOSTS && !s->host[id].resumed; p++)
 		for (w = 0; w <= RACK_WIRE_BANK_WINDOW; w++)
 			state_memfd_drop(s, id, p, w);
@@ -875,6 +883,10 @@ proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		break;
 	case RACK_MSG_MOVED:
 		revoke_wait_moved(c, client_host(c), r);
+		break;
+	case RACK_MSG_RANGE_OFFER:
+	case RACK_MSG_RANGE_WITHDRAW:
+		ranges_handle(m, c, r, &fd);
 		break;
 	default:
 		answer(c, r->seq, -EBADMSG, 1,

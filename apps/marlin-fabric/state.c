@@ -492,6 +492,8 @@ state_memfd_drop(struct mgr_state *s, uint32_t o, uint32_t p, uint32_t w)
 	if (s->memfd[o][p][w] >= 0)
 		close(s->memfd[o][p][w]);
 	s->memfd[o][p][w] = -1;
+	if (w < MGR_MAX_WINDOWS)
+		ranges_drop(o, p, w);   /* a window's ranges go with it */
 }
 
 void

@@ -37,6 +37,10 @@ static int nosup_set_trans(struct rte_marlin_ntb_dev *d, int p, int w, void *a,
 static int nosup_2idx(struct rte_marlin_ntb_dev *d, int p, int w) { (void)d; (void)p; (void)w; return -ENOTSUP; }
 static int nosup_mw_alloc(struct rte_marlin_ntb_dev *d, int p, int w, size_t s,
 		void **a, size_t *l) { (void)d; (void)p; (void)w; (void)s; (void)a; (void)l; return -ENOTSUP; }
+static int nosup_expose(struct rte_marlin_ntb_dev *d, int p, int w, size_t o,
+		size_t l, unsigned int r) { (void)d; (void)p; (void)w; (void)o; (void)l; (void)r; return -ENOTSUP; }
+static int nosup_unexpose(struct rte_marlin_ntb_dev *d, int p, int w, size_t o,
+		size_t l) { (void)d; (void)p; (void)w; (void)o; (void)l; return -ENOTSUP; }
 static int nosup_bits(struct rte_marlin_ntb_dev *d, uint64_t b) { (void)d; (void)b; return -ENOTSUP; }
 static int nosup_pbits(struct rte_marlin_ntb_dev *d, uint64_t *b) { (void)d; (void)b; return -ENOTSUP; }
 static int nosup_spad_rd(struct rte_marlin_ntb_dev *d, int p, int s, uint32_t *v) { (void)d; (void)p; (void)s; (void)v; return -ENOTSUP; }
@@ -106,6 +110,7 @@ rte_marlin_ntb_ops_validate(const struct rte_marlin_ntb_ops *in,
 
 	GROUP2(peer_port_number, peer_port_idx);
 	GROUP2(mw_set_trans, mw_clear_trans);
+	GROUP2(mw_expose, mw_unexpose);
 	GROUP2(mw_alloc, mw_free);
 	if (in->mw_set_trans == NULL && in->mw_alloc == NULL) {
 		NTB_LOG(ERR, "ops table needs mw_set_trans or mw_alloc: inbound windows cannot be set up otherwise");
@@ -133,6 +138,8 @@ rte_marlin_ntb_ops_validate(const struct rte_marlin_ntb_ops *in,
 	FILL(mw_clear_trans, nosup_2idx);
 	FILL(mw_alloc, nosup_mw_alloc);
 	FILL(mw_free, nosup_2idx);
+	FILL(mw_expose, nosup_expose);
+	FILL(mw_unexpose, nosup_unexpose);
 	FILL(db_set_mask, nosup_bits);
 	FILL(db_clear_mask, nosup_bits);
 	FILL(db_read_mask, nosup_pbits);

@@ -237,6 +237,43 @@ rte_marlin_ntb_mw_clear_trans(uint16_t dev_id, int pidx, int widx)
 	return dev->ops.mw_clear_trans(dev, pidx, widx);
 }
 
+/* A range of whole pages, not empty, without overflow. */
+static int
+check_range(size_t off, size_t len)
+{
+	if (len == 0 || off % RTE_MARLIN_NTB_MW_RANGE_ALIGN != 0 ||
+			len % RTE_MARLIN_NTB_MW_RANGE_ALIGN != 0 ||
+			off + len < off) {
+		NTB_LOG(ERR, "range 0x%zx+0x%zx: a range is a non-empty run of whole %u-byte pages",
+			off, len, RTE_MARLIN_NTB_MW_RANGE_ALIGN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+rte_marlin_ntb_mw_expose(uint16_t dev_id, int pidx, int widx, size_t off,
+		size_t len, unsigned int rights)
+{
+	GET_DEV_OR_RET(dev, dev_id);
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
+	CHECK_OR_RET(check_range(off, len));
+	if (!(rights & RTE_MARLIN_NTB_MW_READ) ||
+			(rights & ~(RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE)))
+		return -EINVAL;
+	return dev->ops.mw_expose(dev, pidx, widx, off, len, rights);
+}
+
+int
+rte_marlin_ntb_mw_unexpose(uint16_t dev_id, int pidx, int widx, size_t off,
+		size_t len)
+{
+	GET_DEV_OR_RET(dev, dev_id);
+	CHECK_OR_RET(check_widx(dev, pidx, widx, 0));
+	CHECK_OR_RET(check_range(off, len));
+	return dev->ops.mw_unexpose(dev, pidx, widx, off, len);
+}
+
 static struct rte_marlin_ntb_mw_mem *
 mw_mem_slot(struct rte_marlin_ntb_dev *dev, int pidx, int widx)
 {

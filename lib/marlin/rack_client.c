@@ -39,6 +39,7 @@ struct rte_marlin_rack_client {
 	uint32_t host_id;
 	uint32_t mw_count;
 	uint64_t mw_size;
+	uint32_t hello_flags;   /* RACK_HELLO_F_RANGES or 0 */
 	uint32_t seq;
 	uint64_t base;
 	int links_fd;           /* the manager's link page, or -1 */
@@ -154,7 +155,7 @@ hello_send(struct rte_marlin_rack_client *c, uint32_t flags)
 	hello.host_id = c->host_id;
 	hello.mw_count = c->mw_count;
 	hello.mw_size = c->mw_size;
-	hello.flags = flags;
+	hello.flags = flags | c->hello_flags;
 	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_HELLO, ++c->seq,
 		&hello, sizeof(hello), NULL, 0);
 	return rack_sock_send(c->sock, rec, (size_t)len, -1);
@@ -174,7 +175,8 @@ rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 			conf->mw_count == 0 ||
 			conf->mw_count > RTE_MARLIN_RACK_MAX_WINDOWS ||
 			conf->mw_size == 0 ||
-			conf->mw_size > UINT64_C(1) << RTE_MARLIN_RACK_WINDOW_SHIFT) {
+			conf->mw_size > UINT64_C(1) << RTE_MARLIN_RACK_WINDOW_SHIFT ||
+			(conf->flags & ~RTE_MARLIN_RACK_HOST_F_RANGES) != 0) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -188,6 +190,8 @@ rte_marlin_rack_register(const struct rte_marlin_rack_host_conf *conf)
 	c->host_id = conf->host_id;
 	c->mw_count = conf->mw_count;
 	c->mw_size = conf->mw_size;
+	c->hello_flags = (conf->flags & RTE_MARLIN_RACK_HOST_F_RANGES) ?
+		RACK_HELLO_F_RANGES : 0;
 	if (strlen(conf->socket) >= sizeof(c->path)) {
 		free(c);
 		rte_errno = ENAMETOOLONG;
@@ -296,6 +300,8 @@ rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 		ev->size = m.u.grant.size;
 		ev->fd = fd;
 		ev->keep = (m.u.grant.flags & RACK_GRANT_F_KEEP) != 0;
+		if (m.u.grant.flags & RACK_GRANT_F_RANGES)
+			ev->flags = RTE_MARLIN_RACK_GRANT_RANGES;
 		/* A revocation of our own memory the manager waits on. */
 		if (m.u.grant.access == RACK_ACCESS_NONE &&
 				m.u.grant.owner == c->host_id)
@@ -310,6 +316,16 @@ rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 		c->links_fd = fd;
 		ev->type = RTE_MARLIN_RACK_EV_REGISTERED;
 		ev->owner = c->host_id;
+		return 1;
+	case RACK_MSG_RANGE:
+		ev->type = RTE_MARLIN_RACK_EV_RANGE;
+		ev->owner = m.u.range.owner;
+		ev->peer = m.u.range.peer;
+		ev->window = m.u.range.window;
+		ev->access = m.u.range.access;
+		ev->offset = m.u.range.offset;
+		ev->size = m.u.range.length;
+		ev->fd = fd;
 		return 1;
 	case RACK_MSG_LINK:
 		ev->type = RTE_MARLIN_RACK_EV_LINK;
@@ -356,6 +372,58 @@ rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 	len = rack_msg_build(rec, sizeof(rec), RACK_MSG_OFFER, ++c->seq, &o,
 		sizeof(o), NULL, 0);
 	return rack_sock_send(c->sock, rec, (size_t)len, memfd);
+}
+
+static int
+range_send(struct rte_marlin_rack_client *c, uint16_t type, uint32_t peer,
+		uint32_t window, uint64_t offset, uint64_t length,
+		uint32_t access, int fd)
+{
+	struct rack_wire_range r;
+	uint8_t rec[sizeof(struct rack_wire_hdr) + sizeof(r)];
+	int len;
+
+	if (c == NULL || peer >= RTE_MARLIN_RACK_MAX_HOSTS ||
+			peer == c->host_id || window >= c->mw_count ||
+			length == 0 || offset % RACK_WIRE_PAGE != 0 ||
+			length % RACK_WIRE_PAGE != 0 || offset > c->mw_size ||
+			length > c->mw_size - offset)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.owner = c->host_id;
+	r.peer = peer;
+	r.window = window;
+	r.access = access;
+	r.offset = offset;
+	r.length = length;
+	len = rack_msg_build(rec, sizeof(rec), type, ++c->seq, &r, sizeof(r),
+		NULL, 0);
+	return rack_sock_send(c->sock, rec, (size_t)len, fd);
+}
+
+int
+rte_marlin_rack_range_offer(struct rte_marlin_rack_client *c, uint32_t peer,
+		uint32_t window, uint64_t offset, int memfd, uint32_t access)
+{
+	struct stat st;
+
+	if (memfd < 0 || (access != RTE_MARLIN_RACK_ACCESS_RO &&
+			access != RTE_MARLIN_RACK_ACCESS_RW))
+		return -EINVAL;
+	if (fstat(memfd, &st) != 0)
+		return -errno;
+	if (st.st_size <= 0)
+		return -EINVAL;
+	return range_send(c, RACK_MSG_RANGE_OFFER, peer, window, offset,
+		(uint64_t)st.st_size, access, memfd);
+}
+
+int
+rte_marlin_rack_range_withdraw(struct rte_marlin_rack_client *c,
+		uint32_t peer, uint32_t window, uint64_t offset, uint64_t length)
+{
+	return range_send(c, RACK_MSG_RANGE_WITHDRAW, peer, window, offset,
+		length, RACK_ACCESS_NONE, -1);
 }
 
 int

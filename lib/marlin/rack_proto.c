@@ -122,6 +122,34 @@ check_grant(const struct rack_wire_grant *g, unsigned int nfds,
 	return 0;
 }
 
+static int
+check_range(const struct rack_msg *m, const char **why)
+{
+	const struct rack_wire_range *r = &m->u.range;
+	unsigned int want;
+
+	if (!two_hosts(r->owner, r->peer))
+		BAD("range: owner and peer must be two host ids < 64");
+	if (r->window >= RACK_WIRE_MAX_WINDOWS)
+		BAD("range: window out of range");
+	if (r->access > RACK_ACCESS_RW)
+		BAD("range: unknown access");
+	if (r->length == 0 || r->offset % RACK_WIRE_PAGE != 0 ||
+			r->length % RACK_WIRE_PAGE != 0 ||
+			r->offset >= WINDOW_MAX_SIZE ||
+			r->length > WINDOW_MAX_SIZE - r->offset)
+		BAD("range: offset and length must be whole pages inside the window slot");
+	if (m->type == RACK_MSG_RANGE_OFFER && r->access == RACK_ACCESS_NONE)
+		BAD("range: an offer is ro or rw");
+	if (m->type == RACK_MSG_RANGE_WITHDRAW && r->access != RACK_ACCESS_NONE)
+		BAD("range: a withdrawal carries no access");
+	want = m->type == RACK_MSG_RANGE_OFFER ||
+		(m->type == RACK_MSG_RANGE && r->access != RACK_ACCESS_NONE);
+	if (m->nfds != want)
+		BAD("range: descriptor count does not match its access");
+	return 0;
+}
+
 /* Checks the fixed part; @p body is the private copy in @p m. */
 static int
 check_body(struct rack_msg *m, size_t blen, const char **why)
@@ -136,7 +164,7 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 		if (m->u.hello.mw_size == 0 ||
 				m->u.hello.mw_size > WINDOW_MAX_SIZE)
 			BAD("hello: window size out of range (1..2^39)");
-		if (m->u.hello.flags & ~RACK_HELLO_F_RESUME)
+		if (m->u.hello.flags & ~(RACK_HELLO_F_RESUME | RACK_HELLO_F_RANGES))
 			BAD("hello: unknown flags");
 		if (!all_zero(m->u.hello.reserved, sizeof(m->u.hello.reserved)))
 			BAD("hello: reserved field not zero");
@@ -172,8 +200,12 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 			BAD("reply: text length does not match the record");
 		break;
 	case RACK_MSG_GRANT:
-		if (m->u.grant.flags & ~RACK_GRANT_F_KEEP)
+		if (m->u.grant.flags & ~(RACK_GRANT_F_KEEP | RACK_GRANT_F_RANGES))
 			BAD("grant: unknown flags");
+		if ((m->u.grant.flags & RACK_GRANT_F_RANGES) &&
+				(m->u.grant.nfds != 0 ||
+				 m->u.grant.window >= RACK_WIRE_MAX_WINDOWS))
+			BAD("grant: a window in ranges mode comes without object");
 		return check_grant(&m->u.grant, m->nfds, why);
 	case RACK_MSG_OFFER:
 		if (m->u.offer.peer >= RACK_WIRE_MAX_HOSTS ||
@@ -197,6 +229,10 @@ check_body(struct rack_msg *m, size_t blen, const char **why)
 				m->u.link.reserved != 0)
 			BAD("link: bad host ids or state");
 		break;
+	case RACK_MSG_RANGE_OFFER:
+	case RACK_MSG_RANGE_WITHDRAW:
+	case RACK_MSG_RANGE:
+		return check_range(m, why);
 	case RACK_MSG_MOVED:
 		if (m->u.moved.peer >= RACK_WIRE_MAX_HOSTS ||
 				m->u.moved.window > RACK_WIRE_BANK_WINDOW)
@@ -219,6 +255,9 @@ static const size_t body_size[RACK_MSG_TYPE_MAX] = {
 	[RACK_MSG_OFFER] = sizeof(struct rack_wire_offer),
 	[RACK_MSG_LINK] = sizeof(struct rack_wire_link),
 	[RACK_MSG_MOVED] = sizeof(struct rack_wire_moved),
+	[RACK_MSG_RANGE_OFFER] = sizeof(struct rack_wire_range),
+	[RACK_MSG_RANGE_WITHDRAW] = sizeof(struct rack_wire_range),
+	[RACK_MSG_RANGE] = sizeof(struct rack_wire_range),
 };
 
 size_t
@@ -256,7 +295,8 @@ rack_msg_parse(const void *rec, size_t len, unsigned int nfds,
 			(h.type != RACK_MSG_REPLY && blen != body_size[h.type]))
 		BAD("body size wrong for its type");
 	if (nfds != 0 && h.type != RACK_MSG_GRANT && h.type != RACK_MSG_OFFER &&
-			h.type != RACK_MSG_WELCOME)
+			h.type != RACK_MSG_WELCOME && h.type != RACK_MSG_RANGE_OFFER &&
+			h.type != RACK_MSG_RANGE)
 		BAD("descriptors attached to a record that takes none");
 	body = (const uint8_t *)rec + sizeof(h);
 	m->type = h.type;

@@ -32,6 +32,7 @@ struct rack_msg {
 		struct rack_wire_offer offer;
 		struct rack_wire_link link;
 		struct rack_wire_moved moved;
+		struct rack_wire_range range;
 	} u;
 	/** REPLY: its text, inside the caller's record buffer (no NUL). */
 	const char *text;

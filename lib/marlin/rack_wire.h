@@ -89,7 +89,10 @@ enum rack_wire_type {
 	RACK_MSG_OFFER = 6,   /**< host -> manager: struct rack_wire_offer + fd */
 	RACK_MSG_LINK = 7,    /**< manager -> host: struct rack_wire_link */
 	RACK_MSG_MOVED = 8,   /**< host -> manager: struct rack_wire_moved */
-	RACK_MSG_TYPE_MAX = 9,
+	RACK_MSG_RANGE_OFFER = 9,     /**< host -> manager: rack_wire_range + fd */
+	RACK_MSG_RANGE_WITHDRAW = 10, /**< host -> manager: rack_wire_range */
+	RACK_MSG_RANGE = 11,  /**< manager -> peer: rack_wire_range (+ fd) */
+	RACK_MSG_TYPE_MAX = 12,
 };
 
 /** Access granted to a peer. */
@@ -134,6 +137,9 @@ struct rack_wire_hello {
  *  connection dropped): its memory objects are the ones it handed over
  *  before, peers keep them until it hands them over again. */
 #define RACK_HELLO_F_RESUME 1u
+/** The host's windows are in ranges mode: peers reach only the ranges it
+ *  exposes (RANGE_OFFER), never a whole window object. */
+#define RACK_HELLO_F_RANGES 2u
 
 /** The manager accepted a HELLO. */
 struct rack_wire_welcome {
@@ -198,6 +204,9 @@ struct rack_wire_grant {
  *  a grant without an object means the one held is stale (the owner
  *  started anew). */
 #define RACK_GRANT_F_KEEP 1u
+/** The owner's window is in ranges mode: no window object comes, only
+ *  RANGE records; map nothing else of it. */
+#define RACK_GRANT_F_RANGES 2u
 
 /** The owner hands over the memory object of (owner, peer, window). */
 struct rack_wire_offer {
@@ -216,6 +225,26 @@ struct rack_wire_moved {
 	uint32_t ticket;    /**< non-zero, from the pushed GRANT's hdr.seq */
 	int32_t status;     /**< 0, or a negative errno: not moved */
 };
+
+/**
+ * One exposed range of a window in ranges mode (RACK_HELLO_F_RANGES):
+ * RANGE_OFFER (owner -> manager, with the range's own sealed memfd of
+ * exactly @c length bytes), RANGE_WITHDRAW (owner -> manager, no fd: the
+ * owner moved the range to fresh backing), RANGE (manager -> peer, with
+ * the memfd while access is not NONE; access NONE: unmap it). Offset and
+ * length are multiples of RACK_WIRE_PAGE; owner is the sender's host id
+ * on the owner's records.
+ */
+struct rack_wire_range {
+	uint32_t owner;
+	uint32_t peer;
+	uint32_t window;
+	uint32_t access;    /**< enum rack_wire_access; NONE on WITHDRAW */
+	uint64_t offset;    /**< in the window */
+	uint64_t length;
+};
+/** Granularity of exposed ranges. */
+#define RACK_WIRE_PAGE 4096u
 
 /** A link changed state (cut/restore, a host came or went). */
 struct rack_wire_link {
@@ -273,6 +302,7 @@ static_assert(sizeof(struct rack_wire_grant) == 40, "grant size");
 static_assert(sizeof(struct rack_wire_offer) == 24, "offer size");
 static_assert(sizeof(struct rack_wire_link) == 16, "link size");
 static_assert(sizeof(struct rack_wire_moved) == 16, "moved size");
+static_assert(sizeof(struct rack_wire_range) == 32, "range size");
 static_assert(sizeof(struct rack_wire_links) <= RACK_LINKS_SIZE,
 	"link page fits its object");
 

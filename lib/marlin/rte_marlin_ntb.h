@@ -375,6 +375,59 @@ int rte_marlin_ntb_mw_set_trans(uint16_t dev_id, int pidx, int widx,
 __rte_experimental
 int rte_marlin_ntb_mw_clear_trans(uint16_t dev_id, int pidx, int widx);
 
+/** Rights of an exposed range (rte_marlin_ntb_mw_expose()). */
+#define RTE_MARLIN_NTB_MW_READ 1u
+#define RTE_MARLIN_NTB_MW_WRITE 2u
+/** Granularity of exposed ranges. */
+#define RTE_MARLIN_NTB_MW_RANGE_ALIGN 4096u
+
+/**
+ * Expose one range of inbound window @p widx to peer @p pidx: on a device
+ * whose windows are in *ranges mode* (ntb_shm with manager= and
+ * mw_ranges=1) the peer reaches only the ranges exposed to it, and a range
+ * reaches it only while the rack manager grants it the window (rights
+ * capped by the grant); on ntb_intel with manager= and mw_ranges=1 the
+ * exposed ranges are the only IOMMU mappings of a granted window. The
+ * range's current bytes stay; from this call on
+ * they live in memory the peer can reach. Ranges are whole pages
+ * (RTE_MARLIN_NTB_MW_RANGE_ALIGN); the same range exposed twice is
+ * counted, and needs as many rte_marlin_ntb_mw_unexpose() calls; a range
+ * that overlaps another without being equal to it is refused.
+ * Control path; not thread-safe against other calls on the device.
+ *
+ * Devices whose windows are not in ranges mode: ntb_shm, and ntb_intel
+ * with manager=, return 0 and enforce nothing more (the whole window is
+ * reachable, as granted); others return -ENOTSUP. On ntb_intel a range is
+ * of the memory given to rte_marlin_ntb_mw_set_trans() (-EINVAL before).
+ *
+ * @param dev_id Device id.
+ * @param pidx   Peer index.
+ * @param widx   Window index.
+ * @param off    Offset in the window, a multiple of 4096.
+ * @param len    Length, a multiple of 4096, > 0.
+ * @param rights RTE_MARLIN_NTB_MW_READ, optionally | RTE_MARLIN_NTB_MW_WRITE.
+ * @return 0; -ENODEV; -EINVAL (alignment, range outside the window,
+ *         rights); -EEXIST (overlaps another exposed range); -ENOSPC (too
+ *         many ranges); -ENOTSUP; -EAGAIN (the manager's socket is full:
+ *         nothing changed, call again); -errno (memfd, mmap).
+ */
+__rte_experimental
+int rte_marlin_ntb_mw_expose(uint16_t dev_id, int pidx, int widx,
+		size_t off, size_t len, unsigned int rights);
+
+/**
+ * Take back a range exposed with rte_marlin_ntb_mw_expose(). When its
+ * count drops to zero the range moves to fresh backing (its bytes kept for
+ * this host) before this call returns, so from then on the peer's stores
+ * no longer reach this host's memory; the manager tells the peer, which
+ * unmaps it.
+ *
+ * @return 0; -ENODEV; -EINVAL; -ENOENT (not exposed); -ENOTSUP; -errno.
+ */
+__rte_experimental
+int rte_marlin_ntb_mw_unexpose(uint16_t dev_id, int pidx, int widx,
+		size_t off, size_t len);
+
 /**
  * Allocate local memory for inbound window @p widx and set the translation.
  *

@@ -69,6 +69,11 @@ struct rte_marlin_ntb_ops {
 	int (*mw_alloc)(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
 			size_t size, void **addr, size_t *len);
 	int (*mw_free)(struct rte_marlin_ntb_dev *dev, int pidx, int widx);
+	/** Ranges mode (optional, paired): expose / take back a range. */
+	int (*mw_expose)(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
+			size_t off, size_t len, unsigned int rights);
+	int (*mw_unexpose)(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
+			size_t off, size_t len);
 
 	int (*peer_mw_count)(struct rte_marlin_ntb_dev *dev, int pidx);
 	int (*peer_mw_get_addr)(struct rte_marlin_ntb_dev *dev, int pidx, int widx,

@@ -144,8 +144,12 @@ struct rte_marlin_rack_host_conf {
 	uint32_t mw_count;   /**< inbound windows exported, 1..8 */
 	uint64_t mw_size;    /**< bytes per window, 1..2^39 */
 	uint32_t timeout_ms; /**< how long to wait for the answer (0: 5000) */
-	uint32_t reserved[3];/**< zero */
+	uint32_t flags;      /**< RTE_MARLIN_RACK_HOST_F_* */
+	uint32_t reserved[2];/**< zero */
 };
+/** This host's windows are in ranges mode: peers reach only what it
+ *  exposes with rte_marlin_rack_range_offer(), never a whole window. */
+#define RTE_MARLIN_RACK_HOST_F_RANGES 1u
 
 /** A host's connection to the manager. */
 struct rte_marlin_rack_client;
@@ -158,7 +162,14 @@ enum rte_marlin_rack_event_type {
 	RTE_MARLIN_RACK_EV_REPLY = 4,  /**< the answer to an offer, or a
 					*   refused rte_marlin_rack_resume() */
 	RTE_MARLIN_RACK_EV_REGISTERED = 5, /**< rte_marlin_rack_resume() done */
+	RTE_MARLIN_RACK_EV_RANGE = 6,  /**< a range of a window in ranges mode
+					*   was exposed to this host (fd) or
+					*   taken back (access 0, no fd) */
 };
+
+/** GRANT event flag: the owner's window is in ranges mode: no object for
+ *  the whole window comes, only RTE_MARLIN_RACK_EV_RANGE events. */
+#define RTE_MARLIN_RACK_GRANT_RANGES 1u
 
 /** Access in a grant. */
 #define RTE_MARLIN_RACK_ACCESS_RO 1
@@ -186,8 +197,9 @@ struct rte_marlin_rack_event {
 	uint32_t ticket;    /**< REVOKE of this host's own memory: non-zero
 			     *   when the manager waits for the owner to
 			     *   confirm (rte_marlin_rack_moved()); else 0 */
-	uint32_t reserved32;
-	uint64_t reserved[1];
+	uint32_t flags;     /**< GRANT: RTE_MARLIN_RACK_GRANT_RANGES */
+	uint64_t offset;    /**< RANGE: offset of the range in the window
+			     *   (its length in size) */
 };
 
 /**
@@ -253,6 +265,34 @@ int rte_marlin_rack_event_get(struct rte_marlin_rack_client *c,
 __rte_experimental
 int rte_marlin_rack_offer(struct rte_marlin_rack_client *c, uint32_t peer,
 		uint32_t window, int memfd);
+
+/**
+ * Expose one range of this host's window @p window to @p peer (ranges
+ * mode, RTE_MARLIN_RACK_HOST_F_RANGES): @p memfd holds exactly that
+ * range (sealed like a window object, a whole number of 4096-byte pages);
+ * the manager passes it to @p peer while @p peer holds a grant for the
+ * window, read-only if either the grant or @p access is. The answer comes
+ * as an RTE_MARLIN_RACK_EV_REPLY event.
+ *
+ * @param access RTE_MARLIN_RACK_ACCESS_RO or _RW.
+ * @return 0 (sent); -EINVAL (arguments, unaligned range); -EAGAIN (socket
+ *         full: retry); -errno of sendmsg.
+ */
+__rte_experimental
+int rte_marlin_rack_range_offer(struct rte_marlin_rack_client *c,
+		uint32_t peer, uint32_t window, uint64_t offset, int memfd,
+		uint32_t access);
+
+/**
+ * Take back a range exposed with rte_marlin_rack_range_offer(), after
+ * moving it to fresh backing: the manager drops the object and tells the
+ * peer, which unmaps it.
+ *
+ * @return 0 (sent); -EINVAL; -EAGAIN (socket full: retry); -errno.
+ */
+__rte_experimental
+int rte_marlin_rack_range_withdraw(struct rte_marlin_rack_client *c,
+		uint32_t peer, uint32_t window, uint64_t offset, uint64_t length);
 
 /**
  * Confirm a revocation of this host's memory: after an

@@ -81,6 +81,20 @@ check_ranges(const struct rack_msg *m)
 		if (memchr(m->text, 0, m->u.reply.text_len) != NULL)
 			abort();
 		break;
+	case RACK_MSG_RANGE_OFFER:
+	case RACK_MSG_RANGE_WITHDRAW:
+	case RACK_MSG_RANGE:
+		if (m->u.range.owner >= RACK_WIRE_MAX_HOSTS ||
+				m->u.range.peer >= RACK_WIRE_MAX_HOSTS ||
+				m->u.range.window >= RACK_WIRE_MAX_WINDOWS ||
+				m->u.range.length == 0 ||
+				m->u.range.offset % RACK_WIRE_PAGE != 0 ||
+				m->u.range.length % RACK_WIRE_PAGE != 0 ||
+				m->u.range.offset + m->u.range.length >
+					(UINT64_C(1) << RACK_WIRE_WINDOW_SHIFT) ||
+				m->nfds > 1)
+			abort();
+		break;
 	case RACK_MSG_MOVED:
 		if (m->u.moved.peer >= RACK_WIRE_MAX_HOSTS ||
 				m->u.moved.window > RACK_WIRE_BANK_WINDOW ||

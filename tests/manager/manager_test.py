@@ -7,9 +7,9 @@
 
 TEST: policy, garbage, fd_exhaustion, hostile_dir, persist, json, memfd,
 fabric_dir,
-fabric_grants, fabric_refused, revoked_peer, revoke_ack, banks, hostile_files,
-mixed,
-two_users (ntb_shm hosts with manager=, need --mp-host).
+fabric_grants, fabric_refused, revoked_peer, revoke_ack, ranges, banks,
+hostile_files, mixed, two_users, shared_mw (ntb_shm hosts with manager=,
+need --mp-host).
 Every process runs with a timeout; whatever happens, all of them are
 killed and the temporary directory is removed. Tests that need another
 user (policy, hostile_dir) run as root and exit 77 otherwise.
@@ -73,6 +73,9 @@ class Test(Session):
         return m
 
     def cli(self, *args, user=None, rc=None, json_out=False):
+        if "revoke" in args and "--wait-ms" not in args:
+            # the owner confirms from its poll: allow for a loaded machine
+            args = args + ("--wait-ms", "10000")
         cmd = [self.tool, "--socket", self.sock] + list(args)
         if user is not None:
             cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
@@ -423,10 +426,11 @@ class EalHost(Proc):
     """An mp_host (tests/ntb_shm_mp) on an ntb_shm fabric with manager=."""
 
     def __init__(self, t, hid, fabric, core, hosts=2, user=None,
-                 manager=True):
+                 manager=True, devargs=""):
         self.prefix = t.prefix("%s_h%d" % (fabric, hid))
         dev = ("ntb_shm0,fabric=%s,host=%d,hosts=%d,mw_count=1,mw_size=64K,"
-               "dir=%s" % (fabric, hid, hosts, os.path.join(t.tmp, "fab")))
+               "dir=%s%s" % (fabric, hid, hosts, os.path.join(t.tmp, "fab"),
+                             devargs))
         if manager:
             dev += ",manager=%s" % t.sock
         super().__init__(t, [t.mp_host, "-l", str(core), "--no-pci",
@@ -620,6 +624,50 @@ def test_revoked_peer(t):
     check(h0.wait(30) == 0, "host 0 exits cleanly")
 
 
+def test_shared_mw(t):
+    """ntb_shm with manager= and shared_mw=0: host 0's window is one object
+    for both its peers (each overwrites the other's data there); revoking
+    one moves it with its contents for the other, which goes on."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    t.serve()
+    h0 = EalHost(t, 0, "sh", 0, hosts=3, devargs=",shared_mw=0")
+    h1 = EalHost(t, 1, "sh", 1, hosts=3)
+    h2 = EalHost(t, 2, "sh", 1, hosts=3)
+    for h in (h0, h1, h2):
+        h.ok("enable")
+    for a, b in ((h0, 1), (h0, 2), (h1, 0), (h2, 0)):
+        a.ok("wait_up %d 10000" % b)
+    # Peers of a managed fabric write at offset 0 of their copy: here the
+    # copies are one memory, which host 0 reads as peer 1's window.
+    h1.ok("write 0 21")
+    h0.ok("verify 1 21")
+    h2.ok("write 0 22")
+    h0.ok("verify 2 22")
+    h0.ok("absent 1 21")
+
+    def lands(h, port, seed, timeout=10.0):
+        end = time.monotonic() + timeout
+        while True:
+            h.ok("write 0 %d" % seed)
+            if h0.do("verify %d %d" % (port, seed)).group(0) == "OK":
+                return True
+            check(time.monotonic() < end, "host %d's stores reach host 0 "
+                  "again after the move" % port)
+            time.sleep(0.1)
+
+    t.cli("revoke", "0", "2", rc=0)
+    h2.ok("wait_down 0 10000")
+    h0.ok("wait_down 2 10000")
+    h0.ok("verify 2 22")                  # moved with its contents
+    lands(h1, 1, 23)                      # host 1 maps the new object
+    t.cli("grant", "0", "2", "rw", rc=0)
+    h2.ok("wait_up 0 10000")
+    lands(h2, 2, 24)
+    for h in (h0, h1, h2):
+        h.proc.stdin.close()
+        check(h.wait(30) == 0, "host exits cleanly")
 def test_revoke_ack(t):
     """revoke returns only once the owner moved the pages: a hostile peer
     storing in a tight loop reaches none of the owner's memory from the
@@ -643,8 +691,10 @@ def test_revoke_ack(t):
         check(time.monotonic() < end, "the granted peer's stores land")
         time.sleep(0.05)
     vals = set()
-    for _ in range(20):
+    for _ in range(40):
         vals.add(peek(8))
+        if len(vals) > 2:
+            break
         time.sleep(0.01)
     check(len(vals) > 2, "the peer's counter moves in host 0's window")
     # No downgrade first: the peer writes rw up to the revoke. Host 0 is
@@ -652,7 +702,7 @@ def test_revoke_ack(t):
     os.kill(h0.proc.pid, signal.SIGSTOP)
     try:
         cli = subprocess.Popen([t.tool, "--socket", t.sock, "--json",
-                                "revoke", "0", "1", "0"],
+                                "revoke", "0", "1", "0", "--wait-ms", "10000"],
                                stdout=subprocess.PIPE, text=True)
         time.sleep(0.5)
         check(cli.poll() is None,
@@ -698,6 +748,99 @@ def test_revoke_ack(t):
     check(out["owner_ack"] == "owner_away", "dead owner: %s" % out)
     t.cli("revoke", "0", "1", "--wait-ms", "0", rc=2)
     t.cli("grant", "0", "1", "rw", "--wait-ms", "100", rc=2)
+    h0.proc.stdin.close()
+    check(h0.wait(30) == 0, "host 0 exits cleanly")
+
+
+def test_ranges(t):
+    """Ranges mode (mw_ranges=1): a hostile peer granted host 0's window
+    gets no object for the window, only the ranges host 0 exposes; after
+    unexpose or revoke its stores no longer reach host 0. An honest peer
+    faults on a store outside the exposed ranges."""
+    if t.mp_host is None:
+        raise Skip("mp_host (tests/ntb_shm_mp) not built")
+    os.mkdir(os.path.join(t.tmp, "fab"))
+    m = t.serve()
+    h0 = EalHost(t, 0, "rg", 0, hosts=3, devargs=",mw_ranges=1")
+    bad = t.host(1, "--size", "65536", "--scribble", "0xee", "--tight")
+    # The grant comes without an object: nothing of the window to map.
+    bad.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*fd=0 "
+               r"ranges=1")
+
+    def peek(off):
+        return int(h0.ok("peek %d" % off).split("val=")[1], 16)
+
+    def counter_moves(off):
+        vals = set()
+        for _ in range(40):
+            vals.add(peek(off))
+            if len(vals) > 2:
+                return True
+            time.sleep(0.01)
+        return False
+
+    time.sleep(0.3)
+    check(all(peek(o) == 0 for o in range(0, 65536, 4096)),
+          "nothing of host 0's window reached before an expose")
+    check(h0.do("expose 1 4097 4096 rw").group(0) == "ERR",
+          "an unaligned range is refused")
+    def exposed_to(peer, off, size, byte):
+        h0.ok("expose 1 %d %d rw" % (off, size))
+        peer.expect(r"event=range owner=0 peer=1 window=0 access=rw "
+                    r"offset=%d size=%d fd=1 scribbling=yes" % (off, size))
+        end = time.monotonic() + 10
+        while peek(off) != int.from_bytes(bytes([byte]) * 8, "little"):
+            check(time.monotonic() < end, "stores land in the exposed range")
+            time.sleep(0.02)
+
+    exposed_to(bad, 8192, 4096, 0xee)
+    check(counter_moves(8200), "the peer writes the exposed range")
+    check(all(peek(o) == 0 for o in range(0, 65536, 4096) if o != 8192),
+          "nothing outside the exposed range reached")
+    check(h0.do("expose 1 4096 8192 rw").group(0) == "ERR",
+          "an overlapping range is refused")
+    # Taken back: out of the peer's reach when unexpose returns, bytes kept.
+    h0.ok("unexpose 1 8192 4096")
+    check(not counter_moves(8200), "stores after unexpose returned landed")
+    check(peek(8192) == 0xeeeeeeeeeeeeeeee, "host 0 keeps the bytes")
+    bad.expect(r"event=range owner=0 peer=1 window=0 access=none "
+               r"offset=8192 size=4096 fd=0")
+    check(h0.do("unexpose 1 8192 4096").group(0) == "ERR",
+          "a range not exposed cannot be taken back")
+    check(bad.proc.poll() is None, "the hostile peer is still running")
+    # An honest peer in ranges mode maps nothing but the exposed ranges:
+    # a store elsewhere faults in the storing process.
+    h2 = EalHost(t, 2, "rg", 1, hosts=3, devargs=",mw_ranges=1")
+    for h in (h0, h2):
+        h.ok("enable")
+    h0.ok("wait_up 2 10000")
+    h2.ok("wait_up 0 10000")
+    check("signal=11" in h2.ok("poke 0 8192"),
+          "a store outside the exposed ranges faults")
+    h0.ok("expose 2 8192 4096 rw")
+    end = time.monotonic() + 10
+    while "exit=0" not in h2.ok("poke 0 8192"):
+        check(time.monotonic() < end, "the exposed range is writable")
+        time.sleep(0.02)
+    check("signal=11" in h2.ok("poke 0 12288"),
+          "the next page is still out of reach")
+    h0.ok("unexpose 2 8192 4096")
+    end = time.monotonic() + 10
+    while "signal=11" not in h2.ok("poke 0 8192"):
+        check(time.monotonic() < end, "taken back: unmapped at the peer")
+        time.sleep(0.02)
+    h2.proc.stdin.close()
+    check(h2.wait(30) == 0, "host 2 exits cleanly")
+    # revoke moves the exposed ranges (bytes kept) before it returns.
+    bad.stop(signal.SIGKILL)
+    bad2 = t.host(1, "--size", "65536", "--scribble", "0xdd", "--tight")
+    bad2.expect(r"event=grant owner=0 peer=1 window=0 access=rw .*ranges=1")
+    exposed_to(bad2, 16384, 8192, 0xdd)
+    out = t.cli("--json", "revoke", "0", "1", "0", rc=0, json_out=True)
+    check(out["owner_ack"] == "moved", "owner confirmed: %s" % out)
+    check(not counter_moves(16392), "stores after revoke returned landed")
+    check(peek(16384) == 0xdddddddddddddddd, "host 0 keeps the bytes")
+    m.expect(r"host 0 moved the pages")
     h0.proc.stdin.close()
     check(h0.wait(30) == 0, "host 0 exits cleanly")
 

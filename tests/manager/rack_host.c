@@ -8,8 +8,8 @@
  * (--offer PEER:WINDOW), and prints every event as one key=value line.
  * It reads nothing from the manager's memory objects but their first
  * bytes, which the owner filled with a line naming (owner, peer, window).
- * With --scribble BYTE it is a hostile peer: it keeps the first object it
- * is granted mapped for good and fills its first 4 KiB with BYTE over and
+ * With --scribble BYTE it is a hostile peer: it keeps the first window
+ * object it is granted (or exposed range) mapped for good and fills its first 4 KiB with BYTE over and
  * over, revoked or not, but for the 64-bit word at offset 8, a counter
  * it bumps each time. It also tries to map every object it receives for
  * writing and says whether that worked (write_map=). With --bank-scribble
@@ -183,6 +183,8 @@ print_event(const struct rte_marlin_rack_event *ev)
 			ev->access == RTE_MARLIN_RACK_ACCESS_RO ? "ro" : "none",
 			(unsigned long long)ev->rack_addr,
 			(unsigned long long)ev->size, ev->fd >= 0);
+		if (ev->flags & RTE_MARLIN_RACK_GRANT_RANGES)
+			printf(" ranges=1");
 		if (ev->fd >= 0 && bank_scribble &&
 				ev->window == RTE_MARLIN_RACK_REGS_WINDOW) {
 			printf(" header");
@@ -200,7 +202,8 @@ print_event(const struct rte_marlin_rack_event *ev)
 				banks[ev->owner] = p;
 			}
 			printf(" bank_scribbling=%s", p != MAP_FAILED ? "yes" : "no");
-		} else if (ev->fd >= 0 && scribble >= 0 && scribble_va == NULL) {
+		} else if (ev->fd >= 0 && scribble >= 0 && scribble_va == NULL &&
+				ev->window != RTE_MARLIN_RACK_BANK_WINDOW) {
 			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				MAP_SHARED, ev->fd, 0);
 
@@ -216,6 +219,25 @@ print_event(const struct rte_marlin_rack_event *ev)
 			printf(" ack=%s", no_ack ? "withheld" :
 				rte_marlin_rack_moved(client, ev, 0) == 0 ?
 				"sent" : "failed");
+		printf("\n");
+		break;
+	case RTE_MARLIN_RACK_EV_RANGE:
+		printf("event=range owner=%u peer=%u window=%u access=%s offset=%llu size=%llu fd=%d",
+			ev->owner, ev->peer, ev->window,
+			ev->access == RTE_MARLIN_RACK_ACCESS_RW ? "rw" :
+			ev->access == RTE_MARLIN_RACK_ACCESS_RO ? "ro" : "none",
+			(unsigned long long)ev->offset,
+			(unsigned long long)ev->size, ev->fd >= 0);
+		if (ev->fd >= 0 && scribble >= 0 && scribble_va == NULL) {
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_SHARED, ev->fd, 0);
+
+			if (p != MAP_FAILED)
+				scribble_va = p;
+			printf(" scribbling=%s", p != MAP_FAILED ? "yes" : "no");
+		}
+		if (ev->fd >= 0)
+			close(ev->fd);
 		printf("\n");
 		break;
 	case RTE_MARLIN_RACK_EV_LINK:

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <rte_atomic.h>
 #include <rte_common.h>
@@ -367,6 +369,59 @@ handle(int argc, char **argv, void *arg)
 		rte_rmb();
 		th_reply("OK val=0x%016" PRIx64,
 			*(volatile uint64_t *)((char *)mp.mw[0] + a));
+	} else if (strcmp(argv[0], "expose") == 0 ||
+			strcmp(argv[0], "unexpose") == 0) {
+		/* expose PEER OFF LEN rw|ro / unexpose PEER OFF LEN: a range
+		 * of inbound window 0 (ranges mode, mw_ranges=1) */
+		int expose = argv[0][0] == 'e';
+
+		NEED_ARGS(expose ? 4 : 3);
+		PEER(1);
+		NUM(2, a);
+		NUM(3, b);
+		rc = expose ? rte_marlin_ntb_mw_expose(mp.dev_id, pidx, 0,
+			(size_t)a, (size_t)b, strcmp(argv[4], "rw") == 0 ?
+			RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE :
+			RTE_MARLIN_NTB_MW_READ) :
+			rte_marlin_ntb_mw_unexpose(mp.dev_id, pidx, 0, (size_t)a,
+				(size_t)b);
+		if (rc != 0)
+			th_reply("ERR %s: %s", argv[0], strerror(-rc));
+		else
+			th_reply("OK");
+	} else if (strcmp(argv[0], "poke") == 0) {
+		/* poke PEER OFF: a forked child stores one word at OFF of
+		 * PEER's window 0; says whether it lived (ranges mode: stores
+		 * outside the exposed ranges fault) */
+		void *base;
+		size_t size;
+		pid_t child;
+		int st;
+
+		NEED_ARGS(2);
+		PEER(1);
+		NUM(2, a);
+		rc = rte_marlin_ntb_peer_mw_get_addr(mp.dev_id, pidx, 0, &base,
+			&size);
+		if (rc != 0 || a > size - 8 || a % 8 != 0) {
+			th_reply("ERR poke: no window, or offset outside it");
+			return 0;
+		}
+		child = fork();
+		if (child == 0) {
+			signal(SIGSEGV, SIG_DFL); /* not the sanitizer's report */
+			signal(SIGBUS, SIG_DFL);
+			*(volatile uint64_t *)((char *)base + a) = 0x706f6b65;
+			_exit(0);
+		}
+		if (child < 0 || waitpid(child, &st, 0) != child) {
+			th_reply("ERR poke: fork: %s", strerror(errno));
+			return 0;
+		}
+		if (WIFSIGNALED(st))
+			th_reply("OK signal=%d", WTERMSIG(st));
+		else
+			th_reply("OK exit=%d", WEXITSTATUS(st));
 	} else if (strcmp(argv[0], "spad_w") == 0) {
 		NEED_ARGS(3);
 		PEER(1);

@@ -8,7 +8,8 @@
  * (uct_marlin_host.c), connects to "ucp_rma server PORT zero" like a
  * client, and sends what no honest transport sends: an active message id
  * beyond UCX's table, puts and gets with a wrong secret or outside a
- * registration, replies to requests never made, malformed messages. The
+ * registration, replies to requests never made, malformed messages,
+ * acknowledgements of revocations never sent and a burst of revocations. The
  * server must survive, refuse them all and keep its buffer untouched.
  *
  *   hostile_peer PORT        (MARLIN_FABRIC/HOST/HOSTS from marlin-run)
@@ -134,6 +135,13 @@ main(int argc, char **argv)
 	bad |= send_retry(peer, NULL, 0, UM_IMM(UM_FLUSH_ACK, 0, 900, 12345));
 	bad |= send_retry(peer, msg, 32, UM_IMM(0, 0, 0, 0));
 	bad |= send_retry(peer, msg, 32, UM_IMM(250, 0, 0, 0));
+	/* Acknowledgements of revocations never sent (ignored), and a burst
+	 * of revocations (each answered, at most as many as the reply queue
+	 * holds; the rest refused). */
+	bad |= send_retry(peer, NULL, 0, UM_IMM(UM_REVOKE_ACK, 0, 0, 0xfffffff0u));
+	bad |= send_retry(peer, msg, 32, UM_IMM(UM_REVOKE_ACK, 0, 0, 7));
+	for (i = 0; i < 40; i++)
+		bad |= send_retry(peer, NULL, 0, UM_IMM(UM_REVOKE, 0, 0, (uint32_t)i));
 	if (bad) {
 		fprintf(stderr, "hostile_peer: could not send everything\n");
 		return 1;
@@ -153,6 +161,6 @@ main(int argc, char **argv)
 	xfer(fd, &ack, 1, 0);                   /* the server's verdict */
 	close(fd);
 	um_channels_close();
-	printf("hostile_peer: sent 16 hostile messages\n");
+	printf("hostile_peer: sent 58 hostile messages\n");
 	return 0;
 }

@@ -11,6 +11,10 @@
  *   ucp_rma client PORT      puts a pattern into the server's buffer,
  *                            flushes, gets it back and checks it; then
  *                            tells the server, which checks it too
+ *   ucp_rma server PORT multi N  serves N clients (up to 4), each given a
+ *                            quarter of the buffer
+ *   ucp_rma client PORT slice K  works in quarter K of the server's buffer
+ *                            (8 B .. 256 KiB), for "server PORT multi N"
  *   ucp_rma server PORT zero as server, but expects its buffer to stay
  *                            zero (the client is tests/ucx/hostile_peer)
  *   ucp_rma server PORT fence
@@ -54,6 +58,8 @@
 #include <ucp/api/ucp.h>
 
 #define BUF_LEN (1u << 20)
+#define MAX_CLIENTS 4
+#define SLICE_LEN (BUF_LEN / MAX_CLIENTS)
 
 static void
 die(const char *what, ucs_status_t st)
@@ -401,10 +407,6 @@ realloc_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h rk,
 int
 main(int argc, char **argv)
 {
-	ucp_params_t params = { .field_mask = UCP_PARAM_FIELD_FEATURES,
-				.features = UCP_FEATURE_RMA };
-	ucp_worker_params_t wp = { .field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
-				   .thread_mode = UCS_THREAD_MODE_SINGLE };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	ucp_context_h ctx;
 	ucp_worker_h w;
@@ -419,26 +421,32 @@ main(int argc, char **argv)
 	int revoked = argc > 3 && strcmp(argv[3], "revoked") == 0;
 	int forged = argc > 3 && strcmp(argv[3], "forged") == 0;
 	int re_alloc = argc > 3 && strcmp(argv[3], "realloc") == 0;
+	int zero = argc > 3 && strcmp(argv[3], "zero") == 0;
+	int nclients = 1, c, done_clients = 0, cfd[MAX_CLIENTS];
+	uint8_t client_done[MAX_CLIENTS] = { 0 };
+	size_t slice = 0, off = 0, max_len = BUF_LEN;
 
 	if (argc < 3 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
 		fprintf(stderr, "usage: ucp_rma server|client PORT [loop]\n");
 		return 2;
 	}
 	server = strcmp(argv[1], "server") == 0;
-	if (server)
-		params.features |= UCP_FEATURE_WAKEUP;
+	if (argc > 4 && strcmp(argv[3], "multi") == 0)
+		nclients = atoi(argv[4]);
+	if (argc > 4 && strcmp(argv[3], "slice") == 0) {
+		slice = (size_t)atoi(argv[4]);
+		off = slice * SLICE_LEN;
+		max_len = SLICE_LEN;
+	}
+	if (nclients < 1 || nclients > MAX_CLIENTS || slice >= MAX_CLIENTS) {
+		fprintf(stderr, "ucp_rma: 1..%d clients, slices 0..%d\n",
+			MAX_CLIENTS, MAX_CLIENTS - 1);
+		return 2;
+	}
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-	st = ucp_init(&params, NULL, &ctx);
-	if (st != UCS_OK)
-		die("ucp_init", st);
-	st = ucp_worker_create(ctx, &wp, &w);
-	if (st != UCS_OK)
-		die("ucp_worker_create", st);
-	st = ucp_worker_get_address(w, &addr, &addr_len);
-	if (st != UCS_OK)
-		die("ucp_worker_get_address", st);
+	oob_ucp_open(UCP_FEATURE_RMA | (server ? UCP_FEATURE_WAKEUP : 0), &ctx,
+		     &w, &addr, &addr_len);
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (server) {
@@ -463,16 +471,19 @@ main(int argc, char **argv)
 			die("ucp_rkey_pack", st);
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-				listen(lfd, 1) != 0) {
+				listen(lfd, MAX_CLIENTS) != 0) {
 			perror("ucp_rma: bind");
 			return 1;
 		}
-		fd = accept(lfd, NULL, NULL);
-		close(lfd);
 		base = (uintptr_t)ma.address;
-		send_blob(fd, addr, (uint32_t)addr_len);
-		send_blob(fd, rkey, (uint32_t)rkey_len);
-		xfer(fd, &base, sizeof(base), 1);
+		for (c = 0; c < nclients; c++) {
+			cfd[c] = accept(lfd, NULL, NULL);
+			send_blob(cfd[c], addr, (uint32_t)addr_len);
+			send_blob(cfd[c], rkey, (uint32_t)rkey_len);
+			xfer(cfd[c], &base, sizeof(base), 1);
+		}
+		close(lfd);
+		fd = cfd[0];
 		if (fence) {
 			if (fence_server(ctx, w, fd, ma.address, mh, rkey) != 0)
 				return 1;
@@ -491,22 +502,33 @@ main(int argc, char **argv)
 			printf("ucp_rma server OK: memory freed under a key\n");
 			goto done;
 		}
-		/* Serve until the client says it is done: progress, then
-		 * sleep on the worker's event fd (and the socket). */
+		/* Serve until the clients say they are done: progress, then
+		 * sleep on the worker's event fd (and the sockets). */
 		st = ucp_worker_get_efd(w, &efd);
 		if (st != UCS_OK)
 			die("ucp_worker_get_efd", st);
-		for (;;) {
-			struct pollfd pfd[2] = { { .fd = efd, .events = POLLIN },
-						 { .fd = fd, .events = POLLIN } };
-			ssize_t n = recv(fd, &ack, 1, MSG_DONTWAIT);
+		while (done_clients < nclients) {
+			struct pollfd pfd[1 + MAX_CLIENTS] = {
+				{ .fd = efd, .events = POLLIN } };
+			ssize_t n;
 
-			if (n == 1)
-				break;
-			if (n == 0) {
-				fprintf(stderr, "ucp_rma: client went away\n");
-				return 1;
+			for (c = 0; c < nclients; c++) {
+				pfd[1 + c].fd = client_done[c] ? -1 : cfd[c];
+				pfd[1 + c].events = POLLIN;
+				if (client_done[c])
+					continue;
+				n = recv(cfd[c], &ack, 1, MSG_DONTWAIT);
+				if (n == 0) {
+					fprintf(stderr, "ucp_rma: client went away\n");
+					return 1;
+				}
+				if (n == 1) {
+					client_done[c] = 1;
+					done_clients++;
+				}
 			}
+			if (done_clients == nclients)
+				break;
 			while (ucp_worker_progress(w) != 0)
 				;
 			st = ucp_worker_arm(w);
@@ -516,24 +538,32 @@ main(int argc, char **argv)
 				die("ucp_worker_arm", st);
 			/* Only the event fd or the socket may wake us: a
 			 * transport that never signals leaves us here. */
-			if (poll(pfd, 2, 10000) == 0) {
+			if (poll(pfd, 1 + (nfds_t)nclients, 10000) == 0) {
 				fprintf(stderr, "ucp_rma server: no event for 10 s while the client waits\n");
 				return 1;
 			}
 			sleeps++;
 		}
-		len = BUF_LEN;
-		buf = ma.address;
-		for (i = 0; i < len; i++)
-			if (buf[i] != (argc > 3 ? 0 : pat(len, i))) {
-				fprintf(stderr, "ucp_rma server: byte %zu is %u, expected %u\n",
-					i, buf[i], argc > 3 ? 0 : pat(len, i));
-				return 1;
-			}
-		xfer(fd, &ack, 1, 1);
+		/* One client: the whole buffer; more: a quarter each. */
+		len = nclients == 1 ? BUF_LEN : SLICE_LEN;
+		for (c = 0; c < nclients; c++) {
+			buf = (uint8_t *)ma.address + (nclients == 1 ? 0 : c * SLICE_LEN);
+			for (i = 0; i < len; i++)
+				if (buf[i] != (zero ? 0 : pat(len, i))) {
+					fprintf(stderr, "ucp_rma server: byte %zu of client %d is %u, expected %u\n",
+						i, c, buf[i], zero ? 0 : pat(len, i));
+					return 1;
+				}
+		}
+		for (c = 0; c < nclients; c++) {
+			xfer(cfd[c], &ack, 1, 1);
+			if (c > 0)
+				close(cfd[c]);
+		}
 		ucp_rkey_buffer_release(rkey);
 		ucp_mem_unmap(ctx, mh);
-		printf("ucp_rma server OK (slept %lu times)\n", sleeps);
+		printf("ucp_rma server OK (%d client%s, slept %lu times)\n",
+		       nclients, nclients > 1 ? "s" : "", sleeps);
 	} else {
 		ucp_ep_params_t ep_params = {
 			.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS |
@@ -627,14 +657,14 @@ main(int argc, char **argv)
 			ret = 3;
 			goto done;
 		}
-		for (len = 8; len <= BUF_LEN;
-				len = len < BUF_LEN && len * 8 > BUF_LEN ? BUF_LEN : len * 8) {
+		for (len = 8; len <= max_len;
+				len = len < max_len && len * 8 > max_len ? max_len : len * 8) {
 			for (i = 0; i < len; i++)
 				buf[i] = pat(len, i);
-			wait_req(w, ucp_put_nbx(ep, buf, len, base, rk, &rp), "put");
+			wait_req(w, ucp_put_nbx(ep, buf, len, base + off, rk, &rp), "put");
 			wait_req(w, ucp_ep_flush_nbx(ep, &rp), "flush");
 			memset(buf, 0, len);
-			wait_req(w, ucp_get_nbx(ep, buf, len, base, rk, &rp), "get");
+			wait_req(w, ucp_get_nbx(ep, buf, len, base + off, rk, &rp), "get");
 			wait_req(w, ucp_ep_flush_nbx(ep, &rp), "flush");
 			for (i = 0; i < len; i++)
 				if (buf[i] != pat(len, i)) {
@@ -650,7 +680,8 @@ main(int argc, char **argv)
 		free(buf);
 		free(peer_addr);
 		free(rkey);
-		printf("ucp_rma OK: put/flush/get 8 B .. 1 MiB verified\n");
+		printf("ucp_rma OK: put/flush/get 8 B .. %zu KiB verified\n",
+		       max_len >> 10);
 	}
 done:
 	close(fd);

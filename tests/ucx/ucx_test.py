@@ -6,6 +6,9 @@
   ucx_test.py perftest        ucx_perftest put/get/am latency and bandwidth
   ucx_test.py rma             UCP put/flush/get program, data checked
                               (8 B .. 1 MiB, straight into the heap)
+  ucx_test.py rma_nomgr       the same on a fabric without a rack manager
+  ucx_test.py rma4            the same on four hosts: hosts 1-3 each in a
+                              quarter of host 0's heap, directly
   ucx_test.py rma_regmem      the same into ordinary registered memory (by
                               messages the sleeping server answers), 6 runs
   ucx_test.py rma_fence       a fence orders HRDMA puts before direct ones
@@ -24,7 +27,8 @@
   ucx_test.py hostile         a hostile host sends a UCP program what no
                               honest peer sends: all refused, memory intact
 
-Every run is forced onto Marlin (UCX_TLS=marlin,self) and each process
+Every fabric has a rack manager of its own (marlin-fabric serve, every
+pair granted) unless the case says otherwise. Every run is forced onto Marlin (UCX_TLS=marlin,self) and each process
 prints how many messages it moved over Marlin (MARLIN_UCX_STATS), which is
 checked. Exit 77 when UCX, the MPI runtimes or the plugin are missing.
 """
@@ -32,6 +36,7 @@ checked. Exit 77 when UCX, the MPI runtimes or the plugin are missing.
 import glob
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -41,6 +46,9 @@ import time
 
 BUILD = os.environ.get("MARLIN_BUILD_DIR", ".")
 RUN = os.path.join(BUILD, "drivers", "ucx", "marlin", "marlin-run")
+FABRIC_BIN = os.path.join(BUILD, "apps", "marlin-fabric", "marlin-fabric")
+# Fabric name -> its rack manager's socket (fabrics run with a manager).
+SOCKETS = {}
 PLUGIN = os.path.join(BUILD, "drivers", "ucx", "marlin", "libuct_marlin.so")
 SRC = os.path.dirname(os.path.abspath(__file__))
 STATS = re.compile(r"\[marlin ucx\] host (\d+): (\d+) messages sent, (\d+) received, (\d+) refused, (\d+) direct")
@@ -59,13 +67,49 @@ def fail(why, out=""):
 
 
 class Fabric:
-    """A fabric name of our own, and its files removed at the end."""
+    """A fabric name of our own, and its files removed at the end. With
+    @manager (the default) a rack manager of its own (marlin-fabric serve,
+    no policy: every pair granted rw) that the hosts register with
+    (ntb_shm manager=); marlin-run then makes window 1, the heap, one
+    memory for all granted peers (shared_mw=1)."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, manager=True):
         self.name = "ucxt%s%d" % (tag, os.getpid())
+        self.manager = manager
+        self.mgr = None
+        self.run_dir = None
 
     def __enter__(self):
+        if self.manager:
+            try:
+                self.manager_start()
+            except BaseException:
+                self.__exit__()
+                raise
         return self
+
+    def manager_start(self):
+        if not os.path.exists(FABRIC_BIN):
+            skip("marlin-fabric not built")
+        self.run_dir = tempfile.mkdtemp(prefix="ucxt-mgr-")
+        self.mgr = subprocess.Popen([FABRIC_BIN, "serve", "--run-dir", self.run_dir],
+                                    stdout=subprocess.PIPE,
+                                    stderr=open(os.path.join(self.run_dir, "log"), "w"),
+                                    text=True, start_new_session=True)
+        # "ready SOCKET" once it accepts connections
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r, _, _ = select.select([self.mgr.stdout], [], [], 1.0)
+            if not r:
+                continue
+            line = self.mgr.stdout.readline()
+            if line.startswith("ready "):
+                SOCKETS[self.name] = line.split()[1]
+                return
+            if line == "":
+                break
+        fail("the rack manager did not get ready: " +
+             open(os.path.join(self.run_dir, "log")).read()[-2000:])
 
     def __exit__(self, *exc):
         # Ranks an MPI launcher started may outlive its process group (a
@@ -84,6 +128,17 @@ class Fabric:
                 glob.glob("/dev/shm/marlin-fabric-" + self.name) + \
                 glob.glob("/var/run/dpdk/ucx-%s-*" % self.name):
             shutil.rmtree(d, ignore_errors=True)
+        SOCKETS.pop(self.name, None)
+        if self.mgr is not None:
+            self.mgr.terminate()
+            try:
+                self.mgr.wait(10)
+            except subprocess.TimeoutExpired:
+                self.mgr.kill()
+                self.mgr.wait()
+            self.mgr.stdout.close()
+        if self.run_dir is not None:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 def env(fabric, **extra):
@@ -92,7 +147,8 @@ def env(fabric, **extra):
     # and may run out between two hosts' starts.
     e.update(UCX_TLS="marlin,self", UCX_WARN_UNUSED_ENV_VARS="n",
              MARLIN_UCX_STATS="1", MARLIN_FABRIC=fabric,
-             MARLIN_DEVARGS="dir=/dev/shm")
+             MARLIN_DEVARGS="dir=/dev/shm" + (",manager=" + SOCKETS[fabric]
+                                              if fabric in SOCKETS else ""))
     e.update({k: str(v) for k, v in extra.items()})
     return e
 
@@ -212,14 +268,14 @@ def rma_forged():
     print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
 
 
-def rma(mode=""):
-    """ucp_rma server/client in @mode ("", "fence", "revoked"): both say OK,
-    and the client's puts/gets went where they should."""
+def rma(mode="", manager=True):
+    """ucp_rma server/client in @mode ("", "fence", "revoked", "realloc"):
+    both say OK, and the client's puts/gets went where they should."""
     need()
     prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
     port = str(40000 + os.getpid() % 20000)
     extra = [mode] if mode else []
-    with Fabric("r" + mode[:1]) as f:
+    with Fabric("r" + mode[:1], manager) as f:
         sout, out = pair(f.name, [prog, "server", port] + extra,
                          [prog, "client", port] + extra)
     if "ucp_rma OK" not in out or "ucp_rma server OK" not in sout:
@@ -237,6 +293,54 @@ def rma(mode=""):
              sout + out)
     print([l for l in out.splitlines() if "ucp_rma OK" in l][0])
     print([l for l in sout.splitlines() if "server OK" in l][0])
+
+
+def rma4():
+    """Four hosts: host 0 serves, hosts 1..3 each put/get into their own
+    quarter of its heap, directly (with the manager, only through the
+    shared window 1), data checked on both sides."""
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_rma")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("r4") as f:
+        srv = subprocess.Popen([RUN, "--host", "0", "--hosts", "4", prog, "server",
+                                port, "multi", "3"],
+                               env=env(f.name), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+        clients = []
+        try:
+            time.sleep(1.0)
+            for k in range(3):
+                clients.append(subprocess.Popen(
+                    [RUN, "--host", str(k + 1), "--hosts", "4", prog, "client", port,
+                     "slice", str(k)], env=env(f.name), stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, text=True, start_new_session=True))
+            outs = []
+            deadline = time.time() + 90
+            for p in clients + [srv]:
+                try:
+                    outs.append(p.communicate(timeout=max(1, deadline - time.time()))[0])
+                except subprocess.TimeoutExpired:
+                    fail("a host of four did not finish within 90 s")
+        finally:
+            for p in clients + [srv]:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+    out = "".join(outs)
+    if any(p.returncode != 0 for p in clients + [srv]):
+        fail("rc %s" % [p.returncode for p in clients + [srv]], out)
+    if out.count("ucp_rma OK") != 3 or "ucp_rma server OK (3 clients" not in out:
+        fail("no OK lines", out)
+    seen = check_stats(out, 4, passive=(0,))
+    for h in (1, 2, 3):
+        if seen[h][3] == 0:
+            fail("host %d did not reach host 0's heap directly (stats: %s)"
+                 % (h, seen), out)
+    print([l for l in out.splitlines() if "server OK" in l][0])
+    print("rma4: hosts 1-3 direct puts/gets: %s"
+          % ", ".join(str(seen[h][3]) for h in (1, 2, 3)))
 
 
 REGMEM_RUNS = 6
@@ -427,12 +531,16 @@ def main():
         perftest()
     elif what == "rma":
         rma()
+    elif what == "rma_nomgr":
+        rma(manager=False)
     elif what in ("openmpi", "mpich"):
         mpi(what, int(sys.argv[2]) if len(sys.argv) > 2 else 2)
     elif what == "kill":
         kill()
     elif what == "rma_kill":
         rma_kill()
+    elif what == "rma4":
+        rma4()
     elif what == "rma_regmem":
         rma_regmem()
     elif what == "rma_forged":

@@ -35,6 +35,7 @@
 #define NTB_INTEL_ARG_MANAGER	"manager"
 #define NTB_INTEL_ARG_HOST	"host"
 #define NTB_INTEL_ARG_PEER	"peer"
+#define NTB_INTEL_ARG_MW_RANGES	"mw_ranges"
 
 static int
 parse_devargs(const char *name, const struct rte_devargs *da,
@@ -56,6 +57,9 @@ parse_devargs(const char *name, const struct rte_devargs *da,
 		{ .key = NTB_INTEL_ARG_PEER, .type = RTE_MARLIN_ARG_INT,
 		  .min = 0, .max = RTE_MARLIN_RACK_MAX_HOSTS - 1, .dst = &args->peer,
 		  .hint = " (rack host id across the cable, with manager=)" },
+		{ .key = NTB_INTEL_ARG_MW_RANGES, .type = RTE_MARLIN_ARG_BOOL,
+		  .dst = &args->mw_ranges,
+		  .hint = " (1: the IOMMU maps only ranges exposed with rte_marlin_ntb_mw_expose(), with manager=)" },
 	};
 
 	args->wc = -1;
@@ -303,4 +307,5 @@ RTE_PMD_REGISTER_PARAM_STRING(ntb_intel,
 	NTB_INTEL_ARG_B2B_MW "=0|1 "
 	NTB_INTEL_ARG_MANAGER "=<socket> "
 	NTB_INTEL_ARG_HOST "=<0-63> "
-	NTB_INTEL_ARG_PEER "=<0-63>");
+	NTB_INTEL_ARG_PEER "=<0-63> "
+	NTB_INTEL_ARG_MW_RANGES "=0|1");

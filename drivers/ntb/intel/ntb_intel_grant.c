@@ -26,6 +26,12 @@
  *   set (an HRDMA channel on it comes back without being recreated); a new
  *   mw_set_trans moves it elsewhere at any time.
  *
+ * With mw_ranges=1 the translation still covers the whole window, but the
+ * IOMMU maps only the ranges the application exposed
+ * (rte_marlin_ntb_mw_expose()), writable only where both the grant and
+ * the range allow: a store to any other page of the window faults in the
+ * IOMMU. Without an IOMMU domain such a window stays closed.
+ *
  * The data plane never waits on the manager: events are read from the
  * device's poll without blocking; when the manager goes away the windows
  * stay as they are and the driver registers again once it is back.
@@ -53,6 +59,54 @@ access_name(uint32_t access)
 		access == RTE_MARLIN_RACK_ACCESS_RO ? "ro" : "none";
 }
 
+/* IOMMU mapping of exposed range @i of window @w (ranges mode). */
+static int
+range_map(struct ntb_intel_hw *hw, int w, int i)
+{
+	struct ntb_intel_grant_win *g = &hw->gw[w];
+	int rc;
+
+	if (g->range[i].mapped)
+		return 0;
+	rc = hw->iommu.map(hw->iommu.ctx, g->iova + g->range[i].off,
+		(uint8_t *)g->addr + g->range[i].off, g->range[i].len,
+		g->access == RTE_MARLIN_RACK_ACCESS_RW && g->range[i].writable);
+	if (rc != 0) {
+		NTB_INTEL_LOG(ERR, "%s: window %d: IOMMU map of range 0x%zx+0x%zx failed: %s; host %d cannot reach it",
+			hw->dev->name, w, g->range[i].off, g->range[i].len,
+			strerror(-rc), hw->args.peer);
+		return rc;
+	}
+	g->range[i].mapped = 1;
+	return 0;
+}
+
+static void
+range_unmap(struct ntb_intel_hw *hw, int w, int i)
+{
+	struct ntb_intel_grant_win *g = &hw->gw[w];
+	int rc;
+
+	if (!g->range[i].mapped)
+		return;
+	rc = hw->iommu.unmap(hw->iommu.ctx, g->iova + g->range[i].off,
+		g->range[i].len);
+	if (rc != 0)
+		NTB_INTEL_LOG(ERR, "%s: window %d: IOMMU unmap of range 0x%zx+0x%zx failed: %s",
+			hw->dev->name, w, g->range[i].off, g->range[i].len,
+			strerror(-rc));
+	g->range[i].mapped = 0;
+}
+
+static void
+ranges_unmap(struct ntb_intel_hw *hw, int w)
+{
+	int i;
+
+	for (i = 0; i < hw->gw[w].nranges; i++)
+		range_unmap(hw, w, i);
+}
+
 /* Close window @w: translation and limit first (the peer's stores stop
  * landing), then the IOMMU mapping. */
 static void
@@ -64,6 +118,7 @@ win_close(struct ntb_intel_hw *hw, int w)
 	if (g->open)
 		hw->gen->ops->mw_clear_trans(hw->dev, 0, w);
 	g->open = 0;
+	ranges_unmap(hw, w);
 	if (g->mapped && hw->iommu.map != NULL) {
 		rc = hw->iommu.unmap(hw->iommu.ctx, g->iova, g->size);
 		if (rc != 0)
@@ -87,7 +142,17 @@ win_open(struct ntb_intel_hw *hw, int w)
 			hw->dev->name, w, hw->args.peer);
 		return -EPERM;
 	}
-	if (hw->iommu.map != NULL) {
+	if (hw->args.mw_ranges && hw->iommu.map == NULL) {
+		NTB_INTEL_LOG(ERR, "%s: window %d: mw_ranges=1 needs the IOMMU to map exposed ranges only: the window stays closed",
+			hw->dev->name, w);
+		return -EPERM;
+	}
+	if (hw->args.mw_ranges) {
+		int i;
+
+		for (i = 0; i < g->nranges; i++)
+			range_map(hw, w, i);
+	} else if (hw->iommu.map != NULL) {
 		rc = hw->iommu.map(hw->iommu.ctx, g->iova, g->addr, g->size,
 				g->access == RTE_MARLIN_RACK_ACCESS_RW);
 		if (rc != 0) {
@@ -138,6 +203,70 @@ grant_clear_trans(struct rte_marlin_ntb_dev *dev, int pidx, int widx)
 	RTE_SET_USED(pidx);
 	win_close(hw, widx);
 	hw->gw[widx].want = 0;
+	return 0;
+}
+
+/* Ranges mode: expose a range of a window; mapped at once if it is open. */
+static int
+grant_mw_expose(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
+		size_t off, size_t len, unsigned int rights)
+{
+	struct ntb_intel_hw *hw = ntb_intel_hw(dev);
+	struct ntb_intel_grant_win *g = &hw->gw[widx];
+	int i, rc;
+
+	RTE_SET_USED(pidx);
+	if (!hw->args.mw_ranges)
+		return 0;       /* the whole window is what the grant opens */
+	if (!g->want || off + len > g->size)
+		return -EINVAL; /* ranges of the memory mw_set_trans gave */
+	for (i = 0; i < g->nranges; i++) {
+		if (g->range[i].off == off && g->range[i].len == len) {
+			g->range[i].refs++;
+			return 0;
+		}
+		if (g->range[i].off < off + len && off < g->range[i].off +
+				g->range[i].len)
+			return -EEXIST;
+	}
+	if (g->nranges == NTB_INTEL_MAX_RANGES)
+		return -ENOSPC;
+	i = g->nranges++;
+	memset(&g->range[i], 0, sizeof(g->range[i]));
+	g->range[i].off = off;
+	g->range[i].len = len;
+	g->range[i].refs = 1;
+	g->range[i].writable = (rights & RTE_MARLIN_NTB_MW_WRITE) != 0;
+	if (g->open) {
+		rc = range_map(hw, widx, i);
+		if (rc != 0) {
+			g->nranges--;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+grant_mw_unexpose(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
+		size_t off, size_t len)
+{
+	struct ntb_intel_hw *hw = ntb_intel_hw(dev);
+	struct ntb_intel_grant_win *g = &hw->gw[widx];
+	int i;
+
+	RTE_SET_USED(pidx);
+	if (!hw->args.mw_ranges)
+		return 0;
+	for (i = 0; i < g->nranges; i++)
+		if (g->range[i].off == off && g->range[i].len == len)
+			break;
+	if (i == g->nranges)
+		return -ENOENT;
+	if (--g->range[i].refs > 0)
+		return 0;
+	range_unmap(hw, widx, i);       /* out of the peer's reach now */
+	g->range[i] = g->range[--g->nranges];
 	return 0;
 }
 
@@ -307,6 +436,8 @@ ntb_intel_grant_attach(struct ntb_intel_hw *hw)
 	}
 	hw->dev->ops.mw_set_trans = grant_set_trans;
 	hw->dev->ops.mw_clear_trans = grant_clear_trans;
+	hw->dev->ops.mw_expose = grant_mw_expose;
+	hw->dev->ops.mw_unexpose = grant_mw_unexpose;
 	NTB_INTEL_LOG(INFO, "%s: registered as host %d with the rack manager; windows open to host %d as it grants",
 		hw->dev->name, hw->args.host, hw->args.peer);
 	ntb_intel_grant_poll(hw);

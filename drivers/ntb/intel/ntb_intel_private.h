@@ -140,6 +140,7 @@ struct ntb_intel_args {
 	char manager[108];
 	int host;      /**< host=: rack host id of this port (manager=) */
 	int peer;      /**< peer=: rack host id across the cable (manager=) */
+	int mw_ranges; /**< mw_ranges=1: the IOMMU maps exposed ranges only */
 };
 
 /**
@@ -155,6 +156,8 @@ struct ntb_intel_iommu {
 	void *ctx;
 };
 
+#define NTB_INTEL_MAX_RANGES 16
+
 /** One inbound window under the rack manager's grants. */
 struct ntb_intel_grant_win {
 	uint32_t access;   /**< RTE_MARLIN_RACK_ACCESS_RO/_RW, 0: none */
@@ -166,6 +169,15 @@ struct ntb_intel_grant_win {
 	size_t size;
 	uint64_t revoked;  /**< revocations seen */
 	int seen;          /**< confirmed since registering again */
+	/** mw_ranges=1: the ranges exposed (rte_marlin_ntb_mw_expose()),
+	 *  the only memory the IOMMU maps while the window is open. */
+	struct {
+		size_t off, len;
+		int refs;
+		int writable;
+		int mapped;
+	} range[NTB_INTEL_MAX_RANGES];
+	int nranges;
 };
 
 struct rte_marlin_rack_client;

@@ -32,7 +32,10 @@
  *   masks in the fabric directory's register pages are not read.
  * The windows are not shared among peers (mw_shared = 0): window W seen
  * from peer P is its own memory, so a peer cannot write into another
- * peer's part.
+ * peer's part. Except, when the owner asks for it (devarg shared_mw=W),
+ * window W: one object handed to every granted peer, so that all of them
+ * reach the same memory (what the UCX transport's heap needs); revoking
+ * one peer moves it, with its contents, for all of them.
  *
  * The register header (epoch, pid, link enable) is a sealed memory
  * object too (shm_regs.c). Still in the fabric directory: the lock files,
@@ -54,53 +57,11 @@
 #include <rte_marlin_rack.h>
 
 #include "rack_wire.h"
-#include "shm_private.h"
+#include "shm_grant.h"
 
-#define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define LINKS_SEALS (SEALS | F_SEAL_FUTURE_WRITE)
-#define NPEER (SHM_WIRE_MAX_HOSTS - 1)
-#define BANK RTE_MARLIN_RACK_BANK_WINDOW
-#define BANK_SIZE ((size_t)RTE_MARLIN_RACK_BANK_SIZE)
-#define ACK_PENDING_MAX 16
-
-static_assert(sizeof(struct rte_marlin_ntb_bank) <= RTE_MARLIN_RACK_BANK_SIZE,
-	"a bank fits its object");
-static_assert(RTE_MARLIN_RACK_BANK_WINDOW == RACK_WIRE_BANK_WINDOW &&
-	RTE_MARLIN_RACK_BANK_SIZE == RACK_WIRE_BANK_SIZE &&
-	SHM_WIRE_MAX_MW == RTE_MARLIN_RACK_MAX_WINDOWS, "bank geometry");
-
-struct shm_grant {
-	struct rte_marlin_rack_client *c;
-	/* Owner side: window w as peer pidx sees it. */
-	int own_fd[NPEER][SHM_WIRE_MAX_MW];
-	void *own_va[NPEER][SHM_WIRE_MAX_MW];
-	uint8_t own_access[NPEER][SHM_WIRE_MAX_MW];
-	/* Peer side: what owner pidx granted us of its window w. */
-	int peer_fd[NPEER][SHM_WIRE_MAX_MW];
-	uint8_t peer_access[NPEER][SHM_WIRE_MAX_MW];
-	/* Register banks: where peer pidx writes into this host (own), and
-	 * where this host writes into peer pidx (peer: a sink until the
-	 * manager passes the object). Fixed addresses. */
-	int own_bank_fd[NPEER];
-	struct rte_marlin_ntb_bank *own_bank[NPEER];
-	uint8_t own_bank_granted[NPEER];
-	int peer_bank_fd[NPEER];
-	struct rte_marlin_ntb_bank *peer_bank[NPEER];
-	/* The manager's link page, read-only; NULL: none (links down). */
-	const struct rack_wire_links *links;
-	uint8_t offer_pending[NPEER][SHM_WIRE_MAX_MW + 1];
-	/* Revocations applied but not yet confirmed to the manager (its
-	 * socket was full): sent again from the next poll. */
-	struct rte_marlin_rack_event ack_pending[ACK_PENDING_MAX];
-	int ack_status[ACK_PENDING_MAX];
-	int nack_pending;
-	int lost;               /* the manager went away */
-	uint64_t next_resume;   /* timer cycles of the next try */
-};
-
-/* A fresh sealed object of one window. */
-static int
-object_new(struct shm_host *h, int pidx, int w, size_t size)
+/* A fresh sealed object of one window (or of one range of it). */
+int
+shm_grant_object_new(struct shm_host *h, int pidx, int w, size_t size)
 {
 	char name[48];
 	int fd;
@@ -149,7 +110,7 @@ own_bank_renew(struct shm_host *h, int pidx)
 	void *va, *old = g->own_bank[pidx];
 	int fd, rc;
 
-	fd = object_new(h, pidx, BANK, BANK_SIZE);
+	fd = shm_grant_object_new(h, pidx, BANK, BANK_SIZE);
 	if (fd < 0)
 		return fd;
 	va = mmap(old, BANK_SIZE, PROT_READ | PROT_WRITE,
@@ -281,10 +242,33 @@ links_map(struct shm_host *h)
 }
 
 /*
+ * Window w of devarg shared_mw= is one object for every peer: hand the
+ * object of peer pidx (mapped at its address) to every other peer too.
+ */
+static void
+own_window_share(struct shm_host *h, int pidx, int w)
+{
+	struct shm_grant *g = h->grant;
+	int i;
+
+	for (i = 0; i < h->p.hosts - 1; i++) {
+		if (i == pidx)
+			continue;
+		if (g->own_fd[i][w] >= 0)
+			close(g->own_fd[i][w]);
+		g->own_fd[i][w] = dup(g->own_fd[pidx][w]);
+		g->own_va[i][w] = g->own_va[pidx][w];
+		if (g->own_fd[i][w] >= 0)
+			own_window_offer(h, i, w);
+	}
+}
+
+/*
  * Back window w for peer pidx with a fresh object at the same address (a
  * translation reprogrammed) and hand it to the manager. With @p keep the
  * new object starts with the old one's bytes (a downgrade to read-only:
- * the peer may read on, not write into what this host uses).
+ * the peer may read on, not write into what this host uses; or a shared
+ * window, which the other peers go on using).
  */
 static int
 own_window_renew(struct shm_host *h, int pidx, int w, int keep)
@@ -293,7 +277,7 @@ own_window_renew(struct shm_host *h, int pidx, int w, int keep)
 	void *va, *old = g->own_va[pidx][w];
 	int fd, rc;
 
-	fd = object_new(h, pidx, w, h->p.mw_size);
+	fd = shm_grant_object_new(h, pidx, w, h->p.mw_size);
 	if (fd < 0)
 		return fd;
 	if (keep && old != NULL) {
@@ -319,7 +303,10 @@ own_window_renew(struct shm_host *h, int pidx, int w, int keep)
 	if (g->own_fd[pidx][w] >= 0)
 		close(g->own_fd[pidx][w]);
 	g->own_fd[pidx][w] = fd;
-	own_window_offer(h, pidx, w);
+	if (!h->p.mw_ranges)    /* ranges mode: peers get ranges only */
+		own_window_offer(h, pidx, w);
+	if (w == h->p.shared_mw)
+		own_window_share(h, pidx, w);
 	return 0;
 }
 
@@ -331,6 +318,7 @@ shm_grant_open(struct shm_host *h)
 		.host_id = (uint32_t)h->p.host,
 		.mw_count = (uint32_t)h->p.mw_count,
 		.mw_size = h->p.mw_size,
+		.flags = h->p.mw_ranges ? RTE_MARLIN_RACK_HOST_F_RANGES : 0,
 	};
 	struct shm_grant *g;
 	int i, w, rc;
@@ -367,6 +355,8 @@ shm_grant_open(struct shm_host *h)
 			return rc;
 		}
 		for (w = 0; w < h->p.mw_count; w++) {
+			if (w == h->p.shared_mw && g->own_fd[i][w] >= 0)
+				continue;  /* made with peer 0's */
 			rc = own_window_renew(h, i, w, 0);
 			if (rc != 0) {
 				SHM_LOG(ERR, "%s: cannot create window %d for host %d: %s",
@@ -401,7 +391,8 @@ shm_grant_close(struct shm_host *h)
 		return;
 	for (i = 0; i < NPEER; i++) {
 		for (w = 0; w < SHM_WIRE_MAX_MW; w++) {
-			if (g->own_va[i][w] != NULL)
+			if (g->own_va[i][w] != NULL &&
+					(w != h->p.shared_mw || i == 0))
 				munmap(g->own_va[i][w], h->p.mw_size);
 			if (g->own_fd[i][w] >= 0)
 				close(g->own_fd[i][w]);
@@ -419,6 +410,7 @@ shm_grant_close(struct shm_host *h)
 	}
 	if (g->links != NULL)
 		munmap((void *)(uintptr_t)g->links, RACK_LINKS_SIZE);
+	shm_ranges_free(h);
 	rte_marlin_rack_client_close(g->c);
 	free(g);
 	h->grant = NULL;
@@ -445,6 +437,9 @@ shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int w)
 	struct stat st;
 	void *va;
 
+	if (g->peer_ranged[pidx][w])
+		return g->peer_access[pidx][w] != 0 ?
+			shm_ranges_peer_map(h, pr, pidx, w) : -EACCES;
 	if (fd < 0)
 		return -EACCES; /* not granted, or not handed over yet */
 	seals = fcntl(fd, F_GET_SEALS);
@@ -476,7 +471,8 @@ shm_grant_link_ok(struct shm_host *h, int pidx)
 
 	for (w = 0; w < h->p.mw_count; w++) {
 		out |= g->own_access[pidx][w] != 0;
-		in |= g->peer_fd[pidx][w] >= 0;
+		in |= g->peer_fd[pidx][w] >= 0 ||
+			(g->peer_ranged[pidx][w] && g->peer_access[pidx][w] != 0);
 	}
 	if (g->links == NULL)
 		return 0;
@@ -543,10 +539,22 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 			(int)ev->peer < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->peer);
 		rc = 0;
-		if (!granted && g->own_access[pidx][w] != 0) {
+		if (h->p.mw_ranges && ((!granted && g->own_access[pidx][w] != 0) ||
+				(granted && ev->access == RTE_MARLIN_RACK_ACCESS_RO &&
+				 g->own_access[pidx][w] == RTE_MARLIN_RACK_ACCESS_RW))) {
+			/* Ranges mode: only the exposed ranges were within
+			 * the peer's reach; they move, bytes kept. */
+			rc = shm_ranges_own_move_all(h, pidx, w);
+			SHM_LOG(NOTICE, "%s: window %d %s for host %u: %s",
+				h->name, w, granted ? "read-only" : "revoked",
+				ev->peer, rc == 0 ?
+				"its exposed ranges moved to fresh memory" :
+				strerror(-rc));
+		} else if (!granted && g->own_access[pidx][w] != 0) {
 			/* Reprogram the translation: the revoked peer keeps
 			 * an object nobody reads. */
-			rc = own_window_renew(h, pidx, w, 0);
+			rc = own_window_renew(h, pidx, w,
+					      w == h->p.shared_mw);
 			SHM_LOG(NOTICE, "%s: window %d revoked for host %u: %s",
 				h->name, w, ev->peer, rc == 0 ?
 				"its pages moved to fresh memory" : strerror(-rc));
@@ -565,9 +573,16 @@ grant_event(struct shm_host *h, const struct rte_marlin_rack_event *ev)
 	} else if ((int)ev->peer == me && (int)ev->owner != me &&
 			(int)ev->owner < h->p.hosts && w < h->p.mw_count) {
 		pidx = shm_host_to_pidx(h, (int)ev->owner);
+		/* Ranges mode: the ranges held stay only with keep (the owner
+		 * resumed); else the manager passes the current ones next. */
+		if (!(granted && ev->keep))
+			shm_ranges_peer_grant(h, pidx, w, granted &&
+				(ev->flags & RTE_MARLIN_RACK_GRANT_RANGES));
 		if (granted && ev->fd < 0 && ev->keep) {
 			/* The owner registered again: what we map is its. */
 			g->peer_access[pidx][w] = (uint8_t)ev->access;
+			if (ev->flags & RTE_MARLIN_RACK_GRANT_RANGES)
+				g->peer_ranged[pidx][w] = 1;
 			return;
 		}
 		if (g->peer_fd[pidx][w] >= 0)
@@ -602,10 +617,11 @@ registered_again(struct shm_host *h)
 	for (i = 0; i < h->p.hosts - 1; i++) {
 		if (g->own_bank_fd[i] >= 0)
 			own_window_offer(h, i, BANK);
-		for (w = 0; w < h->p.mw_count; w++)
+		for (w = 0; w < h->p.mw_count && !h->p.mw_ranges; w++)
 			if (g->own_fd[i][w] >= 0)
 				own_window_offer(h, i, w);
 	}
+	shm_ranges_offer_pending(h, 1);
 }
 
 /* The manager went away: try to register again once a second, without
@@ -673,6 +689,9 @@ shm_grant_poll(struct shm_host *h)
 		case RTE_MARLIN_RACK_EV_REGISTERED:
 			registered_again(h);
 			break;
+		case RTE_MARLIN_RACK_EV_RANGE:
+			shm_ranges_event(h, &ev);
+			break;
 		default:
 			break;
 		}
@@ -682,5 +701,6 @@ shm_grant_poll(struct shm_host *h)
 	} else {
 		offers_retry(h);
 		acks_retry(h);
+		shm_ranges_offer_pending(h, 0);
 	}
 }

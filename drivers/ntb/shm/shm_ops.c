@@ -150,6 +150,30 @@ shm_mw_set_trans(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
 	return -ENOTSUP;
 }
 
+/* Ranges mode (manager= and mw_ranges=1); otherwise the whole window is
+ * what the grant gives, and there is nothing to do. */
+static int
+shm_mw_expose(struct rte_marlin_ntb_dev *dev, int pidx, int widx, size_t off,
+		size_t len, unsigned int rights)
+{
+	struct shm_host *h = to_host(dev);
+
+	if (h->grant == NULL || !h->p.mw_ranges)
+		return off + len <= h->p.mw_size ? 0 : -EINVAL;
+	return shm_grant_expose(h, pidx, widx, off, len, rights);
+}
+
+static int
+shm_mw_unexpose(struct rte_marlin_ntb_dev *dev, int pidx, int widx,
+		size_t off, size_t len)
+{
+	struct shm_host *h = to_host(dev);
+
+	if (h->grant == NULL || !h->p.mw_ranges)
+		return off + len <= h->p.mw_size ? 0 : -EINVAL;
+	return shm_grant_unexpose(h, pidx, widx, off, len);
+}
+
 static int
 shm_mw_clear_trans(struct rte_marlin_ntb_dev *dev, int pidx, int widx)
 {
@@ -362,6 +386,8 @@ const struct rte_marlin_ntb_ops shm_ops = {
 	.mw_count = shm_mw_count,
 	.mw_get_align = shm_mw_get_align,
 	.mw_set_trans = shm_mw_set_trans,
+	.mw_expose = shm_mw_expose,
+	.mw_unexpose = shm_mw_unexpose,
 	.mw_clear_trans = shm_mw_clear_trans,
 	.mw_alloc = shm_mw_alloc,
 	.mw_free = shm_mw_free,

@@ -57,6 +57,9 @@ struct shm_params {
 	uint64_t mw_size;
 	int spad_count;
 	char manager[PATH_MAX]; /* rack manager socket; "" = none */
+	int mw_ranges;          /* with manager: peers reach exposed ranges only */
+	int shared_mw;          /* with a manager: the window that is one
+				   object for every peer; -1 = none */
 };
 
 /* What this host knows about one peer. */
@@ -194,6 +197,10 @@ int shm_grant_peer_map(struct shm_host *h, struct shm_peer *pr, int widx);
 int shm_grant_link_ok(struct shm_host *h, int pidx);
 void shm_grant_banks_bind(struct shm_host *h);
 void shm_grant_poll(struct shm_host *h);
+int shm_grant_expose(struct shm_host *h, int pidx, int widx, size_t off,
+		size_t len, unsigned int rights);
+int shm_grant_unexpose(struct shm_host *h, int pidx, int widx, size_t off,
+		size_t len);
 
 struct rte_marlin_rack_client *shm_grant_client(struct shm_host *h);
 

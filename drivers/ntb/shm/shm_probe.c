@@ -6,7 +6,7 @@
  * ntb_shm vdev glue: devargs, probe and remove.
  *
  *   --vdev ntb_shm0,fabric=NAME,host=ID[,hosts=N][,mw_count=N][,mw_size=SIZE]
- *                   [,spads=N][,dir=PATH]
+ *                   [,spads=N][,dir=PATH][,manager=SOCKET][,shared_mw=W]
  */
 
 #include <errno.h>
@@ -32,6 +32,8 @@
 #define ARG_SPADS "spads"
 #define ARG_DIR "dir"
 #define ARG_MANAGER "manager"
+#define ARG_MW_RANGES "mw_ranges"
+#define ARG_SHARED_MW "shared_mw"
 
 static int
 parse_fabric(const char *dev, const char *key, const char *v, void *dst)
@@ -76,7 +78,7 @@ parse_manager(const char *dev, const char *key, const char *v, void *dst)
 }
 
 enum { A_FABRIC, A_HOST, A_HOSTS, A_MW_COUNT, A_MW_SIZE, A_SPADS, A_DIR,
-	A_MANAGER };
+	A_MANAGER, A_MW_RANGES, A_SHARED_MW };
 
 static int
 shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
@@ -105,6 +107,12 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 		[A_MANAGER] = { .key = ARG_MANAGER, .type = RTE_MARLIN_ARG_FUNC,
 			.parse = parse_manager, .dst = p,
 			.hint = " (the rack manager's socket, e.g. /run/marlin/manager.sock)" },
+		[A_MW_RANGES] = { .key = ARG_MW_RANGES, .type = RTE_MARLIN_ARG_INT,
+			.min = 0, .max = 1, .dst = &p->mw_ranges,
+			.hint = " (1: peers reach only ranges exposed with rte_marlin_ntb_mw_expose(); needs manager=)" },
+		[A_SHARED_MW] = { .key = ARG_SHARED_MW, .type = RTE_MARLIN_ARG_INT,
+			.min = 0, .max = SHM_WIRE_MAX_MW - 1, .dst = &p->shared_mw,
+			.hint = " (with manager=: the window that is one memory for every granted peer)" },
 	};
 	uint64_t given;
 	char a[24], b[24];
@@ -115,6 +123,7 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 	p->mw_count = SHM_DEFAULT_MW;
 	p->mw_size = SHM_DEFAULT_MW_SIZE;
 	p->spad_count = SHM_DEFAULT_SPADS;
+	p->shared_mw = -1;
 
 	rc = rte_marlin_devargs_parse(dev, args, t, RTE_DIM(t), &given);
 	if (rc != 0)
@@ -132,6 +141,19 @@ shm_parse_devargs(const char *dev, const char *args, struct shm_params *p)
 	if (p->host >= p->hosts) {
 		SHM_LOG(ERR, "%s: host=%d is out of range: use 0..%d (hosts=%d; raise hosts= for more)",
 			dev, p->host, p->hosts - 1, p->hosts);
+		return -EINVAL;
+	}
+	if (p->mw_ranges && p->manager[0] == '\0')
+		SHM_LOG(NOTICE, "%s: mw_ranges=1 without manager=: nothing is enforced (peers map whole windows by name); rte_marlin_ntb_mw_expose() does nothing",
+			dev);
+	if (p->shared_mw >= p->mw_count) {
+		SHM_LOG(ERR, "%s: shared_mw=%d names no window: use 0..%d (mw_count=%d)",
+			dev, p->shared_mw, p->mw_count - 1, p->mw_count);
+		return -EINVAL;
+	}
+	if (p->mw_ranges && p->shared_mw >= 0) {
+		SHM_LOG(ERR, "%s: mw_ranges=1 and shared_mw=%d exclude each other: a shared window is one object for every peer, ranges are per peer; drop one",
+			dev, p->shared_mw);
 		return -EINVAL;
 	}
 	if (p->mw_size % SHM_SMALL_PAGE != 0) {
@@ -198,4 +220,4 @@ static struct rte_vdev_driver shm_vdev_driver = {
 
 RTE_PMD_REGISTER_VDEV(ntb_shm, shm_vdev_driver);
 RTE_PMD_REGISTER_PARAM_STRING(ntb_shm,
-	"fabric=<name> host=<id> hosts=<2..64> mw_count=<1..8> mw_size=<size> spads=<1..64> dir=<path> manager=<socket>");
+	"fabric=<name> host=<id> hosts=<2..64> mw_count=<1..8> mw_size=<size> spads=<1..64> dir=<path> manager=<socket> mw_ranges=<0|1> shared_mw=<0..7>");

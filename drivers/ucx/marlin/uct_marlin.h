@@ -27,6 +27,7 @@
 #define UM_MAX_JOBS         256    /* replies waiting to be sent */
 #define UM_PUT_ZCOPY_MAX    (1u << 20) /* largest put zcopy (HRDMA: in pieces) */
 #define UM_MAX_IOV          8
+#define UM_CLOCK_EVERY      64     /* progress calls per look at the clock */
 
 extern uct_component_t uct_marlin_component;
 
@@ -148,6 +149,8 @@ typedef struct uct_marlin_iface {
 	void *tx_buf;                 /* bounce buffer for one message */
 	ucs_time_t next_poll;
 	ucs_time_t poll_interval;
+	unsigned calls;               /* progress calls, for the clock */
+	uint8_t clock_due;            /* look at the clock at the next one */
 	ucs_time_t connect_timeout;
 	int8_t state[UM_MAX_HOSTS];
 	uint16_t ports[UM_MAX_HOSTS]; /* peers with a channel */

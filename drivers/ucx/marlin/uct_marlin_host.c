@@ -17,6 +17,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -254,6 +255,21 @@ um_host_get(struct um_host_info *info)
 	if (um.result == 0 && info != NULL)
 		*info = um.info;
 	return um.result;
+}
+
+/*
+ * At exit, a software host removes its device once no channel uses it:
+ * with a rack manager, that deregisters and frees what the driver keeps
+ * in ordinary memory (which leak checkers would otherwise report, since
+ * the device's own state lives in the EAL's heap).
+ */
+__attribute__((destructor)) static void
+um_host_fini(void)
+{
+	if (um.result != 0 || um.channels > 0 ||
+			strcmp(um.info.device, "ntb_shm_ucx") != 0)
+		return;
+	rte_vdev_uninit(um.info.device);
 }
 
 int

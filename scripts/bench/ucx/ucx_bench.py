@@ -15,6 +15,8 @@ Per round:
   * ucx_perftest tag_lat 8 B, tag_bw 64 KiB and 1 MiB, ucp_put_lat 8 B and
     ucp_put_bw 64 KiB and 1 MiB: marlin (two software hosts under marlin-run), sysv,
     posix, tcp;
+  * the cost of one idle ucp_worker_progress() (progress_cost.c, ns):
+    marlin, sysv: what the side that polls for a put adds;
   * MPI (Open MPI, scripts/bench/ucx/mpi_bench.c: ping-pong latency 8 B,
     windowed bandwidth 64 KiB and 1 MiB): pml ucx over marlin, pml ucx over
     UCX shared memory (sm = sysv/posix/cma), pml ob1 with btl vader, pml
@@ -22,7 +24,7 @@ Per round:
 
     scripts/bench/ucx/ucx_bench.py [--rounds N] [--quick] [--build-dir DIR]
                                    [--out-md FILE] [--out-json FILE]
-                                   [--cores A,B] [--quiet-wait S]
+                                   [--cores A,B] [--quiet-wait S] [--lat-only]
 
 Needs a build with the transport (scripts/setup.sh --build-dir build); the
 default build dir is build/. Writes doc/benchmarks/ucx.md and ucx.json
@@ -60,10 +62,15 @@ def log(msg):
     print("[ucx-bench] " + msg, file=sys.stderr, flush=True)
 
 
-UCX_TLS = {"marlin": "marlin,self", "sysv": "sysv", "posix": "posix",
+# One transport each, none with self: UCP progresses every interface it
+# opened, so listing self on one side only would tax that side.
+UCX_TLS = {"marlin": "marlin", "sysv": "sysv", "posix": "posix",
            "tcp": "tcp"}
 PERF_TESTS = [("tag_lat", 8), ("tag_bw", 64 * KIB), ("tag_bw", MIB),
-              ("ucp_put_lat", 8), ("ucp_put_bw", 64 * KIB), ("ucp_put_bw", MIB)]
+              ("ucp_put_lat", 8), ("ucp_put_bw", 64 * KIB), ("ucp_put_bw", MIB),
+              ("progress_ns", 0)]
+# --lat-only: the one-sided latency and what an idle progress costs.
+LAT_TESTS = [("ucp_put_lat", 8), ("progress_ns", 0)]
 MPI_TESTS = [("lat", 8), ("bw", 64 * KIB), ("bw", MIB)]
 MPI_WAYS = ["ucx-marlin", "ucx-sm", "ob1-vader", "ob1-tcp"]
 
@@ -103,6 +110,8 @@ class Ctx:
         return max(n // (5 if self.a.quick else 1), 50)
 
     def perftest(self, test, size, tl):
+        """ucx_perftest @test, or (progress_ns) progress_cost: the ns of one
+        idle ucp_worker_progress() of the client."""
         self.port += 1
         fabric = "ucxb%d_%d" % (os.getpid(), self.port)
         # Marlin's windows in 4 KiB shared memory, as UCX sysv's segments.
@@ -114,13 +123,23 @@ class Ctx:
         if tl == "marlin":
             fabrics.append(fabric)
         n = self.iters(test, size)
-        client = wrap(1) + ["ucx_perftest", "127.0.0.1", "-p", str(self.port),
-                            "-t", test, "-s", str(size), "-n", str(n),
-                            "-w", str(max(n // 10, 10))]
-        srv = runner.start(wrap(0) + ["ucx_perftest", "-p", str(self.port)], env=env)
+        if test == "progress_ns":
+            client = wrap(1) + [self.progress_exe, "client", str(self.port), "2000000"]
+            server = wrap(0) + [self.progress_exe, "server", str(self.port)]
+        else:
+            client = wrap(1) + ["ucx_perftest", "127.0.0.1", "-p", str(self.port),
+                                "-t", test, "-s", str(size), "-n", str(n),
+                                "-w", str(max(n // 10, 10))]
+            server = wrap(0) + ["ucx_perftest", "-p", str(self.port)]
+        srv = runner.start(server, env=env)
         time.sleep(1.5)  # the server must listen before the client connects
         rc, out, err = runner.run(client, timeout=120, env=env)
         runner.finish(srv, 20)
+        if test == "progress_ns":
+            m = re.search(r"^progress_ns ([\d.]+)", out, re.M)
+            if rc != 0 or m is None:
+                return None, " ".join(client), "rc %s: %s" % (rc, (err + out)[-300:])
+            return float(m.group(1)), " ".join(client), None
         m = FINAL.search(out)
         if rc != 0 or m is None:
             return None, " ".join(client), "rc %s: %s" % (rc, (err + out)[-300:])
@@ -202,16 +221,21 @@ def write_md(path, ctx, cmdline, started, seconds, quiet):
            "    " + cmdline, "",
            "Cells: median over runs whose placement probes agree (number of "
            "runs). Latency in us (one way: ucx_perftest and mpi_bench report "
-           "half the round trip), bandwidth in GB/s (10^9 B/s). Every "
+           "half the round trip), bandwidth in GB/s (10^9 B/s), progress_ns "
+           "in ns per idle ucp_worker_progress(). Every "
            "command is in ucx.json. CPU busy before start: %.0f%%." % (quiet * 100), ""]
+    lat_only = not any(r["kind"].startswith("mpi_") for r in runs)
     for pl in ("near", "far", "mixed", "unsteady"):
         if not any(r["placement"] == pl for r in runs):
             continue
         out += ["## Placement: %s" % pl, "",
                 "ucx_perftest (latency us / bandwidth GB/s):", "",
-                table(runs, PERF_TESTS, ["marlin", "sysv", "posix", "tcp"], "", pl), "",
-                "MPI (Open MPI 4.1, mpi_bench):", "",
-                table(runs, [("mpi_" + k, s) for k, s in MPI_TESTS], MPI_WAYS, "", pl), ""]
+                table(runs, LAT_TESTS if lat_only else PERF_TESTS,
+                      ["marlin", "sysv"] if lat_only else
+                      ["marlin", "sysv", "posix", "tcp"], "", pl), ""]
+        if not lat_only:
+            out += ["MPI (Open MPI 4.1, mpi_bench):", "",
+                    table(runs, [("mpi_" + k, s) for k, s in MPI_TESTS], MPI_WAYS, "", pl), ""]
     failed = [r for r in runs if r["placement"] == "failed"]
     out += ["%d runs, %d failed." % (len(runs), len(failed)), ""]
     for r in failed[:10]:
@@ -231,6 +255,9 @@ def main():
     ap.add_argument("--cores", default="0,1")
     ap.add_argument("--quiet-wait", type=float, default=60,
                     help="wait up to S seconds for the CPUs to be idle first")
+    ap.add_argument("--lat-only", action="store_true",
+                    help="only ucp_put_lat 8 B and the idle progress cost, "
+                    "marlin and sysv (no MPI): a short latency run")
     a = ap.parse_args()
     a.cores = [int(x) for x in a.cores.split(",")]
     a.build_dir = os.path.abspath(a.build_dir)
@@ -248,10 +275,18 @@ def main():
     runner.handle_signals()
     tmp = tempfile.mkdtemp(prefix="ucx-bench-")
     exe = os.path.join(tmp, "mpi_bench")
+    ctx.progress_exe = os.path.join(tmp, "progress_cost")
     try:
         subprocess.run(["mpicc.openmpi", "-O2", "-o", exe,
                         "-I", os.path.join(TOP, "lib", "marlin"),
                         os.path.join(HERE, "mpi_bench.c")], check=True)
+        ucx_flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ucx"],
+                                   check=True, stdout=subprocess.PIPE,
+                                   text=True).stdout.split()
+        subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-o", ctx.progress_exe,
+                        "-I", os.path.join(TOP, "tests", "ucx"),
+                        os.path.join(HERE, "progress_cost.c")] + ucx_flags,
+                       check=True)
         quiet, waited = hbench.wait_quiet(a.quiet_wait)
         log("CPUs %.0f%% busy after waiting %.0f s" % (quiet * 100, waited))
         started = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
@@ -262,12 +297,13 @@ def main():
             if rnd % 2:
                 order.reverse()
                 ways.reverse()
-            for test, size in PERF_TESTS:
+            for test, size in (LAT_TESTS if a.lat_only else PERF_TESTS):
                 for tl in order:
-                    if test.startswith("ucp_put") and tl in ("posix", "tcp"):
+                    if test.startswith(("ucp_put", "progress")) and \
+                            tl in ("posix", "tcp"):
                         continue
                     ctx.measure(test, tl, size, lambda: ctx.perftest(test, size, tl))
-            for test, size in MPI_TESTS:
+            for test, size in ([] if a.lat_only else MPI_TESTS):
                 for way in ways:
                     ctx.measure("mpi_" + test, way, size, lambda: ctx.mpi(test, size, way, exe))
             # After every round, so a stopped run still leaves its figures.

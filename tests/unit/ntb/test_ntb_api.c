@@ -241,6 +241,19 @@ test_missing_ops_enotsup(void **state)
 	assert_int_equal(rte_marlin_ntb_msg_count(id), 0);
 	assert_int_equal(rte_marlin_ntb_msg_read(id, 0, &pidx, &v), -ENOTSUP);
 	assert_int_equal(rte_marlin_ntb_peer_msg_write(id, 0, 0, 1), -ENOTSUP);
+	/* ranges: arguments checked first, then -ENOTSUP without the ops */
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 0, 4096,
+		RTE_MARLIN_NTB_MW_READ), -ENOTSUP);
+	assert_int_equal(rte_marlin_ntb_mw_unexpose(id, 0, 0, 0, 4096), -ENOTSUP);
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 100, 4096,
+		RTE_MARLIN_NTB_MW_READ), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 0, 0,
+		RTE_MARLIN_NTB_MW_READ), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, SIZE_MAX - 4095,
+		8192, RTE_MARLIN_NTB_MW_READ), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 0, 4096,
+		RTE_MARLIN_NTB_MW_WRITE), -EINVAL);
+	assert_int_equal(rte_marlin_ntb_mw_unexpose(id, 0, 0, 4096, 10), -EINVAL);
 	/* a full device's spad group works, peer_spad_read stays optional */
 	assert_int_equal(rte_marlin_ntb_dev_release(dev), 0);
 	dev = new_dev("full", &full_ops);

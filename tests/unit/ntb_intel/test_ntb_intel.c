@@ -201,6 +201,8 @@ main(int argc, char **argv)
 						grant_teardown),
 		cmocka_unit_test_setup_teardown(test_grant_manager_restart,
 						grant_setup, grant_teardown),
+		cmocka_unit_test_setup_teardown(test_grant_ranges, grant_setup,
+						grant_teardown),
 	};
 	int rc;
 

@@ -78,6 +78,7 @@ int grant_teardown(void **state);
 void test_grant_revoke(void **state);
 void test_grant_bad_args(void **state);
 void test_grant_manager_restart(void **state);
+void test_grant_ranges(void **state);
 void test_e2e_gen3(void **state);
 void test_e2e_gen4(void **state);
 void test_e2e_gen1(void **state);

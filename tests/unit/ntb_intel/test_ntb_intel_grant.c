@@ -274,6 +274,9 @@ mgr_start(int again)
 /* ---- fixture ---- */
 
 /* Both ports run under the manager: port p is rack host p. */
+/* Ports opened next are in ranges mode (devarg mw_ranges=1). */
+static int ranges_mode;
+
 static void
 managed_tmpl(int port, struct ntb_intel_hw *tmpl)
 {
@@ -282,6 +285,7 @@ managed_tmpl(int port, struct ntb_intel_hw *tmpl)
 	tmpl->args.peer = 1 - port;
 	tmpl->iommu.map = dom_map;
 	tmpl->iommu.unmap = dom_unmap;
+	tmpl->args.mw_ranges = ranges_mode;
 }
 
 int
@@ -342,6 +346,20 @@ peer_store(const char *tag)
 		&aplen), 0);
 	store_off = 64 + 32 * (k++ % 256);
 	memcpy((char *)ap + store_off, tag, strlen(tag) + 1);
+	return ntb_intel_model_flush(P.m);
+}
+
+/* The peer stores @tag at offset @off of its outbound window; returns the
+ * bytes the bridge delivered. */
+static size_t
+peer_store_at(size_t off, const char *tag)
+{
+	void *ap = NULL;
+	size_t aplen = 0;
+
+	assert_int_equal(rte_marlin_ntb_peer_mw_get_addr(P.id[0], 0, 0, &ap,
+		&aplen), 0);
+	memcpy((char *)ap + off, tag, strlen(tag) + 1);
 	return ntb_intel_model_flush(P.m);
 }
 
@@ -531,5 +549,78 @@ test_grant_manager_restart(void **state)
 	assert_unreachable(mem);
 	assert_int_equal(peer_store("after restart"), 0);
 	assert_int_equal(mem[store_off], 0);
+	rte_free(mem);
+}
+
+/* mw_ranges=1: the IOMMU maps only the exposed pages of a granted window. */
+void
+test_grant_ranges(void **state)
+{
+	uint16_t id;
+	uint8_t *mem;
+	const unsigned int rw = RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE;
+
+	(void)state;
+	if (mgr.pid <= 0)
+		skip();
+	ranges_mode = 1;
+	managed_pair_up();
+	ranges_mode = 0;
+	id = P.id[OWNER_PORT];
+	mem = rte_zmalloc("ranges", WIN_SIZE, BAR_SIZE);
+	assert_non_null(mem);
+	/* ranges are of the memory the application set */
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 4096, 4096, rw),
+		-EINVAL);
+	assert_int_equal(rte_marlin_ntb_mw_set_trans(id, 0, 0, mem,
+		rte_malloc_virt2iova(mem), WIN_SIZE), 0);
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 4096, 4096, rw), 0);
+	assert_int_equal(dom.n, 0);     /* not granted: nothing mapped */
+
+	assert_int_equal(cli("grant 1 0 rw 0"), 0);
+	wait_access(RTE_MARLIN_RACK_ACCESS_RW);
+	assert_int_equal(dom.n, 1);     /* exactly the exposed page */
+	assert_ptr_equal(dom.map[0].va, mem + 4096);
+	assert_int_equal(dom.map[0].len, 4096);
+	assert_false(dom_reaches(mem, 4096));
+	assert_false(dom_reaches(mem + 8192, WIN_SIZE - 8192));
+	assert_int_equal(peer_store_at(100, "outside"), 0);
+	assert_int_equal(mem[100], 0);
+	assert_int_equal(peer_store_at(4096 + 100, "inside"), 6);
+	assert_string_equal((char *)mem + 4096 + 100, "inside");
+
+	/* overlapping refused, the same range counted */
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 0, 8192, rw),
+		-EEXIST);
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 4096, 4096, rw), 0);
+	assert_int_equal(rte_marlin_ntb_mw_unexpose(id, 0, 0, 4096, 4096), 0);
+	assert_int_equal(dom.n, 1);
+	assert_int_equal(rte_marlin_ntb_mw_unexpose(id, 0, 0, 4096, 4096), 0);
+	assert_int_equal(dom.n, 0);
+	assert_int_equal(peer_store_at(4096 + 200, "gone"), 0);
+	assert_int_equal(rte_marlin_ntb_mw_unexpose(id, 0, 0, 4096, 4096),
+		-ENOENT);
+
+	/* a read-only range is mapped, not device-writable */
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 8192, 4096,
+		RTE_MARLIN_NTB_MW_READ), 0);
+	assert_int_equal(dom.n, 1);
+	assert_int_equal(dom.map[0].writable, 0);
+	assert_int_equal(peer_store_at(8192 + 8, "ro"), 0);
+	assert_int_equal(mem[8192 + 8], 0);
+
+	/* revoked: no mapping at all, and none after a new grant but the
+	 * exposed ranges */
+	assert_int_equal(rte_marlin_ntb_mw_expose(id, 0, 0, 12288, 8192, rw), 0);
+	assert_int_equal(dom.n, 2);
+	assert_int_equal(cli("revoke 1 0 0"), 0);
+	wait_access(0);
+	assert_int_equal(dom.n, 0);
+	assert_int_equal(peer_store_at(12288 + 8, "revoked"), 0);
+	assert_int_equal(cli("grant 1 0 rw 0"), 0);
+	wait_access(RTE_MARLIN_RACK_ACCESS_RW);
+	assert_int_equal(dom.n, 2);
+	assert_int_equal(peer_store_at(12288 + 512, "back"), 4);
+	assert_string_equal((char *)mem + 12288 + 512, "back");
 	rte_free(mem);
 }

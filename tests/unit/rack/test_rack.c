@@ -205,7 +205,7 @@ test_parse_bad(void **state)
 	hb->reserved[2] = 1;
 	refused((size_t)len, 0, "reserved");
 	hb->reserved[2] = 0;
-	hb->flags = 2;
+	hb->flags = 4;
 	refused((size_t)len, 0, "unknown flags");
 
 	len = build(RACK_MSG_ADMIN, &a, sizeof(a));
@@ -319,6 +319,60 @@ test_moved_and_wait(void **state)
 	refused((size_t)len, 0, "unknown flags");
 }
 
+/* Ranges mode: RANGE_OFFER / RANGE_WITHDRAW / RANGE, and the flags. */
+static void
+test_range_records(void **state)
+{
+	struct rack_wire_range q = { .owner = 0, .peer = 1, .window = 2,
+		.access = RACK_ACCESS_RW, .offset = 8192, .length = 4096 };
+	struct rack_wire_range *qb = (void *)(rec + sizeof(struct rack_wire_hdr));
+	struct rack_wire_grant g = { .owner = 0, .peer = 1, .window = 0,
+		.access = RACK_ACCESS_RW, .flags = RACK_GRANT_F_RANGES };
+	struct rack_wire_grant *gb = (void *)(rec + sizeof(struct rack_wire_hdr));
+	int len;
+
+	(void)state;
+	len = build(RACK_MSG_RANGE_OFFER, &q, sizeof(q));
+	parses(len, 1);
+	refused((size_t)len, 0, "descriptor count");
+	qb->offset = 8193;
+	refused((size_t)len, 1, "whole pages");
+	qb->offset = (UINT64_C(1) << 39) - 4096;
+	qb->length = 8192;
+	refused((size_t)len, 1, "whole pages");
+	qb->offset = 0;
+	qb->length = 0;
+	refused((size_t)len, 1, "whole pages");
+	qb->length = 4096;
+	qb->access = RACK_ACCESS_NONE;
+	refused((size_t)len, 1, "ro or rw");
+	qb->access = RACK_ACCESS_RO;
+	qb->peer = 0;
+	refused((size_t)len, 1, "two host ids");
+	qb->peer = 1;
+	qb->window = 8;
+	refused((size_t)len, 1, "window out of range");
+
+	q.access = RACK_ACCESS_NONE;
+	len = build(RACK_MSG_RANGE_WITHDRAW, &q, sizeof(q));
+	parses(len, 0);
+	refused((size_t)len, 1, "descriptor");
+	qb->access = RACK_ACCESS_RW;
+	refused((size_t)len, 0, "no access");
+
+	len = build(RACK_MSG_RANGE, &q, sizeof(q));
+	parses(len, 0);         /* taken back: no descriptor */
+	refused((size_t)len, 1, "descriptor count");
+	qb->access = RACK_ACCESS_RO;
+	parses(len, 1);
+	refused((size_t)len, 0, "descriptor count");
+
+	len = build(RACK_MSG_GRANT, &g, sizeof(g));
+	parses(len, 0);
+	gb->nfds = 1;
+	refused((size_t)len, 1, "without object");
+}
+
 static void
 test_grant_and_offer_checks(void **state)
 {
@@ -353,7 +407,7 @@ test_grant_and_offer_checks(void **state)
 
 		assert_int_equal(rack_msg_parse(rec, (size_t)len, 0, &m, &why), 0);
 	}
-	g.flags = 2;
+	g.flags = 4;
 	len = build(RACK_MSG_GRANT, &g, sizeof(g));
 	refused((size_t)len, 0, "unknown flags");
 
@@ -672,6 +726,7 @@ main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_grant_and_offer_checks),
 		cmocka_unit_test(test_moved_and_wait),
+		cmocka_unit_test(test_range_records),
 		cmocka_unit_test(test_welcome_links),
 		cmocka_unit_test(test_sock_fds),
 		cmocka_unit_test(test_client_bad_managers),
