@@ -300,8 +300,9 @@ static const struct opt_spec specs[] = {
 	     "receiver (slow; for correctness, not speed)"),
 	NUM(K_U32, "ring-depth", 0, "N", ring_depth, 64, 4096, F_POW2,
 	    "HRDMA ring entries per queue pair (default: from -t)"),
-	NUM(K_U32, "msg-size", 0, "N", msg_size, 64, 65536, F_POW2,
-	    "HRDMA message slot size (default: from the sizes)"),
+	NUM(K_U32, "msg-size", 0, "N", msg_size, PERF_CTL_SLOT_MIN, 65536, F_POW2,
+	    "HRDMA message slot size, at least 512: control messages\n"
+	    "travel in the same slots (default: from the sizes)"),
 	NUM(K_U32, "warmup", 0, "N", warmup, 0, UINT32_MAX, 0,
 	    "untimed operations first (default: a tenth, <= 1000)"),
 	NUM(K_U32, "buf-offset", 0, "N", buf_offset, 0, 4095, F_MUL8,

@@ -198,4 +198,8 @@ int perf_run(const struct perf_opts *o, const struct perf_sizes *sz,
 uint64_t perf_window_size(const struct perf_opts *o,
 		const struct perf_sizes *sz, int hosts);
 
+/* Smallest --msg-size: a control message must fit in one ring slot (a
+ * larger one is refused by HRDMA, and the peer would wait for nothing). */
+#define PERF_CTL_SLOT_MIN 512
+
 #endif /* MARLIN_PERF_H */

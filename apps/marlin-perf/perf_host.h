@@ -89,6 +89,9 @@ struct perf_ctl {
 	char text[112];          /* ERROR: why */
 };
 
+_Static_assert(sizeof(struct perf_ctl) <= PERF_CTL_SLOT_MIN,
+	       "control message larger than the smallest slot");
+
 struct qp_run {
 	struct rte_marlin_hrdma_qp *qp;
 	uint16_t qid;

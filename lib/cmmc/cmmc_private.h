@@ -116,6 +116,18 @@ struct rte_cmmc_ep {
 	uint64_t chk_off;
 	uint64_t chk_len;
 	uint32_t last_seq;        /* HRDMA sequence of the last entry taken */
+	/* The issuer's check of the key used last (rk_kept): what the
+	 * snapshot of its mirror entry said, valid while that entry's seq
+	 * word is rk_seq and the handle still names the same slot,
+	 * generation and verifier. Private to the endpoint's thread. */
+	const struct rte_cmmc_rkey *rk_kept;
+	uint64_t rk_seq;
+	uint64_t rk_verifier;
+	uint64_t rk_off;
+	uint64_t rk_len;
+	uint32_t rk_gen;
+	uint16_t rk_slot;
+	uint8_t rk_access;
 	uint32_t msg_size;
 	int16_t chk_slot[CMMC_RECV_BURST];
 	struct rte_cmmc_ep_stats stats;

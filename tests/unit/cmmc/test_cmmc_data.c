@@ -448,3 +448,27 @@ test_notify_check_kept(void **state)
 	assert_true(st.refused_notify == refused);
 	assert_true(st.notify_rx == rx);
 }
+
+/* The issuer keeps what its last check of a key's mirror entry said while
+ * the entry's seq word stays: fields rewritten without moving it (what only
+ * a misbehaving owner does) widen nothing; a revocation moves it. */
+void
+test_issuer_check_kept(void **state)
+{
+	struct fx *f = *state;
+	struct rte_cmmc_mem *mem;
+	struct rte_cmmc_key k;
+	struct rte_cmmc_rkey *rk = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &mem, &k);
+	struct cmmc_wire_keyent *e = (struct cmmc_wire_keyent *)(uintptr_t)
+		&f->c[0]->peers[0]->mirror[rk->slot];
+
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0), 0);
+	e->len = 2 * 4096;              /* seq unchanged */
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 4096, f->lbuf[0], 64, 0, 0),
+			 -ERANGE);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 64, f->lbuf[0], 64, 0, 0), 0);
+	assert_int_equal(rte_cmmc_key_revoke(f->c[1], &k), 0);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0),
+			 -EKEYREVOKED);
+	assert_int_equal(rte_cmmc_rkey_release(rk), 0);
+}
