@@ -121,6 +121,8 @@ void state_links_sync(struct mgr_state *s);
  *  some window of the owner is granted to it, else RACK_ACCESS_NONE. */
 uint8_t state_bank_access(const struct mgr_state *s, uint32_t o, uint32_t p);
 uint64_t rack_addr_of(uint32_t host, uint32_t window);
+/* Windows of @p o that exist (all of them if it never registered). */
+uint32_t state_windows_of(const struct mgr_state *s, uint32_t o);
 /** Is pair owner->peer worth showing (granted, and hosts known or named). */
 int state_pair_shown(const struct mgr_state *s, uint32_t o, uint32_t p);
 int state_link_up(const struct mgr_state *s, uint32_t a, uint32_t b);
@@ -183,6 +185,9 @@ struct mgr_ctx {
 void proto_handle(struct mgr_ctx *m, struct client *c, const struct rack_msg *r,
 		int fd);
 void proto_host_gone(struct mgr_ctx *m, int host);
+/* queries.c: status, hosts, links, map, grants (table or JSON). */
+void proto_handle_query(struct mgr_ctx *m, struct client *c,
+		const struct rack_msg *r);
 
 /* ---- ranges.c ---- */
 /** RANGE_OFFER / RANGE_WITHDRAW from a host (takes *fd on success). */
