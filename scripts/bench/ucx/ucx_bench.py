@@ -106,7 +106,10 @@ class Ctx:
                                               "-" if value is None else "%.3f" % value, pl))
 
     def iters(self, test, size):
-        n = 20000 if size <= 8 else (4000 if size <= 64 * KIB else 400)
+        # Bandwidth runs move a few GB each (0.2-0.5 s): 4000 x 64 KiB was
+        # 10 ms of copying, short enough for cache and start-up effects to
+        # decide the ratio.
+        n = 20000 if size <= 8 else (40000 if size <= 64 * KIB else 4000)
         return max(n // (5 if self.a.quick else 1), 50)
 
     def perftest(self, test, size, tl):
