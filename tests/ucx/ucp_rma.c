@@ -465,6 +465,14 @@ main(int argc, char **argv)
 		if (st != UCS_OK)
 			die("ucp_mem_map", st);
 		ucp_mem_query(mh, &ma);
+		/* Whatever allocator UCP used (Marlin's heap first): a buffer
+		 * of pages starts on a page, or copies between such buffers
+		 * stall on 4K aliasing. */
+		if ((uintptr_t)ma.address % 4096 != 0) {
+			fprintf(stderr, "ucp_rma server: a %u-byte UCP allocation at %p does not start on a page\n",
+				BUF_LEN, ma.address);
+			return 1;
+		}
 		memset(ma.address, 0, BUF_LEN);
 		st = ucp_rkey_pack(ctx, mh, &rkey, &rkey_len);
 		if (st != UCS_OK)

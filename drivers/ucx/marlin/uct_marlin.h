@@ -26,6 +26,7 @@
 #define UM_MAX_FLUSH        16     /* flush completions waiting per endpoint */
 #define UM_MAX_JOBS         256    /* replies waiting to be sent */
 #define UM_PUT_ZCOPY_MAX    (1u << 20) /* largest put zcopy (HRDMA: in pieces) */
+#define UM_PUT_SHORT_MAX    (1u << 20) /* largest put short (HRDMA: staged) */
 #define UM_MAX_IOV          8
 #define UM_CLOCK_EVERY      64     /* progress calls per look at the clock */
 
@@ -111,10 +112,13 @@ typedef struct uct_marlin_ep {
 	uint32_t fence_put;          /* put_seq at that fence */
 	uint64_t fence_get;          /* get_issued at that fence */
 	uint64_t direct_ops;         /* puts and gets done directly */
-	/* A put zcopy larger than one message, going out by HRDMA in pieces
-	 * as the ring has room; later operations wait for it. */
+	/* A put larger than one message, going out by HRDMA in pieces as the
+	 * ring has room; later operations wait for it. A put short's data is
+	 * staged in @stage first (allocated at the first such put). */
 	struct {
 		uint8_t busy;
+		uint8_t *stage;
+		size_t stage_size;
 		uct_iov_t iov[UM_MAX_IOV];
 		size_t iovcnt;
 		ucs_iov_iter_t it;

@@ -44,6 +44,7 @@
 
 #define UM_HEAP_MAGIC UINT64_C(0x4d41524c494e4850) /* "MARLINHP" */
 #define UM_HEAP_ALIGN 64u
+#define UM_HEAP_PAGE 4096u
 
 /* In the window, UM_HEAP_HDR bytes before each block. */
 struct um_heap_hdr {
@@ -175,13 +176,22 @@ um_heap_init(void)
 	return 0;
 }
 
+/* Where a header at or after offset @p at puts its block on @p align. */
+static uint64_t
+um_heap_start(uint64_t at, uint64_t align)
+{
+	uintptr_t blk = (uintptr_t)heap.base + at + UM_HEAP_HDR;
+
+	return at + (RTE_ALIGN_CEIL(blk, align) - blk);
+}
+
 int
 um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
 	      uint64_t *secret)
 {
 	struct um_heap_hdr *h;
 	struct um_heap_blk *b;
-	uint64_t need, at = 0;
+	uint64_t need, align, at = 0;
 	uint32_t i, k;
 	int rc;
 
@@ -192,12 +202,20 @@ um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
 		return -ENOMEM;
 	um_heap_reclaim();
 	need = RTE_ALIGN_CEIL((uint64_t)len, UM_HEAP_ALIGN) + UM_HEAP_HDR;
+	/* Blocks of a page or more start on a page, as memory from the
+	 * system's allocators does: a copy between two buffers whose
+	 * addresses differ by a few lines modulo 4 KiB stalls on false
+	 * store-to-load dependencies (4K aliasing). */
+	align = len >= UM_HEAP_PAGE ? UM_HEAP_PAGE : UM_HEAP_ALIGN;
 	/* First fit between the blocks in use. */
 	for (i = 0; i <= heap.nb_blk; i++) {
 		uint64_t end = i < heap.nb_blk ? heap.blk[i].off : heap.size;
+		uint64_t start = um_heap_start(at, align);
 
-		if (end >= at && end - at >= need)
+		if (end >= start && end - start >= need) {
+			at = start;
 			break;
+		}
 		if (i < heap.nb_blk)
 			at = heap.blk[i].off + heap.blk[i].size;
 	}

@@ -112,6 +112,7 @@ static UCS_CLASS_CLEANUP_FUNC(uct_marlin_ep_t)
 						   uct_marlin_iface_t);
 
 	uct_marlin_ep_pending_purge(&self->super.super, NULL, NULL);
+	free(self->putz.stage);
 	iface->direct_ops += self->direct_ops;
 	iface->eps[self->id] = NULL;
 	iface->nb_eps--;
@@ -236,7 +237,9 @@ uct_marlin_iface_query(uct_iface_h tl_iface, uct_iface_attr_t *attr)
 	attr->cap.am.align_mtu = 1;
 	attr->cap.am.max_iov = SIZE_MAX;
 
-	attr->cap.put.max_short = (unsigned)put_max;
+	/* Larger puts to memory reached by HRDMA are staged, so UCP sends a
+	 * put into the heap as one store however large. */
+	attr->cap.put.max_short = UM_PUT_SHORT_MAX;
 	attr->cap.put.max_bcopy = put_max;
 	attr->cap.put.min_zcopy = 0;
 	attr->cap.put.max_zcopy = UM_PUT_ZCOPY_MAX;

@@ -223,6 +223,78 @@ um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
 	return st;
 }
 
+/* Whether a put in pieces may start now on @p ep. */
+static ucs_status_t
+um_putz_ready(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface)
+{
+	if (ucs_unlikely(ep->failed))
+		return UCS_ERR_ENDPOINT_TIMEOUT;
+	if (!ucs_queue_is_empty(&ep->pending) || ep->putz.busy ||
+	    iface->state[ep->port] != UM_PEER_UP)
+		return UCS_ERR_NO_RESOURCE;
+	return UCS_OK;
+}
+
+/* Start sending [@p iov, @p iovcnt) (@p len bytes) in pieces as the ring
+ * takes them: UCS_OK when all went at once, else UCS_INPROGRESS and
+ * @p comp (may be NULL) is completed when the last piece is sent. */
+static ucs_status_t
+um_putz_start(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface,
+	      const uct_iov_t *iov, size_t iovcnt, size_t len,
+	      uint64_t remote_addr, uct_rkey_t rkey, uct_completion_t *comp)
+{
+	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+
+	memcpy(ep->putz.iov, iov, iovcnt * sizeof(*iov));
+	ep->putz.iovcnt = iovcnt;
+	ucs_iov_iter_init(&ep->putz.it);
+	ep->putz.addr = remote_addr;
+	ep->putz.left = len;
+	ep->putz.idx = rk->w.idx;
+	ep->putz.secret = rk->w.secret;
+	ep->putz.comp = NULL;  /* UCS_OK, if all goes now, completes */
+	ep->putz.busy = 1;
+	um_putz_progress(ep, UCS_OK);
+	if (!ep->putz.busy)
+		return UCS_OK;
+	ep->putz.comp = comp;
+	iface->nb_putz++;
+	return UCS_INPROGRESS;
+}
+
+/*
+ * A put short larger than one message to memory reached by HRDMA: the
+ * data is copied to the endpoint's staging buffer (the caller may reuse
+ * @p buffer at once) and goes out in pieces; a flush waits for the last.
+ */
+static ucs_status_t
+um_put_staged(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface,
+	      const void *buffer, size_t length, uint64_t remote_addr,
+	      uct_rkey_t rkey)
+{
+	uct_iov_t iov = { .count = 1, .length = length };
+	ucs_status_t st;
+	uint8_t *p;
+
+	st = um_putz_ready(ep, iface);
+	if (st != UCS_OK)
+		return st;
+	if (ep->putz.stage_size < length) {
+		p = realloc(ep->putz.stage, UM_PUT_SHORT_MAX);
+		if (p == NULL) {
+			ucs_error("marlin: no memory to stage a %zu-byte put to host %u",
+				  length, ep->port);
+			return UCS_ERR_NO_MEMORY;
+		}
+		ep->putz.stage = p;
+		ep->putz.stage_size = UM_PUT_SHORT_MAX;
+	}
+	memcpy(ep->putz.stage, buffer, length);
+	iov.buffer = ep->putz.stage;
+	st = um_putz_start(ep, iface, &iov, 1, length, remote_addr, rkey, NULL);
+	return st == UCS_INPROGRESS ? UCS_OK : st;
+}
+
 ucs_status_t
 uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
 			uint64_t remote_addr, uct_rkey_t rkey)
@@ -232,7 +304,7 @@ uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
 	ucs_status_t st;
 	uint8_t *dst;
 
-	UCT_CHECK_LENGTH(length, 0, um_put_max(iface), "put_short");
+	UCT_CHECK_LENGTH(length, 0, UM_PUT_SHORT_MAX, "put_short");
 	dst = um_direct(ep, rkey, remote_addr, length, &st);
 	if (dst != NULL) {
 		um_direct_put(ep, dst, buffer, length);
@@ -240,6 +312,9 @@ uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
 	}
 	if (st != UCS_OK)
 		return st;
+	if (length > um_put_max(iface))
+		return um_put_staged(ep, iface, buffer, length, remote_addr,
+				     rkey);
 	memcpy((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), buffer,
 	       length);
 	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface,
@@ -315,28 +390,11 @@ uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 	if (st != UCS_OK)
 		return st;
 	if (len > um_put_max(iface)) {
-		const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
-
-		if (ucs_unlikely(ep->failed))
-			return UCS_ERR_ENDPOINT_TIMEOUT;
-		if (!ucs_queue_is_empty(&ep->pending) || ep->putz.busy ||
-				iface->state[ep->port] != UM_PEER_UP)
-			return UCS_ERR_NO_RESOURCE;
-		memcpy(ep->putz.iov, iov, iovcnt * sizeof(*iov));
-		ep->putz.iovcnt = iovcnt;
-		ucs_iov_iter_init(&ep->putz.it);
-		ep->putz.addr = remote_addr;
-		ep->putz.left = len;
-		ep->putz.idx = rk->w.idx;
-		ep->putz.secret = rk->w.secret;
-		ep->putz.comp = NULL;  /* UCS_OK, if all goes now, completes */
-		ep->putz.busy = 1;
-		um_putz_progress(ep, UCS_OK);
-		if (!ep->putz.busy)
-			return UCS_OK;
-		ep->putz.comp = comp;
-		iface->nb_putz++;
-		return UCS_INPROGRESS;
+		st = um_putz_ready(ep, iface);
+		if (st != UCS_OK)
+			return st;
+		return um_putz_start(ep, iface, iov, iovcnt, len, remote_addr,
+				     rkey, comp);
 	}
 	ucs_iov_iter_init(&it);
 	len = uct_iov_to_buffer(iov, iovcnt, &it,
