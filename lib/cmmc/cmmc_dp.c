@@ -198,17 +198,55 @@ op_translate(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op,
 	return (int)pieces;
 }
 
-/* One operation on one buffer: the latency-critical case, kept short. */
+/*
+ * One operation on one buffer: the latency-critical case. The same checks
+ * as op_translate() (flags, opcode, key, local range) written out for one
+ * piece: everything here sits between a notification's arrival and the
+ * answer's store when an application answers from its receive loop, and
+ * each instruction there costs more than its share (doc/benchmarks/hrdma.md,
+ * "CMMC notify").
+ */
 static inline int
 post_one(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op)
 {
 	struct rte_marlin_hrdma_op h;
-	int rc = op_translate(ep, op, &h);
+	unsigned int need;
+	uint64_t abs;
+	int rc;
 
-	if (unlikely(rc < 0)) {
+	if (unlikely(op->flags & ~CMMC_F_ALL))
+		rc = -EINVAL;
+	else if (likely(op->opcode == RTE_CMMC_OP_WRITE))
+		rc = 0;
+	else if (op->opcode == RTE_CMMC_OP_READ &&
+			!(op->flags & RTE_CMMC_F_NOTIFY))
+		rc = 0;
+	else
+		rc = -EINVAL;
+	if (likely(rc == 0)) {
+		need = op->opcode == RTE_CMMC_OP_WRITE ?
+			RTE_CMMC_ACCESS_WRITE : RTE_CMMC_ACCESS_READ;
+		rc = rkey_check(ep, op->rkey, need, op->remote_off, op->len,
+				&abs);
+	}
+	if (likely(rc == 0))
+		rc = local_check(ep, op->local, op->len, &h.local_iova);
+	if (unlikely(rc != 0)) {
 		ep->stats.refused_ops++;
 		return rc;
 	}
+	h.opcode = op->flags & RTE_CMMC_F_NOTIFY ?
+		RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY :
+		op->opcode == RTE_CMMC_OP_WRITE ?
+		RTE_MARLIN_HRDMA_OP_WRITE : RTE_MARLIN_HRDMA_OP_READ;
+	h.flags = (op->flags & RTE_CMMC_F_FENCE ? RTE_MARLIN_HRDMA_F_FENCE : 0) |
+		(op->flags & RTE_CMMC_F_SIGNALED ? RTE_MARLIN_HRDMA_F_SIGNALED : 0);
+	h.reserved = 0;
+	h.len = op->len;
+	h.local = op->local;
+	h.remote_off = abs;
+	h.imm = op->flags & RTE_CMMC_F_NOTIFY ? op->imm : 0;
+	h.cookie = op->cookie;
 	rc = rte_marlin_hrdma_post(ep->qp, &h, 1);
 	if (unlikely(rc != 1))
 		return rc < 0 ? rc : -ENOSPC;
@@ -310,40 +348,16 @@ rte_cmmc_poll_cq(struct rte_cmmc_ep *ep, struct rte_cmmc_cpl *cpl, uint16_t n)
 	return got;
 }
 
-/*
- * The owner's check of a notification from the peer, run by HRDMA before
- * anything of it is applied: its range must lie in a live key with WRITE
- * rights that we exported to this peer. Our private table decides, never
- * what the peer wrote.
- *
- * It runs between a notification's arrival and the application's answer,
- * so its first test is short: the entry that matched last, if its seq word
- * has not moved since (then it is the entry whose snapshot was checked),
- * against the range kept from that snapshot. A full snapshot per
- * notification cost ~50 ns of a ~310 ns one-way (doc/benchmarks/hrdma.md).
- */
-int
-cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
+/* The full check of a notification: every entry, the one that matched last
+ * first. Kept out of line so that the kept test below saves no registers. */
+static __rte_noinline int
+notify_check_scan(struct rte_cmmc_ep *ep, uint64_t offset, uint32_t len,
+		int16_t *rec)
 {
-	struct rte_cmmc_ep *ep = arg;
 	const struct cmmc_peer *p = ep->peer;
-	int16_t *rec = &ep->chk_slot[ep->chk_n < CMMC_RECV_BURST ?
-				     ep->chk_n : CMMC_RECV_BURST - 1];
-	uint16_t hw;
+	uint16_t hw = __atomic_load_n(&p->own_hw, __ATOMIC_ACQUIRE);
 	int i, slot;
 
-	RTE_SET_USED(imm);
-	if (ep->chk_n < CMMC_RECV_BURST)
-		ep->chk_n++;
-	if (likely(ep->chk_ok) &&
-			__atomic_load_n(&p->own[ep->own_hint].seq,
-					__ATOMIC_ACQUIRE) == ep->chk_seq &&
-			offset >= ep->chk_off && len <= ep->chk_len &&
-			offset - ep->chk_off <= ep->chk_len - len) {
-		*rec = (int16_t)ep->own_hint;
-		return 0;
-	}
-	hw = __atomic_load_n(&p->own_hw, __ATOMIC_ACQUIRE);
 	for (i = -1; i < (int)hw; i++) {
 		struct cmmc_wire_keyent s;
 
@@ -356,16 +370,51 @@ cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
 				offset >= s.offset && len <= s.len &&
 				offset - s.offset <= s.len - len) {
 			ep->own_hint = slot;
+			ep->chk_seqp = &p->own[slot].seq;
 			ep->chk_seq = s.seq;
 			ep->chk_off = s.offset;
 			ep->chk_len = s.len;
-			ep->chk_ok = 1;
 			*rec = (int16_t)slot;
 			return 0;
 		}
 	}
 	*rec = -1;
 	return -EACCES;
+}
+
+/*
+ * The owner's check of a notification from the peer, run by HRDMA before
+ * anything of it is applied: its range must lie in a live key with WRITE
+ * rights that we exported to this peer. Our private table decides, never
+ * what the peer wrote.
+ *
+ * It runs between a notification's arrival and the application's answer,
+ * so its first test is short: the entry that matched last, if its seq word
+ * has not moved since (then it is the entry whose snapshot was checked),
+ * against the range kept from that snapshot. A full snapshot per
+ * notification cost ~50 ns of a ~310 ns one-way, and the registers the
+ * full scan saves on entry ~30 ns more when it shared this function
+ * (doc/benchmarks/hrdma.md).
+ */
+int
+cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
+{
+	struct rte_cmmc_ep *ep = arg;
+	int16_t *rec = &ep->chk_slot[ep->chk_n < CMMC_RECV_BURST ?
+				     ep->chk_n : CMMC_RECV_BURST - 1];
+
+	RTE_SET_USED(imm);
+	if (ep->chk_n < CMMC_RECV_BURST)
+		ep->chk_n++;
+	if (likely(ep->chk_seqp != NULL) &&
+			__atomic_load_n(ep->chk_seqp, __ATOMIC_ACQUIRE) ==
+			ep->chk_seq &&
+			offset >= ep->chk_off && len <= ep->chk_len &&
+			offset - ep->chk_off <= ep->chk_len - len) {
+		*rec = (int16_t)ep->own_hint;
+		return 0;
+	}
+	return notify_check_scan(ep, offset, len, rec);
 }
 
 int

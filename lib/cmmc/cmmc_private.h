@@ -109,9 +109,10 @@ struct rte_cmmc_ep {
 	int refused_logged;
 	int own_hint;             /* last key slot a notification matched */
 	/* What the snapshot of own[own_hint] said when it last matched, valid
-	 * (chk_ok) while that entry's seq word is still chk_seq: every
-	 * rewrite of an own entry moves it (cmmc_ent_begin/end). */
-	uint8_t chk_ok;
+	 * while that entry's seq word (*chk_seqp, NULL: nothing kept) is
+	 * still chk_seq: every rewrite of an own entry moves it
+	 * (cmmc_ent_begin/end). */
+	const uint64_t *chk_seqp;
 	uint64_t chk_seq;
 	uint64_t chk_off;
 	uint64_t chk_len;
