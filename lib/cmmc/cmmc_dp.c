@@ -351,8 +351,7 @@ rte_cmmc_poll_cq(struct rte_cmmc_ep *ep, struct rte_cmmc_cpl *cpl, uint16_t n)
 /* The full check of a notification: every entry, the one that matched last
  * first. Kept out of line so that the kept test below saves no registers. */
 static __rte_noinline int
-notify_check_scan(struct rte_cmmc_ep *ep, uint64_t offset, uint32_t len,
-		int16_t *rec)
+notify_check_scan(struct rte_cmmc_ep *ep, uint64_t offset, uint32_t len)
 {
 	const struct cmmc_peer *p = ep->peer;
 	uint16_t hw = __atomic_load_n(&p->own_hw, __ATOMIC_ACQUIRE);
@@ -374,11 +373,9 @@ notify_check_scan(struct rte_cmmc_ep *ep, uint64_t offset, uint32_t len,
 			ep->chk_seq = s.seq;
 			ep->chk_off = s.offset;
 			ep->chk_len = s.len;
-			*rec = (int16_t)slot;
 			return 0;
 		}
 	}
-	*rec = -1;
 	return -EACCES;
 }
 
@@ -400,21 +397,59 @@ int
 cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
 {
 	struct rte_cmmc_ep *ep = arg;
-	int16_t *rec = &ep->chk_slot[ep->chk_n < CMMC_RECV_BURST ?
-				     ep->chk_n : CMMC_RECV_BURST - 1];
 
 	RTE_SET_USED(imm);
-	if (ep->chk_n < CMMC_RECV_BURST)
-		ep->chk_n++;
 	if (likely(ep->chk_seqp != NULL) &&
 			__atomic_load_n(ep->chk_seqp, __ATOMIC_ACQUIRE) ==
 			ep->chk_seq &&
 			offset >= ep->chk_off && len <= ep->chk_len &&
-			offset - ep->chk_off <= ep->chk_len - len) {
-		*rec = (int16_t)ep->own_hint;
+			offset - ep->chk_off <= ep->chk_len - len)
 		return 0;
+	return notify_check_scan(ep, offset, len);
+}
+
+/* Does export @m hold [off, off + len) of our region? */
+static inline int
+mem_covers(const struct rte_cmmc_mem *m, uint64_t off, uint32_t len)
+{
+	return off >= m->region_off && len <= m->len &&
+		off - m->region_off <= m->len - len;
+}
+
+static __rte_noinline struct rte_cmmc_mem *
+notify_mem_scan(const struct cmmc_peer *p, uint64_t off, uint32_t len)
+{
+	uint16_t hw = __atomic_load_n(&p->own_hw, __ATOMIC_ACQUIRE);
+	unsigned int i;
+
+	for (i = 0; i < hw; i++) {
+		struct rte_cmmc_mem *m = __atomic_load_n(&p->own_mem[i],
+							 __ATOMIC_ACQUIRE);
+
+		if (m != NULL && mem_covers(m, off, len))
+			return m;
 	}
-	return notify_check_scan(ep, offset, len, rec);
+	return NULL;
+}
+
+/*
+ * The memory a notification that passed the check wrote into: the export
+ * that holds its range (exports to one peer never overlap in its region, so
+ * that is the memory of the key that passed), the one that matched last
+ * first. NULL if no export holds it any more (its key was revoked since).
+ * Our private records decide; nothing here comes from the peer but the
+ * range, already checked.
+ */
+static inline struct rte_cmmc_mem *
+notify_mem(const struct rte_cmmc_ep *ep, const struct cmmc_peer *p,
+		uint64_t off, uint32_t len)
+{
+	struct rte_cmmc_mem *m = __atomic_load_n(&p->own_mem[ep->own_hint],
+						 __ATOMIC_ACQUIRE);
+
+	if (likely(m != NULL && mem_covers(m, off, len)))
+		return m;
+	return notify_mem_scan(p, off, len);
 }
 
 int
@@ -422,7 +457,7 @@ rte_cmmc_recv(struct rte_cmmc_ep *ep, struct rte_cmmc_event *ev, uint16_t n)
 {
 	struct rte_marlin_hrdma_cqe cqe[CMMC_RECV_BURST];
 	const struct cmmc_peer *p = ep->peer;
-	int got, i, k = 0, j = 0;
+	int got, i, k = 0;
 
 	if (ep->held >= ep->release_at) {
 		/* -EINVAL: the channel was reset since; nothing to give back */
@@ -431,7 +466,6 @@ rte_cmmc_recv(struct rte_cmmc_ep *ep, struct rte_cmmc_event *ev, uint16_t n)
 	}
 	if (n > CMMC_RECV_BURST)
 		n = CMMC_RECV_BURST;
-	ep->chk_n = 0;
 	got = rte_marlin_hrdma_recv(ep->qp, cqe, n);
 	if (got <= 0) {
 		if (got < 0)
@@ -458,20 +492,11 @@ rte_cmmc_recv(struct rte_cmmc_ep *ep, struct rte_cmmc_event *ev, uint16_t n)
 			k++;
 			continue;
 		}
-		/* RECV_NOTIFY: its check ran in order, one per notification */
+		/* RECV_NOTIFY: checked before anything of it was applied */
 		{
-			int slot = j < CMMC_RECV_BURST ? ep->chk_slot[j] : -1;
-			struct rte_cmmc_mem *m;
+			struct rte_cmmc_mem *m = c->status != 0 ? NULL :
+				notify_mem(ep, p, c->offset, c->len);
 
-			j++;
-			m = slot >= 0 ? __atomic_load_n(&p->own_mem[slot],
-							__ATOMIC_ACQUIRE) : NULL;
-			/* the key may have been revoked (and its slot given to
-			 * other memory) since the check */
-			if (m != NULL && (c->offset < m->region_off ||
-					c->len > m->len ||
-					c->offset - m->region_off > m->len - c->len))
-				m = NULL;
 			if (c->status != 0 || m == NULL) {
 				ep->stats.refused_notify++;
 				if (!ep->refused_logged) {

@@ -105,7 +105,6 @@ struct rte_cmmc_ep {
 	uint16_t held;            /* recv entries not yet released */
 	uint16_t release_at;      /* release once this many are held */
 	uint16_t index;
-	uint16_t chk_n;           /* notify checks run in this recv call */
 	int refused_logged;
 	int own_hint;             /* last key slot a notification matched */
 	/* What the snapshot of own[own_hint] said when it last matched, valid
@@ -130,7 +129,6 @@ struct rte_cmmc_ep {
 	uint16_t rk_slot;
 	uint8_t rk_access;
 	uint32_t msg_size;
-	int16_t chk_slot[CMMC_RECV_BURST];
 	struct rte_cmmc_ep_stats stats;
 } __rte_cache_aligned;
 

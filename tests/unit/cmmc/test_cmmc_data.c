@@ -449,6 +449,72 @@ test_notify_check_kept(void **state)
 	assert_true(st.notify_rx == rx);
 }
 
+/* One receive call that takes notifications for two exports, interleaved:
+ * each event names the memory its range lies in (the owner finds it from
+ * its private records, the export that matched last first), and one into a
+ * revoked export in the same burst is refused without spoiling the others. */
+void
+test_notify_burst_two_keys(void **state)
+{
+	struct fx *f = *state;
+	struct rte_cmmc_mem *m1, *m2, *m3;
+	struct rte_cmmc_key k3;
+	struct rte_cmmc_rkey *rk1 = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &m1, NULL);
+	struct rte_cmmc_rkey *rk2 = share(f, 8192, RTE_CMMC_ACCESS_WRITE, &m2, NULL);
+	struct rte_cmmc_rkey *rk3 = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &m3, &k3);
+	struct rte_marlin_hrdma_qp *raw = f->ep[0]->qp;
+	const struct { int key; uint64_t off; } seq[] = {
+		{ 0, 8 }, { 1, 4096 + 16 }, { 0, 24 }, { 2, 0 }, { 1, 0 },
+		{ 0, 4096 - 8 },
+	};
+	struct rte_marlin_hrdma_op op = {
+		.opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, .len = 8,
+		.local = f->lbuf[0],
+	};
+	struct rte_cmmc_mem *mem[3];
+	struct rte_cmmc_event ev[8];
+	struct rte_cmmc_ep_stats st;
+	unsigned int i, k;
+	int got = 0, tries;
+
+	RTE_SET_USED(rk1);
+	RTE_SET_USED(rk2);
+	RTE_SET_USED(rk3);
+	mem[0] = m1;    /* the owner's handles */
+	mem[1] = m2;
+	mem[2] = m3;
+	/* key 3 takes one notification, then is revoked before the burst */
+	op.remote_off = m3->region_off;
+	op.imm = 100;
+	assert_int_equal(rte_marlin_hrdma_post(raw, &op, 1), 1);
+	assert_int_equal(recv_wait(f->ep[1], NULL, ev, 1), 1);
+	assert_ptr_equal(ev[0].mem, m3);
+	assert_int_equal(rte_cmmc_key_revoke(f->c[1], &k3), 0);
+	for (i = 0; i < RTE_DIM(seq); i++) {
+		op.remote_off = mem[seq[i].key]->region_off + seq[i].off;
+		op.imm = i;
+		assert_int_equal(rte_marlin_hrdma_post(raw, &op, 1), 1);
+	}
+	for (tries = 0; got < (int)RTE_DIM(seq) - 1 && tries < 100000; tries++) {
+		int n = rte_cmmc_recv(f->ep[1], ev + got, 8 - got);
+
+		assert_true(n >= 0);
+		got += n;
+	}
+	assert_int_equal(got, RTE_DIM(seq) - 1);
+	for (i = 0, k = 0; i < RTE_DIM(seq); i++) {
+		if (seq[i].key == 2)
+			continue;
+		assert_true(ev[k].type == RTE_CMMC_EVENT_NOTIFY);
+		assert_true(ev[k].imm == i);
+		assert_ptr_equal(ev[k].mem, mem[seq[i].key]);
+		assert_true(ev[k].offset == seq[i].off);
+		k++;
+	}
+	assert_int_equal(rte_cmmc_ep_stats_get(f->ep[1], &st), 0);
+	assert_true(st.refused_notify == 1);
+}
+
 /* The issuer keeps what its last check of a key's mirror entry said while
  * the entry's seq word stays: fields rewritten without moving it (what only
  * a misbehaving owner does) widen nothing; a revocation moves it. */
