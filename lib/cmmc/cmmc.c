@@ -603,6 +603,8 @@ rte_cmmc_ep_create(struct rte_cmmc *c, int port, uint16_t index)
 	ep->release_at = (uint16_t)RTE_MAX(info.depth / 4, 1);
 	ep->msg_size = info.msg_size;
 	ep->own_hint = 0;
+	ep->chk_seqp = &cmmc_seq_none;   /* nothing kept */
+	ep->chk_seq = 0;
 	rte_marlin_hrdma_qp_notify_check(ep->qp, cmmc_notify_check, ep);
 	p->ep[index] = ep;
 	rte_spinlock_recursive_unlock(&c->lock);

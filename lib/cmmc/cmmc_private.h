@@ -108,9 +108,9 @@ struct rte_cmmc_ep {
 	int refused_logged;
 	int own_hint;             /* last key slot a notification matched */
 	/* What the snapshot of own[own_hint] said when it last matched, valid
-	 * while that entry's seq word (*chk_seqp, NULL: nothing kept) is
-	 * still chk_seq: every rewrite of an own entry moves it
-	 * (cmmc_ent_begin/end). */
+	 * while that entry's seq word (*chk_seqp; &cmmc_seq_none while
+	 * nothing is kept) is still chk_seq: every rewrite of an own entry
+	 * moves it (cmmc_ent_begin/end). */
 	const uint64_t *chk_seqp;
 	uint64_t chk_seq;
 	uint64_t chk_off;
@@ -255,6 +255,9 @@ cmmc_ent_check(const struct cmmc_wire_keyent *s, uint32_t gen, uint64_t verifier
 
 /* Internal to the library, shared by its files. */
 int cmmc_notify_check(void *arg, uint64_t offset, uint32_t len, uint64_t imm);
+/* A seq word no entry's equals when it is stable (odd), for an endpoint's
+ * kept notify verdict while it has none (chk_seq 0 never matches it). */
+extern const uint64_t cmmc_seq_none;
 
 /* cmmc.c, used by cmmc_mem.c: a nonzero random word (*rc 0 or -EIO), the
  * peer on a port, writing our entry @slot into the peer's mirror, and
