@@ -22,61 +22,68 @@
 
 const uint64_t cmmc_seq_none = 1;
 
-/* Is the peer's table in our memory current, and from the key's owner
- * instance? */
-static inline int
-hdr_check(const struct cmmc_peer *p, uint64_t inst_epoch)
-{
-	const struct cmmc_wire_tab_hdr *h = p->mirror_hdr;
-	uint32_t want = __atomic_load_n(&p->peer_hrdma_epoch, __ATOMIC_ACQUIRE);
-	uint64_t m1 = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
-	uint64_t ie = __atomic_load_n(&h->inst_epoch, __ATOMIC_RELAXED);
-	uint32_t he = __atomic_load_n(&h->hrdma_epoch, __ATOMIC_RELAXED);
+/* The words of the peer's table header that hdr_check() tests (the peer
+ * writes them), read once; and the peer's HRDMA epoch we expect there. */
+struct hdr_copy {
+	uint64_t magic;
+	uint64_t magic_after;     /* read again after the others */
+	uint64_t inst_epoch;
+	uint32_t hrdma_epoch;
+	uint32_t want;            /* 0: not connected */
+};
 
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (unlikely(m1 != CMMC_TAB_MAGIC || want == 0 || he != want ||
-			__atomic_load_n(&h->magic, __ATOMIC_RELAXED) != m1))
+/* Why the copy says the table is not current (-ENOLINK) or not from the
+ * key's owner instance (-ESTALE); 0 if it is both. */
+static __rte_noinline int
+hdr_problem(const struct hdr_copy *c, uint64_t inst_epoch)
+{
+	if (c->magic != CMMC_TAB_MAGIC || c->want == 0 ||
+			c->hrdma_epoch != c->want || c->magic_after != c->magic)
 		return -ENOLINK;
-	if (unlikely(ie != inst_epoch))
+	if (c->inst_epoch != inst_epoch)
 		return -ESTALE;
 	return 0;
 }
 
-/*
- * The issuer's check of [off, off + len) of an imported key. The table
- * header is checked every time; the key's mirror entry is snapshotted and
- * checked in full only when it or the handle changed since the last
- * success of this endpoint: while the entry's seq word stays (the owner
- * moves it with every rewrite, a revocation included) the checked copy
- * kept here decides, so a peer rewriting fields without moving seq changes
- * nothing. This sits on the path of every small write (~25 ns of a
- * notification's one-way with the full snapshot, doc/benchmarks/hrdma.md).
- */
+/* Is the peer's table in our memory current, and from the key's owner
+ * instance? Tested in one branch on the private copy (each branch costs on
+ * the path from a notification's arrival to the answer,
+ * doc/benchmarks/hrdma.md); hdr_problem() says why not. */
 static inline int
-rkey_check(struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
-		unsigned int need, uint64_t off, uint64_t len, uint64_t *abs)
+hdr_check(const struct cmmc_peer *p, uint64_t inst_epoch)
+{
+	const struct cmmc_wire_tab_hdr *h = p->mirror_hdr;
+	struct hdr_copy c;
+
+	c.want = __atomic_load_n(&p->peer_hrdma_epoch, __ATOMIC_ACQUIRE);
+	c.magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
+	c.inst_epoch = __atomic_load_n(&h->inst_epoch, __ATOMIC_RELAXED);
+	c.hrdma_epoch = __atomic_load_n(&h->hrdma_epoch, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	c.magic_after = __atomic_load_n(&h->magic, __ATOMIC_RELAXED);
+	if (likely((c.magic == CMMC_TAB_MAGIC) & (c.want != 0) &
+			(c.hrdma_epoch == c.want) & (c.magic_after == c.magic) &
+			(c.inst_epoch == inst_epoch)))
+		return 0;
+	return hdr_problem(&c, inst_epoch);
+}
+
+/* rkey_check() past its kept verdict: @kept says whether the verdict kept
+ * for this endpoint is the key's (then it decides, the mirror entry is not
+ * read again), else the entry is snapshotted and checked in full. */
+static __rte_noinline int
+rkey_check_full(struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
+		unsigned int need, uint64_t off, uint64_t len, uint64_t *abs,
+		int kept)
 {
 	const struct cmmc_peer *p = ep->peer;
 	struct cmmc_wire_keyent s;
 	int rc;
 
-	if (unlikely(rk == NULL))
-		return -EINVAL;
-	if (unlikely(rk->peer != p))
-		return -EXDEV;
-	rc = hdr_check(p, rk->inst_epoch);
-	if (unlikely(rc != 0))
-		return rc;
-	if (likely(ep->rk_kept == rk) && rk->slot == ep->rk_slot &&
-			rk->gen == ep->rk_gen && rk->verifier == ep->rk_verifier &&
-			__atomic_load_n(&p->mirror[rk->slot].seq, __ATOMIC_ACQUIRE) ==
-			ep->rk_seq) {
+	if (kept) {
 		if ((ep->rk_access & need) != need)
 			return -EPERM;
-		if (len > ep->rk_len || off > ep->rk_len - len)
-			return -ERANGE;
-		*abs = ep->rk_off + off;
-		return 0;
+		return -ERANGE;  /* the only other test of the kept verdict */
 	}
 	if (unlikely(cmmc_ent_snapshot(&p->mirror[rk->slot], &s) != 0))
 		return -EKEYREVOKED;    /* revocation in progress */
@@ -95,39 +102,91 @@ rkey_check(struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
 	return rc;
 }
 
-/* Is [p, p + len) inside registered or allocated memory? */
+/*
+ * The issuer's check of [off, off + len) of an imported key. The table
+ * header is checked every time; the key's mirror entry is snapshotted and
+ * checked in full only when it or the handle changed since the last
+ * success of this endpoint: while the entry's seq word stays (the owner
+ * moves it with every rewrite, a revocation included) the checked copy
+ * kept here decides, so a peer rewriting fields without moving seq changes
+ * nothing. This sits on the path of every small write (~25 ns of a
+ * notification's one-way with the full snapshot, doc/benchmarks/hrdma.md),
+ * so the kept verdict is tested in one branch.
+ */
+static inline int
+rkey_check(struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
+		unsigned int need, uint64_t off, uint64_t len, uint64_t *abs)
+{
+	const struct cmmc_peer *p = ep->peer;
+	uint64_t seq;
+	int rc, kept;
+
+	if (unlikely(rk == NULL))
+		return -EINVAL;
+	if (unlikely(rk->peer != p))
+		return -EXDEV;
+	rc = hdr_check(p, rk->inst_epoch);
+	if (unlikely(rc != 0))
+		return rc;
+	seq = __atomic_load_n(&p->mirror[rk->slot].seq, __ATOMIC_ACQUIRE);
+	kept = (ep->rk_kept == rk) & (rk->slot == ep->rk_slot) &
+		(rk->gen == ep->rk_gen) & (rk->verifier == ep->rk_verifier) &
+		(seq == ep->rk_seq);
+	if (likely(kept & ((ep->rk_access & need) == need) &
+			(len <= ep->rk_len) & (off <= ep->rk_len - len))) {
+		*abs = ep->rk_off + off;
+		return 0;
+	}
+	return rkey_check_full(ep, rk, need, off, len, abs, kept);
+}
+
+/* local_check() past the hinted range: every range. */
+static __rte_noinline int
+local_check_all(struct rte_cmmc_ep *ep, uintptr_t a, uint32_t len,
+		rte_iova_t *iova)
+{
+	uint32_t i;
+
+	for (i = 0; i < CMMC_MAX_LMR; i++) {
+		const struct cmmc_lmr *l = &ep->c->lmr[i];
+		uintptr_t end = __atomic_load_n(&l->end, __ATOMIC_ACQUIRE);
+		uintptr_t start = __atomic_load_n(&l->start, __ATOMIC_RELAXED);
+
+		if (a >= start && a < end && len <= end - a) {
+			rte_iova_t base = __atomic_load_n(&l->iova,
+							  __ATOMIC_RELAXED);
+
+			ep->lmr_hint = i;
+			if (base != 0)
+				*iova = base + (a - start);
+			return 0;
+		}
+	}
+	return -EFAULT;
+}
+
+/* Is [p, p + len) inside registered or allocated memory? The range used
+ * last first, in one branch (the words may be changing under another
+ * thread's register or free: each bound is tested on its own, so a start
+ * and an end of two ranges never take more than either). */
 static inline int
 local_check(struct rte_cmmc_ep *ep, const void *ptr, uint32_t len,
 		rte_iova_t *iova)
 {
 	const struct cmmc_lmr *l = &ep->c->lmr[ep->lmr_hint];
 	uintptr_t a = (uintptr_t)ptr, start, end;
-	uint32_t i;
+	rte_iova_t base;
 
 	*iova = 0;
-	if (len == 0)
+	if (unlikely(len == 0))
 		return 0;
 	end = __atomic_load_n(&l->end, __ATOMIC_ACQUIRE);
 	start = __atomic_load_n(&l->start, __ATOMIC_RELAXED);
-	if (likely(a >= start && a < end && len <= end - a))
-		goto found;
-	for (i = 0; i < CMMC_MAX_LMR; i++) {
-		l = &ep->c->lmr[i];
-		end = __atomic_load_n(&l->end, __ATOMIC_ACQUIRE);
-		start = __atomic_load_n(&l->start, __ATOMIC_RELAXED);
-		if (a >= start && a < end && len <= end - a) {
-			ep->lmr_hint = i;
-			goto found;
-		}
-	}
-	return -EFAULT;
-found:
-	{
-		rte_iova_t base = __atomic_load_n(&l->iova, __ATOMIC_RELAXED);
-
-		if (base != 0)
-			*iova = base + (a - start);
-	}
+	if (unlikely(!((a >= start) & (a < end) & (len <= end - a))))
+		return local_check_all(ep, a, len, iova);
+	base = __atomic_load_n(&l->iova, __ATOMIC_RELAXED);
+	if (base != 0)
+		*iova = base + (a - start);
 	return 0;
 }
 
@@ -260,15 +319,14 @@ post_one(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op)
 	return 1;
 }
 
-int
-rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops, uint16_t n)
+/* Several operations, or scattered ones: in chunks of HRDMA operations.
+ * Out of line, so that a single post does not set up its frame. */
+static __rte_noinline int
+post_burst(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops, uint16_t n)
 {
 	struct rte_marlin_hrdma_op h[CMMC_POST_CHUNK];
 	uint16_t end[CMMC_POST_CHUNK];
 	uint16_t done = 0;
-
-	if (likely(n == 1 && ops[0].nb_iov == 0))
-		return post_one(ep, &ops[0]);
 
 	while (done < n) {
 		unsigned int nh = 0, nc = 0, k;
@@ -323,6 +381,14 @@ rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops, uint16_t n)
 			return done > 0 ? done : err;
 	}
 	return done;
+}
+
+int
+rte_cmmc_post(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *ops, uint16_t n)
+{
+	if (likely(n == 1 && ops[0].nb_iov == 0))
+		return post_one(ep, &ops[0]);
+	return post_burst(ep, ops, n);
 }
 
 int

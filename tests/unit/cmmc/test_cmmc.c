@@ -245,6 +245,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_owner_refuses_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_check_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_burst_two_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_range_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issuer_check_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_loss, setup, teardown),

@@ -81,6 +81,7 @@ void test_messages(void **state);
 void test_many_notifications(void **state);
 void test_notify_check_kept(void **state);
 void test_notify_burst_two_keys(void **state);
+void test_local_range_kept(void **state);
 void test_issuer_check_kept(void **state);
 void test_key_codec(void **state);
 void test_entry_check(void **state);

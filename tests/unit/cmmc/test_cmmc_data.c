@@ -449,6 +449,34 @@ test_notify_check_kept(void **state)
 	assert_true(st.notify_rx == rx);
 }
 
+/* The issuer's local check starts from the range used last: once that
+ * memory is freed (unregistered) the next post from it is refused, and a
+ * post that only straddles its end is refused too. */
+void
+test_local_range_kept(void **state)
+{
+	struct fx *f = *state;
+	struct rte_cmmc_mem *mem;
+	struct rte_cmmc_rkey *rk = share(f, 4096, RTE_CMMC_ACCESS_WRITE, &mem, NULL);
+	uint8_t *buf = rte_malloc("cmmc_ut_lr", 4096, 64);
+	struct rte_cmmc_mem *reg;
+
+	assert_non_null(buf);
+	reg = rte_cmmc_mem_register(f->c[0], buf, 4096);
+	assert_non_null(reg);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, buf, 64, 0, 0), 0);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, buf + 4096 - 8, 16, 0, 0),
+			 -EFAULT);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, buf + 8, 64, 0, 0), 0);
+	assert_int_equal(rte_cmmc_mem_free(reg), 0);
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, buf, 64, 0, 0), -EFAULT);
+	assert_int_equal(rte_cmmc_write_notify(f->ep[0], rk, 0, buf, 8, 1, 0, 0),
+			 -EFAULT);
+	/* the registered buffer of the fixture still works */
+	assert_int_equal(rte_cmmc_write(f->ep[0], rk, 0, f->lbuf[0], 64, 0, 0), 0);
+	rte_free(buf);
+}
+
 /* One receive call that takes notifications for two exports, interleaved:
  * each event names the memory its range lies in (the owner finds it from
  * its private records, the export that matched last first), and one into a
