@@ -17,8 +17,9 @@
  * was; get replies go out in order, in pieces of the message size, carry
  * the bytes of a live registration (checked again for every piece) or a
  * refusal; a get response fills only the requester's buffer, in order, and
- * completes its request once; a flush acknowledgement never moves past
- * what was sent. Message payloads, registrations and get buffers are
+ * completes its request once; a flush acknowledgement never moves back,
+ * past what was sent, or on an endpoint to another host; active messages
+ * reach the handler table only with an id inside it. Message payloads, registrations and get buffers are
  * allocated at their exact size, so AddressSanitizer sees any access
  * outside them.
  *
