@@ -4,15 +4,20 @@
 
 /*
  * libFuzzer target for the UCX transport's remote keys and heap
- * (drivers/ucx/marlin/uct_marlin_heap.c, included below, with the NTB calls
- * as stubs): a peer hands over key bytes (unpacked by um_rkey_wire_read(),
- * as uct_marlin_rkey_unpack() does) and writes the block headers in its own
- * heap window, which this host reads through its outbound window when it
- * maps a key (um_heap_map()). Both are fuzzed together: a key the map
- * accepts must lie inside the peer's window as this host mapped it, behind
- * a header that matched when read, and every byte of it is written (the
- * window is a buffer of exactly its size: AddressSanitizer sees any store a
- * forged key could cause).
+ * (drivers/ucx/marlin/uct_marlin_heap.c and uct_marlin_send.c, included
+ * below, with the NTB calls and um_send() as stubs): a peer hands over key
+ * bytes (read by um_rkey_wire_read(), as uct_marlin_rkey_unpack() does) and
+ * writes the block headers in its own heap window, which this host reads
+ * through its outbound window when it maps a key (um_heap_map()). Both are
+ * fuzzed together, and each key is used as the transport uses it: a put
+ * short or a get bcopy at an address near the key's base, through the real
+ * endpoint code (um_direct()). A key the map accepts must lie inside the
+ * peer's window as this host mapped it, behind a header that matched when
+ * read; an operation that goes directly changes only the bytes it names,
+ * inside the key's range; one that goes by HRDMA names the key's
+ * registration for the owner to check; a refused one changes nothing. The
+ * window is a buffer of exactly its size, so AddressSanitizer also sees any
+ * access a forged key could cause.
  *
  * The owner's side runs too: allocations and frees in this host's heap,
  * acknowledgements of revocations with hostile epochs, links going up and
@@ -22,20 +27,30 @@
  * that an acknowledgement never moves back nor past the epoch sent.
  *
  * Input: 4 setup bytes (peer window size, heap size), the rest fills the
- * peer window first (its headers included) and then is read as records: an
- * op byte and its bytes.
+ * peer window (its headers included), and its second half is read as
+ * records: an op byte and its bytes (a key: 40 bytes, then a signed 16-bit
+ * address delta and a length).
  */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* UCX's offsetof is the null-pointer idiom, which UBSan reports wherever
+ * the transport derives its objects: the standard one instead. */
+#include <stddef.h>
+#include <ucs/sys/compiler_def.h>
+#undef ucs_offsetof
+#define ucs_offsetof(_type, _member) offsetof(_type, _member)
+
 #include "../../drivers/ucx/marlin/uct_marlin_heap.c"
-#include "uct_marlin_wire.h"
+#include "../../drivers/ucx/marlin/uct_marlin_send.c"
 
 #define PEER 1            /* the peer whose heap keys name */
 #define NB_PEERS 3        /* ports 1..3 */
 #define MAX_BLK 32
+#define SEG_SIZE 4096u    /* message size: puts up to 4072 B in one */
+#define KEY_REC 44        /* a key record: key, address delta, length */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,7 +69,15 @@ struct sh_blk {
 
 static struct {
 	uint8_t *win;          /* the peer's heap window, as mapped here */
+	uint8_t *snap;         /* its bytes before an operation */
 	size_t win_len;
+	uct_marlin_iface_t *iface;
+	uct_marlin_ep_t *ep;   /* to PEER */
+	uint8_t src[SEG_SIZE]; /* what puts store */
+	const struct um_rkey_wire *w;   /* key of the operation going on */
+	uint64_t remote;       /* its address */
+	uint32_t length;
+	unsigned sent;         /* messages it sent */
 	uint8_t *own;          /* this host's heap window */
 	size_t own_len;
 	uint64_t up;           /* ports whose link is up */
@@ -165,6 +188,94 @@ rte_marlin_ntb_peer_mw_get_addr(uint16_t dev_id, int pidx, int widx,
 	return 0;
 }
 
+/*
+ * What goes by HRDMA (the key does not reach the heap directly): a put or
+ * a get request naming the key's registration, secret and address, for
+ * the owner to check.
+ */
+int
+um_send(int port, const void *buf, uint32_t len, uint64_t imm)
+{
+	const struct um_put_hdr *h = buf;
+	const struct um_get_req *q = buf;
+
+	CHECK(port == PEER && fz.w != NULL && len <= SEG_SIZE);
+	fz.sent++;
+	if (UM_IMM_KIND(imm) == UM_PUT) {
+		CHECK(len == sizeof(*h) + h->len && h->idx == fz.w->idx &&
+		      h->secret == fz.w->secret && h->addr == fz.remote &&
+		      h->len == fz.length &&
+		      memcmp(h + 1, fz.src, fz.length) == 0);
+	} else {
+		CHECK(UM_IMM_KIND(imm) == UM_GET_REQ && len == sizeof(*q) &&
+		      q->idx == fz.w->idx && q->secret == fz.w->secret &&
+		      q->addr == fz.remote && q->len == fz.length);
+	}
+	return 0;
+}
+
+/* A direct get hands the window's bytes to the caller here. */
+static void
+get_unpack(void *arg, const void *data, size_t length)
+{
+	const uint8_t *p = data;
+	unsigned __int128 at = (uintptr_t)p - (uintptr_t)fz.win;
+
+	(void)arg;
+	CHECK(length == fz.length && p >= fz.win + fz.w->heap_off &&
+	      at + length <= (unsigned __int128)fz.w->heap_off + fz.w->len &&
+	      at + length <= fz.win_len);
+	CHECK(memcmp(p, fz.snap + at, length) == 0);
+}
+
+/*
+ * Use key @p w as the transport does (uct_marlin_rkey_unpack()'s result,
+ * then a put short or a get bcopy at @p delta from the key's base): it
+ * maps (again) through um_heap_map(), and the operation goes directly
+ * into the window or by HRDMA. Only the bytes it names may change, and
+ * only inside the key's range of the window.
+ */
+static void
+use_key(const struct um_rkey_wire *w, int16_t delta, uint32_t length, int get)
+{
+	uct_marlin_rkey_t rk = { .w = *w, .path = w->heap_off != 0 ?
+				 UM_RK_UNKNOWN : UM_RK_HRDMA };
+	uct_ep_h tl_ep = &fz.ep->super.super;
+	unsigned __int128 at = 0;
+	ucs_status_t st;
+	size_t i;
+
+	fz.w = &rk.w;
+	fz.remote = w->base + (uint64_t)(int64_t)delta;
+	fz.length = length;
+	fz.sent = 0;
+	memcpy(fz.snap, fz.win, fz.win_len);
+	if (get)
+		st = uct_marlin_ep_get_bcopy(tl_ep, get_unpack, NULL, length,
+					     fz.remote, (uintptr_t)&rk, NULL);
+	else
+		st = uct_marlin_ep_put_short(tl_ep, fz.src, length, fz.remote,
+					     (uintptr_t)&rk);
+	if (rk.path == UM_RK_DIRECT && st == UCS_OK && fz.sent == 0) {
+		/* Went directly: the range lies in the key's, in the window. */
+		CHECK(rk.direct == fz.win + w->heap_off && w->owner == PEER);
+		at = (unsigned __int128)w->heap_off + (fz.remote - w->base);
+		CHECK(fz.remote >= w->base && fz.remote - w->base <= w->len &&
+		      at + length <= (unsigned __int128)w->heap_off + w->len &&
+		      at + length <= fz.win_len);
+		if (!get)
+			CHECK(memcmp(fz.win + (size_t)at, fz.src, length) == 0);
+	} else {
+		length = 0;  /* nothing may change */
+	}
+	for (i = 0; i < fz.win_len; i++)
+		CHECK(fz.win[i] == fz.snap[i] ||
+		      (i >= at && i < at + length));
+	/* Refused keys are refused without a message. */
+	CHECK(rk.path != UM_RK_REFUSED || fz.sent == 0);
+	fz.w = NULL;
+}
+
 /* ---- the peer's keys --------------------------------------------------- */
 
 /*
@@ -173,7 +284,7 @@ rte_marlin_ntb_peer_mw_get_addr(uint16_t dev_id, int pidx, int widx,
  * input's small amounts), so that the fuzzer reaches keys that map.
  */
 static void
-try_key(const uint8_t *p, int crafted)
+try_key(const uint8_t *p, int crafted, int get)
 {
 	struct um_rkey_wire w;
 	struct um_heap_hdr h;
@@ -192,8 +303,11 @@ try_key(const uint8_t *p, int crafted)
 			w.heap_off = at + UM_HEAP_HDR + (uint64_t)(int64_t)(int8_t)p[6];
 			w.len = h.len + (uint64_t)(int64_t)(int8_t)p[7];
 			w.secret = h.secret ^ (p[8] & 1);
+			w.owner = p[8] & 2 ? w.owner : PEER;
 		}
 	}
+	use_key(&w, (int16_t)(p[40] | p[41] << 8),
+		(uint32_t)(p[42] | p[43] << 8) % 4000, get);
 	if (w.heap_off == 0)
 		return;  /* an HRDMA key: the owner checks each request */
 	rc = um_heap_map(PEER, w.heap_off, w.len, w.secret, &got);
@@ -348,7 +462,11 @@ reset(void)
 	memset(&heap, 0, sizeof(heap));
 	memset(um_heap_peer_gen, 0, sizeof(um_heap_peer_gen));
 	free(fz.win);
+	free(fz.snap);
 	free(fz.own);
+	free(fz.iface->tx_buf);
+	free(fz.iface);
+	free(fz.ep);
 	memset(&fz, 0, sizeof(fz));
 }
 
@@ -358,14 +476,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t at, n;
 	uint8_t op;
 
+	/* Every refused key is logged: not on every input. */
+	ucs_global_opts.log_component.log_level = UCS_LOG_LEVEL_FATAL;
+
 	if (size < 4)
 		return 0;
 	memset(&fz, 0, sizeof(fz));
 	fz.win_len = 1 + ((size_t)(data[0] | data[1] << 8) % 8192);
 	fz.own_len = 128 + ((size_t)(data[2] | data[3] << 8) % 32768);
 	fz.win = calloc(1, fz.win_len);
+	fz.snap = malloc(fz.win_len);
 	fz.own = calloc(1, fz.own_len);
-	CHECK(fz.win != NULL && fz.own != NULL);
+	fz.iface = calloc(1, sizeof(*fz.iface));
+	fz.ep = calloc(1, sizeof(*fz.ep));
+	CHECK(fz.win != NULL && fz.snap != NULL && fz.own != NULL &&
+	      fz.iface != NULL && fz.ep != NULL);
+	fz.iface->seg_size = SEG_SIZE;
+	fz.iface->tx_buf = malloc(SEG_SIZE);
+	CHECK(fz.iface->tx_buf != NULL);
+	fz.iface->state[PEER] = UM_PEER_UP;
+	fz.ep->super.super.iface = &fz.iface->super.super;
+	fz.ep->port = PEER;
+	ucs_queue_head_init(&fz.ep->pending);
+	memset(fz.src, 0xc3, sizeof(fz.src));
 	fz.up = UINT64_C(0xe);  /* ports 1..3 */
 	/* The peer's window: what the input says (headers at its offsets). */
 	n = size - 4 < fz.win_len ? size - 4 : fz.win_len;
@@ -376,11 +509,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op & 7) {
 		case 0:
 		case 1:
-			/* A key, as packed bytes (40). */
-			if (size - at < sizeof(struct um_rkey_wire))
+			/* A key, as packed bytes (40), then how it is used. */
+			if (size - at < KEY_REC)
 				goto out;
-			try_key(data + at, op & 1);
-			at += sizeof(struct um_rkey_wire);
+			try_key(data + at, op & 1, op & 0x80);
+			at += KEY_REC;
 			break;
 		case 2:
 			/* The peer writes 8 bytes of its window. */

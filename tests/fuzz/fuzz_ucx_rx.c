@@ -46,7 +46,6 @@
 #define EP_B 3        /* endpoint id to PEER_B */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -645,20 +644,13 @@ deliver(const uint8_t *p, size_t n)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* Refusals are logged once per interface: not on every input. */
-	ucs_global_opts.log_component.log_level = UCS_LOG_LEVEL_ERROR;
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t at = 8;
 	uint8_t op;
+
+	/* Refusals are logged once per interface: not on every input. */
+	ucs_global_opts.log_component.log_level = UCS_LOG_LEVEL_ERROR;
 
 	if (size < 8)
 		return 0;
