@@ -65,6 +65,29 @@ um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
 	return UCS_ERR_NO_RESOURCE;
 }
 
+/* The peer's next ring slot for a message built in place, or NULL (the
+ * endpoint failed, requests wait before it, the ring is full). */
+static UCS_F_ALWAYS_INLINE uint8_t *
+um_ep_reserve(uct_marlin_ep_t *ep)
+{
+	uint32_t room;
+
+	if (ucs_unlikely(ep->failed || !ucs_queue_is_empty(&ep->pending) ||
+			 ep->putz.busy))
+		return NULL;
+	return um_send_reserve(ep->port, &room);
+}
+
+static UCS_F_ALWAYS_INLINE ucs_status_t
+um_ep_commit(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, uint32_t len,
+	     uint64_t imm)
+{
+	if (ucs_unlikely(um_send_commit(ep->port, len, imm) != 0))
+		return UCS_ERR_INVALID_PARAM;
+	iface->tx_msgs++;
+	return UCS_OK;
+}
+
 ucs_status_t
 uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
 		       const void *payload, unsigned length)
@@ -72,8 +95,21 @@ uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
 	uct_marlin_iface_t *iface = um_iface(tl_ep);
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 
+	uint8_t *p;
+
 	UCT_CHECK_AM_ID(id);
 	UCT_CHECK_LENGTH(length + sizeof(header), 0, iface->seg_size, "am_short");
+	/* One that rides in the descriptor line goes by the inline path. */
+	if (length + sizeof(header) > UM_INLINE_MAX) {
+		p = um_ep_reserve(ep);
+		if (p == NULL)
+			return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT :
+			       UCS_ERR_NO_RESOURCE;
+		memcpy(p, &header, sizeof(header));
+		memcpy(p + sizeof(header), payload, length);
+		return um_ep_commit(ep, iface, length + sizeof(header),
+				    UM_IMM(UM_AM, id, 0, 0));
+	}
 	/* UCP passes a NULL payload with length 0. */
 	memcpy(iface->tx_buf, &header, sizeof(header));
 	if (length > 0)
@@ -90,11 +126,21 @@ uct_marlin_ep_am_short_iov(uct_ep_h tl_ep, uint8_t id, const uct_iov_t *iov,
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 	ucs_iov_iter_t it;
 	size_t len;
+	uint8_t *p;
 
 	UCT_CHECK_AM_ID(id);
-	UCT_CHECK_LENGTH(uct_iov_total_length(iov, iovcnt), 0, iface->seg_size,
-			 "am_short_iov");
+	len = uct_iov_total_length(iov, iovcnt);
+	UCT_CHECK_LENGTH(len, 0, iface->seg_size, "am_short_iov");
 	ucs_iov_iter_init(&it);
+	if (len > UM_INLINE_MAX) {
+		p = um_ep_reserve(ep);
+		if (p == NULL)
+			return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT :
+			       UCS_ERR_NO_RESOURCE;
+		len = uct_iov_to_buffer(iov, iovcnt, &it, p, iface->seg_size);
+		return um_ep_commit(ep, iface, (uint32_t)len,
+				    UM_IMM(UM_AM, id, 0, 0));
+	}
 	len = uct_iov_to_buffer(iov, iovcnt, &it, iface->tx_buf, iface->seg_size);
 	return um_ep_send(ep, iface->tx_buf, (uint32_t)len,
 			  UM_IMM(UM_AM, id, 0, 0));
@@ -109,17 +155,25 @@ uct_marlin_ep_am_bcopy(uct_ep_h tl_ep, uint8_t id, uct_pack_callback_t pack_cb,
 	ucs_status_t st;
 	size_t len;
 
+	uint8_t *p;
+
 	(void)flags;
 	UCT_CHECK_AM_ID(id);
-	if (ucs_unlikely(ep->failed))
-		return UCS_ERR_ENDPOINT_TIMEOUT;
-	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) ||
-			 iface->state[ep->port] != UM_PEER_UP))
-		return UCS_ERR_NO_RESOURCE;
-	len = pack_cb(iface->tx_buf, arg);
-	UCT_CHECK_LENGTH(len, 0, iface->seg_size, "am_bcopy");
-	st = um_ep_send(ep, iface->tx_buf, (uint32_t)len,
-			UM_IMM(UM_AM, id, 0, 0));
+	if (ucs_unlikely(iface->state[ep->port] != UM_PEER_UP))
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT :
+		       UCS_ERR_NO_RESOURCE;
+	/* Packed straight into the peer's ring. */
+	p = um_ep_reserve(ep);
+	if (p == NULL)
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT : UCS_ERR_NO_RESOURCE;
+	len = pack_cb(p, arg);
+	if (ucs_unlikely(len > iface->seg_size)) {
+		um_send_abort(ep->port);
+		ucs_error("marlin: am_bcopy packed %zu bytes, more than the %u of a segment",
+			  len, iface->seg_size);
+		return UCS_ERR_INVALID_PARAM;
+	}
+	st = um_ep_commit(ep, iface, (uint32_t)len, UM_IMM(UM_AM, id, 0, 0));
 	return st == UCS_OK ? (ssize_t)len : st;
 }
 
