@@ -277,6 +277,32 @@ um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
 	return st;
 }
 
+/* A put of @p len bytes from @p src, built in the peer's ring slot. */
+static ucs_status_t
+um_put_inplace(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface,
+	       const void *src, size_t len, uint64_t remote_addr,
+	       uct_rkey_t rkey)
+{
+	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+	struct um_put_hdr h = {
+		.idx = rk->w.idx, .len = (uint32_t)len,
+		.secret = rk->w.secret, .addr = remote_addr,
+	};
+	ucs_status_t st;
+	uint8_t *p;
+
+	p = um_ep_reserve(ep);
+	if (p == NULL)
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT : UCS_ERR_NO_RESOURCE;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), src, len);
+	st = um_ep_commit(ep, iface, (uint32_t)(sizeof(h) + len),
+			  UM_IMM(UM_PUT, 0, ep->id, 0));
+	if (st == UCS_OK)
+		ep->put_seq++;
+	return st;
+}
+
 /* Whether a put in pieces may start now on @p ep. */
 static ucs_status_t
 um_putz_ready(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface)
@@ -369,6 +395,10 @@ uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
 	if (length > um_put_max(iface))
 		return um_put_staged(ep, iface, buffer, length, remote_addr,
 				     rkey);
+	/* Longer than a descriptor line: straight into the peer's ring. */
+	if (sizeof(struct um_put_hdr) + length > UM_INLINE_MAX)
+		return um_put_inplace(ep, iface, buffer, length, remote_addr,
+				      rkey);
 	memcpy((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), buffer,
 	       length);
 	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface,
@@ -464,11 +494,16 @@ void
 um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status)
 {
 	uct_marlin_iface_t *iface = um_iface(&ep->super.super);
-	struct um_put_hdr *h = iface->tx_buf;
+	struct um_put_hdr *h;
 	ucs_iov_iter_t at;
+	uint32_t room;
 	size_t n;
 
 	while (status == UCS_OK && ep->putz.left > 0) {
+		/* Each piece built in the peer's ring slot. */
+		h = um_send_reserve(ep->port, &room);
+		if (h == NULL)
+			return;            /* no room (or link): again later */
 		at = ep->putz.it;
 		n = uct_iov_to_buffer(ep->putz.iov, ep->putz.iovcnt, &ep->putz.it,
 				      h + 1, ucs_min(ep->putz.left,
@@ -477,8 +512,8 @@ um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status)
 		h->len = (uint32_t)n;
 		h->secret = ep->putz.secret;
 		h->addr = ep->putz.addr;
-		if (um_send(ep->port, h, (uint32_t)(sizeof(*h) + n),
-			    UM_IMM(UM_PUT, 0, ep->id, 0)) != 0) {
+		if (um_send_commit(ep->port, (uint32_t)(sizeof(*h) + n),
+				   UM_IMM(UM_PUT, 0, ep->id, 0)) != 0) {
 			ep->putz.it = at;  /* not sent: again later */
 			return;
 		}
