@@ -94,7 +94,6 @@ uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
 {
 	uct_marlin_iface_t *iface = um_iface(tl_ep);
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
-
 	uint8_t *p;
 
 	UCT_CHECK_AM_ID(id);
@@ -154,7 +153,6 @@ uct_marlin_ep_am_bcopy(uct_ep_h tl_ep, uint8_t id, uct_pack_callback_t pack_cb,
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 	ucs_status_t st;
 	size_t len;
-
 	uint8_t *p;
 
 	(void)flags;
