@@ -5,7 +5,7 @@
 /*
  * libFuzzer target for the UCX transport's remote keys and heap
  * (drivers/ucx/marlin/uct_marlin_heap.c and uct_marlin_send.c, included
- * below, with the NTB calls and um_send() as stubs): a peer hands over key
+ * below, with the NTB calls and the message sends as stubs): a peer hands over key
  * bytes (read by um_rkey_wire_read(), as uct_marlin_rkey_unpack() does) and
  * writes the block headers in its own heap window, which this host reads
  * through its outbound window when it maps a key (um_heap_map()). Both are
@@ -74,6 +74,8 @@ static struct {
 	uct_marlin_iface_t *iface;
 	uct_marlin_ep_t *ep;   /* to PEER */
 	uint8_t src[SEG_SIZE]; /* what puts store */
+	uint8_t *slot;         /* the peer's ring slot (stub), exact size */
+	int reserved;          /* a message is being built in it */
 	const struct um_rkey_wire *w;   /* key of the operation going on */
 	uint64_t remote;       /* its address */
 	uint32_t length;
@@ -191,15 +193,15 @@ rte_marlin_ntb_peer_mw_get_addr(uint16_t dev_id, int pidx, int widx,
 /*
  * What goes by HRDMA (the key does not reach the heap directly): a put or
  * a get request naming the key's registration, secret and address, for
- * the owner to check.
+ * the owner to check; sent from a buffer or built in the peer's ring slot.
  */
-int
-um_send(int port, const void *buf, uint32_t len, uint64_t imm)
+static void
+check_msg(const void *buf, uint32_t len, uint64_t imm)
 {
 	const struct um_put_hdr *h = buf;
 	const struct um_get_req *q = buf;
 
-	CHECK(port == PEER && fz.w != NULL && len <= SEG_SIZE);
+	CHECK(fz.w != NULL && len <= SEG_SIZE);
 	fz.sent++;
 	if (UM_IMM_KIND(imm) == UM_PUT) {
 		CHECK(len == sizeof(*h) + h->len && h->idx == fz.w->idx &&
@@ -211,7 +213,39 @@ um_send(int port, const void *buf, uint32_t len, uint64_t imm)
 		      q->idx == fz.w->idx && q->secret == fz.w->secret &&
 		      q->addr == fz.remote && q->len == fz.length);
 	}
+}
+
+int
+um_send(int port, const void *buf, uint32_t len, uint64_t imm)
+{
+	CHECK(port == PEER && !fz.reserved);
+	check_msg(buf, len, imm);
 	return 0;
+}
+
+void *
+um_send_reserve(int port, uint32_t *room)
+{
+	CHECK(port == PEER && !fz.reserved);
+	fz.reserved = 1;
+	*room = SEG_SIZE;
+	return fz.slot;
+}
+
+int
+um_send_commit(int port, uint32_t len, uint64_t imm)
+{
+	CHECK(port == PEER && fz.reserved);
+	fz.reserved = 0;
+	check_msg(fz.slot, len, imm);
+	return 0;
+}
+
+void
+um_send_abort(int port)
+{
+	CHECK(port == PEER && fz.reserved);
+	fz.reserved = 0;
 }
 
 /* A direct get hands the window's bytes to the caller here. */
@@ -271,8 +305,10 @@ use_key(const struct um_rkey_wire *w, int16_t delta, uint32_t length, int get)
 	for (i = 0; i < fz.win_len; i++)
 		CHECK(fz.win[i] == fz.snap[i] ||
 		      (i >= at && i < at + length));
-	/* Refused keys are refused without a message. */
+	/* Refused keys are refused without a message; a message built in
+	 * the ring is committed or given back. */
 	CHECK(rk.path != UM_RK_REFUSED || fz.sent == 0);
+	CHECK(!fz.reserved);
 	fz.w = NULL;
 }
 
@@ -465,6 +501,7 @@ reset(void)
 	free(fz.snap);
 	free(fz.own);
 	free(fz.iface->tx_buf);
+	free(fz.slot);
 	free(fz.iface);
 	free(fz.ep);
 	memset(&fz, 0, sizeof(fz));
@@ -493,7 +530,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      fz.iface != NULL && fz.ep != NULL);
 	fz.iface->seg_size = SEG_SIZE;
 	fz.iface->tx_buf = malloc(SEG_SIZE);
-	CHECK(fz.iface->tx_buf != NULL);
+	fz.slot = malloc(SEG_SIZE);
+	CHECK(fz.iface->tx_buf != NULL && fz.slot != NULL);
 	fz.iface->state[PEER] = UM_PEER_UP;
 	fz.ep->super.super.iface = &fz.iface->super.super;
 	fz.ep->port = PEER;

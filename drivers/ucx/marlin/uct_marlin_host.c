@@ -377,6 +377,27 @@ um_send(int port, const void *buf, uint32_t len, uint64_t imm)
 	return rc == 1 ? 0 : (rc == 0 ? -ENOSPC : rc);
 }
 
+_Static_assert(UM_INLINE_MAX == RTE_MARLIN_HRDMA_INLINE_MAX,
+	       "UM_INLINE_MAX follows HRDMA");
+
+void *
+um_send_reserve(int port, uint32_t *room)
+{
+	return rte_marlin_hrdma_send_reserve(um.peer[port].qp, room);
+}
+
+int
+um_send_commit(int port, uint32_t len, uint64_t imm)
+{
+	return rte_marlin_hrdma_send_commit(um.peer[port].qp, len, imm);
+}
+
+void
+um_send_abort(int port)
+{
+	rte_marlin_hrdma_send_abort(um.peer[port].qp);
+}
+
 int
 um_recv(int port, struct um_msg *m, unsigned int n)
 {
