@@ -13,10 +13,14 @@
 #include <rte_atomic.h>
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_errno.h>
 
 #include "rte_marlin_dma.h"
 #include "rte_marlin_hrdma.h"
 #include "hrdma_private.h"
+
+static_assert(HRDMA_INLINE_MAX == RTE_MARLIN_HRDMA_INLINE_MAX,
+	      "the public inline size is the wire's");
 
 /*
  * Tell the control thread a data-path call runs (it waits for us before it
@@ -505,6 +509,66 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	if (i == 0 && n != 0)
 		return -ENOSPC;
 	return i;
+}
+
+void *
+rte_marlin_hrdma_send_reserve(struct rte_marlin_hrdma_qp *qp, uint32_t *room)
+{
+	if (unlikely(dp_enter(qp) != RTE_MARLIN_HRDMA_STATE_UP)) {
+		dp_leave(qp);
+		rte_errno = ENOLINK;
+		return NULL;
+	}
+	/* The credit line only when the ring looks at least half used, as
+	 * in rte_marlin_hrdma_post(). */
+	if (qp->depth - (qp->tx_n - qp->tx_consumed) <= qp->depth / 2 &&
+			unlikely(refresh_credit(qp) != 0)) {
+		dp_leave(qp);
+		rte_errno = ENOLINK;
+		return NULL;
+	}
+	if (unlikely(qp->tx_n - qp->tx_consumed == qp->depth ||
+			qp->pend_head != qp->pend_tail)) {
+		if (qp->tx_n - qp->tx_consumed == qp->depth) {
+			qp->stats.ring_full++;
+			prod_publish(qp);
+		}
+		dp_leave(qp);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	*room = qp->msg_size;
+	return qp->tx_slots + (size_t)(qp->tx_n & (qp->depth - 1)) * qp->msg_size;
+}
+
+int
+rte_marlin_hrdma_send_commit(struct rte_marlin_hrdma_qp *qp, uint32_t len,
+		uint64_t imm)
+{
+	/* A fence in any case: the caller's stores may be streaming ones. */
+	struct seq_batch batch = { .n = 0, .fence = 1 };
+	uint32_t desc_n = qp->tx_n + 1;
+
+	if (unlikely(len > qp->msg_size)) {
+		dp_leave(qp);
+		return -ERANGE;
+	}
+	desc_fill(qp, &batch, desc_n, HRDMA_WIRE_SEND, NULL, len, 0, imm);
+	seq_flush(&batch);
+	qp->tx_n = desc_n;
+	if (unlikely(qp->tx_n - qp->tx_consumed == qp->depth))
+		prod_publish(qp);
+	qp->stats.tx_bytes += len;
+	qp->stats.posted++;
+	qp->stats.completed++;
+	dp_leave(qp);
+	return 0;
+}
+
+void
+rte_marlin_hrdma_send_abort(struct rte_marlin_hrdma_qp *qp)
+{
+	dp_leave(qp);
 }
 
 /*

@@ -99,6 +99,10 @@ extern "C" {
 #define RTE_MARLIN_HRDMA_VERSION 1
 /** Most queue pairs per channel. */
 #define RTE_MARLIN_HRDMA_MAX_QP 16
+/** A SEND or WRITE_NOTIFY payload of at most this many bytes rides in its
+ * descriptor line (one line crosses; a single such post takes the short
+ * path to the sequence word). */
+#define RTE_MARLIN_HRDMA_INLINE_MAX 32
 
 struct rte_marlin_hrdma_channel;
 struct rte_marlin_hrdma_qp;
@@ -371,6 +375,51 @@ rte_marlin_hrdma_qp_get(struct rte_marlin_hrdma_channel *ch, uint16_t qid);
 __rte_experimental
 int rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		const struct rte_marlin_hrdma_op *ops, uint16_t n);
+
+/**
+ * Reserve the next SEND slot of @p qp to build a message in place, in the
+ * peer's receive ring (through the outbound window), instead of in a
+ * buffer that rte_marlin_hrdma_post() copies from: one copy fewer for a
+ * message packed by a callback. Owner thread only.
+ *
+ * Until rte_marlin_hrdma_send_commit() or rte_marlin_hrdma_send_abort(),
+ * the queue pair is inside a data-path call: the control thread waits for
+ * it before it resets the rings, so keep the window short (no blocking,
+ * no other call on this queue pair). The caller only stores into the slot
+ * (reads through a PCIe window are slow); nothing is visible to the peer
+ * before the commit.
+ *
+ * @param qp   Queue pair.
+ * @param room Set to the slot's size (the channel's msg_size).
+ * @return The slot; NULL with rte_errno ENOSPC when the ring is full or
+ *         operations wait for a copy engine (retry after
+ *         rte_marlin_hrdma_poll_cq()), ENOLINK when the channel is not UP.
+ */
+__rte_experimental
+void *rte_marlin_hrdma_send_reserve(struct rte_marlin_hrdma_qp *qp,
+		uint32_t *room);
+
+/**
+ * Send the message built in the slot of rte_marlin_hrdma_send_reserve():
+ * a store fence orders the caller's stores before the descriptor. The
+ * message completes at once (no completion entry).
+ *
+ * @param qp  Queue pair, after a successful reserve.
+ * @param len Bytes of the slot to send (<= room).
+ * @param imm Immediate data for the receiver.
+ * @return 0; -ERANGE when @p len exceeds the slot (nothing is sent).
+ */
+__rte_experimental
+int rte_marlin_hrdma_send_commit(struct rte_marlin_hrdma_qp *qp, uint32_t len,
+		uint64_t imm);
+
+/**
+ * Give back a slot of rte_marlin_hrdma_send_reserve() without sending.
+ *
+ * @param qp Queue pair, after a successful reserve.
+ */
+__rte_experimental
+void rte_marlin_hrdma_send_abort(struct rte_marlin_hrdma_qp *qp);
 
 /**
  * Collect completions of posted operations. Owner thread only.

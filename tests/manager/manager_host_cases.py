@@ -433,6 +433,36 @@ def test_ranges(t):
     while "signal=11" not in h2.ok("poke 0 8192"):
         check(time.monotonic() < end, "taken back after the restart")
         time.sleep(0.02)
+
+    def ready2(off, size):
+        return "ready=1" in h2.ok("ready 0 %d %d" % (off, size))
+
+    # Host 0 dies with a range exposed and starts anew: the old run's
+    # range must not count as ready at host 2 (its stores would land in
+    # the dead run's memory) until the new run exposes its own.
+    h0.ok("expose 2 8192 4096 rw")
+    end = time.monotonic() + 10
+    while not ready2(8192, 4096):
+        check(time.monotonic() < end, "exposed to host 2 before the kill")
+        time.sleep(0.02)
+    h0.stop(signal.SIGKILL)
+    h0 = EalHost(t, 0, "rg", 0, hosts=3, devargs=",mw_ranges=1")
+    h0.ok("enable")
+    h0.ok("wait_up 2 10000")
+    for _ in range(20):
+        check(not ready2(8192, 4096),
+              "the dead run's range still counts as ready at host 2")
+        time.sleep(0.02)
+    h0.ok("expose 2 8192 4096 rw")
+    end = time.monotonic() + 10
+    while not ready2(8192, 4096):
+        check(time.monotonic() < end, "the new run's range reaches host 2")
+        time.sleep(0.02)
+    # (host 0's peek reads its view for host 1: host 2's stores go to
+    # the view for host 2, so only whether they fault is seen here)
+    check("exit=0" in h2.ok("poke 0 8192"), "host 2 stores into the new run")
+    check("signal=11" in h2.ok("poke 0 12288"),
+          "the new run's next page is out of reach")
     for h in (h0, h2):
         h.proc.stdin.close()
         check(h.wait(30) == 0, "host exits cleanly")

@@ -407,6 +407,21 @@ handle(int argc, char **argv, void *arg)
 		}
 		th_store_probe((volatile uint64_t *)((char *)base + a),
 			0x706f6b65);
+	} else if (strcmp(argv[0], "ready") == 0) {
+		/* ready PEER OFF LEN: is [OFF, +LEN) of PEER's window 0
+		 * mapped here for writing (ranges mode: exposed to us)? */
+		NEED_ARGS(3);
+		PEER(1);
+		NUM(2, a);
+		NUM(3, b);
+		rte_marlin_ntb_poll(mp.dev_id);
+		rc = rte_marlin_ntb_peer_mw_range_ready(mp.dev_id, pidx, 0,
+			(size_t)a, (size_t)b,
+			RTE_MARLIN_NTB_MW_READ | RTE_MARLIN_NTB_MW_WRITE);
+		if (rc < 0)
+			th_reply("ERR ready: %s", strerror(-rc));
+		else
+			th_reply("OK ready=%d", rc);
 	} else if (strcmp(argv[0], "spad_w") == 0) {
 		NEED_ARGS(3);
 		PEER(1);

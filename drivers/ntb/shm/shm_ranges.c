@@ -297,12 +297,19 @@ shm_grant_peer_ready(struct shm_host *h, int pidx, int w, size_t off,
 	return covered == hi - lo;
 }
 
+/*
+ * A grant without keep (the caller maps the window again at the next link
+ * update): the ranges held are of an earlier run of the owner, or the
+ * grant changed. Either way they go: the manager passes the current ones
+ * right after the grant. Kept, a restarted owner's old ranges would be
+ * mapped again and count as ready, and stores meant for the new run would
+ * land in the dead one's memory.
+ */
 void
 shm_ranges_peer_grant(struct shm_host *h, int pidx, int w, int granted)
 {
 	h->grant->peer_ranged[pidx][w] = (uint8_t)granted;
-	if (!granted)
-		peer_ranges_drop(h, pidx, w);
+	peer_ranges_drop(h, pidx, w);
 }
 
 int

@@ -5,7 +5,8 @@
 /*
  * The Marlin side of the UCX transport (see uct_marlin_host.h): EAL and
  * ntb_shm bring-up from the environment, one HRDMA channel per peer, and
- * the registration table that peers' put/get requests are checked against.
+ * (the registration table peers' put/get requests are checked against is
+ * in uct_marlin_reg.c).
  */
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -44,21 +44,12 @@ struct um_peer {
 	struct rte_marlin_hrdma_qp *qp;
 };
 
-struct um_reg {
-	uint64_t addr;
-	uint64_t len;
-	uint64_t secret;  /* 0: free slot */
-};
-
 static struct {
 	int result;        /* 1: not tried; else um_host_get()'s result */
 	struct um_host_info info;
 	uint16_t ntb_id;
 	int channels;      /* interfaces using the channels */
 	struct um_peer peer[UM_MAX_HOSTS];
-	struct um_reg *reg;
-	uint32_t nb_reg;
-	uint32_t reg_hint;
 } um = { .result = 1 };
 
 static uint64_t
@@ -386,6 +377,27 @@ um_send(int port, const void *buf, uint32_t len, uint64_t imm)
 	return rc == 1 ? 0 : (rc == 0 ? -ENOSPC : rc);
 }
 
+_Static_assert(UM_INLINE_MAX == RTE_MARLIN_HRDMA_INLINE_MAX,
+	       "UM_INLINE_MAX follows HRDMA");
+
+void *
+um_send_reserve(int port, uint32_t *room)
+{
+	return rte_marlin_hrdma_send_reserve(um.peer[port].qp, room);
+}
+
+int
+um_send_commit(int port, uint32_t len, uint64_t imm)
+{
+	return rte_marlin_hrdma_send_commit(um.peer[port].qp, len, imm);
+}
+
+void
+um_send_abort(int port)
+{
+	rte_marlin_hrdma_send_abort(um.peer[port].qp);
+}
+
 int
 um_recv(int port, struct um_msg *m, unsigned int n)
 {
@@ -412,69 +424,4 @@ void
 um_recv_release(int port, unsigned int n)
 {
 	rte_marlin_hrdma_recv_release(um.peer[port].qp, (uint16_t)n);
-}
-
-/* A free slot of the table (grown when full); UINT32_MAX if out of memory. */
-static uint32_t
-um_reg_slot(void)
-{
-	struct um_reg *r;
-	uint32_t i, k, nb;
-
-	for (i = 0; i < um.nb_reg; i++) {
-		k = (um.reg_hint + i) % um.nb_reg;
-		if (um.reg[k].secret == 0)
-			return k;
-	}
-	nb = um.nb_reg == 0 ? 256 : um.nb_reg * 2;
-	r = realloc(um.reg, nb * sizeof(*r));
-	if (r == NULL)
-		return UINT32_MAX;
-	memset(r + um.nb_reg, 0, (nb - um.nb_reg) * sizeof(*r));
-	k = um.nb_reg;
-	um.reg = r;
-	um.nb_reg = nb;
-	return k;
-}
-
-int
-um_reg_add(void *addr, size_t len, uint32_t *idx, uint64_t *secret)
-{
-	uint64_t s = 0;
-	uint32_t i;
-
-	while (s == 0)
-		if (getrandom(&s, sizeof(s), 0) != sizeof(s))
-			return -EIO;
-	i = um_reg_slot();
-	if (i == UINT32_MAX)
-		return -ENOMEM;
-	um.reg_hint = i + 1;
-	um.reg[i].addr = (uintptr_t)addr;
-	um.reg[i].len = len;
-	um.reg[i].secret = s;
-	*idx = i;
-	*secret = s;
-	return 0;
-}
-
-void
-um_reg_del(uint32_t idx)
-{
-	if (idx < um.nb_reg)
-		memset(&um.reg[idx], 0, sizeof(um.reg[idx]));
-}
-
-void *
-um_reg_check(uint32_t idx, uint64_t secret, uint64_t addr, uint32_t len)
-{
-	const struct um_reg *r;
-
-	if (idx >= um.nb_reg || secret == 0)
-		return NULL;
-	r = &um.reg[idx];
-	if (r->secret != secret || addr < r->addr ||
-			len > r->len || addr - r->addr > r->len - len)
-		return NULL;
-	return (void *)(uintptr_t)addr;
 }

@@ -96,7 +96,17 @@ const char *um_peer_error(int port);
  * @return 0; -ENOSPC (ring full: retry later), -ENOLINK (not up),
  *         -EINVAL.
  */
+/* Payloads up to this size ride in the descriptor line (HRDMA's
+ * RTE_MARLIN_HRDMA_INLINE_MAX). */
+#define UM_INLINE_MAX 32
+
 int um_send(int port, const void *buf, uint32_t len, uint64_t imm);
+/* A message built in place in the peer's ring: the slot (NULL when the
+ * ring is full or the link down) and its size; then commit or abort, with
+ * no other call on that port in between. */
+void *um_send_reserve(int port, uint32_t *room);
+int um_send_commit(int port, uint32_t len, uint64_t imm);
+void um_send_abort(int port);
 
 /**
  * Receive up to @p n messages from @p port, in order.

@@ -187,16 +187,15 @@ uct_marlin_rkey_unpack(uct_component_t *component, const void *rkey_buffer,
 	rk = ucs_calloc(1, sizeof(*rk), "marlin rkey");
 	if (rk == NULL)
 		return UCS_ERR_NO_MEMORY;
-	memcpy(&rk->w, rkey_buffer, sizeof(rk->w));
-	/* Heap keys are mapped (and checked) at their first use, when the
-	 * endpoint says which peer the key is for. */
-	rk->path = rk->w.heap_off != 0 ? UM_RK_UNKNOWN : UM_RK_HRDMA;
-	if (rk->w.version != UM_WIRE_VERSION) {
+	if (um_rkey_wire_read(rkey_buffer, &rk->w) != 0) {
 		ucs_error("marlin: remote key of layout %u, this host speaks %u: run the same Marlin build on every host",
 			  rk->w.version, UM_WIRE_VERSION);
 		ucs_free(rk);
 		return UCS_ERR_UNSUPPORTED;
 	}
+	/* Heap keys are mapped (and checked) at their first use, when the
+	 * endpoint says which peer the key is for. */
+	rk->path = rk->w.heap_off != 0 ? UM_RK_UNKNOWN : UM_RK_HRDMA;
 	*rkey_p = (uintptr_t)rk;
 	*handle_p = NULL;
 	return UCS_OK;

@@ -65,15 +65,50 @@ um_ep_send(uct_marlin_ep_t *ep, const void *buf, uint32_t len, uint64_t imm)
 	return UCS_ERR_NO_RESOURCE;
 }
 
+/* The peer's next ring slot for a message built in place, or NULL (the
+ * endpoint failed, requests wait before it, the ring is full). */
+static UCS_F_ALWAYS_INLINE uint8_t *
+um_ep_reserve(uct_marlin_ep_t *ep)
+{
+	uint32_t room;
+
+	if (ucs_unlikely(ep->failed || !ucs_queue_is_empty(&ep->pending) ||
+			 ep->putz.busy))
+		return NULL;
+	return um_send_reserve(ep->port, &room);
+}
+
+static UCS_F_ALWAYS_INLINE ucs_status_t
+um_ep_commit(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, uint32_t len,
+	     uint64_t imm)
+{
+	if (ucs_unlikely(um_send_commit(ep->port, len, imm) != 0))
+		return UCS_ERR_INVALID_PARAM;
+	iface->tx_msgs++;
+	return UCS_OK;
+}
+
 ucs_status_t
 uct_marlin_ep_am_short(uct_ep_h tl_ep, uint8_t id, uint64_t header,
 		       const void *payload, unsigned length)
 {
 	uct_marlin_iface_t *iface = um_iface(tl_ep);
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
+	uint8_t *p;
 
 	UCT_CHECK_AM_ID(id);
 	UCT_CHECK_LENGTH(length + sizeof(header), 0, iface->seg_size, "am_short");
+	/* One that rides in the descriptor line goes by the inline path. */
+	if (length + sizeof(header) > UM_INLINE_MAX) {
+		p = um_ep_reserve(ep);
+		if (p == NULL)
+			return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT :
+			       UCS_ERR_NO_RESOURCE;
+		memcpy(p, &header, sizeof(header));
+		memcpy(p + sizeof(header), payload, length);
+		return um_ep_commit(ep, iface, length + sizeof(header),
+				    UM_IMM(UM_AM, id, 0, 0));
+	}
 	/* UCP passes a NULL payload with length 0. */
 	memcpy(iface->tx_buf, &header, sizeof(header));
 	if (length > 0)
@@ -90,11 +125,21 @@ uct_marlin_ep_am_short_iov(uct_ep_h tl_ep, uint8_t id, const uct_iov_t *iov,
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 	ucs_iov_iter_t it;
 	size_t len;
+	uint8_t *p;
 
 	UCT_CHECK_AM_ID(id);
-	UCT_CHECK_LENGTH(uct_iov_total_length(iov, iovcnt), 0, iface->seg_size,
-			 "am_short_iov");
+	len = uct_iov_total_length(iov, iovcnt);
+	UCT_CHECK_LENGTH(len, 0, iface->seg_size, "am_short_iov");
 	ucs_iov_iter_init(&it);
+	if (len > UM_INLINE_MAX) {
+		p = um_ep_reserve(ep);
+		if (p == NULL)
+			return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT :
+			       UCS_ERR_NO_RESOURCE;
+		len = uct_iov_to_buffer(iov, iovcnt, &it, p, iface->seg_size);
+		return um_ep_commit(ep, iface, (uint32_t)len,
+				    UM_IMM(UM_AM, id, 0, 0));
+	}
 	len = uct_iov_to_buffer(iov, iovcnt, &it, iface->tx_buf, iface->seg_size);
 	return um_ep_send(ep, iface->tx_buf, (uint32_t)len,
 			  UM_IMM(UM_AM, id, 0, 0));
@@ -108,18 +153,25 @@ uct_marlin_ep_am_bcopy(uct_ep_h tl_ep, uint8_t id, uct_pack_callback_t pack_cb,
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 	ucs_status_t st;
 	size_t len;
+	uint8_t *p;
 
 	(void)flags;
 	UCT_CHECK_AM_ID(id);
-	if (ucs_unlikely(ep->failed))
-		return UCS_ERR_ENDPOINT_TIMEOUT;
-	if (ucs_unlikely(!ucs_queue_is_empty(&ep->pending) ||
-			 iface->state[ep->port] != UM_PEER_UP))
-		return UCS_ERR_NO_RESOURCE;
-	len = pack_cb(iface->tx_buf, arg);
-	UCT_CHECK_LENGTH(len, 0, iface->seg_size, "am_bcopy");
-	st = um_ep_send(ep, iface->tx_buf, (uint32_t)len,
-			UM_IMM(UM_AM, id, 0, 0));
+	if (ucs_unlikely(iface->state[ep->port] != UM_PEER_UP))
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT :
+		       UCS_ERR_NO_RESOURCE;
+	/* Packed straight into the peer's ring. */
+	p = um_ep_reserve(ep);
+	if (p == NULL)
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT : UCS_ERR_NO_RESOURCE;
+	len = pack_cb(p, arg);
+	if (ucs_unlikely(len > iface->seg_size)) {
+		um_send_abort(ep->port);
+		ucs_error("marlin: am_bcopy packed %zu bytes, more than the %u of a segment",
+			  len, iface->seg_size);
+		return UCS_ERR_INVALID_PARAM;
+	}
+	st = um_ep_commit(ep, iface, (uint32_t)len, UM_IMM(UM_AM, id, 0, 0));
 	return st == UCS_OK ? (ssize_t)len : st;
 }
 
@@ -223,6 +275,32 @@ um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
 	return st;
 }
 
+/* A put of @p len bytes from @p src, built in the peer's ring slot. */
+static ucs_status_t
+um_put_inplace(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface,
+	       const void *src, size_t len, uint64_t remote_addr,
+	       uct_rkey_t rkey)
+{
+	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
+	struct um_put_hdr h = {
+		.idx = rk->w.idx, .len = (uint32_t)len,
+		.secret = rk->w.secret, .addr = remote_addr,
+	};
+	ucs_status_t st;
+	uint8_t *p;
+
+	p = um_ep_reserve(ep);
+	if (p == NULL)
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT : UCS_ERR_NO_RESOURCE;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), src, len);
+	st = um_ep_commit(ep, iface, (uint32_t)(sizeof(h) + len),
+			  UM_IMM(UM_PUT, 0, ep->id, 0));
+	if (st == UCS_OK)
+		ep->put_seq++;
+	return st;
+}
+
 /* Whether a put in pieces may start now on @p ep. */
 static ucs_status_t
 um_putz_ready(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface)
@@ -315,6 +393,10 @@ uct_marlin_ep_put_short(uct_ep_h tl_ep, const void *buffer, unsigned length,
 	if (length > um_put_max(iface))
 		return um_put_staged(ep, iface, buffer, length, remote_addr,
 				     rkey);
+	/* Longer than a descriptor line: straight into the peer's ring. */
+	if (sizeof(struct um_put_hdr) + length > UM_INLINE_MAX)
+		return um_put_inplace(ep, iface, buffer, length, remote_addr,
+				      rkey);
 	memcpy((uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr), buffer,
 	       length);
 	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface,
@@ -410,11 +492,16 @@ void
 um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status)
 {
 	uct_marlin_iface_t *iface = um_iface(&ep->super.super);
-	struct um_put_hdr *h = iface->tx_buf;
+	struct um_put_hdr *h;
 	ucs_iov_iter_t at;
+	uint32_t room;
 	size_t n;
 
 	while (status == UCS_OK && ep->putz.left > 0) {
+		/* Each piece built in the peer's ring slot. */
+		h = um_send_reserve(ep->port, &room);
+		if (h == NULL)
+			return;            /* no room (or link): again later */
 		at = ep->putz.it;
 		n = uct_iov_to_buffer(ep->putz.iov, ep->putz.iovcnt, &ep->putz.it,
 				      h + 1, ucs_min(ep->putz.left,
@@ -423,8 +510,8 @@ um_putz_progress(uct_marlin_ep_t *ep, ucs_status_t status)
 		h->len = (uint32_t)n;
 		h->secret = ep->putz.secret;
 		h->addr = ep->putz.addr;
-		if (um_send(ep->port, h, (uint32_t)(sizeof(*h) + n),
-			    UM_IMM(UM_PUT, 0, ep->id, 0)) != 0) {
+		if (um_send_commit(ep->port, (uint32_t)(sizeof(*h) + n),
+				   UM_IMM(UM_PUT, 0, ep->id, 0)) != 0) {
 			ep->putz.it = at;  /* not sent: again later */
 			return;
 		}

@@ -18,7 +18,9 @@
  */
 
 #include <assert.h>
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 /** Layout version, in every remote key. */
 #define UM_WIRE_VERSION 3
@@ -57,6 +59,20 @@ struct um_rkey_wire {
 			        window (direct access, uct_marlin_heap.c) */
 };
 static_assert(sizeof(struct um_rkey_wire) == 40, "rkey layout");
+
+/**
+ * Copy a packed remote key (bytes from a peer) into @p w, the private copy
+ * every later check reads. Only the version is checked here: a key with
+ * @c heap_off is checked against the owner's heap at its first use
+ * (um_heap_map()), any other by the owner at every request.
+ * @return 0; -EPROTO (another layout version).
+ */
+static inline int
+um_rkey_wire_read(const void *buf, struct um_rkey_wire *w)
+{
+	memcpy(w, buf, sizeof(*w));
+	return w->version == UM_WIRE_VERSION ? 0 : -EPROTO;
+}
 
 /** A put: @c len bytes follow. */
 struct um_put_hdr {

@@ -225,6 +225,76 @@ test_send_ring_and_credits(void **state)
 	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 80), 0);
 }
 
+/* Messages built in place in the peer's ring, mixed with posted ones. */
+static void
+test_send_in_place(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_cqe cqe[64];
+	uint8_t m[256];
+	uint32_t room, i;
+	uint8_t *slot;
+	int k;
+
+	bring_up(f);
+	for (i = 0; i < 200; i++) {           /* wraps the 64-deep ring */
+		uint32_t len = (i * 53) % 257;
+
+		if (i % 3 == 2) {
+			memset(m, (int)i, sizeof(m));
+			assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND,
+					       m, len, 0, i, 0), 1);
+		} else {
+			slot = rte_marlin_hrdma_send_reserve(f->qp[0], &room);
+			assert_non_null(slot);
+			assert_int_equal(room, 256);
+			memset(slot, (int)i, room);
+			assert_int_equal(rte_marlin_hrdma_send_commit(f->qp[0],
+						len, i), 0);
+		}
+		assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 1);
+		assert_int_equal(cqe[0].opcode, RTE_MARLIN_HRDMA_OP_RECV);
+		assert_true(cqe[0].imm == i);
+		assert_int_equal(cqe[0].len, len);
+		memset(m, (int)i, sizeof(m));
+		assert_memory_equal(cqe[0].data, m, len);
+		assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
+	}
+	/* abort: nothing goes, the same slot comes back */
+	slot = rte_marlin_hrdma_send_reserve(f->qp[0], &room);
+	assert_non_null(slot);
+	memset(slot, 0xee, room);
+	rte_marlin_hrdma_send_abort(f->qp[0]);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 0);
+	assert_ptr_equal(rte_marlin_hrdma_send_reserve(f->qp[0], &room), slot);
+	/* too long: refused, nothing sent, the queue pair still works */
+	assert_int_equal(rte_marlin_hrdma_send_commit(f->qp[0], room + 1, 7),
+			 -ERANGE);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 0);
+	assert_int_equal(post1(f->qp[0], RTE_MARLIN_HRDMA_OP_SEND, m, 8, 0, 8, 0), 1);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 1);
+	assert_true(cqe[0].imm == 8);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 1), 0);
+	/* a full ring: no slot until the receiver releases */
+	for (k = 0; k < 64; k++) {
+		slot = rte_marlin_hrdma_send_reserve(f->qp[0], &room);
+		assert_non_null(slot);
+		assert_int_equal(rte_marlin_hrdma_send_commit(f->qp[0], 4, k), 0);
+	}
+	assert_null(rte_marlin_hrdma_send_reserve(f->qp[0], &room));
+	assert_int_equal(rte_errno, ENOSPC);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 64), 64);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 64), 0);
+	assert_non_null(rte_marlin_hrdma_send_reserve(f->qp[0], &room));
+	rte_marlin_hrdma_send_abort(f->qp[0]);
+	/* link down: no slot */
+	pair.cable_cut = 1;
+	poll_both(f, 1);
+	assert_null(rte_marlin_hrdma_send_reserve(f->qp[0], &room));
+	assert_int_equal(rte_errno, ENOLINK);
+	pair.cable_cut = 0;
+}
+
 /* Signalled completions fill the completion queue; it pushes back. */
 static void
 test_cq_backpressure(void **state)
@@ -603,6 +673,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_ring_and_credits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cq_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_loss_and_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_descriptors, setup, teardown),
