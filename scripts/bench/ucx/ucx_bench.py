@@ -25,6 +25,7 @@ Per round:
     scripts/bench/ucx/ucx_bench.py [--rounds N] [--quick] [--build-dir DIR]
                                    [--out-md FILE] [--out-json FILE]
                                    [--cores A,B] [--quiet-wait S] [--lat-only]
+                                   [--bw-only]
 
 Needs a build with the transport (scripts/setup.sh --build-dir build); the
 default build dir is build/. Writes doc/benchmarks/ucx.md and ucx.json
@@ -71,6 +72,9 @@ PERF_TESTS = [("tag_lat", 8), ("tag_bw", 64 * KIB), ("tag_bw", MIB),
               ("progress_ns", 0)]
 # --lat-only: the one-sided latency and what an idle progress costs.
 LAT_TESTS = [("ucp_put_lat", 8), ("progress_ns", 0)]
+# --bw-only: bandwidth, marlin against sysv only, for many short pairs.
+BW_TESTS = [("ucp_put_bw", 64 * KIB), ("ucp_put_bw", MIB),
+            ("tag_bw", 64 * KIB), ("tag_bw", MIB)]
 MPI_TESTS = [("lat", 8), ("bw", 64 * KIB), ("bw", MIB)]
 MPI_WAYS = ["ucx-marlin", "ucx-sm", "ob1-vader", "ob1-tcp"]
 
@@ -190,6 +194,36 @@ def med(v):
     return None if not v else (v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2)
 
 
+def pair_ratios(runs, kind, size, a="marlin", b="sysv"):
+    """Ratios a/b of back-to-back runs of one test (the two transports
+    run one after the other in a round, whatever the placement): a
+    memory-bandwidth swing of the VM between rounds cancels out."""
+    rs = sorted((r for r in runs if r["kind"] == kind and r["bytes"] == size
+                 and r["transport"] in (a, b) and r["value"]),
+                key=lambda r: r["time"])
+    out, i = [], 0
+    while i + 1 < len(rs):
+        x, y = rs[i], rs[i + 1]
+        if x["transport"] != y["transport"] and y["time"] - x["time"] < 60:
+            m, o = (x, y) if x["transport"] == a else (y, x)
+            out.append(m["value"] / o["value"])
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+def pairs_table(runs, kinds):
+    rows = ["| test | bytes | pairs | marlin / sysv, median of pair ratios "
+            "| lowest | highest |", "|---|---:|---:|---:|---:|---:|"]
+    for kind, size in kinds:
+        r = pair_ratios(runs, kind, size)
+        if r:
+            rows.append("| %s | %d | %d | %.2f | %.2f | %.2f |" % (
+                kind, size, len(r), med(r), min(r), max(r)))
+    return "\n".join(rows)
+
+
 def table(runs, kinds, tls, unit, placement):
     rows = ["| test | bytes | " + " | ".join(tls) + " | marlin / " + tls[1] + " |",
             "|---|---:|" + "---:|" * (len(tls) + 1)]
@@ -228,12 +262,16 @@ def write_md(path, ctx, cmdline, started, seconds, quiet):
            "in ns per idle ucp_worker_progress(). Every "
            "command is in ucx.json. CPU busy before start: %.0f%%." % (quiet * 100), ""]
     lat_only = not any(r["kind"].startswith("mpi_") for r in runs)
+    bw_only = lat_only and any(r["kind"].endswith("_bw") for r in runs)
+    kinds = BW_TESTS if bw_only else LAT_TESTS if lat_only else PERF_TESTS
+    out += ["## Every placement: back-to-back pairs", "",
+            pairs_table(runs, [k for k in kinds if k[0] != "progress_ns"]), ""]
     for pl in ("near", "far", "mixed", "unsteady"):
         if not any(r["placement"] == pl for r in runs):
             continue
         out += ["## Placement: %s" % pl, "",
                 "ucx_perftest (latency us / bandwidth GB/s):", "",
-                table(runs, LAT_TESTS if lat_only else PERF_TESTS,
+                table(runs, kinds,
                       ["marlin", "sysv"] if lat_only else
                       ["marlin", "sysv", "posix", "tcp"], "", pl), ""]
         if not lat_only:
@@ -261,6 +299,9 @@ def main():
     ap.add_argument("--lat-only", action="store_true",
                     help="only ucp_put_lat 8 B and the idle progress cost, "
                     "marlin and sysv (no MPI): a short latency run")
+    ap.add_argument("--bw-only", action="store_true",
+                    help="only ucp_put_bw and tag_bw at 64 KiB and 1 MiB, "
+                    "marlin and sysv (no MPI): many short pairs")
     a = ap.parse_args()
     a.cores = [int(x) for x in a.cores.split(",")]
     a.build_dir = os.path.abspath(a.build_dir)
@@ -300,13 +341,16 @@ def main():
             if rnd % 2:
                 order.reverse()
                 ways.reverse()
-            for test, size in (LAT_TESTS if a.lat_only else PERF_TESTS):
+            for test, size in (LAT_TESTS if a.lat_only else
+                               BW_TESTS if a.bw_only else PERF_TESTS):
                 for tl in order:
+                    if a.bw_only and tl not in ("marlin", "sysv"):
+                        continue
                     if test.startswith(("ucp_put", "progress")) and \
                             tl in ("posix", "tcp"):
                         continue
                     ctx.measure(test, tl, size, lambda: ctx.perftest(test, size, tl))
-            for test, size in ([] if a.lat_only else MPI_TESTS):
+            for test, size in ([] if a.lat_only or a.bw_only else MPI_TESTS):
                 for way in ways:
                     ctx.measure("mpi_" + test, way, size, lambda: ctx.mpi(test, size, way, exe))
             # After every round, so a stopped run still leaves its figures.
