@@ -233,6 +233,48 @@ def lat_more(add, lt):
     add("")
 
 
+# Latency kinds compared in every run, whatever the probes said.
+ANY_PLACEMENT = (("marlin_write_lat", "ucx_put_lat", "WRITE_NOTIFY / UCX put_lat"),
+                 ("marlin_send_lat", "ucx_put_lat", "SEND / UCX put_lat"),
+                 ("cmmc_lat", "marlin_write_lat", "CMMC notify / HRDMA write_lat"))
+
+
+def any_placement(add, runs):
+    """All runs of a kind, kept or not: when every probe was unsteady the
+    placement tables are empty and this is what is left. Each round's
+    median of one kind against the other's, then the median of those."""
+    def per_round(kind):
+        got = {}
+        for r in runs:
+            if r["kind"] == kind and r.get("value") is not None:
+                got.setdefault(r["round"], []).append(r["value"])
+        return {k: med(v) for k, v in got.items()}
+
+    rows = []
+    for mine, peer, name in ANY_PLACEMENT:
+        m, p = per_round(mine), per_round(peer)
+        both = sorted(set(m) & set(p))
+        if not both:
+            continue
+        rows.append("| %s | %s | %s | %s | %s (%d) |" % (
+            name, fmt(med(list(m.values())), 1), fmt(med(list(p.values())), 1),
+            fmt(ratio(med(list(m.values())), med(list(p.values())))),
+            fmt(med([m[k] / p[k] for k in both if p[k]])), len(both)))
+    if not rows:
+        return
+    add("## Every run, any placement")
+    add("")
+    add("Medians of the per-round medians of every run, probes steady or "
+        "not, and the median of the per-round ratios (rounds).")
+    add("")
+    add("| 8 B one-way | median, ns | against, ns | ratio of medians | "
+        "median of round ratios (rounds) |")
+    add("|---|---:|---:|---:|---:|")
+    for row in rows:
+        add(row)
+    add("")
+
+
 def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
     lines = hb.page_header(
         "HRDMA benchmark: Marlin vs UCX and process_vm_writev",
@@ -294,6 +336,7 @@ def write_md(path, a, res, runs, sizes, cmdline, started, seconds, quiet):
          "UCX put_bw", "process_vm_writev", "write_bw / UCX",
          "write_bw / copy", "n (Marlin, UCX, pairs)"),
         bw_cells, latency_and_targets)
+    any_placement(add, runs)
     add("## How the runs were made")
     add("")
     lines += hb.how_runs_were_made(runs)
