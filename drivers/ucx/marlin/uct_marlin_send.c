@@ -255,19 +255,28 @@ um_direct_put(uct_marlin_ep_t *ep, uint8_t *dst, const void *src, size_t len)
 		ep->last_store = dst + len - 1;
 }
 
-/* A put of @p len bytes already packed after the header in tx_buf. */
-static ucs_status_t
-um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
-	    uint64_t remote_addr, uct_rkey_t rkey)
+/* The header of a put of @p len bytes at @p remote_addr under @p rkey. */
+static UCS_F_ALWAYS_INLINE void
+um_put_hdr_fill(struct um_put_hdr *h, uct_rkey_t rkey, size_t len,
+		uint64_t remote_addr)
 {
 	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
-	struct um_put_hdr *h = iface->tx_buf;
-	ucs_status_t st;
 
 	h->idx = rk->w.idx;
 	h->len = (uint32_t)len;
 	h->secret = rk->w.secret;
 	h->addr = remote_addr;
+}
+
+/* A put of @p len bytes already packed after the header in tx_buf. */
+static ucs_status_t
+um_put_send(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface, size_t len,
+	    uint64_t remote_addr, uct_rkey_t rkey)
+{
+	struct um_put_hdr *h = iface->tx_buf;
+	ucs_status_t st;
+
+	um_put_hdr_fill(h, rkey, len, remote_addr);
 	st = um_ep_send(ep, h, (uint32_t)(sizeof(*h) + len),
 			UM_IMM(UM_PUT, 0, ep->id, 0));
 	if (st == UCS_OK)
@@ -281,17 +290,14 @@ um_put_inplace(uct_marlin_ep_t *ep, uct_marlin_iface_t *iface,
 	       const void *src, size_t len, uint64_t remote_addr,
 	       uct_rkey_t rkey)
 {
-	const uct_marlin_rkey_t *rk = (const uct_marlin_rkey_t *)rkey;
-	struct um_put_hdr h = {
-		.idx = rk->w.idx, .len = (uint32_t)len,
-		.secret = rk->w.secret, .addr = remote_addr,
-	};
+	struct um_put_hdr h;
 	ucs_status_t st;
 	uint8_t *p;
 
 	p = um_ep_reserve(ep);
 	if (p == NULL)
 		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT : UCS_ERR_NO_RESOURCE;
+	um_put_hdr_fill(&h, rkey, len, remote_addr);
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), src, len);
 	st = um_ep_commit(ep, iface, (uint32_t)(sizeof(h) + len),
