@@ -319,6 +319,46 @@ post_one(struct rte_cmmc_ep *ep, const struct rte_cmmc_op *op)
 	return 1;
 }
 
+int
+rte_cmmc_write_notify(struct rte_cmmc_ep *ep, const struct rte_cmmc_rkey *rk,
+		uint64_t roff, const void *src, uint32_t len, uint64_t imm,
+		uint64_t cookie, unsigned int flags)
+{
+	rte_iova_t iova;
+	uint64_t abs;
+	int rc;
+
+	if (unlikely(len > RTE_MARLIN_HRDMA_INLINE_MAX ||
+			(flags & ~RTE_CMMC_F_SIGNALED))) {
+		const struct rte_cmmc_op op = {
+			.opcode = RTE_CMMC_OP_WRITE,
+			.flags = (uint8_t)(flags | RTE_CMMC_F_NOTIFY),
+			.len = len, .local = (void *)(uintptr_t)src, .rkey = rk,
+			.remote_off = roff, .imm = imm, .cookie = cookie,
+		};
+
+		rc = post_one(ep, &op);
+		return rc == 1 ? 0 : rc;
+	}
+	/* post_one()'s checks on the arguments themselves: an operation
+	 * stored here and read back at once cost ~10 ns of the one-way
+	 * (doc/benchmarks/hrdma.md, "CMMC notify, third pass") */
+	rc = rkey_check(ep, rk, RTE_CMMC_ACCESS_WRITE, roff, len, &abs);
+	if (likely(rc == 0))
+		rc = local_check(ep, src, len, &iova);
+	if (unlikely(rc != 0)) {
+		ep->stats.refused_ops++;
+		return rc;
+	}
+	rc = rte_marlin_hrdma_write_notify(ep->qp, src, len, abs, imm, cookie,
+			flags & RTE_CMMC_F_SIGNALED ? RTE_MARLIN_HRDMA_F_SIGNALED : 0);
+	if (unlikely(rc != 0))
+		return rc;
+	ep->stats.ops++;
+	ep->stats.tx_bytes += len;
+	return 0;
+}
+
 /* Several operations, or scattered ones: in chunks of HRDMA operations.
  * Out of line, so that a single post does not set up its frame. */
 static __rte_noinline int

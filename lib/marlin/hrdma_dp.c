@@ -342,11 +342,13 @@ queue:
  * call to the sequence word. Everything between a message's arrival and
  * the answer's store delays the answer (line_floor, modes ring vs desc),
  * so the bookkeeping comes after the store. Inside dp_enter(), state UP,
- * @op checked.
+ * the operation checked. Takes the fields, not an operation: callers that
+ * have them in registers need not build one (rte_marlin_hrdma_write_notify).
  */
 static inline void
-post_one_inline(struct rte_marlin_hrdma_qp *qp,
-		const struct rte_marlin_hrdma_op *op, uint16_t wire_op)
+post_one_inline(struct rte_marlin_hrdma_qp *qp, uint16_t wire_op,
+		uint8_t opcode, const void *local, uint32_t len, uint64_t off,
+		uint64_t imm, uint64_t cookie, unsigned int flags)
 {
 	uint32_t desc_n = qp->tx_n + 1;
 	struct hrdma_wire_desc *d = &qp->tx_desc[(desc_n - 1) & (qp->depth - 1)];
@@ -354,10 +356,10 @@ post_one_inline(struct rte_marlin_hrdma_qp *qp,
 
 	memset(&body, 0, offsetof(struct hrdma_wire_desc, seq));
 	body.flags = HRDMA_WIRE_F_INLINE;
-	hrdma_inl_copy(body.inl, op->local, op->len);
-	body.imm = op->imm;
-	body.offset = wire_op == HRDMA_WIRE_NOTIFY ? op->remote_off : 0;
-	body.len = op->len;
+	hrdma_inl_copy(body.inl, local, len);
+	body.imm = imm;
+	body.offset = wire_op == HRDMA_WIRE_NOTIFY ? off : 0;
+	body.len = len;
 	body.opcode = wire_op;
 	memcpy(d, &body, offsetof(struct hrdma_wire_desc, seq));
 	if (qp->wc_order)
@@ -367,11 +369,28 @@ post_one_inline(struct rte_marlin_hrdma_qp *qp,
 	__atomic_store_n(&d->seq, hrdma_seq_word(qp->peer_epoch, desc_n),
 			 __ATOMIC_RELEASE);
 	qp->tx_n = desc_n;
-	if (op->flags & RTE_MARLIN_HRDMA_F_SIGNALED)
-		cqe_put(qp, op->cookie, 0, op->opcode, op->len, op->remote_off);
-	qp->stats.tx_bytes += op->len;
+	if (flags & RTE_MARLIN_HRDMA_F_SIGNALED)
+		cqe_put(qp, cookie, 0, opcode, len, off);
+	qp->stats.tx_bytes += len;
 	qp->stats.completed++;
 	qp->stats.posted++;
+}
+
+/*
+ * Inside dp_enter(), state UP: is the peer's credit needed before @n more
+ * descriptors, and if so is it sane? Reading the credit line (the peer
+ * writes it) on every post pulls it across: one more cache-line hand-over
+ * on the path of a small message, and the peer's next credit store must
+ * take it back. So only when what we know to be free is no more than this
+ * call asks for, or half the ring; a credit only ever frees more. -1: the
+ * peer wrote garbage.
+ */
+static inline int
+credit_before(struct rte_marlin_hrdma_qp *qp, uint32_t n)
+{
+	if (qp->depth - (qp->tx_n - qp->tx_consumed) <= RTE_MAX(n, qp->depth / 2))
+		return refresh_credit(qp);
+	return 0;
 }
 
 int
@@ -387,17 +406,7 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		dp_leave(qp);
 		return -ENOLINK;
 	}
-	/*
-	 * The credit line is written by the peer: reading it on every post
-	 * pulls it across (one more cache-line hand-over on the path of a
-	 * small message, and the peer's next credit store must take it
-	 * back). Read it only when what we know to be free is no more than
-	 * this call asks for, or half the ring; a credit only ever frees
-	 * more.
-	 */
-	if (qp->depth - (qp->tx_n - qp->tx_consumed) <=
-			RTE_MAX((uint32_t)n, qp->depth / 2) &&
-			unlikely(refresh_credit(qp) != 0)) {
+	if (unlikely(credit_before(qp, n) != 0)) {
 		dp_leave(qp);
 		return -ENOLINK;
 	}
@@ -414,7 +423,9 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 			(cq_free != 0 ||
 			 !(ops[0].flags & RTE_MARLIN_HRDMA_F_SIGNALED)) &&
 			likely(op_check(qp, &ops[0]) == 0)) {
-		post_one_inline(qp, &ops[0], wire_op_of(ops[0].opcode));
+		post_one_inline(qp, wire_op_of(ops[0].opcode), ops[0].opcode,
+				ops[0].local, ops[0].len, ops[0].remote_off,
+				ops[0].imm, ops[0].cookie, ops[0].flags);
 		if (unlikely(desc_free == 1))
 			prod_publish(qp);
 		dp_leave(qp);
@@ -509,6 +520,56 @@ rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 	if (i == 0 && n != 0)
 		return -ENOSPC;
 	return i;
+}
+
+int
+rte_marlin_hrdma_write_notify(struct rte_marlin_hrdma_qp *qp, const void *local,
+		uint32_t len, uint64_t remote_off, uint64_t imm, uint64_t cookie,
+		unsigned int flags)
+{
+	struct rte_marlin_hrdma_op op;
+	int rc;
+
+	if (likely(len <= HRDMA_INLINE_MAX &&
+			!(flags & ~RTE_MARLIN_HRDMA_F_SIGNALED))) {
+		uint32_t desc_free;
+
+		if (unlikely(dp_enter(qp) != RTE_MARLIN_HRDMA_STATE_UP)) {
+			dp_leave(qp);
+			return -ENOLINK;
+		}
+		if (unlikely(credit_before(qp, 1) != 0)) {
+			dp_leave(qp);
+			return -ENOLINK;
+		}
+		desc_free = qp->depth - (qp->tx_n - qp->tx_consumed);
+		/* as rte_marlin_hrdma_post()'s inline case and op_check() */
+		if (likely((desc_free != 0) & (qp->pend_head == qp->pend_tail) &
+				((local != NULL) | (len == 0)) &
+				(len <= qp->remote_region_len) &
+				(remote_off <= qp->remote_region_len - len) &
+				(!(flags & RTE_MARLIN_HRDMA_F_SIGNALED) ||
+				 qp->cq_size - (qp->cq_tail - qp->cq_head) != 0))) {
+			post_one_inline(qp, HRDMA_WIRE_NOTIFY,
+					RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY, local, len,
+					remote_off, imm, cookie, flags);
+			if (unlikely(desc_free == 1))
+				prod_publish(qp);
+			dp_leave(qp);
+			return 0;
+		}
+		dp_leave(qp);
+	}
+	memset(&op, 0, sizeof(op));
+	op.opcode = RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY;
+	op.flags = (uint8_t)flags;
+	op.len = len;
+	op.local = (void *)(uintptr_t)local;
+	op.remote_off = remote_off;
+	op.imm = imm;
+	op.cookie = cookie;
+	rc = rte_marlin_hrdma_post(qp, &op, 1);
+	return rc == 1 ? 0 : rc;
 }
 
 void *

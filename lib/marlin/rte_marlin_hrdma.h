@@ -377,6 +377,35 @@ int rte_marlin_hrdma_post(struct rte_marlin_hrdma_qp *qp,
 		const struct rte_marlin_hrdma_op *ops, uint16_t n);
 
 /**
+ * Post one WRITE_NOTIFY given by its fields: rte_marlin_hrdma_post() of one
+ * operation without building one. Owner thread of @p qp only.
+ *
+ * A payload of up to RTE_MARLIN_HRDMA_INLINE_MAX bytes rides in the
+ * descriptor, so the peer sees it in one cache line; the arguments go
+ * from the registers straight into that line (an operation built in memory
+ * just before the call and read back at once measured ~10 ns of a one-way
+ * notification, doc/benchmarks/hrdma.md). Longer payloads, flags other
+ * than RTE_MARLIN_HRDMA_F_SIGNALED, or operations queued behind a copy
+ * engine take rte_marlin_hrdma_post()'s path, with the same result.
+ *
+ * @param qp         Queue pair.
+ * @param local      Payload (NULL only when @p len is 0).
+ * @param len        Bytes.
+ * @param remote_off Offset in the peer's region.
+ * @param imm        Immediate delivered with the notification.
+ * @param cookie     Returned in the completion.
+ * @param flags      RTE_MARLIN_HRDMA_F_SIGNALED, RTE_MARLIN_HRDMA_F_FENCE.
+ * @return 0 when taken (outside the peer's region it is still taken and
+ *         completes with an error status, as with rte_marlin_hrdma_post());
+ *         -ENOSPC (ring or completion queue full: retry after
+ *         rte_marlin_hrdma_poll_cq()), -ENOLINK (channel not UP).
+ */
+__rte_experimental
+int rte_marlin_hrdma_write_notify(struct rte_marlin_hrdma_qp *qp,
+		const void *local, uint32_t len, uint64_t remote_off, uint64_t imm,
+		uint64_t cookie, unsigned int flags);
+
+/**
  * Reserve the next SEND slot of @p qp to build a message in place, in the
  * peer's receive ring (through the outbound window), instead of in a
  * buffer that rte_marlin_hrdma_post() copies from: one copy fewer for a

@@ -113,6 +113,71 @@ test_notify(void **state)
 			 cqe, 4), 0);
 }
 
+/* rte_marlin_hrdma_write_notify(): the fields-only post of one WRITE_NOTIFY
+ * gives what rte_marlin_hrdma_post() gives, refusals included. */
+static void
+test_write_notify_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_marlin_hrdma_qp_stats st;
+	struct rte_marlin_hrdma_cqe cqe[4];
+	uint8_t big[100], small[8];
+	uint8_t *region;
+	size_t rlen;
+	int n;
+
+	memset(small, 0x5e, sizeof(small));
+	memset(big, 0xcd, sizeof(big));
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], small, 8, 0, 1,
+			 0, 0), -ENOLINK);
+	bring_up(f);
+	region = rte_marlin_hrdma_local_region(f->ch[1], &rlen);
+	/* inline, signalled */
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], small, 8, 40,
+			 0x41, 7, RTE_MARLIN_HRDMA_F_SIGNALED), 0);
+	assert_int_equal(rte_marlin_hrdma_poll_cq(f->qp[0], cqe, 4), 1);
+	assert_true(cqe[0].cookie == 7);
+	assert_int_equal(cqe[0].status, 0);
+	assert_int_equal(cqe[0].opcode, RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY);
+	/* longer than a descriptor holds, and fenced: the general path */
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], big, sizeof(big),
+			 200, 0x42, 0, RTE_MARLIN_HRDMA_F_FENCE), 0);
+	/* immediate only */
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], NULL, 0, 16,
+			 0x43, 0, 0), 0);
+	/* outside the peer's region: taken, completes refused, nothing sent */
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], small, 8,
+			 rlen - 4, 0x44, 9, 0), 0);
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], small, 8,
+			 UINT64_MAX - 2, 0x45, 10, 0), 0);
+	assert_int_equal(rte_marlin_hrdma_poll_cq(f->qp[0], cqe, 4), 2);
+	assert_int_equal(cqe[0].status, -ERANGE);
+	assert_true(cqe[0].cookie == 9);
+	assert_int_equal(cqe[1].status, -ERANGE);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 3);
+	assert_true(cqe[0].imm == 0x41);
+	assert_ptr_equal(cqe[0].data, region + 40);
+	assert_memory_equal(region + 40, small, sizeof(small));
+	assert_true(cqe[1].imm == 0x42);
+	assert_int_equal(cqe[1].len, sizeof(big));
+	assert_memory_equal(region + 200, big, sizeof(big));
+	assert_true(cqe[2].imm == 0x43);
+	assert_int_equal(cqe[2].len, 0);
+	assert_int_equal(cqe[2].offset, 16);
+	assert_int_equal(rte_marlin_hrdma_recv(f->qp[1], cqe, 4), 0);
+	assert_int_equal(rte_marlin_hrdma_recv_release(f->qp[1], 3), 0);
+	assert_int_equal(rte_marlin_hrdma_qp_stats_get(f->qp[0], &st), 0);
+	assert_true(st.malformed == 0);
+	/* the ring fills: -ENOSPC, and back once the peer credits */
+	for (n = 0; n < 10000; n++)
+		if (rte_marlin_hrdma_write_notify(f->qp[0], small, 8, 0, n, 0, 0)
+				!= 0)
+			break;
+	assert_int_equal(n, conf_default().depth);
+	assert_int_equal(rte_marlin_hrdma_write_notify(f->qp[0], small, 8, 0, 0,
+			 0, 0), -ENOSPC);
+}
+
 /* Refuses notifications outside [arg's first word, second word). */
 static int
 notify_window(void *arg, uint64_t offset, uint32_t len, uint64_t imm)
@@ -672,6 +737,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_notify_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_ring_and_credits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cq_backpressure, setup, teardown),
