@@ -68,26 +68,6 @@ die(const char *what, ucs_status_t st)
 	exit(1);
 }
 
-static void
-send_blob(int fd, const void *p, uint32_t len)
-{
-	xfer(fd, &len, sizeof(len), 1);
-	xfer(fd, (void *)(uintptr_t)p, len, 1);
-}
-
-static void *
-recv_blob(int fd, uint32_t *len)
-{
-	void *p;
-
-	xfer(fd, len, sizeof(*len), 0);
-	p = malloc(*len);
-	if (p == NULL)
-		exit(1);
-	xfer(fd, p, *len, 0);
-	return p;
-}
-
 /* Wait for a request to finish; its status. */
 static ucs_status_t
 req_wait(ucp_worker_h w, void *req)
@@ -211,7 +191,7 @@ fence_server(ucp_context_h ctx, ucp_worker_h w, int fd, void *heap,
 	st = ucp_rkey_pack(ctx, mh, &rkey, &rkey_len);
 	if (st != UCS_OK)
 		die("ucp_rkey_pack", st);
-	send_blob(fd, rkey, (uint32_t)rkey_len);
+	oob_send_blob(fd, rkey, (uint32_t)rkey_len);
 	xfer(fd, &base, sizeof(base), 1);
 	while (seen < FENCE_ROUNDS) {
 		ucp_worker_progress(w);
@@ -254,7 +234,7 @@ fence_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h heap_rk,
 
 	if (data == NULL)
 		return 1;
-	rkey = recv_blob(fd, &l);
+	rkey = oob_recv_blob(fd, &l);
 	xfer(fd, &base, sizeof(base), 0);
 	st = ucp_ep_rkey_unpack(ep, rkey, &rk);
 	if (st != UCS_OK)
@@ -407,13 +387,13 @@ realloc_client(ucp_worker_h w, ucp_ep_h ep, int fd, ucp_rkey_h rk,
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa;
 	ucp_context_h ctx;
 	ucp_worker_h w;
 	ucp_address_t *addr;
 	size_t addr_len, i, len;
 	ucs_status_t st;
-	int server, fd, one = 1, efd, ret = 0;
+	int server, fd, efd, ret = 0;
 	unsigned long sleeps = 0;
 	uint8_t *buf;
 	char ack;
@@ -443,28 +423,19 @@ main(int argc, char **argv)
 			MAX_CLIENTS, MAX_CLIENTS - 1);
 		return 2;
 	}
-	sa.sin_port = htons((uint16_t)atoi(argv[2]));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa = oob_sockaddr(argv[2]);
 	oob_ucp_open(UCP_FEATURE_RMA | (server ? UCP_FEATURE_WAKEUP : 0), &ctx,
 		     &w, &addr, &addr_len);
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (server) {
-		ucp_mem_map_params_t mp = {
-			.field_mask = UCP_MEM_MAP_PARAM_FIELD_LENGTH |
-				      UCP_MEM_MAP_PARAM_FIELD_FLAGS,
-			.length = BUF_LEN, .flags = UCP_MEM_MAP_ALLOCATE };
-		ucp_mem_attr_t ma = { .field_mask = UCP_MEM_ATTR_FIELD_ADDRESS };
+		ucp_mem_attr_t ma;
 		ucp_mem_h mh;
 		void *rkey;
 		size_t rkey_len;
 		uint64_t base;
-		int lfd = fd;
+		int lfd;
 
-		st = ucp_mem_map(ctx, &mp, &mh);
-		if (st != UCS_OK)
-			die("ucp_mem_map", st);
-		ucp_mem_query(mh, &ma);
+		ma.address = oob_mem_alloc(ctx, BUF_LEN, &mh);
 		/* Whatever allocator UCP used (Marlin's heap first): a buffer
 		 * of pages starts on a page, or copies between such buffers
 		 * stall on 4K aliasing. */
@@ -477,17 +448,12 @@ main(int argc, char **argv)
 		st = ucp_rkey_pack(ctx, mh, &rkey, &rkey_len);
 		if (st != UCS_OK)
 			die("ucp_rkey_pack", st);
-		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-				listen(lfd, MAX_CLIENTS) != 0) {
-			perror("ucp_rma: bind");
-			return 1;
-		}
+		lfd = oob_listen(&sa, MAX_CLIENTS, "ucp_rma");
 		base = (uintptr_t)ma.address;
 		for (c = 0; c < nclients; c++) {
 			cfd[c] = accept(lfd, NULL, NULL);
-			send_blob(cfd[c], addr, (uint32_t)addr_len);
-			send_blob(cfd[c], rkey, (uint32_t)rkey_len);
+			oob_send_blob(cfd[c], addr, (uint32_t)addr_len);
+			oob_send_blob(cfd[c], rkey, (uint32_t)rkey_len);
 			xfer(cfd[c], &base, sizeof(base), 1);
 		}
 		close(lfd);
@@ -583,17 +549,10 @@ main(int argc, char **argv)
 		void *peer_addr, *rkey;
 		uint32_t l;
 		uint64_t base;
-		int tries;
 
-		for (tries = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0; tries++) {
-			if (tries == 200) {
-				perror("ucp_rma: connect");
-				return 1;
-			}
-			usleep(50000);
-		}
-		peer_addr = recv_blob(fd, &l);
-		rkey = recv_blob(fd, &l);
+		fd = oob_connect(&sa, "ucp_rma");
+		peer_addr = oob_recv_blob(fd, &l);
+		rkey = oob_recv_blob(fd, &l);
 		xfer(fd, &base, sizeof(base), 0);
 		ep_params.address = peer_addr;
 		st = ucp_ep_create(w, &ep_params, &ep);

@@ -18,6 +18,11 @@
                               and the new memory stays zero
   ucx_test.py rma_forged      puts under keys with a forged secret or naming
                               another host fail, the target stays zero
+  ucx_test.py tag_heap        UCP tag messages 8 B .. 1 MiB between buffers
+                              in the heaps, data checked: rendezvous data
+                              fetched straight from the sender's heap
+  ucx_test.py tag_plain       the same between malloc()ed buffers (by
+                              HRDMA messages)
   ucx_test.py openmpi N       Open MPI ping-pong + allreduce on N hosts
   ucx_test.py mpich N         MPICH ping-pong + allreduce on N hosts
   ucx_test.py kill            a rank killed mid-run: the job ends with an
@@ -295,6 +300,30 @@ def rma(mode="", manager=True):
     print([l for l in sout.splitlines() if "server OK" in l][0])
 
 
+def tag(mode):
+    """ucp_tag server/client in @mode ("heap", "plain"): every message
+    arrives intact; rendezvous data comes straight from the sender's heap
+    (heap), or only by messages (plain)."""
+    need()
+    prog = os.path.join(BUILD, "tests", "ucx", "ucp_tag")
+    port = str(40000 + os.getpid() % 20000)
+    with Fabric("t" + mode[0]) as f:
+        sout, out = pair(f.name, [prog, "server", port, mode],
+                         [prog, "client", port, mode])
+    if "ucp_tag OK" not in out or "ucp_tag server OK" not in sout:
+        fail("no OK line", sout + out)
+    seen = check_stats(sout + out, 2)
+    if mode == "heap" and seen[0][3] == 0:
+        fail("the receiver did not fetch rendezvous data straight from the "
+             "sender's heap (stats: %s)" % seen, sout + out)
+    if mode == "plain" and seen[0][3] != 0:
+        fail("the receiver reached malloc()ed memory of the sender directly "
+             "(stats: %s)" % seen, sout + out)
+    print([l for l in out.splitlines() if "ucp_tag OK" in l][0])
+    print([l for l in sout.splitlines() if "server OK" in l][0])
+    print("stats (sent, received, refused, direct): %s" % seen)
+
+
 def rma4():
     """Four hosts: host 0 serves, hosts 1..3 each put/get into their own
     quarter of its heap, directly (with the manager, only through the
@@ -547,6 +576,8 @@ def main():
         rma_forged()
     elif what in ("rma_fence", "rma_revoked", "rma_realloc"):
         rma(what[4:])
+    elif what in ("tag_heap", "tag_plain"):
+        tag(what[4:])
     elif what == "hostile":
         hostile()
     else:

@@ -42,7 +42,7 @@ typedef struct uct_marlin_memh {
 	uint64_t secret;
 	void *addr;
 	size_t len;
-	uint64_t heap_off;  /* 0: registered; else allocated in the heap */
+	uint64_t heap_off;  /* 0: registered; else a heap block (its key) */
 	uint8_t allocated;  /* by mem_alloc (heap or, when full, malloc) */
 } uct_marlin_memh_t;
 

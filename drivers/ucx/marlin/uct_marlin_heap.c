@@ -260,6 +260,39 @@ um_heap_owns(const void *addr)
 		p < heap.base + heap.size;
 }
 
+int
+um_heap_find(const void *addr, size_t len, void **blk, uint64_t *off,
+	     uint64_t *blen, uint32_t *idx, uint64_t *secret)
+{
+	const uint8_t *p = addr;
+	uint64_t at, a, l, s;
+	uint32_t lo = 0, hi, mid;
+
+	if (!um_heap_owns(addr) || heap.nb_blk == 0)
+		return -ENOENT;
+	at = (uint64_t)(p - heap.base);
+	/* The last block whose header is at or before @p addr. */
+	hi = heap.nb_blk;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (heap.blk[mid].off <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (heap.blk[lo].off > at || heap.blk[lo].revoked != 0 ||
+			um_reg_get(heap.blk[lo].idx, &a, &l, &s) != 0)
+		return -ENOENT;
+	if ((uintptr_t)p < a || len > l || (uintptr_t)p - a > l - len)
+		return -ENOENT;
+	*blk = (void *)(uintptr_t)a;
+	*off = heap.blk[lo].off + UM_HEAP_HDR;
+	*blen = l;
+	*idx = heap.blk[lo].idx;
+	*secret = s;
+	return 0;
+}
+
 void
 um_heap_free(void *addr)
 {

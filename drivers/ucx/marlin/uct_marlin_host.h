@@ -129,6 +129,12 @@ int um_reg_add(void *addr, size_t len, uint32_t *idx, uint64_t *secret);
 void um_reg_del(uint32_t idx);
 
 /**
+ * What live registration @p idx covers.
+ * @return 0; -ENOENT (no such live registration).
+ */
+int um_reg_get(uint32_t idx, uint64_t *addr, uint64_t *len, uint64_t *secret);
+
+/**
  * Check a peer's request against the table.
  * @return The local address of @p addr when [addr, addr+len) lies inside
  *         live registration @p idx with @p secret; NULL otherwise.
@@ -168,6 +174,20 @@ int um_heap_alloc(size_t len, void **addr, uint64_t *off, uint32_t *idx,
 
 /** Whether @p addr lies in this host's heap. */
 int um_heap_owns(const void *addr);
+
+/**
+ * The live heap block that holds all of [addr, addr+len), if any: what
+ * registering memory inside it gives out (the block's own key, so peers
+ * reach it directly; it lives until the block is freed).
+ * @param[out] blk    Local address of the block.
+ * @param[out] off    Offset of the block in the window.
+ * @param[out] blen   Bytes of the block (as allocated).
+ * @param[out] idx    The block's registration slot.
+ * @param[out] secret The block's secret.
+ * @return 0; -ENOENT (not inside one live block).
+ */
+int um_heap_find(const void *addr, size_t len, void **blk, uint64_t *off,
+		uint64_t *blen, uint32_t *idx, uint64_t *secret);
 
 /**
  * Revoke a block of um_heap_alloc() (also its registration) and free it:

@@ -9,7 +9,9 @@
  * (uct_marlin_host.c) under a random secret; the packed remote key carries
  * the owner's host id, the table slot, the range and the secret. Peers'
  * put/get requests are checked against the table by the owner before any
- * byte moves; deregistration revokes the secret.
+ * byte moves; deregistration revokes the secret. Memory inside a heap
+ * block (uct_marlin_heap.c) is given that block's key instead, which
+ * peers use directly; it is revoked when the block is freed.
  */
 
 #include <stdio.h>
@@ -59,6 +61,15 @@ uct_marlin_mem_reg(uct_md_h md, void *address, size_t length, unsigned flags,
 	mh = ucs_calloc(1, sizeof(*mh), "marlin memh");
 	if (mh == NULL)
 		return UCS_ERR_NO_MEMORY;
+	/* Inside one heap block (UCP registers each rendezvous buffer, and
+	 * buffers it allocated come from the heap): the block's key, so the
+	 * peer reaches the memory directly. Peers can reach all of the heap
+	 * anyway; the key lives as long as the block, not this handle. */
+	if (um_heap_find(address, length, &mh->addr, &mh->heap_off, &mh->len,
+			 &mh->idx, &mh->secret) == 0) {
+		*memh_p = mh;
+		return UCS_OK;
+	}
 	rc = um_reg_add(address, length, &mh->idx, &mh->secret);
 	if (rc != 0) {
 		ucs_free(mh);
@@ -148,7 +159,8 @@ uct_marlin_mem_dereg(uct_md_h md, const uct_md_mem_dereg_params_t *params)
 	(void)md;
 	UCT_MD_MEM_DEREG_CHECK_PARAMS(params, 0);
 	mh = params->memh;
-	um_reg_del(mh->idx);
+	if (mh->heap_off == 0)
+		um_reg_del(mh->idx);  /* a heap block's key goes with the block */
 	ucs_free(mh);
 	return UCS_OK;
 }

@@ -47,9 +47,9 @@ um_job_run(uct_marlin_iface_t *iface)
 
 	while (iface->job_head != iface->job_tail) {
 		struct uct_marlin_job *j = &iface->job[iface->job_head % UM_MAX_JOBS];
-		struct um_get_resp *r = iface->tx_buf;
-		uint32_t len = 0;
-		const void *src = NULL;
+		struct um_get_resp *r;
+		uint32_t len = 0, room;
+		const void *src;
 		int rc;
 
 		if (iface->state[j->port] != UM_PEER_UP) {
@@ -59,26 +59,35 @@ um_job_run(uct_marlin_iface_t *iface)
 		if (j->ack != 0) {
 			rc = um_send(j->port, NULL, 0,
 				     UM_IMM(j->ack, 0, j->ep_id, j->req));
-		} else {
-			if (j->status == 0) {
-				len = (uint32_t)ucs_min(piece_max, (size_t)(j->len - j->sent));
-				/* Checked again for every piece: the owner may
-				 * have deregistered the memory meanwhile. */
-				src = um_reg_check(j->idx, j->secret,
-						   j->addr + j->sent, len);
-				if (src == NULL) {
-					j->status = -EACCES;
-					len = 0;
-				}
-			}
+		} else if (j->status != 0) {
+			r = iface->tx_buf;
+			memset(r, 0, sizeof(*r));
 			r->req = j->req;
 			r->status = j->status;
 			r->offset = j->sent;
-			r->reserved = 0;
-			if (len > 0)
-				memcpy(r + 1, src, len);
-			rc = um_send(j->port, r, (uint32_t)sizeof(*r) + len,
+			rc = um_send(j->port, r, (uint32_t)sizeof(*r),
 				     UM_IMM(UM_GET_RESP, 0, j->ep_id, j->gen));
+		} else {
+			len = (uint32_t)ucs_min(piece_max, (size_t)(j->len - j->sent));
+			/* Checked again for every piece: the owner may have
+			 * deregistered the memory meanwhile. */
+			src = um_reg_check(j->idx, j->secret, j->addr + j->sent,
+					   len);
+			if (src == NULL) {
+				j->status = -EACCES;
+				continue;   /* answered as refused */
+			}
+			/* The piece is copied once, into the peer's slot. */
+			r = um_send_reserve(j->port, &room);
+			if (r == NULL)
+				return;     /* ring full: later */
+			r->req = j->req;
+			r->status = 0;
+			r->offset = j->sent;
+			r->reserved = 0;
+			memcpy(r + 1, src, len);
+			rc = um_send_commit(j->port, (uint32_t)sizeof(*r) + len,
+					    UM_IMM(UM_GET_RESP, 0, j->ep_id, j->gen));
 		}
 		if (rc != 0)
 			return;  /* ring full: later */

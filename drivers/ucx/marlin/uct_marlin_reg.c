@@ -52,15 +52,35 @@ um_reg_slot(void)
 	return k;
 }
 
+/* A fresh non-zero secret. UCP registers every rendezvous buffer, so
+ * they are drawn from the kernel 32 at a time (a system call each was a
+ * few per cent of a stream of 64 KiB messages). */
+static int
+um_reg_secret(uint64_t *s)
+{
+	static uint64_t pool[32];
+	static unsigned int left;
+
+	do {
+		if (left == 0) {
+			if (getrandom(pool, sizeof(pool), 0) != sizeof(pool))
+				return -EIO;
+			left = (unsigned int)(sizeof(pool) / sizeof(pool[0]));
+		}
+		*s = pool[--left];
+		pool[left] = 0;
+	} while (*s == 0);
+	return 0;
+}
+
 int
 um_reg_add(void *addr, size_t len, uint32_t *idx, uint64_t *secret)
 {
-	uint64_t s = 0;
+	uint64_t s;
 	uint32_t i;
 
-	while (s == 0)
-		if (getrandom(&s, sizeof(s), 0) != sizeof(s))
-			return -EIO;
+	if (um_reg_secret(&s) != 0)
+		return -EIO;
 	i = um_reg_slot();
 	if (i == UINT32_MAX)
 		return -ENOMEM;
@@ -78,6 +98,17 @@ um_reg_del(uint32_t idx)
 {
 	if (idx < regs.nb_reg)
 		memset(&regs.reg[idx], 0, sizeof(regs.reg[idx]));
+}
+
+int
+um_reg_get(uint32_t idx, uint64_t *addr, uint64_t *len, uint64_t *secret)
+{
+	if (idx >= regs.nb_reg || regs.reg[idx].secret == 0)
+		return -ENOENT;
+	*addr = regs.reg[idx].addr;
+	*len = regs.reg[idx].len;
+	*secret = regs.reg[idx].secret;
+	return 0;
 }
 
 void *

@@ -40,38 +40,28 @@ now_ns(void)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa;
 	long i, n = argc > 3 ? atol(argv[3]) : 2000000;
 	ucp_context_h ctx;
 	ucp_worker_h w;
 	ucp_address_t *addr;
 	size_t addr_len;
 	uint32_t len;
-	int fd, one = 1, tries;
+	int fd;
 	char ack = 0;
 
 	if (argc < 3 || n <= 0 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
 		fprintf(stderr, "usage: progress_cost server|client PORT [N]\n");
 		return 2;
 	}
-	sa.sin_port = htons((uint16_t)atoi(argv[2]));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa = oob_sockaddr(argv[2]);
 	oob_ucp_open(UCP_FEATURE_RMA, &ctx, &w, &addr, &addr_len);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (strcmp(argv[1], "server") == 0) {
-		int lfd = fd;
+		int lfd = oob_listen(&sa, 1, "progress_cost");
 
-		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-				listen(lfd, 1) != 0) {
-			perror("progress_cost: bind");
-			return 1;
-		}
 		fd = accept(lfd, NULL, NULL);
 		close(lfd);
-		len = (uint32_t)addr_len;
-		xfer(fd, &len, sizeof(len), 1);
-		xfer(fd, addr, len, 1);
+		oob_send_blob(fd, addr, (uint32_t)addr_len);
 		xfer(fd, &ack, 1, 0);   /* the client is done */
 	} else {
 		ucp_ep_params_t ep_params = {
@@ -81,18 +71,8 @@ main(int argc, char **argv)
 		void *peer, *req;
 		double t0, t1;
 
-		for (tries = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0; tries++) {
-			if (tries == 200) {
-				perror("progress_cost: connect");
-				return 1;
-			}
-			usleep(50000);
-		}
-		xfer(fd, &len, sizeof(len), 0);
-		peer = malloc(len);
-		if (peer == NULL)
-			return 1;
-		xfer(fd, peer, len, 0);
+		fd = oob_connect(&sa, "progress_cost");
+		peer = oob_recv_blob(fd, &len);
 		ep_params.address = peer;
 		if (ucp_ep_create(w, &ep_params, &ep) != UCS_OK) {
 			fprintf(stderr, "progress_cost: ucp_ep_create failed\n");
