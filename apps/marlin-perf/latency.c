@@ -21,11 +21,24 @@
 
 #include "perf_host.h"
 
+/* Post @p op (its fixed fields) with @p imm and @p flags. A WRITE_NOTIFY
+ * goes from the arguments straight into the descriptor, as an application
+ * that notifies with small payloads would post it. */
 static int
-lat_post(struct perf_ctx *c, struct rte_marlin_hrdma_op *op)
+lat_post(struct perf_ctx *c, struct rte_marlin_hrdma_op *op, uint64_t imm,
+	 unsigned int flags)
 {
 	int n;
 
+	if (op->opcode == RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY) {
+		do {
+			n = rte_marlin_hrdma_write_notify(c->qp[0], op->local,
+					op->len, op->remote_off, imm, 0, flags);
+		} while (n == -ENOSPC && !perf_force_quit);
+		return n;
+	}
+	op->imm = imm;
+	op->flags = flags;
 	do {
 		n = rte_marlin_hrdma_post(c->qp[0], op, 1);
 	} while (n == -ENOSPC && !perf_force_quit);
@@ -106,6 +119,7 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 	uint8_t *buf = c->run[0].buf;
 	uint64_t i, n_rec = 0, cap, total, t0, t1, deadline = 0;
 	uint32_t held = 0;
+	unsigned int flags;
 	int rc = 0;
 
 	cap = c->duration_cycles != 0 ? PERF_LAT_MAX_SAMPLES : c->iters;
@@ -132,11 +146,11 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 			last = i + 1 >= total;
 		if (c->o->check)
 			pat_fill(buf, c->size, 0, i);
-		op.imm = (i & PERF_IMM_SEQ_MASK) | (last ? PERF_IMM_LAST : 0);
-		op.flags = (i + 1) % c->cq_mod == 0 ?
+		flags = (i + 1) % c->cq_mod == 0 ?
 			RTE_MARLIN_HRDMA_F_SIGNALED : 0;
 		t0 = rte_rdtsc();
-		rc = lat_post(c, &op);
+		rc = lat_post(c, &op, (i & PERF_IMM_SEQ_MASK) |
+			      (last ? PERF_IMM_LAST : 0), flags);
 		if (rc == 0)
 			rc = lat_wait(c, &e);
 		t1 = rte_rdtsc();
@@ -161,7 +175,7 @@ client_lat(struct perf_ctx *c, struct perf_result *res)
 			rte_marlin_hrdma_recv_release(c->qp[0], (uint16_t)held);
 			held = 0;
 		}
-		if (op.flags != 0)
+		if (flags != 0)
 			rte_marlin_hrdma_poll_cq(c->qp[0], cq, PERF_BURST);
 		if (i >= c->warmup)
 			c->lat[n_rec++] = (uint64_t)cycles_to_ns(c, t1 - t0);
@@ -192,6 +206,7 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 	uint8_t *buf = c->run[0].buf;
 	uint32_t held = 0, sig_left = c->cq_mod;
 	uint64_t i, bad = 0;
+	unsigned int flags;
 	int rc;
 
 	lat_op(c, &op, buf);
@@ -224,11 +239,10 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 					      e.imm & PERF_IMM_SEQ_MASK : i);
 			pat_fill(buf, c->size, 1, i);
 		}
-		op.imm = e.imm;
-		op.flags = --sig_left == 0 ? RTE_MARLIN_HRDMA_F_SIGNALED : 0;
+		flags = --sig_left == 0 ? RTE_MARLIN_HRDMA_F_SIGNALED : 0;
 		if (sig_left == 0)
 			sig_left = c->cq_mod;
-		rc = lat_post(c, &op);
+		rc = lat_post(c, &op, e.imm, flags);
 		if (!c->o->check)
 			bad = lat_check_entry(c, &e, 0, c->o->reconnect ?
 					      e.imm & PERF_IMM_SEQ_MASK : i);
@@ -246,7 +260,7 @@ server_lat(struct perf_ctx *c, struct perf_result *res)
 			set_err(c, "post failed (%lld)", (long long)rc);
 			return rc;
 		}
-		if (op.flags != 0)
+		if (flags != 0)
 			rte_marlin_hrdma_poll_cq(c->qp[0], cq, PERF_BURST);
 		res->rx_bytes += e.len;
 		if (last)
