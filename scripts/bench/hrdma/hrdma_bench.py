@@ -20,8 +20,9 @@ Measured, per round:
     ucp_put_lat 8 B, alternated;
   * the floor (scripts/bench/hrdma/line_floor.c): one cache line per
     direction between two pinned processes and nothing else (modes line
-    and ring), beside the probe's own pattern (bounce), each bracketed by
-    probes;
+    and ring), beside the probe's own pattern (bounce), and a ring of
+    HRDMA's descriptors checked on a private copy (desc: the least a
+    checked notification costs), each bracketed by probes;
   * process_vm_writev bandwidth (scripts/bench/pvw_bw.c);
 and, at the start, every 5 rounds and at the end, the single-core copy
 limit at the same footprints (drivers/dma/cpu's marlin-copy-bench, or pvw_bw's memcpy loop).
@@ -81,7 +82,10 @@ def build(runner, a):
     return exe, helper, copy_bench, floor, cmmc_perf
 
 
-FLOOR_MODES = ("bounce", "line", "ring")
+# line_floor modes run each round: the probe's pattern, one line per
+# direction, a ring of lines, and a ring of HRDMA's descriptors checked on a
+# private copy with nothing else (what a notification costs at the least).
+FLOOR_MODES = ("bounce", "line", "ring", "desc")
 
 
 def floor_run(b, floor, mode, iters, rnd):
@@ -211,18 +215,19 @@ def analyse(runs, sizes):
 def lat_more(add, lt):
     """The floor and CMMC rows of one placement's latency section."""
     add("| probe (cache line) | floor: bounce | floor: line | floor: ring "
-        "| write_lat / line | send_lat / line | UCX / line | "
-        "n (bounce, line, ring) |")
-    add("|---|---|---|---|---|---|---|---|")
-    fl = lt["floor_line"]
+        "| floor: desc | write_lat / line | send_lat / line | UCX / line | "
+        "write_lat / desc | UCX / desc | n (bounce, line, ring, desc) |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|")
+    fl, fd = lt["floor_line"], lt["floor_desc"]
 
-    def over(x):
-        return fmt(x / fl if x and fl else None)
-    add("| %s | %s | %s | %s | %s | %s | %s | %d, %d, %d |" % (
+    def over(x, f=fl):
+        return fmt(x / f if x and f else None)
+    add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d, %d, %d, %d |" % (
         fmt(lt["probe"], 1), fmt(lt["floor_bounce"], 1), fmt(fl, 1),
-        fmt(lt["floor_ring"], 1), over(lt["marlin"]), over(lt["send"]),
-        over(lt["ucx"]), lt["n_floor_bounce"], lt["n_floor_line"],
-        lt["n_floor_ring"]))
+        fmt(lt["floor_ring"], 1), fmt(fd, 1), over(lt["marlin"]),
+        over(lt["send"]), over(lt["ucx"]), over(lt["marlin"], fd),
+        over(lt["ucx"], fd), lt["n_floor_bounce"], lt["n_floor_line"],
+        lt["n_floor_ring"], lt["n_floor_desc"]))
     add("")
     add("| CMMC notify median (p99) | HRDMA write_lat median | "
         "CMMC / HRDMA (paired) | n (CMMC, pairs) |")
@@ -236,7 +241,9 @@ def lat_more(add, lt):
 # Latency kinds compared in every run, whatever the probes said.
 ANY_PLACEMENT = (("marlin_write_lat", "ucx_put_lat", "WRITE_NOTIFY / UCX put_lat"),
                  ("marlin_send_lat", "ucx_put_lat", "SEND / UCX put_lat"),
-                 ("cmmc_lat", "marlin_write_lat", "CMMC notify / HRDMA write_lat"))
+                 ("cmmc_lat", "marlin_write_lat", "CMMC notify / HRDMA write_lat"),
+                 ("floor_desc", "ucx_put_lat", "desc floor / UCX put_lat"),
+                 ("marlin_write_lat", "floor_desc", "WRITE_NOTIFY / desc floor"))
 
 
 def any_placement(add, runs):
