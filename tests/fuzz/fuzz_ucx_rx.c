@@ -252,6 +252,9 @@ void *
 um_send_reserve(int port, uint32_t *room)
 {
 	CHECK(slot_port < 0 && fz.seg <= sizeof(slot));
+	/* As um_send(): the queue skipped replies to ports that are down. */
+	sh_skip_down();
+	CHECK(fz.count > 0);
 	if (fz.room == 0)
 		return NULL;
 	slot_port = port;

@@ -461,7 +461,7 @@ uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 	uct_marlin_ep_t *ep = ucs_derived_of(tl_ep, uct_marlin_ep_t);
 	ucs_iov_iter_t it;
 	ucs_status_t st;
-	uint8_t *dst;
+	uint8_t *dst, *p;
 	size_t len;
 
 	len = uct_iov_total_length(iov, iovcnt);
@@ -484,12 +484,19 @@ uct_marlin_ep_put_zcopy(uct_ep_h tl_ep, const uct_iov_t *iov, size_t iovcnt,
 		return um_putz_start(ep, iface, iov, iovcnt, len, remote_addr,
 				     rkey, comp);
 	}
+	/* One message, gathered straight into the peer's ring slot. */
+	p = um_ep_reserve(ep);
+	if (p == NULL)
+		return ep->failed ? UCS_ERR_ENDPOINT_TIMEOUT : UCS_ERR_NO_RESOURCE;
 	ucs_iov_iter_init(&it);
-	len = uct_iov_to_buffer(iov, iovcnt, &it,
-				(uint8_t *)iface->tx_buf + sizeof(struct um_put_hdr),
+	len = uct_iov_to_buffer(iov, iovcnt, &it, p + sizeof(struct um_put_hdr),
 				um_put_max(iface));
-	return um_put_send(ucs_derived_of(tl_ep, uct_marlin_ep_t), iface, len,
-			   remote_addr, rkey);
+	um_put_hdr_fill((struct um_put_hdr *)p, rkey, len, remote_addr);
+	st = um_ep_commit(ep, iface, (uint32_t)(sizeof(struct um_put_hdr) + len),
+			  UM_IMM(UM_PUT, 0, ep->id, 0));
+	if (st == UCS_OK)
+		ep->put_seq++;
+	return st;
 }
 
 /* Send what the ring takes of the put going out in pieces; complete it
