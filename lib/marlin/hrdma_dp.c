@@ -106,6 +106,16 @@ prod_publish(struct rte_marlin_hrdma_qp *qp)
 			 hrdma_seq_word(qp->peer_epoch, qp->tx_n), __ATOMIC_RELEASE);
 }
 
+/* Does [off, off + len) lie in the peer's region? Without a branch: it
+ * sits on the inline post's path (rte_marlin_hrdma_write_notify()). */
+static inline int
+remote_range_ok(const struct rte_marlin_hrdma_qp *qp, uint64_t off,
+		uint32_t len)
+{
+	return (len <= qp->remote_region_len) &
+		(off <= qp->remote_region_len - len);
+}
+
 static inline int
 op_check(const struct rte_marlin_hrdma_qp *qp, const struct rte_marlin_hrdma_op *op)
 {
@@ -115,10 +125,7 @@ op_check(const struct rte_marlin_hrdma_qp *qp, const struct rte_marlin_hrdma_op 
 	case RTE_MARLIN_HRDMA_OP_WRITE:
 	case RTE_MARLIN_HRDMA_OP_READ:
 	case RTE_MARLIN_HRDMA_OP_WRITE_NOTIFY:
-		if (op->len > qp->remote_region_len ||
-				op->remote_off > qp->remote_region_len - op->len)
-			return -ERANGE;
-		return 0;
+		return remote_range_ok(qp, op->remote_off, op->len) ? 0 : -ERANGE;
 	case RTE_MARLIN_HRDMA_OP_SEND:
 		return op->len > qp->msg_size ? -ERANGE : 0;
 	default:
@@ -546,8 +553,7 @@ rte_marlin_hrdma_write_notify(struct rte_marlin_hrdma_qp *qp, const void *local,
 		/* as rte_marlin_hrdma_post()'s inline case and op_check() */
 		if (likely((desc_free != 0) & (qp->pend_head == qp->pend_tail) &
 				((local != NULL) | (len == 0)) &
-				(len <= qp->remote_region_len) &
-				(remote_off <= qp->remote_region_len - len) &
+				remote_range_ok(qp, remote_off, len) &
 				(!(flags & RTE_MARLIN_HRDMA_F_SIGNALED) ||
 				 qp->cq_size - (qp->cq_tail - qp->cq_head) != 0))) {
 			post_one_inline(qp, HRDMA_WIRE_NOTIFY,

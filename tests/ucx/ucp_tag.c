@@ -145,7 +145,7 @@ wait_bye(ucp_worker_h w, int fd)
 }
 
 /* Send COPIES messages of @len from inside @buf, all in flight at once. */
-static int
+static void
 send_all(ucp_worker_h w, ucp_ep_h ep, uint8_t *buf, int fd, size_t len)
 {
 	ucp_request_param_t rp = { .op_attr_mask = 0 };
@@ -167,7 +167,6 @@ send_all(ucp_worker_h w, ucp_ep_h ep, uint8_t *buf, int fd, size_t len)
 	for (c = 0; c < COPIES; c++)
 		wait_req(w, req[c], "tag send");
 	xfer(fd, &ack, 1, 0);
-	return 0;
 }
 
 int
